@@ -1,0 +1,77 @@
+// Package errs holds Vigil's small set of application error codes. Services
+// return *errs.Error; the web layer maps codes to HTTP status in one place,
+// so handlers never guess status codes.
+package errs
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Codes, after WTF Dial.
+const (
+	EINVALID      = "invalid"      // 400: bad input; Field names what
+	EUNAUTHORIZED = "unauthorized" // 401: who are you?
+	EFORBIDDEN    = "forbidden"    // 403: known caller, not allowed
+	ENOTFOUND     = "not_found"    // 404: absent or out of the caller's scope
+	ECONFLICT     = "conflict"     // 409: duplicate or stale
+	ETOOLARGE     = "too_large"    // 413
+	ETOOMANY      = "too_many"     // 429: throttled
+	EINTERNAL     = "internal"     // 500
+	EUNAVAILABLE  = "unavailable"  // 503
+)
+
+// Error is an application error with a code, a message a user can act on and,
+// for bad input, the field it concerns.
+type Error struct {
+	Code    string
+	Message string
+	Field   string
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s", e.Field, e.Message)
+	}
+	return e.Message
+}
+
+// Errorf returns an *Error with code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid returns an EINVALID error about field.
+func Invalid(field, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// NotFound is the error for objects that are absent or outside the caller's
+// scope: the two must be indistinguishable.
+func NotFound(what string) *Error {
+	return &Error{Code: ENOTFOUND, Message: what + " not found"}
+}
+
+// Forbidden is returned when the caller may see an object but not do this.
+func Forbidden(format string, args ...any) *Error {
+	return &Error{Code: EFORBIDDEN, Message: fmt.Sprintf(format, args...)}
+}
+
+// Code returns the code of err, EINTERNAL for foreign errors, "" for nil.
+func Code(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// As returns err's *Error, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}

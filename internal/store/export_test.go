@@ -1,0 +1,4 @@
+package store
+
+// RebindForTest exposes rebind to the external test package.
+var RebindForTest = rebind
