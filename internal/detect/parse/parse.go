@@ -1,0 +1,153 @@
+// Package parse turns log files into detect.Events: it recognises the
+// format from the content (EVTX, JSON in its many shapes, syslog, CEF,
+// LEEF), unwraps gzip on the way, and hands back a detect.Reader that
+// decodes one record at a time. Bad records are counted (detect.ReadStats)
+// and skipped, never fatal, and never a panic.
+package parse
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"vigil/internal/detect"
+	"vigil/internal/detect/evtx"
+)
+
+// Format is the container format of an input, as recognised by Detect. The
+// shape of each JSON or text record (Windows event, Suricata EVE, CEF, ...)
+// is recognised per record, so a file mixing shapes still reads.
+type Format string
+
+const (
+	FormatEVTX Format = "evtx"
+	FormatGzip Format = "gzip"
+	FormatJSON Format = "json" // one value, an array, concatenated values or JSON lines
+	FormatText Format = "text" // lines: syslog (RFC 3164/5424), CEF, LEEF, plain
+)
+
+var (
+	evtxMagic = []byte("ElfFile\x00")
+	gzipMagic = []byte{0x1f, 0x8b}
+	utf8BOM   = []byte{0xef, 0xbb, 0xbf}
+)
+
+// sniffLen is how much of an input Detect needs to see.
+const sniffLen = 512
+
+// Detect names the format of an input from its first bytes.
+func Detect(head []byte) Format {
+	switch {
+	case bytes.HasPrefix(head, evtxMagic):
+		return FormatEVTX
+	case bytes.HasPrefix(head, gzipMagic):
+		return FormatGzip
+	}
+	head = bytes.TrimPrefix(head, utf8BOM)
+	head = bytes.TrimLeft(head, " \t\r\n")
+	if len(head) > 0 && (head[0] == '{' || head[0] == '[') {
+		return FormatJSON
+	}
+	return FormatText
+}
+
+// File is an open input: a detect.Reader over the file's records that
+// also reports what it skipped, and must be closed.
+type File struct {
+	detect.Reader
+	Format  Format // after gzip is unwrapped
+	closers []io.Closer
+}
+
+// Close releases the file and any decompressor over it.
+func (f *File) Close() error {
+	var first error
+	for i := len(f.closers) - 1; i >= 0; i-- {
+		if err := f.closers[i].Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	f.closers = nil
+	return first
+}
+
+// Stats reports events returned and records skipped so far.
+func (f *File) Stats() detect.ReadStats {
+	if s, ok := f.Reader.(detect.StatsReporter); ok {
+		return s.Stats()
+	}
+	return detect.ReadStats{}
+}
+
+// Open opens path and returns a reader of its events; the format is
+// recognised from the content, not the name. Close the returned Closer
+// when done. Events carry path as their Source.
+func Open(path string) (detect.Reader, io.Closer, error) {
+	f, err := OpenFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, f, nil
+}
+
+// OpenFile is Open returning the *File, which also tells the format and
+// the read statistics.
+func OpenFile(path string) (*File, error) {
+	osf, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("parse: %w", err)
+	}
+	f, err := NewFile(osf, path)
+	if err != nil {
+		osf.Close()
+		return nil, err
+	}
+	f.closers = append([]io.Closer{osf}, f.closers...)
+	return f, nil
+}
+
+// NewFile reads events from r (a file, stdin, a network stream), naming
+// them source. The caller still owns r; closing the File closes only what
+// NewFile opened over it (a gzip reader).
+func NewFile(r io.Reader, source string) (*File, error) {
+	f := &File{}
+	br := bufio.NewReaderSize(r, 64<<10)
+	for depth := 0; ; depth++ {
+		head, err := br.Peek(sniffLen)
+		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+			if len(head) == 0 {
+				f.Close()
+				return nil, fmt.Errorf("parse: %s: %w", source, err)
+			}
+		}
+		format := Detect(head)
+		if format == FormatGzip {
+			if depth > 2 {
+				f.Close()
+				return nil, fmt.Errorf("parse: %s: gzip nested too deep", source)
+			}
+			zr, err := gzip.NewReader(br)
+			if err != nil {
+				f.Close()
+				return nil, fmt.Errorf("parse: %s: gzip: %w", source, err)
+			}
+			f.closers = append(f.closers, zr)
+			br = bufio.NewReaderSize(zr, 64<<10)
+			continue
+		}
+		f.Format = format
+		switch format {
+		case FormatEVTX:
+			f.Reader = evtx.NewReader(br, source)
+		case FormatJSON:
+			f.Reader = newJSONReader(br, source)
+		default:
+			f.Reader = newTextReader(br, source)
+		}
+		return f, nil
+	}
+}

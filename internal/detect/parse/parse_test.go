@@ -1,0 +1,97 @@
+package parse
+
+import (
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"vigil/internal/detect"
+)
+
+// readAll returns every event of a file (cloned) and the reader's stats.
+func readAll(t *testing.T, path string) ([]*detect.Event, detect.ReadStats) {
+	t.Helper()
+	f, err := OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []*detect.Event
+	var ev detect.Event
+	for {
+		err := f.Next(&ev)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		out = append(out, ev.Clone())
+	}
+	return out, f.Stats()
+}
+
+func get(ev *detect.Event, name string) string {
+	v, _ := ev.Get(name)
+	return v
+}
+
+func TestDetect(t *testing.T) {
+	tests := []struct {
+		head string
+		want Format
+	}{
+		{"ElfFile\x00rest", FormatEVTX},
+		{"\x1f\x8b\x08", FormatGzip},
+		{"\xef\xbb\xbf  {\"a\":1}", FormatJSON},
+		{"\n[{}]", FormatJSON},
+		{"<34>Oct 11 22:14:15 mymachine su: 'su root' failed", FormatText},
+		{"", FormatText},
+	}
+	for _, tt := range tests {
+		if got := Detect([]byte(tt.head)); got != tt.want {
+			t.Errorf("Detect(%q) = %s, want %s", tt.head, got, tt.want)
+		}
+	}
+}
+
+func TestWindowsJSONArray(t *testing.T) {
+	evs, st := readAll(t, filepath.Join("testdata", "win_array.json"))
+	if len(evs) != 2 || st.Skipped != 0 {
+		t.Fatalf("got %d events, stats %+v", len(evs), st)
+	}
+	e := evs[0]
+	want := map[string]string{
+		"EventID": "4688", "Qualifiers": "0", "Provider_Name": "Microsoft-Windows-Security-Auditing",
+		"Channel": "Security", "SubjectUserName": "alice", "CommandLine": "", "Level": "0",
+		"NewProcessName": `C:\Windows\System32\cmd.exe`,
+	}
+	for k, v := range want {
+		if got, ok := e.Get(k); !ok || got != v {
+			t.Errorf("%s = %q (present %v), want %q", k, got, ok, v)
+		}
+	}
+	if !e.Time.Equal(time.Date(2024, 1, 2, 3, 4, 5, 123456000, time.UTC)) || e.Host != "host-a.example.test" || e.Record != 7 {
+		t.Errorf("time %v host %q record %d", e.Time, e.Host, e.Record)
+	}
+	if get(evs[1], "Data") != "first" || get(evs[1], "Data1") != "second" {
+		t.Errorf("unnamed data: %v", evs[1].Fields)
+	}
+}
+
+func TestJSONLinesSkipsBadLineAndGzip(t *testing.T) {
+	for _, name := range []string{"win_lines.jsonl", "win_lines.jsonl.gz"} {
+		evs, st := readAll(t, filepath.Join("testdata", name))
+		if len(evs) != 2 || st.Skipped != 1 || len(st.Errors) != 1 {
+			t.Fatalf("%s: %d events, stats %+v", name, len(evs), st)
+		}
+		if msg := st.Errors[0].Error(); !strings.Contains(msg, name+":2:") {
+			t.Errorf("%s: error %q does not name line 2", name, msg)
+		}
+		if get(evs[1], "DestinationPort") != "443" || evs[1].Record != 2 {
+			t.Errorf("%s: %v", name, evs[1])
+		}
+	}
+}

@@ -1,0 +1,58 @@
+package parse
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+
+	"vigil/internal/detect"
+)
+
+// textReader reads line-based logs; each line's shape (syslog header, CEF,
+// LEEF, plain text) is recognised on its own.
+type textReader struct {
+	source string
+	lines  lineReader
+	stats  detect.ReadStats
+}
+
+func newTextReader(br *bufio.Reader, source string) *textReader {
+	return &textReader{source: source, lines: lineReader{br: br}}
+}
+
+func (r *textReader) Stats() detect.ReadStats { return r.stats }
+
+func (r *textReader) Next(ev *detect.Event) error {
+	for {
+		line, err := r.lines.next()
+		if err == io.EOF {
+			return io.EOF
+		}
+		if err == errLineTooLong {
+			r.stats.Skip(&detect.RecordError{Source: r.source, Line: r.lines.line, Err: err})
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("parse: %s:%d: %w", r.source, r.lines.line+1, err)
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		ev.Reset()
+		ev.Source = r.source
+		ev.Record = uint64(r.lines.line)
+		if err := parseTextLine(ev, line); err != nil {
+			r.stats.Skip(&detect.RecordError{Source: r.source, Line: r.lines.line, Err: err})
+			continue
+		}
+		r.stats.Events++
+		return nil
+	}
+}
+
+// parseTextLine fills ev from one line of text.
+func parseTextLine(ev *detect.Event, line []byte) error {
+	ev.Add("message", string(line))
+	return nil
+}
