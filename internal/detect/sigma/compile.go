@@ -1,0 +1,582 @@
+package sigma
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Level is a rule's severity, ordered so filters can compare.
+type Level int8
+
+const (
+	LevelUnknown Level = iota
+	LevelInformational
+	LevelLow
+	LevelMedium
+	LevelHigh
+	LevelCritical
+)
+
+var levelNames = [...]string{"unknown", "informational", "low", "medium", "high", "critical"}
+
+func (l Level) String() string {
+	if int(l) < len(levelNames) && l >= 0 {
+		return levelNames[l]
+	}
+	return "unknown"
+}
+
+// ParseLevel reads a level name ("info" is accepted for informational).
+func ParseLevel(s string) (Level, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "informational", "info":
+		return LevelInformational, true
+	case "low":
+		return LevelLow, true
+	case "medium":
+		return LevelMedium, true
+	case "high":
+		return LevelHigh, true
+	case "critical":
+		return LevelCritical, true
+	}
+	return LevelUnknown, false
+}
+
+// node is one operator of a compiled condition.
+type node struct {
+	op   nodeOp
+	n    int // opAtLeast
+	kids []*node
+	fm   *fieldMatch
+}
+
+type nodeOp uint8
+
+const (
+	opField nodeOp = iota
+	opAnd
+	opOr
+	opNot
+	opAtLeast
+	opTrue
+	opFalse
+)
+
+const anyField = -1
+
+// fieldMatch tests one field (or, for keywords, every field) against
+// patterns; any one pattern suffices unless all is set.
+type fieldMatch struct {
+	field int32
+	name  string
+	all   bool
+	pats  []pattern
+}
+
+// Compiled is a rule ready to run.
+type Compiled struct {
+	*Rule
+	Level Level
+	index int32
+	root  *node
+	pre   []int32 // prefilter pairs: the rule can only match if one is found
+}
+
+// RuleError reports a rule that could not be loaded.
+type RuleError struct {
+	Path  string
+	ID    string
+	Title string
+	Err   error
+}
+
+func (e *RuleError) Error() string {
+	id := e.ID
+	if id == "" {
+		id = e.Title
+	}
+	return fmt.Sprintf("%s: rule %s: %v", e.Path, id, e.Err)
+}
+
+func (e *RuleError) Unwrap() error { return e.Err }
+
+type pairKey struct {
+	field int32
+	lit   string
+}
+
+// winChannel holds the rules routed to one Windows channel.
+type winChannel struct {
+	any  []int32
+	byID map[int][]int32
+}
+
+type lsKey struct{ product, service, category string }
+
+// RuleSet is a compiled, immutable set of rules. It is safe for concurrent
+// use; each goroutine matches through its own Matcher.
+type RuleSet struct {
+	rules      []*Compiled
+	fieldIDs   map[string]int32
+	fieldNames []string
+	pairs      []pairKey
+	pairIdx    map[pairKey]int32
+
+	winAll  []int32
+	winChan map[string]*winChannel // lowered channel
+	other   map[lsKey][]int32
+
+	mu      sync.Mutex
+	buckets atomic.Pointer[map[bucketKey]*bucket]
+	bySig   map[string]*bucket
+
+	eventIDField, channelField, providerField int32
+	alias4688                                 []int32 // field ids of aliases4688 names, -1 when unused
+}
+
+// Rules returns the compiled rules in load order.
+func (rs *RuleSet) Rules() []*Compiled { return rs.rules }
+
+// Len reports how many rules loaded.
+func (rs *RuleSet) Len() int { return len(rs.rules) }
+
+// Compile checks and compiles rules. Rules that fail are returned as
+// errors, one per rule, and left out; the rest make the set.
+func Compile(rules []*Rule, opts Options) (*RuleSet, []*RuleError) {
+	rs := &RuleSet{
+		fieldIDs: map[string]int32{},
+		pairIdx:  map[pairKey]int32{},
+		winChan:  map[string]*winChannel{},
+		other:    map[lsKey][]int32{},
+		bySig:    map[string]*bucket{},
+	}
+	rs.eventIDField = rs.field("EventID")
+	rs.channelField = rs.field("Channel")
+	rs.providerField = rs.field("Provider_Name")
+	var errs []*RuleError
+	for _, r := range rules {
+		c, routes, ls, err := rs.compileRule(r, &opts)
+		if err != nil {
+			errs = append(errs, &RuleError{Path: r.Path, ID: r.ID, Title: r.Title, Err: err})
+			continue
+		}
+		c.index = int32(len(rs.rules))
+		rs.rules = append(rs.rules, c)
+		rs.index(c.index, routes, ls)
+	}
+	rs.alias4688 = make([]int32, len(aliases4688))
+	for i, a := range aliases4688 {
+		if id, ok := rs.fieldIDs[a.name]; ok {
+			rs.alias4688[i] = id
+		} else {
+			rs.alias4688[i] = -1
+		}
+	}
+	empty := map[bucketKey]*bucket{}
+	rs.buckets.Store(&empty)
+	return rs, errs
+}
+
+func (rs *RuleSet) field(name string) int32 {
+	if id, ok := rs.fieldIDs[name]; ok {
+		return id
+	}
+	id := int32(len(rs.fieldNames))
+	rs.fieldIDs[name] = id
+	rs.fieldNames = append(rs.fieldNames, name)
+	return id
+}
+
+func (rs *RuleSet) pair(field int32, lit string) int32 {
+	k := pairKey{field, lit}
+	if id, ok := rs.pairIdx[k]; ok {
+		return id
+	}
+	id := int32(len(rs.pairs))
+	rs.pairIdx[k] = id
+	rs.pairs = append(rs.pairs, k)
+	return id
+}
+
+// routing says where a compiled rule applies.
+type routing struct {
+	windows bool
+	all     bool // every Windows event
+	routes  []route
+}
+
+func isWindows(ls Logsource) bool {
+	if ls.Product == "windows" {
+		return true
+	}
+	if ls.Product == "" {
+		if _, ok := windowsCategories[ls.Category]; ok && ls.Category != "" {
+			return true
+		}
+		if _, ok := windowsServices[ls.Service]; ok && ls.Service != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func (rs *RuleSet) compileRule(r *Rule, opts *Options) (*Compiled, routing, Logsource, error) {
+	var rt routing
+	c := &Compiled{Rule: r}
+	c.Level, _ = ParseLevel(r.Level)
+	sc := &specCompiler{opts: opts, field: rs.field}
+	searches := map[string]*node{}
+	var names []string
+	for name, s := range r.Detection.Searches {
+		n, err := rs.compileSearch(sc, s)
+		if err != nil {
+			return nil, rt, r.Logsource, fmt.Errorf("search %s: %w", name, err)
+		}
+		searches[name] = n
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var roots []*node
+	for _, cs := range r.Detection.Conditions {
+		cond, err := ParseCondition(cs)
+		if err != nil {
+			return nil, rt, r.Logsource, err
+		}
+		n, err := condNode(cond, searches, names)
+		if err != nil {
+			return nil, rt, r.Logsource, err
+		}
+		roots = append(roots, n)
+	}
+	if len(roots) == 1 {
+		c.root = roots[0]
+	} else {
+		c.root = &node{op: opOr, kids: roots}
+	}
+	c.pre, _ = rs.prefilter(c.root)
+	if isWindows(r.Logsource) {
+		rt.windows = true
+		routes, err := windowsRoutes(r.Logsource)
+		if err != nil {
+			return nil, rt, r.Logsource, err
+		}
+		ids, hasIDs := rs.constraint(c.root, rs.eventIDField)
+		var eids []int
+		if hasIDs {
+			for _, s := range ids {
+				if v, err := strconv.Atoi(s); err == nil {
+					eids = append(eids, v)
+				} else {
+					hasIDs = false
+				}
+			}
+		}
+		if routes == nil {
+			if chans, ok := rs.constraint(c.root, rs.channelField); ok {
+				for _, ch := range chans {
+					routes = append(routes, route{Channel: ch})
+				}
+			}
+		}
+		if routes == nil {
+			if hasIDs {
+				routes = []route{{Channel: "", EventIDs: eids}}
+			} else {
+				rt.all = true
+			}
+		} else if hasIDs {
+			var narrowed []route
+			for _, ro := range routes {
+				if ro.EventIDs == nil {
+					narrowed = append(narrowed, route{ro.Channel, eids})
+					continue
+				}
+				var keep []int
+				for _, id := range ro.EventIDs {
+					if slices.Contains(eids, id) {
+						keep = append(keep, id)
+					}
+				}
+				if len(keep) > 0 {
+					narrowed = append(narrowed, route{ro.Channel, keep})
+				}
+			}
+			if len(narrowed) > 0 {
+				routes = narrowed
+			}
+		}
+		rt.routes = routes
+	}
+	return c, rt, r.Logsource, nil
+}
+
+func (rs *RuleSet) index(i int32, rt routing, ls Logsource) {
+	if !rt.windows {
+		k := lsKey{ls.Product, ls.Service, ls.Category}
+		rs.other[k] = append(rs.other[k], i)
+		return
+	}
+	if rt.all {
+		rs.winAll = append(rs.winAll, i)
+		return
+	}
+	for _, ro := range rt.routes {
+		key := strings.ToLower(ro.Channel)
+		wc := rs.winChan[key]
+		if wc == nil {
+			wc = &winChannel{byID: map[int][]int32{}}
+			rs.winChan[key] = wc
+		}
+		if ro.EventIDs == nil {
+			wc.any = appendUnique(wc.any, i)
+			continue
+		}
+		for _, id := range ro.EventIDs {
+			wc.byID[id] = appendUnique(wc.byID[id], i)
+		}
+	}
+}
+
+func appendUnique(s []int32, v int32) []int32 {
+	if len(s) > 0 && s[len(s)-1] == v {
+		return s
+	}
+	return append(s, v)
+}
+
+func (rs *RuleSet) compileSearch(sc *specCompiler, s *Search) (*node, error) {
+	if s.Keywords != nil {
+		fm, err := rs.compileField(sc, s.Keywords, anyField)
+		if err != nil {
+			return nil, err
+		}
+		return &node{op: opField, fm: fm}, nil
+	}
+	var ors []*node
+	for _, m := range s.Maps {
+		var ands []*node
+		for _, fs := range m {
+			id := int32(anyField)
+			if fs.Field != "" {
+				id = rs.field(fs.Field)
+			}
+			fm, err := rs.compileField(sc, fs, id)
+			if err != nil {
+				return nil, fmt.Errorf("field %s: %w", fs.Field, err)
+			}
+			ands = append(ands, &node{op: opField, fm: fm})
+		}
+		if len(ands) == 1 {
+			ors = append(ors, ands[0])
+		} else {
+			ors = append(ors, &node{op: opAnd, kids: ands})
+		}
+	}
+	if len(ors) == 1 {
+		return ors[0], nil
+	}
+	return &node{op: opOr, kids: ors}, nil
+}
+
+func (rs *RuleSet) compileField(sc *specCompiler, fs *FieldSpec, id int32) (*fieldMatch, error) {
+	pats, all, err := sc.compileSpec(fs)
+	if err != nil {
+		return nil, err
+	}
+	for i := range pats {
+		p := &pats[i]
+		if p.kind == pEq && p.s == "" && !p.cased {
+			// An empty value matches an empty or missing field, as most
+			// backends treat it.
+			p.kind = pNull
+			p.lit = ""
+		}
+		if p.lit != "" {
+			p.pair = rs.pair(id, p.lit)
+		} else {
+			p.pair = -1
+		}
+	}
+	return &fieldMatch{field: id, name: fs.Field, all: all, pats: pats}, nil
+}
+
+func condNode(c *Cond, searches map[string]*node, names []string) (*node, error) {
+	switch c.Op {
+	case CondRef:
+		n, ok := searches[c.Name]
+		if !ok {
+			return nil, fmt.Errorf("condition names unknown search %q", c.Name)
+		}
+		return n, nil
+	case CondNot:
+		x, err := condNode(c.Args[0], searches, names)
+		if err != nil {
+			return nil, err
+		}
+		return &node{op: opNot, kids: []*node{x}}, nil
+	case CondAnd, CondOr:
+		op := opAnd
+		if c.Op == CondOr {
+			op = opOr
+		}
+		n := &node{op: op}
+		for _, a := range c.Args {
+			x, err := condNode(a, searches, names)
+			if err != nil {
+				return nil, err
+			}
+			n.kids = append(n.kids, x)
+		}
+		return n, nil
+	case CondOf:
+		var kids []*node
+		for _, name := range names {
+			if c.Name == "them" {
+				if strings.HasPrefix(name, "_") {
+					continue
+				}
+			} else if ok, _ := path.Match(c.Name, name); !ok {
+				continue
+			}
+			kids = append(kids, searches[name])
+		}
+		if len(kids) == 0 {
+			return nil, fmt.Errorf("condition %q matches no search", c.String())
+		}
+		if c.N == 0 || c.N >= len(kids) && c.N > 1 {
+			if c.N > len(kids) {
+				return &node{op: opFalse}, nil
+			}
+			return &node{op: opAnd, kids: kids}, nil
+		}
+		if c.N == 1 {
+			return &node{op: opOr, kids: kids}, nil
+		}
+		return &node{op: opAtLeast, n: c.N, kids: kids}, nil
+	}
+	return nil, fmt.Errorf("bad condition")
+}
+
+// constraint returns the values a field must equal for the condition to
+// hold (when the condition says so plainly), used to route rules by
+// EventID and Channel.
+func (rs *RuleSet) constraint(n *node, field int32) ([]string, bool) {
+	switch n.op {
+	case opField:
+		fm := n.fm
+		if fm.field != field || (fm.all && len(fm.pats) > 1) || len(fm.pats) == 0 {
+			return nil, false
+		}
+		var out []string
+		for _, p := range fm.pats {
+			if p.kind != pEq || p.s == "" {
+				return nil, false
+			}
+			out = append(out, p.s)
+		}
+		return out, true
+	case opAnd:
+		for _, k := range n.kids {
+			if v, ok := rs.constraint(k, field); ok {
+				return v, true
+			}
+		}
+	case opOr:
+		var out []string
+		for _, k := range n.kids {
+			v, ok := rs.constraint(k, field)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, v...)
+		}
+		return out, len(out) > 0
+	}
+	return nil, false
+}
+
+// prefilter returns pairs of which at least one must be found in the event
+// for the condition to hold; ok is false when no such set exists (the rule
+// is then always evaluated).
+func (rs *RuleSet) prefilter(n *node) (pairs []int32, ok bool) {
+	switch n.op {
+	case opField:
+		fm := n.fm
+		if fm.all {
+			best := int32(-1)
+			for _, p := range fm.pats {
+				if p.pair >= 0 && (best < 0 || len(p.lit) > len(rs.pairs[best].lit)) {
+					best = p.pair
+				}
+			}
+			if best < 0 {
+				return nil, false
+			}
+			return []int32{best}, true
+		}
+		for _, p := range fm.pats {
+			if p.kind == pNever {
+				continue
+			}
+			if p.pair < 0 {
+				return nil, false
+			}
+			pairs = appendUnique(pairs, p.pair)
+		}
+		return pairs, true
+	case opAnd:
+		var best []int32
+		found := false
+		for _, k := range n.kids {
+			p, ok := rs.prefilter(k)
+			if ok && (!found || rs.better(p, best)) {
+				best, found = p, true
+			}
+		}
+		return best, found
+	case opOr, opAtLeast:
+		if n.op == opAtLeast && n.n >= len(n.kids) {
+			return rs.prefilter(&node{op: opAnd, kids: n.kids})
+		}
+		for _, k := range n.kids {
+			p, ok := rs.prefilter(k)
+			if !ok {
+				return nil, false
+			}
+			pairs = append(pairs, p...)
+		}
+		slices.Sort(pairs)
+		return slices.Compact(pairs), true
+	case opFalse:
+		return nil, true
+	}
+	return nil, false
+}
+
+// better prefers the pair set whose shortest literal is longest (fewer
+// chance hits), then the smaller set.
+func (rs *RuleSet) better(a, b []int32) bool {
+	minLen := func(s []int32) int {
+		m := 1 << 30
+		for _, p := range s {
+			if l := len(rs.pairs[p].lit); l < m {
+				m = l
+			}
+		}
+		return m
+	}
+	ma, mb := minLen(a), minLen(b)
+	if ma >= 4 && mb >= 4 {
+		return len(a) < len(b)
+	}
+	if ma != mb {
+		return ma > mb
+	}
+	return len(a) < len(b)
+}

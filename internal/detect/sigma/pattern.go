@@ -1,0 +1,647 @@
+package sigma
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"regexp/syntax"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// patKind is how one value of a field specification is tested.
+type patKind uint8
+
+const (
+	pEq patKind = iota
+	pPrefix
+	pSuffix
+	pContains
+	pGlob
+	pRegex
+	pCIDR
+	pLT
+	pLTE
+	pGT
+	pGTE
+	pExists   // field present (num != 0) or absent (num == 0)
+	pNull     // field absent or empty
+	pAny      // any value, field present
+	pNever    // matches nothing (empty list)
+	pFieldRef // compare with another field (ref, refOp)
+)
+
+// pattern is one compiled value. Strings are stored lowered unless cased.
+type pattern struct {
+	kind  patKind
+	cased bool
+	s     string
+	glob  []int16 // pGlob: bytes, globOne, globStar
+	re    *regexp.Regexp
+	nets  []netip.Prefix
+	num   float64
+	ref   int32   // pFieldRef: field id of the other field
+	refOp patKind // pFieldRef: pEq, pPrefix, pSuffix, pContains
+	lit   string  // literal the value must contain (lowered), for the prefilter
+	pair  int32   // prefilter pair id, -1 when lit is empty
+}
+
+const (
+	globOne  = 256
+	globStar = 257
+)
+
+// token of a Sigma string after escapes: a literal run or a wildcard.
+type tok struct {
+	kind byte // 'l' literal, '*' any run, '?' one character
+	s    string
+}
+
+// parseSigmaString splits a Sigma string into literals and wildcards. A
+// backslash escapes *, ? and itself; before any other character it is a
+// plain backslash, which is how SigmaHQ writes Windows paths.
+func parseSigmaString(s string) []tok {
+	var out []tok
+	var lit strings.Builder
+	flush := func() {
+		if lit.Len() > 0 {
+			out = append(out, tok{kind: 'l', s: lit.String()})
+			lit.Reset()
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '\\':
+			if i+1 < len(s) && (s[i+1] == '*' || s[i+1] == '?' || s[i+1] == '\\') {
+				lit.WriteByte(s[i+1])
+				i++
+				continue
+			}
+			lit.WriteByte(c)
+		case '*':
+			flush()
+			if len(out) == 0 || out[len(out)-1].kind != '*' {
+				out = append(out, tok{kind: '*'})
+			}
+		case '?':
+			flush()
+			out = append(out, tok{kind: '?'})
+		default:
+			lit.WriteByte(c)
+		}
+	}
+	flush()
+	return out
+}
+
+func plainText(t []tok) (string, bool) {
+	var b strings.Builder
+	for _, x := range t {
+		if x.kind != 'l' {
+			return "", false
+		}
+		b.WriteString(x.s)
+	}
+	return b.String(), true
+}
+
+// Options change how rules compile.
+type Options struct {
+	// Placeholders gives the values of %name% placeholders for the expand
+	// modifier. An unknown placeholder becomes a wildcard (*), pySigma's
+	// last-resort behaviour, so the rule still loads.
+	Placeholders map[string][]string
+}
+
+// specCompiler turns a FieldSpec into patterns.
+type specCompiler struct {
+	opts  *Options
+	field func(name string) int32
+}
+
+type modState struct {
+	all, cased, re, cidr, exists, fieldref bool
+	reFlags                                string
+	cmp                                    patKind // pLT... or 0
+	wild                                   byte    // 'c' contains, 's' startswith, 'e' endswith
+	neq                                    bool
+}
+
+var dashes = []string{"-", "/", "\u2013", "\u2014", "\u2015"}
+
+// compileSpec builds the patterns of one field specification and whether
+// all must match.
+func (sc *specCompiler) compileSpec(fs *FieldSpec) (pats []pattern, all bool, err error) {
+	var ms modState
+	// Transformations that apply to the value text, in modifier order.
+	var xforms []xform
+	for _, m := range fs.Modifiers {
+		switch m {
+		case "contains":
+			ms.wild = 'c'
+		case "startswith":
+			ms.wild = 's'
+		case "endswith":
+			ms.wild = 'e'
+		case "all":
+			ms.all = true
+		case "cased":
+			ms.cased = true
+		case "re":
+			ms.re = true
+		case "i", "m", "s":
+			if !ms.re {
+				return nil, false, fmt.Errorf("modifier %q needs re before it", m)
+			}
+			ms.reFlags += m
+		case "cidr":
+			ms.cidr = true
+		case "exists":
+			ms.exists = true
+		case "fieldref":
+			ms.fieldref = true
+		case "lt":
+			ms.cmp = pLT
+		case "lte":
+			ms.cmp = pLTE
+		case "gt":
+			ms.cmp = pGT
+		case "gte":
+			ms.cmp = pGTE
+		case "neq":
+			ms.neq = true
+		case "windash":
+			xforms = append(xforms, windash)
+		case "base64":
+			xforms = append(xforms, encodeWith(func(s string) []string { return []string{base64.StdEncoding.EncodeToString([]byte(s))} }))
+		case "base64offset":
+			xforms = append(xforms, encodeWith(base64Offsets))
+		case "wide", "utf16le":
+			xforms = append(xforms, encodeWith(func(s string) []string { return []string{utf16Bytes(s, false, false)} }))
+		case "utf16be":
+			xforms = append(xforms, encodeWith(func(s string) []string { return []string{utf16Bytes(s, true, false)} }))
+		case "utf16":
+			xforms = append(xforms, encodeWith(func(s string) []string { return []string{utf16Bytes(s, false, true)} }))
+		case "expand":
+			xforms = append(xforms, sc.expand)
+		default:
+			return nil, false, fmt.Errorf("unsupported modifier %q", m)
+		}
+	}
+	if ms.neq {
+		return nil, false, fmt.Errorf("modifier neq is not supported")
+	}
+	if ms.all && len(fs.Values) == 1 && !ms.exists {
+		// The specification forbids it, but it means the same as without.
+		ms.all = false
+	}
+	for _, v := range fs.Values {
+		ps, err := sc.compileValue(fs, v, &ms, xforms)
+		if err != nil {
+			return nil, false, err
+		}
+		pats = append(pats, ps...)
+	}
+	if len(fs.Values) == 0 {
+		pats = append(pats, pattern{kind: pNever, pair: -1})
+	}
+	return pats, ms.all, nil
+}
+
+// xform rewrites the alternatives of a value (windash, base64, expand, ...).
+type xform func([][]tok) ([][]tok, error)
+
+func (sc *specCompiler) compileValue(fs *FieldSpec, v Value, ms *modState, xforms []xform) ([]pattern, error) {
+	one := func(p pattern) []pattern { p.pair = -1; return []pattern{p} }
+	switch {
+	case ms.exists:
+		if v.Kind != Bool {
+			return nil, fmt.Errorf("exists wants true or false, got %q", v.S)
+		}
+		p := pattern{kind: pExists}
+		if v.S == "true" {
+			p.num = 1
+		}
+		return one(p), nil
+	case v.Kind == Null:
+		return one(pattern{kind: pNull}), nil
+	case ms.re:
+		flags := ""
+		if ms.reFlags != "" {
+			flags = "(?" + ms.reFlags + ")"
+		}
+		re, err := regexp.Compile(flags + v.S)
+		if err != nil {
+			return nil, fmt.Errorf("regular expression %q: %v", v.S, err)
+		}
+		p := pattern{kind: pRegex, re: re, cased: true}
+		p.lit = regexLiteral(flags + v.S)
+		p.pair = -1
+		return []pattern{p}, nil
+	case ms.cidr:
+		pfx, err := netip.ParsePrefix(strings.TrimSpace(v.S))
+		if err != nil {
+			a, err2 := netip.ParseAddr(strings.TrimSpace(v.S))
+			if err2 != nil {
+				return nil, fmt.Errorf("cidr %q: %v", v.S, err)
+			}
+			pfx = netip.PrefixFrom(a, a.BitLen())
+		}
+		return one(pattern{kind: pCIDR, nets: []netip.Prefix{pfx.Masked()}}), nil
+	case ms.cmp != 0:
+		f, err := strconv.ParseFloat(strings.TrimSpace(v.S), 64)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a number", v.S)
+		}
+		return one(pattern{kind: ms.cmp, num: f}), nil
+	case ms.fieldref:
+		op := pEq
+		switch ms.wild {
+		case 'c':
+			op = pContains
+		case 's':
+			op = pPrefix
+		case 'e':
+			op = pSuffix
+		}
+		return one(pattern{kind: pFieldRef, ref: sc.field(v.S), refOp: op, cased: ms.cased}), nil
+	}
+	vals := [][]tok{parseSigmaString(v.S)}
+	if v.Kind != String {
+		vals = [][]tok{{{kind: 'l', s: v.S}}}
+	}
+	for _, x := range xforms {
+		var err error
+		vals, err = x(vals)
+		if err != nil {
+			return nil, err
+		}
+		if len(vals) > 4096 {
+			return nil, fmt.Errorf("value %q expands to too many alternatives", v.S)
+		}
+	}
+	var out []pattern
+	for _, t := range vals {
+		switch ms.wild {
+		case 'c':
+			t = wrap(t, true, true)
+		case 's':
+			t = wrap(t, false, true)
+		case 'e':
+			t = wrap(t, true, false)
+		}
+		out = append(out, stringPattern(t, ms.cased))
+	}
+	return out, nil
+}
+
+func wrap(t []tok, head, tail bool) []tok {
+	out := make([]tok, 0, len(t)+2)
+	if head && (len(t) == 0 || t[0].kind != '*') {
+		out = append(out, tok{kind: '*'})
+	}
+	out = append(out, t...)
+	if tail && (len(out) == 0 || out[len(out)-1].kind != '*') {
+		out = append(out, tok{kind: '*'})
+	}
+	return out
+}
+
+// stringPattern picks the cheapest test for a token list.
+func stringPattern(t []tok, cased bool) pattern {
+	// merge adjacent literals
+	var m []tok
+	for _, x := range t {
+		if x.kind == 'l' && len(m) > 0 && m[len(m)-1].kind == 'l' {
+			m[len(m)-1].s += x.s
+			continue
+		}
+		if x.kind == 'l' && x.s == "" {
+			continue
+		}
+		m = append(m, x)
+	}
+	norm := func(s string) string {
+		if cased {
+			return s
+		}
+		return lower(s)
+	}
+	p := pattern{cased: cased, pair: -1}
+	switch {
+	case len(m) == 0:
+		p.kind = pEq
+	case len(m) == 1 && m[0].kind == 'l':
+		p.kind, p.s = pEq, norm(m[0].s)
+	case len(m) == 1 && m[0].kind == '*':
+		p.kind = pAny
+	case len(m) == 2 && m[0].kind == 'l' && m[1].kind == '*':
+		p.kind, p.s = pPrefix, norm(m[0].s)
+	case len(m) == 2 && m[0].kind == '*' && m[1].kind == 'l':
+		p.kind, p.s = pSuffix, norm(m[1].s)
+	case len(m) == 3 && m[0].kind == '*' && m[1].kind == 'l' && m[2].kind == '*':
+		p.kind, p.s = pContains, norm(m[1].s)
+	default:
+		p.kind = pGlob
+		for _, x := range m {
+			switch x.kind {
+			case '*':
+				p.glob = append(p.glob, globStar)
+			case '?':
+				p.glob = append(p.glob, globOne)
+			default:
+				for _, c := range []byte(norm(x.s)) {
+					p.glob = append(p.glob, int16(c))
+				}
+			}
+		}
+	}
+	if p.kind == pGlob {
+		for _, x := range m {
+			if x.kind == 'l' && len(x.s) > len(p.lit) {
+				p.lit = x.s
+			}
+		}
+		p.lit = lower(p.lit)
+	} else {
+		p.lit = lower(p.s)
+	}
+	return p
+}
+
+func windash(vals [][]tok) ([][]tok, error) {
+	var out [][]tok
+	for _, t := range vals {
+		alts := [][]tok{nil}
+		for _, x := range t {
+			if x.kind != 'l' || !strings.ContainsAny(x.s, "-/") {
+				for i := range alts {
+					alts[i] = append(alts[i], x)
+				}
+				continue
+			}
+			// Expand each dash or slash of the literal into all variants.
+			parts := []string{""}
+			for _, r := range x.s {
+				if r == '-' || r == '/' {
+					var np []string
+					for _, p := range parts {
+						for _, d := range dashes {
+							np = append(np, p+d)
+						}
+					}
+					parts = np
+					if len(parts) > 4096 {
+						return nil, fmt.Errorf("windash: too many dashes in %q", x.s)
+					}
+					continue
+				}
+				for i := range parts {
+					parts[i] += string(r)
+				}
+			}
+			var na [][]tok
+			for _, a := range alts {
+				for _, p := range parts {
+					n := append(append([]tok(nil), a...), tok{kind: 'l', s: p})
+					na = append(na, n)
+				}
+			}
+			alts = na
+			if len(alts) > 4096 {
+				return nil, fmt.Errorf("windash: too many alternatives")
+			}
+		}
+		out = append(out, alts...)
+	}
+	return out, nil
+}
+
+func encodeWith(enc func(string) []string) func([][]tok) ([][]tok, error) {
+	return func(vals [][]tok) ([][]tok, error) {
+		var out [][]tok
+		for _, t := range vals {
+			s, ok := plainText(t)
+			if !ok {
+				return nil, fmt.Errorf("encoding modifiers need a value without wildcards")
+			}
+			for _, e := range enc(s) {
+				out = append(out, []tok{{kind: 'l', s: e}})
+			}
+		}
+		return out, nil
+	}
+}
+
+// base64Offsets returns the stable middle of the base64 encoding of s at
+// each of the three byte offsets it can start at inside a longer text.
+func base64Offsets(s string) []string {
+	var out []string
+	startCut := []int{0, 2, 3}
+	for i := 0; i < 3; i++ {
+		enc := base64.StdEncoding.EncodeToString(append(make([]byte, i), s...))
+		endCut := []int{0, 3, 2}[(len(s)+i)%3]
+		a, b := startCut[i], len(enc)-endCut
+		if a >= b {
+			continue
+		}
+		out = append(out, enc[a:b])
+	}
+	return out
+}
+
+func utf16Bytes(s string, bigEndian, bom bool) string {
+	u := utf16.Encode([]rune(s))
+	var b []byte
+	if bom {
+		b = append(b, 0xff, 0xfe)
+	}
+	for _, c := range u {
+		if bigEndian {
+			b = append(b, byte(c>>8), byte(c))
+		} else {
+			b = append(b, byte(c), byte(c>>8))
+		}
+	}
+	return string(b)
+}
+
+// expand replaces %name% placeholders by their values, or a wildcard.
+func (sc *specCompiler) expand(vals [][]tok) ([][]tok, error) {
+	var out [][]tok
+	for _, t := range vals {
+		alts := [][]tok{nil}
+		for _, x := range t {
+			if x.kind != 'l' || !strings.Contains(x.s, "%") {
+				for i := range alts {
+					alts[i] = append(alts[i], x)
+				}
+				continue
+			}
+			s := x.s
+			for len(s) > 0 {
+				i := strings.IndexByte(s, '%')
+				j := -1
+				if i >= 0 {
+					j = strings.IndexByte(s[i+1:], '%')
+				}
+				if i < 0 || j < 0 {
+					for k := range alts {
+						alts[k] = append(alts[k], tok{kind: 'l', s: s})
+					}
+					break
+				}
+				if i > 0 {
+					for k := range alts {
+						alts[k] = append(alts[k], tok{kind: 'l', s: s[:i]})
+					}
+				}
+				name := s[i+1 : i+1+j]
+				s = s[i+2+j:]
+				repl, ok := sc.opts.Placeholders[name]
+				if !ok || len(repl) == 0 {
+					for k := range alts {
+						alts[k] = append(alts[k], tok{kind: '*'})
+					}
+					continue
+				}
+				var na [][]tok
+				for _, a := range alts {
+					for _, r := range repl {
+						na = append(na, append(append([]tok(nil), a...), parseSigmaString(r)...))
+					}
+				}
+				alts = na
+			}
+		}
+		out = append(out, alts...)
+	}
+	return out, nil
+}
+
+// regexLiteral returns a literal every match of the expression contains,
+// lowered, or "" when there is none the prefilter can rely on.
+func regexLiteral(expr string) string {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return ""
+	}
+	re = re.Simplify()
+	best := ""
+	consider := func(r *syntax.Regexp) {
+		if r.Op == syntax.OpLiteral {
+			s := lower(string(r.Rune))
+			if len(s) > len(best) {
+				best = s
+			}
+		}
+	}
+	switch re.Op {
+	case syntax.OpLiteral:
+		consider(re)
+	case syntax.OpConcat:
+		for _, s := range re.Sub {
+			consider(s)
+		}
+	case syntax.OpCapture:
+		if len(re.Sub) == 1 {
+			if re.Sub[0].Op == syntax.OpConcat {
+				for _, s := range re.Sub[0].Sub {
+					consider(s)
+				}
+			} else {
+				consider(re.Sub[0])
+			}
+		}
+	}
+	return best
+}
+
+// lower folds s the way event values are folded: per rune, with
+// unicode.ToLower, keeping invalid bytes as they are.
+func lower(s string) string {
+	if !needsLower(s) {
+		return s
+	}
+	return string(appendLower(nil, s))
+}
+
+func needsLower(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 || ('A' <= c && c <= 'Z') {
+			return true
+		}
+	}
+	return false
+}
+
+func appendLower(dst []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < 0x80 {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n <= 1 {
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		lr := unicode.ToLower(r)
+		if utf8.RuneLen(lr) != n {
+			// Keep byte offsets stable so a folded pattern stays a
+			// substring of a folded value.
+			dst = append(dst, s[i:i+n]...)
+		} else {
+			dst = utf8.AppendRune(dst, lr)
+		}
+		i += n
+	}
+	return dst
+}
+
+// globMatch matches s against a glob of bytes, globOne (one character) and
+// globStar (any run), without allocating.
+func globMatch(g []int16, s string) bool {
+	p, i := 0, 0
+	starP, starI := -1, 0
+	for i < len(s) {
+		if p < len(g) {
+			switch c := g[p]; {
+			case c == globStar:
+				starP, starI = p, i
+				p++
+				continue
+			case c == globOne:
+				_, n := utf8.DecodeRuneInString(s[i:])
+				i += n
+				p++
+				continue
+			case byte(c) == s[i]:
+				i++
+				p++
+				continue
+			}
+		}
+		if starP < 0 {
+			return false
+		}
+		starI++
+		p, i = starP+1, starI
+	}
+	for p < len(g) && g[p] == globStar {
+		p++
+	}
+	return p == len(g)
+}
