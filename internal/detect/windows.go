@@ -67,3 +67,41 @@ var unnamedDataNames = func() []string {
 	}
 	return names
 }()
+
+// PreferEventData renames System fields (the first nSystem of fields)
+// whose names an EventData or UserData field also uses, to System_<name>,
+// so that Get finds the event's own value: Security 5156 carries a
+// ProcessID in EventData that rules mean, not the logging process's.
+func PreferEventData(fields []Field, nSystem int) {
+	if nSystem > len(fields) {
+		nSystem = len(fields)
+	}
+	data := fields[nSystem:]
+	for i := 0; i < nSystem; i++ {
+		name := fields[i].Name
+		for j := range data {
+			if data[j].Name == name {
+				fields[i].Name = systemPrefixed(name)
+				break
+			}
+		}
+	}
+}
+
+var systemPrefixedNames = map[string]string{}
+
+func init() {
+	for _, n := range []string{"EventID", "Version", "Level", "Task", "Opcode", "Keywords",
+		"EventRecordID", "Channel", "Computer", "Provider_Name", "Provider_Guid", "EventSourceName",
+		"Qualifiers", "ActivityID", "RelatedActivityID", "ProcessID", "ThreadID", "ProcessorID",
+		"SessionID", "KernelTime", "UserTime", "ProcessorTime", "SecurityUserID"} {
+		systemPrefixedNames[n] = "System_" + n
+	}
+}
+
+func systemPrefixed(name string) string {
+	if s, ok := systemPrefixedNames[name]; ok {
+		return s
+	}
+	return "System_" + name
+}

@@ -1,31 +1,311 @@
 // Package evtx reads Windows XML Event Log (EVTX) files straight into
-// detect.Events.
+// detect.Events, written from the format's public description (libyal's
+// "Windows XML Event Log (EVTX) format"). It walks the binary XML of each
+// record into event fields without rendering XML text, compiles each
+// template once per chunk, and holds one 64 KiB chunk at a time, so memory
+// stays flat however large the file.
+//
+// The reader is lenient like forensic tools: the file header's chunk count
+// and dirty flag are ignored (chunks are read until the end of the input),
+// a chunk whose header checksum is wrong is still read, a chunk that is
+// not a chunk is skipped and counted, and a record that does not decode is
+// skipped and counted. No input makes it panic.
 package evtx
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"hash/crc32"
 	"io"
+	"time"
 
 	"vigil/internal/detect"
 )
+
+const (
+	fileHeaderSize  = 4096
+	chunkSize       = 65536
+	chunkHeaderSize = 512
+	recordHeader    = 24 // magic, size, id, written time
+)
+
+var (
+	fileMagic   = []byte("ElfFile\x00")
+	chunkMagic  = []byte("ElfChnk\x00")
+	recordMagic = []byte{0x2a, 0x2a, 0x00, 0x00}
+)
+
+// FormatError says what is wrong with the input and where, like
+// debug/elf's FormatError: Chunk is the 0-based chunk index (-1 for the
+// file header), Record the record identifier when known.
+type FormatError struct {
+	Source string
+	Chunk  int
+	Record uint64
+	Offset int64 // byte offset in the file
+	Msg    string
+	Err    error
+}
+
+func (e *FormatError) Error() string {
+	where := "file header"
+	if e.Chunk >= 0 {
+		where = fmt.Sprintf("chunk %d", e.Chunk)
+		if e.Record != 0 {
+			where += fmt.Sprintf(" record %d", e.Record)
+		}
+	}
+	s := fmt.Sprintf("evtx: %s: %s (offset %#x): %s", e.Source, where, e.Offset, e.Msg)
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *FormatError) Unwrap() error { return e.Err }
+
+// Stats extends detect.ReadStats with EVTX specifics.
+type Stats struct {
+	detect.ReadStats
+	Chunks         int64 // chunks read (including skipped ones)
+	ChunkChecksums int64 // chunks read despite a wrong header or data checksum
+	DirtyHeader    bool  // the file header's dirty flag was set
+	HeaderChunks   int   // the chunk count the file header claims
+	HeaderChecksum bool  // the file header's checksum matched
+}
 
 // Reader streams the events of an EVTX file.
 type Reader struct {
 	source string
 	r      io.Reader
-	stats  detect.ReadStats
+
+	started    bool
+	done       error
+	chunkIndex int // index of the chunk in buf, -1 before the first
+	chunkOK    bool
+	pos, end   int // next record offset and end of records in buf
+	buf        []byte
+
+	dec   decoder
+	stats Stats
 }
 
-// NewReader returns a reader of the EVTX file in r; source names it in
-// events and errors.
+// NewReader returns a reader of the EVTX file in r, read sequentially;
+// source names the file in events and errors.
 func NewReader(r io.Reader, source string) *Reader {
-	return &Reader{r: r, source: source}
+	rd := &Reader{source: source, r: r, chunkIndex: -1, buf: make([]byte, chunkSize)}
+	rd.dec.init()
+	return rd
+}
+
+// Stats reports events returned and records and chunks skipped.
+func (r *Reader) Stats() detect.ReadStats { return r.stats.ReadStats }
+
+// EVTXStats reports the EVTX-specific counters as well.
+func (r *Reader) EVTXStats() Stats { return r.stats }
+
+func (r *Reader) readHeader() error {
+	hdr := r.buf[:fileHeaderSize]
+	n, err := io.ReadFull(r.r, hdr)
+	if err != nil {
+		if n == 0 && err == io.EOF {
+			return &FormatError{Source: r.source, Chunk: -1, Msg: "empty file"}
+		}
+		if !errors.Is(err, io.ErrUnexpectedEOF) {
+			return &FormatError{Source: r.source, Chunk: -1, Msg: "read", Err: err}
+		}
+		// A file shorter than its header holds no chunk.
+		return &FormatError{Source: r.source, Chunk: -1, Msg: fmt.Sprintf("truncated file header (%d bytes)", n)}
+	}
+	if !bytes.Equal(hdr[:8], fileMagic) {
+		// Carved or damaged files may lack the header; if it is a chunk,
+		// read on from there.
+		if bytes.Equal(hdr[:8], chunkMagic) {
+			return r.readChunkStartingWith(hdr)
+		}
+		return &FormatError{Source: r.source, Chunk: -1, Msg: "not an EVTX file (bad signature)"}
+	}
+	r.stats.HeaderChunks = int(binary.LittleEndian.Uint16(hdr[42:]))
+	r.stats.DirtyHeader = binary.LittleEndian.Uint32(hdr[120:])&1 != 0
+	r.stats.HeaderChecksum = crc32.ChecksumIEEE(hdr[:120]) == binary.LittleEndian.Uint32(hdr[124:])
+	// The header block size should be 4096; a larger one moves the first
+	// chunk.
+	if bs := int(binary.LittleEndian.Uint16(hdr[40:])); bs > fileHeaderSize && bs%512 == 0 {
+		if _, err := io.CopyN(io.Discard, r.r, int64(bs-fileHeaderSize)); err != nil {
+			return io.EOF
+		}
+	}
+	return nil
+}
+
+// readChunkStartingWith handles input that begins with a chunk instead of
+// a file header: the first 4 KiB already read become the chunk's start.
+func (r *Reader) readChunkStartingWith(first []byte) error {
+	n, err := io.ReadFull(r.r, r.buf[fileHeaderSize:])
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && err != io.EOF {
+		return &FormatError{Source: r.source, Chunk: 0, Msg: "read", Err: err}
+	}
+	clear(r.buf[fileHeaderSize+n:])
+	r.chunkIndex = 0
+	r.stats.Chunks++
+	r.openChunk()
+	return nil
+}
+
+// nextChunk reads the next 64 KiB chunk; io.EOF after the last.
+func (r *Reader) nextChunk() error {
+	n, err := io.ReadFull(r.r, r.buf)
+	if err == io.EOF {
+		return io.EOF
+	}
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return &FormatError{Source: r.source, Chunk: r.chunkIndex + 1, Offset: r.chunkOffset(r.chunkIndex + 1), Msg: "read", Err: err}
+	}
+	// A truncated last chunk is read as far as it goes; records past the
+	// end fail their bounds checks and are counted.
+	clear(r.buf[n:])
+	r.chunkIndex++
+	r.stats.Chunks++
+	r.openChunk()
+	return nil
+}
+
+func (r *Reader) chunkOffset(i int) int64 {
+	return fileHeaderSize + int64(i)*chunkSize
+}
+
+// openChunk validates the chunk header in buf and prepares record reading.
+func (r *Reader) openChunk() {
+	r.chunkOK = false
+	b := r.buf
+	if !bytes.Equal(b[:8], chunkMagic) {
+		if isZero(b) {
+			return // preallocated, never-used space
+		}
+		r.stats.SkipChunk(&FormatError{Source: r.source, Chunk: r.chunkIndex, Offset: r.chunkOffset(r.chunkIndex), Msg: "bad chunk signature, chunk skipped"})
+		return
+	}
+	free := int(binary.LittleEndian.Uint32(b[48:]))
+	if free < chunkHeaderSize || free > chunkSize {
+		free = chunkSize
+	}
+	headerSum := crc32.Update(crc32.ChecksumIEEE(b[:120]), crc32.IEEETable, b[128:chunkHeaderSize])
+	dataSum := crc32.ChecksumIEEE(b[chunkHeaderSize:free])
+	if headerSum != binary.LittleEndian.Uint32(b[124:]) || dataSum != binary.LittleEndian.Uint32(b[52:]) {
+		r.stats.ChunkChecksums++
+		// Read on: records are checked one by one, and a wrong free space
+		// offset is a common reason for the data checksum to fail.
+		free = chunkSize
+	}
+	r.pos, r.end = chunkHeaderSize, free
+	r.dec.resetChunk(b)
+	r.chunkOK = true
+}
+
+func isZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Next decodes the next record into ev.
 func (r *Reader) Next(ev *detect.Event) error {
-	return errors.New("evtx: not implemented yet")
+	if r.done != nil {
+		return r.done
+	}
+	if !r.started {
+		r.started = true
+		if err := r.readHeader(); err != nil {
+			r.done = err
+			return err
+		}
+	}
+	for {
+		if !r.chunkOK || r.pos+recordHeader > r.end {
+			if err := r.nextChunk(); err != nil {
+				r.done = err
+				return err
+			}
+			continue
+		}
+		ok, err := r.nextRecord(ev)
+		if err != nil {
+			r.stats.Skip(err)
+			continue
+		}
+		if ok {
+			r.stats.Events++
+			return nil
+		}
+	}
 }
 
-// Stats reports events returned and records and chunks skipped.
-func (r *Reader) Stats() detect.ReadStats { return r.stats }
+// nextRecord decodes the record at r.pos. It returns false with no error
+// when the chunk holds no more records.
+func (r *Reader) nextRecord(ev *detect.Event) (bool, error) {
+	b := r.buf
+	start := r.pos
+	if !bytes.Equal(b[start:start+4], recordMagic) {
+		// Past the last record the chunk is usually zero; anything else is
+		// damage, so look for the next record in what is left.
+		next := bytes.Index(b[start+4:r.end], recordMagic)
+		if next < 0 || isZero(b[start:r.end]) {
+			r.pos = r.end
+			if isZero(b[start:r.end]) || r.end == chunkSize {
+				return false, nil
+			}
+			return false, r.recordError(start, 0, "no record signature")
+		}
+		r.pos = start + 4 + next
+		if isZero(b[start : start+4+next]) {
+			return false, nil
+		}
+		return false, r.recordError(start, 0, fmt.Sprintf("%d bytes of garbage before next record", 4+next))
+	}
+	size := int(binary.LittleEndian.Uint32(b[start+4:]))
+	id := binary.LittleEndian.Uint64(b[start+8:])
+	if size < recordHeader+4 || start+size > chunkSize {
+		r.pos = start + 4
+		return false, r.recordError(start, id, fmt.Sprintf("record size %d out of bounds", size))
+	}
+	if binary.LittleEndian.Uint32(b[start+size-4:]) != uint32(size) {
+		r.pos = start + 4
+		return false, r.recordError(start, id, "record size copy differs (truncated or overwritten record)")
+	}
+	r.pos = start + size
+	written := binary.LittleEndian.Uint64(b[start+16:])
+	ev.Reset()
+	ev.Source = r.source
+	ev.Record = id
+	ev.Product = "windows"
+	if err := r.dec.decodeRecord(ev, start+recordHeader, start+size-4); err != nil {
+		return false, r.recordError(start, id, err.Error())
+	}
+	if ev.Time.IsZero() {
+		ev.Time = filetime(written)
+	}
+	return true, nil
+}
+
+func (r *Reader) recordError(off int, id uint64, msg string) error {
+	return &FormatError{Source: r.source, Chunk: r.chunkIndex, Record: id, Offset: r.chunkOffset(r.chunkIndex) + int64(off), Msg: msg}
+}
+
+// filetimeEpochDelta is 1601-01-01 to 1970-01-01 in 100 ns units.
+const filetimeEpochDelta = 116444736000000000
+
+func filetime(ft uint64) time.Time {
+	if ft == 0 {
+		return time.Time{}
+	}
+	d := int64(ft - filetimeEpochDelta)
+	if ft < filetimeEpochDelta {
+		d = -int64(filetimeEpochDelta - ft)
+	}
+	return time.Unix(d/1e7, (d%1e7)*100).UTC()
+}

@@ -18,6 +18,7 @@ func addWindowsJSON(ev *detect.Event, event *jsonValue) error {
 	if sys != nil && sys.kind == jsonObject {
 		addSystemJSON(ev, sys)
 	}
+	nSystem := len(ev.Fields)
 	if ed := event.get("EventData"); ed != nil {
 		addEventDataJSON(ev, ed)
 	}
@@ -31,6 +32,7 @@ func addWindowsJSON(ev *detect.Event, event *jsonValue) error {
 			}
 		}
 	}
+	detect.PreferEventData(ev.Fields, nSystem)
 	if _, ok := ev.Get("EventID"); !ok {
 		return errors.New("no System.EventID")
 	}
