@@ -49,6 +49,9 @@ type Command struct {
 	// Flags declares the command's flags on fs; values are read in Run.
 	Flags func(fs *FlagSet)
 	Run   func(ctx context.Context, fs *FlagSet, args []string) error
+	// Setup, an alternative to Flags+Run, declares the flags and returns
+	// the function to run, which reads the flag pointers it captured.
+	Setup func(fs *FlagSet) func(ctx context.Context, args []string) error
 	Subs  []*Command
 }
 
@@ -194,6 +197,10 @@ func run(ctx context.Context, cmd *Command, path, args []string, stdin io.Reader
 	if cmd.Flags != nil {
 		cmd.Flags(fs)
 	}
+	var main func(ctx context.Context, args []string) error
+	if cmd.Setup != nil {
+		main = cmd.Setup(fs)
+	}
 	if err := fs.Parse(interleave(fs, args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			PrintHelp(stdout, cmd, fs, path)
@@ -201,6 +208,9 @@ func run(ctx context.Context, cmd *Command, path, args []string, stdin io.Reader
 		}
 		PrintHelp(stderr, cmd, fs, path)
 		return UsageError("%v", err)
+	}
+	if main != nil {
+		return main(ctx, fs.Args())
 	}
 	return cmd.Run(ctx, fs, fs.Args())
 }

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+
+	"vigil/internal/cli"
+	"vigil/internal/hub"
+)
+
+func init() {
+	register(&cli.Command{
+		Name:  "serve",
+		Short: "run the hub: web UI, API, ingest and scheduler",
+		Usage: "vigil serve [flags]",
+		Long: `Runs the hub until SIGINT or SIGTERM, then shuts down gracefully.
+The database is migrated at start; a schema newer than this binary knows is
+refused. On first start the administrator VIGIL_ADMIN_EMAIL is created with
+VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
+--demo loads the demo organisation (idempotent) and prints the demo logins.`,
+		Setup: func(fs *cli.FlagSet) func(ctx context.Context, args []string) error {
+			db := addDBFlags(fs)
+			lf := addLogFlags(fs)
+			listen := fs.String("listen", "-", "127.0.0.1:8080", "address to serve HTTP on")
+			demo := fs.Bool("demo", "-", false, "load the demo organisation")
+			adminEmail := fs.String("admin-email", "-", "admin@vigil.local", "e-mail of the administrator created on first start")
+			adminPassword := fs.String("admin-password", "-", "", "password of that administrator; generated and printed once when empty")
+			secure := fs.Bool("secure-cookies", "-", false, "mark cookies Secure (serve behind HTTPS)")
+			trustProxy := fs.Bool("trust-proxy", "-", false, "take the client address from X-Forwarded-For (behind a reverse proxy only)")
+			bodyLimit := fs.Int("body-limit", "-", 10<<20, "largest request body accepted, in bytes")
+			return func(ctx context.Context, args []string) error {
+				if len(args) > 0 {
+					return cli.UsageError("serve takes no arguments")
+				}
+				logger, err := lf.logger(fs.Stderr)
+				if err != nil {
+					return err
+				}
+				ctx, stop := signalContext(ctx)
+				defer stop()
+				return hub.Run(ctx, hub.Config{
+					Listen: *listen, DataDir: *db.dataDir, DatabaseURL: *db.database,
+					Demo: *demo, AdminEmail: *adminEmail, AdminPassword: *adminPassword,
+					SecureCookies: *secure, TrustProxy: *trustProxy,
+					BodyLimit: int64(*bodyLimit), Version: version, Logger: logger, Stderr: fs.Stderr,
+				})
+			}
+		},
+	})
+}

@@ -1,0 +1,361 @@
+// Package audit keeps Vigil's append-only, hash-chained audit log. Every
+// change is appended in the same transaction as the change itself; each row's
+// hash covers its content and the previous row's hash, so editing or
+// deleting a row breaks the chain where `vigil audit verify` finds it.
+package audit
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"vigil/internal/auth"
+	"vigil/internal/errs"
+	"vigil/internal/store"
+)
+
+// Entry is one change to record.
+type Entry struct {
+	Action     string // "unit.create", "user.update", "auth.login_failed", ...
+	ObjectType string
+	ObjectID   string
+	UnitID     int64 // 0 when the change belongs to no unit
+	Before     any   // a summary of the object before, nil for creations
+	After      any   // after, nil for deletions
+	Note       string
+}
+
+// Record is a stored audit row.
+type Record struct {
+	Seq        int64           `json:"seq"`
+	At         time.Time       `json:"at"`
+	ActorID    int64           `json:"actor_id,omitempty"`
+	Actor      string          `json:"actor"`
+	Action     string          `json:"action"`
+	ObjectType string          `json:"object_type"`
+	ObjectID   string          `json:"object_id"`
+	UnitID     int64           `json:"-"`
+	UnitCode   string          `json:"unit,omitempty"`
+	Summary    json.RawMessage `json:"summary"`
+	IP         string          `json:"ip,omitempty"`
+	PrevHash   string          `json:"prev_hash"`
+	Hash       string          `json:"hash"`
+}
+
+// redactedKeys never reach the log, whatever a caller passes.
+var redactedKeys = []string{"password", "password_hash", "secret", "token", "token_hash", "client_secret"}
+
+func summarise(e Entry) (string, error) {
+	m := map[string]any{}
+	if e.Before != nil {
+		m["before"] = redact(e.Before)
+	}
+	if e.After != nil {
+		m["after"] = redact(e.After)
+	}
+	if e.Note != "" {
+		m["note"] = e.Note
+	}
+	b, err := json.Marshal(m)
+	return string(b), err
+}
+
+// redact round-trips v through JSON and blanks secret-looking keys.
+func redact(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	var x any
+	if json.Unmarshal(b, &x) != nil {
+		return string(b)
+	}
+	var walk func(any) any
+	walk = func(x any) any {
+		switch t := x.(type) {
+		case map[string]any:
+			for k, v := range t {
+				lk := strings.ToLower(k)
+				hit := false
+				for _, r := range redactedKeys {
+					if lk == r {
+						hit = true
+					}
+				}
+				if hit {
+					t[k] = "[redacted]"
+				} else {
+					t[k] = walk(v)
+				}
+			}
+		case []any:
+			for i := range t {
+				t[i] = walk(t[i])
+			}
+		}
+		return x
+	}
+	return walk(x)
+}
+
+// Append writes e to the log inside tx, attributed to the caller in ctx.
+func Append(ctx context.Context, tx *store.Tx, e Entry) error {
+	p := auth.FromContext(ctx)
+	if p == nil {
+		p = auth.System
+	}
+	summary, err := summarise(e)
+	if err != nil {
+		return fmt.Errorf("audit: summarise %s: %w", e.Action, err)
+	}
+	lock := ""
+	if tx.Dialect() == store.Postgres {
+		// The head row serialises appenders across hub processes, so the
+		// chain never forks.
+		lock = " FOR UPDATE"
+	}
+	var lastSeq int64
+	var lastHash string
+	if err := tx.QueryRow(ctx, `SELECT last_seq, last_hash FROM audit_head WHERE id = 1`+lock).Scan(&lastSeq, &lastHash); err != nil {
+		return fmt.Errorf("audit: read head: %w", err)
+	}
+	r := Record{
+		Seq: lastSeq + 1, At: time.Now().UTC().Truncate(time.Microsecond), ActorID: p.UserID, Actor: p.Email,
+		Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, UnitID: e.UnitID,
+		Summary: json.RawMessage(summary), IP: auth.ClientIP(ctx), PrevHash: lastHash,
+	}
+	r.Hash = r.ComputeHash()
+	var unit any
+	if r.UnitID != 0 {
+		unit = r.UnitID
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (seq, at, actor_id, actor, action, object_type, object_id, unit_id, summary, ip, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Seq, store.Micros(r.At), r.ActorID, r.Actor, r.Action, r.ObjectType, r.ObjectID, unit, summary, r.IP, r.PrevHash, r.Hash); err != nil {
+		return fmt.Errorf("audit: append %s: %w", e.Action, err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE audit_head SET last_seq = ?, last_hash = ? WHERE id = 1`, r.Seq, r.Hash); err != nil {
+		return fmt.Errorf("audit: move head: %w", err)
+	}
+	return nil
+}
+
+// Log appends e in a transaction of its own, for events that change nothing
+// else (a failed login).
+func Log(ctx context.Context, db *store.DB, e Entry) error {
+	return db.InTx(ctx, func(tx *store.Tx) error { return Append(ctx, tx, e) })
+}
+
+// ComputeHash returns the chain hash of r: SHA-256 over the previous hash
+// and every field, each length-prefixed so no two rows encode alike.
+func (r *Record) ComputeHash() string {
+	h := sha256.New()
+	var buf []byte
+	field := func(s string) {
+		buf = strconv.AppendInt(buf[:0], int64(len(s)), 10)
+		buf = append(buf, ':')
+		h.Write(buf)
+		h.Write([]byte(s))
+	}
+	field(r.PrevHash)
+	field(strconv.FormatInt(r.Seq, 10))
+	field(strconv.FormatInt(store.Micros(r.At), 10))
+	field(strconv.FormatInt(r.ActorID, 10))
+	field(r.Actor)
+	field(r.Action)
+	field(r.ObjectType)
+	field(r.ObjectID)
+	field(strconv.FormatInt(r.UnitID, 10))
+	field(string(r.Summary))
+	field(r.IP)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Filter selects audit rows.
+type Filter struct {
+	Actor      string
+	Action     string // exact, or a prefix ending in "." ("user.")
+	ObjectType string
+	ObjectID   string
+	UnitCode   string
+	Since      time.Time
+	Until      time.Time
+	Before     int64 // cursor: rows with seq < Before
+	Limit      int
+}
+
+// List returns audit rows newest first, scoped to the caller: admins and
+// analysts see all rows, others the rows of units in their subtree.
+func List(ctx context.Context, db *store.DB, f Filter) ([]Record, int64, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 50
+	}
+	var where []string
+	var args []any
+	scope, sargs := p.Scope("u.path")
+	join := "LEFT JOIN units u ON u.id = a.unit_id"
+	if !p.SeesAllUnits() {
+		join = "JOIN units u ON u.id = a.unit_id"
+		where = append(where, scope)
+		args = append(args, sargs...)
+	}
+	if f.Actor != "" {
+		where = append(where, "a.actor = ?")
+		args = append(args, f.Actor)
+	}
+	if f.Action != "" {
+		if strings.HasSuffix(f.Action, ".") {
+			where = append(where, "a.action >= ? AND a.action < ?")
+			args = append(args, f.Action, f.Action[:len(f.Action)-1]+"/")
+		} else {
+			where = append(where, "a.action = ?")
+			args = append(args, f.Action)
+		}
+	}
+	if f.ObjectType != "" {
+		where = append(where, "a.object_type = ?")
+		args = append(args, f.ObjectType)
+	}
+	if f.ObjectID != "" {
+		where = append(where, "a.object_id = ?")
+		args = append(args, f.ObjectID)
+	}
+	if f.UnitCode != "" {
+		where = append(where, "u.code = ?")
+		args = append(args, f.UnitCode)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "a.at >= ?")
+		args = append(args, store.Micros(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "a.at < ?")
+		args = append(args, store.Micros(f.Until))
+	}
+	if f.Before > 0 {
+		where = append(where, "a.seq < ?")
+		args = append(args, f.Before)
+	}
+	q := `SELECT a.seq, a.at, a.actor_id, a.actor, a.action, a.object_type, a.object_id, COALESCE(a.unit_id, 0), COALESCE(u.code, ''), a.summary, a.ip, a.prev_hash, a.hash
+		FROM audit_log a ` + join
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY a.seq DESC LIMIT ?"
+	args = append(args, f.Limit+1)
+	rows, err := db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("audit: list: %w", err)
+	}
+	defer rows.Close()
+	var out []Record
+	for rows.Next() {
+		var r Record
+		var at int64
+		var summary string
+		if err := rows.Scan(&r.Seq, &at, &r.ActorID, &r.Actor, &r.Action, &r.ObjectType, &r.ObjectID, &r.UnitID, &r.UnitCode, &summary, &r.IP, &r.PrevHash, &r.Hash); err != nil {
+			return nil, 0, fmt.Errorf("audit: list: %w", err)
+		}
+		r.At = store.Time(at)
+		r.Summary = json.RawMessage(summary)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("audit: list: %w", err)
+	}
+	var next int64
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		next = out[len(out)-1].Seq
+	}
+	return out, next, nil
+}
+
+// Problem is one break found by Verify.
+type Problem struct {
+	Seq    int64
+	Reason string
+}
+
+// Report is the outcome of Verify.
+type Report struct {
+	Rows     int64
+	LastSeq  int64
+	Problems []Problem
+}
+
+// OK reports whether the chain is intact.
+func (r *Report) OK() bool { return len(r.Problems) == 0 }
+
+// Verify walks the whole chain and reports every row whose hash does not
+// match its content (tampered), whose prev_hash does not match the row
+// before (a row deleted or inserted), every gap in sequence numbers and a
+// head that does not point at the last row (rows deleted at the end).
+// progress, if set, is called every 100,000 rows.
+func Verify(ctx context.Context, db *store.DB, progress func(rows int64)) (*Report, error) {
+	rep := &Report{}
+	var headSeq int64
+	var headHash string
+	if err := db.QueryRow(ctx, `SELECT last_seq, last_hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
+		return nil, fmt.Errorf("audit: verify: read head: %w", err)
+	}
+	const page = 50000
+	prevSeq, prevHash := int64(0), ""
+	for {
+		rows, err := db.Query(ctx, `SELECT seq, at, actor_id, actor, action, object_type, object_id, COALESCE(unit_id, 0), summary, ip, prev_hash, hash
+			FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`, prevSeq, page)
+		if err != nil {
+			return nil, fmt.Errorf("audit: verify: %w", err)
+		}
+		n := 0
+		var r Record
+		var summary string
+		var at int64
+		for rows.Next() {
+			if err := rows.Scan(&r.Seq, &at, &r.ActorID, &r.Actor, &r.Action, &r.ObjectType, &r.ObjectID, &r.UnitID, &summary, &r.IP, &r.PrevHash, &r.Hash); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("audit: verify: %w", err)
+			}
+			n++
+			rep.Rows++
+			r.At = store.Time(at)
+			r.Summary = json.RawMessage(summary)
+			if r.Seq != prevSeq+1 {
+				rep.Problems = append(rep.Problems, Problem{r.Seq, fmt.Sprintf("rows %d..%d are missing (deleted)", prevSeq+1, r.Seq-1)})
+			} else if r.PrevHash != prevHash {
+				rep.Problems = append(rep.Problems, Problem{r.Seq, "prev_hash does not match the row before (row replaced or chain rewritten)"})
+			}
+			if r.ComputeHash() != r.Hash {
+				rep.Problems = append(rep.Problems, Problem{r.Seq, "content does not match its hash (row altered)"})
+			}
+			prevSeq, prevHash = r.Seq, r.Hash
+			if progress != nil && rep.Rows%100000 == 0 {
+				progress(rep.Rows)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("audit: verify: %w", err)
+		}
+		if n < page {
+			break
+		}
+	}
+	rep.LastSeq = prevSeq
+	if headSeq != prevSeq || headHash != prevHash {
+		rep.Problems = append(rep.Problems, Problem{headSeq, fmt.Sprintf("head points at row %d but the log ends at row %d (rows deleted at the end, or head altered)", headSeq, prevSeq)})
+	}
+	return rep, nil
+}
+
+// ErrNotFound is returned for rows outside the caller's scope.
+var ErrNotFound = errs.NotFound("audit record")

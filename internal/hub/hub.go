@@ -1,0 +1,201 @@
+// Package hub assembles a running Vigil hub from its parts: the store, the
+// services, the HTTP server and the scheduler. cmd/vigil only parses flags
+// and calls Run.
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"vigil/internal/audit"
+	"vigil/internal/auth"
+	"vigil/internal/demo"
+	"vigil/internal/jobs"
+	"vigil/internal/org"
+	"vigil/internal/store"
+	"vigil/internal/web"
+)
+
+// Config is everything `vigil serve` takes.
+type Config struct {
+	Listen        string
+	DataDir       string
+	DatabaseURL   string
+	Demo          bool
+	AdminEmail    string
+	AdminPassword string
+	SecureCookies bool
+	TrustProxy    bool
+	BodyLimit     int64
+	Version       string
+	Logger        *slog.Logger
+	// Stderr receives the one-time messages for the person starting the
+	// hub (generated password, demo logins).
+	Stderr io.Writer
+	// Ready, if set, is called with the bound address once serving.
+	Ready func(addr string)
+}
+
+// Hub is an assembled hub.
+type Hub struct {
+	DB     *store.DB
+	Auth   *auth.Service
+	Org    *org.Service
+	Server *web.Server
+}
+
+// AuditAdapter lets auth write to the audit log without importing it.
+func AuditAdapter(ctx context.Context, tx *store.Tx, action, objectType, objectID string, unitID int64, after any) error {
+	return audit.Append(ctx, tx, audit.Entry{Action: action, ObjectType: objectType, ObjectID: objectID, UnitID: unitID, After: after})
+}
+
+// Open connects to the database, migrates it and builds the services.
+func Open(ctx context.Context, cfg Config) (*Hub, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	db, err := store.Open(ctx, cfg.DataDir, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if len(applied) > 0 {
+		cfg.Logger.Info("database migrated", "engine", db.Dialect.String(), "versions", applied)
+	}
+	h := &Hub{DB: db}
+	h.Auth = &auth.Service{DB: db, Audit: AuditAdapter, Throttle: auth.NewThrottle(20, 30)}
+	h.Org = &org.Service{DB: db}
+	h.Server, err = web.New(web.Config{DB: db, Auth: h.Auth, Org: h.Org, Logger: cfg.Logger, BodyLimit: cfg.BodyLimit,
+		SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, Version: cfg.Version})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return h, nil
+}
+
+// Bootstrap creates the first administrator and, with demo, the demo
+// organisation, printing what a person needs to sign in.
+func (h *Hub) Bootstrap(ctx context.Context, cfg Config) error {
+	if cfg.AdminEmail == "" {
+		cfg.AdminEmail = "admin@vigil.local"
+	}
+	generated, created, err := h.Org.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword)
+	if err != nil {
+		return err
+	}
+	w := cfg.Stderr
+	if w == nil {
+		w = io.Discard
+	}
+	if created && generated != "" {
+		fmt.Fprintf(w, "\nVigil created the administrator %s with the password:\n\n    %s\n\nIt is shown only this once; sign in and keep it safe (or set VIGIL_ADMIN_PASSWORD before the first start).\n\n", cfg.AdminEmail, generated)
+	} else if created {
+		fmt.Fprintf(w, "Vigil created the administrator %s with the password from VIGIL_ADMIN_PASSWORD.\n", cfg.AdminEmail)
+	}
+	if cfg.Demo {
+		res, err := demo.Load(ctx, h.Org)
+		if err != nil {
+			return err
+		}
+		for _, load := range demoLoaders {
+			if err := load(ctx, h); err != nil {
+				return err
+			}
+		}
+		cfg.Logger.Info("demo organisation loaded", "units_created", res.Units, "contacts_created", res.Contacts, "users_created", res.Users)
+		fmt.Fprintf(w, "Demo organisation loaded. Demo accounts (password %q):\n", demo.Password)
+		for _, a := range demo.Accounts {
+			fmt.Fprintf(w, "    %-32s %-8s unit %s\n", a.Email, a.Role, a.Unit)
+		}
+		if !created {
+			fmt.Fprintf(w, "The administrator is %s (its password was printed at first start; reset it with: vigil users reset-password %s).\n", cfg.AdminEmail, cfg.AdminEmail)
+		}
+	}
+	return nil
+}
+
+// demoLoaders add demo data of other capabilities (hosts, ...).
+var demoLoaders []func(ctx context.Context, h *Hub) error
+
+// RegisterDemo adds a demo loader.
+func RegisterDemo(f func(ctx context.Context, h *Hub) error) { demoLoaders = append(demoLoaders, f) }
+
+// Close releases the database.
+func (h *Hub) Close() error { return h.DB.Close() }
+
+// Run opens the hub, serves until ctx is cancelled, then shuts down
+// gracefully: in-flight requests get up to 15 s to finish.
+func Run(ctx context.Context, cfg Config) error {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	h, err := Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	if err := h.Bootstrap(ctx, cfg); err != nil {
+		return err
+	}
+	sched := jobs.New(h.DB, cfg.Logger)
+	sched.Add(jobs.Job{Name: "purge-sessions", Every: 10 * time.Minute, Run: func(ctx context.Context) error {
+		_, err := h.Auth.PurgeSessions(ctx)
+		return err
+	}})
+	sched.Add(jobs.Job{Name: "prune-job-runs", Every: time.Hour, Run: func(ctx context.Context) error {
+		return sched.Prune(ctx, 7*24*time.Hour)
+	}})
+	for _, j := range extraJobs {
+		sched.Add(j(h))
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	srv := &http.Server{Handler: h.Server.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)}
+	jobCtx, stopJobs := context.WithCancel(context.Background())
+	wg := sched.Start(jobCtx)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	addr := ln.Addr().String()
+	cfg.Logger.Info("vigil hub serving", "url", "http://"+addr, "database", h.DB.Dialect.String(), "where", h.DB.Where)
+	if cfg.Ready != nil {
+		cfg.Ready(addr)
+	}
+	select {
+	case err := <-errc:
+		stopJobs()
+		wg.Wait()
+		return err
+	case <-ctx.Done():
+	}
+	cfg.Logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	stopJobs()
+	wg.Wait()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	cfg.Logger.Info("stopped")
+	return nil
+}
+
+// extraJobs are scheduled jobs of other capabilities.
+var extraJobs []func(h *Hub) jobs.Job
+
+// RegisterJob adds a scheduled job built from the hub.
+func RegisterJob(f func(h *Hub) jobs.Job) { extraJobs = append(extraJobs, f) }

@@ -1,0 +1,39 @@
+package i18n
+
+import (
+	"time"
+	_ "time/tzdata" // the hub must show Vietnamese time on hosts without zoneinfo
+)
+
+// Location is Asia/Ho_Chi_Minh, where every time is shown.
+var Location = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		return time.FixedZone("ICT", 7*3600)
+	}
+	return loc
+}()
+
+// FormatDate shows a date as dd/mm/yyyy (Vietnamese) or yyyy-mm-dd (English).
+func FormatDate(t time.Time, lang string) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.In(Location)
+	if lang == "en" {
+		return t.Format("2006-01-02")
+	}
+	return t.Format("02/01/2006")
+}
+
+// FormatTime shows a date and time in Asia/Ho_Chi_Minh.
+func FormatTime(t time.Time, lang string) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.In(Location)
+	if lang == "en" {
+		return t.Format("2006-01-02 15:04")
+	}
+	return t.Format("15:04 02/01/2006")
+}

@@ -1,0 +1,317 @@
+package org
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	"vigil/internal/audit"
+	"vigil/internal/auth"
+	"vigil/internal/errs"
+	"vigil/internal/i18n"
+	"vigil/internal/store"
+)
+
+// User is a person who signs in to Vigil.
+type User struct {
+	ID          int64     `json:"id"`
+	Email       string    `json:"email"`
+	Name        string    `json:"name"`
+	Role        auth.Role `json:"role"`
+	Unit        string    `json:"unit"`
+	UnitName    string    `json:"unit_name"`
+	UnitPath    string    `json:"-"`
+	Disabled    bool      `json:"disabled"`
+	Locked      bool      `json:"locked"`
+	LastLoginAt time.Time `json:"last_login_at,omitzero"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// UserInput creates a user.
+type UserInput struct {
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Password string `json:"password"`
+	Role     string `json:"role"`
+	Unit     string `json:"unit"`
+}
+
+// Validate checks and normalises the input.
+func (in *UserInput) Validate() error {
+	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
+	in.Name = strings.TrimSpace(in.Name)
+	in.Unit = strings.TrimSpace(in.Unit)
+	if in.Email == "" {
+		return errs.Invalid("email", "is required")
+	}
+	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
+		return errs.Invalid("email", "is not an e-mail address")
+	}
+	if in.Name == "" {
+		return errs.Invalid("name", "is required")
+	}
+	if len(in.Name) > 200 {
+		return errs.Invalid("name", "must be at most 200 bytes")
+	}
+	if !auth.Role(in.Role).Valid() {
+		return errs.Invalid("role", "must be one of admin, analyst, officer, viewer")
+	}
+	if in.Unit == "" {
+		return errs.Invalid("unit", "is required")
+	}
+	return auth.ValidatePassword("password", in.Password)
+}
+
+const userColumns = `us.id, us.email, us.name, us.role, u.code, u.name, u.path, us.disabled, us.locked_until, us.last_login_at, us.created_at`
+
+func scanUser(sc interface{ Scan(...any) error }) (*User, error) {
+	var u User
+	var role string
+	var locked, last, created int64
+	if err := sc.Scan(&u.ID, &u.Email, &u.Name, &role, &u.Unit, &u.UnitName, &u.UnitPath, &u.Disabled, &locked, &last, &created); err != nil {
+		return nil, err
+	}
+	u.Role = auth.Role(role)
+	u.Locked = locked > store.Now()
+	u.LastLoginAt, u.CreatedAt = store.Time(last), store.Time(created)
+	return &u, nil
+}
+
+// CreateUser adds a user. Admins create anyone; officers create officers and
+// viewers inside their subtree.
+func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.Role != auth.RoleAdmin && p.Role != auth.RoleOfficer {
+		return nil, errs.Forbidden("your role may not manage users")
+	}
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	hash, err := auth.HashPassword(in.Password)
+	if err != nil {
+		return nil, err
+	}
+	var out *User
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		var e error
+		out, e = createUser(ctx, tx, p, in, hash)
+		return e
+	})
+	return out, err
+}
+
+func createUser(ctx context.Context, tx *store.Tx, p *auth.Principal, in UserInput, hash string) (*User, error) {
+	unit, err := unitByCode(ctx, tx, in.Unit)
+	if err != nil || !p.CanRead(unit.Path) {
+		return nil, errs.Invalid("unit", "unit %q does not exist", in.Unit)
+	}
+	if !p.CanManageUsers(unit.Path, auth.Role(in.Role)) {
+		return nil, errs.Forbidden("you may not create a %s in unit %s", in.Role, in.Unit)
+	}
+	now := store.Now()
+	var id int64
+	err = tx.QueryRow(ctx, `INSERT INTO users (email, name, name_fold, role, unit_id, password_hash, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Email, in.Name, i18n.Fold(in.Name), in.Role, unit.ID, hash, now, now).Scan(&id)
+	if store.IsUniqueViolation(err) {
+		return nil, &errs.Error{Code: errs.ECONFLICT, Field: "email", Message: "a user with this e-mail already exists"}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("org: create user: %w", err)
+	}
+	u := &User{ID: id, Email: in.Email, Name: in.Name, Role: auth.Role(in.Role), Unit: unit.Code, UnitName: unit.Name, UnitPath: unit.Path, CreatedAt: store.Time(now)}
+	after := in
+	after.Password = ""
+	if err := audit.Append(ctx, tx, audit.Entry{Action: "user.create", ObjectType: "user", ObjectID: strconv.FormatInt(id, 10), UnitID: unit.ID,
+		After: map[string]any{"email": in.Email, "name": in.Name, "role": in.Role, "unit": in.Unit}}); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// GetUser returns a user the caller may see; others are not found.
+func (s *Service) GetUser(ctx context.Context, id int64) (*User, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u, err := scanUser(s.DB.QueryRow(ctx, `SELECT `+userColumns+` FROM users us JOIN units u ON u.id = us.unit_id WHERE us.id = ?`, id))
+	if store.IsNoRows(err) || (err == nil && !p.CanRead(u.UnitPath)) {
+		return nil, errs.NotFound("user")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("org: get user: %w", err)
+	}
+	return u, nil
+}
+
+// UserFilter selects users.
+type UserFilter struct {
+	Query string
+	Role  string
+	Unit  string
+	After int64
+	Limit int
+}
+
+// ListUsers returns users in the caller's scope.
+func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]*User, int64, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	scope, args := p.Scope("u.path")
+	where := []string{scope}
+	if f.Query != "" {
+		where = append(where, "(us.name_fold LIKE ? OR us.email LIKE ?)")
+		args = append(args, "%"+escapeLike(i18n.Fold(f.Query))+"%", "%"+escapeLike(strings.ToLower(f.Query))+"%")
+	}
+	if f.Role != "" {
+		where = append(where, "us.role = ?")
+		args = append(args, f.Role)
+	}
+	if f.Unit != "" {
+		where = append(where, "u.code = ?")
+		args = append(args, f.Unit)
+	}
+	if f.After > 0 {
+		where = append(where, "us.id > ?")
+		args = append(args, f.After)
+	}
+	args = append(args, f.Limit+1)
+	rows, err := s.DB.Query(ctx, `SELECT `+userColumns+` FROM users us JOIN units u ON u.id = us.unit_id WHERE `+strings.Join(where, " AND ")+` ORDER BY us.id LIMIT ?`, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("org: list users: %w", err)
+	}
+	defer rows.Close()
+	var out []*User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("org: list users: %w", err)
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	var next int64
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		next = out[len(out)-1].ID
+	}
+	return out, next, nil
+}
+
+// UserPatch changes a user; nil fields stay.
+type UserPatch struct {
+	Name     *string `json:"name"`
+	Role     *string `json:"role"`
+	Unit     *string `json:"unit"`
+	Disabled *bool   `json:"disabled"`
+	Password *string `json:"password"`
+	Unlock   bool    `json:"unlock"`
+}
+
+// UpdateUser applies patch. The caller must be allowed to manage the user
+// both as it is and as it will be (no promoting out of one's reach).
+func (s *Service) UpdateUser(ctx context.Context, id int64, patch UserPatch) (*User, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *User
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users us JOIN units u ON u.id = us.unit_id WHERE us.id = ?`, id))
+		if store.IsNoRows(err) || (err == nil && !p.CanRead(u.UnitPath)) {
+			return errs.NotFound("user")
+		}
+		if err != nil {
+			return fmt.Errorf("org: update user: %w", err)
+		}
+		if !p.CanManageUsers(u.UnitPath, u.Role) {
+			return errs.Forbidden("you may not change this user")
+		}
+		before := map[string]any{"name": u.Name, "role": u.Role, "unit": u.Unit, "disabled": u.Disabled}
+		name, role, unitCode, disabled := u.Name, string(u.Role), u.Unit, u.Disabled
+		if patch.Name != nil {
+			name = strings.TrimSpace(*patch.Name)
+			if name == "" || len(name) > 200 {
+				return errs.Invalid("name", "must be 1-200 bytes")
+			}
+		}
+		if patch.Role != nil {
+			role = *patch.Role
+			if !auth.Role(role).Valid() {
+				return errs.Invalid("role", "must be one of admin, analyst, officer, viewer")
+			}
+		}
+		if patch.Unit != nil {
+			unitCode = *patch.Unit
+		}
+		if patch.Disabled != nil {
+			disabled = *patch.Disabled
+		}
+		if u.ID == p.UserID && (disabled || role != string(u.Role)) {
+			return errs.Forbidden("you may not disable yourself or change your own role")
+		}
+		unit, err := unitByCode(ctx, tx, unitCode)
+		if err != nil || !p.CanRead(unit.Path) {
+			return errs.Invalid("unit", "unit %q does not exist", unitCode)
+		}
+		if !p.CanManageUsers(unit.Path, auth.Role(role)) {
+			return errs.Forbidden("you may not make this user a %s in unit %s", role, unitCode)
+		}
+		now := store.Now()
+		if _, err := tx.Exec(ctx, `UPDATE users SET name = ?, name_fold = ?, role = ?, unit_id = ?, disabled = ?, updated_at = ? WHERE id = ?`,
+			name, i18n.Fold(name), role, unit.ID, disabled, now, id); err != nil {
+			return fmt.Errorf("org: update user: %w", err)
+		}
+		after := map[string]any{"name": name, "role": role, "unit": unitCode, "disabled": disabled}
+		if patch.Password != nil {
+			if err := auth.ValidatePassword("password", *patch.Password); err != nil {
+				return err
+			}
+			hash, err := auth.HashPassword(*patch.Password)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = 0 WHERE id = ?`, hash, id); err != nil {
+				return fmt.Errorf("org: update user: %w", err)
+			}
+			after["password"] = "changed"
+		}
+		if patch.Unlock {
+			if _, err := tx.Exec(ctx, `UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?`, id); err != nil {
+				return fmt.Errorf("org: update user: %w", err)
+			}
+			after["unlocked"] = true
+		}
+		if disabled || role != string(u.Role) || unitCode != u.Unit {
+			// A change of power ends the user's sessions and tokens' reach:
+			// sessions are dropped; tokens are re-read on every request.
+			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, id); err != nil {
+				return fmt.Errorf("org: update user: %w", err)
+			}
+		}
+		if err := audit.Append(ctx, tx, audit.Entry{Action: "user.update", ObjectType: "user", ObjectID: strconv.FormatInt(id, 10), UnitID: unit.ID, Before: before, After: after}); err != nil {
+			return err
+		}
+		u.Name, u.Role, u.Unit, u.UnitName, u.UnitPath, u.Disabled = name, auth.Role(role), unit.Code, unit.Name, unit.Path, disabled
+		out = u
+		return nil
+	})
+	return out, err
+}
+
+func appendUserAudit(ctx context.Context, tx *store.Tx, action string, id, unitID int64) error {
+	return audit.Append(ctx, tx, audit.Entry{Action: action, ObjectType: "user", ObjectID: strconv.FormatInt(id, 10), UnitID: unitID, Note: "via vigil users reset-password"})
+}

@@ -1,0 +1,218 @@
+package web
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"vigil/internal/errs"
+)
+
+// apiRoute is one API endpoint. The table of them is the single source for
+// the mux and for the OpenAPI document, so the two cannot drift.
+type apiRoute struct {
+	Method  string
+	Path    string
+	Summary string
+	Tag     string
+	Public  bool     // no authentication needed
+	Body    any      // zero value of the request body type
+	Result  any      // zero value of the response type (an item for lists)
+	List    bool     // response is {"items":[Result],"next":...}
+	Query   []string // documented query parameters
+	Handler http.HandlerFunc
+}
+
+func (s *Server) api(rt apiRoute) {
+	s.apiRoutes = append(s.apiRoutes, rt)
+	h := rt.Handler
+	if !rt.Public {
+		h = requireAuth(h)
+	}
+	s.mux.HandleFunc(rt.Method+" "+rt.Path, h)
+}
+
+// apiRegistrars let capability files add their endpoints.
+var apiRegistrars []func(s *Server)
+
+func (s *Server) registerAPI() {
+	s.coreAPI()
+	for _, reg := range apiRegistrars {
+		reg(s)
+	}
+	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, errs.NotFound("API endpoint "+r.Method+" "+r.URL.Path))
+	})
+}
+
+func requireAuth(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if principalOf(r) == nil {
+			writeError(w, r, errs.Errorf(errs.EUNAUTHORIZED, "authentication required: send Authorization: Bearer <token>"))
+			return
+		}
+		h(w, r)
+	}
+}
+
+type apiError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Field   string `json:"field,omitempty"`
+	} `json:"error"`
+}
+
+func statusOf(code string) int {
+	switch code {
+	case errs.EINVALID:
+		return http.StatusBadRequest
+	case errs.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case errs.EFORBIDDEN:
+		return http.StatusForbidden
+	case errs.ENOTFOUND:
+		return http.StatusNotFound
+	case errs.ECONFLICT:
+		return http.StatusConflict
+	case errs.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case errs.ETOOMANY:
+		return http.StatusTooManyRequests
+	case errs.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// writeError renders err as {"error":{"code","message","field"}} with the
+// status its code maps to. Internal errors are logged, not shown.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var body apiError
+	e, ok := errs.As(err)
+	if !ok {
+		logger(r).Error("internal error", "path", r.URL.Path, "err", err)
+		e = &errs.Error{Code: errs.EINTERNAL, Message: "internal error"}
+	}
+	body.Error.Code, body.Error.Message, body.Error.Field = e.Code, e.Message, e.Field
+	writeJSON(w, statusOf(e.Code), body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	enc.Encode(v)
+}
+
+// listResponse is every list's shape.
+type listResponse[T any] struct {
+	Items []T    `json:"items"`
+	Next  string `json:"next"`
+}
+
+func writeList[T any](w http.ResponseWriter, items []T, next int64) {
+	if items == nil {
+		items = []T{}
+	}
+	writeJSON(w, http.StatusOK, listResponse[T]{Items: items, Next: encodeCursor(next)})
+}
+
+// Cursors are opaque to clients; today they wrap the last row's key.
+func encodeCursor(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte("c" + strconv.FormatInt(n, 10)))
+}
+
+func decodeCursor(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 2 || b[0] != 'c' {
+		return 0, errs.Invalid("cursor", "is not a cursor this server issued")
+	}
+	n, err := strconv.ParseInt(string(b[1:]), 10, 64)
+	if err != nil || n < 0 {
+		return 0, errs.Invalid("cursor", "is not a cursor this server issued")
+	}
+	return n, nil
+}
+
+// pageParams reads ?cursor= and ?limit= (1..1000, default 100).
+func pageParams(r *http.Request) (after int64, limit int, err error) {
+	after, err = decodeCursor(r.URL.Query().Get("cursor"))
+	if err != nil {
+		return 0, 0, err
+	}
+	limit = 100
+	if l := r.URL.Query().Get("limit"); l != "" {
+		limit, err = strconv.Atoi(l)
+		if err != nil || limit < 1 || limit > 1000 {
+			return 0, 0, errs.Invalid("limit", "must be a number from 1 to 1000")
+		}
+	}
+	return after, limit, nil
+}
+
+// decodeJSON reads a JSON body into v, refusing unknown fields, trailing
+// data and bodies over the limit, with errors that name the field.
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return errs.Invalid("", "Content-Type must be application/json")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.BodyLimit)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err, s.BodyLimit)
+	}
+	if dec.More() {
+		return errs.Invalid("", "request body holds more than one JSON value")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errs.Invalid("", "request body holds data after the JSON value")
+	}
+	return nil
+}
+
+func jsonError(err error, limit int64) error {
+	var mbe *http.MaxBytesError
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &mbe):
+		return errs.Errorf(errs.ETOOLARGE, "request body is larger than the limit of %d bytes", limit)
+	case errors.As(err, &se):
+		return errs.Invalid("", "malformed JSON at byte %d: %v", se.Offset, se)
+	case errors.As(err, &te):
+		field := te.Field
+		return errs.Invalid(field, "must be a %s, not %s", te.Type, te.Value)
+	case errors.Is(err, io.EOF):
+		return errs.Invalid("", "request body is empty")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errs.Invalid("", "request body is truncated JSON")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return errs.Invalid(name, "unknown field")
+	}
+	return errs.Invalid("", "bad JSON: %v", err)
+}
+
+func pathInt(r *http.Request, name string) (int64, error) {
+	n, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, errs.NotFound(fmt.Sprintf("%s %q", name, r.PathValue(name)))
+	}
+	return n, nil
+}

@@ -1,0 +1,395 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"vigil/internal/audit"
+	"vigil/internal/auth"
+	"vigil/internal/errs"
+	"vigil/internal/org"
+)
+
+func principalOf(r *http.Request) *auth.Principal { return auth.FromContext(r.Context()) }
+
+func logger(r *http.Request) *slog.Logger { return slog.Default() }
+
+// tokenRequest exchanges a password for an API token (for the CLI).
+type tokenRequest struct {
+	Email     string `json:"email"`
+	Password  string `json:"password"`
+	Name      string `json:"name,omitempty"`
+	ExpiresIn string `json:"expires_in,omitempty"`
+}
+
+type tokenResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+type me struct {
+	Email string    `json:"email"`
+	Name  string    `json:"name"`
+	Role  auth.Role `json:"role"`
+	Unit  string    `json:"unit"`
+	Via   string    `json:"via"`
+}
+
+type tokenCreate struct {
+	Name      string `json:"name"`
+	ExpiresIn string `json:"expires_in"`
+}
+
+type unitsImportRequest struct{} // documented as text/csv
+
+func (s *Server) coreAPI() {
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/auth/token", Tag: "auth", Public: true, Summary: "Exchange e-mail and password for an API token",
+		Body: tokenRequest{}, Result: tokenResponse{}, Handler: s.apiLoginToken})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/me", Tag: "auth", Summary: "The caller", Result: me{}, Handler: s.apiMe})
+
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/units", Tag: "units", Summary: "List units in the caller's scope", Result: org.Unit{}, List: true,
+		Query: []string{"q", "kind", "parent", "under", "cursor", "limit"}, Handler: s.apiListUnits})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/units", Tag: "units", Summary: "Create a unit", Body: org.UnitInput{}, Result: org.Unit{}, Handler: s.apiCreateUnit})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/units/import", Tag: "units", Summary: "Import units from CSV (text/csv body; atomic)", Body: unitsImportRequest{}, Result: org.ImportResult{},
+		Query: []string{"file"}, Handler: s.apiImportUnits})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/units/{code}", Tag: "units", Summary: "Fetch a unit", Result: org.Unit{}, Handler: s.apiGetUnit})
+	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/units/{code}", Tag: "units", Summary: "Change a unit's name or kind", Body: org.UnitPatch{}, Result: org.Unit{}, Handler: s.apiUpdateUnit})
+	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/units/{code}", Tag: "units", Summary: "Delete an empty unit", Handler: s.apiDeleteUnit})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/units/{code}/contacts", Tag: "units", Summary: "A unit's points of contact", Result: org.Contact{}, List: true, Handler: s.apiListContacts})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/units/{code}/contacts", Tag: "units", Summary: "Add a point of contact", Body: org.ContactInput{}, Result: org.Contact{}, Handler: s.apiAddContact})
+	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/contacts/{id}", Tag: "units", Summary: "Remove a point of contact", Handler: s.apiDeleteContact})
+
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/users", Tag: "users", Summary: "List users in the caller's scope", Result: org.User{}, List: true,
+		Query: []string{"q", "role", "unit", "cursor", "limit"}, Handler: s.apiListUsers})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/users", Tag: "users", Summary: "Create a user", Body: org.UserInput{}, Result: org.User{}, Handler: s.apiCreateUser})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/users/{id}", Tag: "users", Summary: "Fetch a user", Result: org.User{}, Handler: s.apiGetUser})
+	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/users/{id}", Tag: "users", Summary: "Change a user (role, unit, disabled, password, unlock)", Body: org.UserPatch{}, Result: org.User{}, Handler: s.apiUpdateUser})
+
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/tokens", Tag: "auth", Summary: "The caller's API tokens (admins: ?all=1 for everyone's)", Result: auth.APIToken{}, List: true,
+		Query: []string{"all"}, Handler: s.apiListTokens})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/tokens", Tag: "auth", Summary: "Create an API token acting as the caller", Body: tokenCreate{}, Result: tokenResponse{}, Handler: s.apiCreateToken})
+	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/tokens/{id}", Tag: "auth", Summary: "Revoke an API token", Handler: s.apiRevokeToken})
+
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/audit", Tag: "audit", Summary: "Browse the audit log, newest first", Result: audit.Record{}, List: true,
+		Query: []string{"actor", "action", "object_type", "object_id", "unit", "since", "until", "cursor", "limit"}, Handler: s.apiAudit})
+}
+
+func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request) {
+	var req tokenRequest
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	p, err := s.Auth.Login(ctx, req.Email, req.Password)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	expires := 24 * time.Hour
+	if req.ExpiresIn != "" {
+		if expires, err = time.ParseDuration(req.ExpiresIn); err != nil {
+			writeError(w, r, errs.Invalid("expires_in", "must be a duration such as \"24h\""))
+			return
+		}
+	}
+	name := req.Name
+	if name == "" {
+		name = "sign-in " + time.Now().UTC().Format("2006-01-02 15:04")
+	}
+	t, secret, err := s.Auth.CreateToken(auth.WithPrincipal(ctx, p), name, expires)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, tokenResponse{Token: secret, ExpiresAt: t.ExpiresAt})
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
+	p := principalOf(r)
+	writeJSON(w, http.StatusOK, me{Email: p.Email, Name: p.Name, Role: p.Role, Unit: p.UnitCode, Via: p.Via})
+}
+
+func (s *Server) apiListUnits(w http.ResponseWriter, r *http.Request) {
+	after, limit, err := pageParams(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	units, next, err := s.Org.ListUnits(r.Context(), org.UnitFilter{Query: q.Get("q"), Kind: q.Get("kind"), Parent: q.Get("parent"), Under: q.Get("under"), After: after, Limit: limit})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeList(w, units, next)
+}
+
+func (s *Server) apiCreateUnit(w http.ResponseWriter, r *http.Request) {
+	var in org.UnitInput
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	u, err := s.Org.CreateUnit(r.Context(), in)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, u)
+}
+
+func (s *Server) apiImportUnits(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.BodyLimit)
+	file := r.URL.Query().Get("file")
+	if file == "" {
+		file = "units.csv"
+	}
+	rows, err := org.ParseUnitsCSV(file, r.Body)
+	if err == nil {
+		var res *org.ImportResult
+		res, err = s.Org.ImportUnits(r.Context(), file, rows)
+		if err == nil {
+			writeJSON(w, http.StatusOK, res)
+			return
+		}
+	}
+	var ie *org.ImportError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		err = errs.Errorf(errs.ETOOLARGE, "CSV is larger than the limit of %d bytes", s.BodyLimit)
+	case errors.As(err, &ie):
+		err = &errs.Error{Code: errs.EINVALID, Field: ie.Field, Message: ie.Error() + "; nothing was imported"}
+	}
+	writeError(w, r, err)
+}
+
+func (s *Server) apiGetUnit(w http.ResponseWriter, r *http.Request) {
+	u, err := s.Org.GetUnit(r.Context(), r.PathValue("code"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (s *Server) apiUpdateUnit(w http.ResponseWriter, r *http.Request) {
+	var patch org.UnitPatch
+	if err := s.decodeJSON(w, r, &patch); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	u, err := s.Org.UpdateUnit(r.Context(), r.PathValue("code"), patch)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (s *Server) apiDeleteUnit(w http.ResponseWriter, r *http.Request) {
+	if err := s.Org.DeleteUnit(r.Context(), r.PathValue("code")); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiListContacts(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.Org.ListContacts(r.Context(), r.PathValue("code"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeList(w, cs, 0)
+}
+
+func (s *Server) apiAddContact(w http.ResponseWriter, r *http.Request) {
+	var in org.ContactInput
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	c, err := s.Org.AddContact(r.Context(), r.PathValue("code"), in)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, c)
+}
+
+func (s *Server) apiDeleteContact(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	if err == nil {
+		err = s.Org.DeleteContact(r.Context(), id)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request) {
+	after, limit, err := pageParams(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	users, next, err := s.Org.ListUsers(r.Context(), org.UserFilter{Query: q.Get("q"), Role: q.Get("role"), Unit: q.Get("unit"), After: after, Limit: limit})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeList(w, users, next)
+}
+
+func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) {
+	var in org.UserInput
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	u, err := s.Org.CreateUser(r.Context(), in)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, u)
+}
+
+func (s *Server) apiGetUser(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	var u *org.User
+	if err == nil {
+		u, err = s.Org.GetUser(r.Context(), id)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var patch org.UserPatch
+	if err := s.decodeJSON(w, r, &patch); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	u, err := s.Org.UpdateUser(r.Context(), id, patch)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (s *Server) apiListTokens(w http.ResponseWriter, r *http.Request) {
+	ts, err := s.Auth.ListTokens(r.Context(), r.URL.Query().Get("all") == "1")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeList(w, ts, 0)
+}
+
+func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) {
+	var in tokenCreate
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var d time.Duration
+	if in.ExpiresIn != "" {
+		var err error
+		if d, err = time.ParseDuration(in.ExpiresIn); err != nil {
+			writeError(w, r, errs.Invalid("expires_in", "must be a duration such as \"720h\""))
+			return
+		}
+	}
+	t, secret, err := s.Auth.CreateToken(r.Context(), in.Name, d)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, tokenResponse{Token: secret, ExpiresAt: t.ExpiresAt})
+}
+
+func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	if err == nil {
+		err = s.Auth.RevokeToken(r.Context(), id)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
+	f, err := auditFilter(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	recs, next, err := audit.List(r.Context(), s.DB, f)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeList(w, recs, next)
+}
+
+func auditFilter(r *http.Request) (audit.Filter, error) {
+	q := r.URL.Query()
+	f := audit.Filter{Actor: strings.TrimSpace(q.Get("actor")), Action: strings.TrimSpace(q.Get("action")), ObjectType: q.Get("object_type"),
+		ObjectID: q.Get("object_id"), UnitCode: strings.TrimSpace(q.Get("unit"))}
+	var err error
+	if f.Before, f.Limit, err = pageParams(r); err != nil {
+		return f, err
+	}
+	if f.Limit == 100 && q.Get("limit") == "" {
+		f.Limit = 50
+	}
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"since", &f.Since}, {"until", &f.Until}} {
+		v := q.Get(p.name)
+		if v == "" {
+			continue
+		}
+		t, err := parseDateParam(v)
+		if err != nil {
+			return f, errs.Invalid(p.name, "must be a date (dd/mm/yyyy or yyyy-mm-dd) or RFC 3339 time")
+		}
+		*p.dst = t
+	}
+	return f, nil
+}
+
+// parseDateParam accepts RFC 3339, yyyy-mm-dd and dd/mm/yyyy (dates at
+// midnight in Asia/Ho_Chi_Minh).
+func parseDateParam(v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02", "02/01/2006"} {
+		if t, err := time.ParseInLocation(layout, v, vnLocation()); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, errors.New("bad date")
+}

@@ -1,0 +1,187 @@
+package web
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"vigil/internal/auth"
+	"vigil/internal/errs"
+)
+
+const sessionCookie = "vigil_session"
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe logs each request and feeds the metrics. Query strings are not
+// logged: they may carry search terms about people.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		d := time.Since(start)
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		s.requests.WithLabelValues(r.Method, route, strconv.Itoa(sw.status)).Inc()
+		s.latency.WithLabelValues(route).Observe(d.Seconds())
+		if r.URL.Path != "/healthz" && r.URL.Path != "/metrics" {
+			s.Logger.Debug("http", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", d)
+		}
+	})
+}
+
+func (s *Server) recoverPanic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.Logger.Error("panic serving request", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				writeError(w, r, errs.Errorf(errs.EINTERNAL, "internal error"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// contentSecurityPolicy allows only our own scripts and styles: no inline
+// script, no eval, no framing.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticate resolves the caller from a bearer token or the session
+// cookie and puts it, with the client address, in the request context.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := auth.WithClientIP(r.Context(), s.clientIP(r))
+		var p *auth.Principal
+		var err error
+		if h := r.Header.Get("Authorization"); h != "" {
+			scheme, secret, _ := strings.Cut(h, " ")
+			if !strings.EqualFold(scheme, "Bearer") || secret == "" {
+				writeError(w, r, errs.Errorf(errs.EUNAUTHORIZED, "Authorization must be \"Bearer <token>\""))
+				return
+			}
+			p, err = s.bearerPrincipal(r, strings.TrimSpace(secret))
+			if err != nil {
+				writeError(w, r, err)
+				return
+			}
+			if p == nil {
+				writeError(w, r, errs.Errorf(errs.EUNAUTHORIZED, "the token is unknown, expired or revoked"))
+				return
+			}
+		} else if c, cerr := r.Cookie(sessionCookie); cerr == nil {
+			p, err = s.Auth.SessionPrincipal(ctx, c.Value)
+			if err != nil {
+				writeError(w, r, err)
+				return
+			}
+		}
+		if p != nil {
+			p.IP = auth.ClientIP(ctx)
+			ctx = auth.WithPrincipal(ctx, p)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// bearerPrincipal is extended by other capabilities (agents) through
+// bearerResolvers.
+func (s *Server) bearerPrincipal(r *http.Request, secret string) (*auth.Principal, error) {
+	for _, res := range bearerResolvers {
+		if p, ok, err := res(s, r, secret); ok || err != nil {
+			return p, err
+		}
+	}
+	return s.Auth.TokenPrincipal(r.Context(), secret)
+}
+
+// bearerResolvers let other capabilities authenticate their own bearer
+// formats; each reports ok when the secret is of its kind.
+var bearerResolvers []func(s *Server, r *http.Request, secret string) (*auth.Principal, bool, error)
+
+// csrf refuses state-changing requests authenticated by the session cookie
+// unless they carry the session's CSRF token (form field or header). Bearer
+// requests carry no ambient credentials and need none.
+func (s *Server) csrf(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			next.ServeHTTP(w, r)
+			return
+		}
+		p := auth.FromContext(r.Context())
+		if p == nil || p.Via != "session" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		token := r.Header.Get("X-CSRF-Token")
+		if token == "" && isForm(r) {
+			r.Body = http.MaxBytesReader(w, r.Body, s.BodyLimit)
+			token = r.PostFormValue("csrf")
+		}
+		if token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(p.SessionCSRF)) != 1 {
+			writeError(w, r, errs.Forbidden("missing or wrong CSRF token; reload the page and try again"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func isForm(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	return strings.HasPrefix(ct, "application/x-www-form-urlencoded") || strings.HasPrefix(ct, "multipart/form-data")
+}

@@ -1,0 +1,130 @@
+// Package web is Vigil's HTTP face: the JSON API under /api/v1, the
+// server-rendered UI, health and metrics. Handlers decode input, call a
+// service with the caller in the context and render the result; access rules
+// live in the services, not here.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"vigil/internal/auth"
+	"vigil/internal/org"
+	"vigil/internal/store"
+)
+
+// Config configures a Server.
+type Config struct {
+	DB        *store.DB
+	Auth      *auth.Service
+	Org       *org.Service
+	Logger    *slog.Logger
+	BodyLimit int64 // bytes; 10 MiB when 0
+	// SecureCookies marks cookies Secure (set when served over HTTPS or
+	// behind a TLS-terminating proxy).
+	SecureCookies bool
+	// TrustProxy takes the client address from X-Forwarded-For.
+	TrustProxy bool
+	Version    string
+}
+
+// Server holds the hub's HTTP handlers.
+type Server struct {
+	Config
+	mux       *http.ServeMux
+	registry  *prometheus.Registry
+	requests  *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	apiRoutes []apiRoute
+	ui        *uiRenderer
+	started   time.Time
+}
+
+// New builds a server and registers every route.
+func New(cfg Config) (*Server, error) {
+	if cfg.BodyLimit == 0 {
+		cfg.BodyLimit = 10 << 20
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{Config: cfg, mux: http.NewServeMux(), registry: prometheus.NewRegistry(), started: time.Now()}
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_http_requests_total", Help: "HTTP requests by route and status code."}, []string{"method", "route", "code"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "vigil_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"})
+	s.registry.MustRegister(s.requests, s.latency, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	ui, err := newUIRenderer()
+	if err != nil {
+		return nil, err
+	}
+	s.ui = ui
+	s.routes()
+	return s, nil
+}
+
+// Registry exposes the metrics registry so other subsystems add theirs.
+func (s *Server) Registry() *prometheus.Registry { return s.registry }
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	s.registerAPI()
+	s.registerUI()
+}
+
+// Handler returns the server wrapped in its middleware.
+func (s *Server) Handler() http.Handler {
+	cop := http.NewCrossOriginProtection()
+	var h http.Handler = s.mux
+	h = s.csrf(h)
+	h = s.authenticate(h)
+	h = cop.Handler(h)
+	h = securityHeaders(h)
+	h = s.observe(h)
+	h = s.recoverPanic(h)
+	return h
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.DB.PingContext(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("database unreachable\n"))
+		return
+	}
+	if err := s.DB.CheckSchema(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(err.Error() + "\n"))
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+
+// clientIP returns the caller's address for the audit log and throttling.
+func (s *Server) clientIP(r *http.Request) string {
+	if s.TrustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			return strings.TrimSpace(strings.Split(xff, ",")[0])
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,270 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"vigil/internal/auth"
+	"vigil/internal/errs"
+	"vigil/internal/i18n"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+func vnLocation() *time.Location { return i18n.Location }
+
+// uiRenderer holds one parsed template set per page, each page joined with
+// the layout.
+type uiRenderer struct {
+	pages map[string]*template.Template
+}
+
+func newUIRenderer() (*uiRenderer, error) {
+	funcs := template.FuncMap{
+		"t":        func(lang, key string) string { return i18n.T(lang, key) },
+		"date":     func(lang string, t time.Time) string { return i18n.FormatDate(t, lang) },
+		"datetime": func(lang string, t time.Time) string { return i18n.FormatTime(t, lang) },
+		"kind":     func(lang, k string) string { return i18n.T(lang, "kind."+k) },
+		"role":     func(lang string, r any) string { return i18n.T(lang, fmt.Sprint("role.", r)) },
+		"indent":   func(n int) string { return strings.Repeat("\u00a0\u00a0\u00a0\u00a0", n) },
+		"query":    func(v url.Values) string { return v.Encode() },
+		"pct": func(a, b int) string {
+			if b == 0 {
+				return "—"
+			}
+			return fmt.Sprintf("%.0f%%", 100*float64(a)/float64(b))
+		},
+		"has": func(s []string, x string) bool {
+			for _, v := range s {
+				if v == x {
+					return true
+				}
+			}
+			return false
+		},
+	}
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: parse layout: %w", err)
+	}
+	entries, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	r := &uiRenderer{pages: map[string]*template.Template{}}
+	for _, e := range entries {
+		name := strings.TrimSuffix(strings.TrimPrefix(e, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFS, e)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse %s: %w", e, err)
+		}
+		r.pages[name] = t
+	}
+	return r, nil
+}
+
+// page is what every template receives.
+type page struct {
+	Lang    string
+	Title   string
+	Nav     string
+	User    *auth.Principal
+	CSRF    string
+	Flash   string
+	Error   string
+	Path    string
+	Query   url.Values
+	SSO     bool
+	Version string
+	Data    any
+}
+
+func langOf(r *http.Request) string {
+	if c, err := r.Cookie("vigil_lang"); err == nil && c.Value == "en" {
+		return "en"
+	}
+	return "vi"
+}
+
+func (s *Server) newPage(r *http.Request, nav, titleKey string, data any) *page {
+	lang := langOf(r)
+	p := &page{Lang: lang, Nav: nav, Title: i18n.T(lang, titleKey), User: principalOf(r), Path: r.URL.Path, Query: r.URL.Query(), Version: s.Version, Data: data}
+	if p.User != nil {
+		p.CSRF = p.User.SessionCSRF
+	}
+	if f := r.URL.Query().Get("flash"); f == "saved" {
+		p.Flash = i18n.T(lang, "common.saved")
+	}
+	return p
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	t, ok := s.ui.pages[name]
+	if !ok {
+		http.Error(w, "no template "+name, http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+		s.Logger.Error("render", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// uiError renders an error page (or redirects to sign-in) for err.
+func (s *Server) uiError(w http.ResponseWriter, r *http.Request, err error) {
+	code := errs.Code(err)
+	if code == errs.EUNAUTHORIZED && principalOf(r) == nil {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	p := s.newPage(r, "", "common.error", nil)
+	switch code {
+	case errs.ENOTFOUND:
+		p.Error = i18n.T(p.Lang, "err.notfound")
+	case errs.EFORBIDDEN:
+		p.Error = i18n.T(p.Lang, "err.forbidden") + " " + err.Error()
+	case errs.EINTERNAL:
+		s.Logger.Error("ui", "path", r.URL.Path, "err", err)
+		p.Error = "internal error"
+	default:
+		p.Error = err.Error()
+	}
+	s.render(w, r, statusOf(code), "error", p)
+}
+
+// uiAuth wraps a page handler that needs a signed-in user.
+func (s *Server) uiAuth(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if principalOf(r) == nil {
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		h(w, r)
+	}
+}
+
+// uiRegistrars let capability files add their pages.
+var uiRegistrars []func(s *Server)
+
+func (s *Server) registerUI() {
+	static, _ := fs.Sub(staticFS, "static")
+	fileServer := http.FileServerFS(static)
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fileServer.ServeHTTP(w, r)
+	})))
+	s.mux.HandleFunc("GET /login", s.uiLoginPage)
+	s.mux.HandleFunc("POST /login", s.uiLogin)
+	s.mux.HandleFunc("POST /logout", s.uiLogout)
+	s.mux.HandleFunc("GET /lang/{lang}", s.uiSetLang)
+	s.mux.HandleFunc("GET /{$}", s.uiAuth(s.uiDashboard))
+	s.mux.HandleFunc("GET /units", s.uiAuth(s.uiUnits))
+	s.mux.HandleFunc("POST /units", s.uiAuth(s.uiCreateUnit))
+	s.mux.HandleFunc("GET /units/{code}", s.uiAuth(s.uiUnit))
+	s.mux.HandleFunc("POST /units/{code}/contacts", s.uiAuth(s.uiAddContact))
+	s.mux.HandleFunc("POST /contacts/{id}/delete", s.uiAuth(s.uiDeleteContact))
+	s.mux.HandleFunc("GET /users", s.uiAuth(s.uiUsers))
+	s.mux.HandleFunc("POST /users", s.uiAuth(s.uiCreateUser))
+	s.mux.HandleFunc("GET /users/{id}", s.uiAuth(s.uiUser))
+	s.mux.HandleFunc("POST /users/{id}", s.uiAuth(s.uiUpdateUser))
+	s.mux.HandleFunc("GET /tokens", s.uiAuth(s.uiTokens))
+	s.mux.HandleFunc("POST /tokens", s.uiAuth(s.uiCreateToken))
+	s.mux.HandleFunc("POST /tokens/{id}/revoke", s.uiAuth(s.uiRevokeToken))
+	s.mux.HandleFunc("GET /audit", s.uiAuth(s.uiAudit))
+	for _, reg := range uiRegistrars {
+		reg(s)
+	}
+}
+
+func (s *Server) setSessionCookie(w http.ResponseWriter, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) uiLoginPage(w http.ResponseWriter, r *http.Request) {
+	if principalOf(r) != nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	p := s.newPage(r, "login", "login.title", map[string]string{"Next": safeNext(r.URL.Query().Get("next")), "Email": ""})
+	s.render(w, r, http.StatusOK, "login", p)
+}
+
+// safeNext keeps post-login redirects on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	email, password := r.PostFormValue("email"), r.PostFormValue("password")
+	next := safeNext(r.PostFormValue("next"))
+	prin, err := s.Auth.Login(r.Context(), email, password)
+	if err != nil {
+		p := s.newPage(r, "login", "login.title", map[string]string{"Next": next, "Email": email})
+		if errs.Code(err) == errs.EUNAUTHORIZED && err == error(auth.ErrBadCredentials) {
+			p.Error = i18n.T(p.Lang, "login.failed")
+		} else {
+			p.Error = err.Error()
+		}
+		status := statusOf(errs.Code(err))
+		s.render(w, r, status, "login", p)
+		return
+	}
+	sess, err := s.Auth.CreateSession(r.Context(), prin, r.UserAgent())
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	s.setSessionCookie(w, sess.Token, int(auth.SessionLifetime.Seconds()))
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		s.Auth.EndSession(r.Context(), c.Value)
+	}
+	s.setSessionCookie(w, "", -1)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+func (s *Server) uiSetLang(w http.ResponseWriter, r *http.Request) {
+	lang := r.PathValue("lang")
+	if lang != "en" {
+		lang = "vi"
+	}
+	http.SetCookie(w, &http.Cookie{Name: "vigil_lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies})
+	back := safeNext(r.URL.Query().Get("back"))
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// redirectSaved sends the browser back with a flash message.
+func redirectSaved(w http.ResponseWriter, r *http.Request, to string) {
+	sep := "?"
+	if strings.Contains(to, "?") {
+		sep = "&"
+	}
+	http.Redirect(w, r, to+sep+"flash=saved", http.StatusSeeOther)
+}
