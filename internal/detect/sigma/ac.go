@@ -5,10 +5,13 @@ package sigma
 // no pattern share class 0, which keeps the table small (SigmaHQ's literals
 // use about 70 distinct bytes).
 type acMachine struct {
-	classes  [256]uint8
-	nclass   int
-	delta    []int32 // state*nclass + class -> state
-	hasOut   []bool  // state reports at least one pattern (own or by suffix)
+	classes [256]uint8
+	nclass  int
+	// delta[row+class] is the next state's row (state*nclass), bitwise
+	// complemented when that state reports patterns, so the scan loop
+	// needs one load per byte.
+	delta    []int32
+	hasOut   []bool // state reports at least one pattern (own or by suffix)
 	out      [][]int32
 	dictLink []int32 // nearest proper suffix state with own patterns, or -1
 }
@@ -41,6 +44,11 @@ func newACMachine(patterns []string) *acMachine {
 			m.classes[b] = uint8(b)
 		}
 		n = 256
+	}
+	// Patterns are folded; giving ASCII capitals the class of their small
+	// letter lets the scan run over raw ASCII values without folding them.
+	for b := 'A'; b <= 'Z'; b++ {
+		m.classes[b] = m.classes[b+'a'-'A']
 	}
 	m.nclass = n
 	// Trie with sparse children first.
@@ -109,6 +117,14 @@ func newACMachine(patterns []string) *acMachine {
 			fail[e.to] = m.delta[frow+int(e.c)]
 			queue = append(queue, e.to)
 		}
+	}
+	// Premultiply rows and fold the output flag into the sign.
+	for i, t := range m.delta {
+		r := t * int32(n)
+		if m.hasOut[t] {
+			r = ^r
+		}
+		m.delta[i] = r
 	}
 	return m
 }

@@ -16,16 +16,24 @@ type bucketKey struct {
 }
 
 // bucket is the program for one kind of event: the rules that apply, an
-// Aho-Corasick automaton over all their literals, and which rules each
-// literal found in which field wakes up.
+// Aho-Corasick automaton over their prefilter literals per field (and one
+// over keyword literals, run on every value), and which rules each literal
+// found in which field wakes up.
 type bucket struct {
 	rules      []int32 // sorted
 	always     []int32 // rules without a prefilter, sorted
 	ac         *acMachine
-	patRefs    [][]pairRef // per AC pattern
+	patRefs    [][]pairRef // per pattern of ac
 	scanFields []int32
-	scanAll    bool
+	kw         *acMachine
+	kwRefs     [][]pairRef
 }
+
+// acWindow is how many bytes of a literal the automaton looks for. Any
+// window of a literal is a necessary condition for it, and a short one
+// keeps the automaton small enough for the cache; the tail is kept because
+// it tells paths apart ("...\\rundll32.exe").
+const acWindow = 16
 
 type pairRef struct {
 	pair  int32
@@ -105,13 +113,16 @@ func (rs *RuleSet) rulesFor(k bucketKey) []int32 {
 
 func (rs *RuleSet) buildBucket(ids []int32) *bucket {
 	b := &bucket{rules: ids}
-	pats := map[string]int{}
-	var lits []string
-	fields := map[int32]bool{}
-	type ref struct{ pair, field int32 }
-	refs := map[string][]ref{}
+	type side struct {
+		idx  map[string]int
+		lits []string
+		refs [][]pairRef
+	}
+	fieldSide := &side{idx: map[string]int{}}
+	kwSide := &side{idx: map[string]int{}}
 	trig := map[int32][]int32{}
 	seenPair := map[int32]bool{}
+	fields := map[int32]bool{}
 	for _, ri := range ids {
 		c := rs.rules[ri]
 		if len(c.pre) == 0 {
@@ -120,35 +131,43 @@ func (rs *RuleSet) buildBucket(ids []int32) *bucket {
 		for _, p := range c.pre {
 			trig[p] = append(trig[p], ri)
 		}
-		walkFields(c.root, func(fm *fieldMatch) {
-			if fm.field == anyField {
-				b.scanAll = true
-			}
+	}
+	for _, ri := range ids {
+		walkFields(rs.rules[ri].root, func(fm *fieldMatch) {
 			for _, p := range fm.pats {
-				if p.pair < 0 || seenPair[p.pair] {
-					continue
-				}
-				seenPair[p.pair] = true
-				pk := rs.pairs[p.pair]
-				if _, ok := pats[pk.lit]; !ok {
-					pats[pk.lit] = len(lits)
-					lits = append(lits, pk.lit)
-				}
-				refs[pk.lit] = append(refs[pk.lit], ref{p.pair, pk.field})
-				if pk.field != anyField {
-					fields[pk.field] = true
+				for _, pr := range p.pairs {
+					if seenPair[pr] {
+						continue
+					}
+					seenPair[pr] = true
+					pk := rs.pairs[pr]
+					sd := fieldSide
+					if pk.field == anyField {
+						sd = kwSide
+					} else {
+						fields[pk.field] = true
+					}
+					lit := pk.lit
+					if len(lit) > acWindow {
+						lit = lit[len(lit)-acWindow:]
+					}
+					i, ok := sd.idx[lit]
+					if !ok {
+						i = len(sd.lits)
+						sd.idx[lit] = i
+						sd.lits = append(sd.lits, lit)
+						sd.refs = append(sd.refs, nil)
+					}
+					sd.refs[i] = append(sd.refs[i], pairRef{pair: pr, field: pk.field, trig: trig[pr]})
 				}
 			}
 		})
 	}
-	// A rule with an empty prefilter set can never match (e.g. only empty
-	// lists), but evaluating it is harmless and keeps the logic simple.
-	b.ac = newACMachine(lits)
-	b.patRefs = make([][]pairRef, len(lits))
-	for lit, i := range pats {
-		for _, r := range refs[lit] {
-			b.patRefs[i] = append(b.patRefs[i], pairRef{pair: r.pair, field: r.field, trig: trig[r.pair]})
-		}
+	if len(fieldSide.lits) > 0 {
+		b.ac, b.patRefs = newACMachine(fieldSide.lits), fieldSide.refs
+	}
+	if len(kwSide.lits) > 0 {
+		b.kw, b.kwRefs = newACMachine(kwSide.lits), kwSide.refs
 	}
 	for f := range fields {
 		b.scanFields = append(b.scanFields, f)

@@ -170,6 +170,7 @@ func Compile(rules []*Rule, opts Options) (*RuleSet, []*RuleError) {
 		rs.rules = append(rs.rules, c)
 		rs.index(c.index, routes, ls)
 	}
+	rs.dropUnindexedPairs()
 	rs.alias4688 = make([]int32, len(aliases4688))
 	for i, a := range aliases4688 {
 		if id, ok := rs.fieldIDs[a.name]; ok {
@@ -259,6 +260,7 @@ func (rs *RuleSet) compileRule(r *Rule, opts *Options) (*Compiled, routing, Logs
 	} else {
 		c.root = &node{op: opOr, kids: roots}
 	}
+	orderByCost(c.root, map[*node]bool{})
 	c.pre, _ = rs.prefilter(c.root)
 	if isWindows(r.Logsource) {
 		rt.windows = true
@@ -395,12 +397,15 @@ func (rs *RuleSet) compileField(sc *specCompiler, fs *FieldSpec, id int32) (*fie
 			// An empty value matches an empty or missing field, as most
 			// backends treat it.
 			p.kind = pNull
-			p.lit = ""
+			p.lits = nil
 		}
-		if p.lit != "" {
-			p.pair = rs.pair(id, p.lit)
-		} else {
-			p.pair = -1
+		p.pairs = nil
+		for _, l := range p.lits {
+			if l == "" {
+				p.pairs = nil
+				break
+			}
+			p.pairs = appendUnique(p.pairs, rs.pair(id, l))
 		}
 	}
 	return &fieldMatch{field: id, name: fs.Field, all: all, pats: pats}, nil
@@ -509,27 +514,25 @@ func (rs *RuleSet) prefilter(n *node) (pairs []int32, ok bool) {
 	case opField:
 		fm := n.fm
 		if fm.all {
-			best := int32(-1)
+			var best []int32
 			for _, p := range fm.pats {
-				if p.pair >= 0 && (best < 0 || len(p.lit) > len(rs.pairs[best].lit)) {
-					best = p.pair
+				if p.pairs != nil && (best == nil || rs.better(p.pairs, best)) {
+					best = p.pairs
 				}
 			}
-			if best < 0 {
-				return nil, false
-			}
-			return []int32{best}, true
+			return best, best != nil
 		}
 		for _, p := range fm.pats {
 			if p.kind == pNever {
 				continue
 			}
-			if p.pair < 0 {
+			if p.pairs == nil {
 				return nil, false
 			}
-			pairs = appendUnique(pairs, p.pair)
+			pairs = append(pairs, p.pairs...)
 		}
-		return pairs, true
+		slices.Sort(pairs)
+		return slices.Compact(pairs), true
 	case opAnd:
 		var best []int32
 		found := false
@@ -579,4 +582,69 @@ func (rs *RuleSet) better(a, b []int32) bool {
 		return ma > mb
 	}
 	return len(a) < len(b)
+}
+
+// dropUnindexedPairs keeps pair ids only on patterns whose pair is some
+// rule's prefilter: only those are looked for by the automata, so only
+// their stamps can reject a pattern early.
+func (rs *RuleSet) dropUnindexedPairs() {
+	indexed := make([]bool, len(rs.pairs))
+	for _, c := range rs.rules {
+		for _, p := range c.pre {
+			indexed[p] = true
+		}
+	}
+	for _, c := range rs.rules {
+		walkFields(c.root, func(fm *fieldMatch) {
+			for i := range fm.pats {
+				for _, p := range fm.pats[i].pairs {
+					if !indexed[p] {
+						fm.pats[i].pairs = nil
+						break
+					}
+				}
+			}
+		})
+	}
+}
+
+// cost estimates how expensive a node is to evaluate, so AND and OR test
+// cheap operands first (both are commutative here: nothing has effects).
+func cost(n *node) int {
+	switch n.op {
+	case opField:
+		c := 0
+		for _, p := range n.fm.pats {
+			switch p.kind {
+			case pRegex:
+				c += 40
+			case pGlob, pCIDR:
+				c += 4
+			default:
+				c++
+			}
+		}
+		if n.fm.field == anyField {
+			c *= 20
+		}
+		return c
+	}
+	c := 0
+	for _, k := range n.kids {
+		c += cost(k)
+	}
+	return c
+}
+
+func orderByCost(n *node, seen map[*node]bool) {
+	if seen[n] {
+		return
+	}
+	seen[n] = true
+	for _, k := range n.kids {
+		orderByCost(k, seen)
+	}
+	if n.op == opAnd || n.op == opOr {
+		slices.SortStableFunc(n.kids, func(a, b *node) int { return cost(a) - cost(b) })
+	}
 }

@@ -220,51 +220,70 @@ func (m *Matcher) lowered(i int32) string {
 // scan runs the bucket's automaton over the fields its rules name and
 // stamps the (field, literal) pairs found.
 func (m *Matcher) scan(b *bucket) {
-	if b.ac.states() <= 1 {
-		return
-	}
-	if b.scanAll {
+	if b.kw != nil {
 		for i := range m.slots {
-			m.scanValue(b, m.slots[i].field, int32(i))
+			m.scanValue(b.kw, b.kwRefs, anyField, int32(i))
 		}
+	}
+	if b.ac == nil {
 		return
 	}
 	for _, f := range b.scanFields {
 		if m.fieldGen[f] != m.gen {
 			continue
 		}
-		m.scanValue(b, f, m.fieldPos[f])
+		m.scanValue(b.ac, b.patRefs, f, m.fieldPos[f])
 	}
 }
 
-func (m *Matcher) scanValue(b *bucket, field, pos int32) {
+func (m *Matcher) scanValue(ac *acMachine, refs [][]pairRef, field, pos int32) {
 	if pos < 0 {
 		return
 	}
-	// With scanAll a duplicate field name may appear twice; only its first
-	// occurrence is the field's value for the rules.
-	if field != anyField && m.fieldPos[field] != pos {
-		field = anyField
-	}
-	v := m.lowered(pos)
-	ac := b.ac
-	n := int32(ac.nclass)
+	// Scan the raw value: the automaton folds ASCII capitals itself. Only
+	// a value with non-ASCII bytes is folded first, as rules see it.
+	v := m.slots[pos].val
+	delta := ac.delta
+	classes := &ac.classes
 	s := int32(0)
 	for i := 0; i < len(v); i++ {
-		s = ac.delta[s*n+int32(ac.classes[v[i]])]
-		if ac.hasOut[s] {
-			for t := s; t >= 0; t = ac.dictLink[t] {
-				for _, p := range ac.out[t] {
-					m.hit(b, p, field)
-				}
-			}
+		c := v[i]
+		if c >= 0x80 {
+			m.scanFolded(ac, refs, field, m.lowered(pos))
+			return
+		}
+		s = delta[s+int32(classes[c])]
+		if s < 0 {
+			s = ^s
+			m.report(ac, refs, field, s)
 		}
 	}
 }
 
-func (m *Matcher) hit(b *bucket, pat int32, field int32) {
-	for i := range b.patRefs[pat] {
-		r := &b.patRefs[pat][i]
+func (m *Matcher) scanFolded(ac *acMachine, refs [][]pairRef, field int32, v string) {
+	delta := ac.delta
+	classes := &ac.classes
+	s := int32(0)
+	for i := 0; i < len(v); i++ {
+		s = delta[s+int32(classes[v[i]])]
+		if s < 0 {
+			s = ^s
+			m.report(ac, refs, field, s)
+		}
+	}
+}
+
+func (m *Matcher) report(ac *acMachine, refs [][]pairRef, field int32, row int32) {
+	for t := row / int32(ac.nclass); t >= 0; t = ac.dictLink[t] {
+		for _, p := range ac.out[t] {
+			m.hit(refs, p, field)
+		}
+	}
+}
+
+func (m *Matcher) hit(refs [][]pairRef, pat int32, field int32) {
+	for i := range refs[pat] {
+		r := &refs[pat][i]
 		if r.field != anyField && r.field != field {
 			continue
 		}
@@ -324,7 +343,7 @@ func (m *Matcher) matchField(fm *fieldMatch) bool {
 		for i := range fm.pats {
 			p := &fm.pats[i]
 			found := false
-			if p.pair < 0 || m.pairGen[p.pair] == m.gen {
+			if p.pairs == nil || m.anyStamped(p.pairs) {
 				for j := range m.slots {
 					if m.matchPattern(p, int32(j)) {
 						found = true
@@ -348,7 +367,7 @@ func (m *Matcher) matchField(fm *fieldMatch) bool {
 	for i := range fm.pats {
 		p := &fm.pats[i]
 		ok := false
-		if p.pair < 0 || m.pairGen[p.pair] == m.gen {
+		if p.pairs == nil || m.anyStamped(p.pairs) {
 			ok = m.matchPattern(p, pos)
 		}
 		if ok && !fm.all {
@@ -374,6 +393,9 @@ func (m *Matcher) matchPattern(p *pattern, pos int32) bool {
 	}
 	if pos < 0 {
 		return false
+	}
+	if p.kind == pLongRun {
+		return hasLongRun(m.slots[pos].val, int(p.num), p.cased)
 	}
 	var v string
 	if p.cased {
@@ -528,4 +550,34 @@ func parseNumber(s string) (float64, bool) {
 		f = -f
 	}
 	return f, true
+}
+
+// anyStamped reports whether one of the pairs was found in this event.
+func (m *Matcher) anyStamped(pairs []int32) bool {
+	for _, p := range pairs {
+		if m.pairGen[p] == m.gen {
+			return true
+		}
+	}
+	return false
+}
+
+// hasLongRun reports whether s has n characters in a row, not counting
+// across newlines unless dotAll.
+func hasLongRun(s string, n int, dotAll bool) bool {
+	if len(s) < n {
+		return false
+	}
+	run := 0
+	for _, r := range s {
+		if r == '\n' && !dotAll {
+			run = 0
+			continue
+		}
+		run++
+		if run >= n {
+			return true
+		}
+	}
+	return false
 }

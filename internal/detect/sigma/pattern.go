@@ -33,6 +33,7 @@ const (
 	pAny      // any value, field present
 	pNever    // matches nothing (empty list)
 	pFieldRef // compare with another field (ref, refOp)
+	pLongRun  // a run of at least num characters (not newlines unless cased, which marks dot-all)
 )
 
 // pattern is one compiled value. Strings are stored lowered unless cased.
@@ -46,8 +47,11 @@ type pattern struct {
 	num   float64
 	ref   int32   // pFieldRef: field id of the other field
 	refOp patKind // pFieldRef: pEq, pPrefix, pSuffix, pContains
-	lit   string  // literal the value must contain (lowered), for the prefilter
-	pair  int32   // prefilter pair id, -1 when lit is empty
+	// lits are literals (lowered) of which the value must contain one, for
+	// the prefilter; pairs are their (field, literal) ids once compiled,
+	// nil when the pattern cannot be prefiltered.
+	lits  []string
+	pairs []int32
 }
 
 const (
@@ -208,7 +212,7 @@ func (sc *specCompiler) compileSpec(fs *FieldSpec) (pats []pattern, all bool, er
 		pats = append(pats, ps...)
 	}
 	if len(fs.Values) == 0 {
-		pats = append(pats, pattern{kind: pNever, pair: -1})
+		pats = append(pats, pattern{kind: pNever})
 	}
 	return pats, ms.all, nil
 }
@@ -217,7 +221,7 @@ func (sc *specCompiler) compileSpec(fs *FieldSpec) (pats []pattern, all bool, er
 type xform func([][]tok) ([][]tok, error)
 
 func (sc *specCompiler) compileValue(fs *FieldSpec, v Value, ms *modState, xforms []xform) ([]pattern, error) {
-	one := func(p pattern) []pattern { p.pair = -1; return []pattern{p} }
+	one := func(p pattern) []pattern { return []pattern{p} }
 	switch {
 	case ms.exists:
 		if v.Kind != Bool {
@@ -239,9 +243,13 @@ func (sc *specCompiler) compileValue(fs *FieldSpec, v Value, ms *modState, xform
 		if err != nil {
 			return nil, fmt.Errorf("regular expression %q: %v", v.S, err)
 		}
+		if n, dotAll, ok := longRun(flags + v.S); ok {
+			// RE2 pays for counted repetition per character; ".{1000,}"
+			// is just a length test.
+			return one(pattern{kind: pLongRun, num: float64(n), cased: dotAll}), nil
+		}
 		p := pattern{kind: pRegex, re: re, cased: true}
-		p.lit = regexLiteral(flags + v.S)
-		p.pair = -1
+		p.lits = regexLiterals(flags + v.S)
 		return []pattern{p}, nil
 	case ms.cidr:
 		pfx, err := netip.ParsePrefix(strings.TrimSpace(v.S))
@@ -332,7 +340,7 @@ func stringPattern(t []tok, cased bool) pattern {
 		}
 		return lower(s)
 	}
-	p := pattern{cased: cased, pair: -1}
+	p := pattern{cased: cased}
 	switch {
 	case len(m) == 0:
 		p.kind = pEq
@@ -361,15 +369,17 @@ func stringPattern(t []tok, cased bool) pattern {
 			}
 		}
 	}
+	lit := p.s
 	if p.kind == pGlob {
+		lit = ""
 		for _, x := range m {
-			if x.kind == 'l' && len(x.s) > len(p.lit) {
-				p.lit = x.s
+			if x.kind == 'l' && len(x.s) > len(lit) {
+				lit = x.s
 			}
 		}
-		p.lit = lower(p.lit)
-	} else {
-		p.lit = lower(p.s)
+	}
+	if lit != "" {
+		p.lits = []string{lower(lit)}
 	}
 	return p
 }
@@ -524,42 +534,90 @@ func (sc *specCompiler) expand(vals [][]tok) ([][]tok, error) {
 	return out, nil
 }
 
-// regexLiteral returns a literal every match of the expression contains,
-// lowered, or "" when there is none the prefilter can rely on.
-func regexLiteral(expr string) string {
+// longRun recognises ".{n,}" and "(.){n,}": a run of at least n characters.
+func longRun(expr string) (n int, dotAll, ok bool) {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil || re.Op != syntax.OpRepeat || re.Max != -1 || re.Min < 1 {
+		return 0, false, false
+	}
+	sub := re.Sub[0]
+	if sub.Op == syntax.OpCapture {
+		sub = sub.Sub[0]
+	}
+	switch sub.Op {
+	case syntax.OpAnyCharNotNL:
+		return re.Min, false, true
+	case syntax.OpAnyChar:
+		return re.Min, true, true
+	}
+	return 0, false, false
+}
+
+// regexLiterals returns literals (lowered) of which every match of the
+// expression contains one, or nil when the prefilter cannot rely on any.
+func regexLiterals(expr string) []string {
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
-		return ""
+		return nil
 	}
-	re = re.Simplify()
-	best := ""
-	consider := func(r *syntax.Regexp) {
-		if r.Op == syntax.OpLiteral {
-			s := lower(string(r.Rune))
-			if len(s) > len(best) {
-				best = s
-			}
-		}
+	lits, ok := reLits(re.Simplify(), 0)
+	if !ok {
+		return nil
+	}
+	return lits
+}
+
+func reLits(re *syntax.Regexp, depth int) ([]string, bool) {
+	if depth > 20 {
+		return nil, false
 	}
 	switch re.Op {
 	case syntax.OpLiteral:
-		consider(re)
-	case syntax.OpConcat:
-		for _, s := range re.Sub {
-			consider(s)
+		if len(re.Rune) == 0 {
+			return nil, false
 		}
-	case syntax.OpCapture:
-		if len(re.Sub) == 1 {
-			if re.Sub[0].Op == syntax.OpConcat {
-				for _, s := range re.Sub[0].Sub {
-					consider(s)
-				}
-			} else {
-				consider(re.Sub[0])
+		return []string{lower(string(re.Rune))}, true
+	case syntax.OpCapture, syntax.OpPlus:
+		return reLits(re.Sub[0], depth+1)
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return reLits(re.Sub[0], depth+1)
+		}
+	case syntax.OpConcat:
+		var best []string
+		for _, s := range re.Sub {
+			l, ok := reLits(s, depth+1)
+			if ok && (best == nil || litScore(l) > litScore(best)) {
+				best = l
 			}
 		}
+		return best, best != nil
+	case syntax.OpAlternate:
+		var all []string
+		for _, s := range re.Sub {
+			l, ok := reLits(s, depth+1)
+			if !ok {
+				return nil, false
+			}
+			all = append(all, l...)
+		}
+		if len(all) > 64 {
+			return nil, false
+		}
+		return all, true
 	}
-	return best
+	return nil, false
+}
+
+// litScore rates a literal set as a prefilter: its shortest literal.
+func litScore(l []string) int {
+	m := 1 << 30
+	for _, s := range l {
+		if len(s) < m {
+			m = len(s)
+		}
+	}
+	return m
 }
 
 // lower folds s the way event values are folded: per rune, with
