@@ -1,0 +1,371 @@
+// Package scan is the agent's malware review: it walks directory trees,
+// hashes regular files with SHA-256 on a pool of workers, and matches the
+// digests, running processes and open connections against indicators. It
+// is pure apart from reading the files it is given, so it is benchmarked
+// and tested alone.
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/netip"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options says what to scan.
+type Options struct {
+	Paths   []string
+	MaxSize int64 // files larger than this are skipped; 0 means no limit
+	Workers int   // hashing goroutines; 0 means GOMAXPROCS
+	// Exclude lists directories not to enter (absolute, cleaned). On Linux
+	// the mount points of pseudo filesystems (/proc, /sys, ...) are always
+	// excluded.
+	Exclude []string
+	Matcher Matcher // nil matches nothing
+	// Progress, when set, is called about every ProgressEvery with the
+	// running totals.
+	Progress      func(Progress)
+	ProgressEvery time.Duration
+}
+
+// Progress is the running count of a scan.
+type Progress struct {
+	Files int64 `json:"files"`
+	Bytes int64 `json:"bytes"`
+}
+
+// Finding is one match, with the evidence a person needs to act on it.
+type Finding struct {
+	Kind      string    `json:"kind"` // file, process, connection
+	Indicator Indicator `json:"indicator"`
+	Path      string    `json:"path,omitempty"`
+	SHA256    string    `json:"sha256,omitempty"`
+	Size      int64     `json:"size,omitempty"`
+	PID       int       `json:"pid,omitempty"`
+	Process   string    `json:"process,omitempty"`
+	Remote    string    `json:"remote,omitempty"` // address:port
+	Domain    string    `json:"domain,omitempty"` // name the remote address resolved to
+}
+
+// Report is the outcome of a scan.
+type Report struct {
+	StartedAt   time.Time `json:"started_at"`
+	FinishedAt  time.Time `json:"finished_at"`
+	Paths       []string  `json:"paths"`
+	Files       int64     `json:"files"` // hashed
+	Bytes       int64     `json:"bytes"`
+	TooLarge    int64     `json:"skipped_too_large"`
+	Special     int64     `json:"skipped_special"` // devices, sockets, pipes, symlinks
+	Unreadable  int64     `json:"unreadable"`
+	Errors      []string  `json:"errors,omitempty"` // the first few, with paths
+	Processes   int       `json:"processes"`
+	Connections int       `json:"connections"`
+	Findings    []Finding `json:"findings"`
+}
+
+const maxErrors = 50
+
+// Files walks opts.Paths and hashes every regular file no larger than
+// MaxSize, adding a finding for each digest the matcher knows. It does not
+// follow symbolic links (a link's target inside the tree is reached by the
+// walk itself) and skips devices, pipes and sockets. A path that does not
+// exist is an error; unreadable files below it are counted and listed.
+func Files(ctx context.Context, opts Options, rep *Report) error {
+	if rep.StartedAt.IsZero() {
+		rep.StartedAt = time.Now().UTC()
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var roots []string
+	for _, p := range opts.Paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return fmt.Errorf("scan: %s: %w", p, err)
+		}
+		// The roots are what the operator named: resolve a link there.
+		real, err := filepath.EvalSymlinks(abs)
+		if err != nil {
+			return fmt.Errorf("scan: %w", err)
+		}
+		roots = append(roots, real)
+		rep.Paths = append(rep.Paths, abs)
+	}
+	exclude := map[string]bool{}
+	for _, e := range append(pseudoMounts(), opts.Exclude...) {
+		exclude[filepath.Clean(e)] = true
+	}
+
+	var (
+		mu       sync.Mutex
+		files    atomic.Int64
+		nbytes   atomic.Int64
+		tooLarge atomic.Int64
+		special  atomic.Int64
+		unread   atomic.Int64
+	)
+	fail := func(path string, err error) {
+		unread.Add(1)
+		mu.Lock()
+		if len(rep.Errors) < maxErrors {
+			rep.Errors = append(rep.Errors, err.Error())
+		}
+		mu.Unlock()
+		_ = path
+	}
+	jobs := make(chan string, 256)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, BufferSize)
+			for path := range jobs {
+				if ctx.Err() != nil {
+					continue
+				}
+				sum, size, err := hashFile(path, opts.MaxSize, buf)
+				switch {
+				case errors.Is(err, errTooLarge):
+					tooLarge.Add(1)
+					continue
+				case errors.Is(err, errNotRegular):
+					special.Add(1)
+					continue
+				case err != nil:
+					fail(path, err)
+					continue
+				}
+				files.Add(1)
+				nbytes.Add(size)
+				if opts.Matcher != nil {
+					if ind, ok := opts.Matcher.MatchHash(&sum); ok {
+						mu.Lock()
+						rep.Findings = append(rep.Findings, Finding{Kind: "file", Indicator: ind, Path: path, SHA256: Hex(sum), Size: size})
+						mu.Unlock()
+					}
+				}
+			}
+		}()
+	}
+	stopProgress := make(chan struct{})
+	progressDone := make(chan struct{})
+	go func() {
+		defer close(progressDone)
+		if opts.Progress == nil {
+			return
+		}
+		every := opts.ProgressEvery
+		if every <= 0 {
+			every = 10 * time.Second
+		}
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-stopProgress:
+				return
+			case <-t.C:
+				opts.Progress(Progress{Files: files.Load(), Bytes: nbytes.Load()})
+			}
+		}
+	}()
+
+	var walkErr error
+	for _, root := range roots {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return ctxErr
+			}
+			if err != nil {
+				if path == root {
+					return err
+				}
+				fail(path, err)
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			t := d.Type()
+			switch {
+			case t.IsDir():
+				if path != root && exclude[path] {
+					return fs.SkipDir
+				}
+			case t.IsRegular():
+				jobs <- path
+			default: // symlink, device, pipe, socket
+				special.Add(1)
+			}
+			return nil
+		})
+		if err != nil && walkErr == nil {
+			walkErr = fmt.Errorf("scan: %w", err)
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	close(stopProgress)
+	<-progressDone
+	rep.Files += files.Load()
+	rep.Bytes += nbytes.Load()
+	rep.TooLarge += tooLarge.Load()
+	rep.Special += special.Load()
+	rep.Unreadable += unread.Load()
+	rep.FinishedAt = time.Now().UTC()
+	if walkErr == nil {
+		walkErr = ctx.Err()
+	}
+	return walkErr
+}
+
+var (
+	errTooLarge   = errors.New("file over the size limit")
+	errNotRegular = errors.New("not a regular file")
+)
+
+// hashFile opens path without following a final symlink and without
+// blocking on a FIFO swapped in after the walk saw a regular file, checks
+// it is still a regular file within the limit, and hashes it.
+func hashFile(path string, max int64, buf []byte) ([32]byte, int64, error) {
+	var sum [32]byte
+	f, err := openNoFollow(path)
+	if err != nil {
+		if isLoop(err) {
+			return sum, 0, errNotRegular
+		}
+		return sum, 0, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return sum, 0, err
+	}
+	if !fi.Mode().IsRegular() {
+		return sum, 0, errNotRegular
+	}
+	if max > 0 && fi.Size() > max {
+		return sum, 0, errTooLarge
+	}
+	// Read exactly the size fstat gave: it spares the read that would only
+	// return EOF, one syscall per file.
+	sum, n, err := SumReader(io.LimitReader(f, fi.Size()), buf)
+	if err != nil {
+		return sum, n, fmt.Errorf("read %s: %w", path, err)
+	}
+	return sum, n, nil
+}
+
+// ProcessInfo is what CheckProcesses needs of a running process.
+type ProcessInfo struct {
+	PID    int
+	Name   string
+	Path   string
+	SHA256 string
+}
+
+// CheckProcesses matches the digests of running executables.
+func CheckProcesses(procs []ProcessInfo, m Matcher, rep *Report) {
+	rep.Processes += len(procs)
+	if m == nil {
+		return
+	}
+	for _, p := range procs {
+		if len(p.SHA256) != 64 {
+			continue
+		}
+		var sum [32]byte
+		if _, err := hexDecode(sum[:], p.SHA256); err != nil {
+			continue
+		}
+		if ind, ok := m.MatchHash(&sum); ok {
+			rep.Findings = append(rep.Findings, Finding{Kind: "process", Indicator: ind, Path: p.Path, SHA256: p.SHA256, PID: p.PID, Process: p.Name})
+		}
+	}
+}
+
+// ConnInfo is what CheckConnections needs of an open connection.
+type ConnInfo struct {
+	Remote  netip.AddrPort
+	PID     int
+	Process string
+	Path    string
+}
+
+// Resolver maps an address to names (reverse DNS). Nil skips domain checks.
+type Resolver func(ctx context.Context, addr string) ([]string, error)
+
+// CheckConnections matches the remote addresses of open connections
+// against IP indicators, and, with a resolver, their reverse names against
+// domain indicators. Domains are never resolved forward: a lookup of a
+// listed domain would itself reach the adversary's name servers.
+func CheckConnections(ctx context.Context, conns []ConnInfo, m Matcher, resolve Resolver, rep *Report) {
+	rep.Connections += len(conns)
+	if m == nil {
+		return
+	}
+	names := map[netip.Addr][]string{}
+	for _, c := range conns {
+		a := c.Remote.Addr().Unmap()
+		if ind, ok := m.MatchIP(a); ok {
+			rep.Findings = append(rep.Findings, Finding{Kind: "connection", Indicator: ind, PID: c.PID, Process: c.Process, Path: c.Path, Remote: c.Remote.String()})
+			continue
+		}
+		if resolve == nil || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() {
+			continue
+		}
+		ns, seen := names[a]
+		if !seen {
+			if len(names) >= 256 {
+				continue
+			}
+			rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			ns, _ = resolve(rctx, a.String())
+			cancel()
+			names[a] = ns
+		}
+		for _, n := range ns {
+			if ind, ok := m.MatchDomain(n); ok {
+				rep.Findings = append(rep.Findings, Finding{Kind: "connection", Indicator: ind, PID: c.PID, Process: c.Process, Path: c.Path, Remote: c.Remote.String(), Domain: strings.TrimSuffix(n, ".")})
+				break
+			}
+		}
+	}
+}
+
+func hexDecode(dst []byte, s string) (int, error) {
+	if len(s) != 2*len(dst) {
+		return 0, io.ErrUnexpectedEOF
+	}
+	for i := range dst {
+		hi, ok1 := fromHex(s[2*i])
+		lo, ok2 := fromHex(s[2*i+1])
+		if !ok1 || !ok2 {
+			return i, errors.New("invalid hex")
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return len(dst), nil
+}
+
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
