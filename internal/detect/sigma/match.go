@@ -24,6 +24,9 @@ type Matcher struct {
 	matched  []*Compiled
 	buf      []byte // folded values and derived fields of the current event
 	ev       *detect.Event
+	// explaining turns off the prefilter stamps, which Explain does not
+	// compute for rules outside the event's bucket.
+	explaining bool
 }
 
 type slot struct {
@@ -343,7 +346,7 @@ func (m *Matcher) matchField(fm *fieldMatch) bool {
 		for i := range fm.pats {
 			p := &fm.pats[i]
 			found := false
-			if p.pairs == nil || m.anyStamped(p.pairs) {
+			if p.pairs == nil || m.explaining || m.anyStamped(p.pairs) {
 				for j := range m.slots {
 					if m.matchPattern(p, int32(j)) {
 						found = true
@@ -367,7 +370,7 @@ func (m *Matcher) matchField(fm *fieldMatch) bool {
 	for i := range fm.pats {
 		p := &fm.pats[i]
 		ok := false
-		if p.pairs == nil || m.anyStamped(p.pairs) {
+		if p.pairs == nil || m.explaining || m.anyStamped(p.pairs) {
 			ok = m.matchPattern(p, pos)
 		}
 		if ok && !fm.all {

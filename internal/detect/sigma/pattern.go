@@ -197,6 +197,10 @@ func (sc *specCompiler) compileSpec(fs *FieldSpec) (pats []pattern, all bool, er
 			return nil, false, fmt.Errorf("unsupported modifier %q", m)
 		}
 	}
+	if fs.Field == "" && ms.wild == 0 {
+		// Keywords are a full-text search: a value anywhere in any field.
+		ms.wild = 'c'
+	}
 	if ms.neq {
 		return nil, false, fmt.Errorf("modifier neq is not supported")
 	}
