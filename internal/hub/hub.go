@@ -72,17 +72,42 @@ func Open(ctx context.Context, cfg Config) (*Hub, error) {
 	if len(applied) > 0 {
 		cfg.Logger.Info("database migrated", "engine", db.Dialect.String(), "versions", applied)
 	}
-	h := &Hub{DB: db}
-	h.Auth = &auth.Service{DB: db, Audit: AuditAdapter, Throttle: auth.NewThrottle(20, 30)}
-	h.Org = &org.Service{DB: db}
-	h.Server, err = web.New(web.Config{DB: db, Auth: h.Auth, Org: h.Org, Logger: cfg.Logger, BodyLimit: cfg.BodyLimit,
-		SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, Version: cfg.Version})
+	h, err := New(db, cfg)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return h, nil
 }
+
+// New builds the services and the HTTP server on an open, migrated
+// database.
+func New(db *store.DB, cfg Config) (*Hub, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	h := &Hub{DB: db}
+	h.Auth = &auth.Service{DB: db, Audit: AuditAdapter, Throttle: auth.NewThrottle(20, 30)}
+	h.Org = &org.Service{DB: db}
+	var err error
+	h.Server, err = web.New(web.Config{DB: db, Auth: h.Auth, Org: h.Org, Logger: cfg.Logger, BodyLimit: cfg.BodyLimit,
+		SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, Version: cfg.Version})
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range builders {
+		if err := f(h, cfg); err != nil {
+			return nil, err
+		}
+	}
+	return h, nil
+}
+
+// builders attach other capabilities' services to a new hub.
+var builders []func(h *Hub, cfg Config) error
+
+// RegisterBuilder adds a capability to every hub built.
+func RegisterBuilder(f func(h *Hub, cfg Config) error) { builders = append(builders, f) }
 
 // Bootstrap creates the first administrator and, with demo, the demo
 // organisation, printing what a person needs to sign in.

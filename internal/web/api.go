@@ -216,3 +216,13 @@ func pathInt(r *http.Request, name string) (int64, error) {
 	}
 	return n, nil
 }
+
+// APIRoutes lists every API endpoint as "METHOD PATH", in registration
+// order (tests walk it to prove each endpoint is covered).
+func (s *Server) APIRoutes() []string {
+	out := make([]string, 0, len(s.apiRoutes))
+	for _, rt := range s.apiRoutes {
+		out = append(out, rt.Method+" "+rt.Path)
+	}
+	return out
+}

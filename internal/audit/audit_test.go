@@ -1,0 +1,122 @@
+package audit_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"vigil/internal/audit"
+	"vigil/internal/auth"
+	"vigil/internal/store"
+	"vigil/internal/store/storetest"
+)
+
+func appendN(t *testing.T, db *store.DB, n int) {
+	t.Helper()
+	ctx := auth.WithClientIP(auth.WithPrincipal(context.Background(), &auth.Principal{UserID: 7, Email: "officer@test.vigil", Role: auth.RoleAdmin}), "192.0.2.9")
+	for i := 0; i < n; i++ {
+		err := audit.Log(ctx, db, audit.Entry{Action: "unit.update", ObjectType: "unit", ObjectID: "T01",
+			Before: map[string]any{"name": "a"}, After: map[string]any{"name": "b", "password": "hunter2hunter2"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func verify(t *testing.T, db *store.DB) *audit.Report {
+	t.Helper()
+	rep, err := audit.Verify(context.Background(), db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func TestVerifyFindsTampering(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		appendN(t, db, 20)
+		if rep := verify(t, db); !rep.OK() || rep.Rows != 20 {
+			t.Fatalf("fresh chain: %+v", rep)
+		}
+		// Secrets never reach the log.
+		var summary string
+		db.QueryRow(ctx, `SELECT summary FROM audit_log WHERE seq = 1`).Scan(&summary)
+		if strings.Contains(summary, "hunter2") || !strings.Contains(summary, "[redacted]") {
+			t.Errorf("summary not redacted: %s", summary)
+		}
+
+		// Altered content.
+		db.Exec(ctx, `UPDATE audit_log SET actor = 'someone-else' WHERE seq = 5`)
+		rep := verify(t, db)
+		if rep.OK() || rep.Problems[0].Seq != 5 || !strings.Contains(rep.Problems[0].Reason, "altered") {
+			t.Fatalf("altered row: %+v", rep.Problems)
+		}
+		db.Exec(ctx, `UPDATE audit_log SET actor = 'officer@test.vigil' WHERE seq = 5`)
+		if !verify(t, db).OK() {
+			t.Fatal("restored row still flagged")
+		}
+
+		// A deleted row in the middle.
+		db.Exec(ctx, `DELETE FROM audit_log WHERE seq = 9`)
+		rep = verify(t, db)
+		if rep.OK() || rep.Problems[0].Seq != 10 || !strings.Contains(rep.Problems[0].Reason, "missing") {
+			t.Fatalf("deleted row: %+v", rep.Problems)
+		}
+	})
+}
+
+func TestVerifyFindsDeletedTailAndRewrittenChain(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		appendN(t, db, 10)
+		db.Exec(ctx, `DELETE FROM audit_log WHERE seq = 10`)
+		rep := verify(t, db)
+		if rep.OK() || !strings.Contains(rep.Problems[0].Reason, "head") {
+			t.Fatalf("deleted last row: %+v", rep.Problems)
+		}
+		// A forger who recomputes one row's hash breaks the next row's link.
+		db.Exec(ctx, `UPDATE audit_log SET hash = 'forged' WHERE seq = 3`)
+		rep = verify(t, db)
+		found := false
+		for _, p := range rep.Problems {
+			if p.Seq == 4 && strings.Contains(p.Reason, "prev_hash") {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("rewritten hash not caught at the next row: %+v", rep.Problems)
+		}
+	})
+}
+
+func TestListScopeAndFilters(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		appendN(t, db, 30)
+		ctx := auth.WithPrincipal(context.Background(), &auth.Principal{UserID: 1, Email: "a@test.vigil", Role: auth.RoleAnalyst})
+		page, next, err := audit.List(ctx, db, audit.Filter{Limit: 10})
+		if err != nil || len(page) != 10 || next != page[9].Seq || page[0].Seq != 30 {
+			t.Fatalf("first page: %d rows next %d err %v", len(page), next, err)
+		}
+		page2, _, _ := audit.List(ctx, db, audit.Filter{Limit: 10, Before: next})
+		if page2[0].Seq != 20 {
+			t.Fatalf("second page starts at %d", page2[0].Seq)
+		}
+		only, _, _ := audit.List(ctx, db, audit.Filter{Action: "unit."})
+		if len(only) != 30 {
+			t.Fatalf("prefix filter: %d", len(only))
+		}
+		// Rows without a unit are invisible to officers.
+		off := auth.WithPrincipal(context.Background(), &auth.Principal{UserID: 2, Role: auth.RoleOfficer, UnitPath: "/1/"})
+		rows, _, _ := audit.List(off, db, audit.Filter{})
+		if len(rows) != 0 {
+			t.Fatalf("officer sees %d unit-less rows", len(rows))
+		}
+		if _, _, err := audit.List(context.Background(), db, audit.Filter{}); err == nil {
+			t.Fatal("anonymous list allowed")
+		}
+	})
+}

@@ -1,0 +1,214 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// expect asserts a status, printing the body on mismatch.
+func expect(t *testing.T, r response, status int, what string) {
+	t.Helper()
+	if r.Status != status {
+		t.Errorf("%s: status %d, want %d: %s", what, r.Status, status, r.Body)
+	}
+}
+
+func codes(t *testing.T, r response, key string) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	for _, it := range r.items(t) {
+		out[fmt.Sprint(it[key])] = true
+	}
+	return out
+}
+
+// scopeMatrix has one entry per API endpoint; TestScopeMatrix fails when an
+// endpoint has none, so a new endpoint cannot ship without its scope check.
+var scopeMatrix = map[string]func(t *testing.T, w *world){
+	"POST /api/v1/auth/token": func(t *testing.T, w *world) {
+		expect(t, w.call("", "POST", "/api/v1/auth/token", map[string]string{"email": "officera@test.vigil", "password": "wrong-password-x"}), 401, "wrong password")
+		r := w.call("", "POST", "/api/v1/auth/token", map[string]string{"email": "officera@test.vigil", "password": testPassword})
+		expect(t, r, 201, "good password")
+		if r.json(t)["token"] == "" {
+			t.Error("no token returned")
+		}
+	},
+	"GET /api/v1/me": func(t *testing.T, w *world) {
+		expect(t, w.call("", "GET", "/api/v1/me", nil), 401, "anonymous")
+		r := w.call("officerA", "GET", "/api/v1/me", nil)
+		expect(t, r, 200, "me")
+		if r.json(t)["unit"] != "A" {
+			t.Errorf("me: %s", r.Body)
+		}
+	},
+	"GET /api/v1/units": func(t *testing.T, w *world) {
+		got := codes(t, w.call("officerA", "GET", "/api/v1/units", nil), "code")
+		if !got["A"] || !got["A1"] || got["B"] || got["BHXHVN"] || got["ITC"] {
+			t.Errorf("officerA lists units %v; want A and A1 only", got)
+		}
+		got = codes(t, w.call("officerA", "GET", "/api/v1/units?q=ha%20noi", nil), "code")
+		if len(got) != 0 {
+			t.Errorf("officerA search for B's name found %v", got)
+		}
+		got = codes(t, w.call("analyst", "GET", "/api/v1/units?q=ha%20noi", nil), "code")
+		if !got["B"] {
+			t.Errorf("analyst search 'ha noi' found %v, want B (accent-insensitive)", got)
+		}
+		got = codes(t, w.call("analyst", "GET", "/api/v1/units?q=dak%20lak", nil), "code")
+		if !got["A"] {
+			t.Errorf("analyst search 'dak lak' found %v, want A", got)
+		}
+		expect(t, w.call("officerA", "GET", "/api/v1/units?under=B", nil), 404, "officerA under=B")
+	},
+	"POST /api/v1/units": func(t *testing.T, w *world) {
+		expect(t, w.call("officerA", "POST", "/api/v1/units", map[string]string{"code": "B9", "name": "x", "kind": "district", "parent": "B"}), 400, "officerA creates under B")
+		expect(t, w.call("officerA", "POST", "/api/v1/units", map[string]string{"code": "A9", "name": "x", "kind": "district", "parent": "A"}), 201, "officerA creates under A")
+		expect(t, w.call("viewerA", "POST", "/api/v1/units", map[string]string{"code": "A8", "name": "x", "kind": "district", "parent": "A"}), 403, "viewer creates")
+		expect(t, w.call("analyst", "POST", "/api/v1/units", map[string]string{"code": "A7", "name": "x", "kind": "district", "parent": "A"}), 403, "analyst creates")
+		expect(t, w.call("officerA", "POST", "/api/v1/units", map[string]string{"code": "TOP", "name": "x", "kind": "province"}), 403, "officer creates a root")
+		expect(t, w.call("admin", "POST", "/api/v1/units", map[string]string{"code": "B8", "name": "x", "kind": "district", "parent": "B"}), 201, "admin creates under B")
+	},
+	"POST /api/v1/units/import": func(t *testing.T, w *world) {
+		r := w.call("officerA", "POST", "/api/v1/units/import", "code,name,kind,parent\nA5,Five,district,A\nB5,Evil,district,B\n")
+		expect(t, r, 400, "officerA imports under B")
+		expect(t, w.call("admin", "GET", "/api/v1/units/A5", nil), 404, "nothing of the bad import kept")
+		expect(t, w.call("viewerA", "POST", "/api/v1/units/import", "code,name,kind,parent\nA6,Six,district,A\n"), 400, "viewer imports")
+		expect(t, w.call("officerA", "POST", "/api/v1/units/import", "code,name,kind,parent\nA5,Five,district,A\n"), 200, "officerA imports under A")
+	},
+	"GET /api/v1/units/{code}": func(t *testing.T, w *world) {
+		expect(t, w.call("officerA", "GET", "/api/v1/units/B", nil), 404, "officerA fetches B")
+		expect(t, w.call("officerA", "GET", "/api/v1/units/BHXHVN", nil), 404, "officerA fetches its parent")
+		expect(t, w.call("officerA", "GET", "/api/v1/units/A1", nil), 200, "officerA fetches A1")
+		expect(t, w.call("viewerA", "GET", "/api/v1/units/A", nil), 200, "viewerA fetches A")
+		expect(t, w.call("analyst", "GET", "/api/v1/units/B", nil), 200, "analyst fetches B")
+	},
+	"PATCH /api/v1/units/{code}": func(t *testing.T, w *world) {
+		expect(t, w.call("officerA", "PATCH", "/api/v1/units/B", map[string]string{"name": "pwned"}), 404, "officerA renames B")
+		expect(t, w.call("viewerA", "PATCH", "/api/v1/units/A", map[string]string{"name": "x"}), 403, "viewerA renames A")
+		expect(t, w.call("analyst", "PATCH", "/api/v1/units/A", map[string]string{"name": "x"}), 403, "analyst renames A")
+		expect(t, w.call("officerA", "PATCH", "/api/v1/units/A1", map[string]string{"name": "Huyện mới"}), 200, "officerA renames A1")
+		r := w.call("admin", "GET", "/api/v1/units/B", nil)
+		if r.json(t)["name"] == "pwned" {
+			t.Error("B was renamed")
+		}
+	},
+	"DELETE /api/v1/units/{code}": func(t *testing.T, w *world) {
+		expect(t, w.call("admin", "POST", "/api/v1/units", map[string]string{"code": "B2", "name": "x", "kind": "district", "parent": "B"}), 201, "setup")
+		expect(t, w.call("officerA", "DELETE", "/api/v1/units/B2", nil), 404, "officerA deletes B2")
+		expect(t, w.call("officerB", "DELETE", "/api/v1/units/B", nil), 403, "officerB deletes its own root")
+		expect(t, w.call("officerB", "DELETE", "/api/v1/units/B2", nil), 204, "officerB deletes B2")
+	},
+	"GET /api/v1/units/{code}/contacts": func(t *testing.T, w *world) {
+		expect(t, w.call("officerA", "GET", "/api/v1/units/B/contacts", nil), 404, "officerA lists B contacts")
+		expect(t, w.call("viewerA", "GET", "/api/v1/units/A/contacts", nil), 200, "viewerA lists A contacts")
+	},
+	"POST /api/v1/units/{code}/contacts": func(t *testing.T, w *world) {
+		c := map[string]string{"name": "Người liên hệ", "phone": "0900 111 222"}
+		expect(t, w.call("officerA", "POST", "/api/v1/units/B/contacts", c), 404, "officerA adds to B")
+		expect(t, w.call("viewerA", "POST", "/api/v1/units/A/contacts", c), 403, "viewerA adds to A")
+		expect(t, w.call("officerA", "POST", "/api/v1/units/A/contacts", c), 201, "officerA adds to A")
+	},
+	"DELETE /api/v1/contacts/{id}": func(t *testing.T, w *world) {
+		expect(t, w.call("officerA", "DELETE", "/api/v1/contacts/"+strconv.FormatInt(w.contact["B"], 10), nil), 404, "officerA deletes B's contact")
+		expect(t, w.call("viewerA", "DELETE", "/api/v1/contacts/"+strconv.FormatInt(w.contact["A"], 10), nil), 403, "viewerA deletes A's contact")
+		expect(t, w.call("officerA", "DELETE", "/api/v1/contacts/"+strconv.FormatInt(w.contact["A"], 10), nil), 204, "officerA deletes A's contact")
+	},
+	"GET /api/v1/users": func(t *testing.T, w *world) {
+		got := codes(t, w.call("officerA", "GET", "/api/v1/users", nil), "email")
+		if !got["officera@test.vigil"] || !got["viewera@test.vigil"] || got["officerb@test.vigil"] || got["admin@test.vigil"] {
+			t.Errorf("officerA lists users %v", got)
+		}
+		got = codes(t, w.call("analyst", "GET", "/api/v1/users", nil), "email")
+		if !got["officerb@test.vigil"] {
+			t.Errorf("analyst lists users %v", got)
+		}
+	},
+	"POST /api/v1/users": func(t *testing.T, w *world) {
+		u := func(unit, role string) map[string]string {
+			return map[string]string{"email": role + "." + unit + "@new.vigil", "name": "Mới", "password": testPassword, "role": role, "unit": unit}
+		}
+		expect(t, w.call("officerA", "POST", "/api/v1/users", u("B", "viewer")), 400, "officerA creates in B")
+		expect(t, w.call("officerA", "POST", "/api/v1/users", u("A", "admin")), 403, "officerA creates an admin")
+		expect(t, w.call("analyst", "POST", "/api/v1/users", u("A", "viewer")), 403, "analyst creates a user")
+		expect(t, w.call("viewerA", "POST", "/api/v1/users", u("A", "viewer")), 403, "viewerA creates a user")
+		expect(t, w.call("officerA", "POST", "/api/v1/users", u("A1", "viewer")), 201, "officerA creates in A1")
+	},
+	"GET /api/v1/users/{id}": func(t *testing.T, w *world) {
+		expect(t, w.call("officerA", "GET", "/api/v1/users/"+strconv.FormatInt(w.userIDs["officerB"], 10), nil), 404, "officerA fetches officerB")
+		expect(t, w.call("officerA", "GET", "/api/v1/users/"+strconv.FormatInt(w.userIDs["viewerA"], 10), nil), 200, "officerA fetches viewerA")
+	},
+	"PATCH /api/v1/users/{id}": func(t *testing.T, w *world) {
+		id := func(a string) string { return strconv.FormatInt(w.userIDs[a], 10) }
+		expect(t, w.call("officerA", "PATCH", "/api/v1/users/"+id("officerB"), map[string]any{"disabled": true}), 404, "officerA disables officerB")
+		expect(t, w.call("analyst", "PATCH", "/api/v1/users/"+id("viewerA"), map[string]any{"disabled": true}), 403, "analyst disables viewerA")
+		expect(t, w.call("officerA", "PATCH", "/api/v1/users/"+id("viewerA"), map[string]any{"role": "admin"}), 403, "officerA promotes viewerA to admin")
+		expect(t, w.call("officerA", "PATCH", "/api/v1/users/"+id("viewerA"), map[string]any{"unit": "B"}), 400, "officerA moves viewerA to B")
+		expect(t, w.call("officerA", "PATCH", "/api/v1/users/"+id("viewerA"), map[string]any{"name": "Tên mới"}), 200, "officerA renames viewerA")
+	},
+	"GET /api/v1/tokens": func(t *testing.T, w *world) {
+		items := w.call("officerA", "GET", "/api/v1/tokens?all=1", nil).items(t)
+		for _, it := range items {
+			if it["user"] != "officera@test.vigil" {
+				t.Errorf("officerA sees token of %v", it["user"])
+			}
+		}
+		if len(w.call("admin", "GET", "/api/v1/tokens?all=1", nil).items(t)) < len(actors) {
+			t.Error("admin ?all=1 does not list every token")
+		}
+	},
+	"POST /api/v1/tokens": func(t *testing.T, w *world) {
+		r := w.call("viewerA", "POST", "/api/v1/tokens", map[string]string{"name": "laptop", "expires_in": "1h"})
+		expect(t, r, 201, "viewer creates own token")
+		expect(t, w.call("viewerA", "POST", "/api/v1/tokens", map[string]string{"name": "forever", "expires_in": "100000h"}), 400, "token too long-lived")
+	},
+	"DELETE /api/v1/tokens/{id}": func(t *testing.T, w *world) {
+		items := w.call("admin", "GET", "/api/v1/tokens", nil).items(t)
+		adminTok := fmt.Sprint(items[0]["id"])
+		expect(t, w.call("officerA", "DELETE", "/api/v1/tokens/"+adminTok, nil), 404, "officerA revokes admin's token")
+		expect(t, w.call("admin", "GET", "/api/v1/me", nil), 200, "admin token still works")
+		mine := fmt.Sprint(w.call("officerB", "GET", "/api/v1/tokens", nil).items(t)[0]["id"])
+		expect(t, w.call("officerB", "DELETE", "/api/v1/tokens/"+mine, nil), 204, "officerB revokes own token")
+		expect(t, w.call("officerB", "GET", "/api/v1/me", nil), 401, "revoked token refused")
+	},
+	"GET /api/v1/audit": func(t *testing.T, w *world) {
+		for _, it := range w.call("officerA", "GET", "/api/v1/audit?limit=1000", nil).items(t) {
+			u := fmt.Sprint(it["unit"])
+			if !strings.HasPrefix(u, "A") {
+				t.Errorf("officerA sees audit row of unit %q: %v", u, it["action"])
+			}
+		}
+		got := codes(t, w.call("analyst", "GET", "/api/v1/audit?limit=1000", nil), "unit")
+		if !got["B"] {
+			t.Errorf("analyst audit units %v lacks B", got)
+		}
+	},
+}
+
+func TestScopeMatrix(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, w *world) {
+		for _, route := range w.hub.Server.APIRoutes() {
+			check, ok := scopeMatrix[route]
+			if !ok {
+				t.Errorf("endpoint %s has no entry in scopeMatrix: add its scope checks", route)
+				continue
+			}
+			t.Run(route, func(t *testing.T) { check(t, w) })
+		}
+		// Every endpoint but login refuses anonymous callers.
+		for _, route := range w.hub.Server.APIRoutes() {
+			if route == "POST /api/v1/auth/token" {
+				continue
+			}
+			var method, path string
+			fmt.Sscanf(route, "%s %s", &method, &path)
+			r := w.call("", method, fillPath(path), nil)
+			if r.Status != http.StatusUnauthorized {
+				t.Errorf("anonymous %s: status %d, want 401", route, r.Status)
+			}
+		}
+	})
+}
