@@ -64,6 +64,14 @@ const (
 // holding 0x21 values ...), so hostile input cannot recurse without end.
 const maxNesting = 12
 
+// recordBudget bounds the ops one record may execute: substitution values
+// holding binary XML that instantiates templates with more such values
+// can multiply work at each level, so a few bytes could otherwise keep the
+// reader busy for hours. Real records execute a few hundred ops.
+const recordBudget = 1 << 18
+
+var errBudget = errors.New("record expands beyond any real event (binary XML too deeply self-referencing)")
+
 // maxValues bounds a template instance's substitution count.
 const maxValues = 4096
 
@@ -176,6 +184,7 @@ type decoder struct {
 	templates map[uint32]*template
 	intern    map[string]string
 
+	budget      int // ops a record may still execute
 	scratchOps  [maxNesting + 1][]op
 	scratchVals [maxNesting + 1][]value
 	b           builder
@@ -483,6 +492,7 @@ func (d *decoder) decodeRecord(ev *detect.Event, start, end int) (err error) {
 		return err
 	}
 	d.b.reset(d, ev)
+	d.budget = recordBudget
 	if err := d.exec(ops, nil, 0); err != nil {
 		return err
 	}
@@ -492,6 +502,10 @@ func (d *decoder) decodeRecord(ev *detect.Event, start, end int) (err error) {
 // exec runs ops with the substitution values of their template instance.
 func (d *decoder) exec(ops []op, values []value, depth int) error {
 	b := &d.b
+	d.budget -= len(ops)
+	if d.budget < 0 {
+		return errBudget
+	}
 	for i := range ops {
 		o := &ops[i]
 		switch o.kind {

@@ -85,7 +85,8 @@ type Reader struct {
 	done       error
 	chunkIndex int // index of the chunk in buf, -1 before the first
 	chunkOK    bool
-	pos, end   int // next record offset and end of records in buf
+	pos, end   int  // next record offset and end of records in buf
+	resync     bool // skipping the rest of a damaged record
 	buf        []byte
 
 	dec   decoder
@@ -200,6 +201,7 @@ func (r *Reader) openChunk() {
 		free = chunkSize
 	}
 	r.pos, r.end = chunkHeaderSize, free
+	r.resync = false
 	r.dec.resetChunk(b)
 	r.chunkOK = true
 }
@@ -256,13 +258,19 @@ func (r *Reader) nextRecord(ev *detect.Event) (bool, error) {
 		next := bytes.Index(b[start+4:r.end], recordMagic)
 		if next < 0 || isZero(b[start:r.end]) {
 			r.pos = r.end
+			if r.resync {
+				r.resync = false
+				return false, nil
+			}
 			if isZero(b[start:r.end]) || r.end == chunkSize {
 				return false, nil
 			}
 			return false, r.recordError(start, 0, "no record signature")
 		}
 		r.pos = start + 4 + next
-		if isZero(b[start : start+4+next]) {
+		if r.resync || isZero(b[start:start+4+next]) {
+			// Already counted: the bytes after a damaged record.
+			r.resync = false
 			return false, nil
 		}
 		return false, r.recordError(start, 0, fmt.Sprintf("%d bytes of garbage before next record", 4+next))
@@ -271,13 +279,18 @@ func (r *Reader) nextRecord(ev *detect.Event) (bool, error) {
 	id := binary.LittleEndian.Uint64(b[start+8:])
 	if size < recordHeader+4 || start+size > chunkSize {
 		r.pos = start + 4
+		r.resync = true
 		return false, r.recordError(start, id, fmt.Sprintf("record size %d out of bounds", size))
 	}
 	if binary.LittleEndian.Uint32(b[start+size-4:]) != uint32(size) {
+		// Resume at the next record signature, without counting the
+		// damaged record's bytes a second time.
 		r.pos = start + 4
+		r.resync = true
 		return false, r.recordError(start, id, "record size copy differs (truncated or overwritten record)")
 	}
 	r.pos = start + size
+	r.resync = false
 	written := binary.LittleEndian.Uint64(b[start+16:])
 	ev.Reset()
 	ev.Source = r.source

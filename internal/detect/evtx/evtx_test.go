@@ -1,0 +1,203 @@
+package evtx
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"vigil/internal/detect"
+)
+
+func readBytes(t testing.TB, data []byte) ([]*detect.Event, Stats, error) {
+	t.Helper()
+	r := NewReader(bytes.NewReader(data), "test.evtx")
+	var out []*detect.Event
+	var ev detect.Event
+	for i := 0; ; i++ {
+		if i > 100000 {
+			t.Fatal("reader does not end")
+		}
+		err := r.Next(&ev)
+		if err == io.EOF {
+			return out, r.EVTXStats(), nil
+		}
+		if err != nil {
+			return out, r.EVTXStats(), err
+		}
+		out = append(out, ev.Clone())
+	}
+}
+
+func TestReadGeneratedFile(t *testing.T) {
+	recs := sampleRecords(100, 3)
+	recs[2].user = nil
+	data := buildFile(buildChunk(recs), buildChunk(sampleRecords(103, 2)))
+	evs, st, err := readBytes(t, data)
+	if err != nil || len(evs) != 5 || st.Skipped != 0 || st.CorruptChunks != 0 || st.ChunkChecksums != 0 {
+		t.Fatalf("events %d, stats %+v, err %v", len(evs), st, err)
+	}
+	e := evs[0]
+	want := []detect.Field{
+		{Name: "Provider_Name", Value: "Vigil-Test"},
+		{Name: "EventID", Value: "4688"},
+		{Name: "EventRecordID", Value: "100"},
+		{Name: "Channel", Value: "Security"},
+		{Name: "Computer", Value: "host-a.example.test"},
+		{Name: "SecurityUserID", Value: "S-1-5-18"},
+		{Name: "CommandLine", Value: "cmd.exe /c whoami"},
+		{Name: "Image", Value: `C:\Windows\System32\cmd.exe`},
+		{Name: "Data", Value: "unnamed &"},
+	}
+	if len(e.Fields) != len(want) {
+		t.Fatalf("fields %v", e.Fields)
+	}
+	for i := range want {
+		if e.Fields[i] != want[i] {
+			t.Errorf("field %d = %v, want %v", i, e.Fields[i], want[i])
+		}
+	}
+	if e.Host != "host-a.example.test" || e.Record != 100 || e.Product != "windows" || e.Source != "test.evtx" {
+		t.Errorf("event %+v", e)
+	}
+	if wantTime := filetime(133500000000000000 + 100*10000000); !e.Time.Equal(wantTime) || e.Time.Location() != time.UTC {
+		t.Errorf("time %v, want %v", e.Time, wantTime)
+	}
+	if _, ok := evs[2].Get("SecurityUserID"); ok {
+		t.Errorf("null optional substitution gave a field: %v", evs[2].Fields)
+	}
+	if evs[4].Record != 104 {
+		t.Errorf("last record %d", evs[4].Record)
+	}
+}
+
+// TestLenient damages generated files the ways real files are damaged.
+func TestLenient(t *testing.T) {
+	good := func() []byte {
+		return buildFile(buildChunk(sampleRecords(1, 3)), buildChunk(sampleRecords(4, 3)))
+	}
+	chunk2 := fileHeaderSize + chunkSize
+	tests := []struct {
+		name          string
+		damage        func([]byte) []byte
+		events        int
+		skipped       int64
+		corruptChunks int64
+		checksums     int64
+	}{
+		{"clean", func(b []byte) []byte { return b }, 6, 0, 0, 0},
+		{"header claims one chunk", func(b []byte) []byte {
+			binary.LittleEndian.PutUint16(b[42:], 1)
+			return b
+		}, 6, 0, 0, 0},
+		{"dirty header with bad checksum", func(b []byte) []byte {
+			b[120] |= 1
+			b[124] ^= 0xff
+			return b
+		}, 6, 0, 0, 0},
+		{"chunk header checksum wrong", func(b []byte) []byte {
+			b[fileHeaderSize+124] ^= 0xff
+			return b
+		}, 6, 0, 0, 1},
+		{"free space offset wrong", func(b []byte) []byte {
+			binary.LittleEndian.PutUint32(b[fileHeaderSize+48:], 1)
+			return b
+		}, 6, 0, 0, 1},
+		{"garbage chunk between", func(b []byte) []byte {
+			junk := bytes.Repeat([]byte{0xA5}, chunkSize)
+			return append(b[:chunk2:chunk2], append(junk, b[chunk2:]...)...)
+		}, 6, 0, 1, 0},
+		{"empty chunk at end", func(b []byte) []byte {
+			return append(b, make([]byte, chunkSize)...)
+		}, 6, 0, 0, 0},
+		{"record size copy overwritten", func(b []byte) []byte {
+			// The second record of chunk 1: find its magic after the first.
+			first := fileHeaderSize + chunkHeaderSize
+			size := int(binary.LittleEndian.Uint32(b[first+4:]))
+			second := first + size
+			size2 := int(binary.LittleEndian.Uint32(b[second+4:]))
+			binary.LittleEndian.PutUint32(b[second+size2-4:], 7)
+			return b
+		}, 5, 1, 0, 1},
+		{"truncated in second chunk", func(b []byte) []byte {
+			return b[:chunk2+chunkHeaderSize+100]
+		}, 3, 1, 0, 1},
+		{"template definition damaged", func(b []byte) []byte {
+			// The first token of the definition's element: make it unknown.
+			i := bytes.Index(b[fileHeaderSize:], []byte{tokFragmentHeader, 1, 1, 0, tokOpenStart | tokMoreFlag})
+			// That is the record's own fragment header; the definition's is the next one.
+			j := bytes.Index(b[fileHeaderSize+i+1:], []byte{tokFragmentHeader, 1, 1, 0, tokOpenStart | tokMoreFlag})
+			b[fileHeaderSize+i+1+j+4] = 0x1f
+			return b
+		}, 3, 3, 0, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			evs, st, err := readBytes(t, tt.damage(good()))
+			if err != nil {
+				t.Fatalf("error %v", err)
+			}
+			if len(evs) != tt.events || st.Skipped != tt.skipped || st.CorruptChunks != tt.corruptChunks || st.ChunkChecksums != tt.checksums {
+				t.Errorf("events %d skipped %d corrupt chunks %d checksums %d; want %d %d %d %d; errors %v",
+					len(evs), st.Skipped, st.CorruptChunks, st.ChunkChecksums, tt.events, tt.skipped, tt.corruptChunks, tt.checksums, st.Errors)
+			}
+			for _, e := range st.Errors {
+				var fe *FormatError
+				if !errors.As(e, &fe) || fe.Source != "test.evtx" {
+					t.Errorf("error %v is not a FormatError naming the file", e)
+				}
+			}
+		})
+	}
+}
+
+func TestNotEVTX(t *testing.T) {
+	for _, data := range [][]byte{nil, []byte("ElfFile\x00short"), bytes.Repeat([]byte("x"), 5000)} {
+		_, _, err := readBytes(t, data)
+		var fe *FormatError
+		if !errors.As(err, &fe) {
+			t.Errorf("%q...: error %v, want FormatError", data[:min(len(data), 8)], err)
+		}
+	}
+}
+
+func TestValueFormats(t *testing.T) {
+	guid := []byte{0x5f, 0x38, 0x70, 0x57, 0x2a, 0xc2, 0xe0, 0x43, 0xbf, 0x4c, 0x06, 0xf5, 0x69, 0x8f, 0xfb, 0xd9}
+	tests := []struct {
+		typ  byte
+		data []byte
+		want string
+	}{
+		{typeString, utf16le("héllo\x00"), "héllo"},
+		{typeAnsi, []byte("abc\x00"), "abc"},
+		{typeInt8, []byte{0xff}, "-1"},
+		{typeUint8, []byte{0xff}, "255"},
+		{typeInt16, []byte{0xfe, 0xff}, "-2"},
+		{typeUint32, []byte{1, 1, 0, 0}, "257"},
+		{typeInt64, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, "-1"},
+		{typeFloat64, binary.LittleEndian.AppendUint64(nil, 0x3ff8000000000000), "1.5"},
+		{typeBool, []byte{1, 0, 0, 0}, "true"},
+		{typeBool, []byte{0, 0, 0, 0}, "false"},
+		{typeBinary, []byte{0xde, 0xad}, "DEAD"},
+		{typeGUID, guid, "{5770385F-C22A-43E0-BF4C-06F5698FFBD9}"},
+		{typeHex32, []byte{0xe7, 3, 0, 0}, "0x3e7"},
+		{typeHex64, []byte{0, 0, 0, 0, 0, 0, 0, 0x80}, "0x8000000000000000"},
+		{typeSizeT, []byte{0x10, 0, 0, 0}, "0x10"},
+		{typeFileTime, binary.LittleEndian.AppendUint64(nil, 132223104000000000), "2020-01-01T00:00:00.0000000Z"},
+		{typeSysTime, []byte{0xe4, 7, 1, 0, 3, 0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0}, "2020-01-01T02:03:04.005Z"},
+		{typeSID, []byte{1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 0x20, 2, 0, 0}, "S-1-5-32-544"},
+		{typeUint32, []byte{1}, "01"}, // too short: hex, not a panic
+		{typeArray | typeUint16, []byte{1, 0, 2, 0}, "1, 2"},
+		{typeArray | typeString, append(utf16le("a\x00"), utf16le("b\x00")...), "a, b"},
+	}
+	for _, tt := range tests {
+		var b builder
+		b.curAttr = 0 // attribute context: arrays are joined
+		b.value(tt.typ, tt.data)
+		if got := string(b.arena); got != tt.want {
+			t.Errorf("type %#x %x = %q, want %q", tt.typ, tt.data, got, tt.want)
+		}
+	}
+}
