@@ -2,7 +2,7 @@
 # Runs every Go fuzz target in the module briefly (FUZZTIME, default 10s each),
 # so CI exercises the parsers of outside data with generated input.
 set -euo pipefail
-FUZZTIME="${FUZZTIME:-10s}"
+FUZZTIME="${FUZZTIME:-5s}"
 cd "$(dirname "$0")/.."
 status=0
 while IFS= read -r pkg; do

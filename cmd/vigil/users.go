@@ -23,9 +23,9 @@ func init() {
 				Usage: "vigil users list --server URL --token TOKEN [--unit CODE] [--role ROLE] [--query TEXT]",
 				Setup: func(fs *cli.FlagSet) func(ctx context.Context, args []string) error {
 					af := addAPIFlags(fs)
-					unit := fs.String("unit", "", "", "only users of this unit")
-					role := fs.String("role", "", "", "only users with this role")
-					query := fs.String("query", "", "", "accent-insensitive search on name and e-mail")
+					unit := fs.String("unit", "-", "", "only users of this unit")
+					role := fs.String("role", "-", "", "only users with this role")
+					query := fs.String("query", "-", "", "accent-insensitive search on name and e-mail")
 					return func(ctx context.Context, args []string) error {
 						c, err := af.client()
 						if err != nil {
@@ -73,10 +73,10 @@ func init() {
 				Long:  "The password is read from the first line of standard input (so it stays out of shell history).",
 				Setup: func(fs *cli.FlagSet) func(ctx context.Context, args []string) error {
 					af := addAPIFlags(fs)
-					email := fs.String("email", "", "", "e-mail address (the login)")
-					name := fs.String("name", "", "", "full name")
-					role := fs.String("role", "", "viewer", "admin, analyst, officer or viewer")
-					unit := fs.String("unit", "", "", "unit code")
+					email := fs.String("email", "-", "", "e-mail address (the login)")
+					name := fs.String("name", "-", "", "full name")
+					role := fs.String("role", "-", "viewer", "admin, analyst, officer or viewer")
+					unit := fs.String("unit", "-", "", "unit code")
 					return func(ctx context.Context, args []string) error {
 						c, err := af.client()
 						if err != nil {

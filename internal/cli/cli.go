@@ -70,8 +70,10 @@ func EnvName(flagName string) string {
 }
 
 func (fs *FlagSet) envDefault(name, envVar, def string) string {
-	if envVar == "" {
-		return def
+	if envVar == "" || envVar == "-" {
+		// Every flag has an environment variable of the same name, so any
+		// setting can come from a service manager's environment.
+		envVar = EnvName(name)
 	}
 	fs.env[name] = envVar
 	if v, ok := os.LookupEnv(envVar); ok {
@@ -81,8 +83,8 @@ func (fs *FlagSet) envDefault(name, envVar, def string) string {
 }
 
 // String declares a string flag whose default comes from envVar when set.
-// Pass envVar "" for a flag with no environment variable; "-" derives the
-// name with EnvName.
+// Pass envVar "" or "-" to derive the name with EnvName (--data-dir ->
+// VIGIL_DATA_DIR).
 func (fs *FlagSet) String(name, envVar, def, usage string) *string {
 	if envVar == "-" {
 		envVar = EnvName(name)
@@ -135,11 +137,35 @@ type StringList []string
 func (s *StringList) String() string     { return strings.Join(*s, ",") }
 func (s *StringList) Set(v string) error { *s = append(*s, v); return nil }
 
-// Strings declares a repeatable flag.
+// Strings declares a repeatable flag. Its env var holds values separated
+// by commas; values given on the command line replace them.
 func (fs *FlagSet) Strings(name, usage string) *StringList {
-	var l StringList
-	fs.FlagSet.Var(&l, name, usage)
-	return &l
+	l := &envList{}
+	env := EnvName(name)
+	fs.env[name] = env
+	if v, ok := os.LookupEnv(env); ok && v != "" {
+		for _, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				l.list = append(l.list, part)
+			}
+		}
+		l.fromEnv = true
+	}
+	fs.FlagSet.Var(l, name, usage)
+	return &l.list
+}
+
+type envList struct {
+	list    StringList
+	fromEnv bool
+}
+
+func (e *envList) String() string { return e.list.String() }
+func (e *envList) Set(v string) error {
+	if e.fromEnv {
+		e.list, e.fromEnv = nil, false
+	}
+	return e.list.Set(v)
 }
 
 // Env returns the environment variable bound to a flag, if any.
