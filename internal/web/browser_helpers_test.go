@@ -15,12 +15,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"vigil/internal/auth"
 	"vigil/internal/hub"
-	"vigil/internal/org"
-	"vigil/internal/store"
 	"vigil/internal/store/storetest"
-	"vigil/internal/web"
 )
 
 // browserAdminPassword is the first administrator's password in browser
@@ -44,8 +40,11 @@ func browserHub(t *testing.T, engine string) *httptest.Server {
 		t.Cleanup(func() { h.Close() })
 	} else {
 		// PostgreSQL needs a schema of the test's own, which only storetest
-		// makes; the hub is then assembled as hub.Open assembles it.
-		h = assembleHub(t, storetest.Open(t, engine), logger)
+		// makes; hub.New builds the hub on it as hub.Open would.
+		var err error
+		if h, err = hub.New(storetest.Open(t, engine), cfg); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := h.Bootstrap(ctx, cfg); err != nil {
 		t.Fatal(err)
@@ -53,20 +52,6 @@ func browserHub(t *testing.T, engine string) *httptest.Server {
 	srv := httptest.NewServer(h.Server.Handler())
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-// assembleHub builds a hub over an open, migrated database, as hub.Open does.
-func assembleHub(t testing.TB, db *store.DB, logger *slog.Logger) *hub.Hub {
-	t.Helper()
-	h := &hub.Hub{DB: db}
-	h.Auth = &auth.Service{DB: db, Audit: hub.AuditAdapter, Throttle: auth.NewThrottle(20, 30)}
-	h.Org = &org.Service{DB: db}
-	var err error
-	h.Server, err = web.New(web.Config{DB: db, Auth: h.Auth, Org: h.Org, Logger: logger, Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
 }
 
 // chromiumPath finds Debian's chromium (or another Chrome) and skips the
