@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 
+	"vigil/internal/auth"
 	"vigil/internal/cli"
 	"vigil/internal/hub"
 )
@@ -27,6 +28,13 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 			secure := fs.Bool("secure-cookies", "-", false, "mark cookies Secure (serve behind HTTPS)")
 			trustProxy := fs.Bool("trust-proxy", "-", false, "take the client address from X-Forwarded-For (behind a reverse proxy only)")
 			bodyLimit := fs.Int("body-limit", "-", 10<<20, "largest request body accepted, in bytes")
+			var oidc auth.OIDCConfig
+			oidcIssuer := fs.String("oidc-issuer", "-", "", "OpenID Connect issuer URL; enables single sign-on")
+			oidcClient := fs.String("oidc-client-id", "-", "", "OpenID Connect client id")
+			oidcSecret := fs.String("oidc-client-secret", "-", "", "OpenID Connect client secret")
+			oidcRedirect := fs.String("oidc-redirect-url", "-", "", "this hub's callback URL, https://HOST/auth/oidc/callback")
+			oidcRole := fs.String("oidc-role-claim", "-", "vigil_role", "ID-token claim holding the Vigil role")
+			oidcUnit := fs.String("oidc-unit-claim", "-", "vigil_unit", "ID-token claim holding the unit code")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return cli.UsageError("serve takes no arguments")
@@ -35,13 +43,14 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 				if err != nil {
 					return err
 				}
+				oidc = auth.OIDCConfig{Issuer: *oidcIssuer, ClientID: *oidcClient, ClientSecret: *oidcSecret, RedirectURL: *oidcRedirect, RoleClaim: *oidcRole, UnitClaim: *oidcUnit}
 				ctx, stop := signalContext(ctx)
 				defer stop()
 				return hub.Run(ctx, hub.Config{
 					Listen: *listen, DataDir: *db.dataDir, DatabaseURL: *db.database,
 					Demo: *demo, AdminEmail: *adminEmail, AdminPassword: *adminPassword,
 					SecureCookies: *secure, TrustProxy: *trustProxy,
-					BodyLimit: int64(*bodyLimit), Version: version, Logger: logger, Stderr: fs.Stderr,
+					BodyLimit: int64(*bodyLimit), OIDC: oidc, Version: version, Logger: logger, Stderr: fs.Stderr,
 				})
 			}
 		},

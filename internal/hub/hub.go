@@ -33,6 +33,7 @@ type Config struct {
 	SecureCookies bool
 	TrustProxy    bool
 	BodyLimit     int64
+	OIDC          auth.OIDCConfig // used when OIDC.Issuer is set
 	Version       string
 	Logger        *slog.Logger
 	// Stderr receives the one-time messages for the person starting the
@@ -89,9 +90,19 @@ func New(db *store.DB, cfg Config) (*Hub, error) {
 	h := &Hub{DB: db}
 	h.Auth = &auth.Service{DB: db, Audit: AuditAdapter, Throttle: auth.NewThrottle(20, 30)}
 	h.Org = &org.Service{DB: db}
+	var sso *auth.OIDC
+	if cfg.OIDC.Issuer != "" {
+		var err error
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		sso, err = auth.NewOIDC(ctx, cfg.OIDC)
+		cancel()
+		if err != nil {
+			return nil, err
+		}
+	}
 	var err error
 	h.Server, err = web.New(web.Config{DB: db, Auth: h.Auth, Org: h.Org, Logger: cfg.Logger, BodyLimit: cfg.BodyLimit,
-		SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, Version: cfg.Version})
+		SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, OIDC: sso, Version: cfg.Version})
 	if err != nil {
 		return nil, err
 	}

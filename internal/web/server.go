@@ -32,7 +32,9 @@ type Config struct {
 	SecureCookies bool
 	// TrustProxy takes the client address from X-Forwarded-For.
 	TrustProxy bool
-	Version    string
+	// OIDC, when set, offers "sign in with your organisation".
+	OIDC    *auth.OIDC
+	Version string
 }
 
 // Server holds the hub's HTTP handlers.

@@ -106,6 +106,7 @@ func (s *Server) newPage(r *http.Request, nav, titleKey string, data any) *page 
 	if p.User != nil {
 		p.CSRF = p.User.SessionCSRF
 	}
+	p.SSO = s.OIDC != nil
 	if f := r.URL.Query().Get("flash"); f == "saved" {
 		p.Flash = i18n.T(lang, "common.saved")
 	}
@@ -176,6 +177,8 @@ func (s *Server) registerUI() {
 	s.mux.HandleFunc("GET /login", s.uiLoginPage)
 	s.mux.HandleFunc("POST /login", s.uiLogin)
 	s.mux.HandleFunc("POST /logout", s.uiLogout)
+	s.mux.HandleFunc("GET /auth/oidc/login", s.uiOIDCLogin)
+	s.mux.HandleFunc("GET /auth/oidc/callback", s.uiOIDCCallback)
 	s.mux.HandleFunc("GET /lang/{lang}", s.uiSetLang)
 	s.mux.HandleFunc("GET /{$}", s.uiAuth(s.uiDashboard))
 	s.mux.HandleFunc("GET /units", s.uiAuth(s.uiUnits))
