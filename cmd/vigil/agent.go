@@ -3,11 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"vigil/internal/agent"
@@ -22,7 +26,7 @@ func init() {
 		Long: "The endpoint agent. 'collect' prints this machine's inventory; 'enroll' registers it\n" +
 			"with a hub; 'run' reports to the hub; 'scan' looks for known-bad files, processes\n" +
 			"and connections; 'install' and 'uninstall' manage the system service.",
-		Subs: []*cli.Command{agentCollectCmd, agentScanCmd},
+		Subs: []*cli.Command{agentCollectCmd, agentEnrollCmd, agentRunCmd, agentScanCmd, agentInstallCmd, agentUninstallCmd},
 	})
 }
 
@@ -194,4 +198,155 @@ func parseSize(s string) (int64, error) {
 	return int64(v * mult), nil
 }
 
-var _ = time.Second
+// stateDirFlag declares --state-dir bound to VIGIL_AGENT_STATE_DIR.
+func stateDirFlag(fs *cli.FlagSet) *string {
+	return fs.String("state-dir", "VIGIL_AGENT_STATE_DIR", agent.DefaultStateDir(), "agent state directory: identity, inventory state, queue, caches")
+}
+
+var agentEnrollCmd = &cli.Command{
+	Name:  "enroll",
+	Short: "register this machine with a hub",
+	Usage: "vigil agent enroll --server URL --token TOKEN [--state-dir DIR]",
+	Long: "Registers this machine with the hub using an enrolment token (created by an officer\n" +
+		"for a unit), sending its first inventory. The agent id and secret the hub returns\n" +
+		"are saved in the state directory (identity.json, mode 0600).",
+	Setup: func(fs *cli.FlagSet) func(ctx context.Context, args []string) error {
+		server := fs.String("server", "-", "", "hub URL, e.g. https://vigil.example.org")
+		token := fs.String("token", "-", "", "enrolment token")
+		stateDir := stateDirFlag(fs)
+		return func(ctx context.Context, args []string) error {
+			if len(args) > 0 {
+				return cli.UsageError("enroll takes no arguments")
+			}
+			if *server == "" || *token == "" {
+				return cli.UsageError("--server and --token are required")
+			}
+			if !strings.HasPrefix(*server, "https://") && !strings.HasPrefix(*server, "http://") {
+				return cli.UsageError("--server must be an http(s) URL, got %q", *server)
+			}
+			st, err := agent.OpenState(*stateDir)
+			if err != nil {
+				return err
+			}
+			cache := agent.LoadHashCache(filepath.Join(*stateDir, "hashes.json"))
+			inv, err := (&agent.Collector{Version: version, Hashes: cache}).Collect(ctx)
+			if err != nil {
+				return err
+			}
+			_ = cache.Save(filepath.Join(*stateDir, "hashes.json"))
+			id, err := agent.Enroll(ctx, st, &agent.Client{Server: *server, Version: version}, *token, inv)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(fs.Stdout, "enrolled %s as agent %s with %s; identity saved in %s\n", id.Hostname, id.AgentID, id.Server, *stateDir)
+			return nil
+		}
+	},
+}
+
+var agentRunCmd = &cli.Command{
+	Name:  "run",
+	Short: "report to the hub: heartbeat, inventory, tasks",
+	Usage: "vigil agent run [--state-dir DIR]",
+	Long: "Runs the agent until stopped: a heartbeat every minute, a full inventory at start\n" +
+		"and every 6 hours and only the changes in between, and the scan tasks the hub sends.\n" +
+		"Through hub outages, results wait on disk and requests are retried with exponential\n" +
+		"backoff and jitter. Under systemd or the Windows service manager, use 'install'.",
+	Setup: func(fs *cli.FlagSet) func(ctx context.Context, args []string) error {
+		stateDir := stateDirFlag(fs)
+		heartbeat := fs.Duration("heartbeat", "-", time.Minute, "heartbeat interval")
+		invEvery := fs.Duration("inventory-interval", "-", 15*time.Minute, "how often to collect and send inventory changes")
+		fullEvery := fs.Duration("full-inventory-interval", "-", 6*time.Hour, "how often to send a full inventory")
+		logLevel := fs.String("log-level", "-", "info", "debug, info, warn or error")
+		return func(ctx context.Context, args []string) error {
+			if len(args) > 0 {
+				return cli.UsageError("run takes no arguments")
+			}
+			var lvl slog.Level
+			if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
+				return cli.UsageError("--log-level: %v", err)
+			}
+			log := slog.New(slog.NewTextHandler(fs.Stderr, &slog.HandlerOptions{Level: lvl}))
+			st, err := agent.OpenState(*stateDir)
+			if err != nil {
+				return err
+			}
+			id, err := st.LoadIdentity()
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			r := &agent.Runner{
+				State:          st,
+				Client:         &agent.Client{Server: id.Server, AgentID: id.AgentID, Secret: id.Secret, Version: version},
+				Log:            log,
+				Heartbeat:      *heartbeat,
+				InventoryEvery: *invEvery,
+				FullEvery:      *fullEvery,
+			}
+			return agent.RunService(ctx, r.Run)
+		}
+	},
+}
+
+var agentInstallCmd = &cli.Command{
+	Name:  "install",
+	Short: "install the agent as a system service (systemd, Windows service)",
+	Usage: "vigil agent install [--state-dir DIR] [--no-start]",
+	Long: "Installs 'vigil agent run' as a service that starts at boot: a systemd unit\n" +
+		"(/etc/systemd/system/vigil-agent.service) on Linux, the VigilAgent service on\n" +
+		"Windows. The service runs this binary from where it is now. Enroll first.",
+	Setup: func(fs *cli.FlagSet) func(ctx context.Context, args []string) error {
+		stateDir := stateDirFlag(fs)
+		noStart := fs.Bool("no-start", "", false, "install and enable without starting")
+		printUnit := fs.Bool("print", "", false, "print the systemd unit instead of installing it")
+		return func(ctx context.Context, args []string) error {
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			if exe, err = filepath.Abs(exe); err != nil {
+				return err
+			}
+			abs, err := filepath.Abs(*stateDir)
+			if err != nil {
+				return err
+			}
+			cfg := agent.ServiceConfig{Executable: exe, StateDir: abs}
+			if *printUnit {
+				fmt.Fprint(fs.Stdout, agent.SystemdUnit(cfg))
+				return nil
+			}
+			st, err := agent.OpenState(abs)
+			if err != nil {
+				return err
+			}
+			if _, err := st.LoadIdentity(); errors.Is(err, agent.ErrNotEnrolled) {
+				return fmt.Errorf("%w; the service would have nothing to report to", err)
+			}
+			if err := agent.Install(ctx, cfg, !*noStart); err != nil {
+				return err
+			}
+			fmt.Fprintf(fs.Stdout, "installed the %s service (%s agent run --state-dir %s)\n", agent.ServiceName, exe, abs)
+			return nil
+		}
+	},
+}
+
+var agentUninstallCmd = &cli.Command{
+	Name:  "uninstall",
+	Short: "stop and remove the agent's system service",
+	Usage: "vigil agent uninstall [--state-dir DIR] [--purge]",
+	Setup: func(fs *cli.FlagSet) func(ctx context.Context, args []string) error {
+		stateDir := stateDirFlag(fs)
+		purge := fs.Bool("purge", "", false, "also delete the state directory (identity, queue)")
+		return func(ctx context.Context, args []string) error {
+			if err := agent.Uninstall(ctx, *stateDir, *purge); err != nil {
+				return err
+			}
+			fmt.Fprintf(fs.Stdout, "removed the %s service\n", agent.ServiceName)
+			return nil
+		}
+	},
+}

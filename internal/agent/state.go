@@ -1,9 +1,22 @@
 package agent
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"vigil/internal/agent/agentapi"
+	"vigil/internal/agent/scan"
+	"vigil/internal/asset"
 )
 
 // DefaultStateDir is where the agent keeps its identity, queue and caches:
@@ -17,4 +30,255 @@ func DefaultStateDir() string {
 		return filepath.Join(pd, "Vigil", "Agent")
 	}
 	return "/var/lib/vigil-agent"
+}
+
+// Files of the state directory.
+const (
+	identityFile   = "identity.json"
+	inventoryFile  = "inventory.json"  // the inventory the hub last accepted
+	indicatorsFile = "indicators.json" // indicators pulled from the hub
+	tasksFile      = "tasks.json"      // tasks accepted and not finished
+	hashesFile     = "hashes.json"
+	queueDir       = "queue"
+)
+
+// Identity is the agent's enrolment: which hub, and who it is there. The
+// file is written 0600: the secret is the agent's password.
+type Identity struct {
+	Server     string    `json:"server"`
+	AgentID    string    `json:"agent_id"`
+	Secret     string    `json:"secret"`
+	Hostname   string    `json:"hostname"`
+	EnrolledAt time.Time `json:"enrolled_at"`
+}
+
+// ErrNotEnrolled is returned by LoadIdentity when the state directory has
+// no identity.
+var ErrNotEnrolled = errors.New("agent is not enrolled (run 'vigil agent enroll --server URL --token TOKEN')")
+
+// State is the agent's state directory.
+type State struct {
+	Dir string
+	mu  sync.Mutex
+}
+
+// OpenState creates the state directory (0700) if needed.
+func OpenState(dir string) (*State, error) {
+	if dir == "" {
+		return nil, errors.New("agent: no state directory")
+	}
+	if err := os.MkdirAll(filepath.Join(dir, queueDir), 0o700); err != nil {
+		return nil, fmt.Errorf("agent: state directory: %w", err)
+	}
+	return &State{Dir: dir}, nil
+}
+
+func (s *State) path(name string) string { return filepath.Join(s.Dir, name) }
+
+func (s *State) writeJSON(name string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(s.path(name), b, 0o600); err != nil {
+		return fmt.Errorf("agent: save %s: %w", s.path(name), err)
+	}
+	return nil
+}
+
+func (s *State) readJSON(name string, v any) error {
+	b, err := os.ReadFile(s.path(name))
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("agent: %s: %w", s.path(name), err)
+	}
+	return nil
+}
+
+// SaveIdentity writes the identity with mode 0600.
+func (s *State) SaveIdentity(id Identity) error { return s.writeJSON(identityFile, id) }
+
+// LoadIdentity reads the identity, or returns ErrNotEnrolled.
+func (s *State) LoadIdentity() (Identity, error) {
+	var id Identity
+	err := s.readJSON(identityFile, &id)
+	if errors.Is(err, fs.ErrNotExist) {
+		return id, ErrNotEnrolled
+	}
+	if err == nil && (id.AgentID == "" || id.Secret == "" || id.Server == "") {
+		err = fmt.Errorf("agent: %s: incomplete identity; enroll again", s.path(identityFile))
+	}
+	return id, err
+}
+
+// ackedInventory is the inventory the hub last accepted.
+type ackedInventory struct {
+	Hash      string           `json:"hash"`
+	FullAt    time.Time        `json:"full_at"`
+	Inventory *asset.Inventory `json:"inventory"`
+}
+
+func (s *State) loadAcked() *ackedInventory {
+	var a ackedInventory
+	if s.readJSON(inventoryFile, &a) != nil || a.Inventory == nil {
+		return nil
+	}
+	return &a
+}
+
+func (s *State) saveAcked(a *ackedInventory) error { return s.writeJSON(inventoryFile, a) }
+
+// indicatorStore is the local copy of the hub's indicators.
+type indicatorStore struct {
+	Cursor     string           `json:"cursor"`
+	FetchedAt  time.Time        `json:"fetched_at"`
+	Indicators []scan.Indicator `json:"indicators"`
+}
+
+func (s *State) loadIndicators() *indicatorStore {
+	var st indicatorStore
+	if s.readJSON(indicatorsFile, &st) != nil {
+		return &indicatorStore{}
+	}
+	return &st
+}
+
+// merge applies an indicators response to the store.
+func (st *indicatorStore) merge(r agentapi.IndicatorsResponse, now time.Time) {
+	key := func(i scan.Indicator) string { return strings.ToLower(i.Type) + "\x00" + strings.ToLower(i.Value) }
+	if r.Full {
+		st.Indicators = nil
+	}
+	idx := map[string]int{}
+	for i, ind := range st.Indicators {
+		idx[key(ind)] = i
+	}
+	for _, ind := range r.Indicators {
+		if i, ok := idx[key(ind)]; ok {
+			st.Indicators[i] = ind
+		} else {
+			idx[key(ind)] = len(st.Indicators)
+			st.Indicators = append(st.Indicators, ind)
+		}
+	}
+	if len(r.Removed) > 0 {
+		gone := map[string]bool{}
+		for _, ind := range r.Removed {
+			gone[key(ind)] = true
+		}
+		kept := st.Indicators[:0]
+		for _, ind := range st.Indicators {
+			if !gone[key(ind)] {
+				kept = append(kept, ind)
+			}
+		}
+		st.Indicators = kept
+	}
+	st.Cursor = r.Cursor
+	st.FetchedAt = now
+}
+
+// set builds a matcher; indicators the scan cannot use are skipped.
+func (st *indicatorStore) set() *scan.Set {
+	s := scan.NewSet()
+	for _, ind := range st.Indicators {
+		_ = s.Add(ind)
+	}
+	s.Freeze()
+	return s
+}
+
+func (s *State) loadTasks() []agentapi.Task {
+	var t []agentapi.Task
+	_ = s.readJSON(tasksFile, &t)
+	return t
+}
+
+func (s *State) saveTasks(t []agentapi.Task) error { return s.writeJSON(tasksFile, t) }
+
+// queuedMessage is a request waiting in the disk queue for the hub.
+type queuedMessage struct {
+	TaskID string              `json:"task_id"`
+	Result agentapi.TaskResult `json:"result"`
+}
+
+// maxQueued bounds the queue; past it the oldest messages are dropped.
+const maxQueued = 1000
+
+// enqueue stores a task result to send, durably, in order.
+func (s *State) enqueue(m queuedMessage) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	names, _ := s.queueNames()
+	next := int64(1)
+	if len(names) > 0 {
+		last, _ := strconv.ParseInt(strings.TrimSuffix(names[len(names)-1], ".json"), 10, 64)
+		next = last + 1
+	}
+	for len(names) >= maxQueued {
+		os.Remove(filepath.Join(s.Dir, queueDir, names[0]))
+		names = names[1:]
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(s.Dir, queueDir, fmt.Sprintf("%012d.json", next)), b, 0o600)
+}
+
+func (s *State) queueNames() ([]string, error) {
+	ents, err := os.ReadDir(filepath.Join(s.Dir, queueDir))
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".json") && !strings.HasPrefix(e.Name(), ".") {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// queued returns the number of messages waiting.
+func (s *State) queued() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, _ := s.queueNames()
+	return len(n)
+}
+
+// flush sends queued messages in order with send; it stops at the first
+// error worth retrying (hub unreachable, 5xx, 401/403) and drops messages
+// the hub refuses for good (other 4xx).
+func (s *State) flush(send func(queuedMessage) error, drop func(queuedMessage, error)) error {
+	s.mu.Lock()
+	names, err := s.queueNames()
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		p := filepath.Join(s.Dir, queueDir, n)
+		var m queuedMessage
+		b, err := os.ReadFile(p)
+		if err == nil {
+			err = json.Unmarshal(b, &m)
+		}
+		if err != nil {
+			os.Remove(p) // unreadable: nothing to retry
+			continue
+		}
+		if err := send(m); err != nil {
+			if authRetry(err) {
+				return err
+			}
+			drop(m, err)
+		}
+		os.Remove(p)
+	}
+	return nil
 }
