@@ -89,6 +89,9 @@ func (r *Runner) defaults() {
 func (r *Runner) Run(ctx context.Context) error {
 	r.defaults()
 	r.acked = r.State.loadAcked()
+	// A full inventory at every start: the hub may have been restored, and
+	// a restart is rare enough that the bytes do not matter.
+	r.forceFull = true
 	r.tasks = r.State.loadTasks()
 	r.seen = map[string]bool{}
 	for _, t := range r.tasks {

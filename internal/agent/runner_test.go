@@ -326,8 +326,8 @@ func TestEnrollRunOutageAndRetry(t *testing.T) {
 		t.Fatalf("t1 result: %+v", res)
 	}
 	fulls, _, _, stored := hub.snapshot()
-	if fulls != 0 {
-		t.Errorf("%d full inventories sent; enrolment carried the first", fulls)
+	if fulls != 1 {
+		t.Errorf("%d full inventories sent, want 1 at start", fulls)
 	}
 	latest, _ := fi.collect(context.Background())
 	_ = latest
@@ -366,7 +366,7 @@ func TestEnrollRunOutageAndRetry(t *testing.T) {
 	hub.mu.Unlock()
 	waitFor(t, "full inventory after conflict", 5*time.Second, func() bool {
 		f, _, _, s := hub.snapshot()
-		return f >= 1 && s.Hostname == "ws-042"
+		return f >= 2 && s.Hostname == "ws-042"
 	})
 
 	cancel()
