@@ -83,7 +83,7 @@ func (r *jsonReader) Next(ev *detect.Event) error {
 		ev.Source = r.source
 		ev.Record = uint64(pos)
 		if err := mapJSON(ev, v); err != nil {
-			r.stats.Skip(&detect.RecordError{Source: r.source, Line: pos, Err: err})
+			r.stats.Skip(recordError(r.source, pos, err))
 			continue
 		}
 		r.stats.Events++

@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"errors"
 	"io"
 	"path/filepath"
 	"strings"
@@ -93,5 +94,16 @@ func TestJSONLinesSkipsBadLineAndGzip(t *testing.T) {
 		if get(evs[1], "DestinationPort") != "443" || evs[1].Record != 2 {
 			t.Errorf("%s: %v", name, evs[1])
 		}
+	}
+}
+
+func TestSkipErrorsNamePosition(t *testing.T) {
+	_, st := readAll(t, filepath.Join("testdata", "syslog.log"))
+	if len(st.Errors) != 1 {
+		t.Fatalf("errors %v", st.Errors)
+	}
+	var re *detect.RecordError
+	if !errors.As(st.Errors[0], &re) || re.Line != 9 || re.Field != "header" || !strings.Contains(re.Error(), "syslog.log:9: field header:") {
+		t.Errorf("error %v does not name line 9, field header", st.Errors[0])
 	}
 }

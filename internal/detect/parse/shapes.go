@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"vigil/internal/detect"
 )
@@ -11,6 +12,7 @@ import (
 var errNotObject = errors.New("record is not a JSON object")
 
 // mapJSON recognises the shape of one JSON record and fills ev from it.
+// Shapes are told apart by keys only their producer writes.
 func mapJSON(ev *detect.Event, v *jsonValue) error {
 	if v.kind != jsonObject {
 		return errNotObject
@@ -19,8 +21,74 @@ func mapJSON(ev *detect.Event, v *jsonValue) error {
 		ev.Product = "windows"
 		return addWindowsJSON(ev, e)
 	}
-	flattenJSON(ev, v, "", 0)
+	if w := v.get("winlog"); w != nil && w.kind == jsonObject {
+		return addWinlogbeat(ev, v, w)
+	}
+	if v.get("EventID") != nil && (v.get("SourceName") != nil || v.get("Channel") != nil) &&
+		(v.get("Hostname") != nil || v.get("EventTime") != nil || v.get("EventReceivedTime") != nil) {
+		return addNXLog(ev, v)
+	}
+	if et := v.get("event_type"); et != nil && et.kind == jsonString && (v.get("src_ip") != nil || v.get("flow_id") != nil) {
+		return addSuricata(ev, v)
+	}
+	if v.get("uid") != nil && (v.get("id.orig_h") != nil || v.get("id") != nil && v.get("id").get("orig_h") != nil) || v.get("_path") != nil && v.get("ts") != nil {
+		return addZeek(ev, v)
+	}
+	if r := v.get("rule"); r != nil && r.kind == jsonObject && r.get("level") != nil && v.get("agent") != nil {
+		return addWazuh(ev, v)
+	}
+	addGenericJSON(ev, v)
 	return nil
+}
+
+// addGenericJSON flattens any JSON object and takes the time and host from
+// the usual keys.
+func addGenericJSON(ev *detect.Event, v *jsonValue) {
+	flattenJSON(ev, v, "", 0)
+	for _, k := range []string{"@timestamp", "timestamp", "time", "ts", "date", "EventTime"} {
+		if t := parseAnyTime(v.get(k)); !t.IsZero() {
+			ev.Time = t
+			break
+		}
+	}
+	for _, k := range []string{"host.name", "hostname", "host", "Hostname", "computer_name"} {
+		if h, ok := ev.Get(k); ok && h != "" {
+			ev.Host = h
+			break
+		}
+	}
+}
+
+// parseAnyTime reads a time written as RFC 3339 (with or without zone,
+// 'T' or space) or as epoch seconds or milliseconds.
+func parseAnyTime(v *jsonValue) time.Time {
+	if v == nil {
+		return time.Time{}
+	}
+	switch v.kind {
+	case jsonNumber:
+		f, err := strconv.ParseFloat(v.text, 64)
+		if err != nil || f <= 0 {
+			return time.Time{}
+		}
+		if f > 1e11 {
+			return time.UnixMilli(int64(f)).UTC()
+		}
+		sec := int64(f)
+		return time.Unix(sec, int64((f-float64(sec))*1e9)).UTC().Round(time.Microsecond)
+	case jsonString:
+		s := v.text
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02 15:04:05.999999999Z07:00",
+			"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05"} {
+			if t, err := time.Parse(layout, s); err == nil {
+				return t.UTC()
+			}
+		}
+		if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 {
+			return parseAnyTime(&jsonValue{kind: jsonNumber, text: s})
+		}
+	}
+	return time.Time{}
 }
 
 // maxFlattenDepth bounds how deep generic flattening descends.
@@ -71,4 +139,35 @@ func flattenJSON(ev *detect.Event, v *jsonValue, prefix string, depth int) {
 	default:
 		ev.Add(prefix, v.text)
 	}
+}
+
+// addAliases adds ECS-like names for fields already in ev.
+func addAliases(ev *detect.Event, aliases [][2]string) {
+	for _, a := range aliases {
+		if v, ok := ev.Get(a[0]); ok {
+			if _, exists := ev.Get(a[1]); !exists {
+				ev.Add(a[1], v)
+			}
+		}
+	}
+}
+
+// pathText returns the scalar text at a dotted path of objects.
+func pathText(v *jsonValue, path ...string) (string, bool) {
+	for _, p := range path {
+		v = v.get(p)
+		if v == nil {
+			return "", false
+		}
+	}
+	if v.kind == jsonArray {
+		parts := make([]string, 0, len(v.elems))
+		for i := range v.elems {
+			if s, ok := jsonText(&v.elems[i]); ok {
+				parts = append(parts, s)
+			}
+		}
+		return strings.Join(parts, ", "), true
+	}
+	return jsonText(v)
 }

@@ -43,16 +43,10 @@ func (r *textReader) Next(ev *detect.Event) error {
 		ev.Source = r.source
 		ev.Record = uint64(r.lines.line)
 		if err := parseTextLine(ev, line); err != nil {
-			r.stats.Skip(&detect.RecordError{Source: r.source, Line: r.lines.line, Err: err})
+			r.stats.Skip(recordError(r.source, r.lines.line, err))
 			continue
 		}
 		r.stats.Events++
 		return nil
 	}
-}
-
-// parseTextLine fills ev from one line of text.
-func parseTextLine(ev *detect.Event, line []byte) error {
-	ev.Add("message", string(line))
-	return nil
 }

@@ -1,7 +1,6 @@
 package parse
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +33,7 @@ func addWindowsJSON(ev *detect.Event, event *jsonValue) error {
 	}
 	detect.PreferEventData(ev.Fields, nSystem)
 	if _, ok := ev.Get("EventID"); !ok {
-		return errors.New("no System.EventID")
+		return errField("Event.System.EventID", "missing")
 	}
 	return nil
 }

@@ -1,0 +1,113 @@
+package parse
+
+import (
+	"strings"
+
+	"vigil/internal/detect"
+)
+
+// suricataAliases gives ECS-like names to Suricata EVE fields (after
+// flattening); the EVE names are kept as well.
+var suricataAliases = [][2]string{
+	{"src_ip", "source.ip"}, {"src_port", "source.port"},
+	{"dest_ip", "destination.ip"}, {"dest_port", "destination.port"},
+	{"app_proto", "network.protocol"},
+	{"alert.signature", "rule.name"}, {"alert.signature_id", "rule.id"}, {"alert.category", "rule.category"},
+	{"alert.action", "event.action"},
+	{"dns.rrname", "dns.question.name"}, {"dns.queries.0.rrname", "dns.question.name"},
+	{"dns.rrtype", "dns.question.type"}, {"dns.queries.0.rrtype", "dns.question.type"},
+	{"dns.rcode", "dns.response_code"},
+	{"http.hostname", "url.domain"}, {"http.url", "url.original"},
+	{"http.http_method", "http.request.method"}, {"http.status", "http.response.status_code"},
+	{"http.http_user_agent", "user_agent.original"}, {"http.http_refer", "http.request.referrer"},
+	{"tls.sni", "tls.server.name"}, {"tls.ja3.hash", "tls.client.ja3"}, {"tls.ja3s.hash", "tls.server.ja3s"},
+	{"tls.subject", "tls.server.subject"}, {"tls.issuerdn", "tls.server.issuer"},
+	{"fileinfo.filename", "file.name"}, {"fileinfo.md5", "file.hash.md5"}, {"fileinfo.sha256", "file.hash.sha256"},
+	{"flow.bytes_toserver", "source.bytes"}, {"flow.bytes_toclient", "destination.bytes"},
+	{"smb.filename", "file.path"},
+}
+
+// addSuricata maps Suricata EVE JSON: all fields flattened under their EVE
+// names, plus ECS-like aliases. Product is "suricata", Service the
+// event_type; DNS events get Category "dns".
+func addSuricata(ev *detect.Event, v *jsonValue) error {
+	flattenJSON(ev, v, "", 0)
+	addAliases(ev, suricataAliases)
+	if p, ok := ev.Get("proto"); ok {
+		ev.Add("network.transport", strings.ToLower(p))
+	}
+	ev.Product = "suricata"
+	ev.Service = v.str("event_type")
+	if ev.Service == "dns" {
+		ev.Category = "dns"
+	}
+	ev.Time = parseAnyTime(v.get("timestamp"))
+	if h, ok := ev.Get("host"); ok {
+		ev.Host = h
+	}
+	return nil
+}
+
+// zeekAliases gives ECS-like names to Zeek fields; the Zeek names are kept
+// (Sigma's Zeek rules use them).
+var zeekAliases = [][2]string{
+	{"id.orig_h", "source.ip"}, {"id.orig_p", "source.port"},
+	{"id.resp_h", "destination.ip"}, {"id.resp_p", "destination.port"},
+	{"query", "dns.question.name"}, {"qtype_name", "dns.question.type"}, {"rcode_name", "dns.response_code"},
+	{"method", "http.request.method"}, {"host", "url.domain"}, {"uri", "url.original"},
+	{"user_agent", "user_agent.original"}, {"status_code", "http.response.status_code"},
+	{"referrer", "http.request.referrer"},
+	{"server_name", "tls.server.name"}, {"ja3", "tls.client.ja3"}, {"ja3s", "tls.server.ja3s"},
+	{"orig_bytes", "source.bytes"}, {"resp_bytes", "destination.bytes"},
+	{"service", "network.protocol"},
+}
+
+// addZeek maps Zeek JSON logs: fields under Zeek's own names (id.orig_h,
+// query, ...), ECS-like aliases, Product "zeek" and Service the log type
+// (from _path, or guessed from the fields of the usual logs).
+func addZeek(ev *detect.Event, v *jsonValue) error {
+	flattenJSON(ev, v, "", 0)
+	addAliases(ev, zeekAliases)
+	if p, ok := ev.Get("proto"); ok {
+		ev.Add("network.transport", strings.ToLower(p))
+	}
+	ev.Product = "zeek"
+	ev.Service = zeekLogType(ev, v)
+	if ev.Service == "dns" {
+		ev.Category = "dns"
+	}
+	ev.Time = parseAnyTime(v.get("ts"))
+	return nil
+}
+
+func zeekLogType(ev *detect.Event, v *jsonValue) string {
+	if p := v.str("_path"); p != "" {
+		return p
+	}
+	has := func(k string) bool { _, ok := ev.Get(k); return ok }
+	switch {
+	case has("query") && has("qtype_name") || has("trans_id") && has("rcode"):
+		return "dns"
+	case has("method") && has("uri"):
+		return "http"
+	case has("server_name") || has("ja3") || has("cipher") && has("established"):
+		return "ssl"
+	case has("conn_state"):
+		return "conn"
+	case has("mailfrom") || has("rcptto"):
+		return "smtp"
+	case has("fuid") && has("mime_type") || has("tx_hosts"):
+		return "files"
+	case has("client") && has("server") && has("auth_success"):
+		return "ssh"
+	case has("request_type") && has("service"):
+		return "kerberos"
+	case has("operation") && has("endpoint"):
+		return "dce_rpc"
+	case has("action") && has("path") && has("share_type") || has("share_type"):
+		return "smb_mapping"
+	case has("fingerprint") && has("certificate.subject"):
+		return "x509"
+	}
+	return ""
+}

@@ -1,0 +1,107 @@
+package parse
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestShapes(t *testing.T) {
+	now = func() time.Time { return time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC) }
+	defer func() { now = time.Now }()
+	type check struct {
+		event  int // index of the event
+		fields map[string]string
+		host   string
+		time   string // RFC 3339, "" to skip
+		prod   string
+		svc    string
+		cat    string
+	}
+	tests := []struct {
+		file    string
+		events  int
+		skipped int64
+		checks  []check
+	}{
+		{"syslog.log", 9, 1, []check{
+			{event: 0, fields: map[string]string{"log.syslog.facility.name": "auth", "log.syslog.severity.code": "2", "process.name": "su", "process.pid": "230", "message": "'su root' failed for operator on /dev/pts/8"},
+				host: "mymachine", time: "2023-10-11T22:14:15Z"}, // October is months ahead of "now": last year,
+			{event: 1, fields: map[string]string{"process.name": "sshd", "message": "Accepted publickey for deploy from 192.0.2.10 port 50022 ssh2"}, host: "web-1", time: "2024-02-03T04:05:06Z"},
+			{event: 2, fields: map[string]string{"log.syslog.version": "1", "process.name": "evntslog", "process.pid": "42", "log.syslog.msgid": "ID47",
+				"log.syslog.structured_data.exampleSDID@32473.eventID": "1011", "log.syslog.structured_data.other@1.q": `a"b`, "message": "An application event"},
+				host: "host-b.example.test", time: "2024-03-04T05:06:07.123Z"},
+			{event: 3, fields: map[string]string{"message": ""}},
+			{event: 4, fields: map[string]string{"process.name": "kernel", "message": "IN=eth0 OUT= SRC=198.51.100.7"}, host: "fw-1", time: "2024-05-06T05:08:09.5Z"},
+			{event: 5, fields: map[string]string{"deviceVendor": "Example Vendor", "deviceEventClassId": "100", "severity": "7", "src": "192.0.2.1", "source.ip": "192.0.2.1",
+				"destination.port": "445", "act": "blocked", "msg": `path C:\temp\a=b done`}, host: "gw-1", time: "2023-11-14T22:13:20Z", prod: "example_vendor", svc: "example_fw"},
+			{event: 6, fields: map[string]string{"deviceVendor": "ExampleCo", "eventId": "4001", "source.ip": "192.0.2.5", "srcPort": "1234", "usrName": "operator"}, prod: "exampleco", svc: "ids"},
+			{event: 7, fields: map[string]string{"url.original": "http://example.test/a?b=c", "action": "allowed", "eventId": "GET"}},
+			{event: 8, fields: map[string]string{"message": "172.16.5.10 6705: Feb 17 13:40:03.673: %PARSER-5-CFGLOG_LOGGEDCMD: User:operator  logged command:no access-session port-control"}},
+		}},
+		{"winlogbeat.json", 2, 0, []check{
+			{event: 0, fields: map[string]string{"EventID": "4688", "Channel": "Security", "Provider_Name": "Microsoft-Windows-Security-Auditing", "Computer": "host-c.example.test",
+				"EventRecordID": "991", "ProcessID": "4", "ThreadID": "8", "Keywords": "Audit Success", "CommandLine": "whoami /all", "ProcessId": "0x1f0", "Message": "A new process has been created.", "Level": "information"},
+				host: "host-c.example.test", time: "2024-01-02T03:04:05.678Z", prod: "windows"},
+			{event: 1, fields: map[string]string{"EventID": "3", "ProcessID": "77", "System_ProcessID": "2000", "DestinationPort": "443"}},
+		}},
+		{"nxlog.json", 1, 0, []check{
+			{event: 0, fields: map[string]string{"EventID": "4624", "Provider_Name": "Microsoft-Windows-Security-Auditing", "Computer": "host-d.example.test", "Channel": "Security",
+				"EventRecordID": "12345", "ProcessID": "640", "TargetUserName": "operator", "LogonType": "3", "Message": "An account was successfully logged on."},
+				host: "host-d.example.test", time: "2024-01-02T03:04:05Z", prod: "windows"},
+		}},
+		{"eve.json", 3, 0, []check{
+			{event: 0, fields: map[string]string{"source.ip": "192.0.2.30", "source.port": "51000", "destination.ip": "198.51.100.40", "destination.port": "80", "network.transport": "tcp",
+				"rule.name": "GPL ATTACK_RESPONSE id check returned root", "rule.id": "2100498", "alert.severity": "2", "url.original": "/index.html", "http.request.method": "GET", "url.domain": "example.test"},
+				time: "2024-02-03T04:05:06.123456Z", prod: "suricata", svc: "alert"},
+			{event: 1, fields: map[string]string{"dns.question.name": "bad.example.test", "dns.question.type": "A", "network.transport": "udp"}, prod: "suricata", svc: "dns", cat: "dns"},
+			{event: 2, fields: map[string]string{"tls.server.name": "example.test", "tls.client.ja3": "abc"}, svc: "tls"},
+		}},
+		{"zeek_dns.log", 2, 0, []check{
+			{event: 0, fields: map[string]string{"id.orig_h": "192.0.2.33", "source.ip": "192.0.2.33", "destination.port": "53", "query": "bad.example.test", "dns.question.name": "bad.example.test",
+				"answers": "192.0.2.99", "network.transport": "udp"}, time: "2024-02-03T04:05:07.123456Z", prod: "zeek", svc: "dns", cat: "dns"},
+			{event: 1, fields: map[string]string{"method": "POST", "http.request.method": "POST", "url.original": "/upload.php", "user_agent.original": "python-requests/2.31"}, prod: "zeek", svc: "http"},
+		}},
+		{"wazuh_alerts.json", 2, 0, []check{
+			{event: 0, fields: map[string]string{"rule.id": "5716", "rule.level": "5", "agent.name": "web-2", "source.ip": "198.51.100.66", "rule.mitre.id": "T1110.001",
+				"message": "Mar  4 05:06:07 web-2 sshd[999]: Failed password for invalid user test from 198.51.100.66 port 40000 ssh2"}, host: "web-2", time: "2024-03-04T05:06:07.89Z", svc: "sshd"},
+			{event: 1, fields: map[string]string{"EventID": "1", "Channel": "Microsoft-Windows-Sysmon/Operational", "Image": `C:\Windows\System32\cmd.exe`, "CommandLine": "cmd.exe /c whoami", "ParentImage": `C:\Windows\explorer.exe`},
+				host: "ws-3.example.test", prod: "windows"},
+		}},
+		{"generic.jsonl", 2, 1, []check{
+			{event: 0, fields: map[string]string{"host.name": "app-1", "user.roles": "admin, ops", "items.1.id": "2", "empty": "", "ok": "true"}, host: "app-1", time: "2024-04-05T06:07:08Z"},
+			{event: 1, fields: map[string]string{"msg": "plain"}, time: "2024-04-05T06:07:08Z"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			evs, st := readAll(t, filepath.Join("testdata", tt.file))
+			if len(evs) != tt.events || st.Skipped != tt.skipped {
+				for _, e := range evs {
+					t.Logf("%+v", e)
+				}
+				t.Fatalf("%d events, %d skipped (%v); want %d, %d", len(evs), st.Skipped, st.Errors, tt.events, tt.skipped)
+			}
+			for _, c := range tt.checks {
+				e := evs[c.event]
+				for k, want := range c.fields {
+					if got, ok := e.Get(k); !ok || got != want {
+						t.Errorf("event %d: %s = %q (present %v), want %q; fields %v", c.event, k, got, ok, want, e.Fields)
+					}
+				}
+				if c.host != "" && e.Host != c.host {
+					t.Errorf("event %d: host %q, want %q", c.event, e.Host, c.host)
+				}
+				if c.time != "" {
+					want, _ := time.Parse(time.RFC3339Nano, c.time)
+					if !e.Time.Equal(want) {
+						t.Errorf("event %d: time %v, want %v", c.event, e.Time, want)
+					}
+				}
+				if c.prod != "" && e.Product != c.prod || c.svc != "" && e.Service != c.svc || c.cat != "" && e.Category != c.cat {
+					t.Errorf("event %d: logsource %q/%q/%q, want %q/%q/%q", c.event, e.Product, e.Service, e.Category, c.prod, c.svc, c.cat)
+				}
+			}
+		})
+	}
+}
