@@ -1,0 +1,165 @@
+package ioc
+
+import (
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+
+	"vigil/internal/detect"
+)
+
+func loadTestdata(t *testing.T) (*Set, LoadStats) {
+	t.Helper()
+	b := NewBuilder()
+	st, err := b.AddFile("testdata/indicators.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"testdata/bundle21.json", "testdata/bundle20.json"} {
+		s2, err := b.AddFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Added += s2.Added
+		st.Bad += s2.Bad
+		st.Skipped += s2.Skipped
+		st.Errors = append(st.Errors, s2.Errors...)
+	}
+	return b.Build(), st
+}
+
+func TestLookups(t *testing.T) {
+	s, st := loadTestdata(t)
+	if st.Bad != 5 {
+		t.Errorf("bad rows = %d (%v), want 5", st.Bad, st.Errors)
+	}
+	tests := []struct {
+		name string
+		fn   func() (Hit, bool)
+		want string
+	}{
+		{"ip exact", func() (Hit, bool) { return s.LookupIP(netip.MustParseAddr("198.51.100.7")) }, "198.51.100.7"},
+		{"ip in cidr", func() (Hit, bool) { return s.LookupIPString("203.0.113.99") }, "203.0.113.0/24"},
+		{"ip v6 in cidr", func() (Hit, bool) { return s.LookupIPString("2001:db8::1") }, "2001:db8::/32"},
+		{"ip mapped", func() (Hit, bool) { return s.LookupIPString("::ffff:198.51.100.7") }, "198.51.100.7"},
+		{"ip with port", func() (Hit, bool) { return s.LookupIPString("198.51.100.7:443") }, "198.51.100.7"},
+		{"ip miss", func() (Hit, bool) { return s.LookupIPString("198.51.100.8") }, ""},
+		{"domain exact", func() (Hit, bool) { return s.LookupDomain("evil.example") }, "evil.example"},
+		{"domain sub", func() (Hit, bool) { return s.LookupDomain("A.B.EVIL.example.") }, "evil.example"},
+		{"domain miss", func() (Hit, bool) { return s.LookupDomain("notevil.example") }, ""},
+		{"url", func() (Hit, bool) { return s.LookupURL("http://EVIL.example/payload.exe#x") }, "http://evil.example/payload.exe"},
+		{"url path case", func() (Hit, bool) { return s.LookupURL("http://evil.example/PAYLOAD.exe") }, ""},
+		{"md5", func() (Hit, bool) { return s.LookupHash("D41D8CD98F00B204E9800998ECF8427E") }, "d41d8cd98f00b204e9800998ecf8427e"},
+		{"sha1", func() (Hit, bool) { return s.LookupHash("da39a3ee5e6b4b0d3255bfef95601890afd80709") }, "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+		{"sha256", func() (Hit, bool) {
+			return s.LookupHash("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+		}, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+		{"account domain", func() (Hit, bool) { return s.LookupAccount(`CORP\SVC_Backdoor`) }, "svc_backdoor"},
+		{"account upn", func() (Hit, bool) { return s.LookupAccount(`svc_backdoor@corp.example`) }, "svc_backdoor"},
+		{"hostname", func() (Hit, bool) { return s.LookupHostname("kali-box") }, "kali-box"},
+		{"hostname not domain", func() (Hit, bool) { return s.LookupHostname("x.kali-box") }, ""},
+		{"email", func() (Hit, bool) { return s.LookupEmail("<Mallory@Evil.Example>") }, "mallory@evil.example"},
+		{"stix ip", func() (Hit, bool) { return s.LookupIPString("192.0.2.10") }, "192.0.2.10"},
+		{"stix domain", func() (Hit, bool) { return s.LookupDomain("c2.example.net") }, "c2.example.net"},
+		{"stix md5", func() (Hit, bool) { return s.LookupHash("0cc175b9c0f1b6a831c399e269772661") }, "0cc175b9c0f1b6a831c399e269772661"},
+		{"stix sco url", func() (Hit, bool) { return s.LookupURL("https://bad.example/a") }, "https://bad.example/a"},
+		{"stix 2.0 observed ip", func() (Hit, bool) { return s.LookupIPString("198.18.0.1") }, "198.18.0.1"},
+		{"stix 2.0 observed sha1", func() (Hit, bool) { return s.LookupHash("86f7e437faa5a7fce15d1ddcb9eaeaea377667b8") }, "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8"},
+		{"stix email-message", func() (Hit, bool) { return s.LookupEmail("boss@evil.example") }, "boss@evil.example"},
+	}
+	for _, tt := range tests {
+		h, ok := tt.fn()
+		if (tt.want != "") != ok || h.Indicator != tt.want {
+			t.Errorf("%s: got %q %v, want %q", tt.name, h.Indicator, ok, tt.want)
+		}
+	}
+	if h, _ := s.LookupHash("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"); h.Comment != "empty, again" {
+		t.Errorf("quoted comment = %q", h.Comment)
+	}
+}
+
+func TestBadRowsNamed(t *testing.T) {
+	_, st := loadTestdata(t)
+	var msgs []string
+	for _, e := range st.Errors {
+		msgs = append(msgs, e.Error())
+	}
+	all := strings.Join(msgs, "\n")
+	for _, want := range []string{"indicators.csv:14: value", "indicators.csv:15: value", "indicators.csv:16: type", "indicators.csv:17: value", "bundle21.json:5: indicator--4 pattern"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no error %q in:\n%s", want, all)
+		}
+	}
+}
+
+func TestEventMatch(t *testing.T) {
+	s, _ := loadTestdata(t)
+	var live Live
+	live.Replace(s)
+	m := NewMatcher(&live)
+	ev := &detect.Event{}
+	ev.Add("DestinationIp", "203.0.113.5")
+	ev.Add("QueryName", "www.evil.example")
+	ev.Add("Hashes", "SHA1=0000000000000000000000000000000000000000,MD5=D41D8CD98F00B204E9800998ECF8427E")
+	ev.Add("User", `CORP\svc_backdoor`)
+	ev.Add("Computer", "KALI-BOX")
+	ev.Add("CommandLine", "198.51.100.7") // not an address field
+	got := m.Match(ev)
+	fields := map[string]bool{}
+	for _, h := range got {
+		fields[h.Field] = true
+	}
+	for _, f := range []string{"DestinationIp", "QueryName", "Hashes", "User", "Computer"} {
+		if !fields[f] {
+			t.Errorf("no hit on %s (got %+v)", f, got)
+		}
+	}
+	if fields["CommandLine"] {
+		t.Errorf("hit on CommandLine")
+	}
+}
+
+func TestLiveSwap(t *testing.T) {
+	var live Live
+	b := NewBuilder()
+	b.Add(KindIP, "10.0.0.1", "old")
+	live.Replace(b.Build())
+	ev := &detect.Event{}
+	ev.Add("SourceIp", "10.0.0.1")
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := NewMatcher(&live)
+			for i := 0; i < 2000; i++ {
+				for _, h := range m.Match(ev) {
+					if h.Comment != "old" && h.Comment != "new" {
+						t.Errorf("torn read: %q", h.Comment)
+					}
+				}
+			}
+		}()
+	}
+	for i := 0; i < 50; i++ {
+		b := NewBuilder()
+		b.Add(KindIP, "10.0.0.0/8", "new")
+		live.Replace(b.Build())
+	}
+	wg.Wait()
+}
+
+func TestLookupAllocs(t *testing.T) {
+	s, _ := loadTestdata(t)
+	a := netip.MustParseAddr("192.0.2.99")
+	n := testing.AllocsPerRun(100, func() {
+		s.LookupIP(a)
+		s.LookupDomain("Www.Not-Evil.Example")
+		s.LookupHash("0123456789abcdef0123456789abcdef")
+		s.LookupAccount(`CORP\Alice`)
+	})
+	if n != 0 {
+		t.Errorf("misses allocate %v times", n)
+	}
+}

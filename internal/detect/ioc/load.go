@@ -1,0 +1,182 @@
+package ioc
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"unsafe"
+)
+
+// RowError names a bad indicator: the file, the line (CSV) or object index
+// (STIX), the field, and what is wrong.
+type RowError struct {
+	File  string
+	Line  int
+	Field string
+	Err   error
+}
+
+func (e *RowError) Error() string {
+	return fmt.Sprintf("%s:%d: %s: %v", e.File, e.Line, e.Field, e.Err)
+}
+
+func (e *RowError) Unwrap() error { return e.Err }
+
+// maxRowErrors bounds the errors kept per load; the rest are only counted.
+const maxRowErrors = 100
+
+// LoadStats tells what a load read.
+type LoadStats struct {
+	Added   int
+	Bad     int
+	Errors  []*RowError // the first maxRowErrors bad rows
+	Skipped int         // well-formed entries of types this package does not hold
+}
+
+func (st *LoadStats) bad(e *RowError) {
+	st.Bad++
+	if len(st.Errors) < maxRowErrors {
+		st.Errors = append(st.Errors, e)
+	}
+}
+
+// AddFile reads indicators from a CSV or STIX 2.x JSON file, recognised by
+// content. Bad rows are reported in the stats and skipped; the error is
+// for a file that cannot be read or parsed at all.
+func (b *Builder) AddFile(path string) (LoadStats, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return LoadStats{}, fmt.Errorf("ioc: %w", err)
+	}
+	defer f.Close()
+	return b.AddReader(f, path)
+}
+
+// AddReader is AddFile over a reader; name is used in messages.
+func (b *Builder) AddReader(r io.Reader, name string) (LoadStats, error) {
+	br := bufio.NewReaderSize(r, 1<<20)
+	head, _ := br.Peek(512)
+	head = bytes.TrimLeft(bytes.TrimPrefix(head, []byte{0xef, 0xbb, 0xbf}), " \t\r\n")
+	if len(head) > 0 && head[0] == '{' {
+		return b.AddSTIX(br, name)
+	}
+	return b.AddCSV(br, name)
+}
+
+// AddCSV reads "type,value[,comment]" rows. A header row (type,value,...),
+// blank lines and lines starting with # are skipped. Rows are split by
+// hand on the fast path and by encoding/csv when quoted.
+func (b *Builder) AddCSV(r io.Reader, name string) (LoadStats, error) {
+	var st LoadStats
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, 1<<20)
+	}
+	line := 0
+	var fields [3]string
+	for {
+		raw, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// A line over a megabyte is no indicator; skip the rest of it.
+			line++
+			st.bad(&RowError{File: name, Line: line, Field: "row", Err: errors.New("line too long")})
+			for err == bufio.ErrBufferFull {
+				_, err = br.ReadSlice('\n')
+			}
+			if err == io.EOF {
+				break
+			}
+			continue
+		}
+		if len(raw) == 0 && err != nil {
+			if err == io.EOF {
+				break
+			}
+			return st, fmt.Errorf("ioc: %s: %w", name, err)
+		}
+		line++
+		s := strings.TrimRight(bytesView(raw), "\r\n")
+		if line == 1 {
+			s = strings.TrimPrefix(s, "\ufeff")
+		}
+		t := strings.TrimSpace(s)
+		if t == "" || t[0] == '#' {
+			if err == io.EOF {
+				break
+			}
+			continue
+		}
+		n, perr := splitRow(s, &fields)
+		if perr != nil {
+			st.bad(&RowError{File: name, Line: line, Field: "row", Err: perr})
+		} else if n < 2 {
+			st.bad(&RowError{File: name, Line: line, Field: "value", Err: errors.New("missing value (want type,value[,comment])")})
+		} else if line == 1 && strings.EqualFold(strings.TrimSpace(fields[0]), "type") {
+			// header
+		} else {
+			k, ok := ParseKind(fields[0])
+			if !ok {
+				st.bad(&RowError{File: name, Line: line, Field: "type", Err: fmt.Errorf("%w %q", ErrBadType, strings.TrimSpace(fields[0]))})
+			} else if aerr := b.Add(k, fields[1], strings.TrimSpace(fields[2])); aerr != nil {
+				st.bad(&RowError{File: name, Line: line, Field: "value", Err: aerr})
+			} else {
+				st.Added++
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+	}
+	return st, nil
+}
+
+// bytesView converts without copying: the bytes belong to the reader's
+// buffer, so nothing derived from the line may be kept (Builder.Add
+// interns values and copies comments).
+func bytesView(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// splitRow splits a CSV row into up to three fields; the comment keeps any
+// further commas.
+func splitRow(s string, out *[3]string) (int, error) {
+	if strings.IndexByte(s, '"') >= 0 {
+		cr := csv.NewReader(strings.NewReader(s))
+		cr.FieldsPerRecord = -1
+		cr.LazyQuotes = true
+		rec, err := cr.Read()
+		if err != nil {
+			return 0, err
+		}
+		out[0], out[1], out[2] = "", "", ""
+		for i := 0; i < len(rec) && i < 3; i++ {
+			out[i] = rec[i]
+		}
+		if len(rec) > 3 {
+			out[2] = strings.Join(rec[2:], ",")
+		}
+		return min(len(rec), 3), nil
+	}
+	i := strings.IndexByte(s, ',')
+	if i < 0 {
+		out[0] = s
+		return 1, nil
+	}
+	out[0] = s[:i]
+	rest := s[i+1:]
+	j := strings.IndexByte(rest, ',')
+	if j < 0 {
+		out[1], out[2] = rest, ""
+		return 2, nil
+	}
+	out[1], out[2] = rest[:j], rest[j+1:]
+	return 3, nil
+}
