@@ -2,6 +2,9 @@ package evtx
 
 import (
 	"bytes"
+	"fmt"
+	"os"
+	"time"
 	"testing"
 
 	"vigil/internal/detect"
@@ -49,23 +52,38 @@ func FuzzReader(f *testing.F) {
 	})
 }
 
-// FuzzChunk fuzzes the inside of one chunk (records and binary XML) behind
-// a valid chunk signature, which whole-file fuzzing rarely gets past.
-func FuzzChunk(f *testing.F) {
-	f.Add(firstRecords(sampleRecords(1, 2)))
-	f.Fuzz(func(t *testing.T, body []byte) {
+// FuzzRecord fuzzes one record's binary XML (templates, substitutions,
+// nested values), placed in a chunk as the first record's would be, which
+// whole-file fuzzing reaches rarely past the signatures and checksums.
+func FuzzRecord(f *testing.F) {
+	c := buildChunk(sampleRecords(1, 2))
+	first := chunkHeaderSize
+	size := int(uint32(c[first+4]) | uint32(c[first+5])<<8)
+	f.Add(c[first+recordHeader : first+size-4])
+	chunk := make([]byte, chunkSize)
+	f.Fuzz(func(t *testing.T, binxml []byte) {
 		recoverPanics = false
 		defer func() { recoverPanics = true }()
-		c := make([]byte, chunkSize)
-		copy(c, body)
-		copy(c, chunkMagic)
-		r := NewReader(bytes.NewReader(buildFile(c)), "fuzz")
-		var ev detect.Event
-		for i := 0; i < chunkSize/28+2; i++ {
-			if err := r.Next(&ev); err != nil {
-				return
-			}
+		if len(binxml) > chunkSize-chunkHeaderSize-recordHeader {
+			return
 		}
-		t.Fatal("reader does not end")
+		clear(chunk)
+		start := chunkHeaderSize + recordHeader
+		copy(chunk[start:], binxml)
+		var d decoder
+		d.init()
+		d.resetChunk(chunk)
+		var ev detect.Event
+		t0 := time.Now()
+		_ = d.decodeRecord(&ev, start, start+len(binxml))
+		fuzzCalls++
+		if fuzzCalls%500 == 0 {
+			os.WriteFile(fmt.Sprintf("/tmp/calls-%d", os.Getpid()), []byte(fmt.Sprint(fuzzCalls, " ", time.Now())), 0o644)
+		}
+		if el := time.Since(t0); el > 50*time.Millisecond {
+			os.WriteFile(fmt.Sprintf("/tmp/slow-%d.bin", el.Milliseconds()), binxml, 0o644)
+		}
 	})
 }
+
+var fuzzCalls int
