@@ -2,9 +2,6 @@ package evtx
 
 import (
 	"bytes"
-	"fmt"
-	"os"
-	"time"
 	"testing"
 
 	"vigil/internal/detect"
@@ -74,16 +71,6 @@ func FuzzRecord(f *testing.F) {
 		d.init()
 		d.resetChunk(chunk)
 		var ev detect.Event
-		t0 := time.Now()
 		_ = d.decodeRecord(&ev, start, start+len(binxml))
-		fuzzCalls++
-		if fuzzCalls%500 == 0 {
-			os.WriteFile(fmt.Sprintf("/tmp/calls-%d", os.Getpid()), []byte(fmt.Sprint(fuzzCalls, " ", time.Now())), 0o644)
-		}
-		if el := time.Since(t0); el > 50*time.Millisecond {
-			os.WriteFile(fmt.Sprintf("/tmp/slow-%d.bin", el.Milliseconds()), binxml, 0o644)
-		}
 	})
 }
-
-var fuzzCalls int
