@@ -156,9 +156,9 @@ type winReport struct {
 }
 
 type winEndpoint struct {
-	LocalAddress   string
-	LocalPort      flexInt
-	OwningProcess  flexInt
+	LocalAddress  string
+	LocalPort     flexInt
+	OwningProcess flexInt
 }
 
 // flexBool accepts true/false, 0/1, "True"/"False", and null.
