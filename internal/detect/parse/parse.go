@@ -115,7 +115,7 @@ func OpenFile(path string) (*File, error) {
 // NewFile opened over it (a gzip reader).
 func NewFile(r io.Reader, source string) (*File, error) {
 	f := &File{}
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(r, 32<<10)
 	for depth := 0; ; depth++ {
 		head, err := br.Peek(sniffLen)
 		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
@@ -136,7 +136,7 @@ func NewFile(r io.Reader, source string) (*File, error) {
 				return nil, fmt.Errorf("parse: %s: gzip: %w", source, err)
 			}
 			f.closers = append(f.closers, zr)
-			br = bufio.NewReaderSize(zr, 64<<10)
+			br = bufio.NewReaderSize(zr, 32<<10)
 			continue
 		}
 		f.Format = format
