@@ -184,3 +184,26 @@ func walkFields(n *node, fn func(*fieldMatch)) {
 		walkFields(k, fn)
 	}
 }
+
+// CountApplicable reports how many loaded rules apply to Windows events of
+// channel with any of eventIDs (the union), for a hunt's "why nothing
+// matched" summary. The channel is taken as the events carry it;
+// forwarded events are resolved by the caller with SourceChannel.
+func (rs *RuleSet) CountApplicable(channel string, eventIDs []int) int {
+	seen := map[int32]bool{}
+	for _, id := range eventIDs {
+		for _, r := range rs.rulesFor(bucketKey{channel: channel, eventID: id}) {
+			seen[r] = true
+		}
+	}
+	return len(seen)
+}
+
+// CountApplicableOther is CountApplicable for events routed by their
+// logsource hints (product, service, category) instead of a channel.
+func (rs *RuleSet) CountApplicableOther(product, service, category string) int {
+	if product == "" && service == "" && category == "" {
+		return 0
+	}
+	return len(rs.rulesFor(bucketKey{product: product, service: service, category: category}))
+}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Filter selects rules by metadata before compilation.
@@ -17,7 +19,8 @@ type Filter struct {
 
 // Keep reports whether the filter keeps r.
 func (f Filter) Keep(r *Rule) bool {
-	if f.MinLevel > LevelUnknown {
+	// Informational is the floor: a rule without a level is kept then.
+	if f.MinLevel > LevelInformational {
 		if l, _ := ParseLevel(r.Level); l < f.MinLevel {
 			return false
 		}
@@ -93,4 +96,30 @@ func Load(paths []string, filter Filter, opts Options) (*LoadResult, error) {
 	res.Rules = set
 	res.Refused = append(res.Refused, errs...)
 	return res, nil
+}
+
+// LoadPlaceholders reads placeholder values for the expand modifier from a
+// YAML map of name to a value or a list of values.
+func LoadPlaceholders(path string) (map[string][]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("sigma: placeholders: %w", err)
+	}
+	var raw map[string]any
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("sigma: placeholders %s: %w", path, err)
+	}
+	out := map[string][]string{}
+	for k, v := range raw {
+		switch x := v.(type) {
+		case []any:
+			for _, e := range x {
+				out[k] = append(out[k], fmt.Sprint(e))
+			}
+		case nil:
+		default:
+			out[k] = []string{fmt.Sprint(x)}
+		}
+	}
+	return out, nil
 }

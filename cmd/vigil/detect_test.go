@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"vigil/internal/cli"
+)
+
+func runVigil(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := cli.Execute(context.Background(), root(), args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestDetectJSONL(t *testing.T) {
+	t.Setenv("VIGIL_RULES", "")
+	code, out, errs := runVigil(t, "detect", "--rules", "testdata/detect/rule.yml", "--rules", "testdata/detect/bad.yml",
+		"--ioc", "testdata/detect/iocs.csv", "--format", "jsonl", "testdata/detect/events.json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want a rule and an indicator match, got:\n%s", out)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"rule_id", "title", "level", "timestamp", "host", "source"} {
+		if _, ok := rec[k]; !ok {
+			t.Errorf("record lacks %q: %s", k, lines[0])
+		}
+	}
+	if rec["rule_id"] != "5f0e8f0e-0000-4000-8000-000000000001" || rec["host"] != "ws01.corp.example" || rec["timestamp"] != "2026-01-02T03:04:05Z" {
+		t.Errorf("record = %s", lines[0])
+	}
+	if !strings.Contains(lines[1], `"rule_id":"ioc:ip"`) {
+		t.Errorf("indicator record = %s", lines[1])
+	}
+	for _, want := range []string{"refused", "5f0e8f0e-0000-4000-8000-000000000002", "nosuchmodifier", "1 loaded, 1 refused", "matches: 2 (high 1, medium 1)"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+}
+
+func TestDetectFormats(t *testing.T) {
+	for _, f := range []string{"table", "csv"} {
+		code, out, errs := runVigil(t, "detect", "--rules", "testdata/detect/rule.yml", "--format", f, "testdata/detect")
+		if code != 0 || !strings.Contains(out, "Whoami Run From Command Shell") {
+			t.Errorf("--format %s: exit %d, out %q, err %q", f, code, out, errs)
+		}
+	}
+}
+
+func TestDetectExitStatus(t *testing.T) {
+	t.Setenv("VIGIL_RULES", "")
+	t.Setenv("VIGIL_IOC", "")
+	if code, _, errs := runVigil(t, "detect", "testdata/detect/events.json"); code != 2 || !strings.Contains(errs, "--rules") {
+		t.Errorf("no rules: exit %d, %q", code, errs)
+	}
+	if code, _, _ := runVigil(t, "detect", "--rules", "testdata/detect/rule.yml"); code != 2 {
+		t.Errorf("no input: exit %d", code)
+	}
+	if code, _, _ := runVigil(t, "detect", "--rules", "testdata/detect/rule.yml", "--format", "xml", "testdata/detect/events.json"); code != 2 {
+		t.Errorf("bad format: exit %d", code)
+	}
+	if code, _, errs := runVigil(t, "detect", "--rules", "testdata/detect/rule.yml", "testdata/detect/events.json", "testdata/detect/missing.evtx"); code != 1 || !strings.Contains(errs, "missing.evtx") {
+		t.Errorf("unreadable input: exit %d, %q", code, errs)
+	}
+	t.Setenv("VIGIL_RULES", "testdata/detect/rule.yml")
+	if code, _, errs := runVigil(t, "detect", "testdata/detect/events.json"); code != 0 {
+		t.Errorf("VIGIL_RULES: exit %d, %q", code, errs)
+	}
+}

@@ -1,0 +1,437 @@
+// Package hunt runs Sigma rules and indicators over log files on all
+// cores: the engine behind `vigil detect`. Files are read in parallel, one
+// worker per core; each file's matches come out in record order and files
+// in the order they were given, so two runs print the same thing.
+//
+// It lives beside package detect rather than in it because the Sigma and
+// indicator packages import detect's event model.
+package hunt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"vigil/internal/detect"
+	"vigil/internal/detect/ioc"
+	"vigil/internal/detect/parse"
+	"vigil/internal/detect/sigma"
+)
+
+// Config says what to hunt with.
+type Config struct {
+	Rules    *sigma.RuleSet // may be nil when only indicators are hunted
+	IOC      *ioc.Live      // may be nil
+	MinLevel sigma.Level    // matches below are dropped (rules are usually filtered at load already)
+	Workers  int            // 0 means one per core
+}
+
+// Record is one match: a rule or an indicator on one event.
+type Record struct {
+	Time      time.Time
+	RuleID    string // rule id, or "ioc:<kind>" for an indicator
+	Title     string
+	Level     string
+	Tags      []string
+	Host      string
+	Fields    []detect.Field // the fields that matched
+	Source    string
+	Record    uint64
+	Channel   string
+	EventID   string
+	Indicator string // the indicator, for indicator matches
+}
+
+// SourceStat counts the events of one channel (or logsource) and the
+// rules that could apply to them.
+type SourceStat struct {
+	Name       string
+	Events     int64
+	Matches    int64
+	Applicable int
+	eventIDs   map[int]bool
+	product    string
+	service    string
+	category   string
+}
+
+// FileError is an input that could not be read at all.
+type FileError struct {
+	Path string
+	Err  error
+}
+
+func (e *FileError) Error() string { return e.Path + ": " + e.Err.Error() }
+
+// Summary is what a hunt saw.
+type Summary struct {
+	Files         int
+	Failed        []*FileError
+	Events        int64
+	Bytes         int64
+	Skipped       int64 // records skipped as corrupt
+	CorruptChunks int64
+	ReadErrors    []error          // the first few skip reasons
+	Matches       map[string]int64 // by level
+	Sources       []*SourceStat    // by events, most first
+	Elapsed       time.Duration
+}
+
+// Progress is reported while a hunt runs.
+type Progress struct {
+	FilesDone, Files int
+	BytesDone, Bytes int64
+	Events           int64
+}
+
+// Inputs expands files and directories into the files to read, in a
+// stable order. Directories are walked for log-like names; named files are
+// always taken.
+func Inputs(args []string) ([]string, []*FileError) {
+	var out []string
+	var errs []*FileError
+	seen := map[string]bool{}
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil {
+			errs = append(errs, &FileError{Path: a, Err: err})
+			continue
+		}
+		if !st.IsDir() {
+			if !seen[a] {
+				seen[a] = true
+				out = append(out, a)
+			}
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				errs = append(errs, &FileError{Path: p, Err: err})
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if d.Type().IsRegular() && logLike(p) && !seen[p] {
+				seen[p] = true
+				found = append(found, p)
+			}
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, &FileError{Path: a, Err: err})
+		}
+		slices.Sort(found)
+		out = append(out, found...)
+	}
+	return out, errs
+}
+
+func logLike(p string) bool {
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".evtx", ".json", ".jsonl", ".ndjson", ".log", ".gz", ".txt", ".syslog", ".eve", ".cef", ".leef":
+		return true
+	}
+	return false
+}
+
+type fileResult struct {
+	records []Record
+	sources map[string]*SourceStat
+	stats   detect.ReadStats
+	events  int64
+	err     error
+}
+
+// Run hunts over files, calling emit for each match in a deterministic
+// order, and progress (if not nil) now and then from one goroutine. It
+// returns when all files are read or ctx is done; emit's error stops it.
+func Run(ctx context.Context, cfg Config, files []string, emit func(*Record) error, progress func(Progress)) (*Summary, error) {
+	start := time.Now()
+	workers := cfg.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	sum := &Summary{Files: len(files), Matches: map[string]int64{}}
+	sizes := make([]int64, len(files))
+	var total int64
+	for i, f := range files {
+		if st, err := os.Stat(f); err == nil {
+			sizes[i] = st.Size()
+			total += st.Size()
+		}
+	}
+	sum.Bytes = total
+
+	results := make([]chan *fileResult, len(files))
+	for i := range results {
+		results[i] = make(chan *fileResult, 1)
+	}
+	jobs := make(chan int)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var events atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h := newHunter(cfg, &events)
+			for i := range jobs {
+				results[i] <- h.file(ctx, files[i])
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for i := range files {
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	var bytesDone atomic.Int64
+	var filesDone atomic.Int64
+	stopProgress := make(chan struct{})
+	progressDone := make(chan struct{})
+	go func() {
+		defer close(progressDone)
+		if progress == nil {
+			return
+		}
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stopProgress:
+				return
+			case <-t.C:
+				progress(Progress{FilesDone: int(filesDone.Load()), Files: len(files), BytesDone: bytesDone.Load(), Bytes: total, Events: events.Load()})
+			}
+		}
+	}()
+
+	sources := map[string]*SourceStat{}
+	var runErr error
+	for i := range files {
+		var r *fileResult
+		select {
+		case r = <-results[i]:
+		case <-ctx.Done():
+			runErr = ctx.Err()
+		}
+		if runErr != nil {
+			break
+		}
+		filesDone.Add(1)
+		bytesDone.Add(sizes[i])
+		if r.err != nil {
+			sum.Failed = append(sum.Failed, &FileError{Path: files[i], Err: r.err})
+		}
+		sum.Events += r.events
+		sum.Skipped += r.stats.Skipped
+		sum.CorruptChunks += r.stats.CorruptChunks
+		for _, e := range r.stats.Errors {
+			if len(sum.ReadErrors) < 20 {
+				sum.ReadErrors = append(sum.ReadErrors, e)
+			}
+		}
+		for k, s := range r.sources {
+			t := sources[k]
+			if t == nil {
+				t = &SourceStat{Name: s.Name, eventIDs: map[int]bool{}, product: s.product, service: s.service, category: s.category}
+				sources[k] = t
+			}
+			t.Events += s.Events
+			t.Matches += s.Matches
+			for id := range s.eventIDs {
+				t.eventIDs[id] = true
+			}
+		}
+		for j := range r.records {
+			rec := &r.records[j]
+			sum.Matches[rec.Level]++
+			if err := emit(rec); err != nil {
+				runErr = err
+				cancel()
+				break
+			}
+		}
+		if runErr != nil {
+			break
+		}
+	}
+	cancel()
+	close(stopProgress)
+	<-progressDone
+	wg.Wait()
+	for _, s := range sources {
+		if cfg.Rules != nil {
+			if s.product != "" || s.service != "" || s.category != "" {
+				s.Applicable = cfg.Rules.CountApplicableOther(s.product, s.service, s.category)
+			} else {
+				ids := make([]int, 0, len(s.eventIDs))
+				for id := range s.eventIDs {
+					ids = append(ids, id)
+				}
+				s.Applicable = cfg.Rules.CountApplicable(s.Name, ids)
+			}
+		}
+		sum.Sources = append(sum.Sources, s)
+	}
+	slices.SortFunc(sum.Sources, func(a, b *SourceStat) int {
+		if a.Events != b.Events {
+			if a.Events > b.Events {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	sum.Elapsed = time.Since(start)
+	return sum, runErr
+}
+
+// hunter is one worker's state: its matchers are not shared.
+type hunter struct {
+	cfg    Config
+	rules  *sigma.Matcher
+	iocs   *ioc.Matcher
+	events *atomic.Int64
+	ev     detect.Event
+}
+
+func newHunter(cfg Config, events *atomic.Int64) *hunter {
+	h := &hunter{cfg: cfg, events: events}
+	if cfg.Rules != nil {
+		h.rules = cfg.Rules.NewMatcher()
+	}
+	if cfg.IOC != nil {
+		h.iocs = ioc.NewMatcher(cfg.IOC)
+	}
+	return h
+}
+
+func (h *hunter) file(ctx context.Context, path string) (res *fileResult) {
+	res = &fileResult{sources: map[string]*SourceStat{}}
+	defer func() {
+		// A reader bug must cost one file, not the hunt.
+		if p := recover(); p != nil {
+			res.err = fmt.Errorf("internal error reading the file: %v", p)
+		}
+	}()
+	f, err := parse.OpenFile(path)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	defer f.Close()
+	var lastSrc *SourceStat
+	var lastKey string
+	for n := 0; ; n++ {
+		if n&1023 == 0 && ctx.Err() != nil {
+			res.err = ctx.Err()
+			break
+		}
+		err := f.Next(&h.ev)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if res.events == 0 {
+				res.err = err
+			} else {
+				res.stats.Errors = append(res.stats.Errors, fmt.Errorf("%s: reading stopped after %d events: %w", path, res.events, err))
+			}
+			break
+		}
+		res.events++
+		if res.events&255 == 0 {
+			h.events.Add(256)
+		}
+		ev := &h.ev
+		channel, _ := ev.Get("Channel")
+		eid, _ := ev.Get("EventID")
+		key := channel
+		if channel != "" {
+			prov, _ := ev.Get("Provider_Name")
+			id, _ := strconv.Atoi(eid)
+			channel = sigma.SourceChannel(channel, prov, id)
+			key = channel
+		} else {
+			key = "product=" + ev.Product + " service=" + ev.Service + " category=" + ev.Category
+		}
+		src := lastSrc
+		if src == nil || key != lastKey {
+			src = res.sources[key]
+			if src == nil {
+				src = &SourceStat{Name: key, eventIDs: map[int]bool{}}
+				if channel == "" {
+					src.product, src.service, src.category = ev.Product, ev.Service, ev.Category
+				}
+				res.sources[key] = src
+			}
+			lastSrc, lastKey = src, key
+		}
+		src.Events++
+		if id, err := strconv.Atoi(eid); err == nil && len(src.eventIDs) < 4096 {
+			src.eventIDs[id] = true
+		}
+		if h.rules != nil {
+			for _, c := range h.rules.Match(ev) {
+				if h.cfg.MinLevel > sigma.LevelInformational && c.Level < h.cfg.MinLevel {
+					continue
+				}
+				src.Matches++
+				res.records = append(res.records, Record{
+					Time: ev.Time, RuleID: c.ID, Title: c.Title, Level: c.Level.String(), Tags: c.Tags,
+					Host: ev.Host, Fields: h.rules.Explain(c, ev), Source: ev.Source, Record: ev.Record,
+					Channel: channel, EventID: eid,
+				})
+			}
+		}
+		if h.iocs != nil {
+			for _, m := range h.iocs.Match(ev) {
+				if sigma.LevelHigh < h.cfg.MinLevel {
+					continue
+				}
+				src.Matches++
+				title := "Indicator " + m.Kind.String() + " " + m.Indicator
+				if m.Comment != "" {
+					title += " (" + m.Comment + ")"
+				}
+				res.records = append(res.records, Record{
+					Time: ev.Time, RuleID: "ioc:" + m.Kind.String(), Title: title, Level: sigma.LevelHigh.String(),
+					Host: ev.Host, Fields: []detect.Field{{Name: m.Field, Value: m.Value}}, Source: ev.Source, Record: ev.Record,
+					Channel: channel, EventID: eid, Indicator: m.Indicator,
+				})
+			}
+		}
+	}
+	h.events.Add(res.events & 255)
+	st := f.Stats()
+	res.stats.Skipped, res.stats.CorruptChunks = st.Skipped, st.CorruptChunks
+	res.stats.Errors = append(st.Errors, res.stats.Errors...)
+	if res.err == nil && res.events == 0 && st.Skipped > 0 {
+		res.err = errors.New("no readable records")
+		if len(st.Errors) > 0 {
+			res.err = fmt.Errorf("no readable records (first problem: %v)", st.Errors[0])
+		}
+	}
+	return res
+}
