@@ -57,6 +57,10 @@ type Principal struct {
 	SessionCSRF string
 	SessionID   string
 	IP          string
+	// AgentID and HostID identify an endpoint agent (Via "agent"); agents
+	// may call only the agent API, for their own host.
+	AgentID string
+	HostID  int64
 }
 
 // System is the principal for work the hub does on its own (first start,
@@ -103,12 +107,12 @@ func Require(ctx context.Context) (*Principal, error) {
 
 // SeesAllUnits reports whether the caller reads every unit.
 func (p *Principal) SeesAllUnits() bool {
-	return p.Role == RoleAdmin || p.Role == RoleAnalyst
+	return p.Via != "agent" && (p.Role == RoleAdmin || p.Role == RoleAnalyst)
 }
 
 // CanRead reports whether the caller may read objects of the unit at path.
 func (p *Principal) CanRead(unitPath string) bool {
-	if p == nil {
+	if p == nil || p.Via == "agent" {
 		return false
 	}
 	if p.SeesAllUnits() {
@@ -119,7 +123,7 @@ func (p *Principal) CanRead(unitPath string) bool {
 
 // CanWrite reports whether the caller may change objects of the unit at path.
 func (p *Principal) CanWrite(unitPath string) bool {
-	if p == nil {
+	if p == nil || p.Via == "agent" {
 		return false
 	}
 	switch p.Role {
@@ -135,7 +139,7 @@ func (p *Principal) CanWrite(unitPath string) bool {
 // path. Admins manage everyone; officers manage officers and viewers inside
 // their subtree; analysts and viewers manage no one.
 func (p *Principal) CanManageUsers(unitPath string, role Role) bool {
-	if p == nil {
+	if p == nil || p.Via == "agent" {
 		return false
 	}
 	switch p.Role {
@@ -157,6 +161,9 @@ func (p *Principal) Scope(pathColumn string) (string, []any) {
 	}
 	if p.SeesAllUnits() {
 		return "1=1", nil
+	}
+	if p.UnitPath == "" || p.Via == "agent" {
+		return "1=0", nil
 	}
 	return pathColumn + " LIKE ?", []any{likePrefix(p.UnitPath)}
 }

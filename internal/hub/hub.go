@@ -16,6 +16,7 @@ import (
 	"vigil/internal/audit"
 	"vigil/internal/auth"
 	"vigil/internal/demo"
+	"vigil/internal/hosts"
 	"vigil/internal/jobs"
 	"vigil/internal/org"
 	"vigil/internal/store"
@@ -48,6 +49,7 @@ type Hub struct {
 	DB     *store.DB
 	Auth   *auth.Service
 	Org    *org.Service
+	Hosts  *hosts.Service
 	Server *web.Server
 }
 
@@ -90,6 +92,7 @@ func New(db *store.DB, cfg Config) (*Hub, error) {
 	h := &Hub{DB: db}
 	h.Auth = &auth.Service{DB: db, Audit: AuditAdapter, Throttle: auth.NewThrottle(20, 30)}
 	h.Org = &org.Service{DB: db}
+	h.Hosts = &hosts.Service{DB: db}
 	var sso *auth.OIDC
 	if cfg.OIDC.Issuer != "" {
 		var err error
@@ -101,7 +104,7 @@ func New(db *store.DB, cfg Config) (*Hub, error) {
 		}
 	}
 	var err error
-	h.Server, err = web.New(web.Config{DB: db, Auth: h.Auth, Org: h.Org, Logger: cfg.Logger, BodyLimit: cfg.BodyLimit,
+	h.Server, err = web.New(web.Config{DB: db, Auth: h.Auth, Org: h.Org, Hosts: h.Hosts, Logger: cfg.Logger, BodyLimit: cfg.BodyLimit,
 		SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, OIDC: sso, Version: cfg.Version})
 	if err != nil {
 		return nil, err

@@ -21,6 +21,7 @@ type apiRoute struct {
 	Summary string
 	Tag     string
 	Public  bool     // no authentication needed
+	Agent   bool     // called by endpoint agents with their own credentials
 	Body    any      // zero value of the request body type
 	Result  any      // zero value of the response type (an item for lists)
 	List    bool     // response is {"items":[Result],"next":...}
@@ -31,7 +32,10 @@ type apiRoute struct {
 func (s *Server) api(rt apiRoute) {
 	s.apiRoutes = append(s.apiRoutes, rt)
 	h := rt.Handler
-	if !rt.Public {
+	switch {
+	case rt.Agent:
+		h = requireAgent(h)
+	case !rt.Public:
 		h = requireAuth(h)
 	}
 	s.mux.HandleFunc(rt.Method+" "+rt.Path, h)
@@ -53,8 +57,13 @@ func (s *Server) registerAPI() {
 
 func requireAuth(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if principalOf(r) == nil {
+		p := principalOf(r)
+		if p == nil {
 			writeError(w, r, errs.Errorf(errs.EUNAUTHORIZED, "authentication required: send Authorization: Bearer <token>"))
+			return
+		}
+		if p.Via == "agent" {
+			writeError(w, r, errs.Forbidden("agent credentials may call only the agent API"))
 			return
 		}
 		h(w, r)
@@ -168,14 +177,19 @@ func pageParams(r *http.Request) (after int64, limit int, err error) {
 // decodeJSON reads a JSON body into v, refusing unknown fields, trailing
 // data and bodies over the limit, with errors that name the field.
 func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	return s.decodeJSONLimit(w, r, v, s.BodyLimit)
+}
+
+// decodeJSONLimit is decodeJSON with a body limit of its own.
+func (s *Server) decodeJSONLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return errs.Invalid("", "Content-Type must be application/json")
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.BodyLimit)
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err, s.BodyLimit)
+		return jsonError(err, limit)
 	}
 	if dec.More() {
 		return errs.Invalid("", "request body holds more than one JSON value")
@@ -225,4 +239,16 @@ func (s *Server) APIRoutes() []string {
 		out = append(out, rt.Method+" "+rt.Path)
 	}
 	return out
+}
+
+// requireAgent admits only endpoint agents.
+func requireAgent(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := principalOf(r)
+		if p == nil || p.Via != "agent" {
+			writeError(w, r, errs.Errorf(errs.EUNAUTHORIZED, "agent credentials required: Authorization: Bearer agent.<id>.<secret>"))
+			return
+		}
+		h(w, r)
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"vigil/internal/auth"
+	"vigil/internal/hosts"
 	"vigil/internal/org"
 	"vigil/internal/store"
 )
@@ -25,6 +26,7 @@ type Config struct {
 	DB        *store.DB
 	Auth      *auth.Service
 	Org       *org.Service
+	Hosts     *hosts.Service
 	Logger    *slog.Logger
 	BodyLimit int64 // bytes; 10 MiB when 0
 	// SecureCookies marks cookies Secure (set when served over HTTPS or

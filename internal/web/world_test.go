@@ -34,6 +34,10 @@ type world struct {
 	tokens  map[string]string // actor -> bearer token
 	userIDs map[string]int64  // actor -> user id
 	contact map[string]int64  // unit -> contact id
+
+	hostIDs    map[string]int64  // unit -> host with an agent
+	agentTok   map[string]string // unit -> agent bearer token
+	findingIDs map[string]int64  // unit -> finding id
 }
 
 const testPassword = "correct-horse-battery"
@@ -102,6 +106,7 @@ func newWorld(t *testing.T, db *store.DB) *world {
 	}
 	w.srv = httptest.NewServer(h.Server.Handler())
 	t.Cleanup(w.srv.Close)
+	w.addHosts(t)
 	return w
 }
 
@@ -145,6 +150,9 @@ func (w *world) call(actor, method, path string, body any) response {
 	case string:
 		rd = strings.NewReader(b)
 		ct = "text/csv"
+	case jsonBody:
+		rd = strings.NewReader(string(b))
+		ct = "application/json"
 	default:
 		buf, _ := json.Marshal(b)
 		rd = bytes.NewReader(buf)
@@ -157,7 +165,10 @@ func (w *world) call(actor, method, path string, body any) response {
 	if ct != "" {
 		req.Header.Set("Content-Type", ct)
 	}
-	if actor != "" {
+	switch {
+	case len(actor) > 6 && actor[:6] == "agent.":
+		req.Header.Set("Authorization", "Bearer "+actor)
+	case actor != "":
 		req.Header.Set("Authorization", "Bearer "+w.tokens[actor])
 	}
 	resp, err := w.srv.Client().Do(req)

@@ -1,0 +1,409 @@
+package hosts
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"vigil/internal/agent/agentapi"
+	"vigil/internal/agent/scan"
+	"vigil/internal/asset"
+	"vigil/internal/audit"
+	"vigil/internal/auth"
+	"vigil/internal/errs"
+	"vigil/internal/store"
+)
+
+// EnrollmentTokenPrefix starts every enrolment token.
+const EnrollmentTokenPrefix = "vge_"
+
+// EnrollmentToken lets agents of one unit enrol.
+type EnrollmentToken struct {
+	ID        int64     `json:"id"`
+	Unit      string    `json:"unit"`
+	Prefix    string    `json:"prefix"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	MaxUses   int       `json:"max_uses"`
+	Uses      int       `json:"uses"`
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
+	Token     string    `json:"token,omitempty"` // only in the creation response
+}
+
+// Active reports whether the token still admits agents.
+func (t *EnrollmentToken) Active(now time.Time) bool {
+	return t.RevokedAt.IsZero() && now.Before(t.ExpiresAt) && t.Uses < t.MaxUses
+}
+
+// EnrollmentTokenInput creates a token.
+type EnrollmentTokenInput struct {
+	Unit      string `json:"unit"`
+	ExpiresIn string `json:"expires_in"` // a duration such as "72h"
+	MaxUses   int    `json:"max_uses"`
+}
+
+// CreateEnrollmentToken issues a token for agents of a unit the caller may
+// write (an officer for its subtree, an admin anywhere).
+func (s *Service) CreateEnrollmentToken(ctx context.Context, in EnrollmentTokenInput) (*EnrollmentToken, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var unitID int64
+	var path string
+	err = s.DB.QueryRow(ctx, `SELECT id, path FROM units WHERE code = ?`, in.Unit).Scan(&unitID, &path)
+	if err != nil || !p.CanRead(path) {
+		return nil, errs.Invalid("unit", "unit %q does not exist", in.Unit)
+	}
+	if !p.CanWrite(path) {
+		return nil, errs.Forbidden("you may not enrol agents in unit %s", in.Unit)
+	}
+	d := 72 * time.Hour
+	if in.ExpiresIn != "" {
+		if d, err = time.ParseDuration(in.ExpiresIn); err != nil {
+			return nil, errs.Invalid("expires_in", "must be a duration such as \"72h\"")
+		}
+	}
+	if d < time.Minute || d > 90*24*time.Hour {
+		return nil, errs.Invalid("expires_in", "must be between 1m and 2160h (90 days)")
+	}
+	if in.MaxUses == 0 {
+		in.MaxUses = 100
+	}
+	if in.MaxUses < 1 || in.MaxUses > 100000 {
+		return nil, errs.Invalid("max_uses", "must be between 1 and 100000")
+	}
+	secret := auth.NewSecret(EnrollmentTokenPrefix)
+	now := s.now().UTC()
+	t := &EnrollmentToken{Unit: in.Unit, Prefix: auth.DisplayPrefix(secret), CreatedAt: now, ExpiresAt: now.Add(d), MaxUses: in.MaxUses, Token: secret}
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO enrollment_tokens (unit_id, token_hash, prefix, created_by, created_at, expires_at, max_uses) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			unitID, auth.HashSecret(secret), t.Prefix, p.UserID, store.Micros(now), store.Micros(t.ExpiresAt), t.MaxUses).Scan(&t.ID); err != nil {
+			return fmt.Errorf("hosts: create enrolment token: %w", err)
+		}
+		return audit.Append(ctx, tx, audit.Entry{Action: "enrollment_token.create", ObjectType: "enrollment_token", ObjectID: strconv.FormatInt(t.ID, 10), UnitID: unitID,
+			After: map[string]any{"unit": in.Unit, "prefix": t.Prefix, "expires_at": t.ExpiresAt, "max_uses": t.MaxUses}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// ListEnrollmentTokens returns tokens of units in the caller's scope.
+func (s *Service) ListEnrollmentTokens(ctx context.Context) ([]*EnrollmentToken, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	scope, args := p.Scope("u.path")
+	rows, err := s.DB.Query(ctx, `SELECT t.id, u.code, t.prefix, t.created_at, t.expires_at, t.max_uses, t.uses, t.revoked_at
+		FROM enrollment_tokens t JOIN units u ON u.id = t.unit_id WHERE `+scope+` ORDER BY t.id DESC LIMIT 1000`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("hosts: list enrolment tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []*EnrollmentToken
+	for rows.Next() {
+		var t EnrollmentToken
+		var c, e, r int64
+		if err := rows.Scan(&t.ID, &t.Unit, &t.Prefix, &c, &e, &t.MaxUses, &t.Uses, &r); err != nil {
+			return nil, err
+		}
+		t.CreatedAt, t.ExpiresAt, t.RevokedAt = store.Time(c), store.Time(e), store.Time(r)
+		out = append(out, &t)
+	}
+	return out, rows.Err()
+}
+
+// RevokeEnrollmentToken stops a token admitting agents.
+func (s *Service) RevokeEnrollmentToken(ctx context.Context, id int64) error {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return err
+	}
+	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+		var unitID int64
+		var path string
+		err := tx.QueryRow(ctx, `SELECT u.id, u.path FROM enrollment_tokens t JOIN units u ON u.id = t.unit_id WHERE t.id = ?`, id).Scan(&unitID, &path)
+		if err != nil || !p.CanRead(path) {
+			return errs.NotFound("enrolment token")
+		}
+		if !p.CanWrite(path) {
+			return errs.Forbidden("you may not revoke this token")
+		}
+		if _, err := tx.Exec(ctx, `UPDATE enrollment_tokens SET revoked_at = ? WHERE id = ? AND revoked_at = 0`, store.Now(), id); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, audit.Entry{Action: "enrollment_token.revoke", ObjectType: "enrollment_token", ObjectID: strconv.FormatInt(id, 10), UnitID: unitID})
+	})
+}
+
+// Enroll admits an agent with an enrolment token and returns its identity.
+// The host is created (or matched) in the token's unit from the inventory.
+func (s *Service) Enroll(ctx context.Context, req *agentapi.EnrollRequest) (*agentapi.EnrollResponse, error) {
+	if !strings.HasPrefix(req.Token, EnrollmentTokenPrefix) || len(req.Token) > 100 {
+		return nil, errs.Errorf(errs.EUNAUTHORIZED, "not an enrolment token")
+	}
+	if req.Inventory == nil {
+		req.Inventory = &asset.Inventory{Hostname: req.Hostname, Source: asset.SourceAgent, CollectedAt: s.now().UTC()}
+	}
+	if req.Inventory.Hostname == "" {
+		req.Inventory.Hostname = req.Hostname
+	}
+	if err := req.Inventory.Validate(); err != nil {
+		return nil, inventoryError("inventory", err)
+	}
+	agentID := strings.TrimPrefix(auth.NewSecret("a"), "a")[:16]
+	secret := auth.NewSecret("")
+	var unitID int64
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		var tokenID, expires, revoked int64
+		var maxUses, uses int
+		err := tx.QueryRow(ctx, `SELECT id, unit_id, expires_at, revoked_at, max_uses, uses FROM enrollment_tokens WHERE token_hash = ?`, auth.HashSecret(req.Token)).
+			Scan(&tokenID, &unitID, &expires, &revoked, &maxUses, &uses)
+		if store.IsNoRows(err) {
+			return errs.Errorf(errs.EUNAUTHORIZED, "unknown enrolment token")
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case revoked != 0:
+			return errs.Errorf(errs.EUNAUTHORIZED, "this enrolment token was revoked")
+		case expires < s.now().UnixMicro():
+			return errs.Errorf(errs.EUNAUTHORIZED, "this enrolment token has expired")
+		case uses >= maxUses:
+			return errs.Errorf(errs.EUNAUTHORIZED, "this enrolment token has been used its %d times", maxUses)
+		}
+		// The conditional update makes two agents racing for the last use
+		// unable to both win it.
+		res, err := tx.Exec(ctx, `UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = ? AND uses < max_uses`, tokenID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errs.Errorf(errs.EUNAUTHORIZED, "this enrolment token has been used up")
+		}
+		req.Inventory.Source = asset.SourceAgent
+		hostID, _, _, err := s.ingest(ctx, tx, unitID, 0, req.Inventory, agentID)
+		if err != nil {
+			return err
+		}
+		// A re-enrolled host gets a new agent; the old one stops working.
+		if _, err := tx.Exec(ctx, `UPDATE agents SET revoked_at = ? WHERE host_id = ? AND revoked_at = 0`, store.Now(), hostID); err != nil {
+			return err
+		}
+		now := s.now().UnixMicro()
+		if _, err := tx.Exec(ctx, `INSERT INTO agents (id, host_id, unit_id, secret_hash, token_id, version, enrolled_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			agentID, hostID, unitID, auth.HashSecret(secret), tokenID, req.Inventory.AgentVersion, now, now); err != nil {
+			return fmt.Errorf("hosts: enrol agent: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE hosts SET agent_id = ?, agent_seen_at = ? WHERE id = ?`, agentID, now, hostID); err != nil {
+			return err
+		}
+		actx := auth.WithPrincipal(ctx, &auth.Principal{Email: "agent:" + agentID, Via: "agent"})
+		return audit.Append(actx, tx, audit.Entry{Action: "agent.enroll", ObjectType: "host", ObjectID: strconv.FormatInt(hostID, 10), UnitID: unitID,
+			After: map[string]any{"agent_id": agentID, "hostname": req.Inventory.Hostname, "enrollment_token": tokenID}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &agentapi.EnrollResponse{AgentID: agentID, Secret: secret}, nil
+}
+
+// inventoryError turns a validation failure into a 400 naming the JSON
+// path of the first bad field.
+func inventoryError(prefix string, err error) error {
+	var ve *asset.ValidationError
+	if e, ok := err.(*asset.ValidationError); ok {
+		ve = e
+	}
+	if ve != nil && len(ve.Fields) > 0 {
+		path := ve.Fields[0].Path
+		if prefix != "" {
+			path = prefix + "." + path
+		}
+		return &errs.Error{Code: errs.EINVALID, Field: path, Message: err.Error()}
+	}
+	if fe, ok := err.(*asset.FieldError); ok {
+		path := fe.Path
+		if prefix != "" {
+			path = prefix + "." + path
+		}
+		return &errs.Error{Code: errs.EINVALID, Field: path, Message: err.Error()}
+	}
+	return &errs.Error{Code: errs.EINVALID, Field: prefix, Message: err.Error()}
+}
+
+// AgentPrincipal authenticates an agent's bearer secret.
+func (s *Service) AgentPrincipal(ctx context.Context, agentID, secret string) (*auth.Principal, error) {
+	var hash, path, code string
+	var hostID, unitID, revoked int64
+	err := s.DB.QueryRow(ctx, `SELECT a.secret_hash, a.host_id, a.unit_id, a.revoked_at, u.path, u.code FROM agents a JOIN units u ON u.id = a.unit_id WHERE a.id = ?`, agentID).
+		Scan(&hash, &hostID, &unitID, &revoked, &path, &code)
+	if store.IsNoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("hosts: agent auth: %w", err)
+	}
+	if revoked != 0 || subtle.ConstantTimeCompare([]byte(hash), []byte(auth.HashSecret(secret))) != 1 {
+		return nil, nil
+	}
+	return &auth.Principal{Email: "agent:" + agentID, Name: "agent " + agentID, Via: "agent", AgentID: agentID, HostID: hostID, UnitID: unitID, UnitCode: code}, nil
+}
+
+func agentOf(ctx context.Context) (*auth.Principal, error) {
+	p := auth.FromContext(ctx)
+	if p == nil || p.Via != "agent" || p.AgentID == "" {
+		return nil, errs.Errorf(errs.EUNAUTHORIZED, "agent credentials required")
+	}
+	return p, nil
+}
+
+// Heartbeat records that the agent called in and hands it its tasks.
+func (s *Service) Heartbeat(ctx context.Context, req *agentapi.HeartbeatRequest) (*agentapi.HeartbeatResponse, error) {
+	a, err := agentOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UnixMicro()
+	resp := &agentapi.HeartbeatResponse{Tasks: []agentapi.Task{}}
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE agents SET last_seen_at = ?, version = CASE WHEN ? = '' THEN version ELSE ? END WHERE id = ?`, now, req.AgentVersion, req.AgentVersion, a.AgentID); err != nil {
+			return err
+		}
+		var hash string
+		if err := tx.QueryRow(ctx, `SELECT inventory_hash FROM hosts WHERE id = ?`, a.HostID).Scan(&hash); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE hosts SET agent_seen_at = ?, last_seen_at = ? WHERE id = ?`, now, now, a.HostID); err != nil {
+			return err
+		}
+		if req.InventoryHash != "" && req.InventoryHash != hash {
+			resp.FullInventory = true
+		}
+		rows, err := tx.Query(ctx, `SELECT id, kind, params FROM agent_tasks WHERE host_id = ? AND status IN ('pending', 'running') ORDER BY created_at`, a.HostID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var t agentapi.Task
+			var params string
+			if err := rows.Scan(&t.ID, &t.Kind, &params); err != nil {
+				return err
+			}
+			if t.Kind == agentapi.TaskScan {
+				t.Scan = &agentapi.ScanParams{}
+				json.Unmarshal([]byte(params), t.Scan)
+			} else {
+				t.Raw = json.RawMessage(params)
+			}
+			resp.Tasks = append(resp.Tasks, t)
+		}
+		return rows.Err()
+	})
+	return resp, err
+}
+
+// ErrInventoryBase is returned (409) when a delta's base is not the
+// inventory the hub holds; Hash is the hub's.
+type ErrInventoryBase struct{ Hash string }
+
+func (e *ErrInventoryBase) Error() string {
+	return "the changes do not apply to the inventory the hub holds; send a full inventory"
+}
+
+// PostInventory stores the agent's full inventory or applies its changes.
+func (s *Service) PostInventory(ctx context.Context, req *agentapi.InventoryRequest) (*agentapi.InventoryResponse, []asset.Change, error) {
+	a, err := agentOf(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var inv *asset.Inventory
+	var changes []asset.Change
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		switch {
+		case req.Full:
+			if req.Inventory == nil {
+				return errs.Invalid("inventory", "is required when full is true")
+			}
+			inv = req.Inventory
+		default:
+			if req.Changes == nil {
+				return errs.Invalid("changes", "is required when full is false")
+			}
+			var raw, hash string
+			if err := tx.QueryRow(ctx, `SELECT inventory, inventory_hash FROM hosts WHERE id = ?`, a.HostID).Scan(&raw, &hash); err != nil {
+				return err
+			}
+			if raw == "" || req.Changes.Base != hash {
+				return &ErrInventoryBase{Hash: hash}
+			}
+			base := &asset.Inventory{}
+			if err := json.Unmarshal([]byte(raw), base); err != nil {
+				return &ErrInventoryBase{Hash: hash}
+			}
+			inv, err = req.Changes.Apply(base)
+			if err != nil {
+				return inventoryError("changes", err)
+			}
+		}
+		if err := inv.Validate(); err != nil {
+			return inventoryError("inventory", err)
+		}
+		inv.Source = asset.SourceAgent
+		var hostUnit int64
+		if err := tx.QueryRow(ctx, `SELECT unit_id FROM hosts WHERE id = ?`, a.HostID).Scan(&hostUnit); err != nil {
+			return err
+		}
+		// The host is the agent's own: an agent cannot post for another.
+		_, _, changes, err = s.ingest(ctx, tx, hostUnit, a.HostID, inv, a.AgentID)
+		if err != nil {
+			return err
+		}
+		now := s.now().UnixMicro()
+		_, err = tx.Exec(ctx, `UPDATE hosts SET agent_seen_at = ? WHERE id = ?`, now, a.HostID)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &agentapi.InventoryResponse{Hash: inv.Hash()}, changes, nil
+}
+
+// Indicators returns the hash, IP and domain indicators agents scan for.
+// Warning lists arrive with the intel capability; until then the list is
+// empty, which every agent handles.
+func (s *Service) Indicators(ctx context.Context, cursor string) (*agentapi.IndicatorsResponse, error) {
+	if _, err := agentOf(ctx); err != nil {
+		return nil, err
+	}
+	var inds []scan.Indicator
+	for _, src := range indicatorSources {
+		list, err := src(ctx)
+		if err != nil {
+			return nil, err
+		}
+		inds = append(inds, list...)
+	}
+	if inds == nil {
+		inds = []scan.Indicator{}
+	}
+	return &agentapi.IndicatorsResponse{Cursor: "full", Full: true, Indicators: inds}, nil
+}
+
+// indicatorSources supply indicators for agent scans (warning lists, intel
+// feeds); RegisterIndicatorSource adds one.
+var indicatorSources []func(ctx context.Context) ([]scan.Indicator, error)
+
+// RegisterIndicatorSource adds a supplier of scan indicators.
+func RegisterIndicatorSource(f func(ctx context.Context) ([]scan.Indicator, error)) {
+	indicatorSources = append(indicatorSources, f)
+}

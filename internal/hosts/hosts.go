@@ -1,0 +1,581 @@
+// Package hosts is the hub's side of measure 1: the hosts of every unit
+// with their latest inventory and its history, the endpoint agents and
+// their enrolment tokens, tasks sent to agents (malware scans), the
+// findings those scans return, and security-control coverage per unit.
+// The inventory document itself is internal/asset's; the agent's wire
+// format is internal/agent/agentapi's.
+package hosts
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"vigil/internal/asset"
+	"vigil/internal/audit"
+	"vigil/internal/auth"
+	"vigil/internal/errs"
+	"vigil/internal/i18n"
+	"vigil/internal/store"
+)
+
+// Policy thresholds of the coverage view.
+const (
+	// SignatureMaxAge is how old antivirus signatures may be and still count.
+	SignatureMaxAge = 3 * 24 * time.Hour
+	// AgentStaleAfter flags an agent that has not called in.
+	AgentStaleAfter = 24 * time.Hour
+)
+
+// Service is the hosts service.
+type Service struct {
+	DB  *store.DB
+	Now func() time.Time // for tests; time.Now when nil
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Host is one server or workstation as the hub knows it.
+type Host struct {
+	ID           int64      `json:"id"`
+	Hostname     string     `json:"hostname"`
+	FQDN         string     `json:"fqdn,omitempty"`
+	Unit         string     `json:"unit"`
+	UnitName     string     `json:"unit_name"`
+	UnitPath     string     `json:"-"`
+	OS           asset.OS   `json:"os"`
+	Role         string     `json:"role"`
+	Addresses    []string   `json:"addresses"`
+	Source       string     `json:"source"`
+	Controls     []Control  `json:"controls"`
+	Status       HostStatus `json:"status"`
+	SoftwareN    int        `json:"software_count"`
+	AgentID      string     `json:"agent_id,omitempty"`
+	AgentSeenAt  time.Time  `json:"agent_seen_at,omitzero"`
+	FirstSeen    time.Time  `json:"first_seen"`
+	LastSeen     time.Time  `json:"last_seen"`
+	InventoryAt  time.Time  `json:"inventory_at,omitzero"`
+	OpenFindings int        `json:"open_findings"`
+}
+
+// Control is a host's security control as summarised for lists.
+type Control struct {
+	Kind      string    `json:"kind"`
+	Product   string    `json:"product"`
+	Enabled   bool      `json:"enabled"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+}
+
+// HostStatus is the host's standing against each coverage check.
+type HostStatus struct {
+	Antivirus bool `json:"antivirus"` // AV running with signatures < 3 days old, or EDR running
+	Firewall  bool `json:"firewall"`
+	AgentSeen bool `json:"agent_seen"` // agent called in within 24 h
+	HasAgent  bool `json:"has_agent"`
+}
+
+// controlSummary is what ingest derives from an inventory's controls.
+type controlSummary struct {
+	avOK, edrOK, fwOK bool
+	avProduct         string
+	avUpdated         time.Time
+}
+
+func summarise(inv *asset.Inventory) controlSummary {
+	var c controlSummary
+	for _, ctl := range inv.Controls {
+		running := ctl.Running == nil || *ctl.Running
+		realtime := ctl.RealTime == nil || *ctl.RealTime
+		switch ctl.Kind {
+		case asset.ControlAntivirus:
+			if ctl.Enabled && running && realtime {
+				c.avOK = true
+				if c.avProduct == "" || (ctl.UpdatedAt != nil && ctl.UpdatedAt.After(c.avUpdated)) {
+					c.avProduct = ctl.Product
+				}
+				if ctl.UpdatedAt != nil && ctl.UpdatedAt.After(c.avUpdated) {
+					c.avUpdated = *ctl.UpdatedAt
+				}
+			}
+		case asset.ControlEDR:
+			if ctl.Enabled && running {
+				c.edrOK = true
+				if c.avProduct == "" {
+					c.avProduct = ctl.Product
+				}
+			}
+		case asset.ControlFirewall:
+			if ctl.Enabled {
+				c.fwOK = true
+			}
+		}
+	}
+	return c
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// hostKey is the matching key of a hostname: lower-case, short name.
+func hostKey(name string) string {
+	name = strings.ToLower(strings.TrimSpace(name))
+	if i := strings.IndexByte(name, '.'); i > 0 {
+		name = name[:i]
+	}
+	return name
+}
+
+// plainAddresses returns the host's addresses without prefix lengths,
+// skipping loopback and link-local ones, which identify nothing.
+func plainAddresses(inv *asset.Inventory) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, a := range inv.Addresses() {
+		ip := a
+		if i := strings.IndexByte(ip, '/'); i >= 0 {
+			ip = ip[:i]
+		}
+		addr, err := netip.ParseAddr(ip)
+		if err != nil || addr.IsLoopback() || addr.IsLinkLocalUnicast() || addr.IsUnspecified() {
+			continue
+		}
+		s := addr.String()
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Ingest records an inventory for a host of unit: it finds the host by
+// machine id, or by hostname and a shared address (so importing twice
+// updates rather than duplicates), stores the new inventory and the
+// changes since the last one. agentID binds the host to an agent.
+func (s *Service) ingest(ctx context.Context, tx *store.Tx, unitID int64, hostID int64, inv *asset.Inventory, agentID string) (id int64, created bool, changes []asset.Change, err error) {
+	inv.Normalize()
+	now := s.now()
+	key := hostKey(inv.Hostname)
+	addrs := plainAddresses(inv)
+	if hostID == 0 {
+		var err error
+		hostID, err = matchHost(ctx, tx, unitID, key, inv.MachineID, addrs)
+		if err != nil {
+			return 0, false, nil, err
+		}
+	}
+	var old *asset.Inventory
+	if hostID != 0 {
+		var raw string
+		if err := tx.QueryRow(ctx, `SELECT inventory FROM hosts WHERE id = ?`, hostID).Scan(&raw); err != nil {
+			return 0, false, nil, fmt.Errorf("hosts: load inventory of host %d: %w", hostID, err)
+		}
+		if raw != "" {
+			old = &asset.Inventory{}
+			if err := json.Unmarshal([]byte(raw), old); err != nil {
+				old = nil
+			}
+		}
+	}
+	doc, err := json.Marshal(inv)
+	if err != nil {
+		return 0, false, nil, err
+	}
+	created = hostID == 0
+	cs := summarise(inv)
+	addrText := " " + strings.Join(addrs, " ") + " "
+	search := i18n.Fold(inv.Hostname + " " + inv.FQDN + " " + inv.OS.Name + " " + strings.Join(addrs, " "))
+	role := inv.Role
+	if role == "" {
+		role = guessRole(inv)
+	}
+	source := inv.Source
+	if source == "" {
+		source = asset.SourceAgent
+	}
+	hash := inv.Hash()
+	nowUS := now.UnixMicro()
+	if hostID == 0 {
+		err = tx.QueryRow(ctx, `INSERT INTO hosts (unit_id, hostname, hostname_key, fqdn, machine_id, os_family, os_name, os_version, os_build, role, addresses, source, search,
+			av_ok, av_product, av_updated_at, edr_ok, firewall_ok, software_count, agent_id, first_seen_at, last_seen_at, inventory_at, inventory_hash, inventory)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			unitID, inv.Hostname, key, inv.FQDN, inv.MachineID, inv.OS.Family, inv.OS.Name, inv.OS.Version, inv.OS.Build, role, addrText, source, search,
+			b2i(cs.avOK), cs.avProduct, store.Micros(cs.avUpdated), b2i(cs.edrOK), b2i(cs.fwOK), len(inv.Software), agentID, nowUS, nowUS, store.Micros(inv.CollectedAt), hash, string(doc)).Scan(&hostID)
+		if err != nil {
+			return 0, false, nil, fmt.Errorf("hosts: add host %s: %w", inv.Hostname, err)
+		}
+	} else {
+		setAgent := ""
+		args := []any{inv.Hostname, key, inv.FQDN, inv.MachineID, inv.OS.Family, inv.OS.Name, inv.OS.Version, inv.OS.Build, role, addrText, source, search,
+			b2i(cs.avOK), cs.avProduct, store.Micros(cs.avUpdated), b2i(cs.edrOK), b2i(cs.fwOK), len(inv.Software), nowUS, store.Micros(inv.CollectedAt), hash, string(doc)}
+		if agentID != "" {
+			setAgent = ", agent_id = ?"
+			args = append(args, agentID)
+		}
+		args = append(args, hostID)
+		if _, err := tx.Exec(ctx, `UPDATE hosts SET hostname = ?, hostname_key = ?, fqdn = ?, machine_id = ?, os_family = ?, os_name = ?, os_version = ?, os_build = ?, role = ?,
+			addresses = ?, source = ?, search = ?, av_ok = ?, av_product = ?, av_updated_at = ?, edr_ok = ?, firewall_ok = ?, software_count = ?, last_seen_at = ?,
+			inventory_at = ?, inventory_hash = ?, inventory = ?`+setAgent+` WHERE id = ?`, args...); err != nil {
+			return 0, false, nil, fmt.Errorf("hosts: update host %s: %w", inv.Hostname, err)
+		}
+	}
+	if old != nil {
+		changes = asset.Diff(old, inv)
+	}
+	for _, c := range changes {
+		if _, err := tx.Exec(ctx, `INSERT INTO host_changes (host_id, at, kind, subject, old, new) VALUES (?, ?, ?, ?, ?, ?)`,
+			hostID, nowUS, c.Kind, clip(c.Subject, 500), clip(c.Old, 500), clip(c.New, 500)); err != nil {
+			return 0, false, nil, fmt.Errorf("hosts: record change: %w", err)
+		}
+	}
+	return hostID, created, changes, nil
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// guessRole tells servers from workstations when the inventory does not.
+func guessRole(inv *asset.Inventory) string {
+	name := strings.ToLower(inv.OS.Name)
+	if strings.Contains(name, "server") {
+		return asset.RoleServer
+	}
+	if inv.OS.Family == "windows" || strings.Contains(name, "windows") || strings.Contains(name, "macos") {
+		return asset.RoleWorkstation
+	}
+	if len(inv.LoggedOn) == 0 && len(inv.Listening) > 0 {
+		return asset.RoleServer
+	}
+	return asset.RoleWorkstation
+}
+
+// matchHost finds the host an inventory belongs to within a unit.
+func matchHost(ctx context.Context, tx *store.Tx, unitID int64, key, machineID string, addrs []string) (int64, error) {
+	if machineID != "" {
+		var id int64
+		err := tx.QueryRow(ctx, `SELECT id FROM hosts WHERE unit_id = ? AND machine_id = ? ORDER BY id LIMIT 1`, unitID, machineID).Scan(&id)
+		if err == nil {
+			return id, nil
+		}
+		if !store.IsNoRows(err) {
+			return 0, err
+		}
+	}
+	rows, err := tx.Query(ctx, `SELECT id, addresses, machine_id FROM hosts WHERE unit_id = ? AND hostname_key = ? ORDER BY id`, unitID, key)
+	if err != nil {
+		return 0, fmt.Errorf("hosts: match host: %w", err)
+	}
+	defer rows.Close()
+	var noAddr int64
+	for rows.Next() {
+		var id int64
+		var have, mid string
+		if err := rows.Scan(&id, &have, &mid); err != nil {
+			return 0, err
+		}
+		if machineID != "" && mid != "" && mid != machineID {
+			continue // a different machine that shares the name
+		}
+		if strings.TrimSpace(have) == "" || len(addrs) == 0 {
+			if noAddr == 0 {
+				noAddr = id
+			}
+			continue
+		}
+		for _, a := range addrs {
+			if strings.Contains(have, " "+a+" ") {
+				return id, nil
+			}
+		}
+	}
+	return noAddr, rows.Err()
+}
+
+// HostFilter selects hosts.
+type HostFilter struct {
+	Unit    string // the unit's whole subtree
+	OS      string // family or a word of the OS name
+	Role    string // server, workstation
+	Failing string // antivirus, firewall, agent: hosts failing that check
+	Stale   bool   // hosts whose agent has not called in for 24 h
+	Query   string // accent-insensitive: hostname, FQDN, OS, address
+	After   int64
+	Limit   int
+}
+
+const hostColumns = `h.id, h.hostname, h.fqdn, u.code, u.name, u.path, h.os_family, h.os_name, h.os_version, h.os_build, h.role, h.addresses, h.source,
+	h.av_ok, h.av_product, h.av_updated_at, h.edr_ok, h.firewall_ok, h.software_count, h.agent_id, h.agent_seen_at, h.first_seen_at, h.last_seen_at, h.inventory_at,
+	(SELECT COUNT(*) FROM host_findings f WHERE f.host_id = h.id AND f.status = 'open')`
+
+func (s *Service) scanHost(sc interface{ Scan(...any) error }) (*Host, error) {
+	var h Host
+	var addrs string
+	var avOK, edrOK, fwOK int
+	var avProduct string
+	var avUpdated, agentSeen, first, last, invAt int64
+	if err := sc.Scan(&h.ID, &h.Hostname, &h.FQDN, &h.Unit, &h.UnitName, &h.UnitPath, &h.OS.Family, &h.OS.Name, &h.OS.Version, &h.OS.Build, &h.Role, &addrs, &h.Source,
+		&avOK, &avProduct, &avUpdated, &edrOK, &fwOK, &h.SoftwareN, &h.AgentID, &agentSeen, &first, &last, &invAt, &h.OpenFindings); err != nil {
+		return nil, err
+	}
+	h.Addresses = strings.Fields(addrs)
+	if h.Addresses == nil {
+		h.Addresses = []string{}
+	}
+	h.AgentSeenAt, h.FirstSeen, h.LastSeen, h.InventoryAt = store.Time(agentSeen), store.Time(first), store.Time(last), store.Time(invAt)
+	now := s.now()
+	sigFresh := avUpdated != 0 && now.Sub(store.Time(avUpdated)) < SignatureMaxAge
+	h.Status = HostStatus{
+		Antivirus: (avOK == 1 && sigFresh) || edrOK == 1,
+		Firewall:  fwOK == 1,
+		HasAgent:  h.AgentID != "",
+		AgentSeen: h.AgentID != "" && agentSeen != 0 && now.Sub(h.AgentSeenAt) < AgentStaleAfter,
+	}
+	h.Controls = []Control{}
+	if avOK == 1 || edrOK == 1 {
+		kind := asset.ControlAntivirus
+		if avOK == 0 {
+			kind = asset.ControlEDR
+		}
+		h.Controls = append(h.Controls, Control{Kind: kind, Product: avProduct, Enabled: true, UpdatedAt: store.Time(avUpdated)})
+	}
+	if fwOK == 1 {
+		h.Controls = append(h.Controls, Control{Kind: asset.ControlFirewall, Enabled: true})
+	}
+	return &h, nil
+}
+
+// ListHosts returns hosts in the caller's scope.
+func (s *Service) ListHosts(ctx context.Context, f HostFilter) ([]*Host, int64, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	scope, args := p.Scope("u.path")
+	where := []string{scope}
+	if f.Unit != "" {
+		var path string
+		err := s.DB.QueryRow(ctx, `SELECT path FROM units WHERE code = ?`, f.Unit).Scan(&path)
+		if err != nil || !p.CanRead(path) {
+			return nil, 0, errs.NotFound("unit " + strconv.Quote(f.Unit))
+		}
+		where = append(where, "u.path LIKE ?")
+		args = append(args, path+"%")
+	}
+	if f.OS != "" {
+		where = append(where, "(h.os_family = ? OR h.search LIKE ?)")
+		args = append(args, strings.ToLower(f.OS), "%"+likeSafe(i18n.Fold(f.OS))+"%")
+	}
+	if f.Role != "" {
+		where = append(where, "h.role = ?")
+		args = append(args, f.Role)
+	}
+	now := s.now()
+	stale := now.Add(-AgentStaleAfter).UnixMicro()
+	switch f.Failing {
+	case "":
+	case "antivirus":
+		where = append(where, "NOT (h.edr_ok = 1 OR (h.av_ok = 1 AND h.av_updated_at > ?))")
+		args = append(args, now.Add(-SignatureMaxAge).UnixMicro())
+	case "firewall":
+		where = append(where, "h.firewall_ok = 0")
+	case "agent":
+		where = append(where, "(h.agent_id = '' OR h.agent_seen_at < ?)")
+		args = append(args, stale)
+	default:
+		return nil, 0, errs.Invalid("failing", "must be antivirus, firewall or agent")
+	}
+	if f.Stale {
+		where = append(where, "h.agent_id <> '' AND h.agent_seen_at < ?")
+		args = append(args, stale)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		where = append(where, "h.search LIKE ?")
+		args = append(args, "%"+likeSafe(i18n.Fold(q))+"%")
+	}
+	if f.After > 0 {
+		where = append(where, "h.id > ?")
+		args = append(args, f.After)
+	}
+	args = append(args, f.Limit+1)
+	rows, err := s.DB.Query(ctx, `SELECT `+hostColumns+` FROM hosts h JOIN units u ON u.id = h.unit_id WHERE `+strings.Join(where, " AND ")+` ORDER BY h.id LIMIT ?`, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("hosts: list: %w", err)
+	}
+	defer rows.Close()
+	var out []*Host
+	for rows.Next() {
+		h, err := s.scanHost(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("hosts: list: %w", err)
+		}
+		out = append(out, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	var next int64
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		next = out[len(out)-1].ID
+	}
+	return out, next, nil
+}
+
+func likeSafe(s string) string { return strings.NewReplacer("%", "", "_", "").Replace(s) }
+
+// HostDetail is a host with its latest inventory.
+type HostDetail struct {
+	*Host
+	Inventory *asset.Inventory `json:"inventory"`
+}
+
+// GetHost returns a host in the caller's scope with its inventory.
+func (s *Service) GetHost(ctx context.Context, id int64) (*HostDetail, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h, raw, err := s.hostByID(ctx, s.DB, id)
+	if err != nil || !p.CanRead(h.UnitPath) {
+		return nil, errs.NotFound("host")
+	}
+	d := &HostDetail{Host: h}
+	if raw != "" {
+		d.Inventory = &asset.Inventory{}
+		if err := json.Unmarshal([]byte(raw), d.Inventory); err != nil {
+			return nil, fmt.Errorf("hosts: stored inventory of host %d: %w", id, err)
+		}
+	}
+	return d, nil
+}
+
+func (s *Service) hostByID(ctx context.Context, q interface {
+	QueryRow(ctx context.Context, q string, args ...any) *sqlRow
+}, id int64) (*Host, string, error) {
+	var raw string
+	row := q.QueryRow(ctx, `SELECT `+hostColumns+`, h.inventory FROM hosts h JOIN units u ON u.id = h.unit_id WHERE h.id = ?`, id)
+	h, err := s.scanHost(scanTail{row, &raw})
+	if err != nil {
+		return nil, "", err
+	}
+	return h, raw, nil
+}
+
+// scanTail appends extra destinations to a Scan call.
+type scanTail struct {
+	row  interface{ Scan(...any) error }
+	tail *string
+}
+
+func (t scanTail) Scan(dest ...any) error { return t.row.Scan(append(dest, t.tail)...) }
+
+// ChangeRecord is one stored inventory change.
+type ChangeRecord struct {
+	ID int64     `json:"id"`
+	At time.Time `json:"at"`
+	asset.Change
+}
+
+// Changes returns a host's inventory history, newest first.
+func (s *Service) Changes(ctx context.Context, hostID int64, before int64, limit int) ([]ChangeRecord, int64, error) {
+	if _, err := s.GetHostHeader(ctx, hostID); err != nil {
+		return nil, 0, err
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	q := `SELECT id, at, kind, subject, old, new FROM host_changes WHERE host_id = ?`
+	args := []any{hostID}
+	if before > 0 {
+		q += ` AND id < ?`
+		args = append(args, before)
+	}
+	q += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, limit+1)
+	rows, err := s.DB.Query(ctx, q, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("hosts: changes: %w", err)
+	}
+	defer rows.Close()
+	var out []ChangeRecord
+	for rows.Next() {
+		var c ChangeRecord
+		var at int64
+		if err := rows.Scan(&c.ID, &at, &c.Kind, &c.Subject, &c.Old, &c.New); err != nil {
+			return nil, 0, err
+		}
+		c.At = store.Time(at)
+		out = append(out, c)
+	}
+	var next int64
+	if len(out) > limit {
+		out = out[:limit]
+		next = out[len(out)-1].ID
+	}
+	return out, next, rows.Err()
+}
+
+// GetHostHeader returns a host in scope without its inventory.
+func (s *Service) GetHostHeader(ctx context.Context, id int64) (*Host, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h, err := s.scanHost(s.DB.QueryRow(ctx, `SELECT `+hostColumns+` FROM hosts h JOIN units u ON u.id = h.unit_id WHERE h.id = ?`, id))
+	if err != nil || !p.CanRead(h.UnitPath) {
+		return nil, errs.NotFound("host")
+	}
+	return h, nil
+}
+
+// DeleteHost removes a host (decommissioned) with its agent, history and
+// findings.
+func (s *Service) DeleteHost(ctx context.Context, id int64) error {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return err
+	}
+	h, err := s.GetHostHeader(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !p.CanWrite(h.UnitPath) {
+		return errs.Forbidden("you may not remove hosts of unit %s", h.Unit)
+	}
+	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+		for _, q := range []string{`DELETE FROM host_findings WHERE host_id = ?`, `DELETE FROM agent_tasks WHERE host_id = ?`, `DELETE FROM agents WHERE host_id = ?`,
+			`DELETE FROM host_changes WHERE host_id = ?`, `DELETE FROM hosts WHERE id = ?`} {
+			if _, err := tx.Exec(ctx, q, id); err != nil {
+				return fmt.Errorf("hosts: delete host %d: %w", id, err)
+			}
+		}
+		return audit.Append(ctx, tx, audit.Entry{Action: "host.delete", ObjectType: "host", ObjectID: strconv.FormatInt(id, 10), UnitID: unitIDOf(ctx, tx, h.Unit),
+			Before: map[string]any{"hostname": h.Hostname, "addresses": h.Addresses}})
+	})
+}
+
+func unitIDOf(ctx context.Context, tx *store.Tx, code string) int64 {
+	var id int64
+	tx.QueryRow(ctx, `SELECT id FROM units WHERE code = ?`, code).Scan(&id)
+	return id
+}

@@ -1,0 +1,69 @@
+package hosts
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"vigil/internal/asset"
+	"vigil/internal/audit"
+	"vigil/internal/auth"
+	"vigil/internal/errs"
+	"vigil/internal/store"
+)
+
+// ImportResult says what an inventory import did.
+type ImportResult struct {
+	Created int `json:"created"`
+	Updated int `json:"updated"`
+	Changes int `json:"changes"`
+}
+
+// Import records inventories of hosts without an agent (from `vigil agent
+// collect` JSON, the CSV template or osquery results) in one transaction:
+// every document is validated first, and a bad one imports nothing.
+// Hosts are matched by machine id, or hostname and address, so importing
+// the same file twice updates rather than duplicates.
+func (s *Service) Import(ctx context.Context, unitCode, file string, invs []*asset.Inventory) (*ImportResult, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var unitID int64
+	var path string
+	if err := s.DB.QueryRow(ctx, `SELECT id, path FROM units WHERE code = ?`, unitCode).Scan(&unitID, &path); err != nil || !p.CanRead(path) {
+		return nil, errs.Invalid("unit", "unit %q does not exist", unitCode)
+	}
+	if !p.CanWrite(path) {
+		return nil, errs.Forbidden("you may not import hosts into unit %s", unitCode)
+	}
+	if len(invs) == 0 {
+		return nil, errs.Invalid("", "%s holds no host inventories", file)
+	}
+	for i, inv := range invs {
+		if err := inv.Validate(); err != nil {
+			return nil, inventoryError(fmt.Sprintf("%s: record %d", file, i+1), err)
+		}
+	}
+	res := &ImportResult{}
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		for _, inv := range invs {
+			_, created, changes, err := s.ingest(ctx, tx, unitID, 0, inv, "")
+			if err != nil {
+				return err
+			}
+			if created {
+				res.Created++
+			} else {
+				res.Updated++
+			}
+			res.Changes += len(changes)
+		}
+		return audit.Append(ctx, tx, audit.Entry{Action: "host.import", ObjectType: "unit", ObjectID: unitCode, UnitID: unitID,
+			After: map[string]any{"file": file, "created": res.Created, "updated": res.Updated, "records": strconv.Itoa(len(invs))}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}

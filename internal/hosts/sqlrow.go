@@ -1,0 +1,5 @@
+package hosts
+
+import "database/sql"
+
+type sqlRow = sql.Row

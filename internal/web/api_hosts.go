@@ -1,0 +1,501 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"vigil/internal/agent/agentapi"
+	"vigil/internal/asset"
+	"vigil/internal/auth"
+	"vigil/internal/errs"
+	"vigil/internal/hosts"
+)
+
+func init() {
+	apiRegistrars = append(apiRegistrars, (*Server).hostsAPI)
+	bearerResolvers = append(bearerResolvers, func(s *Server, r *http.Request, secret string) (*auth.Principal, bool, error) {
+		if s.Hosts == nil || !strings.HasPrefix(secret, "agent.") {
+			return nil, false, nil
+		}
+		id, sec, err := agentapi.ParseBearer("Bearer " + secret)
+		if err != nil {
+			return nil, true, nil
+		}
+		p, err := s.Hosts.AgentPrincipal(r.Context(), id, sec)
+		return p, true, err
+	})
+}
+
+// Wire shapes of agent requests whose inventory is decoded by asset (so a
+// bad field is named by its JSON path).
+type enrollWire struct {
+	Token     string          `json:"token"`
+	Hostname  string          `json:"hostname"`
+	Inventory json.RawMessage `json:"inventory"`
+}
+
+type inventoryWire struct {
+	Full      bool            `json:"full"`
+	Inventory json.RawMessage `json:"inventory,omitempty"`
+	Changes   *asset.Delta    `json:"changes,omitempty"`
+}
+
+type scanRequest struct {
+	Paths   []string `json:"paths"`
+	MaxSize int64    `json:"max_size"`
+}
+
+func (s *Server) hostsAPI() {
+	if s.Hosts == nil {
+		return
+	}
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/enrollment-tokens", Tag: "agents", Summary: "Create an enrolment token for a unit's agents",
+		Body: hosts.EnrollmentTokenInput{}, Result: hosts.EnrollmentToken{}, Handler: s.apiCreateEnrollmentToken})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/enrollment-tokens", Tag: "agents", Summary: "List enrolment tokens in scope", Result: hosts.EnrollmentToken{}, List: true, Handler: s.apiListEnrollmentTokens})
+	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/enrollment-tokens/{id}", Tag: "agents", Summary: "Revoke an enrolment token", Handler: s.apiRevokeEnrollmentToken})
+
+	s.api(apiRoute{Method: "POST", Path: agentapi.PathEnroll, Tag: "agents", Public: true, Summary: "Enrol an agent with an enrolment token",
+		Body: agentapi.EnrollRequest{}, Result: agentapi.EnrollResponse{}, Handler: s.apiEnroll})
+	s.api(apiRoute{Method: "POST", Path: agentapi.PathHeartbeat, Tag: "agents", Agent: true, Summary: "Agent heartbeat; returns pending tasks",
+		Body: agentapi.HeartbeatRequest{}, Result: agentapi.HeartbeatResponse{}, Handler: s.apiHeartbeat})
+	s.api(apiRoute{Method: "POST", Path: agentapi.PathInventory, Tag: "agents", Agent: true, Summary: "Agent posts a full inventory or the changes since the last",
+		Body: agentapi.InventoryRequest{}, Result: agentapi.InventoryResponse{}, Handler: s.apiAgentInventory})
+	s.api(apiRoute{Method: "GET", Path: agentapi.PathIndicators, Tag: "agents", Agent: true, Summary: "Indicators agents scan for",
+		Result: agentapi.IndicatorsResponse{}, Query: []string{"since"}, Handler: s.apiAgentIndicators})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/agents/tasks/{id}/result", Tag: "agents", Agent: true, Summary: "Agent reports a task's progress or result",
+		Body: agentapi.TaskResult{}, Handler: s.apiTaskResult})
+
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts", Tag: "hosts", Summary: "List hosts in scope", Result: hosts.Host{}, List: true,
+		Query: []string{"unit", "os", "role", "failing", "stale", "q", "cursor", "limit"}, Handler: s.apiListHosts})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/hosts/import", Tag: "hosts", Summary: "Import host inventories (agent JSON, CSV template or osquery JSON) into a unit; atomic",
+		Body: hostsImportRequest{}, Result: hosts.ImportResult{}, Query: []string{"unit", "file", "format"}, Handler: s.apiImportHosts})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}", Tag: "hosts", Summary: "A host with its latest inventory", Result: hosts.HostDetail{}, Handler: s.apiGetHost})
+	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/hosts/{id}", Tag: "hosts", Summary: "Remove a decommissioned host", Handler: s.apiDeleteHost})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}/changes", Tag: "hosts", Summary: "A host's inventory history", Result: hosts.ChangeRecord{}, List: true,
+		Query: []string{"cursor", "limit"}, Handler: s.apiHostChanges})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}/tasks", Tag: "hosts", Summary: "Tasks sent to a host's agent", Result: hosts.Task{}, List: true, Handler: s.apiHostTasks})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/hosts/{id}/scan", Tag: "hosts", Summary: "Ask a host's agent for a malware scan", Body: scanRequest{}, Result: hosts.Task{}, Handler: s.apiScanHost})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/findings", Tag: "hosts", Summary: "Malware-review findings in scope", Result: hosts.Finding{}, List: true,
+		Query: []string{"host", "unit", "status", "cursor", "limit"}, Handler: s.apiListFindings})
+	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/findings/{id}", Tag: "hosts", Summary: "Set a finding's clean-up status", Body: hosts.FindingUpdate{}, Result: hosts.Finding{}, Handler: s.apiUpdateFinding})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/units/{code}/coverage", Tag: "hosts", Summary: "Security-control coverage of a unit's subtree", Result: hosts.Coverage{}, Handler: s.apiCoverage})
+}
+
+type hostsImportRequest struct{} // documented as the raw file
+
+func (s *Server) apiCreateEnrollmentToken(w http.ResponseWriter, r *http.Request) {
+	var in hosts.EnrollmentTokenInput
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	t, err := s.Hosts.CreateEnrollmentToken(r.Context(), in)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, t)
+}
+
+func (s *Server) apiListEnrollmentTokens(w http.ResponseWriter, r *http.Request) {
+	ts, err := s.Hosts.ListEnrollmentTokens(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeList(w, ts, 0)
+}
+
+func (s *Server) apiRevokeEnrollmentToken(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	if err == nil {
+		err = s.Hosts.RevokeEnrollmentToken(r.Context(), id)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// decodeInventory decodes an inventory with errors naming the JSON path
+// under prefix, and the size limit named.
+func decodeInventory(raw json.RawMessage, prefix string) (*asset.Inventory, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	inv, err := asset.Unmarshal(raw)
+	if err != nil {
+		return nil, inventoryErr(prefix, err)
+	}
+	return inv, nil
+}
+
+func inventoryErr(prefix string, err error) error {
+	if errors.Is(err, asset.ErrTooLarge) {
+		return errs.Errorf(errs.ETOOLARGE, "inventory is larger than the limit of %d MiB", asset.MaxDocumentBytes>>20)
+	}
+	var ve *asset.ValidationError
+	var fe *asset.FieldError
+	field := prefix
+	switch {
+	case errors.As(err, &ve) && len(ve.Fields) > 0:
+		field = joinPath(prefix, ve.Fields[0].Path)
+	case errors.As(err, &fe):
+		field = joinPath(prefix, fe.Path)
+	}
+	return &errs.Error{Code: errs.EINVALID, Field: field, Message: err.Error()}
+}
+
+func joinPath(prefix, p string) string {
+	if prefix == "" {
+		return p
+	}
+	if p == "" {
+		return prefix
+	}
+	if strings.HasPrefix(p, "[") {
+		return prefix + p
+	}
+	return prefix + "." + p
+}
+
+func (s *Server) apiEnroll(w http.ResponseWriter, r *http.Request) {
+	var in enrollWire
+	if err := s.decodeJSONLimit(w, r, &in, asset.MaxDocumentBytes+4096); err != nil {
+		writeError(w, r, sizeAsInventory(err))
+		return
+	}
+	inv, err := decodeInventory(in.Inventory, "inventory")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	resp, err := s.Hosts.Enroll(r.Context(), &agentapi.EnrollRequest{Token: in.Token, Hostname: in.Hostname, Inventory: inv})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, resp)
+}
+
+func sizeAsInventory(err error) error {
+	if errs.Code(err) == errs.ETOOLARGE {
+		return errs.Errorf(errs.ETOOLARGE, "inventory is larger than the limit of %d MiB", asset.MaxDocumentBytes>>20)
+	}
+	return err
+}
+
+func (s *Server) apiHeartbeat(w http.ResponseWriter, r *http.Request) {
+	var in agentapi.HeartbeatRequest
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	resp, err := s.Hosts.Heartbeat(r.Context(), &in)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) apiAgentInventory(w http.ResponseWriter, r *http.Request) {
+	var in inventoryWire
+	if err := s.decodeJSONLimit(w, r, &in, asset.MaxDocumentBytes+4096); err != nil {
+		writeError(w, r, sizeAsInventory(err))
+		return
+	}
+	inv, err := decodeInventory(in.Inventory, "inventory")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	resp, _, err := s.Hosts.PostInventory(r.Context(), &agentapi.InventoryRequest{Full: in.Full, Inventory: inv, Changes: in.Changes})
+	var base *hosts.ErrInventoryBase
+	if errors.As(err, &base) {
+		writeJSON(w, http.StatusConflict, map[string]any{
+			"error": map[string]string{"code": errs.ECONFLICT, "message": base.Error(), "field": "changes.base"},
+			"hash":  base.Hash,
+		})
+		return
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) apiAgentIndicators(w http.ResponseWriter, r *http.Request) {
+	resp, err := s.Hosts.Indicators(r.Context(), r.URL.Query().Get("since"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) apiTaskResult(w http.ResponseWriter, r *http.Request) {
+	var in agentapi.TaskResult
+	if err := s.decodeJSONLimit(w, r, &in, 32<<20); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := s.Hosts.TaskResult(r.Context(), r.PathValue("id"), &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiListHosts(w http.ResponseWriter, r *http.Request) {
+	after, limit, err := pageParams(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	hs, next, err := s.Hosts.ListHosts(r.Context(), hosts.HostFilter{Unit: q.Get("unit"), OS: q.Get("os"), Role: q.Get("role"), Failing: q.Get("failing"),
+		Stale: q.Get("stale") == "1" || q.Get("stale") == "true", Query: q.Get("q"), After: after, Limit: limit})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeList(w, hs, next)
+}
+
+func (s *Server) apiGetHost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	var h *hosts.HostDetail
+	if err == nil {
+		h, err = s.Hosts.GetHost(r.Context(), id)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, h)
+}
+
+func (s *Server) apiDeleteHost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	if err == nil {
+		err = s.Hosts.DeleteHost(r.Context(), id)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiHostChanges(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	before, limit, err := pageParams(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	cs, next, err := s.Hosts.Changes(r.Context(), id, before, limit)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeList(w, cs, next)
+}
+
+func (s *Server) apiHostTasks(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	var ts []*hosts.Task
+	if err == nil {
+		ts, err = s.Hosts.ListTasks(r.Context(), id)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeList(w, ts, 0)
+}
+
+func (s *Server) apiScanHost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var in scanRequest
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	t, err := s.Hosts.CreateScanTask(r.Context(), id, agentapi.ScanParams{Paths: in.Paths, MaxSize: in.MaxSize})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, t)
+}
+
+func (s *Server) apiListFindings(w http.ResponseWriter, r *http.Request) {
+	after, limit, err := pageParams(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	var host int64
+	if v := q.Get("host"); v != "" {
+		if host, err = strconv.ParseInt(v, 10, 64); err != nil {
+			writeError(w, r, errs.Invalid("host", "must be a host id"))
+			return
+		}
+	}
+	fs, next, err := s.Hosts.ListFindings(r.Context(), hosts.FindingFilter{HostID: host, Unit: q.Get("unit"), Status: q.Get("status"), After: after, Limit: limit})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeList(w, fs, next)
+}
+
+func (s *Server) apiUpdateFinding(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var in hosts.FindingUpdate
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	f, err := s.Hosts.UpdateFinding(r.Context(), id, in)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, f)
+}
+
+func (s *Server) apiCoverage(w http.ResponseWriter, r *http.Request) {
+	c, err := s.Hosts.UnitCoverage(r.Context(), r.PathValue("code"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+// apiImportHosts reads a file of inventories: `vigil agent collect` JSON
+// (one object, an array or JSON lines), the CSV template, or osquery JSON
+// results. The format is detected unless ?format= says.
+func (s *Server) apiImportHosts(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	file := q.Get("file")
+	if file == "" {
+		file = "inventory"
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 256<<20)
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, r, errs.Errorf(errs.ETOOLARGE, "import file larger than 256 MiB; split it"))
+			return
+		}
+		writeError(w, r, err)
+		return
+	}
+	invs, err := ParseInventoryFile(file, q.Get("format"), data)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	res, err := s.Hosts.Import(r.Context(), q.Get("unit"), file, invs)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// inventoryParsers lets the CSV and osquery importers plug in by format
+// name; "agent" (Vigil's own JSON) is built in.
+var inventoryParsers = map[string]func(file string, data []byte) ([]*asset.Inventory, error){}
+
+// ParseInventoryFile decodes an import file in the given or detected format.
+func ParseInventoryFile(file, format string, data []byte) ([]*asset.Inventory, error) {
+	if format == "" {
+		format = detectInventoryFormat(file, data)
+	}
+	if format == "agent" {
+		return parseAgentJSON(file, data)
+	}
+	p, ok := inventoryParsers[format]
+	if !ok {
+		return nil, errs.Invalid("format", "unknown inventory format %q (agent, csv, osquery)", format)
+	}
+	invs, err := p(file, data)
+	if err != nil {
+		if _, ok := errs.As(err); ok {
+			return nil, err
+		}
+		return nil, inventoryErr("", err)
+	}
+	return invs, nil
+}
+
+func detectInventoryFormat(file string, data []byte) string {
+	trim := strings.TrimSpace(string(data[:min(len(data), 4096)]))
+	switch {
+	case strings.HasSuffix(strings.ToLower(file), ".csv"):
+		return "csv"
+	case strings.HasPrefix(trim, "{") && (strings.Contains(trim, `"hostname"`) || strings.Contains(trim, `"collected_at"`)) && !strings.Contains(trim, `"system_info"`):
+		return "agent"
+	case strings.HasPrefix(trim, "[{") && strings.Contains(trim, `"collected_at"`):
+		return "agent"
+	case strings.HasPrefix(trim, "{") || strings.HasPrefix(trim, "["):
+		return "osquery"
+	}
+	return "csv"
+}
+
+// parseAgentJSON reads one inventory, an array of them, or JSON lines.
+func parseAgentJSON(file string, data []byte) ([]*asset.Inventory, error) {
+	trim := strings.TrimSpace(string(data))
+	var raws []json.RawMessage
+	if strings.HasPrefix(trim, "[") {
+		if err := json.Unmarshal([]byte(trim), &raws); err != nil {
+			return nil, errs.Invalid("", "%s: not a JSON array of inventories: %v", file, err)
+		}
+	} else {
+		dec := json.NewDecoder(strings.NewReader(trim))
+		for dec.More() {
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				return nil, errs.Invalid("", "%s: record %d: malformed JSON: %v", file, len(raws)+1, err)
+			}
+			raws = append(raws, raw)
+		}
+	}
+	out := make([]*asset.Inventory, 0, len(raws))
+	for i, raw := range raws {
+		inv, err := asset.Unmarshal(raw)
+		if err != nil {
+			e := inventoryErr("", err).(*errs.Error)
+			e.Message = file + ": record " + strconv.Itoa(i+1) + ": " + e.Message
+			return nil, e
+		}
+		out = append(out, inv)
+	}
+	return out, nil
+}
