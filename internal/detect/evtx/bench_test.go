@@ -34,10 +34,11 @@ func BenchmarkEVTXRead(b *testing.B) {
 	b.ReportAllocs()
 	var ev detect.Event
 	events := 0
+	r := NewReader(nil, "")
 	for b.Loop() {
 		events = 0
 		for _, data := range files {
-			r := NewReader(bytes.NewReader(data), "bench")
+			r.Reset(bytes.NewReader(data), "bench")
 			for {
 				err := r.Next(&ev)
 				if err != nil {

@@ -184,16 +184,17 @@ type decoder struct {
 	templates map[uint32]*template
 	intern    map[string]string
 
-	budget      int // ops a record may still execute
+	budget      int    // ops a record may still execute
+	text        []byte // scratch for literal text
 	scratchOps  [maxNesting + 1][]op
 	scratchVals [maxNesting + 1][]value
 	b           builder
 }
 
 func (d *decoder) init() {
-	d.names = make(map[uint32]string, 256)
-	d.templates = make(map[uint32]*template, 64)
-	d.intern = make(map[string]string, 1024)
+	d.names = make(map[uint32]string, 128)
+	d.templates = make(map[uint32]*template, 16)
+	d.intern = make(map[string]string, 256)
 }
 
 func (d *decoder) resetChunk(b []byte) {
@@ -215,6 +216,15 @@ func (d *decoder) internBytes(b []byte) string {
 		d.intern[s] = s
 	}
 	return s
+}
+
+// textString returns literal template text, interned when short: Data
+// Name attributes ("CommandLine", ...) recur in every chunk.
+func (d *decoder) textString(b []byte) string {
+	if len(b) <= 64 {
+		return d.internBytes(b)
+	}
+	return string(b)
 }
 
 // name returns the name stored at chunk offset off, skipping the name in
@@ -340,16 +350,16 @@ func (d *decoder) compile(c *cursor, ops []op, nested, persist bool, depth int) 
 				unit = 1
 			}
 			raw := c.bytes(n * unit)
-			var s []byte
 			if typ == typeString {
-				s = appendUTF16(nil, raw)
+				d.text = appendUTF16(d.text[:0], raw)
 			} else {
-				s = appendAnsi(nil, raw)
+				d.text = appendAnsi(d.text[:0], raw)
 			}
-			ops = append(ops, op{kind: opText, name: string(s)})
+			ops = append(ops, op{kind: opText, name: d.textString(d.text)})
 		case tokCDATA:
 			n := int(c.u16())
-			ops = append(ops, op{kind: opText, name: string(appendUTF16(nil, c.bytes(2*n)))})
+			d.text = appendUTF16(d.text[:0], c.bytes(2*n))
+			ops = append(ops, op{kind: opText, name: d.textString(d.text)})
 		case tokCharRef:
 			r := rune(c.u16())
 			ops = append(ops, op{kind: opText, name: string(r)})

@@ -101,6 +101,14 @@ func NewReader(r io.Reader, source string) *Reader {
 	return rd
 }
 
+// Reset makes the reader read a new file from r, keeping its buffers, so
+// one Reader can read many files without allocating again.
+func (r *Reader) Reset(src io.Reader, source string) {
+	buf, dec := r.buf, r.dec
+	*r = Reader{source: source, r: src, chunkIndex: -1, buf: buf, dec: dec}
+	r.dec.resetChunk(nil)
+}
+
 // Stats reports events returned and records and chunks skipped.
 func (r *Reader) Stats() detect.ReadStats { return r.stats.ReadStats }
 
@@ -206,13 +214,17 @@ func (r *Reader) openChunk() {
 	r.chunkOK = true
 }
 
+// zeroChunk lets isZero use the runtime's vectorised comparison.
+var zeroChunk [chunkSize]byte
+
 func isZero(b []byte) bool {
-	for _, c := range b {
-		if c != 0 {
+	for len(b) > chunkSize {
+		if !isZero(b[:chunkSize]) {
 			return false
 		}
+		b = b[chunkSize:]
 	}
-	return true
+	return bytes.Equal(b, zeroChunk[:len(b)])
 }
 
 // Next decodes the next record into ev.

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"runtime"
 	"testing"
 	"time"
 
@@ -194,10 +195,70 @@ func TestValueFormats(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var b builder
+		b.attrs = []attrValue{{name: "Value"}}
 		b.curAttr = 0 // attribute context: arrays are joined
 		b.value(tt.typ, tt.data)
 		if got := string(b.arena); got != tt.want {
 			t.Errorf("type %#x %x = %q, want %q", tt.typ, tt.data, got, tt.want)
 		}
+	}
+}
+
+// repeatReader yields a file header and then the same chunk n times,
+// without holding the file.
+type repeatReader struct {
+	header, chunk []byte
+	n, pos        int
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.header != nil {
+		n := copy(p, r.header)
+		r.header = r.header[n:]
+		if len(r.header) == 0 {
+			r.header = nil
+		}
+		return n, nil
+	}
+	if r.n == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.chunk[r.pos:])
+	r.pos += n
+	if r.pos == len(r.chunk) {
+		r.pos = 0
+		r.n--
+	}
+	return n, nil
+}
+
+// TestMemoryFlat reads a 64 MiB stream and checks that the live heap does
+// not grow with the file: one chunk is held at a time.
+func TestMemoryFlat(t *testing.T) {
+	chunk := buildChunk(sampleRecords(1, 40))
+	header := buildFile(chunk)[:fileHeaderSize]
+	heapAfter := func(chunks int) uint64 {
+		r := NewReader(&repeatReader{header: header, chunk: chunk, n: chunks}, "stream")
+		var ev detect.Event
+		n := 0
+		for {
+			if err := r.Next(&ev); err != nil {
+				break
+			}
+			n++
+		}
+		if n != 40*chunks {
+			t.Fatalf("%d events from %d chunks", n, chunks)
+		}
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		runtime.KeepAlive(r)
+		return m.HeapAlloc
+	}
+	small := heapAfter(16)
+	large := heapAfter(1024) // 64 MiB
+	if large > small+4<<20 {
+		t.Errorf("heap after 64 MiB %d bytes, after 1 MiB %d: grows with the file", large, small)
 	}
 }

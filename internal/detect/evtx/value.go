@@ -13,6 +13,10 @@ const hexUpper = "0123456789ABCDEF"
 // form Windows' own XML rendering uses (decimal integers, 0x-prefixed hex
 // integers, {GUID} in capitals, S-1-... SIDs, ISO 8601 UTC times).
 func (b *builder) value(typ byte, data []byte) {
+	if typ == typeFileTime && len(data) >= 8 && b.curAttr >= 0 && b.attrs[b.curAttr].name == "SystemTime" && b.time.IsZero() {
+		// TimeCreated's time, taken without a round trip through text.
+		b.time = filetime(binary.LittleEndian.Uint64(data))
+	}
 	if typ&typeArray != 0 {
 		if b.curAttr >= 0 || len(b.stack) == 0 {
 			b.arena = appendArray(b.arena, typ&^typeArray, data)
@@ -277,8 +281,8 @@ func appendSID(dst, v []byte) ([]byte, bool) {
 func appendTime(dst []byte, t time.Time, frac int) []byte {
 	dst = t.AppendFormat(dst, "2006-01-02T15:04:05")
 	dst = append(dst, '.')
-	ns := t.Nanosecond()
-	s := strconv.Itoa(ns + 1e9)[1:] // 9 digits, zero padded
+	var digits [10]byte
+	s := strconv.AppendInt(digits[:0], int64(t.Nanosecond())+1e9, 10)[1:] // 9 digits, zero padded
 	dst = append(dst, s[:frac]...)
 	return append(dst, 'Z')
 }

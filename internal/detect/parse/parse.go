@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	"vigil/internal/detect"
 	"vigil/internal/detect/evtx"
@@ -61,7 +62,12 @@ type File struct {
 	detect.Reader
 	Format  Format // after gzip is unwrapped
 	closers []io.Closer
+	evtx    *evtx.Reader // returned to evtxReaders on Close
 }
+
+// evtxReaders keeps EVTX readers (a 64 KiB chunk buffer and caches each)
+// for reuse: a hunt opens hundreds of files.
+var evtxReaders = sync.Pool{New: func() any { return evtx.NewReader(nil, "") }}
 
 // Close releases the file and any decompressor over it.
 func (f *File) Close() error {
@@ -72,8 +78,19 @@ func (f *File) Close() error {
 		}
 	}
 	f.closers = nil
+	if f.evtx != nil {
+		f.evtx.Reset(nil, "")
+		evtxReaders.Put(f.evtx)
+		f.evtx = nil
+		f.Reader = closedReader{}
+	}
 	return first
 }
+
+// closedReader is what a File reads after Close.
+type closedReader struct{}
+
+func (closedReader) Next(*detect.Event) error { return os.ErrClosed }
 
 // Stats reports events returned and records skipped so far.
 func (f *File) Stats() detect.ReadStats {
@@ -142,7 +159,9 @@ func NewFile(r io.Reader, source string) (*File, error) {
 		f.Format = format
 		switch format {
 		case FormatEVTX:
-			f.Reader = evtx.NewReader(br, source)
+			f.evtx = evtxReaders.Get().(*evtx.Reader)
+			f.evtx.Reset(br, source)
+			f.Reader = f.evtx
 		case FormatJSON:
 			f.Reader = newJSONReader(br, source)
 		default:
