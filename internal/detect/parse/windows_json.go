@@ -56,7 +56,7 @@ func addSystemJSON(ev *detect.Event, sys *jsonValue) {
 						continue
 					}
 					if name := detect.SystemFieldName(elem, attr); name != "" {
-						ev.Add(name, a.text)
+						ev.Add(name, braceGUID(a.text))
 					}
 				}
 			}
@@ -152,7 +152,7 @@ func addEventDataJSON(ev *detect.Event, ed *jsonValue) {
 			continue
 		}
 		if s, ok := jsonText(v); ok {
-			ev.Add(k, s)
+			ev.Add(k, braceGUID(s))
 		}
 	}
 }
@@ -208,6 +208,25 @@ func localName(name string) string {
 		return name[i+1:]
 	}
 	return name
+}
+
+// braceGUID restores the braces Windows writes around GUIDs
+// ({5770385F-...}), which EVTX-to-JSON converters drop, so values match
+// those read from the EVTX file.
+func braceGUID(s string) string {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return s
+	}
+	for i := 0; i < 36; i++ {
+		c := s[i]
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			continue
+		}
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'F' || c >= 'a' && c <= 'f') {
+			return s
+		}
+	}
+	return "{" + strings.ToUpper(s) + "}"
 }
 
 // jsonText returns the text of a scalar; null is the empty string, as an
