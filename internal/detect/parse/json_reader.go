@@ -3,8 +3,6 @@ package parse
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 
@@ -12,42 +10,31 @@ import (
 )
 
 // jsonReader reads JSON records in either of two modes. JSON lines (the
-// first line is a whole object) are read line by line, so a bad line is
-// skipped and the next one read. Anything else (one pretty-printed object,
-// concatenated objects, an array of objects) is read as a stream of values;
-// a syntax error there ends the file, since there is no line to resume at.
+// first line is a whole object) are read line by line. Anything else (one
+// pretty-printed object, concatenated objects, an array of objects) is cut
+// into top-level values by following brackets and strings, without
+// validating them; each value is then decoded on its own. Either way a
+// bad record is skipped and the next one read.
 type jsonReader struct {
 	source string
 	lines  *lineReader
 
-	dec     *json.Decoder
-	inArray bool
+	br      *bufio.Reader
+	inArray bool        // inside a top-level array
 	queue   []jsonValue // elements of a nested array read whole
 	index   int64       // record number in stream mode
-	raw     json.RawMessage
-	done    error
+	buf     []byte
+	parser  jsonParser
 
 	stats detect.ReadStats
 }
 
 func newJSONReader(br *bufio.Reader, source string) *jsonReader {
-	r := &jsonReader{source: source}
+	r := &jsonReader{source: source, br: br}
+	r.parser.keys = make(map[string]string, 64)
 	if isJSONLines(br) {
 		r.lines = &lineReader{br: br}
-		return r
 	}
-	head, _ := br.Peek(sniffLen)
-	head = bytes.TrimLeft(bytes.TrimPrefix(head, utf8BOM), " \t\r\n")
-	if len(head) > 0 && head[0] == '[' {
-		// A top-level array is streamed element by element so that a large
-		// export is not held whole.
-		r.dec = json.NewDecoder(br)
-		if _, err := r.dec.Token(); err == nil {
-			r.inArray = true
-		}
-		return r
-	}
-	r.dec = json.NewDecoder(br)
 	return r
 }
 
@@ -110,7 +97,7 @@ func (r *jsonReader) nextValue() (*jsonValue, int64, error) {
 			if len(bytes.TrimSpace(line)) == 0 {
 				continue
 			}
-			v, err := parseJSON(line)
+			v, err := r.parser.parse(line)
 			if err != nil {
 				r.stats.Skip(&detect.RecordError{Source: r.source, Line: r.lines.line, Err: err})
 				return nil, 0, nil
@@ -124,33 +111,22 @@ func (r *jsonReader) nextValue() (*jsonValue, int64, error) {
 		r.index++
 		return &v, r.index, nil
 	}
-	if r.done != nil {
-		return nil, 0, r.done
-	}
-	if r.inArray {
-		if !r.dec.More() {
-			// The closing ']'; what follows, if anything, is more values.
-			r.inArray = false
-			if _, err := r.dec.Token(); err != nil {
-				return nil, 0, r.fail(err)
-			}
-		}
-	}
-	r.raw = r.raw[:0]
-	if err := r.dec.Decode(&r.raw); err != nil {
-		if err == io.EOF {
-			r.done = io.EOF
-			return nil, 0, io.EOF
-		}
-		return nil, 0, r.fail(err)
+	raw, err := r.scanValue()
+	if err != nil {
+		return nil, 0, err
 	}
 	r.index++
-	v, err := parseJSON(r.raw)
+	if raw == nil {
+		r.stats.Skip(&detect.RecordError{Source: r.source, Line: r.index, Err: errValueTooLarge})
+		return nil, 0, nil
+	}
+	v, err := r.parser.parse(raw)
 	if err != nil {
 		r.stats.Skip(&detect.RecordError{Source: r.source, Line: r.index, Err: err})
 		return nil, 0, nil
 	}
 	if v.kind == jsonArray {
+		// An array inside the top-level sequence: its elements are records.
 		r.index--
 		r.queue = v.elems
 		return nil, 0, nil
@@ -158,16 +134,115 @@ func (r *jsonReader) nextValue() (*jsonValue, int64, error) {
 	return &v, r.index, nil
 }
 
-// fail records a syntax error that ends the stream: it is counted as a
-// skipped record and the reader reports io.EOF from then on, so the events
-// before it are still usable.
-func (r *jsonReader) fail(err error) error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
-		r.stats.Skip(&detect.RecordError{Source: r.source, Line: r.index + 1, Err: fmt.Errorf("json stream ends in error: %w", err)})
-		r.done = io.EOF
-		return io.EOF
+// maxValueLen bounds one JSON record in stream mode.
+const maxValueLen = 64 << 20
+
+var errValueTooLarge = fmt.Errorf("JSON value larger than %d bytes", maxValueLen)
+
+// scanValue returns the bytes of the next top-level value (an element of a
+// top-level array counts as top-level), io.EOF at the end, or nil bytes
+// for a value too large to keep (it is consumed).
+func (r *jsonReader) scanValue() ([]byte, error) {
+	// Skip separators: space, commas, a BOM, and the brackets of a
+	// top-level array.
+	for {
+		c, err := r.br.ReadByte()
+		if err == io.EOF {
+			return nil, io.EOF
+		}
+		if err != nil {
+			return nil, fmt.Errorf("parse: %s: %w", r.source, err)
+		}
+		switch {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',':
+			continue
+		case c == 0xef || c == 0xbb || c == 0xbf:
+			continue // UTF-8 BOM
+		case c == '[' && !r.inArray:
+			r.inArray = true
+			continue
+		case c == ']' && r.inArray:
+			r.inArray = false
+			continue
+		}
+		r.br.UnreadByte()
+		break
 	}
-	r.done = fmt.Errorf("parse: %s: record %d: %w", r.source, r.index+1, err)
-	return r.done
+	r.buf = r.buf[:0]
+	depth, inString, escaped, tooLarge := 0, false, false, false
+	scalar := false
+	for {
+		if r.br.Buffered() == 0 {
+			if _, err := r.br.Peek(1); err != nil {
+				if err == io.EOF {
+					break // the value ends with the input
+				}
+				return nil, fmt.Errorf("parse: %s: %w", r.source, err)
+			}
+		}
+		chunk, _ := r.br.Peek(r.br.Buffered())
+		end := -1
+		for i, c := range chunk {
+			if inString {
+				switch {
+				case escaped:
+					escaped = false
+				case c == '\\':
+					escaped = true
+				case c == '"':
+					inString = false
+					if depth == 0 {
+						end = i + 1
+					}
+				}
+			} else {
+				switch c {
+				case '"':
+					inString = true
+				case '{', '[':
+					depth++
+				case '}', ']':
+					if depth == 0 && scalar {
+						end = i // "[1,2]": the bracket ends the array, not the number
+						break
+					}
+					depth--
+					if depth <= 0 {
+						end = i + 1
+					}
+				case ' ', '\t', '\r', '\n', ',':
+					if depth == 0 && scalar {
+						end = i
+					}
+				default:
+					if depth == 0 {
+						scalar = true
+					}
+				}
+			}
+			if end >= 0 {
+				break
+			}
+		}
+		n := len(chunk)
+		if end >= 0 {
+			n = end
+		}
+		if !tooLarge {
+			if len(r.buf)+n > maxValueLen {
+				tooLarge = true
+				r.buf = r.buf[:0]
+			} else {
+				r.buf = append(r.buf, chunk[:n]...)
+			}
+		}
+		r.br.Discard(n)
+		if end >= 0 {
+			break
+		}
+	}
+	if tooLarge {
+		return nil, nil
+	}
+	return r.buf, nil
 }

@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -75,7 +76,13 @@ func (e *jsonSyntaxError) Error() string {
 // parseJSON decodes exactly one JSON value from data (surrounding space
 // allowed).
 func parseJSON(data []byte) (jsonValue, error) {
-	p := jsonParser{data: data}
+	var p jsonParser
+	return p.parse(data)
+}
+
+// parse is parseJSON reusing the parser's scratch space and key table.
+func (p *jsonParser) parse(data []byte) (jsonValue, error) {
+	p.data, p.pos = data, 0
 	p.space()
 	v, err := p.value(0)
 	if err != nil {
@@ -91,8 +98,13 @@ func parseJSON(data []byte) (jsonValue, error) {
 type jsonParser struct {
 	data []byte
 	pos  int
-	buf  []byte // scratch for unescaping strings
+	buf  []byte            // scratch for unescaping strings
+	keys map[string]string // interned object keys, when not nil
 }
+
+// maxKeys bounds the key table: keys of well-formed logs repeat, hostile
+// input must not grow it without end.
+const maxKeys = 4096
 
 func (p *jsonParser) fail(msg string) error {
 	return &jsonSyntaxError{Offset: p.pos, Msg: msg}
@@ -242,6 +254,27 @@ func (p *jsonParser) string() (string, error) {
 	return "", p.fail("unterminated string")
 }
 
+// key reads an object key, interned when the parser keeps a key table:
+// records of one log repeat the same keys.
+func (p *jsonParser) key() (string, error) {
+	if p.keys != nil {
+		start := p.pos + 1
+		if end := bytes.IndexByte(p.data[start:], '"'); end >= 0 && bytes.IndexByte(p.data[start:start+end], '\\') < 0 {
+			raw := p.data[start : start+end]
+			p.pos = start + end + 1
+			if k, ok := p.keys[string(raw)]; ok {
+				return k, nil
+			}
+			k := string(raw)
+			if len(p.keys) < maxKeys {
+				p.keys[k] = k
+			}
+			return k, nil
+		}
+	}
+	return p.string()
+}
+
 func (p *jsonParser) hex4() (rune, bool) {
 	if len(p.data)-p.pos < 4 {
 		return 0, false
@@ -277,7 +310,7 @@ func (p *jsonParser) object(depth int) (jsonValue, error) {
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
 			return jsonValue{}, p.fail("expected object key")
 		}
-		k, err := p.string()
+		k, err := p.key()
 		if err != nil {
 			return jsonValue{}, err
 		}

@@ -62,7 +62,21 @@ type File struct {
 	detect.Reader
 	Format  Format // after gzip is unwrapped
 	closers []io.Closer
-	evtx    *evtx.Reader // returned to evtxReaders on Close
+	evtx    *evtx.Reader     // returned to evtxReaders on Close
+	buffers []*bufio.Reader  // returned to bufReaders on Close
+	final   detect.ReadStats // Stats after Close
+}
+
+// bufReaders are reused across files for the same reason as evtxReaders:
+// most inputs of a hunt are small, and a fresh 32 KiB buffer each would
+// dominate their cost.
+var bufReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 32<<10) }}
+
+func (f *File) newBuffer(r io.Reader) *bufio.Reader {
+	br := bufReaders.Get().(*bufio.Reader)
+	br.Reset(r)
+	f.buffers = append(f.buffers, br)
+	return br
 }
 
 // evtxReaders keeps EVTX readers (a 64 KiB chunk buffer and caches each)
@@ -71,6 +85,10 @@ var evtxReaders = sync.Pool{New: func() any { return evtx.NewReader(nil, "") }}
 
 // Close releases the file and any decompressor over it.
 func (f *File) Close() error {
+	if _, closed := f.Reader.(closedReader); closed {
+		return nil
+	}
+	f.final = f.Stats()
 	var first error
 	for i := len(f.closers) - 1; i >= 0; i-- {
 		if err := f.closers[i].Close(); err != nil && first == nil {
@@ -78,6 +96,12 @@ func (f *File) Close() error {
 		}
 	}
 	f.closers = nil
+	for _, br := range f.buffers {
+		br.Reset(nil)
+		bufReaders.Put(br)
+	}
+	f.buffers = nil
+	f.Reader = closedReader{}
 	if f.evtx != nil {
 		f.evtx.Reset(nil, "")
 		evtxReaders.Put(f.evtx)
@@ -94,6 +118,9 @@ func (closedReader) Next(*detect.Event) error { return os.ErrClosed }
 
 // Stats reports events returned and records skipped so far.
 func (f *File) Stats() detect.ReadStats {
+	if _, closed := f.Reader.(closedReader); closed {
+		return f.final
+	}
 	if s, ok := f.Reader.(detect.StatsReporter); ok {
 		return s.Stats()
 	}
@@ -132,7 +159,7 @@ func OpenFile(path string) (*File, error) {
 // NewFile opened over it (a gzip reader).
 func NewFile(r io.Reader, source string) (*File, error) {
 	f := &File{}
-	br := bufio.NewReaderSize(r, 32<<10)
+	br := f.newBuffer(r)
 	for depth := 0; ; depth++ {
 		head, err := br.Peek(sniffLen)
 		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
@@ -153,7 +180,7 @@ func NewFile(r io.Reader, source string) (*File, error) {
 				return nil, fmt.Errorf("parse: %s: gzip: %w", source, err)
 			}
 			f.closers = append(f.closers, zr)
-			br = bufio.NewReaderSize(zr, 32<<10)
+			br = f.newBuffer(zr)
 			continue
 		}
 		f.Format = format

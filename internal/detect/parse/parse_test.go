@@ -107,3 +107,68 @@ func TestSkipErrorsNamePosition(t *testing.T) {
 		t.Errorf("error %v does not name line 9, field header", st.Errors[0])
 	}
 }
+
+func TestJSONStreams(t *testing.T) {
+	obj := `{"a":{"b":"x}]\"y"}}`
+	tests := []struct {
+		name    string
+		in      string
+		events  int
+		skipped int64
+	}{
+		{"one pretty object", "{\n  \"a\": 1\n}\n", 1, 0},
+		{"concatenated", obj + obj + "\n" + obj, 3, 0},
+		{"array", "[" + obj + ",\n" + obj + "]", 2, 0},
+		{"arrays in sequence", "[" + obj + "]\n[" + obj + "," + obj + "]", 3, 0},
+		{"nested array read whole", "[[" + obj + "," + obj + "]]", 2, 0},
+		{"scalars skipped", "[1,2," + obj + "]", 1, 2},
+		{"garbage between objects", "{\n\"a\":1}\n{\"a\": nope}\n{\"a\":2}\n", 2, 1},
+		{"unterminated at end", "{\n\"a\":1}\n{\"a\": \"open", 1, 1},
+		{"BOM", "\xef\xbb\xbf{\n\"a\":1}", 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := NewFile(strings.NewReader(tt.in), "stream.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ev detect.Event
+			n := 0
+			for {
+				err := f.Next(&ev)
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				n++
+			}
+			if st := f.Stats(); n != tt.events || st.Skipped != tt.skipped {
+				t.Errorf("%d events, %d skipped (%v); want %d, %d", n, st.Skipped, st.Errors, tt.events, tt.skipped)
+			}
+		})
+	}
+}
+
+func TestStatsSurviveClose(t *testing.T) {
+	f, err := OpenFile(filepath.Join("testdata", "win_lines.jsonl.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev detect.Event
+	for f.Next(&ev) == nil {
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if st := f.Stats(); st.Events != 2 || st.Skipped != 1 {
+		t.Errorf("stats after close %+v", st)
+	}
+	if err := f.Next(&ev); err == nil || err == io.EOF {
+		t.Errorf("Next after Close: %v", err)
+	}
+	if err := f.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
