@@ -276,14 +276,14 @@ func (s *Set) ReadCSV(r io.Reader, name string) error {
 		if err == io.EOF {
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				return &ParseError{File: name, Line: pe.Line, Err: pe.Err}
 			}
-			return &ParseError{File: name, Line: line, Err: err}
+			return &ParseError{File: name, Err: err}
 		}
+		line, _ := cr.FieldPos(0)
 		if first {
 			first = false
 			if strings.EqualFold(strings.TrimSpace(rec[0]), "type") {
