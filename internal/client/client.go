@@ -78,7 +78,11 @@ func (c *Client) Do(ctx context.Context, method, path string, contentType string
 			Error struct{ Code, Message, Field string } `json:"error"`
 		}
 		if json.Unmarshal(data, &e) == nil && e.Error.Message != "" {
-			return &errs.Error{Code: e.Error.Code, Message: e.Error.Message, Field: e.Error.Field}
+			field := e.Error.Field
+			if strings.Contains(e.Error.Message, field) {
+				field = "" // the message names it already
+			}
+			return &errs.Error{Code: e.Error.Code, Message: e.Error.Message, Field: field}
 		}
 		return fmt.Errorf("hub answered %s", resp.Status)
 	}

@@ -147,6 +147,11 @@ func (h *Hub) Bootstrap(ctx context.Context, cfg Config) error {
 		if err != nil {
 			return err
 		}
+		if n, err := h.Hosts.LoadDemo(ctx); err != nil {
+			return err
+		} else if n > 0 {
+			cfg.Logger.Info("demo hosts loaded", "hosts", n)
+		}
 		for _, load := range demoLoaders {
 			if err := load(ctx, h); err != nil {
 				return err

@@ -45,6 +45,22 @@ func newUIRenderer() (*uiRenderer, error) {
 			}
 			return fmt.Sprintf("%.0f%%", 100*float64(a)/float64(b))
 		},
+		"list": func(v ...string) []string { return v },
+		"deref": func(v any) any {
+			switch x := v.(type) {
+			case *bool:
+				if x == nil {
+					return false
+				}
+				return *x
+			case *time.Time:
+				if x == nil {
+					return time.Time{}
+				}
+				return *x
+			}
+			return v
+		},
 		"has": func(s []string, x string) bool {
 			for _, v := range s {
 				if v == x {

@@ -1,0 +1,277 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"vigil/internal/agent/agentapi"
+	"vigil/internal/hosts"
+	"vigil/internal/i18n"
+	"vigil/internal/org"
+)
+
+func init() {
+	uiRegistrars = append(uiRegistrars, func(s *Server) {
+		if s.Hosts == nil {
+			return
+		}
+		s.mux.HandleFunc("GET /hosts", s.uiAuth(s.uiHosts))
+		s.mux.HandleFunc("GET /hosts/{id}", s.uiAuth(s.uiHost))
+		s.mux.HandleFunc("POST /hosts/{id}/scan", s.uiAuth(s.uiScanHost))
+		s.mux.HandleFunc("POST /findings/{id}", s.uiAuth(s.uiUpdateFinding))
+		s.mux.HandleFunc("GET /units/{code}/coverage", s.uiAuth(s.uiCoverage))
+		s.mux.HandleFunc("GET /enrollment", s.uiAuth(s.uiEnrollment))
+		s.mux.HandleFunc("POST /enrollment", s.uiAuth(s.uiCreateEnrollment))
+		s.mux.HandleFunc("POST /enrollment/{id}/revoke", s.uiAuth(s.uiRevokeEnrollment))
+	})
+	measureProviders["m1"] = func(s *Server, r *http.Request) (*measureCard, error) {
+		if s.Hosts == nil {
+			return nil, nil
+		}
+		all, err := s.Hosts.AllCoverage(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		var total hosts.Counts
+		p := principalOf(r)
+		for _, u := range all {
+			// Top of the caller's view: roots for those who see all, the
+			// caller's own unit otherwise.
+			if (p.SeesAllUnits() && u.Kind == org.KindHeadquarters && total.Hosts < u.Hosts) || u.Unit == p.UnitCode {
+				total = u.Counts
+			}
+		}
+		if total.Hosts == 0 {
+			return nil, nil
+		}
+		lang := langOf(r)
+		return &measureCard{Link: "/units/" + url.PathEscape(p.UnitCode) + "/coverage", Stats: []cardStat{
+			{Label: i18n.T(lang, "cov.hosts"), Value: strconv.Itoa(total.Hosts)},
+			{Label: i18n.T(lang, "cov.av"), Value: fmt.Sprintf("%d%%", hosts.Percent(total.Antivirus, total.Hosts)), Bad: total.Antivirus < total.Hosts},
+			{Label: i18n.T(lang, "cov.fw"), Value: fmt.Sprintf("%d%%", hosts.Percent(total.Firewall, total.Hosts)), Bad: total.Firewall < total.Hosts},
+			{Label: i18n.T(lang, "cov.agent"), Value: fmt.Sprintf("%d%%", hosts.Percent(total.AgentSeen, total.Hosts)), Bad: total.AgentSeen < total.Hosts},
+			{Label: i18n.T(lang, "cov.findings"), Value: strconv.Itoa(total.OpenFinding), Bad: total.OpenFinding > 0},
+		}}, nil
+	}
+	unitSectionProviders = append(unitSectionProviders, func(s *Server, r *http.Request, u *org.Unit) (*unitSection, error) {
+		if s.Hosts == nil {
+			return nil, nil
+		}
+		all, err := s.Hosts.AllCoverage(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		lang := langOf(r)
+		for _, c := range all {
+			if c.Unit != u.Code {
+				continue
+			}
+			return &unitSection{Title: i18n.T(lang, "hosts.coverage"), Link: "/units/" + url.PathEscape(u.Code) + "/coverage", Stats: []cardStat{
+				{Label: i18n.T(lang, "cov.hosts"), Value: strconv.Itoa(c.Hosts)},
+				{Label: i18n.T(lang, "cov.av"), Value: fmt.Sprintf("%d%%", c.Percents.Antivirus), Bad: c.Antivirus < c.Hosts},
+				{Label: i18n.T(lang, "cov.fw"), Value: fmt.Sprintf("%d%%", c.Percents.Firewall), Bad: c.Firewall < c.Hosts},
+				{Label: i18n.T(lang, "cov.agent"), Value: fmt.Sprintf("%d%%", c.Percents.AgentSeen), Bad: c.AgentSeen < c.Hosts},
+			}}, nil
+		}
+		return nil, nil
+	})
+}
+
+type hostsData struct {
+	Hosts  []*hosts.Host
+	Next   string
+	Filter url.Values
+	Units  []*org.Unit
+}
+
+func (s *Server) uiHosts(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	after, _ := decodeCursor(q.Get("cursor"))
+	hs, next, err := s.Hosts.ListHosts(r.Context(), hosts.HostFilter{Unit: q.Get("unit"), OS: q.Get("os"), Role: q.Get("role"), Failing: q.Get("failing"),
+		Stale: q.Get("stale") == "1", Query: q.Get("q"), After: after, Limit: 100})
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	units, err := s.allUnits(r, "")
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	q.Del("cursor")
+	q.Del("flash")
+	s.render(w, r, http.StatusOK, "hosts", s.newPage(r, "hosts", "hosts.title", &hostsData{Hosts: hs, Next: encodeCursor(next), Filter: q, Units: units}))
+}
+
+type hostData struct {
+	Host     *hosts.HostDetail
+	Changes  []hosts.ChangeRecord
+	Tasks    []*hosts.Task
+	Findings []*hosts.Finding
+	CanWrite bool
+	Statuses []string
+	SigAge   string
+}
+
+func (s *Server) uiHost(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, err := pathInt(r, "id")
+	var h *hosts.HostDetail
+	if err == nil {
+		h, err = s.Hosts.GetHost(ctx, id)
+	}
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	d := &hostData{Host: h, CanWrite: principalOf(r).CanWrite(h.UnitPath), Statuses: hosts.FindingStatuses}
+	if d.Changes, _, err = s.Hosts.Changes(ctx, id, 0, 50); err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	if d.Tasks, err = s.Hosts.ListTasks(ctx, id); err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	if d.Findings, _, err = s.Hosts.ListFindings(ctx, hosts.FindingFilter{HostID: id, Limit: 200}); err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	for _, c := range h.Controls {
+		if !c.UpdatedAt.IsZero() {
+			d.SigAge = humanAge(time.Since(c.UpdatedAt), langOf(r))
+		}
+	}
+	pg := s.newPage(r, "hosts", "hosts.title", d)
+	pg.Title = h.Hostname
+	s.render(w, r, http.StatusOK, "host", pg)
+}
+
+func humanAge(d time.Duration, lang string) string {
+	days := int(d.Hours() / 24)
+	if lang == "en" {
+		if days >= 1 {
+			return fmt.Sprintf("%d days", days)
+		}
+		return fmt.Sprintf("%d hours", int(d.Hours()))
+	}
+	if days >= 1 {
+		return fmt.Sprintf("%d ngày", days)
+	}
+	return fmt.Sprintf("%d giờ", int(d.Hours()))
+}
+
+func (s *Server) uiScanHost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	var paths []string
+	for _, line := range strings.Split(r.PostFormValue("paths"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			paths = append(paths, line)
+		}
+	}
+	if _, err := s.Hosts.CreateScanTask(r.Context(), id, agentapi.ScanParams{Paths: paths}); err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	redirectSaved(w, r, "/hosts/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) uiUpdateFinding(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	f, err := s.Hosts.UpdateFinding(r.Context(), id, hosts.FindingUpdate{Status: r.PostFormValue("status"), Note: r.PostFormValue("note")})
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	redirectSaved(w, r, "/hosts/"+strconv.FormatInt(f.HostID, 10))
+}
+
+func (s *Server) uiCoverage(w http.ResponseWriter, r *http.Request) {
+	c, err := s.Hosts.UnitCoverage(r.Context(), r.PathValue("code"))
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	pg := s.newPage(r, "hosts", "hosts.coverage", c)
+	pg.Title = i18n.T(pg.Lang, "hosts.coverage") + " — " + c.Name
+	s.render(w, r, http.StatusOK, "coverage", pg)
+}
+
+type enrollData struct {
+	Tokens []*hosts.EnrollmentToken
+	New    *hosts.EnrollmentToken
+	Units  []*org.Unit
+	Now    time.Time
+	Server string
+}
+
+func (s *Server) enrollData(r *http.Request) (*enrollData, error) {
+	ts, err := s.Hosts.ListEnrollmentTokens(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	units, err := s.allUnits(r, "")
+	if err != nil {
+		return nil, err
+	}
+	p := principalOf(r)
+	d := &enrollData{Tokens: ts, Now: time.Now(), Server: "http://" + r.Host}
+	if r.TLS != nil || s.SecureCookies {
+		d.Server = "https://" + r.Host
+	}
+	for _, u := range units {
+		if p.CanWrite(u.Path) {
+			d.Units = append(d.Units, u)
+		}
+	}
+	return d, nil
+}
+
+func (s *Server) uiEnrollment(w http.ResponseWriter, r *http.Request) {
+	d, err := s.enrollData(r)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "enrollment", s.newPage(r, "hosts", "hosts.enroll", d))
+}
+
+func (s *Server) uiCreateEnrollment(w http.ResponseWriter, r *http.Request) {
+	maxUses, _ := strconv.Atoi(r.PostFormValue("max_uses"))
+	t, err := s.Hosts.CreateEnrollmentToken(r.Context(), hosts.EnrollmentTokenInput{Unit: r.PostFormValue("unit"), ExpiresIn: r.PostFormValue("expires_in"), MaxUses: maxUses})
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	d, err := s.enrollData(r)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	d.New = t
+	s.render(w, r, http.StatusOK, "enrollment", s.newPage(r, "hosts", "hosts.enroll", d))
+}
+
+func (s *Server) uiRevokeEnrollment(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	if err == nil {
+		err = s.Hosts.RevokeEnrollmentToken(r.Context(), id)
+	}
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	redirectSaved(w, r, "/enrollment")
+}
