@@ -45,7 +45,7 @@ func newACMachine(patterns []string) *acMachine {
 		}
 		n = 256
 	}
-	// Patterns are folded; giving ASCII capitals the class of their small
+	// Patterns are folded ASCII; giving ASCII capitals the class of their small
 	// letter lets the scan run over raw ASCII values without folding them.
 	for b := 'A'; b <= 'Z'; b++ {
 		m.classes[b] = m.classes[b+'a'-'A']
@@ -131,3 +131,17 @@ func newACMachine(patterns []string) *acMachine {
 
 // states reports how many states the automaton has.
 func (m *acMachine) states() int { return len(m.out) }
+
+// any reports whether v contains any pattern.
+func (m *acMachine) any(v string) bool {
+	delta := m.delta
+	classes := &m.classes
+	s := int32(0)
+	for i := 0; i < len(v); i++ {
+		s = delta[s+int32(classes[v[i]])]
+		if s < 0 {
+			return true
+		}
+	}
+	return false
+}

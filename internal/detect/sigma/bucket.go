@@ -27,6 +27,9 @@ type bucket struct {
 	scanFields []int32
 	kw         *acMachine
 	kwRefs     [][]pairRef
+	// Literals with no ASCII at all (homoglyph lists) are not in the
+	// automata; any non-ASCII byte in a field stands in for them.
+	nonASCII, kwNonASCII []pairRef
 }
 
 // acWindow is how many bytes of a literal the automaton looks for. Any
@@ -114,9 +117,10 @@ func (rs *RuleSet) rulesFor(k bucketKey) []int32 {
 func (rs *RuleSet) buildBucket(ids []int32) *bucket {
 	b := &bucket{rules: ids}
 	type side struct {
-		idx  map[string]int
-		lits []string
-		refs [][]pairRef
+		idx      map[string]int
+		lits     []string
+		refs     [][]pairRef
+		nonASCII []pairRef
 	}
 	fieldSide := &side{idx: map[string]int{}}
 	kwSide := &side{idx: map[string]int{}}
@@ -147,9 +151,10 @@ func (rs *RuleSet) buildBucket(ids []int32) *bucket {
 					} else {
 						fields[pk.field] = true
 					}
-					lit := pk.lit
-					if len(lit) > acWindow {
-						lit = lit[len(lit)-acWindow:]
+					lit := acLiteral(pk.lit)
+					if pk.lit == nonASCIILit {
+						sd.nonASCII = append(sd.nonASCII, pairRef{pair: pr, field: pk.field, trig: trig[pr]})
+						continue
 					}
 					i, ok := sd.idx[lit]
 					if !ok {
@@ -163,6 +168,10 @@ func (rs *RuleSet) buildBucket(ids []int32) *bucket {
 			}
 		})
 	}
+	b.nonASCII, b.kwNonASCII = fieldSide.nonASCII, kwSide.nonASCII
+	for _, r := range b.nonASCII {
+		fields[r.field] = true
+	}
 	if len(fieldSide.lits) > 0 {
 		b.ac, b.patRefs = newACMachine(fieldSide.lits), fieldSide.refs
 	}
@@ -174,6 +183,50 @@ func (rs *RuleSet) buildBucket(ids []int32) *bucket {
 	}
 	slices.Sort(b.scanFields)
 	return b
+}
+
+// acLiteral picks the part of a literal the automaton looks for: the tail
+// (up to acWindow bytes) of its longest ASCII run. Keeping non-ASCII bytes
+// out of the automaton halves its byte classes, and lets it scan raw
+// values: folding never turns a non-ASCII byte into an ASCII one (see
+// appendLower), so the ASCII bytes of a folded value are the raw value's,
+// lowered.
+func acLiteral(lit string) string {
+	bestStart, bestLen := 0, 0
+	for i := 0; i < len(lit); {
+		if lit[i] >= 0x80 {
+			i++
+			continue
+		}
+		j := i
+		for j < len(lit) && lit[j] < 0x80 {
+			j++
+		}
+		if j-i > bestLen {
+			bestStart, bestLen = i, j-i
+		}
+		i = j
+	}
+	if bestLen == 0 {
+		return lit
+	}
+	run := lit[bestStart : bestStart+bestLen]
+	if len(run) > acWindow {
+		run = run[len(run)-acWindow:]
+	}
+	return run
+}
+
+// nonASCIILit stands for every literal without an ASCII byte.
+const nonASCIILit = "\x80"
+
+func hasASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 func walkFields(n *node, fn func(*fieldMatch)) {

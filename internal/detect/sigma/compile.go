@@ -77,7 +77,14 @@ type fieldMatch struct {
 	name  string
 	all   bool
 	pats  []pattern
+	// multi tests the many plain "contains" patterns of a long list
+	// (marked inMulti) in one pass over the value instead of one
+	// strings.Contains each.
+	multi *acMachine
 }
+
+// multiMin is how many contains values make a list worth an automaton.
+const multiMin = 8
 
 // Compiled is a rule ready to run.
 type Compiled struct {
@@ -405,10 +412,32 @@ func (rs *RuleSet) compileField(sc *specCompiler, fs *FieldSpec, id int32) (*fie
 				p.pairs = nil
 				break
 			}
+			if !hasASCII(l) {
+				// All such literals of a field share one pair: "has a
+				// non-ASCII byte", which the scan tells for free.
+				l = nonASCIILit
+			}
 			p.pairs = appendUnique(p.pairs, rs.pair(id, l))
 		}
 	}
-	return &fieldMatch{field: id, name: fs.Field, all: all, pats: pats}, nil
+	fm := &fieldMatch{field: id, name: fs.Field, all: all, pats: pats}
+	if !all {
+		var lits []string
+		for _, p := range pats {
+			if p.kind == pContains && !p.cased {
+				lits = append(lits, p.s)
+			}
+		}
+		if len(lits) >= multiMin {
+			fm.multi = newACMachine(lits)
+			for i := range fm.pats {
+				if fm.pats[i].kind == pContains && !fm.pats[i].cased {
+					fm.pats[i].inMulti = true
+				}
+			}
+		}
+	}
+	return fm, nil
 }
 
 func condNode(c *Cond, searches map[string]*node, names []string) (*node, error) {
@@ -562,26 +591,49 @@ func (rs *RuleSet) prefilter(n *node) (pairs []int32, ok bool) {
 	return nil, false
 }
 
-// better prefers the pair set whose shortest literal is longest (fewer
-// chance hits), then the smaller set.
+// better prefers the pair set whose weakest literal is most selective,
+// then the smaller set.
 func (rs *RuleSet) better(a, b []int32) bool {
-	minLen := func(s []int32) int {
-		m := 1 << 30
-		for _, p := range s {
-			if l := len(rs.pairs[p].lit); l < m {
-				m = l
-			}
-		}
-		return m
-	}
-	ma, mb := minLen(a), minLen(b)
-	if ma >= 4 && mb >= 4 {
-		return len(a) < len(b)
-	}
-	if ma != mb {
-		return ma > mb
+	sa, sb := rs.setScore(a), rs.setScore(b)
+	if sa != sb {
+		return sa > sb
 	}
 	return len(a) < len(b)
+}
+
+func (rs *RuleSet) setScore(s []int32) int {
+	m := 1 << 30
+	for _, p := range s {
+		if v := rs.pairScore(p); v < m {
+			m = v
+		}
+	}
+	return m
+}
+
+// commonTails are literals found in most events' paths and command lines;
+// as prefilters they would wake their rules for nearly every event.
+var commonTails = map[string]bool{
+	"exe": true, "dll": true, "sys": true, "tmp": true, "txt": true, "bat": true, "cmd": true,
+	"ps1": true, "com": true, "msi": true, "lnk": true, "log": true, "dat": true, "xml": true,
+	"js": true, "vbs": true, "hta": true, "ini": true, "windows": true, "system32": true,
+	"c:": true, "true": true, "false": true, "0x0": true,
+}
+
+// pairScore estimates how rarely a literal appears in its field: its
+// length, less for common file extensions and path parts, least for the
+// routing fields (the index already selects on them).
+func (rs *RuleSet) pairScore(p int32) int {
+	pk := rs.pairs[p]
+	switch pk.field {
+	case rs.eventIDField, rs.channelField, rs.providerField:
+		return 0
+	}
+	lit := acLiteral(pk.lit)
+	if commonTails[strings.Trim(lit, `.\/ :`)] {
+		return 2
+	}
+	return min(len(lit), acWindow)
 }
 
 // dropUnindexedPairs keeps pair ids only on patterns whose pair is some

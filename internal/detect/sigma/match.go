@@ -223,37 +223,48 @@ func (m *Matcher) lowered(i int32) string {
 // scan runs the bucket's automaton over the fields its rules name and
 // stamps the (field, literal) pairs found.
 func (m *Matcher) scan(b *bucket) {
-	if b.kw != nil {
+	if b.kw != nil || b.kwNonASCII != nil {
 		for i := range m.slots {
-			m.scanValue(b.kw, b.kwRefs, anyField, int32(i))
+			m.scanValue(b.kw, b.kwRefs, b.kwNonASCII, anyField, int32(i))
 		}
 	}
-	if b.ac == nil {
+	if b.ac == nil && b.nonASCII == nil {
 		return
 	}
 	for _, f := range b.scanFields {
 		if m.fieldGen[f] != m.gen {
 			continue
 		}
-		m.scanValue(b.ac, b.patRefs, f, m.fieldPos[f])
+		m.scanValue(b.ac, b.patRefs, b.nonASCII, f, m.fieldPos[f])
 	}
 }
 
-func (m *Matcher) scanValue(ac *acMachine, refs [][]pairRef, field, pos int32) {
+// scanValue runs an automaton over the raw value: it folds ASCII capitals
+// itself and holds only ASCII, so the value needs no folding first. A
+// non-ASCII byte wakes the literals that are all non-ASCII.
+func (m *Matcher) scanValue(ac *acMachine, refs [][]pairRef, nonASCII []pairRef, field, pos int32) {
 	if pos < 0 {
 		return
 	}
-	// Scan the raw value: the automaton folds ASCII capitals itself. Only
-	// a value with non-ASCII bytes is folded first, as rules see it.
 	v := m.slots[pos].val
+	if ac == nil {
+		for i := 0; i < len(v); i++ {
+			if v[i] >= 0x80 {
+				m.stamp(nonASCII, field)
+				return
+			}
+		}
+		return
+	}
 	delta := ac.delta
 	classes := &ac.classes
 	s := int32(0)
+	seenHigh := false
 	for i := 0; i < len(v); i++ {
 		c := v[i]
-		if c >= 0x80 {
-			m.scanFolded(ac, refs, field, m.lowered(pos))
-			return
+		if c >= 0x80 && !seenHigh {
+			seenHigh = true
+			m.stamp(nonASCII, field)
 		}
 		s = delta[s+int32(classes[c])]
 		if s < 0 {
@@ -263,16 +274,9 @@ func (m *Matcher) scanValue(ac *acMachine, refs [][]pairRef, field, pos int32) {
 	}
 }
 
-func (m *Matcher) scanFolded(ac *acMachine, refs [][]pairRef, field int32, v string) {
-	delta := ac.delta
-	classes := &ac.classes
-	s := int32(0)
-	for i := 0; i < len(v); i++ {
-		s = delta[s+int32(classes[v[i]])]
-		if s < 0 {
-			s = ^s
-			m.report(ac, refs, field, s)
-		}
+func (m *Matcher) stamp(refs []pairRef, field int32) {
+	for i := range refs {
+		m.hitRef(&refs[i], field)
 	}
 }
 
@@ -286,19 +290,22 @@ func (m *Matcher) report(ac *acMachine, refs [][]pairRef, field int32, row int32
 
 func (m *Matcher) hit(refs [][]pairRef, pat int32, field int32) {
 	for i := range refs[pat] {
-		r := &refs[pat][i]
-		if r.field != anyField && r.field != field {
-			continue
-		}
-		if m.pairGen[r.pair] == m.gen {
-			continue
-		}
-		m.pairGen[r.pair] = m.gen
-		for _, ri := range r.trig {
-			if m.candGen[ri] != m.gen {
-				m.candGen[ri] = m.gen
-				m.cands = append(m.cands, ri)
-			}
+		m.hitRef(&refs[pat][i], field)
+	}
+}
+
+func (m *Matcher) hitRef(r *pairRef, field int32) {
+	if r.field != anyField && r.field != field {
+		return
+	}
+	if m.pairGen[r.pair] == m.gen {
+		return
+	}
+	m.pairGen[r.pair] = m.gen
+	for _, ri := range r.trig {
+		if m.candGen[ri] != m.gen {
+			m.candGen[ri] = m.gen
+			m.cands = append(m.cands, ri)
 		}
 	}
 }
@@ -345,6 +352,9 @@ func (m *Matcher) matchField(fm *fieldMatch) bool {
 		// Keywords: each pattern is looked for in every value.
 		for i := range fm.pats {
 			p := &fm.pats[i]
+			if p.inMulti {
+				continue
+			}
 			found := false
 			if p.pairs == nil || m.explaining || m.anyStamped(p.pairs) {
 				for j := range m.slots {
@@ -361,6 +371,13 @@ func (m *Matcher) matchField(fm *fieldMatch) bool {
 				return false
 			}
 		}
+		if fm.multi != nil {
+			for j := range m.slots {
+				if fm.multi.any(m.lowered(int32(j))) {
+					return true
+				}
+			}
+		}
 		return fm.all && len(fm.pats) > 0
 	}
 	pos := int32(-1)
@@ -369,6 +386,9 @@ func (m *Matcher) matchField(fm *fieldMatch) bool {
 	}
 	for i := range fm.pats {
 		p := &fm.pats[i]
+		if p.inMulti {
+			continue
+		}
 		ok := false
 		if p.pairs == nil || m.explaining || m.anyStamped(p.pairs) {
 			ok = m.matchPattern(p, pos)
@@ -379,6 +399,9 @@ func (m *Matcher) matchField(fm *fieldMatch) bool {
 		if !ok && fm.all {
 			return false
 		}
+	}
+	if fm.multi != nil && pos >= 0 {
+		return fm.multi.any(m.lowered(pos))
 	}
 	return fm.all && len(fm.pats) > 0
 }

@@ -50,8 +50,9 @@ type pattern struct {
 	// lits are literals (lowered) of which the value must contain one, for
 	// the prefilter; pairs are their (field, literal) ids once compiled,
 	// nil when the pattern cannot be prefiltered.
-	lits  []string
-	pairs []int32
+	lits    []string
+	pairs   []int32
+	inMulti bool // tested by the field's automaton, not one by one
 }
 
 const (
