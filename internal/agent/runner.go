@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -98,6 +99,10 @@ func (r *Runner) Run(ctx context.Context) error {
 		r.seen[t.ID] = true
 	}
 	r.done = make(chan taskDone, 1)
+	// What the binary's other packages allocated at start (the hub shares
+	// it) is garbage for the agent; hand it back to the OS now, and after
+	// each round, so the idle resident set stays small.
+	debug.FreeOSMemory()
 	r.Log.Info("agent running", "server", r.Client.Server, "agent_id", r.Client.AgentID, "queued", r.State.queued(), "tasks", len(r.tasks))
 
 	timer := time.NewTimer(0)
@@ -120,7 +125,11 @@ func (r *Runner) Run(ctx context.Context) error {
 			continue
 		case <-timer.C:
 		}
+		collected := r.lastCollect
 		wait := r.cycle(ctx)
+		if r.lastCollect != collected {
+			debug.FreeOSMemory() // a collection's garbage is megabytes
+		}
 		timer.Reset(wait)
 	}
 }

@@ -500,32 +500,81 @@ func parseOsqDate(s string) (time.Time, bool) {
 }
 
 // ParseInventoryFile reads an inventory import in any of the three forms,
-// telling them apart by content: `vigil agent collect` JSON (an object
-// with "hostname"), osquery results (objects keyed by query name, or an
-// osqueryd results log), or the CSV template.
+// telling them apart by content: `vigil agent collect` JSON (one object,
+// an array of them, or one per line), osquery results (objects keyed by
+// query name, or an osqueryd results log), or the CSV template.
 func ParseInventoryFile(r io.Reader, file string) ([]*Inventory, error) {
 	br := bufio.NewReader(r)
 	head, _ := br.Peek(64 << 10)
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '{' {
+	if len(trimmed) == 0 || trimmed[0] != '{' && trimmed[0] != '[' {
 		return ParseCSV(br, file)
 	}
-	// Tell by the first key: osquery results start with a query name or
-	// with the results log's fields; anything else is an agent document.
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	dec.Token() // '{'
-	key, _ := dec.Token()
-	k, _ := key.(string)
-	switch {
-	case osqQueryName(k) != "":
-	case k == "name" || k == "hostIdentifier" || k == "calendarTime" || k == "unixTime" || k == "snapshot" || k == "action" || k == "decorations":
-	default:
-		inv, err := Decode(br)
+	if trimmed[0] == '{' {
+		// Tell by the first key: osquery results start with a query name
+		// or with the results log's fields; anything else is an agent
+		// document.
+		dec := json.NewDecoder(bytes.NewReader(trimmed))
+		dec.Token() // '{'
+		key, _ := dec.Token()
+		k, _ := key.(string)
+		if osqQueryName(k) != "" || k == "name" || k == "hostIdentifier" || k == "calendarTime" || k == "unixTime" || k == "snapshot" || k == "action" || k == "decorations" {
+			return ParseOsquery(br, file)
+		}
+	}
+	return parseAgentDocs(br, file)
+}
+
+// parseAgentDocs reads agent inventories: one object, an array, or a
+// sequence (JSON lines). Errors name the record and the JSON path.
+func parseAgentDocs(r io.Reader, file string) ([]*Inventory, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxCSVBytes+1))
+	if err != nil {
+		return nil, &ImportError{File: file, Msg: err.Error()}
+	}
+	if len(data) > maxCSVBytes {
+		return nil, &ImportError{File: file, Msg: fmt.Sprintf("file larger than the %d MiB limit", maxCSVBytes>>20)}
+	}
+	var raws []json.RawMessage
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		if err := json.Unmarshal(trimmed, &raws); err != nil {
+			return nil, &ImportError{File: file, Msg: "expected an array of inventory objects: " + err.Error()}
+		}
+	} else {
+		dec := json.NewDecoder(bytes.NewReader(trimmed))
+		for {
+			var raw json.RawMessage
+			err := dec.Decode(&raw)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return nil, &ImportError{File: file, Msg: fmt.Sprintf("record %d: malformed JSON: %v", len(raws)+1, err)}
+			}
+			raws = append(raws, raw)
+		}
+	}
+	if len(raws) == 0 {
+		return nil, &ImportError{File: file, Msg: "no inventory records"}
+	}
+	var out []*Inventory
+	for i, raw := range raws {
+		if len(raw) > MaxDocumentBytes {
+			return nil, &ImportError{File: file, Msg: fmt.Sprintf("record %d: %v: the limit is %d MiB", i+1, ErrTooLarge, MaxDocumentBytes>>20)}
+		}
+		inv, err := Unmarshal(raw)
+		if err == nil {
+			err = inv.Validate()
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
+			if len(raws) == 1 {
+				return nil, &ImportError{File: file, Msg: err.Error()}
+			}
+			return nil, &ImportError{File: file, Msg: fmt.Sprintf("record %d: %v", i+1, err)}
 		}
 		inv.Normalize()
-		return []*Inventory{inv}, nil
+		out = append(out, inv)
 	}
-	return ParseOsquery(br, file)
+	return out, nil
 }

@@ -210,8 +210,18 @@ func TestParseInventoryFileSniffs(t *testing.T) {
 	if hosts, err := ParseInventoryFile(strings.NewReader(agentDoc), "a.json"); err != nil || hosts[0].Hostname != "vm" {
 		t.Errorf("agent: %v", err)
 	}
-	if _, err := ParseInventoryFile(strings.NewReader(`{"schema":1,"hostname":"vm","software":[{"name":5}]}`), "a.json"); err == nil || !strings.Contains(err.Error(), "a.json: software[0].name: expected a string") {
+	if _, err := ParseInventoryFile(strings.NewReader(`{"schema":1,"hostname":"vm","software":[{"name":5}]}`), "a.json"); err == nil || err.Error() != "a.json: software[0].name: expected a string" {
 		t.Errorf("agent error: %v", err)
+	}
+	two := agentDoc + "\n" + strings.Replace(agentDoc, `"vm"`, `"vm2"`, 1) + "\n"
+	if hosts, err := ParseInventoryFile(strings.NewReader(two), "a.jsonl"); err != nil || len(hosts) != 2 || hosts[1].Hostname != "vm2" {
+		t.Errorf("json lines: %v", err)
+	}
+	if hosts, err := ParseInventoryFile(strings.NewReader("["+agentDoc+","+agentDoc+"]"), "a.json"); err != nil || len(hosts) != 2 {
+		t.Errorf("array: %v", err)
+	}
+	if _, err := ParseInventoryFile(strings.NewReader(agentDoc+"\n"+`{"hostname":""}`), "a.jsonl"); err == nil || !strings.HasPrefix(err.Error(), "a.jsonl: record 2: invalid inventory: hostname: required") {
+		t.Errorf("record error: %v", err)
 	}
 }
 
