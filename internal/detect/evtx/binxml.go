@@ -183,6 +183,10 @@ type decoder struct {
 	names     map[uint32]string
 	templates map[uint32]*template
 	intern    map[string]string
+	// Templates of earlier chunks, for chunks whose own definition is
+	// damaged.
+	byGUID map[[16]byte]*template
+	byID   map[uint32]*template
 
 	budget      int    // ops a record may still execute
 	text        []byte // scratch for literal text
@@ -195,6 +199,8 @@ func (d *decoder) init() {
 	d.names = make(map[uint32]string, 128)
 	d.templates = make(map[uint32]*template, 16)
 	d.intern = make(map[string]string, 256)
+	d.byGUID = make(map[[16]byte]*template, 16)
+	d.byID = make(map[uint32]*template, 16)
 }
 
 func (d *decoder) resetChunk(b []byte) {
@@ -289,7 +295,31 @@ func (d *decoder) template(off uint32) *template {
 		return t
 	}
 	t.ops = ops
+	if len(d.byGUID) < maxKnownTemplates {
+		var guid [16]byte
+		copy(guid[:], d.chunk[o+4:o+20])
+		d.byGUID[guid] = t
+		d.byID[binary.LittleEndian.Uint32(d.chunk[o+4:])] = t
+	}
 	return t
+}
+
+// maxKnownTemplates bounds the file-wide template memory.
+const maxKnownTemplates = 4096
+
+// knownTemplate finds a template compiled in an earlier chunk by the GUID
+// in the definition header at off, or else by the instance's template id
+// (the GUID's first four bytes).
+func (d *decoder) knownTemplate(off, id uint32) *template {
+	o := int(off)
+	if o >= 0 && o+20 <= len(d.chunk) {
+		var guid [16]byte
+		copy(guid[:], d.chunk[o+4:o+20])
+		if t := d.byGUID[guid]; t != nil {
+			return t
+		}
+	}
+	return d.byID[id]
 }
 
 // compile translates binary XML tokens from c into ops until the end of
@@ -401,7 +431,7 @@ func (d *decoder) compile(c *cursor, ops []op, nested, persist bool, depth int) 
 // consumed) and emits an opTemplate carrying its values.
 func (d *decoder) compileTemplateInstance(c *cursor, ops []op, persist bool, depth int) ([]op, error) {
 	c.skip(1) // unknown
-	c.skip(4) // template identifier
+	templateID := c.u32()
 	defOff := c.u32()
 	if c.err != nil {
 		return ops, c.err
@@ -417,7 +447,14 @@ func (d *decoder) compileTemplateInstance(c *cursor, ops []op, persist bool, dep
 	}
 	t := d.template(defOff)
 	if t.err != nil {
-		return ops, t.err
+		// The definition here is damaged; the same template compiled from
+		// another chunk of the file serves as well (compiled templates
+		// hold names, not chunk offsets).
+		if known := d.knownTemplate(defOff, templateID); known != nil {
+			t = known
+		} else {
+			return ops, t.err
+		}
 	}
 	vals, err := d.readValues(c, persist, depth)
 	if err != nil {

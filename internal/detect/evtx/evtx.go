@@ -74,6 +74,7 @@ type Stats struct {
 	DirtyHeader    bool  // the file header's dirty flag was set
 	HeaderChunks   int   // the chunk count the file header claims
 	HeaderChecksum bool  // the file header's checksum matched
+	HeaderDamaged  bool  // the file header.s signature was wrong; chunks read anyway
 }
 
 // Reader streams the events of an EVTX file.
@@ -87,7 +88,13 @@ type Reader struct {
 	chunkOK    bool
 	pos, end   int  // next record offset and end of records in buf
 	resync     bool // skipping the rest of a damaged record
-	buf        []byte
+	// tail: records may continue past the free space offset (stale
+	// header); strict: reading there, where only records that directly
+	// follow the last one, with a higher id, are taken (the rest of the
+	// chunk holds remnants of older records).
+	tail, strict bool
+	lastID       uint64
+	buf          []byte
 
 	dec   decoder
 	stats Stats
@@ -107,6 +114,8 @@ func (r *Reader) Reset(src io.Reader, source string) {
 	buf, dec := r.buf, r.dec
 	*r = Reader{source: source, r: src, chunkIndex: -1, buf: buf, dec: dec}
 	r.dec.resetChunk(nil)
+	clear(r.dec.byGUID) // templates are per file
+	clear(r.dec.byID)
 }
 
 // Stats reports events returned and records and chunks skipped.
@@ -134,14 +143,17 @@ func (r *Reader) readHeader() error {
 		if bytes.Equal(hdr[:8], chunkMagic) {
 			return r.readChunkStartingWith(hdr)
 		}
-		return &FormatError{Source: r.source, Chunk: -1, Msg: "not an EVTX file (bad signature)"}
+		// An overwritten header: read on, and let the first chunk decide
+		// whether this is an EVTX file at all.
+		r.stats.HeaderDamaged = true
+		return nil
 	}
 	r.stats.HeaderChunks = int(binary.LittleEndian.Uint16(hdr[42:]))
 	r.stats.DirtyHeader = binary.LittleEndian.Uint32(hdr[120:])&1 != 0
 	r.stats.HeaderChecksum = crc32.ChecksumIEEE(hdr[:120]) == binary.LittleEndian.Uint32(hdr[124:])
 	// The header block size should be 4096; a larger one moves the first
 	// chunk.
-	if bs := int(binary.LittleEndian.Uint16(hdr[40:])); bs > fileHeaderSize && bs%512 == 0 {
+	if bs := int(binary.LittleEndian.Uint16(hdr[40:])); bs > fileHeaderSize && bs%512 == 0 && r.stats.HeaderChecksum {
 		if _, err := io.CopyN(io.Discard, r.r, int64(bs-fileHeaderSize)); err != nil {
 			return io.EOF
 		}
@@ -177,6 +189,9 @@ func (r *Reader) nextChunk() error {
 	clear(r.buf[n:])
 	r.chunkIndex++
 	r.stats.Chunks++
+	if r.chunkIndex == 0 && r.stats.HeaderDamaged && !bytes.Equal(r.buf[:8], chunkMagic) {
+		return &FormatError{Source: r.source, Chunk: -1, Msg: "not an EVTX file (no file or chunk signature)"}
+	}
 	r.openChunk()
 	return nil
 }
@@ -189,12 +204,17 @@ func (r *Reader) chunkOffset(i int) int64 {
 func (r *Reader) openChunk() {
 	r.chunkOK = false
 	b := r.buf
+	trusted := true // the chunk's signature
 	if !bytes.Equal(b[:8], chunkMagic) {
 		if isZero(b) {
 			return // preallocated, never-used space
 		}
-		r.stats.SkipChunk(&FormatError{Source: r.source, Chunk: r.chunkIndex, Offset: r.chunkOffset(r.chunkIndex), Msg: "bad chunk signature, chunk skipped"})
-		return
+		if !bytes.Equal(b[chunkHeaderSize:chunkHeaderSize+4], recordMagic) {
+			r.stats.SkipChunk(&FormatError{Source: r.source, Chunk: r.chunkIndex, Offset: r.chunkOffset(r.chunkIndex), Msg: "bad chunk signature, chunk skipped"})
+			return
+		}
+		// The signature is damaged but records start where they should.
+		trusted = false
 	}
 	free := int(binary.LittleEndian.Uint32(b[48:]))
 	if free < chunkHeaderSize || free > chunkSize {
@@ -202,13 +222,18 @@ func (r *Reader) openChunk() {
 	}
 	headerSum := crc32.Update(crc32.ChecksumIEEE(b[:120]), crc32.IEEETable, b[128:chunkHeaderSize])
 	dataSum := crc32.ChecksumIEEE(b[chunkHeaderSize:free])
-	if headerSum != binary.LittleEndian.Uint32(b[124:]) || dataSum != binary.LittleEndian.Uint32(b[52:]) {
+	r.tail = false
+	if !trusted || headerSum != binary.LittleEndian.Uint32(b[124:]) || dataSum != binary.LittleEndian.Uint32(b[52:]) {
 		r.stats.ChunkChecksums++
-		// Read on: records are checked one by one, and a wrong free space
-		// offset is a common reason for the data checksum to fail.
-		free = chunkSize
+		// Read on: records are checked one by one. A file copied while
+		// Windows wrote it has records past the free space offset the
+		// header still gives; read those too as long as they follow on
+		// (see tail).
+		r.tail = free < chunkSize
 	}
 	r.pos, r.end = chunkHeaderSize, free
+	r.strict = false
+	r.lastID = 0
 	r.resync = false
 	r.dec.resetChunk(b)
 	r.chunkOK = true
@@ -240,6 +265,10 @@ func (r *Reader) Next(ev *detect.Event) error {
 		}
 	}
 	for {
+		if r.chunkOK && r.tail && r.pos+recordHeader > r.end {
+			r.tail, r.strict, r.end = false, true, chunkSize
+			continue
+		}
 		if !r.chunkOK || r.pos+recordHeader > r.end {
 			if err := r.nextChunk(); err != nil {
 				r.done = err
@@ -264,6 +293,10 @@ func (r *Reader) Next(ev *detect.Event) error {
 func (r *Reader) nextRecord(ev *detect.Event) (bool, error) {
 	b := r.buf
 	start := r.pos
+	if r.strict && !r.followsOn(start) {
+		r.pos = r.end
+		return false, nil
+	}
 	if !bytes.Equal(b[start:start+4], recordMagic) {
 		// Past the last record the chunk is usually zero; anything else is
 		// damage, so look for the next record in what is left.
@@ -303,6 +336,7 @@ func (r *Reader) nextRecord(ev *detect.Event) (bool, error) {
 	}
 	r.pos = start + size
 	r.resync = false
+	r.lastID = id
 	written := binary.LittleEndian.Uint64(b[start+16:])
 	ev.Reset()
 	ev.Source = r.source
@@ -315,6 +349,20 @@ func (r *Reader) nextRecord(ev *detect.Event) (bool, error) {
 		ev.Time = filetime(written)
 	}
 	return true, nil
+}
+
+// followsOn reports whether a whole record with a higher id than the last
+// one starts at off.
+func (r *Reader) followsOn(off int) bool {
+	b := r.buf
+	if off+recordHeader+4 > chunkSize || !bytes.Equal(b[off:off+4], recordMagic) {
+		return false
+	}
+	size := int(binary.LittleEndian.Uint32(b[off+4:]))
+	if size < recordHeader+4 || off+size > chunkSize || binary.LittleEndian.Uint32(b[off+size-4:]) != uint32(size) {
+		return false
+	}
+	return binary.LittleEndian.Uint64(b[off+8:]) > r.lastID
 }
 
 func (r *Reader) recordError(off int, id uint64, msg string) error {

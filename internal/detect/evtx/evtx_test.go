@@ -106,10 +106,28 @@ func TestLenient(t *testing.T) {
 			binary.LittleEndian.PutUint32(b[fileHeaderSize+48:], 1)
 			return b
 		}, 6, 0, 0, 1},
+		{"header lags behind the records (copied while written)", func(b []byte) []byte {
+			// Free space offset at the end of the first record.
+			first := fileHeaderSize + chunkHeaderSize
+			size := binary.LittleEndian.Uint32(b[first+4:])
+			binary.LittleEndian.PutUint32(b[fileHeaderSize+48:], uint32(chunkHeaderSize)+size)
+			return b
+		}, 6, 0, 0, 1},
+		{"chunk signature damaged", func(b []byte) []byte {
+			copy(b[chunk2:], "XXXXXXXX")
+			return b
+		}, 6, 0, 0, 1},
 		{"garbage chunk between", func(b []byte) []byte {
 			junk := bytes.Repeat([]byte{0xA5}, chunkSize)
 			return append(b[:chunk2:chunk2], append(junk, b[chunk2:]...)...)
 		}, 6, 0, 1, 0},
+		{"file header overwritten", func(b []byte) []byte {
+			copy(b, bytes.Repeat([]byte{0x5a}, 512))
+			return b
+		}, 6, 0, 0, 0},
+		{"no file header (carved chunks)", func(b []byte) []byte {
+			return b[fileHeaderSize:]
+		}, 6, 0, 0, 0},
 		{"empty chunk at end", func(b []byte) []byte {
 			return append(b, make([]byte, chunkSize)...)
 		}, 6, 0, 0, 0},
@@ -125,14 +143,17 @@ func TestLenient(t *testing.T) {
 		{"truncated in second chunk", func(b []byte) []byte {
 			return b[:chunk2+chunkHeaderSize+100]
 		}, 3, 1, 0, 1},
-		{"template definition damaged", func(b []byte) []byte {
-			// The first token of the definition's element: make it unknown.
+		{"first chunk's template definition damaged", func(b []byte) []byte {
+			// The definition's element start: make it an unknown token.
 			i := bytes.Index(b[fileHeaderSize:], []byte{tokFragmentHeader, 1, 1, 0, tokOpenStart | tokMoreFlag})
-			// That is the record's own fragment header; the definition's is the next one.
-			j := bytes.Index(b[fileHeaderSize+i+1:], []byte{tokFragmentHeader, 1, 1, 0, tokOpenStart | tokMoreFlag})
-			b[fileHeaderSize+i+1+j+4] = 0x1f
+			b[fileHeaderSize+i+4] = 0x1f
 			return b
 		}, 3, 3, 0, 1},
+		{"second chunk's template definition damaged: the first chunk's serves", func(b []byte) []byte {
+			i := bytes.Index(b[chunk2:], []byte{tokFragmentHeader, 1, 1, 0, tokOpenStart | tokMoreFlag})
+			b[chunk2+i+4] = 0x1f
+			return b
+		}, 6, 0, 0, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -32,18 +32,24 @@ const (
 )
 
 var (
-	evtxMagic = []byte("ElfFile\x00")
-	gzipMagic = []byte{0x1f, 0x8b}
-	utf8BOM   = []byte{0xef, 0xbb, 0xbf}
+	evtxMagic      = []byte("ElfFile\x00")
+	evtxChunkMagic = []byte("ElfChnk\x00")
+	gzipMagic      = []byte{0x1f, 0x8b}
+	utf8BOM        = []byte{0xef, 0xbb, 0xbf}
 )
 
-// sniffLen is how much of an input Detect needs to see.
-const sniffLen = 512
+// sniffLen is how much of an input Detect needs to see: the EVTX file
+// header and the first chunk's signature, for files whose header is
+// damaged.
+const sniffLen = 4096 + 8
 
 // Detect names the format of an input from its first bytes.
 func Detect(head []byte) Format {
 	switch {
-	case bytes.HasPrefix(head, evtxMagic):
+	case bytes.HasPrefix(head, evtxMagic), bytes.HasPrefix(head, evtxChunkMagic):
+		return FormatEVTX
+	case len(head) >= 4096+8 && bytes.Equal(head[4096:4096+8], evtxChunkMagic):
+		// A damaged or wiped file header before an intact first chunk.
 		return FormatEVTX
 	case bytes.HasPrefix(head, gzipMagic):
 		return FormatGzip

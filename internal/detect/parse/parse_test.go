@@ -50,6 +50,8 @@ func TestDetect(t *testing.T) {
 		{"\n[{}]", FormatJSON},
 		{"<34>Oct 11 22:14:15 mymachine su: 'su root' failed", FormatText},
 		{"", FormatText},
+		{"ElfChnk\x00", FormatEVTX},
+		{strings.Repeat("\x00", 4096) + "ElfChnk\x00", FormatEVTX},
 	}
 	for _, tt := range tests {
 		if got := Detect([]byte(tt.head)); got != tt.want {
