@@ -8,6 +8,8 @@ package hosts
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -161,66 +163,93 @@ func plainAddresses(inv *asset.Inventory) []string {
 	return out
 }
 
-// Ingest records an inventory for a host of unit: it finds the host by
+// prepared is an inventory made ready for storage: everything that needs
+// no database is computed here, outside the transaction and in parallel
+// when importing many.
+type prepared struct {
+	inv      *asset.Inventory
+	doc      []byte
+	hash     string
+	cs       controlSummary
+	key      string
+	addrs    []string
+	addrText string
+	search   string
+	role     string
+	source   string
+}
+
+func prepare(inv *asset.Inventory) (*prepared, error) {
+	inv.Normalize()
+	doc, err := json.Marshal(inv)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(doc)
+	p := &prepared{inv: inv, doc: doc, hash: hex.EncodeToString(sum[:]), cs: summarise(inv), key: hostKey(inv.Hostname), addrs: plainAddresses(inv)}
+	p.addrText = " " + strings.Join(p.addrs, " ") + " "
+	p.search = i18n.Fold(inv.Hostname + " " + inv.FQDN + " " + inv.OS.Name + " " + strings.Join(p.addrs, " "))
+	p.role = inv.Role
+	if p.role == "" {
+		p.role = guessRole(inv)
+	}
+	p.source = inv.Source
+	if p.source == "" {
+		p.source = asset.SourceAgent
+	}
+	return p, nil
+}
+
+// ingest records an inventory for a host of unit: it finds the host by
 // machine id, or by hostname and a shared address (so importing twice
 // updates rather than duplicates), stores the new inventory and the
 // changes since the last one. agentID binds the host to an agent.
 func (s *Service) ingest(ctx context.Context, tx *store.Tx, unitID int64, hostID int64, inv *asset.Inventory, agentID string) (id int64, created bool, changes []asset.Change, err error) {
-	inv.Normalize()
+	p, err := prepare(inv)
+	if err != nil {
+		return 0, false, nil, err
+	}
+	return s.store(ctx, tx, unitID, hostID, p, agentID)
+}
+
+func (s *Service) store(ctx context.Context, tx *store.Tx, unitID int64, hostID int64, p *prepared, agentID string) (id int64, created bool, changes []asset.Change, err error) {
+	inv := p.inv
 	now := s.now()
-	key := hostKey(inv.Hostname)
-	addrs := plainAddresses(inv)
 	if hostID == 0 {
-		var err error
-		hostID, err = matchHost(ctx, tx, unitID, key, inv.MachineID, addrs)
+		hostID, err = matchHost(ctx, tx, unitID, p.key, inv.MachineID, p.addrs)
 		if err != nil {
 			return 0, false, nil, err
 		}
 	}
+	created = hostID == 0
 	var old *asset.Inventory
-	if hostID != 0 {
-		var raw string
-		if err := tx.QueryRow(ctx, `SELECT inventory FROM hosts WHERE id = ?`, hostID).Scan(&raw); err != nil {
+	if !created {
+		var raw, oldHash string
+		if err := tx.QueryRow(ctx, `SELECT inventory, inventory_hash FROM hosts WHERE id = ?`, hostID).Scan(&raw, &oldHash); err != nil {
 			return 0, false, nil, fmt.Errorf("hosts: load inventory of host %d: %w", hostID, err)
 		}
-		if raw != "" {
+		if raw != "" && oldHash != p.hash {
 			old = &asset.Inventory{}
 			if err := json.Unmarshal([]byte(raw), old); err != nil {
 				old = nil
 			}
 		}
 	}
-	doc, err := json.Marshal(inv)
-	if err != nil {
-		return 0, false, nil, err
-	}
-	created = hostID == 0
-	cs := summarise(inv)
-	addrText := " " + strings.Join(addrs, " ") + " "
-	search := i18n.Fold(inv.Hostname + " " + inv.FQDN + " " + inv.OS.Name + " " + strings.Join(addrs, " "))
-	role := inv.Role
-	if role == "" {
-		role = guessRole(inv)
-	}
-	source := inv.Source
-	if source == "" {
-		source = asset.SourceAgent
-	}
-	hash := inv.Hash()
+	cs := p.cs
 	nowUS := now.UnixMicro()
-	if hostID == 0 {
+	if created {
 		err = tx.QueryRow(ctx, `INSERT INTO hosts (unit_id, hostname, hostname_key, fqdn, machine_id, os_family, os_name, os_version, os_build, role, addresses, source, search,
 			av_ok, av_product, av_updated_at, edr_ok, firewall_ok, software_count, agent_id, first_seen_at, last_seen_at, inventory_at, inventory_hash, inventory)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			unitID, inv.Hostname, key, inv.FQDN, inv.MachineID, inv.OS.Family, inv.OS.Name, inv.OS.Version, inv.OS.Build, role, addrText, source, search,
-			b2i(cs.avOK), cs.avProduct, store.Micros(cs.avUpdated), b2i(cs.edrOK), b2i(cs.fwOK), len(inv.Software), agentID, nowUS, nowUS, store.Micros(inv.CollectedAt), hash, string(doc)).Scan(&hostID)
+			unitID, inv.Hostname, p.key, inv.FQDN, inv.MachineID, inv.OS.Family, inv.OS.Name, inv.OS.Version, inv.OS.Build, p.role, p.addrText, p.source, p.search,
+			b2i(cs.avOK), cs.avProduct, store.Micros(cs.avUpdated), b2i(cs.edrOK), b2i(cs.fwOK), len(inv.Software), agentID, nowUS, nowUS, store.Micros(inv.CollectedAt), p.hash, string(p.doc)).Scan(&hostID)
 		if err != nil {
 			return 0, false, nil, fmt.Errorf("hosts: add host %s: %w", inv.Hostname, err)
 		}
 	} else {
 		setAgent := ""
-		args := []any{inv.Hostname, key, inv.FQDN, inv.MachineID, inv.OS.Family, inv.OS.Name, inv.OS.Version, inv.OS.Build, role, addrText, source, search,
-			b2i(cs.avOK), cs.avProduct, store.Micros(cs.avUpdated), b2i(cs.edrOK), b2i(cs.fwOK), len(inv.Software), nowUS, store.Micros(inv.CollectedAt), hash, string(doc)}
+		args := []any{inv.Hostname, p.key, inv.FQDN, inv.MachineID, inv.OS.Family, inv.OS.Name, inv.OS.Version, inv.OS.Build, p.role, p.addrText, p.source, p.search,
+			b2i(cs.avOK), cs.avProduct, store.Micros(cs.avUpdated), b2i(cs.edrOK), b2i(cs.fwOK), len(inv.Software), nowUS, store.Micros(inv.CollectedAt), p.hash, string(p.doc)}
 		if agentID != "" {
 			setAgent = ", agent_id = ?"
 			args = append(args, agentID)
@@ -266,29 +295,25 @@ func guessRole(inv *asset.Inventory) string {
 	return asset.RoleWorkstation
 }
 
-// matchHost finds the host an inventory belongs to within a unit.
+// matchHost finds the host an inventory belongs to within a unit: the
+// same machine id, else the same short hostname sharing an address (or
+// with no addresses on either side to compare).
 func matchHost(ctx context.Context, tx *store.Tx, unitID int64, key, machineID string, addrs []string) (int64, error) {
-	if machineID != "" {
-		var id int64
-		err := tx.QueryRow(ctx, `SELECT id FROM hosts WHERE unit_id = ? AND machine_id = ? ORDER BY id LIMIT 1`, unitID, machineID).Scan(&id)
-		if err == nil {
-			return id, nil
-		}
-		if !store.IsNoRows(err) {
-			return 0, err
-		}
-	}
-	rows, err := tx.Query(ctx, `SELECT id, addresses, machine_id FROM hosts WHERE unit_id = ? AND hostname_key = ? ORDER BY id`, unitID, key)
+	rows, err := tx.Query(ctx, `SELECT id, addresses, machine_id FROM hosts WHERE unit_id = ? AND (hostname_key = ? OR (machine_id = ? AND machine_id <> '')) ORDER BY id`,
+		unitID, key, machineID)
 	if err != nil {
 		return 0, fmt.Errorf("hosts: match host: %w", err)
 	}
 	defer rows.Close()
-	var noAddr int64
+	var byName, noAddr int64
 	for rows.Next() {
 		var id int64
 		var have, mid string
 		if err := rows.Scan(&id, &have, &mid); err != nil {
 			return 0, err
+		}
+		if machineID != "" && mid == machineID {
+			return id, nil
 		}
 		if machineID != "" && mid != "" && mid != machineID {
 			continue // a different machine that shares the name
@@ -300,12 +325,18 @@ func matchHost(ctx context.Context, tx *store.Tx, unitID int64, key, machineID s
 			continue
 		}
 		for _, a := range addrs {
-			if strings.Contains(have, " "+a+" ") {
-				return id, nil
+			if byName == 0 && strings.Contains(have, " "+a+" ") {
+				byName = id
 			}
 		}
 	}
-	return noAddr, rows.Err()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if byName != 0 {
+		return byName, nil
+	}
+	return noAddr, nil
 }
 
 // HostFilter selects hosts.

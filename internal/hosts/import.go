@@ -3,7 +3,9 @@ package hosts
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strconv"
+	"sync"
 
 	"vigil/internal/asset"
 	"vigil/internal/audit"
@@ -40,15 +42,38 @@ func (s *Service) Import(ctx context.Context, unitCode, file string, invs []*ass
 	if len(invs) == 0 {
 		return nil, errs.Invalid("", "%s holds no host inventories", file)
 	}
-	for i, inv := range invs {
-		if err := inv.Validate(); err != nil {
-			return nil, inventoryError(fmt.Sprintf("%s: record %d", file, i+1), err)
+	// Validate and prepare on every core, outside the transaction.
+	preps := make([]*prepared, len(invs))
+	errsAt := make([]error, len(invs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := invs[i].Validate(); err != nil {
+					errsAt[i] = inventoryError(fmt.Sprintf("%s: record %d", file, i+1), err)
+					continue
+				}
+				preps[i], errsAt[i] = prepare(invs[i])
+			}
+		}()
+	}
+	for i := range invs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errsAt {
+		if err != nil {
+			return nil, err
 		}
 	}
 	res := &ImportResult{}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		for _, inv := range invs {
-			_, created, changes, err := s.ingest(ctx, tx, unitID, 0, inv, "")
+		for _, p := range preps {
+			_, created, changes, err := s.store(ctx, tx, unitID, 0, p, "")
 			if err != nil {
 				return err
 			}

@@ -44,7 +44,8 @@ CREATE TABLE hosts (
 	inventory      TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX hosts_unit ON hosts(unit_id, id);
-CREATE INDEX hosts_key ON hosts(hostname_key);
+CREATE INDEX hosts_key ON hosts(unit_id, hostname_key);
+CREATE INDEX hosts_machine ON hosts(unit_id, machine_id);
 
 CREATE TABLE host_changes (
 	id      INTEGER PRIMARY KEY,
