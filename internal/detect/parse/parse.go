@@ -29,6 +29,12 @@ const (
 	FormatGzip Format = "gzip"
 	FormatJSON Format = "json" // one value, an array, concatenated values or JSON lines
 	FormatText Format = "text" // lines: syslog (RFC 3164/5424), CEF, LEEF, plain
+	// UTF-16 text (with its byte order mark), as Windows tools export it;
+	// converted to UTF-8 and recognised again.
+	FormatUTF16 Format = "utf16"
+	// Binary data that is none of the above (an archive, an executable,
+	// a database): refused rather than read as lines of garbage.
+	FormatBinary Format = "binary"
 )
 
 var (
@@ -54,12 +60,33 @@ func Detect(head []byte) Format {
 	case bytes.HasPrefix(head, gzipMagic):
 		return FormatGzip
 	}
+	if bytes.HasPrefix(head, []byte{0xff, 0xfe}) || bytes.HasPrefix(head, []byte{0xfe, 0xff}) {
+		return FormatUTF16
+	}
 	head = bytes.TrimPrefix(head, utf8BOM)
 	head = bytes.TrimLeft(head, " \t\r\n")
 	if len(head) > 0 && (head[0] == '{' || head[0] == '[') {
 		return FormatJSON
 	}
+	if looksBinary(head) {
+		return FormatBinary
+	}
 	return FormatText
+}
+
+// looksBinary reports whether the start of an input holds control bytes
+// no log text has (NUL and most C0 controls).
+func looksBinary(head []byte) bool {
+	if len(head) > 1024 {
+		head = head[:1024]
+	}
+	bad := 0
+	for _, c := range head {
+		if c == 0 || c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != 0x1b && c != '\f' {
+			bad++
+		}
+	}
+	return bad > 0 && bad*100 > len(head) // over 1%
 }
 
 // File is an open input: a detect.Reader over the file's records that
@@ -188,6 +215,18 @@ func NewFile(r io.Reader, source string) (*File, error) {
 			f.closers = append(f.closers, zr)
 			br = f.newBuffer(zr)
 			continue
+		}
+		if format == FormatUTF16 {
+			if depth > 2 {
+				f.Close()
+				return nil, fmt.Errorf("parse: %s: encodings nested too deep", source)
+			}
+			br = f.newBuffer(newUTF16Reader(br))
+			continue
+		}
+		if format == FormatBinary {
+			f.Close()
+			return nil, fmt.Errorf("parse: %s: not a log format Vigil reads (binary data)", source)
 		}
 		f.Format = format
 		switch format {

@@ -1,12 +1,14 @@
 package parse
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"vigil/internal/detect"
 )
@@ -172,5 +174,39 @@ func TestStatsSurviveClose(t *testing.T) {
 	}
 	if err := f.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
+	}
+}
+
+func TestUTF16AndBinary(t *testing.T) {
+	text := "Feb  3 04:05:06 web-1 sshd[1234]: Accepted for op\u00e9rateur \U0001F600\r\nsecond line\r\n"
+	var le, be []byte
+	le = append(le, 0xff, 0xfe)
+	be = append(be, 0xfe, 0xff)
+	for _, u := range utf16.Encode([]rune(text)) {
+		le = append(le, byte(u), byte(u>>8))
+		be = append(be, byte(u>>8), byte(u))
+	}
+	for name, data := range map[string][]byte{"le": le, "be": be} {
+		f, err := NewFile(bytes.NewReader(data), "utf16.log")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev detect.Event
+		if err := f.Next(&ev); err != nil {
+			t.Fatal(err)
+		}
+		if msg, _ := ev.Get("message"); msg != "Accepted for op\u00e9rateur \U0001F600" || ev.Host != "web-1" {
+			t.Errorf("%s: %v", name, ev.Fields)
+		}
+		if err := f.Next(&ev); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Next(&ev); err != io.EOF {
+			t.Errorf("%s: third record: %v", name, err)
+		}
+	}
+	binary := append([]byte("PK\x03\x04\x14\x00\x00\x00\x08\x00"), make([]byte, 200)...)
+	if _, err := NewFile(bytes.NewReader(binary), "archive.zip"); err == nil || !strings.Contains(err.Error(), "archive.zip") {
+		t.Errorf("binary input: error %v", err)
 	}
 }
