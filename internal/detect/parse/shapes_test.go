@@ -45,6 +45,11 @@ func TestShapes(t *testing.T) {
 				host: "host-c.example.test", time: "2024-01-02T03:04:05.678Z", prod: "windows"},
 			{event: 1, fields: map[string]string{"EventID": "3", "ProcessID": "77", "System_ProcessID": "2000", "DestinationPort": "443"}},
 		}},
+		{"win_xmltodict.json", 1, 0, []check{
+			{event: 0, fields: map[string]string{"EventID": "4624", "Provider_Name": "Microsoft-Windows-Security-Auditing", "Qualifiers": "", "ProcessID": "640",
+				"TargetUserName": "operator", "LogonType": "3", "IpAddress": "192.0.2.21", "WorkstationName": "", "Channel": "Security"},
+				host: "host-e.example.test", time: "2024-01-02T03:04:05.123456Z", prod: "windows"},
+		}},
 		{"nxlog.json", 1, 0, []check{
 			{event: 0, fields: map[string]string{"EventID": "4624", "Provider_Name": "Microsoft-Windows-Security-Auditing", "Computer": "host-d.example.test", "Channel": "Security",
 				"EventRecordID": "12345", "ProcessID": "640", "TargetUserName": "operator", "LogonType": "3", "Message": "An account was successfully logged on."},

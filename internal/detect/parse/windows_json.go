@@ -45,21 +45,15 @@ func addSystemJSON(ev *detect.Event, sys *jsonValue) {
 		case jsonNull:
 			continue
 		case jsonObject:
-			if attrs := v.get("#attributes"); attrs != nil && attrs.kind == jsonObject {
-				for j, attr := range attrs.keys {
-					a := &attrs.elems[j]
-					if !a.scalar() {
-						continue
-					}
-					if elem == "TimeCreated" && attr == "SystemTime" {
-						ev.Time = parseWindowsTime(a.text)
-						continue
-					}
-					if name := detect.SystemFieldName(elem, attr); name != "" {
-						ev.Add(name, braceGUID(a.text))
-					}
+			forEachAttr(v, func(attr string, a *jsonValue) {
+				if elem == "TimeCreated" && attr == "SystemTime" {
+					ev.Time = parseWindowsTime(a.text)
+					return
 				}
-			}
+				if name := detect.SystemFieldName(elem, attr); name != "" {
+					ev.Add(name, braceGUID(a.text))
+				}
+			})
 			if t := v.get("#text"); t != nil {
 				if s, ok := jsonText(t); ok {
 					addSystemValue(ev, elem, s)
@@ -68,6 +62,35 @@ func addSystemJSON(ev *detect.Event, sys *jsonValue) {
 		default:
 			if s, ok := jsonText(v); ok {
 				addSystemValue(ev, elem, s)
+			}
+		}
+	}
+}
+
+// forEachAttr calls fn for the attributes of an element converted to a
+// JSON object, in the spellings converters use: evtx_dump's
+// "#attributes" object, xmltodict's "@Name" keys, or plain scalar keys
+// beside "#text".
+func forEachAttr(v *jsonValue, fn func(name string, value *jsonValue)) {
+	for i, k := range v.keys {
+		a := &v.elems[i]
+		switch {
+		case k == "#attributes":
+			if a.kind == jsonObject {
+				for j, name := range a.keys {
+					if a.elems[j].scalar() {
+						fn(strings.TrimPrefix(name, "@"), &a.elems[j])
+					}
+				}
+			}
+		case k == "#text":
+		case strings.HasPrefix(k, "@"):
+			if a.scalar() {
+				fn(k[1:], a)
+			}
+		default:
+			if a.scalar() {
+				fn(k, a)
 			}
 		}
 	}
@@ -91,48 +114,50 @@ func addSystemValue(ev *detect.Event, elem, value string) {
 
 // addEventDataJSON flattens EventData: named Data become fields of their
 // name; unnamed Data values become Data, Data1, Data2, ... as the EVTX
-// reader names them.
+// reader names them. Data may come as evtx_dump writes it (named values
+// as keys, unnamed ones under "#text") or as xmltodict does (a list of
+// {"@Name": ..., "#text": ...}).
 func addEventDataJSON(ev *detect.Event, ed *jsonValue) {
 	unnamed := 0
-	addUnnamed := func(s string) {
-		ev.Add(detect.UnnamedDataName(unnamed), s)
-		unnamed++
+	addData := func(d *jsonValue) {
+		name, value, ok := dataElement(d)
+		if !ok {
+			return
+		}
+		if name == "" {
+			name = detect.UnnamedDataName(unnamed)
+			unnamed++
+		}
+		ev.Add(name, braceGUID(value))
 	}
 	switch ed.kind {
 	case jsonObject:
 	case jsonArray:
 		for i := range ed.elems {
-			if s, ok := jsonText(&ed.elems[i]); ok {
-				addUnnamed(s)
-			}
+			addData(&ed.elems[i])
 		}
 		return
 	default:
 		if s, ok := jsonText(ed); ok && s != "" {
-			addUnnamed(s)
+			addData(ed)
 		}
 		return
 	}
 	for i, k := range ed.keys {
 		v := &ed.elems[i]
-		switch k {
-		case "#attributes":
+		switch {
+		case k == "#attributes" || strings.HasPrefix(k, "@"):
 			continue
-		case "Data", "#text":
-			values := v
-			if v.kind == jsonObject {
-				if t := v.get("#text"); t != nil {
-					values = t
-				}
+		case k == "Data" || k == "#text":
+			if v.kind == jsonObject && v.get("#text") != nil && !hasName(v) {
+				v = v.get("#text") // evtx_dump: {"#text": [unnamed values]}
 			}
-			if values.kind == jsonArray {
-				for j := range values.elems {
-					if s, ok := jsonText(&values.elems[j]); ok {
-						addUnnamed(s)
-					}
+			if v.kind == jsonArray {
+				for j := range v.elems {
+					addData(&v.elems[j])
 				}
-			} else if s, ok := jsonText(values); ok {
-				addUnnamed(s)
+			} else {
+				addData(v)
 			}
 			continue
 		}
@@ -155,6 +180,35 @@ func addEventDataJSON(ev *detect.Event, ed *jsonValue) {
 			ev.Add(k, braceGUID(s))
 		}
 	}
+}
+
+// dataElement reads one <Data> element: a scalar (unnamed), or an object
+// with a Name attribute and its text.
+func dataElement(d *jsonValue) (name, value string, ok bool) {
+	if d.kind != jsonObject {
+		value, ok = jsonText(d)
+		return "", value, ok
+	}
+	forEachAttr(d, func(attr string, a *jsonValue) {
+		if attr == "Name" {
+			name = a.text
+		}
+	})
+	for _, k := range []string{"#text", "text", "Value", "value"} {
+		if t := d.get(k); t != nil {
+			if s, isText := jsonText(t); isText {
+				return name, s, true
+			}
+		}
+	}
+	// <Data Name="X"/>: present and empty.
+	return name, "", name != ""
+}
+
+func hasName(v *jsonValue) bool {
+	found := false
+	forEachAttr(v, func(attr string, _ *jsonValue) { found = found || attr == "Name" })
+	return found
 }
 
 // addUserDataJSON flattens UserData by the local names of its leaf
