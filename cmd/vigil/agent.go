@@ -17,6 +17,7 @@ import (
 	"vigil/internal/agent"
 	"vigil/internal/agent/scan"
 	"vigil/internal/cli"
+	"vigil/internal/detect/ioc"
 )
 
 func init() {
@@ -74,9 +75,10 @@ var agentScanCmd = &cli.Command{
 	Long: "Walks the given trees (regular files only; symbolic links are not followed; /proc,\n" +
 		"/sys and other pseudo filesystems are skipped), hashes each file with SHA-256 and\n" +
 		"matches the digests against the indicators, then checks the executables of running\n" +
-		"processes and the remote addresses of open connections. --ioc reads a CSV file of\n" +
-		"type,value[,comment] (types sha256, ip, cidr, domain); without it, nothing matches\n" +
-		"and the scan only counts. --paths and --ioc repeat or take comma-separated lists.\n" +
+		"processes and the remote addresses of open connections. --ioc reads indicator files:\n" +
+		"CSV type,value[,comment] (sha256, ip, cidr, domain) or STIX 2.x; without it nothing\n" +
+		"matches and the scan only counts; a bad indicator fails the scan before it starts.\n" +
+		"--paths and --ioc repeat or take comma-separated lists.\n" +
 		"Exit status 0: no findings; 3: findings; 1: error.",
 	Setup: func(fs *cli.FlagSet) func(ctx context.Context, args []string) error {
 		pathsFlag := listFlag(fs, "paths", "directories or files to scan")
@@ -94,21 +96,12 @@ var agentScanCmd = &cli.Command{
 			if err != nil {
 				return cli.UsageError("--max-size: %v", err)
 			}
-			set := scan.NewSet()
-			for _, f := range *iocFlag {
-				fh, err := os.Open(f)
-				if err != nil {
-					return err
-				}
-				err = set.ReadCSV(fh, f)
-				fh.Close()
-				if err != nil {
-					return err
-				}
+			matcher, counts, err := loadIndicators(*iocFlag)
+			if err != nil {
+				return err
 			}
-			set.Freeze()
 			opts := agent.ScanOptions{
-				Options:         scan.Options{Paths: paths, MaxSize: max, Workers: *workers, Matcher: set},
+				Options:         scan.Options{Paths: paths, MaxSize: max, Workers: *workers, Matcher: matcher},
 				SkipProcesses:   *noLive,
 				SkipConnections: *noLive,
 			}
@@ -127,17 +120,36 @@ var agentScanCmd = &cli.Command{
 					fmt.Fprintln(fs.Stdout, describeFinding(f))
 				}
 			}
-			h, ips, doms := set.Counts()
 			secs := rep.FinishedAt.Sub(rep.StartedAt).Seconds()
-			fmt.Fprintf(fs.Stderr, "scanned %d files, %.1f MB in %.2fs (%.0f MB/s); skipped %d too large, %d special, %d unreadable; %d processes, %d connections; indicators: %d hashes, %d addresses, %d domains (%d of unsupported types); %d findings\n",
+			fmt.Fprintf(fs.Stderr, "scanned %d files, %.1f MB in %.2fs (%.0f MB/s); skipped %d too large, %d special, %d unreadable; %d processes, %d connections; indicators: %s; %d findings\n",
 				rep.Files, float64(rep.Bytes)/1e6, secs, float64(rep.Bytes)/1e6/max1(secs), rep.TooLarge, rep.Special, rep.Unreadable,
-				rep.Processes, rep.Connections, h, ips, doms, set.Unmatched, len(rep.Findings))
+				rep.Processes, rep.Connections, counts, len(rep.Findings))
 			if len(rep.Findings) > 0 {
 				return &cli.ExitError{Code: 3}
 			}
 			return nil
 		}
 	},
+}
+
+// loadIndicators reads indicator files (CSV type,value[,comment] or STIX
+// 2.x JSON) with the shared indicator library. A bad row fails the load,
+// naming file and line: a scan against half a list would look clean.
+func loadIndicators(files []string) (scan.Matcher, string, error) {
+	b := ioc.NewBuilder()
+	for _, f := range files {
+		st, err := b.AddFile(f)
+		if err != nil {
+			return nil, "", err
+		}
+		if st.Bad > 0 {
+			return nil, "", fmt.Errorf("%v (%d bad indicators in all; nothing scanned)", st.Errors[0], st.Bad)
+		}
+	}
+	set := b.Build()
+	counts := fmt.Sprintf("%d sha256, %d md5/sha1 (not matched), %d addresses, %d domains",
+		set.Count(ioc.KindSHA256), set.Count(ioc.KindMD5)+set.Count(ioc.KindSHA1), set.Count(ioc.KindIP), set.Count(ioc.KindDomain))
+	return scan.IOCMatcher{Set: set}, counts, nil
 }
 
 // listFlag declares a repeatable flag that also splits on commas; its env
