@@ -64,7 +64,7 @@ func FuzzJSONRecord(f *testing.F) {
 			return
 		}
 		var ev detect.Event
-		_ = mapJSON(&ev, &v)
+		_ = (*shaper)(nil).mapJSON(&ev, &v)
 	})
 }
 

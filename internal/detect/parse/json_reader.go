@@ -25,6 +25,7 @@ type jsonReader struct {
 	index   int64       // record number in stream mode
 	buf     []byte
 	parser  jsonParser
+	shaper  shaper
 
 	stats detect.ReadStats
 }
@@ -69,7 +70,7 @@ func (r *jsonReader) Next(ev *detect.Event) error {
 		ev.Reset()
 		ev.Source = r.source
 		ev.Record = uint64(pos)
-		if err := mapJSON(ev, v); err != nil {
+		if err := r.shaper.mapJSON(ev, v); err != nil {
 			r.stats.Skip(recordError(r.source, pos, err))
 			continue
 		}

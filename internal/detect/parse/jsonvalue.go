@@ -83,6 +83,7 @@ func parseJSON(data []byte) (jsonValue, error) {
 // parse is parseJSON reusing the parser's scratch space and key table.
 func (p *jsonParser) parse(data []byte) (jsonValue, error) {
 	p.data, p.pos = data, 0
+	p.str = string(data)
 	p.space()
 	v, err := p.value(0)
 	if err != nil {
@@ -97,14 +98,28 @@ func (p *jsonParser) parse(data []byte) (jsonValue, error) {
 
 type jsonParser struct {
 	data []byte
+	str  string // data as one string: values without escapes are slices of it
 	pos  int
-	buf  []byte            // scratch for unescaping strings
-	keys map[string]string // interned object keys, when not nil
+	// Members of the objects and arrays being parsed, gathered here and
+	// copied out at exact size when each closes.
+	keyStack []string
+	valStack []jsonValue
+	buf      []byte            // scratch for unescaping strings
+	keys     map[string]string // interned object keys, when not nil
 }
 
 // maxKeys bounds the key table: keys of well-formed logs repeat, hostile
 // input must not grow it without end.
 const maxKeys = 4096
+
+// substr returns data[start:end] as a string, sharing the record's string
+// when parse made one.
+func (p *jsonParser) substr(start, end int) string {
+	if len(p.str) == len(p.data) {
+		return p.str[start:end]
+	}
+	return string(p.data[start:end])
+}
 
 func (p *jsonParser) fail(msg string) error {
 	return &jsonSyntaxError{Offset: p.pos, Msg: msg}
@@ -176,7 +191,7 @@ func (p *jsonParser) number() (jsonValue, error) {
 	if digits == 0 {
 		return jsonValue{}, p.fail("invalid number")
 	}
-	return jsonValue{kind: jsonNumber, text: string(p.data[start:p.pos])}, nil
+	return jsonValue{kind: jsonNumber, text: p.substr(start, p.pos)}, nil
 }
 
 func (p *jsonParser) string() (string, error) {
@@ -186,7 +201,7 @@ func (p *jsonParser) string() (string, error) {
 	for p.pos < len(p.data) {
 		c := p.data[p.pos]
 		if c == '"' {
-			s := string(p.data[start:p.pos])
+			s := p.substr(start, p.pos)
 			p.pos++
 			return s, nil
 		}
@@ -305,6 +320,11 @@ func (p *jsonParser) object(depth int) (jsonValue, error) {
 		p.pos++
 		return v, nil
 	}
+	kbase, base := len(p.keyStack), len(p.valStack)
+	defer func() {
+		p.keyStack = p.keyStack[:kbase]
+		p.valStack = p.valStack[:base]
+	}()
 	for {
 		p.space()
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
@@ -324,8 +344,8 @@ func (p *jsonParser) object(depth int) (jsonValue, error) {
 		if err != nil {
 			return jsonValue{}, err
 		}
-		v.keys = append(v.keys, k)
-		v.elems = append(v.elems, e)
+		p.keyStack = append(p.keyStack, k)
+		p.valStack = append(p.valStack, e)
 		p.space()
 		if p.pos >= len(p.data) {
 			return jsonValue{}, p.fail("unterminated object")
@@ -335,6 +355,8 @@ func (p *jsonParser) object(depth int) (jsonValue, error) {
 			p.pos++
 		case '}':
 			p.pos++
+			v.keys = append([]string(nil), p.keyStack[kbase:]...)
+			v.elems = append([]jsonValue(nil), p.valStack[base:]...)
 			return v, nil
 		default:
 			return jsonValue{}, p.fail("expected ',' or '}'")
@@ -350,13 +372,15 @@ func (p *jsonParser) array(depth int) (jsonValue, error) {
 		p.pos++
 		return v, nil
 	}
+	base := len(p.valStack)
+	defer func() { p.valStack = p.valStack[:base] }()
 	for {
 		p.space()
 		e, err := p.value(depth + 1)
 		if err != nil {
 			return jsonValue{}, err
 		}
-		v.elems = append(v.elems, e)
+		p.valStack = append(p.valStack, e)
 		p.space()
 		if p.pos >= len(p.data) {
 			return jsonValue{}, p.fail("unterminated array")
@@ -366,6 +390,7 @@ func (p *jsonParser) array(depth int) (jsonValue, error) {
 			p.pos++
 		case ']':
 			p.pos++
+			v.elems = append([]jsonValue(nil), p.valStack[base:]...)
 			return v, nil
 		default:
 			return jsonValue{}, p.fail("expected ',' or ']'")

@@ -30,8 +30,8 @@ var suricataAliases = [][2]string{
 // addSuricata maps Suricata EVE JSON: all fields flattened under their EVE
 // names, plus ECS-like aliases. Product is "suricata", Service the
 // event_type; DNS events get Category "dns".
-func addSuricata(ev *detect.Event, v *jsonValue) error {
-	flattenJSON(ev, v, "", 0)
+func (sh *shaper) addSuricata(ev *detect.Event, v *jsonValue) error {
+	sh.flattenJSON(ev, v, "", 0)
 	addAliases(ev, suricataAliases)
 	if p, ok := ev.Get("proto"); ok {
 		ev.Add("network.transport", strings.ToLower(p))
@@ -65,8 +65,8 @@ var zeekAliases = [][2]string{
 // addZeek maps Zeek JSON logs: fields under Zeek's own names (id.orig_h,
 // query, ...), ECS-like aliases, Product "zeek" and Service the log type
 // (from _path, or guessed from the fields of the usual logs).
-func addZeek(ev *detect.Event, v *jsonValue) error {
-	flattenJSON(ev, v, "", 0)
+func (sh *shaper) addZeek(ev *detect.Event, v *jsonValue) error {
+	sh.flattenJSON(ev, v, "", 0)
 	addAliases(ev, zeekAliases)
 	if p, ok := ev.Get("proto"); ok {
 		ev.Add("network.transport", strings.ToLower(p))

@@ -13,7 +13,7 @@ var errNotObject = errors.New("record is not a JSON object")
 
 // mapJSON recognises the shape of one JSON record and fills ev from it.
 // Shapes are told apart by keys only their producer writes.
-func mapJSON(ev *detect.Event, v *jsonValue) error {
+func (sh *shaper) mapJSON(ev *detect.Event, v *jsonValue) error {
 	if v.kind != jsonObject {
 		return errNotObject
 	}
@@ -29,22 +29,22 @@ func mapJSON(ev *detect.Event, v *jsonValue) error {
 		return addNXLog(ev, v)
 	}
 	if et := v.get("event_type"); et != nil && et.kind == jsonString && (v.get("src_ip") != nil || v.get("flow_id") != nil) {
-		return addSuricata(ev, v)
+		return sh.addSuricata(ev, v)
 	}
 	if v.get("uid") != nil && (v.get("id.orig_h") != nil || v.get("id") != nil && v.get("id").get("orig_h") != nil) || v.get("_path") != nil && v.get("ts") != nil {
-		return addZeek(ev, v)
+		return sh.addZeek(ev, v)
 	}
 	if r := v.get("rule"); r != nil && r.kind == jsonObject && r.get("level") != nil && v.get("agent") != nil {
-		return addWazuh(ev, v)
+		return sh.addWazuh(ev, v)
 	}
-	addGenericJSON(ev, v)
+	sh.addGenericJSON(ev, v)
 	return nil
 }
 
 // addGenericJSON flattens any JSON object and takes the time and host from
 // the usual keys.
-func addGenericJSON(ev *detect.Event, v *jsonValue) {
-	flattenJSON(ev, v, "", 0)
+func (sh *shaper) addGenericJSON(ev *detect.Event, v *jsonValue) {
+	sh.flattenJSON(ev, v, "", 0)
 	for _, k := range []string{"@timestamp", "timestamp", "time", "ts", "date", "EventTime"} {
 		if t := parseAnyTime(v.get(k)); !t.IsZero() {
 			ev.Time = t
@@ -91,6 +91,46 @@ func parseAnyTime(v *jsonValue) time.Time {
 	return time.Time{}
 }
 
+// shaper maps JSON records to events for one reader, remembering the
+// dotted names it built: the records of a log repeat them, and building
+// each anew would cost an allocation per field. A nil *shaper works,
+// without the memory.
+type shaper struct {
+	names map[string]map[string]string // prefix -> key -> prefix.key
+	count int
+}
+
+// maxShaperNames bounds the name memory against hostile input.
+const maxShaperNames = 8192
+
+func (sh *shaper) join(prefix, key string) string {
+	if prefix == "" {
+		return key
+	}
+	if sh == nil {
+		return prefix + "." + key
+	}
+	if byKey, ok := sh.names[prefix]; ok {
+		if name, ok := byKey[key]; ok {
+			return name
+		}
+	}
+	name := prefix + "." + key
+	if sh.count < maxShaperNames {
+		if sh.names == nil {
+			sh.names = make(map[string]map[string]string)
+		}
+		byKey := sh.names[prefix]
+		if byKey == nil {
+			byKey = make(map[string]string)
+			sh.names[prefix] = byKey
+		}
+		byKey[key] = name
+		sh.count++
+	}
+	return name
+}
+
 // maxFlattenDepth bounds how deep generic flattening descends.
 const maxFlattenDepth = 32
 
@@ -99,18 +139,14 @@ const maxFlattenDepth = 32
 // values joined by ", " (as a rule writer reads a list); an array holding
 // objects or arrays is indexed: {"a":[{"b":1}]} gives a.0.b=1. Null gives
 // an empty value.
-func flattenJSON(ev *detect.Event, v *jsonValue, prefix string, depth int) {
+func (sh *shaper) flattenJSON(ev *detect.Event, v *jsonValue, prefix string, depth int) {
 	if depth > maxFlattenDepth {
 		return
 	}
 	switch v.kind {
 	case jsonObject:
 		for i, k := range v.keys {
-			name := k
-			if prefix != "" {
-				name = prefix + "." + k
-			}
-			flattenJSON(ev, &v.elems[i], name, depth+1)
+			sh.flattenJSON(ev, &v.elems[i], sh.join(prefix, k), depth+1)
 		}
 	case jsonArray:
 		allScalar := true
@@ -132,7 +168,7 @@ func flattenJSON(ev *detect.Event, v *jsonValue, prefix string, depth int) {
 			return
 		}
 		for i := range v.elems {
-			flattenJSON(ev, &v.elems[i], prefix+"."+strconv.Itoa(i), depth+1)
+			sh.flattenJSON(ev, &v.elems[i], sh.join(prefix, strconv.Itoa(i)), depth+1)
 		}
 	case jsonNull:
 		ev.Add(prefix, "")

@@ -152,7 +152,7 @@ var wazuhSystem = map[string]string{
 // rule.level, agent.name, data.srcip, ...), plus, for alerts on Windows
 // events, data.win.system and data.win.eventdata under the EVTX reader's
 // names.
-func addWazuh(ev *detect.Event, v *jsonValue) error {
+func (sh *shaper) addWazuh(ev *detect.Event, v *jsonValue) error {
 	win := v.get("data").get("win")
 	if win != nil && win.kind == jsonObject {
 		ev.Product = "windows"
@@ -178,7 +178,7 @@ func addWazuh(ev *detect.Event, v *jsonValue) error {
 		detect.PreferEventData(ev.Fields, nSystem)
 		finishWindowsEvent(ev)
 	}
-	flattenJSON(ev, v, "", 0)
+	sh.flattenJSON(ev, v, "", 0)
 	addAliases(ev, [][2]string{
 		{"data.srcip", "source.ip"}, {"data.srcport", "source.port"},
 		{"data.dstip", "destination.ip"}, {"data.dstport", "destination.port"},
