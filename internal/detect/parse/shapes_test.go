@@ -24,7 +24,10 @@ func TestShapes(t *testing.T) {
 		skipped int64
 		checks  []check
 	}{
-		{"syslog.log", 9, 1, []check{
+		{"syslog.log", 11, 1, []check{
+			{event: 9, fields: map[string]string{"type": "EXECVE", "a0": "curl", "a1": "-o", "a2": "/tmp/x sh\n", "argc": "3", "event.sequence": "4242"},
+				time: "2023-11-14T22:13:20.123Z", prod: "linux", svc: "auditd"},
+			{event: 10, fields: map[string]string{"type": "USER_LOGIN", "acct": "operator", "exe": "/usr/sbin/sshd", "addr": "192.0.2.44", "res": "failed", "auid": "1000"}},
 			{event: 0, fields: map[string]string{"log.syslog.facility.name": "auth", "log.syslog.severity.code": "2", "process.name": "su", "process.pid": "230", "message": "'su root' failed for operator on /dev/pts/8"},
 				host: "mymachine", time: "2023-10-11T22:14:15Z"}, // October is months ahead of "now": last year,
 			{event: 1, fields: map[string]string{"process.name": "sshd", "message": "Accepted publickey for deploy from 192.0.2.10 port 50022 ssh2"}, host: "web-1", time: "2024-02-03T04:05:06Z"},

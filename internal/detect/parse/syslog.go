@@ -31,6 +31,8 @@ func parseTextLine(ev *detect.Event, line []byte) error {
 		return parseCEF(ev, payload)
 	case bytes.HasPrefix(payload, []byte("LEEF:")):
 		return parseLEEF(ev, payload)
+	case isAuditd(payload):
+		return parseAuditd(ev, payload)
 	}
 	if i := bytes.Index(payload, []byte("CEF:")); i > 0 && bytes.Count(payload[i:], []byte("|")) >= 7 {
 		// Some senders put their own prefix before CEF.
