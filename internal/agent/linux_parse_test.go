@@ -289,3 +289,35 @@ func TestCollectThisMachine(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLinuxFiles feeds the same bytes to every parser of a Linux system
+// file: none may panic, whatever a tampered host holds.
+func FuzzLinuxFiles(f *testing.F) {
+	for _, n := range []string{"dpkg-status", "rpm-qa.txt", "proc-net-tcp", "proc-net-tcp6", "passwd", "group", "shadow", "cpuinfo", "route", "ipv6_route", "daily.cld.header"} {
+		b, _ := os.ReadFile("testdata/linux/" + n)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r := func() *bytes.Reader { return bytes.NewReader(b) }
+		parseOSRelease(r())
+		parseDpkgStatus(r())
+		parseRPMQuery(r())
+		pw, gr := parsePasswd(r()), parseGroup(r())
+		linuxAccounts(pw, gr, parseShadow(r(), time.Now()))
+		parseProcNet(r(), "tcp")
+		parseResolvConf(r())
+		parseRouteGateways(r())
+		parseIPv6RouteGateways(r())
+		parseMeminfo(r())
+		parseCPUInfo(r())
+		parseMounts(r())
+		parseUtmp(b)
+		lastLogon(b, len(b)%7)
+		parseCVDTime(b)
+		parseAptPeriodic(r())
+		lastDpkgChange(b)
+		parseProcStat(b)
+		parseQuser(string(b))
+		fqdnFromHosts(b, "h")
+	})
+}

@@ -69,9 +69,25 @@ type Report struct {
 	Processes   int       `json:"processes"`
 	Connections int       `json:"connections"`
 	Findings    []Finding `json:"findings"`
+	// FindingsDropped counts findings past MaxFindings, left out so the
+	// report stays small enough to send (an infected file share can
+	// match a hundred thousand times).
+	FindingsDropped int `json:"findings_dropped,omitempty"`
 }
 
 const maxErrors = 50
+
+// MaxFindings bounds the findings a report carries.
+const MaxFindings = 10000
+
+// add appends a finding unless the report is full.
+func (r *Report) add(f Finding) {
+	if len(r.Findings) >= MaxFindings {
+		r.FindingsDropped++
+		return
+	}
+	r.Findings = append(r.Findings, f)
+}
 
 // Files walks opts.Paths and hashes every regular file no larger than
 // MaxSize, adding a finding for each digest the matcher knows. It does not
@@ -150,7 +166,7 @@ func Files(ctx context.Context, opts Options, rep *Report) error {
 				if opts.Matcher != nil {
 					if ind, ok := opts.Matcher.MatchHash(&sum); ok {
 						mu.Lock()
-						rep.Findings = append(rep.Findings, Finding{Kind: "file", Indicator: ind, Path: path, SHA256: Hex(sum), Size: size})
+						rep.add(Finding{Kind: "file", Indicator: ind, Path: path, SHA256: Hex(sum), Size: size})
 						mu.Unlock()
 					}
 				}
@@ -289,7 +305,7 @@ func CheckProcesses(procs []ProcessInfo, m Matcher, rep *Report) {
 			continue
 		}
 		if ind, ok := m.MatchHash(&sum); ok {
-			rep.Findings = append(rep.Findings, Finding{Kind: "process", Indicator: ind, Path: p.Path, SHA256: p.SHA256, PID: p.PID, Process: p.Name})
+			rep.add(Finding{Kind: "process", Indicator: ind, Path: p.Path, SHA256: p.SHA256, PID: p.PID, Process: p.Name})
 		}
 	}
 }
@@ -318,7 +334,7 @@ func CheckConnections(ctx context.Context, conns []ConnInfo, m Matcher, resolve 
 	for _, c := range conns {
 		a := c.Remote.Addr().Unmap()
 		if ind, ok := m.MatchIP(a); ok {
-			rep.Findings = append(rep.Findings, Finding{Kind: "connection", Indicator: ind, PID: c.PID, Process: c.Process, Path: c.Path, Remote: c.Remote.String()})
+			rep.add(Finding{Kind: "connection", Indicator: ind, PID: c.PID, Process: c.Process, Path: c.Path, Remote: c.Remote.String()})
 			continue
 		}
 		if resolve == nil || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() {
@@ -336,7 +352,7 @@ func CheckConnections(ctx context.Context, conns []ConnInfo, m Matcher, resolve 
 		}
 		for _, n := range ns {
 			if ind, ok := m.MatchDomain(n); ok {
-				rep.Findings = append(rep.Findings, Finding{Kind: "connection", Indicator: ind, PID: c.PID, Process: c.Process, Path: c.Path, Remote: c.Remote.String(), Domain: strings.TrimSuffix(n, ".")})
+				rep.add(Finding{Kind: "connection", Indicator: ind, PID: c.PID, Process: c.Process, Path: c.Path, Remote: c.Remote.String(), Domain: strings.TrimSuffix(n, ".")})
 				break
 			}
 		}
