@@ -283,3 +283,145 @@ func TestMemoryFlat(t *testing.T) {
 		t.Errorf("heap after 64 MiB %d bytes, after 1 MiB %d: grows with the file", large, small)
 	}
 }
+
+// TestRawAndNestedBinXML covers records written without a template, with
+// CDATA, character and entity references and a processing instruction,
+// and a template whose substitution holds binary XML (type 0x21, as
+// UserData often is) without dependency identifiers.
+func TestRawAndNestedBinXML(t *testing.T) {
+	w := &binWriter{b: make([]byte, chunkHeaderSize)}
+	w.rawRecord(1, func() {
+		w.u8(tokPITarget)
+		w.name("xml-stylesheet")
+		w.u8(tokPIData)
+		w.u16(1)
+		w.b = append(w.b, utf16le("x")...)
+		w.open("Event", false)
+		w.closeStart()
+		w.open("System", false)
+		w.closeStart()
+		w.open("EventID", false)
+		w.closeStart()
+		w.text("7")
+		w.end()
+		w.open("Channel", false)
+		w.closeStart()
+		w.text("Raw")
+		w.end()
+		w.end()
+		w.open("EventData", false)
+		w.closeStart()
+		w.open("Data", true)
+		w.attr("Name")
+		w.text("Script")
+		w.closeStart()
+		w.u8(tokCDATA)
+		w.u16(3)
+		w.b = append(w.b, utf16le("a<b")...)
+		w.u8(tokCharRef)
+		w.u16('!')
+		w.u8(tokEntityRef)
+		w.name("quot")
+		w.end()
+		w.end()
+		w.end()
+	})
+	// A template <Event><UserData>{sub 0}</UserData></Event>, its value
+	// binary XML: <Op xmlns="u"><Target Kind="file">C:\x</Target></Op>.
+	last := w.pos()
+	start := w.pos()
+	w.b = append(w.b, recordMagic...)
+	w.u32(0)
+	w.u64(2)
+	w.u64(133500000000000000)
+	w.u8(tokFragmentHeader)
+	w.u8(1)
+	w.u8(1)
+	w.u8(0)
+	w.u8(tokTemplate)
+	w.u8(1)
+	w.u32(7)
+	w.u32(w.pos() + 4)
+	w.u32(0)
+	w.b = append(w.b, make([]byte, 16)...)
+	sizeAt := w.pos()
+	w.u32(0)
+	defStart := w.pos()
+	w.u8(tokFragmentHeader)
+	w.u8(1)
+	w.u8(1)
+	w.u8(0)
+	w.open("Event", false)
+	w.closeStart()
+	w.open("System", false)
+	w.closeStart()
+	w.open("EventID", false)
+	w.closeStart()
+	w.text("8")
+	w.end()
+	w.end()
+	w.open("UserData", false)
+	w.closeStart()
+	w.subst(0, typeBinXML)
+	w.end()
+	w.end()
+	w.u8(tokEOF)
+	w.put32(sizeAt, w.pos()-defStart)
+	// The value's names are stored inline, at their chunk offsets, so it
+	// is built in place: descriptor first, then the bytes.
+	w.u32(1)
+	descAt := w.pos()
+	w.u16(0)
+	w.u8(typeBinXML)
+	w.u8(0)
+	valStart := w.pos()
+	// Element starts inside a 0x21 value have no dependency identifier.
+	openNested := func(name string, attrs bool) {
+		tok := byte(tokOpenStart)
+		if attrs {
+			tok |= tokMoreFlag
+		}
+		w.u8(tok)
+		w.u32(0)
+		w.name(name)
+		if attrs {
+			w.u32(0)
+		}
+	}
+	openNested("Op", true)
+	w.attr("xmlns")
+	w.text("u")
+	w.closeStart()
+	openNested("Target", true)
+	w.attr("Kind")
+	w.text("file")
+	w.closeStart()
+	w.text(`C:\x`)
+	w.end()
+	w.end()
+	binary.LittleEndian.PutUint16(w.b[descAt:], uint16(w.pos()-valStart))
+	w.u8(tokEOF)
+	size := w.pos() - start + 4
+	w.u32(size)
+	w.put32(start+4, size)
+	data := buildFile(finishChunk(w, []testRecord{{id: 1}, {id: 2}}, last))
+	evs, st, err := readBytes(t, data)
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("%d events, %+v, %v", len(evs), st, err)
+	}
+	want := [][]detect.Field{
+		{{Name: "EventID", Value: "7"}, {Name: "Channel", Value: "Raw"}, {Name: "Script", Value: `a<b!"`}},
+		{{Name: "EventID", Value: "8"}, {Name: "Kind", Value: "file"}, {Name: "Target", Value: `C:\x`}},
+	}
+	for i := range want {
+		if len(evs[i].Fields) != len(want[i]) {
+			t.Errorf("event %d: %v, want %v", i, evs[i].Fields, want[i])
+			continue
+		}
+		for j := range want[i] {
+			if evs[i].Fields[j] != want[i][j] {
+				t.Errorf("event %d field %d: %v, want %v", i, j, evs[i].Fields[j], want[i][j])
+			}
+		}
+	}
+}

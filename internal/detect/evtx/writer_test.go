@@ -220,6 +220,11 @@ func buildChunk(records []testRecord) []byte {
 		lastRecord = w.pos()
 		defOff = w.writeRecord(r, defOff)
 	}
+	return finishChunk(w, records, lastRecord)
+}
+
+// finishChunk pads the chunk in w to 64 KiB and fills in its header.
+func finishChunk(w *binWriter, records []testRecord, lastRecord int) []byte {
 	free := w.pos()
 	c := make([]byte, chunkSize)
 	copy(c, w.b)
@@ -275,4 +280,23 @@ func sampleRecords(first uint64, n int) []testRecord {
 		})
 	}
 	return out
+}
+
+// rawRecord appends a record whose binary XML is written by body directly,
+// without a template.
+func (w *binWriter) rawRecord(id uint64, body func()) {
+	start := w.pos()
+	w.b = append(w.b, recordMagic...)
+	w.u32(0)
+	w.u64(id)
+	w.u64(133500000000000000)
+	w.u8(tokFragmentHeader)
+	w.u8(1)
+	w.u8(1)
+	w.u8(0)
+	body()
+	w.u8(tokEOF)
+	size := w.pos() - start + 4
+	w.u32(size)
+	w.put32(start+4, size)
 }
