@@ -197,7 +197,14 @@ func (r *Runner) round(ctx context.Context) error {
 		return err
 	}
 	if resp.FullInventory {
-		r.forceFull = true
+		// A hub that keeps disagreeing (a bug, a proxy mangling bodies)
+		// must not get a full inventory every minute: at most one per
+		// inventory interval on its say-so.
+		if r.acked == nil || time.Since(r.acked.FullAt) >= r.InventoryEvery {
+			r.forceFull = true
+		} else {
+			r.Log.Debug("hub asked for a full inventory again; waiting for the next interval")
+		}
 	}
 	r.accept(resp.Tasks)
 	if err := r.syncInventory(ctx); err != nil {
