@@ -65,13 +65,30 @@ func Detect(head []byte) Format {
 	}
 	head = bytes.TrimPrefix(head, utf8BOM)
 	head = bytes.TrimLeft(head, " \t\r\n")
-	if len(head) > 0 && (head[0] == '{' || head[0] == '[') {
+	if looksJSON(head) {
 		return FormatJSON
 	}
 	if looksBinary(head) {
 		return FormatBinary
 	}
 	return FormatText
+}
+
+// looksJSON reports whether text starts like a JSON object or an array
+// of objects; "[2024-01-02 03:04:05] error ..." and "[INFO] ..." are log
+// lines, not JSON.
+func looksJSON(head []byte) bool {
+	if len(head) < 2 || head[0] != '{' && head[0] != '[' {
+		return false
+	}
+	rest := bytes.TrimLeft(head[1:], " \t\r\n")
+	if len(rest) == 0 {
+		return true // too little to tell; JSON readers cope with a stub
+	}
+	if head[0] == '{' {
+		return rest[0] == '"' || rest[0] == '}'
+	}
+	return rest[0] == '{' || rest[0] == '[' || rest[0] == ']'
 }
 
 // looksBinary reports whether the start of an input holds control bytes
