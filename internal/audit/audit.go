@@ -216,15 +216,9 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Record, int64, error) 
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 50
 	}
+	// Conditions on the row itself; the unit scope is applied below.
 	var where []string
 	var args []any
-	scope, sargs := p.Scope("u.path")
-	join := "LEFT JOIN units u ON u.id = a.unit_id"
-	if !p.SeesAllUnits() {
-		join = "JOIN units u ON u.id = a.unit_id"
-		where = append(where, scope)
-		args = append(args, sargs...)
-	}
 	if f.Actor != "" {
 		where = append(where, "a.actor = ?")
 		args = append(args, f.Actor)
@@ -246,10 +240,6 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Record, int64, error) 
 		where = append(where, "a.object_id = ?")
 		args = append(args, f.ObjectID)
 	}
-	if f.UnitCode != "" {
-		where = append(where, "u.code = ?")
-		args = append(args, f.UnitCode)
-	}
 	if !f.Since.IsZero() {
 		where = append(where, "a.at >= ?")
 		args = append(args, store.Micros(f.Since))
@@ -262,13 +252,52 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Record, int64, error) 
 		where = append(where, "a.seq < ?")
 		args = append(args, f.Before)
 	}
-	q := `SELECT a.seq, a.at, a.actor_id, a.actor, a.action, a.object_type, a.object_id, COALESCE(a.unit_id, 0), COALESCE(u.code, ''), a.summary, a.ip, a.prev_hash, a.hash
-		FROM audit_log a ` + join
+	and := ""
 	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+		and = " AND " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY a.seq DESC LIMIT ?"
-	args = append(args, f.Limit+1)
+	const cols = `SELECT a.seq, a.at, a.actor_id, a.actor, a.action, a.object_type, a.object_id, COALESCE(a.unit_id, 0), COALESCE(u.code, ''), a.summary, a.ip, a.prev_hash, a.hash`
+	var q string
+	if p.SeesAllUnits() && f.UnitCode == "" {
+		q = cols + ` FROM audit_log a LEFT JOIN units u ON u.id = a.unit_id WHERE 1=1` + and + ` ORDER BY a.seq DESC LIMIT ?`
+		args = append(args, f.Limit+1)
+	} else {
+		units, err := listUnits(ctx, db, p, f.UnitCode)
+		if err != nil {
+			return nil, 0, err
+		}
+		switch {
+		case len(units) == 0:
+			return nil, 0, nil
+		case len(units) <= maxUnitBranches:
+			// Walking the whole log newest first until enough rows of a
+			// few units turn up reads all of it when those units are quiet
+			// (a new province: seconds over a million rows). Instead take
+			// the newest rows of each unit from its (unit_id, seq) index
+			// and merge them.
+			branches := make([]string, len(units))
+			var bargs []any
+			for i, id := range units {
+				branches[i] = `SELECT * FROM (SELECT a.* FROM audit_log a WHERE a.unit_id = ?` + and + ` ORDER BY a.seq DESC LIMIT ?) b` + strconv.Itoa(i)
+				bargs = append(bargs, id)
+				bargs = append(bargs, args...)
+				bargs = append(bargs, f.Limit+1)
+			}
+			q = cols + ` FROM (` + strings.Join(branches, " UNION ALL ") + `) a JOIN units u ON u.id = a.unit_id ORDER BY a.seq DESC LIMIT ?`
+			args = append(bargs, f.Limit+1)
+		default:
+			// A large subtree owns a large share of the log, so its rows
+			// turn up soon when walking it newest first.
+			scope, sargs := p.Scope("u.path")
+			unit := ""
+			if f.UnitCode != "" {
+				unit = " AND u.code = ?"
+				sargs = append(sargs, f.UnitCode)
+			}
+			q = cols + ` FROM audit_log a JOIN units u ON u.id = a.unit_id WHERE ` + scope + unit + and + ` ORDER BY a.seq DESC LIMIT ?`
+			args = append(append(sargs, args...), f.Limit+1)
+		}
+	}
 	rows, err := db.Query(ctx, q, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
@@ -295,6 +324,35 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Record, int64, error) 
 		next = out[len(out)-1].Seq
 	}
 	return out, next, nil
+}
+
+// maxUnitBranches bounds the units List merges one by one (SQLite allows
+// 500 terms in a compound SELECT); larger subtrees take the plain query.
+const maxUnitBranches = 64
+
+// listUnits returns the ids of the units in the caller's scope (with code,
+// if set), up to maxUnitBranches+1 of them.
+func listUnits(ctx context.Context, db *store.DB, p *auth.Principal, code string) ([]int64, error) {
+	scope, args := p.Scope("u.path")
+	q := `SELECT u.id FROM units u WHERE ` + scope
+	if code != "" {
+		q += ` AND u.code = ?`
+		args = append(args, code)
+	}
+	rows, err := db.Query(ctx, q+` ORDER BY u.id LIMIT ?`, append(args, maxUnitBranches+1)...)
+	if err != nil {
+		return nil, fmt.Errorf("audit: list: units in scope: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("audit: list: units in scope: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // Problem is one break found by Verify.
