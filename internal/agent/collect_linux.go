@@ -127,33 +127,6 @@ func linuxOS(r *run) {
 	}
 }
 
-// fqdnFromHosts finds a dotted name on the /etc/hosts line that lists host.
-func fqdnFromHosts(hosts []byte, host string) string {
-	for _, line := range strings.Split(string(hosts), "\n") {
-		line, _, _ = strings.Cut(line, "#")
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		names := f[1:]
-		has := false
-		for _, n := range names {
-			if strings.EqualFold(n, host) || strings.HasPrefix(strings.ToLower(n), strings.ToLower(host)+".") {
-				has = true
-			}
-		}
-		if !has {
-			continue
-		}
-		for _, n := range names {
-			if strings.HasPrefix(strings.ToLower(n), strings.ToLower(host)+".") {
-				return strings.ToLower(n)
-			}
-		}
-	}
-	return ""
-}
-
 func linuxHardware(r *run) {
 	h := &r.inv.Hardware
 	f, err := os.Open("/proc/cpuinfo")
@@ -392,23 +365,6 @@ func readProcesses() ([]procInfo, map[uint64]int) {
 	return procs, owner
 }
 
-// parseProcStat returns comm and ppid from /proc/PID/stat; comm is in
-// parentheses and may itself contain spaces and parentheses.
-func parseProcStat(b []byte) (string, int) {
-	open := bytes.IndexByte(b, '(')
-	close := bytes.LastIndexByte(b, ')')
-	if open < 0 || close < open {
-		return "", 0
-	}
-	name := string(b[open+1 : close])
-	f := strings.Fields(string(b[close+1:]))
-	if len(f) < 2 {
-		return name, 0
-	}
-	ppid, _ := strconv.Atoi(f[1])
-	return name, ppid
-}
-
 func linuxProcesses(r *run, st *linuxState) {
 	out := make([]asset.Process, 0, len(st.procs))
 	for _, p := range st.procs {
@@ -585,33 +541,6 @@ func linuxFirewall(ctx context.Context, r *run, st *linuxState) asset.Control {
 		r.warn("firewall: %v", err)
 	}
 	return asset.Control{Kind: asset.ControlFirewall, Product: "netfilter", Enabled: false, Detail: "no firewall manager or rules found"}
-}
-
-// nftFilters reports whether an nft ruleset filters incoming traffic: an
-// input hook with a drop policy or a drop/reject rule.
-func nftFilters(ruleset string) (bool, string) {
-	if !strings.Contains(ruleset, "hook input") {
-		return false, "no input chain"
-	}
-	if strings.Contains(ruleset, "policy drop") || strings.Contains(ruleset, " drop") || strings.Contains(ruleset, " reject") {
-		return true, "input chain filters"
-	}
-	return false, "input chain accepts everything"
-}
-
-// iptablesFilters reads `iptables -S INPUT`.
-func iptablesFilters(out string) (bool, string) {
-	if strings.Contains(out, "-P INPUT DROP") || strings.Contains(out, "-j DROP") || strings.Contains(out, "-j REJECT") {
-		return true, "INPUT filters"
-	}
-	n := strings.Count(out, "\n-A INPUT")
-	if strings.HasPrefix(out, "-A INPUT") {
-		n++
-	}
-	if n > 0 {
-		return false, fmt.Sprintf("INPUT has %d rules and accepts by default", n)
-	}
-	return false, "INPUT accepts everything"
 }
 
 func linuxDiskEncryption(r *run) asset.Control {

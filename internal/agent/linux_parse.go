@@ -584,3 +584,74 @@ func lastDpkgChange(tail []byte) *time.Time {
 	}
 	return last
 }
+
+// fqdnFromHosts finds a dotted name on the /etc/hosts line that lists host.
+func fqdnFromHosts(hosts []byte, host string) string {
+	for _, line := range strings.Split(string(hosts), "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		names := f[1:]
+		has := false
+		for _, n := range names {
+			if strings.EqualFold(n, host) || strings.HasPrefix(strings.ToLower(n), strings.ToLower(host)+".") {
+				has = true
+			}
+		}
+		if !has {
+			continue
+		}
+		for _, n := range names {
+			if strings.HasPrefix(strings.ToLower(n), strings.ToLower(host)+".") {
+				return strings.ToLower(n)
+			}
+		}
+	}
+	return ""
+}
+
+// parseProcStat returns comm and ppid from /proc/PID/stat; comm is in
+// parentheses and may itself contain spaces and parentheses.
+func parseProcStat(b []byte) (string, int) {
+	open := bytes.IndexByte(b, '(')
+	close := bytes.LastIndexByte(b, ')')
+	if open < 0 || close < open {
+		return "", 0
+	}
+	name := string(b[open+1 : close])
+	f := strings.Fields(string(b[close+1:]))
+	if len(f) < 2 {
+		return name, 0
+	}
+	ppid, _ := strconv.Atoi(f[1])
+	return name, ppid
+}
+
+// nftFilters reports whether an nft ruleset filters incoming traffic: an
+// input hook with a drop policy or a drop/reject rule.
+func nftFilters(ruleset string) (bool, string) {
+	if !strings.Contains(ruleset, "hook input") {
+		return false, "no input chain"
+	}
+	if strings.Contains(ruleset, "policy drop") || strings.Contains(ruleset, " drop") || strings.Contains(ruleset, " reject") {
+		return true, "input chain filters"
+	}
+	return false, "input chain accepts everything"
+}
+
+// iptablesFilters reads `iptables -S INPUT`.
+func iptablesFilters(out string) (bool, string) {
+	if strings.Contains(out, "-P INPUT DROP") || strings.Contains(out, "-j DROP") || strings.Contains(out, "-j REJECT") {
+		return true, "INPUT filters"
+	}
+	n := strings.Count(out, "\n-A INPUT")
+	if strings.HasPrefix(out, "-A INPUT") {
+		n++
+	}
+	if n > 0 {
+		return false, fmt.Sprintf("INPUT has %d rules and accepts by default", n)
+	}
+	return false, "INPUT accepts everything"
+}

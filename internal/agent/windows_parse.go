@@ -27,6 +27,7 @@ import (
 const windowsScript = `
 $ErrorActionPreference = 'SilentlyContinue'
 $ProgressPreference = 'SilentlyContinue'
+[Console]::OutputEncoding = [System.Text.Encoding]::UTF8
 $o = [ordered]@{}
 $o.os = Get-CimInstance Win32_OperatingSystem | Select-Object Caption,Version,BuildNumber,OSArchitecture,LastBootUpTime,ProductType
 $o.ubr = (Get-ItemProperty 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion').UBR
@@ -48,6 +49,7 @@ try { $r = (New-Object -ComObject Microsoft.Update.AutoUpdate).Results; $wu.Last
 $o.wu = $wu
 $o.users = @(Get-LocalUser | Select-Object Name,@{n='SID';e={$_.SID.Value}},Enabled,LastLogon)
 $o.admins = @(Get-LocalGroupMember -SID 'S-1-5-32-544' | Select-Object Name,@{n='SID';e={$_.SID.Value}},ObjectClass,PrincipalSource)
+if ($o.admins.Count -eq 0) { $g = Get-CimInstance Win32_Group -Filter "SID='S-1-5-32-544'"; $o.admins = @(Get-CimAssociatedInstance -InputObject $g -Association Win32_GroupUser | Select-Object @{n='Name';e={$_.Domain + '\' + $_.Name}},SID,@{n='ObjectClass';e={$_.CimClass.CimClassName}},@{n='PrincipalSource';e={if ($_.LocalAccount) {'Local'} else {''}}}) }
 $o.tcp = @(Get-NetTCPConnection -State Listen | Select-Object LocalAddress,LocalPort,OwningProcess)
 $o.udp = @(Get-NetUDPEndpoint | Select-Object LocalAddress,LocalPort,OwningProcess)
 $o.services = @(Get-Service | Select-Object Name,@{n='Status';e={[string]$_.Status}},@{n='StartType';e={[string]$_.StartType}})

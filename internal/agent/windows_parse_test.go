@@ -271,3 +271,18 @@ func FuzzParseWindowsTime(f *testing.F) {
 		}
 	})
 }
+
+// powershell -Command - reads the script a line at a time: each line must
+// be a whole statement, and every section the parser reads must be set.
+func TestWindowsScriptShape(t *testing.T) {
+	for i, line := range strings.Split(windowsScript, "\n") {
+		if strings.Count(line, "{") != strings.Count(line, "}") || strings.Count(line, "(") != strings.Count(line, ")") {
+			t.Errorf("line %d is not a whole statement: %s", i+1, line)
+		}
+	}
+	for _, key := range []string{"os", "ubr", "machine_guid", "cs", "bios", "cpu", "disks", "netcfg", "qfe", "mp", "av", "fwproducts", "fw", "bitlocker", "wu", "users", "admins", "tcp", "udp", "services", "quser"} {
+		if !strings.Contains(windowsScript, "$o."+key+" = ") {
+			t.Errorf("script does not set %s", key)
+		}
+	}
+}

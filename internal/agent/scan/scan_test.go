@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -35,8 +34,9 @@ func TestFilesFindsAndSkips(t *testing.T) {
 	// A link out of the tree must not be followed, nor a link to a dir.
 	os.Symlink(filepath.Join(outside, "evil.bin"), filepath.Join(root, "link-out"))
 	os.Symlink(outside, filepath.Join(root, "dir-out"))
-	if err := syscall.Mkfifo(filepath.Join(root, "pipe"), 0o644); err != nil {
-		t.Fatal(err)
+	special := int64(3)
+	if err := mkfifo(filepath.Join(root, "pipe")); err != nil {
+		special-- // no FIFOs on this OS
 	}
 
 	set := NewSet()
@@ -56,7 +56,7 @@ func TestFilesFindsAndSkips(t *testing.T) {
 	if f.Path != filepath.Join(root, "a/b/dropper.bin") || f.SHA256 != Hex(sum) || f.Indicator.Comment != "EICAR test" || f.Kind != "file" {
 		t.Errorf("finding = %+v", f)
 	}
-	if rep.Files != 2 || rep.TooLarge != 1 || rep.Special != 3 || rep.Bytes != int64(5+len(bad)) {
+	if rep.Files != 2 || rep.TooLarge != 1 || rep.Special != special || rep.Bytes != int64(5+len(bad)) {
 		t.Errorf("report = files %d too large %d special %d bytes %d", rep.Files, rep.TooLarge, rep.Special, rep.Bytes)
 	}
 }
