@@ -1,6 +1,9 @@
 package detect
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // SystemFieldName maps a value of a Windows event's <System> element to the
 // field name Sigma rules use, so the EVTX reader and the JSON parsers name
@@ -51,22 +54,42 @@ func SystemFieldName(elem, attr string) string {
 }
 
 // UnnamedDataName names the i-th (from 0) <Data> element without a Name
-// attribute: Data, Data1, Data2, ...
+// attribute on its own: Data1, Data2, ... The field Data holds them all
+// (see AddUnnamedData).
 func UnnamedDataName(i int) string {
 	if i < len(unnamedDataNames) {
 		return unnamedDataNames[i]
 	}
-	return "Data" + strconv.Itoa(i)
+	return "Data" + strconv.Itoa(i+1)
 }
 
 var unnamedDataNames = func() []string {
 	names := make([]string, 64)
-	names[0] = "Data"
-	for i := 1; i < len(names); i++ {
-		names[i] = "Data" + strconv.Itoa(i)
+	for i := range names {
+		names[i] = "Data" + strconv.Itoa(i+1)
 	}
 	return names
 }()
+
+// AddUnnamedData adds the values of an event's <Data> elements that have
+// no Name (classic event sources: MSSQL, ESENT, Application Error,
+// PowerShell 400/800). Data holds all of them, one per line, because
+// Sigma rules match "the data" as a whole (Data|contains|all: a value of
+// one element and of another); when there are several, each is also
+// Data1, Data2, ... in order.
+func AddUnnamedData(ev *Event, values []string) {
+	switch len(values) {
+	case 0:
+		return
+	case 1:
+		ev.Add("Data", values[0])
+		return
+	}
+	ev.Add("Data", strings.Join(values, "\n"))
+	for i, v := range values {
+		ev.Add(UnnamedDataName(i), v)
+	}
+}
 
 // PreferEventData renames System fields (the first nSystem of fields)
 // whose names an EventData or UserData field also uses, to System_<name>,

@@ -52,8 +52,8 @@ type builder struct {
 	saved   []attrValue
 	curAttr int // index of the attribute being filled, -1 when in content
 	fields  []pendingField
-	nSystem int // fields from <System>, which come first
-	unnamed int
+	nSystem int            // fields from <System>, which come first
+	unnamed []pendingField // <Data> without Name, added together at the end
 	time    time.Time
 	host    [2]int // arena range of Computer
 	hasHost bool
@@ -68,7 +68,7 @@ func (b *builder) reset(d *decoder, ev *detect.Event) {
 	b.fields = b.fields[:0]
 	b.nSystem = 0
 	b.curAttr = -1
-	b.unnamed = 0
+	b.unnamed = b.unnamed[:0]
 	b.time = time.Time{}
 	b.hasHost = false
 }
@@ -216,8 +216,7 @@ func (b *builder) closeData(attrs []attrValue, start, end int) {
 			return
 		}
 	}
-	b.add(detect.UnnamedDataName(b.unnamed), start, end)
-	b.unnamed++
+	b.unnamed = append(b.unnamed, pendingField{start: start, end: end})
 }
 
 // closeLeaf names UserData (and unusual EventData) values by the local
@@ -243,8 +242,32 @@ func localName(name string) string {
 	return name
 }
 
+// addUnnamed adds the unnamed <Data> values as detect.AddUnnamedData
+// does, building the joined Data in the arena.
+func (b *builder) addUnnamed() {
+	switch len(b.unnamed) {
+	case 0:
+		return
+	case 1:
+		b.add("Data", b.unnamed[0].start, b.unnamed[0].end)
+		return
+	}
+	start := len(b.arena)
+	for i, u := range b.unnamed {
+		if i > 0 {
+			b.arena = append(b.arena, '\n')
+		}
+		b.arena = append(b.arena, b.arena[u.start:u.end]...)
+	}
+	b.add("Data", start, len(b.arena))
+	for i, u := range b.unnamed {
+		b.add(detect.UnnamedDataName(i), u.start, u.end)
+	}
+}
+
 // finish moves the collected fields into the event.
 func (b *builder) finish() error {
+	b.addUnnamed()
 	all := string(b.arena)
 	ev := b.ev
 	first := len(ev.Fields)

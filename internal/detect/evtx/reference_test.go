@@ -112,15 +112,17 @@ func parseReferenceXML(out []byte) ([]refEvent, error) {
 			e.Time, _ = time.Parse("2006-01-02 15:04:05.999999999", x.System.TimeCreated.SystemTime)
 		}
 		if x.EventData != nil {
-			unnamed := 0
+			var unnamed []string
 			for _, d := range x.EventData.Data {
 				if d.Name != nil {
 					e.Data = append(e.Data, detect.Field{Name: *d.Name, Value: d.Value})
 				} else {
-					e.Data = append(e.Data, detect.Field{Name: detect.UnnamedDataName(unnamed), Value: d.Value})
-					unnamed++
+					unnamed = append(unnamed, d.Value)
 				}
 			}
+			var u detect.Event
+			detect.AddUnnamedData(&u, unnamed)
+			e.Data = append(e.Data, u.Fields...)
 		}
 		for _, f := range [][2]string{{"Channel", x.System.Channel}, {"Computer", x.System.Computer}, {"Provider_Name", x.System.Provider.Name}} {
 			if f[1] != "" {

@@ -86,7 +86,7 @@ func TestWindowsJSONArray(t *testing.T) {
 	if !e.Time.Equal(time.Date(2024, 1, 2, 3, 4, 5, 123456000, time.UTC)) || e.Host != "host-a.example.test" || e.Record != 7 {
 		t.Errorf("time %v host %q record %d", e.Time, e.Host, e.Record)
 	}
-	if get(evs[1], "Data") != "first" || get(evs[1], "Data1") != "second" {
+	if get(evs[1], "Data") != "first\nsecond" || get(evs[1], "Data1") != "first" || get(evs[1], "Data2") != "second" {
 		t.Errorf("unnamed data: %v", evs[1].Fields)
 	}
 }

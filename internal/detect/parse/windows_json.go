@@ -113,20 +113,21 @@ func addSystemValue(ev *detect.Event, elem, value string) {
 }
 
 // addEventDataJSON flattens EventData: named Data become fields of their
-// name; unnamed Data values become Data, Data1, Data2, ... as the EVTX
+// name; unnamed Data values go to Data (and Data1, Data2, ...) as the EVTX
 // reader names them. Data may come as evtx_dump writes it (named values
 // as keys, unnamed ones under "#text") or as xmltodict does (a list of
 // {"@Name": ..., "#text": ...}).
 func addEventDataJSON(ev *detect.Event, ed *jsonValue) {
-	unnamed := 0
+	var unnamed []string
+	defer func() { detect.AddUnnamedData(ev, unnamed) }()
 	addData := func(d *jsonValue) {
 		name, value, ok := dataElement(d)
 		if !ok {
 			return
 		}
 		if name == "" {
-			name = detect.UnnamedDataName(unnamed)
-			unnamed++
+			unnamed = append(unnamed, braceGUID(value))
+			return
 		}
 		ev.Add(name, braceGUID(value))
 	}
