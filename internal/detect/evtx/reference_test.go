@@ -189,6 +189,9 @@ func TestAgainstEvtxexport(t *testing.T) {
 // as one <Data> where Windows and evtxexport repeat the element, so
 // unnamed Data values are not compared when the counts differ.
 func TestAgainstPythonEvtx(t *testing.T) {
+	if testing.Short() && !testdatadir.RequireAll() {
+		t.Skip("python-evtx comparison is slow; skipped in -short mode")
+	}
 	dir := testdatadir.Shared(t, "sigma/regression_data")
 	files := testdatadir.Files(t, dir, ".evtx")
 	switch {

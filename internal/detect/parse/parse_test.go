@@ -3,9 +3,11 @@ package parse
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf16"
@@ -213,5 +215,47 @@ func TestUTF16AndBinary(t *testing.T) {
 	binary := append([]byte("PK\x03\x04\x14\x00\x00\x00\x08\x00"), make([]byte, 200)...)
 	if _, err := NewFile(bytes.NewReader(binary), "archive.zip"); err == nil || !strings.Contains(err.Error(), "archive.zip") {
 		t.Errorf("binary input: error %v", err)
+	}
+}
+
+// TestConcurrentFiles reads files from many goroutines at once, as a hunt
+// does: the pooled buffers and readers must not be shared.
+func TestConcurrentFiles(t *testing.T) {
+	names := []string{"win_array.json", "win_lines.jsonl.gz", "syslog.log", "eve.json", "zeek_dns.log", "winlogbeat.json"}
+	want := map[string]int{}
+	for _, n := range names {
+		evs, _ := readAll(t, filepath.Join("testdata", n))
+		want[n] = len(evs)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 20; i++ {
+				n := names[(g+i)%len(names)]
+				f, err := OpenFile(filepath.Join("testdata", n))
+				if err != nil {
+					errs <- err
+					return
+				}
+				var ev detect.Event
+				count := 0
+				for f.Next(&ev) == nil {
+					count++
+				}
+				f.Close()
+				if count != want[n] {
+					errs <- fmt.Errorf("%s: %d events, want %d", n, count, want[n])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
