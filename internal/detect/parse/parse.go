@@ -189,8 +189,12 @@ func Open(path string) (detect.Reader, io.Closer, error) {
 }
 
 // OpenFile is Open returning the *File, which also tells the format and
-// the read statistics.
+// the read statistics. The path "-" reads standard input (named "stdin"),
+// which Close leaves open.
 func OpenFile(path string) (*File, error) {
+	if path == "-" {
+		return NewFile(os.Stdin, "stdin")
+	}
 	osf, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
