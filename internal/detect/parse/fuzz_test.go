@@ -57,7 +57,7 @@ func FuzzLEEF(f *testing.F) {
 // FuzzJSONRecord covers the JSON decoder and every JSON shape (Windows,
 // Winlogbeat, NXLog, Suricata, Zeek, Wazuh, generic).
 func FuzzJSONRecord(f *testing.F) {
-	seedLines(f, "winlogbeat.json", "nxlog.json", "eve.json", "zeek_dns.log", "wazuh_alerts.json", "generic.jsonl", "win_lines.jsonl", "win_xmltodict.json")
+	seedLines(f, "winlogbeat.json", "nxlog.json", "eve.json", "zeek_dns.log", "wazuh_alerts.json", "generic.jsonl", "win_lines.jsonl", "win_xmltodict.json", "journal.json")
 	f.Fuzz(func(t *testing.T, line []byte) {
 		v, err := parseJSON(line)
 		if err != nil {

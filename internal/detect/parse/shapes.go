@@ -37,6 +37,9 @@ func (sh *shaper) mapJSON(ev *detect.Event, v *jsonValue) error {
 	if r := v.get("rule"); r != nil && r.kind == jsonObject && r.get("level") != nil && v.get("agent") != nil {
 		return sh.addWazuh(ev, v)
 	}
+	if v.get("__REALTIME_TIMESTAMP") != nil && v.get("MESSAGE") != nil {
+		return sh.addJournald(ev, v)
+	}
 	sh.addGenericJSON(ev, v)
 	return nil
 }
@@ -206,4 +209,26 @@ func pathText(v *jsonValue, path ...string) (string, bool) {
 		return strings.Join(parts, ", "), true
 	}
 	return jsonText(v)
+}
+
+// addJournald maps journalctl -o json: the journal's fields as written
+// (MESSAGE, _HOSTNAME, _COMM, _EXE, _CMDLINE, SYSLOG_IDENTIFIER, ...),
+// plus the syslog-shaped names (message, host.hostname, process.name,
+// process.pid, process.executable, process.command_line). Product is
+// "linux", Service the syslog identifier (sshd, sudo, cron, ...).
+func (sh *shaper) addJournald(ev *detect.Event, v *jsonValue) error {
+	sh.flattenJSON(ev, v, "", 0)
+	addAliases(ev, [][2]string{
+		{"MESSAGE", "message"}, {"_HOSTNAME", "host.hostname"},
+		{"SYSLOG_IDENTIFIER", "process.name"}, {"_PID", "process.pid"},
+		{"_EXE", "process.executable"}, {"_CMDLINE", "process.command_line"},
+		{"_UID", "user.id"},
+	})
+	ev.Product = "linux"
+	ev.Service = v.str("SYSLOG_IDENTIFIER")
+	ev.Host = v.str("_HOSTNAME")
+	if us, err := strconv.ParseInt(v.str("__REALTIME_TIMESTAMP"), 10, 64); err == nil {
+		ev.Time = time.UnixMicro(us).UTC()
+	}
+	return nil
 }

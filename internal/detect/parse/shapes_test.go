@@ -76,6 +76,10 @@ func TestShapes(t *testing.T) {
 			{event: 1, fields: map[string]string{"EventID": "1", "Channel": "Microsoft-Windows-Sysmon/Operational", "Image": `C:\Windows\System32\cmd.exe`, "CommandLine": "cmd.exe /c whoami", "ParentImage": `C:\Windows\explorer.exe`},
 				host: "ws-3.example.test", prod: "windows"},
 		}},
+		{"journal.json", 1, 0, []check{
+			{event: 0, fields: map[string]string{"message": "operator : TTY=pts/0 ; PWD=/home/operator ; USER=root ; COMMAND=/usr/bin/id", "process.name": "sudo",
+				"process.command_line": "sudo -u root id", "_COMM": "sudo", "host.hostname": "web-3"}, host: "web-3", time: "2024-02-03T04:05:07.123456Z", prod: "linux", svc: "sudo"},
+		}},
 		{"generic.jsonl", 2, 1, []check{
 			{event: 0, fields: map[string]string{"host.name": "app-1", "user.roles": "admin, ops", "items.1.id": "2", "empty": "", "ok": "true"}, host: "app-1", time: "2024-04-05T06:07:08Z"},
 			{event: 1, fields: map[string]string{"msg": "plain"}, time: "2024-04-05T06:07:08Z"},
