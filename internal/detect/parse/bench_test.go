@@ -2,7 +2,6 @@ package parse
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"os"
 	"testing"
@@ -102,5 +101,3 @@ func BenchmarkDecodeEvents(b *testing.B) {
 		})
 	}
 }
-
-var _ = fmt.Sprint
