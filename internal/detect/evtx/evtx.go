@@ -5,11 +5,15 @@
 // template once per chunk, and holds one 64 KiB chunk at a time, so memory
 // stays flat however large the file.
 //
-// The reader is lenient like forensic tools: the file header's chunk count
-// and dirty flag are ignored (chunks are read until the end of the input),
-// a chunk whose header checksum is wrong is still read, a chunk that is
-// not a chunk is skipped and counted, and a record that does not decode is
-// skipped and counted. No input makes it panic.
+// The reader is lenient like forensic tools, and more: the file header's
+// chunk count and dirty flag are ignored (chunks are read until the end of
+// the input), a file whose header is overwritten or missing is read from
+// its chunks, a chunk whose checksums or signature are wrong is still read
+// when its records are intact, records written after the chunk header was
+// last updated are read, a template definition damaged in one chunk is
+// taken from another chunk of the file, a chunk that is not a chunk is
+// skipped and counted, and a record that does not decode is skipped and
+// counted. No input makes it panic.
 package evtx
 
 import (
@@ -74,7 +78,7 @@ type Stats struct {
 	DirtyHeader    bool  // the file header's dirty flag was set
 	HeaderChunks   int   // the chunk count the file header claims
 	HeaderChecksum bool  // the file header's checksum matched
-	HeaderDamaged  bool  // the file header.s signature was wrong; chunks read anyway
+	HeaderDamaged  bool  // the file header's signature was wrong; chunks read anyway
 }
 
 // Reader streams the events of an EVTX file.
