@@ -1,20 +1,33 @@
 package sigma
 
-// acMachine is an Aho-Corasick automaton compiled to a dense DFA over byte
-// classes, so a scan costs one table load per input byte. Bytes that occur in
-// no pattern share class 0, which keeps the table small (SigmaHQ's literals
-// use about 70 distinct bytes).
+import "slices"
+
+// acMachine is an Aho-Corasick automaton. The shallow states, which every
+// scan visits, have dense rows over byte classes (one load per byte);
+// deeper states, visited only while a literal is being matched, keep their
+// trie edges and a failure link. Bytes that occur in no pattern share
+// class 0. This keeps the hot part of the machine a few hundred kilobytes
+// however many literals there are.
 type acMachine struct {
 	classes [256]uint8
 	nclass  int
-	// delta[row+class] is the next state's row (state*nclass), bitwise
-	// complemented when that state reports patterns, so the scan loop
-	// needs one load per byte.
-	delta    []int32
-	hasOut   []bool // state reports at least one pattern (own or by suffix)
-	out      [][]int32
-	dictLink []int32 // nearest proper suffix state with own patterns, or -1
+	// dense[s*nclass+c] for s < ndense: the next state, complemented when
+	// it reports patterns.
+	dense  []int32
+	ndense int32
+	// Deep states s >= ndense: edges edgeStart[s-ndense]..edgeStart[s-ndense+1]
+	// of edgeClass/edgeTo, and fail[s].
+	edgeStart []int32
+	edgeClass []uint8
+	edgeTo    []int32
+	fail      []int32
+	hasOut    []bool // state reports at least one pattern (own or by suffix)
+	out       [][]int32
+	dictLink  []int32 // nearest proper suffix state with own patterns, or -1
 }
+
+// maxDense bounds the dense rows: 1024 rows of 70 classes is ~280 KiB.
+const maxDense = 1024
 
 // newACMachine builds the automaton for patterns; pattern i is reported as i.
 // Empty patterns are ignored.
@@ -83,50 +96,103 @@ func newACMachine(patterns []string) *acMachine {
 		out[s] = append(out[s], int32(pi))
 	}
 	ns := len(children)
-	m.delta = make([]int32, ns*n)
+	// Number states breadth-first: the shallow states every scan visits
+	// then share the first rows of the table and stay in cache.
+	order := []int32{0}
+	for q := 0; q < len(order); q++ {
+		for _, e := range children[order[q]] {
+			order = append(order, e.to)
+		}
+	}
+	newID := make([]int32, ns)
+	for i, o := range order {
+		newID[o] = int32(i)
+	}
+	children2 := make([][]edge, ns)
+	out2 := make([][]int32, ns)
+	for old := range children {
+		nid := newID[old]
+		out2[nid] = out[old]
+		for _, e := range children[old] {
+			children2[nid] = append(children2[nid], edge{e.c, newID[e.to]})
+		}
+	}
+	children, out = children2, out2
 	m.out = out
 	m.dictLink = make([]int32, ns)
 	m.hasOut = make([]bool, ns)
-	fail := make([]int32, ns)
+	m.fail = make([]int32, ns)
+	// Full DFA rows are computed for every state during construction
+	// (breadth-first, each from its failure state's row), then kept only
+	// for the first maxDense states.
+	full := make([]int32, ns*n)
 	queue := make([]int32, 0, ns)
-	// Root row: children or back to root.
 	for _, e := range children[0] {
-		m.delta[int(e.c)] = e.to
-		fail[e.to] = 0
+		full[int(e.c)] = e.to
 		queue = append(queue, e.to)
 	}
 	m.dictLink[0] = -1
 	for q := 0; q < len(queue); q++ {
 		s := queue[q]
-		f := fail[s]
-		// dictionary link: nearest suffix with own output
+		f := m.fail[s]
 		if len(out[f]) > 0 {
 			m.dictLink[s] = f
 		} else {
 			m.dictLink[s] = m.dictLink[f]
 		}
-		if s == 0 {
-			m.dictLink[s] = -1
-		}
 		m.hasOut[s] = len(out[s]) > 0 || m.dictLink[s] >= 0
 		row := int(s) * n
 		frow := int(f) * n
-		copy(m.delta[row:row+n], m.delta[frow:frow+n])
+		copy(full[row:row+n], full[frow:frow+n])
 		for _, e := range children[s] {
-			m.delta[row+int(e.c)] = e.to
-			fail[e.to] = m.delta[frow+int(e.c)]
+			full[row+int(e.c)] = e.to
+			m.fail[e.to] = full[frow+int(e.c)]
 			queue = append(queue, e.to)
 		}
 	}
-	// Premultiply rows and fold the output flag into the sign.
-	for i, t := range m.delta {
-		r := t * int32(n)
+	nd := min(ns, maxDense)
+	m.ndense = int32(nd)
+	m.dense = make([]int32, nd*n)
+	for i := range m.dense {
+		t := full[i]
 		if m.hasOut[t] {
-			r = ^r
+			t = ^t
 		}
-		m.delta[i] = r
+		m.dense[i] = t
 	}
+	m.edgeStart = make([]int32, 0, ns-nd+1)
+	for s := nd; s < ns; s++ {
+		m.edgeStart = append(m.edgeStart, int32(len(m.edgeTo)))
+		es := children[s]
+		slices.SortFunc(es, func(a, b edge) int { return int(a.c) - int(b.c) })
+		for _, e := range es {
+			m.edgeClass = append(m.edgeClass, e.c)
+			m.edgeTo = append(m.edgeTo, e.to)
+		}
+	}
+	m.edgeStart = append(m.edgeStart, int32(len(m.edgeTo)))
 	return m
+}
+
+// step returns the state after class c from state s, complemented when
+// that state reports patterns.
+func (m *acMachine) step(s int32, c uint8) int32 {
+	for {
+		if s < m.ndense {
+			return m.dense[int(s)*m.nclass+int(c)]
+		}
+		d := s - m.ndense
+		for k := m.edgeStart[d]; k < m.edgeStart[d+1]; k++ {
+			if m.edgeClass[k] == c {
+				t := m.edgeTo[k]
+				if m.hasOut[t] {
+					return ^t
+				}
+				return t
+			}
+		}
+		s = m.fail[s]
+	}
 }
 
 // states reports how many states the automaton has.
@@ -134,11 +200,10 @@ func (m *acMachine) states() int { return len(m.out) }
 
 // any reports whether v contains any pattern.
 func (m *acMachine) any(v string) bool {
-	delta := m.delta
 	classes := &m.classes
 	s := int32(0)
 	for i := 0; i < len(v); i++ {
-		s = delta[s+int32(classes[v[i]])]
+		s = m.step(s, classes[v[i]])
 		if s < 0 {
 			return true
 		}

@@ -16,20 +16,19 @@ type bucketKey struct {
 }
 
 // bucket is the program for one kind of event: the rules that apply, an
-// Aho-Corasick automaton over their prefilter literals per field (and one
-// over keyword literals, run on every value), and which rules each literal
-// found in which field wakes up.
+// Aho-Corasick automaton over their prefilter literals (field literals and
+// keyword literals together, so each value is scanned once), and which
+// rules each literal found in which field wakes up.
 type bucket struct {
 	rules      []int32 // sorted
 	always     []int32 // rules without a prefilter, sorted
 	ac         *acMachine
 	patRefs    [][]pairRef // per pattern of ac
 	scanFields []int32
-	kw         *acMachine
-	kwRefs     [][]pairRef
+	scanAll    bool // keyword literals: every value is scanned
 	// Literals with no ASCII at all (homoglyph lists) are not in the
-	// automata; any non-ASCII byte in a field stands in for them.
-	nonASCII, kwNonASCII []pairRef
+	// automaton; any non-ASCII byte in a field stands in for them.
+	nonASCII []pairRef
 }
 
 // acWindow is how many bytes of a literal the automaton looks for. Any
@@ -122,8 +121,7 @@ func (rs *RuleSet) buildBucket(ids []int32) *bucket {
 		refs     [][]pairRef
 		nonASCII []pairRef
 	}
-	fieldSide := &side{idx: map[string]int{}}
-	kwSide := &side{idx: map[string]int{}}
+	sd := &side{idx: map[string]int{}}
 	trig := map[int32][]int32{}
 	seenPair := map[int32]bool{}
 	fields := map[int32]bool{}
@@ -145,9 +143,8 @@ func (rs *RuleSet) buildBucket(ids []int32) *bucket {
 					}
 					seenPair[pr] = true
 					pk := rs.pairs[pr]
-					sd := fieldSide
 					if pk.field == anyField {
-						sd = kwSide
+						b.scanAll = true
 					} else {
 						fields[pk.field] = true
 					}
@@ -168,15 +165,9 @@ func (rs *RuleSet) buildBucket(ids []int32) *bucket {
 			}
 		})
 	}
-	b.nonASCII, b.kwNonASCII = fieldSide.nonASCII, kwSide.nonASCII
-	for _, r := range b.nonASCII {
-		fields[r.field] = true
-	}
-	if len(fieldSide.lits) > 0 {
-		b.ac, b.patRefs = newACMachine(fieldSide.lits), fieldSide.refs
-	}
-	if len(kwSide.lits) > 0 {
-		b.kw, b.kwRefs = newACMachine(kwSide.lits), kwSide.refs
+	b.nonASCII = sd.nonASCII
+	if len(sd.lits) > 0 {
+		b.ac, b.patRefs = newACMachine(sd.lits), sd.refs
 	}
 	for f := range fields {
 		b.scanFields = append(b.scanFields, f)

@@ -223,12 +223,13 @@ func (m *Matcher) lowered(i int32) string {
 // scan runs the bucket's automaton over the fields its rules name and
 // stamps the (field, literal) pairs found.
 func (m *Matcher) scan(b *bucket) {
-	if b.kw != nil || b.kwNonASCII != nil {
-		for i := range m.slots {
-			m.scanValue(b.kw, b.kwRefs, b.kwNonASCII, anyField, int32(i))
-		}
-	}
 	if b.ac == nil && b.nonASCII == nil {
+		return
+	}
+	if b.scanAll {
+		for i := range m.slots {
+			m.scanValue(b.ac, b.patRefs, b.nonASCII, m.slots[i].field, int32(i))
+		}
 		return
 	}
 	for _, f := range b.scanFields {
@@ -256,8 +257,8 @@ func (m *Matcher) scanValue(ac *acMachine, refs [][]pairRef, nonASCII []pairRef,
 		}
 		return
 	}
-	delta := ac.delta
 	classes := &ac.classes
+	dense, ndense, n := ac.dense, ac.ndense, ac.nclass
 	s := int32(0)
 	seenHigh := false
 	for i := 0; i < len(v); i++ {
@@ -266,7 +267,11 @@ func (m *Matcher) scanValue(ac *acMachine, refs [][]pairRef, nonASCII []pairRef,
 			seenHigh = true
 			m.stamp(nonASCII, field)
 		}
-		s = delta[s+int32(classes[c])]
+		if s < ndense {
+			s = dense[int(s)*n+int(classes[c])]
+		} else {
+			s = ac.step(s, classes[c])
+		}
 		if s < 0 {
 			s = ^s
 			m.report(ac, refs, field, s)
@@ -281,7 +286,7 @@ func (m *Matcher) stamp(refs []pairRef, field int32) {
 }
 
 func (m *Matcher) report(ac *acMachine, refs [][]pairRef, field int32, row int32) {
-	for t := row / int32(ac.nclass); t >= 0; t = ac.dictLink[t] {
+	for t := row; t >= 0; t = ac.dictLink[t] {
 		for _, p := range ac.out[t] {
 			m.hit(refs, p, field)
 		}
