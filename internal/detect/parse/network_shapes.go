@@ -8,7 +8,7 @@ import (
 
 // suricataAliases gives ECS-like names to Suricata EVE fields (after
 // flattening); the EVE names are kept as well.
-var suricataAliases = [][2]string{
+var suricataAliases = newAliasTable([][2]string{
 	{"src_ip", "source.ip"}, {"src_port", "source.port"},
 	{"dest_ip", "destination.ip"}, {"dest_port", "destination.port"},
 	{"app_proto", "network.protocol"},
@@ -25,7 +25,7 @@ var suricataAliases = [][2]string{
 	{"fileinfo.filename", "file.name"}, {"fileinfo.md5", "file.hash.md5"}, {"fileinfo.sha256", "file.hash.sha256"},
 	{"flow.bytes_toserver", "source.bytes"}, {"flow.bytes_toclient", "destination.bytes"},
 	{"smb.filename", "file.path"},
-}
+})
 
 // addSuricata maps Suricata EVE JSON: all fields flattened under their EVE
 // names, plus ECS-like aliases. Product is "suricata", Service the
@@ -50,7 +50,7 @@ func (sh *shaper) addSuricata(ev *detect.Event, v *jsonValue) error {
 
 // zeekAliases gives ECS-like names to Zeek fields; the Zeek names are kept
 // (Sigma's Zeek rules use them).
-var zeekAliases = [][2]string{
+var zeekAliases = newAliasTable([][2]string{
 	{"id.orig_h", "source.ip"}, {"id.orig_p", "source.port"},
 	{"id.resp_h", "destination.ip"}, {"id.resp_p", "destination.port"},
 	{"query", "dns.question.name"}, {"qtype_name", "dns.question.type"}, {"rcode_name", "dns.response_code"},
@@ -60,7 +60,7 @@ var zeekAliases = [][2]string{
 	{"server_name", "tls.server.name"}, {"ja3", "tls.client.ja3"}, {"ja3s", "tls.server.ja3s"},
 	{"orig_bytes", "source.bytes"}, {"resp_bytes", "destination.bytes"},
 	{"service", "network.protocol"},
-}
+})
 
 // addZeek maps Zeek JSON logs: fields under Zeek's own names (id.orig_h,
 // query, ...), ECS-like aliases, Product "zeek" and Service the log type

@@ -81,14 +81,30 @@ func parseAnyTime(v *jsonValue) time.Time {
 		return time.Unix(sec, int64((f-float64(sec))*1e9)).UTC().Round(time.Microsecond)
 	case jsonString:
 		s := v.text
-		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02 15:04:05.999999999Z07:00",
-			"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05"} {
-			if t, err := time.Parse(layout, s); err == nil {
-				return t.UTC()
+		if len(s) < 19 || s[4] != '-' || s[7] != '-' {
+			if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 {
+				return parseAnyTime(&jsonValue{kind: jsonNumber, text: s})
 			}
+			return time.Time{}
 		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 {
-			return parseAnyTime(&jsonValue{kind: jsonNumber, text: s})
+		// Pick the layout from the text rather than trying each: a failed
+		// time.Parse allocates its error, and this runs once per record.
+		sep := s[10]
+		zone := ""
+		switch last := s[len(s)-1]; {
+		case last == 'Z' || last == 'z':
+			zone = "Z07:00"
+		case len(s) >= 25 && (s[len(s)-6] == '+' || s[len(s)-6] == '-') && s[len(s)-3] == ':':
+			zone = "Z07:00"
+		case len(s) >= 24 && (s[len(s)-5] == '+' || s[len(s)-5] == '-'):
+			zone = "Z0700"
+		}
+		layout := "2006-01-02T15:04:05.999999999" + zone
+		if sep == ' ' {
+			layout = "2006-01-02 15:04:05.999999999" + zone
+		}
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
 		}
 	}
 	return time.Time{}
@@ -181,14 +197,31 @@ func (sh *shaper) flattenJSON(ev *detect.Event, v *jsonValue, prefix string, dep
 }
 
 // addAliases adds ECS-like names for fields already in ev.
-func addAliases(ev *detect.Event, aliases [][2]string) {
-	for _, a := range aliases {
-		if v, ok := ev.Get(a[0]); ok {
-			if _, exists := ev.Get(a[1]); !exists {
-				ev.Add(a[1], v)
-			}
+// An alias is not added when the event already has a field of that name
+// (or an earlier alias gave it one).
+func addAliases(ev *detect.Event, aliases aliasTable) {
+	n := len(ev.Fields)
+	for i := 0; i < n; i++ {
+		target, ok := aliases[ev.Fields[i].Name]
+		if !ok {
+			continue
 		}
+		if _, exists := ev.Get(target); exists {
+			continue
+		}
+		ev.Add(target, ev.Fields[i].Value)
 	}
+}
+
+// aliasTable maps a field name to its ECS-like alias.
+type aliasTable map[string]string
+
+func newAliasTable(pairs [][2]string) aliasTable {
+	t := make(aliasTable, len(pairs))
+	for _, p := range pairs {
+		t[p[0]] = p[1]
+	}
+	return t
 }
 
 // pathText returns the scalar text at a dotted path of objects.
@@ -218,12 +251,7 @@ func pathText(v *jsonValue, path ...string) (string, bool) {
 // "linux", Service the syslog identifier (sshd, sudo, cron, ...).
 func (sh *shaper) addJournald(ev *detect.Event, v *jsonValue) error {
 	sh.flattenJSON(ev, v, "", 0)
-	addAliases(ev, [][2]string{
-		{"MESSAGE", "message"}, {"_HOSTNAME", "host.hostname"},
-		{"SYSLOG_IDENTIFIER", "process.name"}, {"_PID", "process.pid"},
-		{"_EXE", "process.executable"}, {"_CMDLINE", "process.command_line"},
-		{"_UID", "user.id"},
-	})
+	addAliases(ev, journaldAliases)
 	ev.Product = "linux"
 	ev.Service = v.str("SYSLOG_IDENTIFIER")
 	ev.Host = v.str("_HOSTNAME")
@@ -232,3 +260,10 @@ func (sh *shaper) addJournald(ev *detect.Event, v *jsonValue) error {
 	}
 	return nil
 }
+
+var journaldAliases = newAliasTable([][2]string{
+	{"MESSAGE", "message"}, {"_HOSTNAME", "host.hostname"},
+	{"SYSLOG_IDENTIFIER", "process.name"}, {"_PID", "process.pid"},
+	{"_EXE", "process.executable"}, {"_CMDLINE", "process.command_line"},
+	{"_UID", "user.id"},
+})

@@ -117,3 +117,34 @@ func TestShapes(t *testing.T) {
 		})
 	}
 }
+
+func TestParseAnyTime(t *testing.T) {
+	tests := []struct {
+		in   jsonValue
+		want string
+	}{
+		{jsonValue{kind: jsonString, text: "2024-02-03T04:05:06.123456+0000"}, "2024-02-03T04:05:06.123456Z"},
+		{jsonValue{kind: jsonString, text: "2024-02-03T06:05:06+02:00"}, "2024-02-03T04:05:06Z"},
+		{jsonValue{kind: jsonString, text: "2024-02-03T04:05:06Z"}, "2024-02-03T04:05:06Z"},
+		{jsonValue{kind: jsonString, text: "2024-02-03 04:05:06"}, "2024-02-03T04:05:06Z"},
+		{jsonValue{kind: jsonString, text: "2024-02-03T04:05:06.5"}, "2024-02-03T04:05:06.5Z"},
+		{jsonValue{kind: jsonString, text: "2024-02-03 04:05:06.25-0100"}, "2024-02-03T05:05:06.25Z"},
+		{jsonValue{kind: jsonString, text: "1706933106.5"}, "2024-02-03T04:05:06.5Z"},
+		{jsonValue{kind: jsonNumber, text: "1706933106500"}, "2024-02-03T04:05:06.5Z"},
+		{jsonValue{kind: jsonString, text: "yesterday"}, ""},
+		{jsonValue{kind: jsonString, text: "2024-02-03Tbroken!!!!"}, ""},
+	}
+	for _, tt := range tests {
+		got := parseAnyTime(&tt.in)
+		if tt.want == "" {
+			if !got.IsZero() {
+				t.Errorf("%q: %v, want zero", tt.in.text, got)
+			}
+			continue
+		}
+		want, _ := time.Parse(time.RFC3339Nano, tt.want)
+		if !got.Equal(want) {
+			t.Errorf("%q: %v, want %v", tt.in.text, got, want)
+		}
+	}
+}

@@ -178,13 +178,7 @@ func (sh *shaper) addWazuh(ev *detect.Event, v *jsonValue) error {
 		finishWindowsEvent(ev)
 	}
 	sh.flattenJSON(ev, v, "", 0)
-	addAliases(ev, [][2]string{
-		{"data.srcip", "source.ip"}, {"data.srcport", "source.port"},
-		{"data.dstip", "destination.ip"}, {"data.dstport", "destination.port"},
-		{"data.srcuser", "source.user.name"}, {"data.dstuser", "user.name"},
-		{"data.protocol", "network.transport"}, {"data.url", "url.original"},
-		{"full_log", "message"}, {"rule.description", "rule.name"},
-	})
+	addAliases(ev, wazuhAliases)
 	if h, ok := pathText(v, "agent", "name"); ok && ev.Host == "" {
 		ev.Host = h
 	}
@@ -206,3 +200,11 @@ func upperFirst(s string) string {
 	}
 	return string(unicode.ToUpper(r)) + s[n:]
 }
+
+var wazuhAliases = newAliasTable([][2]string{
+	{"data.srcip", "source.ip"}, {"data.srcport", "source.port"},
+	{"data.dstip", "destination.ip"}, {"data.dstport", "destination.port"},
+	{"data.srcuser", "source.user.name"}, {"data.dstuser", "user.name"},
+	{"data.protocol", "network.transport"}, {"data.url", "url.original"},
+	{"full_log", "message"}, {"rule.description", "rule.name"},
+})
