@@ -494,6 +494,34 @@ func TestDamagedSample(t *testing.T) {
 			return b
 		}},
 	}
+	// Truncated in the middle of a chunk's records (copied while written,
+	// or cut short): the records before the cut are all read.
+	for _, cut := range []int{fileHeaderSize + 30000, fileHeaderSize + chunkSize + 20000} {
+		t.Run(fmt.Sprintf("truncated at %d", cut), func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "cut.evtx")
+			if err := os.WriteFile(file, orig[:cut], 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, _, err := readAllEvents(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			peer := -1
+			if tool != "" {
+				ref, _ := evtxexportEvents(t, tool, file)
+				peer = len(ref)
+			}
+			t.Logf("vigil %d records, evtxexport %d", len(got), peer)
+			if len(got) == 0 || len(got) >= len(want) || len(got) < peer {
+				t.Fatalf("read %d records of %d (evtxexport %d)", len(got), len(want), peer)
+			}
+			for i := range got {
+				if got[i].Record != want[i].Record {
+					t.Fatalf("record %d: id %d, want %d", i, got[i].Record, want[i].Record)
+				}
+			}
+		})
+	}
 	for _, d := range damages {
 		t.Run(d.name, func(t *testing.T) {
 			damaged := d.damage(append([]byte(nil), orig...))
