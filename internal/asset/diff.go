@@ -23,11 +23,33 @@ func listSection[T any](name string, list func(*Inventory) *[]T, key func(*T) st
 		name: name,
 		normalize: func(inv *Inventory) {
 			l := list(inv)
-			if len(*l) == 0 {
+			n := len(*l)
+			if n == 0 {
 				return
 			}
-			slices.SortStableFunc(*l, func(a, b T) int { return strings.Compare(key(&a), key(&b)) })
-			*l = slices.CompactFunc(*l, func(a, b T) bool { return key(&a) == key(&b) })
+			// Keys are computed once, not in every comparison.
+			keys := make([]string, n)
+			order := make([]int, n)
+			sorted := true
+			for i := range *l {
+				keys[i] = key(&(*l)[i])
+				order[i] = i
+				if i > 0 && keys[i] <= keys[i-1] {
+					sorted = false
+				}
+			}
+			if sorted {
+				return // already canonical: sorted and without duplicates
+			}
+			slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+			out := make([]T, 0, n)
+			for k, i := range order {
+				if k > 0 && keys[i] == keys[order[k-1]] {
+					continue
+				}
+				out = append(out, (*l)[i])
+			}
+			*l = out
 		},
 		delta: func(old, new *Inventory) (ListDelta, bool) {
 			var d ListDelta

@@ -225,7 +225,18 @@ func FuzzDecode(f *testing.F) {
 	b, _ := json.Marshal(sampleInventory())
 	f.Add(b)
 	f.Add([]byte(`{"hostname":"h","software":[{"name":1}]}`))
+	f.Add([]byte(`{"HostName":"h","OS":{"Name":"x"},"hostname":"g","boot_time":null,"software":null}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// The fast decoder must agree with encoding/json whenever it
+		// accepts a document.
+		var v1 Inventory
+		if fast, err := Unmarshal(data); err == nil && json.Unmarshal(data, &v1) == nil {
+			a, _ := json.Marshal(fast)
+			b, _ := json.Marshal(&v1)
+			if !bytes.Equal(a, b) {
+				t.Fatalf("decoders disagree:\n v2 %s\n v1 %s", a, b)
+			}
+		}
 		inv, err := Decode(bytes.NewReader(data))
 		if err != nil {
 			return
