@@ -220,8 +220,16 @@ func (r *Runner) round(ctx context.Context) error {
 // accept adds new tasks and persists the list.
 func (r *Runner) accept(tasks []agentapi.Task) {
 	changed := false
+	var done map[string]bool
 	for _, t := range tasks {
 		if t.ID == "" || r.seen[t.ID] {
+			continue
+		}
+		if done == nil {
+			done = r.State.queuedTaskIDs()
+		}
+		if done[t.ID] {
+			r.seen[t.ID] = true // finished before a restart; the result is on its way
 			continue
 		}
 		r.seen[t.ID] = true

@@ -398,6 +398,16 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
+func TestQueuedTaskNotRunAgain(t *testing.T) {
+	st, _ := OpenState(t.TempDir())
+	st.enqueue(queuedMessage{TaskID: "t5", Result: agentapi.TaskResult{Status: agentapi.StatusDone}})
+	r := &Runner{State: st, Log: quietLog(), seen: map[string]bool{}}
+	r.accept([]agentapi.Task{{ID: "t5", Kind: agentapi.TaskScan, Scan: &agentapi.ScanParams{Paths: []string{"/"}}}, {ID: "t6", Kind: agentapi.TaskScan, Scan: &agentapi.ScanParams{Paths: []string{"/"}}}})
+	if len(r.tasks) != 1 || r.tasks[0].ID != "t6" {
+		t.Fatalf("tasks %+v", r.tasks)
+	}
+}
+
 func TestRevokedAgentKeepsResults(t *testing.T) {
 	hub, srv := newFakeHub(t)
 	hub.tasks = []agentapi.Task{{ID: "t9"}}

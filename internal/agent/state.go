@@ -243,6 +243,23 @@ func (s *State) queueNames() ([]string, error) {
 	return names, nil
 }
 
+// queuedTaskIDs returns the ids of tasks whose final result waits in the
+// queue, so a task the hub hands out again before it hears the result is
+// not run twice.
+func (s *State) queuedTaskIDs() map[string]bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := map[string]bool{}
+	names, _ := s.queueNames()
+	for _, n := range names {
+		var m queuedMessage
+		if b, err := os.ReadFile(filepath.Join(s.Dir, queueDir, n)); err == nil && json.Unmarshal(b, &m) == nil {
+			ids[m.TaskID] = true
+		}
+	}
+	return ids
+}
+
 // queued returns the number of messages waiting.
 func (s *State) queued() int {
 	s.mu.Lock()
