@@ -71,7 +71,7 @@ func FuzzJSONRecord(f *testing.F) {
 // FuzzFile covers format detection, gzip, and the readers' record loops
 // (line splitting, JSON streams and arrays) on whole inputs.
 func FuzzFile(f *testing.F) {
-	for _, name := range []string{"win_array.json", "win_lines.jsonl.gz", "syslog.log", "generic.jsonl"} {
+	for _, name := range []string{"win_array.json", "win_lines.jsonl.gz", "syslog.log", "generic.jsonl", "win_export.xml"} {
 		data, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)

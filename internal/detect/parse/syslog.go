@@ -33,6 +33,8 @@ func parseTextLine(ev *detect.Event, line []byte) error {
 		return parseLEEF(ev, payload)
 	case isAuditd(payload):
 		return parseAuditd(ev, payload)
+	case bytes.HasPrefix(payload, []byte("<Event")):
+		return parseXMLEventLine(ev, payload)
 	}
 	if i := bytes.Index(payload, []byte("CEF:")); i > 0 && bytes.Count(payload[i:], []byte("|")) >= 7 {
 		// Some senders put their own prefix before CEF.
