@@ -33,6 +33,7 @@ type jsonReader struct {
 func newJSONReader(br *bufio.Reader, source string) *jsonReader {
 	r := &jsonReader{source: source, br: br}
 	r.parser.keys = make(map[string]string, 64)
+	r.shaper.zeekLog = zeekLogFromName(source)
 	if isJSONLines(br) {
 		r.lines = &lineReader{br: br}
 	}

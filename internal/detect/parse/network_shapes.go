@@ -72,7 +72,7 @@ func (sh *shaper) addZeek(ev *detect.Event, v *jsonValue) error {
 		ev.Add("network.transport", strings.ToLower(p))
 	}
 	ev.Product = "zeek"
-	ev.Service = zeekLogType(ev, v)
+	ev.Service = sh.zeekLogType(ev, v)
 	if ev.Service == "dns" {
 		ev.Category = "dns"
 	}
@@ -80,9 +80,26 @@ func (sh *shaper) addZeek(ev *detect.Event, v *jsonValue) error {
 	return nil
 }
 
-func zeekLogType(ev *detect.Event, v *jsonValue) string {
+// zeekLogs are the log names Zeek writes (as files name.log, or in _path).
+var zeekLogs = map[string]bool{
+	"conn": true, "dns": true, "http": true, "ssl": true, "x509": true, "files": true, "smtp": true,
+	"ssh": true, "ftp": true, "kerberos": true, "ntlm": true, "rdp": true, "dce_rpc": true,
+	"smb_files": true, "smb_mapping": true, "dhcp": true, "sip": true, "snmp": true, "socks": true,
+	"tunnel": true, "weird": true, "notice": true, "software": true, "pe": true, "irc": true,
+	"radius": true, "mysql": true, "modbus": true, "dnp3": true, "ntp": true, "known_hosts": true,
+	"known_services": true, "known_certs": true, "intel": true, "signatures": true, "ocsp": true,
+	"quic": true, "ldap": true, "ldap_search": true,
+}
+
+// zeekLogType names a Zeek record's log: its _path, else the log the file
+// is named after (dns.log, conn.00:00:00-01:00:00.log.gz), else a guess
+// from the fields of the usual logs.
+func (sh *shaper) zeekLogType(ev *detect.Event, v *jsonValue) string {
 	if p := v.str("_path"); p != "" {
 		return p
+	}
+	if sh != nil && sh.zeekLog != "" {
+		return sh.zeekLog
 	}
 	has := func(k string) bool { _, ok := ev.Get(k); return ok }
 	switch {
@@ -96,8 +113,12 @@ func zeekLogType(ev *detect.Event, v *jsonValue) string {
 		return "conn"
 	case has("mailfrom") || has("rcptto"):
 		return "smtp"
+	case has("fuid") && has("action") && has("path"):
+		return "smb_files"
 	case has("fuid") && has("mime_type") || has("tx_hosts"):
 		return "files"
+	case has("cookie") && has("security_protocol"):
+		return "rdp"
 	case has("client") && has("server") && has("auth_success"):
 		return "ssh"
 	case has("request_type") && has("service"):
@@ -108,6 +129,21 @@ func zeekLogType(ev *detect.Event, v *jsonValue) string {
 		return "smb_mapping"
 	case has("fingerprint") && has("certificate.subject"):
 		return "x509"
+	}
+	return ""
+}
+
+// zeekLogFromName returns the Zeek log a file is named after, or "".
+func zeekLogFromName(source string) string {
+	base := source
+	if i := strings.LastIndexAny(base, "/\\"); i >= 0 {
+		base = base[i+1:]
+	}
+	if i := strings.IndexByte(base, '.'); i > 0 {
+		base = base[:i]
+	}
+	if zeekLogs[base] {
+		return base
 	}
 	return ""
 }

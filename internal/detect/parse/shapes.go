@@ -115,8 +115,9 @@ func parseAnyTime(v *jsonValue) time.Time {
 // each anew would cost an allocation per field. A nil *shaper works,
 // without the memory.
 type shaper struct {
-	names map[string]map[string]string // prefix -> key -> prefix.key
-	count int
+	names   map[string]map[string]string // prefix -> key -> prefix.key
+	count   int
+	zeekLog string // the Zeek log the file is named after, if any
 }
 
 // maxShaperNames bounds the name memory against hostile input.

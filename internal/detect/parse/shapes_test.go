@@ -161,3 +161,17 @@ func TestParseAnyTime(t *testing.T) {
 		}
 	}
 }
+
+func TestZeekLogFromName(t *testing.T) {
+	for in, want := range map[string]string{
+		"/logs/zeek/smb_files.log":             "smb_files",
+		"conn.00:00:00-01:00:00.log.gz":        "conn",
+		`C:\cases\dns.log`:                     "dns",
+		"/logs/app.log":                        "",
+		"/logs/2024-03-01/notice.12:00:00.log": "notice",
+	} {
+		if got := zeekLogFromName(in); got != want {
+			t.Errorf("zeekLogFromName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
