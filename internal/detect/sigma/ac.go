@@ -24,6 +24,7 @@ type acMachine struct {
 	hasOut    []bool // state reports at least one pattern (own or by suffix)
 	out       [][]int32
 	dictLink  []int32 // nearest proper suffix state with own patterns, or -1
+	minLen    int     // shortest pattern: shorter values cannot hold one
 }
 
 // maxDense bounds the dense rows: 1024 rows of 70 classes is ~280 KiB.
@@ -32,9 +33,12 @@ const maxDense = 1024
 // newACMachine builds the automaton for patterns; pattern i is reported as i.
 // Empty patterns are ignored.
 func newACMachine(patterns []string) *acMachine {
-	m := &acMachine{}
+	m := &acMachine{minLen: 1 << 30}
 	var used [256]bool
 	for _, p := range patterns {
+		if p != "" && len(p) < m.minLen {
+			m.minLen = len(p)
+		}
 		for i := 0; i < len(p); i++ {
 			used[p[i]] = true
 		}
@@ -177,6 +181,13 @@ func newACMachine(patterns []string) *acMachine {
 // step returns the state after class c from state s, complemented when
 // that state reports patterns.
 func (m *acMachine) step(s int32, c uint8) int32 {
+	if s < m.ndense {
+		return m.dense[int(s)*m.nclass+int(c)]
+	}
+	return m.stepDeep(s, c)
+}
+
+func (m *acMachine) stepDeep(s int32, c uint8) int32 {
 	for {
 		if s < m.ndense {
 			return m.dense[int(s)*m.nclass+int(c)]

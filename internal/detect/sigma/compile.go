@@ -83,6 +83,9 @@ type fieldMatch struct {
 	multi *acMachine
 }
 
+// minLiteral is the shortest literal the automaton looks for.
+const minLiteral = 3
+
 // multiMin is how many contains values make a list worth an automaton.
 const multiMin = 8
 
@@ -407,8 +410,17 @@ func (rs *RuleSet) compileField(sc *specCompiler, fs *FieldSpec, id int32) (*fie
 			p.lits = nil
 		}
 		p.pairs = nil
+		if id == anyField {
+			// Keywords are not looked for by the bucket automaton: it would
+			// then have to scan every value of every event. Keyword rules
+			// are evaluated for each event instead, long lists through
+			// their own small automaton.
+			continue
+		}
 		for _, l := range p.lits {
-			if l == "" {
+			if hasASCII(l) && len(acLiteral(l)) < minLiteral {
+				// Too short to be worth looking for: it would be found in
+				// most values and wake its rule anyway.
 				p.pairs = nil
 				break
 			}

@@ -24,9 +24,35 @@ type Matcher struct {
 	matched  []*Compiled
 	buf      []byte // folded values and derived fields of the current event
 	ev       *detect.Event
+	// names caches field-name lookups by the name's string data: parsers
+	// hand out the same name strings event after event, so most lookups
+	// skip hashing. Keeping the string in the entry keeps its memory from
+	// being reused for another name.
+	names [256]nameEntry
 	// explaining turns off the prefilter stamps, which Explain does not
 	// compute for rules outside the event's bucket.
 	explaining bool
+}
+
+type nameEntry struct {
+	name string
+	id   int32
+	ok   bool
+}
+
+// fieldID returns the id of a field name, if any rule names it.
+func (m *Matcher) fieldID(name string) (int32, bool) {
+	if len(name) == 0 {
+		return 0, false
+	}
+	p := uintptr(unsafe.Pointer(unsafe.StringData(name)))
+	e := &m.names[(p>>3^uintptr(len(name)))&255]
+	if len(e.name) == len(name) && unsafe.StringData(e.name) == unsafe.StringData(name) {
+		return e.id, e.ok
+	}
+	id, ok := m.rs.fieldIDs[name]
+	*e = nameEntry{name: name, id: id, ok: ok}
+	return id, ok
 }
 
 type slot struct {
@@ -111,7 +137,7 @@ func (m *Matcher) load(ev *detect.Event) *bucket {
 		f := &ev.Fields[i]
 		s := &m.slots[i]
 		s.val, s.lowGen, s.field = f.Value, 0, anyField
-		id, ok := rs.fieldIDs[f.Name]
+		id, ok := m.fieldID(f.Name)
 		if !ok {
 			continue
 		}
@@ -248,7 +274,10 @@ func (m *Matcher) scanValue(ac *acMachine, refs [][]pairRef, nonASCII []pairRef,
 		return
 	}
 	v := m.slots[pos].val
-	if ac == nil {
+	if ac == nil || len(v) < ac.minLen {
+		if nonASCII == nil {
+			return
+		}
 		for i := 0; i < len(v); i++ {
 			if v[i] >= 0x80 {
 				m.stamp(nonASCII, field)
@@ -270,7 +299,7 @@ func (m *Matcher) scanValue(ac *acMachine, refs [][]pairRef, nonASCII []pairRef,
 		if s < ndense {
 			s = dense[int(s)*n+int(classes[c])]
 		} else {
-			s = ac.step(s, classes[c])
+			s = ac.stepDeep(s, classes[c])
 		}
 		if s < 0 {
 			s = ^s
@@ -378,7 +407,7 @@ func (m *Matcher) matchField(fm *fieldMatch) bool {
 		}
 		if fm.multi != nil {
 			for j := range m.slots {
-				if fm.multi.any(m.lowered(int32(j))) {
+				if m.multiAny(fm.multi, int32(j)) {
 					return true
 				}
 			}
@@ -406,7 +435,7 @@ func (m *Matcher) matchField(fm *fieldMatch) bool {
 		}
 	}
 	if fm.multi != nil && pos >= 0 {
-		return fm.multi.any(m.lowered(pos))
+		return m.multiAny(fm.multi, pos)
 	}
 	return fm.all && len(fm.pats) > 0
 }
@@ -607,6 +636,28 @@ func hasLongRun(s string, n int, dotAll bool) bool {
 		}
 		run++
 		if run >= n {
+			return true
+		}
+	}
+	return false
+}
+
+// multiAny runs a list's automaton over the raw value, which its byte
+// classes fold for ASCII; a value with non-ASCII bytes is folded first.
+func (m *Matcher) multiAny(ac *acMachine, pos int32) bool {
+	v := m.slots[pos].val
+	if len(v) < ac.minLen {
+		return false
+	}
+	classes := &ac.classes
+	s := int32(0)
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= 0x80 {
+			return ac.any(m.lowered(pos))
+		}
+		s = ac.step(s, classes[c])
+		if s < 0 {
 			return true
 		}
 	}
