@@ -66,6 +66,8 @@ func (c *Collector) Collect(ctx context.Context) (*asset.Inventory, error) {
 			inv.Domain, inv.DomainKind = d, "dns"
 		}
 	}
+	// A hostile process name must not keep the inventory from the hub.
+	inv.Sanitize()
 	sort.Strings(inv.Warnings)
 	inv.Normalize()
 	return inv, nil

@@ -110,6 +110,9 @@ func ParseOsquery(r io.Reader, file string) ([]*Inventory, error) {
 			return nil, &ImportError{File: file, Msg: fmt.Sprintf("host %q appears twice", inv.Hostname)}
 		}
 		seen[inv.Hostname] = true
+		if CheckHostname(inv.Hostname) == nil {
+			inv.Sanitize() // machine data: a weird process name must not sink the import
+		}
 		if err := inv.Validate(); err != nil {
 			return nil, &ImportError{File: file, Msg: fmt.Sprintf("host %q: %v", inv.Hostname, err)}
 		}

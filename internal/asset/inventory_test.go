@@ -237,6 +237,12 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("decoders disagree:\n v2 %s\n v1 %s", a, b)
 			}
 		}
+		if raw, err := Unmarshal(data); err == nil && CheckHostname(raw.Hostname) == nil && raw.Schema >= 0 && raw.Schema <= SchemaVersion {
+			raw.Sanitize()
+			if err := raw.Validate(); err != nil {
+				t.Fatalf("sanitized inventory still invalid: %v", err)
+			}
+		}
 		inv, err := Decode(bytes.NewReader(data))
 		if err != nil {
 			return
