@@ -51,7 +51,8 @@ const (
 
 func (b *browser) scopeScenario() {
 	t := b.t
-	// Vietnamese by default, before anyone signs in.
+	// Vietnamese by default, before anyone signs in, although Chromium
+	// asks for English (en-US).
 	b.open("/")
 	b.wantPath("/login")
 	b.wantLang("vi")
