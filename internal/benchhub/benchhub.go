@@ -177,8 +177,11 @@ type seedUser struct {
 	email string
 }
 
-// seedUsers inserts users in bulk with one password hash (hashing 1,000
-// passwords with argon2id would take longer than everything else).
+// seedUsers brings the users to n, the administrator included, inserted in
+// bulk with one password hash (hashing 1,000 passwords with argon2id would
+// take longer than everything else). The first is o.Officer, an officer of
+// o.Province; one in fifty is an analyst, one in three an officer, the rest
+// viewers, spread over the units.
 func seedUsers(ctx context.Context, db *store.DB, n int, o *Org, ids map[string]int64) ([]seedUser, error) {
 	hash, err := auth.HashPassword(Password)
 	if err != nil {
