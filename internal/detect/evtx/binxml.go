@@ -342,7 +342,15 @@ func (d *decoder) compile(c *cursor, ops []op, nested, persist bool, depth int) 
 		case tokFragmentHeader:
 			c.skip(3)
 		case tokOpenStart:
-			if !nested {
+			// Element starts carry a dependency identifier except inside
+			// substitution values; producers have been seen to differ, so
+			// when the name offset only makes sense read the other way,
+			// read it the other way.
+			withDep := !nested
+			if !d.plausibleNameAt(c, c.pos+nameFieldAt(withDep)) && d.plausibleNameAt(c, c.pos+nameFieldAt(!withDep)) {
+				withDep = !withDep
+			}
+			if withDep {
 				c.skip(2) // dependency identifier
 			}
 			c.skip(4) // data size
@@ -425,6 +433,26 @@ func (d *decoder) compile(c *cursor, ops []op, nested, persist bool, depth int) 
 		}
 	}
 	return ops, c.err
+}
+
+// nameFieldAt is where an element start's name offset lies after its
+// token: past the data size, and the dependency identifier if present.
+func nameFieldAt(withDep bool) int {
+	if withDep {
+		return 6
+	}
+	return 4
+}
+
+// plausibleNameAt reports whether the 32-bit value at chunk offset at can
+// be a name offset there: the name stored right after it, or earlier in
+// the chunk's records.
+func (d *decoder) plausibleNameAt(c *cursor, at int) bool {
+	if at+4 > c.end {
+		return false
+	}
+	off := int(binary.LittleEndian.Uint32(d.chunk[at:]))
+	return off == at+4 || off >= chunkHeaderSize && off < at
 }
 
 // compileTemplateInstance reads a template instance (the token already

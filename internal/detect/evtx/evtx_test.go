@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"testing"
@@ -289,6 +290,16 @@ func TestMemoryFlat(t *testing.T) {
 // and a template whose substitution holds binary XML (type 0x21, as
 // UserData often is) without dependency identifiers.
 func TestRawAndNestedBinXML(t *testing.T) {
+	// Also with dependency identifiers inside the value, as some
+	// producers write them.
+	for _, depInValue := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dependency ids in value %v", depInValue), func(t *testing.T) {
+			testRawAndNested(t, depInValue)
+		})
+	}
+}
+
+func testRawAndNested(t *testing.T, depInValue bool) {
 	w := &binWriter{b: make([]byte, chunkHeaderSize)}
 	w.rawRecord(1, func() {
 		w.u8(tokPITarget)
@@ -382,6 +393,9 @@ func TestRawAndNestedBinXML(t *testing.T) {
 			tok |= tokMoreFlag
 		}
 		w.u8(tok)
+		if depInValue {
+			w.u16(0xffff)
+		}
 		w.u32(0)
 		w.name(name)
 		if attrs {
