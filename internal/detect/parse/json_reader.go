@@ -83,6 +83,17 @@ func (r *jsonReader) Next(ev *detect.Event) error {
 // nextValue returns the next record and its line (lines mode) or index
 // (stream mode); nil with no error for a skipped record.
 func (r *jsonReader) nextValue() (*jsonValue, int64, error) {
+	if len(r.queue) > 0 {
+		// Records of a container read whole; in JSON lines they share
+		// their line's number.
+		v := r.queue[0]
+		r.queue = r.queue[1:]
+		if r.lines != nil {
+			return &v, r.lines.line, nil
+		}
+		r.index++
+		return &v, r.index, nil
+	}
 	if r.lines != nil {
 		for {
 			line, err := r.lines.next()
@@ -104,14 +115,12 @@ func (r *jsonReader) nextValue() (*jsonValue, int64, error) {
 				r.stats.Skip(&detect.RecordError{Source: r.source, Line: r.lines.line, Err: err})
 				return nil, 0, nil
 			}
+			if records := containerRecords(&v); records != nil {
+				r.queue = records
+				return nil, 0, nil
+			}
 			return &v, r.lines.line, nil
 		}
-	}
-	if len(r.queue) > 0 {
-		v := r.queue[0]
-		r.queue = r.queue[1:]
-		r.index++
-		return &v, r.index, nil
 	}
 	raw, err := r.scanValue()
 	if err != nil {
@@ -133,7 +142,38 @@ func (r *jsonReader) nextValue() (*jsonValue, int64, error) {
 		r.queue = v.elems
 		return nil, 0, nil
 	}
+	if records := containerRecords(&v); records != nil {
+		r.index--
+		r.queue = records
+		return nil, 0, nil
+	}
 	return &v, r.index, nil
+}
+
+// containerRecords returns the records of an export that wraps them in
+// one object: an Elasticsearch/OpenSearch search result
+// ({"hits":{"hits":[{"_source":{...}}]}}) or AWS CloudTrail's
+// {"Records":[...]}; nil for any other value.
+func containerRecords(v *jsonValue) []jsonValue {
+	if v.kind != jsonObject {
+		return nil
+	}
+	if hits := v.get("hits").get("hits"); hits != nil && hits.kind == jsonArray && v.get("hits").kind == jsonObject {
+		out := make([]jsonValue, 0, len(hits.elems))
+		for i := range hits.elems {
+			if src := hits.elems[i].get("_source"); src != nil && src.kind == jsonObject {
+				out = append(out, *src)
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+		return []jsonValue{}
+	}
+	if recs := v.get("Records"); recs != nil && recs.kind == jsonArray && len(v.keys) == 1 {
+		return recs.elems
+	}
+	return nil
 }
 
 // maxValueLen bounds one JSON record in stream mode.

@@ -136,6 +136,9 @@ func TestJSONStreams(t *testing.T) {
 		{"garbage between objects", "{\n\"a\":1}\n{\"a\": nope}\n{\"a\":2}\n", 2, 1},
 		{"unterminated at end", "{\n\"a\":1}\n{\"a\": \"open", 1, 1},
 		{"BOM", "\xef\xbb\xbf{\n\"a\":1}", 1, 0},
+		{"search result", "{\n \"took\": 3, \"hits\": {\"total\": 2, \"hits\": [{\"_id\": \"1\", \"_source\": " + obj + "}, {\"_source\": " + obj + "}]}}", 2, 0},
+		{"search result on one line", "{\"hits\": {\"hits\": [{\"_source\": " + obj + "}, {\"_source\": " + obj + "}]}}\n" + obj + "\n", 3, 0},
+		{"CloudTrail", "{\"Records\": [" + obj + ", " + obj + ", " + obj + "]}", 3, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
