@@ -40,6 +40,13 @@ func (sh *shaper) mapJSON(ev *detect.Event, v *jsonValue) error {
 	if v.get("__REALTIME_TIMESTAMP") != nil && v.get("MESSAGE") != nil {
 		return sh.addJournald(ev, v)
 	}
+	if v.get("eventSource") != nil && v.get("eventName") != nil && v.get("awsRegion") != nil {
+		sh.flattenJSON(ev, v, "", 0)
+		addAliases(ev, cloudTrailAliases)
+		ev.Product, ev.Service = "aws", "cloudtrail"
+		ev.Time = parseAnyTime(v.get("eventTime"))
+		return nil
+	}
 	sh.addGenericJSON(ev, v)
 	return nil
 }
@@ -267,4 +274,11 @@ var journaldAliases = newAliasTable([][2]string{
 	{"SYSLOG_IDENTIFIER", "process.name"}, {"_PID", "process.pid"},
 	{"_EXE", "process.executable"}, {"_CMDLINE", "process.command_line"},
 	{"_UID", "user.id"},
+})
+
+// cloudTrailAliases: CloudTrail records keep their own names (eventName,
+// eventSource, userIdentity.arn, ...), which Sigma's AWS rules use.
+var cloudTrailAliases = newAliasTable([][2]string{
+	{"sourceIPAddress", "source.ip"}, {"userAgent", "user_agent.original"},
+	{"userIdentity.userName", "user.name"}, {"eventName", "event.action"},
 })
