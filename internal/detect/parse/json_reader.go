@@ -119,6 +119,10 @@ func (r *jsonReader) nextValue() (*jsonValue, int64, error) {
 				r.queue = records
 				return nil, 0, nil
 			}
+			if v.kind == jsonArray {
+				r.queue = v.elems // a line holding an array of records
+				return nil, 0, nil
+			}
 			return &v, r.lines.line, nil
 		}
 	}

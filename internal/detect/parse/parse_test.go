@@ -138,6 +138,7 @@ func TestJSONStreams(t *testing.T) {
 		{"BOM", "\xef\xbb\xbf{\n\"a\":1}", 1, 0},
 		{"search result", "{\n \"took\": 3, \"hits\": {\"total\": 2, \"hits\": [{\"_id\": \"1\", \"_source\": " + obj + "}, {\"_source\": " + obj + "}]}}", 2, 0},
 		{"search result on one line", "{\"hits\": {\"hits\": [{\"_source\": " + obj + "}, {\"_source\": " + obj + "}]}}\n" + obj + "\n", 3, 0},
+		{"JSON lines holding arrays", obj + "\n[" + obj + "," + obj + "]\n[1]\n", 3, 1},
 		{"CloudTrail", "{\"Records\": [" + obj + ", " + obj + ", " + obj + "]}", 3, 0},
 	}
 	for _, tt := range tests {

@@ -93,7 +93,7 @@ func TestShapes(t *testing.T) {
 			{event: 0, fields: map[string]string{"message": "operator : TTY=pts/0 ; PWD=/home/operator ; USER=root ; COMMAND=/usr/bin/id", "process.name": "sudo",
 				"process.command_line": "sudo -u root id", "_COMM": "sudo", "host.hostname": "web-3"}, host: "web-3", time: "2024-02-03T04:05:07.123456Z", prod: "linux", svc: "sudo"},
 		}},
-		{"generic.jsonl", 3, 1, []check{
+		{"generic.jsonl", 3, 3, []check{ // line 2, [1,2,3], is three non-records
 			{event: 2, fields: map[string]string{"eventName": "CreateAccessKey", "eventSource": "iam.amazonaws.com", "userIdentity.arn": "arn:aws:iam::111122223333:user/operator",
 				"source.ip": "192.0.2.80", "user.name": "operator"}, time: "2024-05-06T07:08:09Z", prod: "aws", svc: "cloudtrail"},
 			{event: 0, fields: map[string]string{"host.name": "app-1", "user.roles": "admin, ops", "items.1.id": "2", "empty": "", "ok": "true"}, host: "app-1", time: "2024-04-05T06:07:08Z"},
