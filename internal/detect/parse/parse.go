@@ -114,11 +114,12 @@ func looksBinary(head []byte) bool {
 // also reports what it skipped, and must be closed.
 type File struct {
 	detect.Reader
-	Format  Format // after gzip is unwrapped
-	closers []io.Closer
-	evtx    *evtx.Reader     // returned to evtxReaders on Close
-	buffers []*bufio.Reader  // returned to bufReaders on Close
-	final   detect.ReadStats // Stats after Close
+	Format    Format // after gzip is unwrapped
+	closers   []io.Closer
+	evtx      *evtx.Reader     // returned to evtxReaders on Close
+	buffers   []*bufio.Reader  // returned to bufReaders on Close
+	final     detect.ReadStats // Stats after Close
+	evtxFinal *evtx.Stats      // EVTXStats after Close
 }
 
 // bufReaders are reused across files for the same reason as evtxReaders:
@@ -143,6 +144,9 @@ func (f *File) Close() error {
 		return nil
 	}
 	f.final = f.Stats()
+	if st, ok := f.EVTXStats(); ok {
+		f.evtxFinal = &st
+	}
 	var first error
 	for i := len(f.closers) - 1; i >= 0; i-- {
 		if err := f.closers[i].Close(); err != nil && first == nil {
@@ -163,6 +167,19 @@ func (f *File) Close() error {
 		f.Reader = closedReader{}
 	}
 	return first
+}
+
+// EVTXStats reports, for an EVTX file, what the reader made of its
+// structure (chunks, checksums read past, a damaged header); ok is false
+// for other formats.
+func (f *File) EVTXStats() (st evtx.Stats, ok bool) {
+	if f.evtx != nil {
+		return f.evtx.EVTXStats(), true
+	}
+	if f.evtxFinal != nil {
+		return *f.evtxFinal, true
+	}
+	return evtx.Stats{}, false
 }
 
 // closedReader is what a File reads after Close.

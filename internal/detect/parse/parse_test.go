@@ -13,6 +13,7 @@ import (
 	"unicode/utf16"
 
 	"vigil/internal/detect"
+	"vigil/internal/detect/internal/testdatadir"
 )
 
 // readAll returns every event of a file (cloned) and the reader's stats.
@@ -261,5 +262,27 @@ func TestConcurrentFiles(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+func TestEVTXStatsThroughFile(t *testing.T) {
+	dir := testdatadir.Shared(t, "sigma/regression_data")
+	files := testdatadir.Files(t, dir, ".evtx")
+	f, err := OpenFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev detect.Event
+	for f.Next(&ev) == nil {
+	}
+	f.Close()
+	st, ok := f.EVTXStats()
+	if !ok || st.Chunks == 0 || st.Events == 0 {
+		t.Errorf("EVTX stats %+v, %v", st, ok)
+	}
+	j, _ := OpenFile(filepath.Join("testdata", "eve.json"))
+	defer j.Close()
+	if _, ok := j.EVTXStats(); ok {
+		t.Error("EVTX stats for a JSON file")
 	}
 }
