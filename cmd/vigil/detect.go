@@ -107,6 +107,13 @@ func runDetect(ctx context.Context, fs *cli.FlagSet, df *detectFlags, args []str
 		}
 		cfg.Rules = res.Rules
 		loaded, refused, skipped = res.Rules.Len(), len(res.Refused), res.Skipped
+		for i, w := range res.Rules.Warnings {
+			if i >= 5 && !*df.showRefused {
+				fmt.Fprintf(stderr, "rules: ... and %d more with an unknown log source\n", len(res.Rules.Warnings)-i)
+				break
+			}
+			fmt.Fprintf(stderr, "rules: note %v\n", w)
+		}
 		showAll := *df.showRefused
 		for i, e := range res.Refused {
 			if i >= 10 && !showAll {

@@ -146,6 +146,10 @@ type RuleSet struct {
 	buckets atomic.Pointer[map[bucketKey]*bucket]
 	bySig   map[string]*bucket
 
+	// Warnings name rules that loaded with a caveat (an unknown log
+	// source).
+	Warnings []*RuleError
+
 	eventIDField, channelField, providerField int32
 	alias4688                                 []int32 // field ids of aliases4688 names, -1 when unused
 }
@@ -276,7 +280,12 @@ func (rs *RuleSet) compileRule(r *Rule, opts *Options) (*Compiled, routing, Logs
 		rt.windows = true
 		routes, err := windowsRoutes(r.Logsource)
 		if err != nil {
-			return nil, rt, r.Logsource, err
+			// A log source this mapping does not know yet: the rule still
+			// runs, on every Windows event (or those its Channel and
+			// EventID conditions name), so a newer rule set is not lost;
+			// the caller hears about it.
+			rs.Warnings = append(rs.Warnings, &RuleError{Path: r.Path, ID: r.ID, Title: r.Title, Err: fmt.Errorf("%v: applied to all Windows events", err)})
+			routes = nil
 		}
 		ids, hasIDs := rs.constraint(c.root, rs.eventIDField)
 		var eids []int

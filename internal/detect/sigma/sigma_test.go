@@ -211,6 +211,22 @@ func TestMatchAllocs(t *testing.T) {
 	}
 }
 
+func TestUnknownLogsource(t *testing.T) {
+	src := strings.Replace(header, "category: process_creation", "service: brand-new-service", 1) + "  sel:\n    EventID: 77\n    Data: x\n  condition: sel\n"
+	rules, _ := Parse([]byte(src), "new.yml")
+	rs, errs := Compile(rules, Options{})
+	if len(errs) != 0 || rs.Len() != 1 || len(rs.Warnings) != 1 {
+		t.Fatalf("errs %v, loaded %d, warnings %v", errs, rs.Len(), rs.Warnings)
+	}
+	ev := &detect.Event{}
+	ev.Add("Channel", "Microsoft-Windows-Brand-New/Operational")
+	ev.Add("EventID", "77")
+	ev.Add("Data", "X")
+	if len(rs.NewMatcher().Match(ev)) != 1 {
+		t.Errorf("rule with an unknown service did not fire")
+	}
+}
+
 func TestExplain(t *testing.T) {
 	rs := compileOne(t, "  sel:\n    Image|endswith: '\\cmd.exe'\n    CommandLine|contains: whoami\n  filter:\n    User: SYSTEM\n  condition: sel and not filter")
 	m := rs.NewMatcher()
