@@ -8,6 +8,7 @@ package parse
 import (
 	"bufio"
 	"bytes"
+	"compress/bzip2"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -25,11 +26,12 @@ import (
 type Format string
 
 const (
-	FormatEVTX Format = "evtx"
-	FormatGzip Format = "gzip"
-	FormatJSON Format = "json" // one value, an array, concatenated values or JSON lines
-	FormatText Format = "text" // lines: syslog (RFC 3164/5424), CEF, LEEF, plain
-	FormatXML  Format = "xml"  // Windows events exported as XML
+	FormatEVTX  Format = "evtx"
+	FormatGzip  Format = "gzip"
+	FormatBzip2 Format = "bzip2"
+	FormatJSON  Format = "json" // one value, an array, concatenated values or JSON lines
+	FormatText  Format = "text" // lines: syslog (RFC 3164/5424), CEF, LEEF, plain
+	FormatXML   Format = "xml"  // Windows events exported as XML
 	// UTF-16 text (with its byte order mark), as Windows tools export it;
 	// converted to UTF-8 and recognised again.
 	FormatUTF16 Format = "utf16"
@@ -60,6 +62,9 @@ func Detect(head []byte) Format {
 		return FormatEVTX
 	case bytes.HasPrefix(head, gzipMagic):
 		return FormatGzip
+	case len(head) >= 10 && bytes.HasPrefix(head, []byte("BZh")) && head[3] >= '1' && head[3] <= '9' &&
+		bytes.Equal(head[4:10], []byte{0x31, 0x41, 0x59, 0x26, 0x53, 0x59}):
+		return FormatBzip2
 	}
 	if bytes.HasPrefix(head, []byte{0xff, 0xfe}) || bytes.HasPrefix(head, []byte{0xfe, 0xff}) {
 		return FormatUTF16
@@ -256,6 +261,15 @@ func NewFile(r io.Reader, source string) (*File, error) {
 			}
 			f.closers = append(f.closers, zr)
 			br = f.newBuffer(zr)
+			continue
+		}
+		if format == FormatBzip2 {
+			if depth > 2 {
+				f.Close()
+				return nil, fmt.Errorf("parse: %s: compression nested too deep", source)
+			}
+			// bzip2 errors surface from Next, naming the file.
+			br = f.newBuffer(bzip2.NewReader(br))
 			continue
 		}
 		if format == FormatUTF16 {

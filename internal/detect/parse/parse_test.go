@@ -109,6 +109,14 @@ func TestJSONLinesSkipsBadLineAndGzip(t *testing.T) {
 	}
 }
 
+func TestBzip2(t *testing.T) {
+	plain, _ := readAll(t, filepath.Join("testdata", "syslog.log"))
+	packed, st := readAll(t, filepath.Join("testdata", "syslog.log.bz2"))
+	if len(packed) != len(plain) || st.Skipped != 1 {
+		t.Errorf("%d events from bzip2, %d plain; skipped %d", len(packed), len(plain), st.Skipped)
+	}
+}
+
 func TestSkipErrorsNamePosition(t *testing.T) {
 	_, st := readAll(t, filepath.Join("testdata", "syslog.log"))
 	if len(st.Errors) != 1 {
