@@ -134,6 +134,7 @@ type lsKey struct{ product, service, category string }
 type RuleSet struct {
 	rules      []*Compiled
 	fieldIDs   map[string]int32
+	foldedIDs  map[string]int32 // lower-cased names, for events that spell a name differently
 	fieldNames []string
 	pairs      []pairKey
 	pairIdx    map[pairKey]int32
@@ -185,6 +186,12 @@ func Compile(rules []*Rule, opts Options) (*RuleSet, []*RuleError) {
 		rs.index(c.index, routes, ls)
 	}
 	rs.dropUnindexedPairs()
+	rs.foldedIDs = make(map[string]int32, len(rs.fieldNames))
+	for i, n := range rs.fieldNames {
+		if _, dup := rs.foldedIDs[strings.ToLower(n)]; !dup {
+			rs.foldedIDs[strings.ToLower(n)] = int32(i)
+		}
+	}
 	rs.alias4688 = make([]int32, len(aliases4688))
 	for i, a := range aliases4688 {
 		if id, ok := rs.fieldIDs[a.name]; ok {

@@ -51,6 +51,19 @@ func (m *Matcher) fieldID(name string) (int32, bool) {
 		return e.id, e.ok
 	}
 	id, ok := m.rs.fieldIDs[name]
+	if !ok && len(name) <= 64 {
+		// Rules and parsers do not always agree on case ("Commandline");
+		// Sigma backends match field names case-insensitively.
+		var buf [64]byte
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i] = c
+		}
+		id, ok = m.rs.foldedIDs[string(buf[:len(name)])]
+	}
 	*e = nameEntry{name: name, id: id, ok: ok}
 	return id, ok
 }

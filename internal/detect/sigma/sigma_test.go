@@ -90,6 +90,7 @@ func TestModifiers(t *testing.T) {
 		{"keywords miss", "  kw:\n    - 'mimikatz'\n  condition: kw", sysmon1("CommandLine", "run now"), false},
 		{"unicode fold", "  sel:\n    CommandLine|contains: 'ПРИВЕТ'\n  condition: sel", sysmon1("CommandLine", "x привет"), true},
 		{"map list", "  sel:\n    - Image: a\n    - Image: b\n  condition: sel", sysmon1("Image", "B"), true},
+		{"field name case", "  sel:\n    CommandLine|contains: 'x'\n  condition: sel", sysmon1("Commandline", "axb"), true},
 		{"empty value", "  sel:\n    CommandLine: ''\n  condition: sel", sysmon1("CommandLine", ""), true},
 	}
 	for _, tt := range tests {
