@@ -27,7 +27,7 @@ func init() {
 		Long: "The endpoint agent. 'collect' prints this machine's inventory; 'enroll' registers it\n" +
 			"with a hub; 'run' reports to the hub; 'scan' looks for known-bad files, processes\n" +
 			"and connections; 'install' and 'uninstall' manage the system service.",
-		Subs: []*cli.Command{agentCollectCmd, agentEnrollCmd, agentRunCmd, agentScanCmd, agentInstallCmd, agentUninstallCmd},
+		Subs: []*cli.Command{agentCollectCmd, agentEnrollCmd, agentRunCmd, agentStatusCmd, agentScanCmd, agentInstallCmd, agentUninstallCmd},
 	})
 }
 
@@ -273,6 +273,41 @@ var agentRunCmd = &cli.Command{
 				FullEvery:      *fullEvery,
 			}
 			return agent.RunService(ctx, r.Run)
+		}
+	},
+}
+
+var agentStatusCmd = &cli.Command{
+	Name:  "status",
+	Short: "show this agent's enrolment, last inventory, queue and tasks",
+	Usage: "vigil agent status [--state-dir DIR]",
+	Setup: func(fs *cli.FlagSet) func(ctx context.Context, args []string) error {
+		stateDir := stateDirFlag(fs)
+		return func(ctx context.Context, args []string) error {
+			if _, err := os.Stat(*stateDir); err != nil {
+				return fmt.Errorf("%w (%v)", agent.ErrNotEnrolled, err)
+			}
+			st, err := agent.OpenState(*stateDir)
+			if err != nil {
+				return err
+			}
+			s, err := st.Status()
+			if err != nil {
+				return err
+			}
+			w := fs.Stdout
+			fmt.Fprintf(w, "hub:            %s\nagent id:       %s\nhostname:       %s\nenrolled:       %s\n", s.Server, s.AgentID, s.Hostname, s.EnrolledAt.Format(time.RFC3339))
+			if s.InventoryAt.IsZero() {
+				fmt.Fprintln(w, "inventory:      none accepted yet")
+			} else {
+				fmt.Fprintf(w, "inventory:      accepted %s (hash %.12s), last full %s\n", s.InventoryAt.Format(time.RFC3339), s.InventoryHash, s.FullAt.Format(time.RFC3339))
+			}
+			fmt.Fprintf(w, "queued results: %d\npending tasks:  %d\nindicators:     %d", s.Queued, s.Tasks, s.Indicators)
+			if !s.IndicatorsAt.IsZero() {
+				fmt.Fprintf(w, " (fetched %s)", s.IndicatorsAt.Format(time.RFC3339))
+			}
+			fmt.Fprintln(w)
+			return nil
 		}
 	},
 }

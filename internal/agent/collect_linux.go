@@ -36,6 +36,9 @@ type procInfo struct {
 
 func (c *Collector) collectOS(ctx context.Context, r *run) {
 	inv := r.inv
+	if os.Geteuid() != 0 {
+		r.warn("not running as root: account lock state, the owners of other users' sockets and their executables' digests are not collected")
+	}
 	st := &linuxState{users: map[int]string{}}
 	var pw []passwdEntry
 	var gr []groupEntry

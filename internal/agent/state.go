@@ -299,3 +299,31 @@ func (s *State) flush(send func(queuedMessage) error, drop func(queuedMessage, e
 	}
 	return nil
 }
+
+// Status is what `vigil agent status` shows.
+type Status struct {
+	Identity
+	InventoryAt   time.Time // collection time of the inventory the hub last accepted
+	InventoryHash string
+	FullAt        time.Time
+	Queued        int
+	Tasks         int
+	Indicators    int
+	IndicatorsAt  time.Time
+}
+
+// Status reads the state directory. The secret is not part of it.
+func (s *State) Status() (Status, error) {
+	id, err := s.LoadIdentity()
+	if err != nil {
+		return Status{}, err
+	}
+	id.Secret = ""
+	st := Status{Identity: id, Queued: s.queued(), Tasks: len(s.loadTasks())}
+	if a := s.loadAcked(); a != nil {
+		st.InventoryAt, st.InventoryHash, st.FullAt = a.Inventory.CollectedAt, a.Hash, a.FullAt
+	}
+	ind := s.loadIndicators()
+	st.Indicators, st.IndicatorsAt = len(ind.Indicators), ind.FetchedAt
+	return st, nil
+}
