@@ -27,7 +27,7 @@ func seedLines(f *testing.F, files ...string) {
 // FuzzTextLine covers the syslog header parsers (RFC 3164, 5424) and the
 // CEF and LEEF payload parsers behind them.
 func FuzzTextLine(f *testing.F) {
-	seedLines(f, "syslog.log")
+	seedLines(f, "syslog.log", "access.log")
 	f.Fuzz(func(t *testing.T, line []byte) {
 		var ev detect.Event
 		_ = parseTextLine(&ev, line)
@@ -71,7 +71,7 @@ func FuzzJSONRecord(f *testing.F) {
 // FuzzFile covers format detection, gzip, and the readers' record loops
 // (line splitting, JSON streams and arrays) on whole inputs.
 func FuzzFile(f *testing.F) {
-	for _, name := range []string{"win_array.json", "win_lines.jsonl.gz", "syslog.log", "generic.jsonl", "win_export.xml", "syslog.log.bz2"} {
+	for _, name := range []string{"win_array.json", "win_lines.jsonl.gz", "syslog.log", "generic.jsonl", "win_export.xml", "syslog.log.bz2", "iis.log"} {
 		data, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)

@@ -48,6 +48,19 @@ func TestShapes(t *testing.T) {
 			{event: 7, fields: map[string]string{"url.original": "http://example.test/a?b=c", "action": "allowed", "eventId": "GET"}},
 			{event: 8, fields: map[string]string{"message": "172.16.5.10 6705: Feb 17 13:40:03.673: %PARSER-5-CFGLOG_LOGGEDCMD: User:operator  logged command:no access-session port-control"}},
 		}},
+		{"iis.log", 2, 1, []check{
+			{event: 0, fields: map[string]string{"cs-method": "GET", "cs-uri-stem": "/erp/conn.aspx", "cs-uri-query": "proxy&port=3389&ip=127.0.0.1",
+				"c-uri": "/erp/conn.aspx?proxy&port=3389&ip=127.0.0.1", "c-uri-extension": "aspx", "c-useragent": "Mozilla/5.0 (Windows NT 10.0)",
+				"sc-status": "200", "c-ip": "198.51.100.91", "source.ip": "198.51.100.91"}, time: "2024-03-01T10:00:01Z", svc: "iis", cat: "webserver"},
+			{event: 1, fields: map[string]string{"cs-method": "POST", "cs-username": "operator", "cs-referrer": "https://example.test/", "c-uri": "/upload/shell.aspx"}},
+		}},
+		{"access.log", 3, 0, []check{
+			{event: 0, fields: map[string]string{"c-ip": "198.51.100.92", "cs-method": "GET", "c-uri": "/manager/html?org.apache.catalina.filters.CSRF_NONCE=A0",
+				"cs-uri-query": "org.apache.catalina.filters.CSRF_NONCE=A0", "sc-status": "401", "c-useragent": "Mozilla/5.0 (X11; Linux x86_64)",
+				"http.request.method": "GET"}, time: "2018-07-11T05:41:28Z", cat: "webserver"},
+			{event: 1, fields: map[string]string{"cs-username": "admin", "c-uri-extension": "jsp", "sc-bytes": "11"}},
+			{event: 2, fields: map[string]string{"process.name": "nginx", "c-uri": "/.env", "sc-status": "404", "c-useragent": "python-requests/2.31"}, host: "web-4", cat: "webserver"},
+		}},
 		{"winlogbeat.json", 2, 0, []check{
 			{event: 0, fields: map[string]string{"EventID": "4688", "Channel": "Security", "Provider_Name": "Microsoft-Windows-Security-Auditing", "Computer": "host-c.example.test",
 				"EventRecordID": "991", "ProcessID": "4", "ThreadID": "8", "Keywords": "Audit Success", "CommandLine": "whoami /all", "ProcessId": "0x1f0", "Message": "A new process has been created.", "Level": "information"},

@@ -42,6 +42,9 @@ func parseTextLine(ev *detect.Event, line []byte) error {
 		// Some senders put their own prefix before CEF.
 		return parseCEF(ev, payload[i:])
 	}
+	if isCombinedLog(payload) && parseCombinedLog(ev, payload) {
+		return nil
+	}
 	ev.Add("message", string(payload))
 	addCiscoTag(ev, payload)
 	return nil

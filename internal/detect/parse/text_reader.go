@@ -12,9 +12,10 @@ import (
 // textReader reads line-based logs; each line's shape (syslog header, CEF,
 // LEEF, plain text) is recognised on its own.
 type textReader struct {
-	source string
-	lines  lineReader
-	stats  detect.ReadStats
+	source  string
+	lines   lineReader
+	stats   detect.ReadStats
+	columns []string // of a W3C extended log, from its #Fields: directive
 }
 
 func newTextReader(br *bufio.Reader, source string) *textReader {
@@ -39,10 +40,22 @@ func (r *textReader) Next(ev *detect.Event) error {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
+		if line[0] == '#' {
+			// W3C directives (#Software, #Fields, ...) and comments.
+			if cols, ok := w3cColumns(line); ok {
+				r.columns = cols
+			}
+			continue
+		}
 		ev.Reset()
 		ev.Source = r.source
 		ev.Record = uint64(r.lines.line)
-		if err := parseTextLine(ev, line); err != nil {
+		if r.columns != nil {
+			err = parseW3C(ev, r.columns, line)
+		} else {
+			err = parseTextLine(ev, line)
+		}
+		if err != nil {
 			r.stats.Skip(recordError(r.source, r.lines.line, err))
 			continue
 		}
