@@ -177,6 +177,7 @@ type prepared struct {
 	search   string
 	role     string
 	source   string
+	controls string // JSON of the controls summary for lists
 }
 
 func prepare(inv *asset.Inventory) (*prepared, error) {
@@ -197,6 +198,16 @@ func prepare(inv *asset.Inventory) (*prepared, error) {
 	if p.source == "" {
 		p.source = asset.SourceAgent
 	}
+	ctl := make([]Control, 0, len(inv.Controls))
+	for _, c := range inv.Controls {
+		x := Control{Kind: c.Kind, Product: c.Product, Enabled: c.Enabled}
+		if c.UpdatedAt != nil {
+			x.UpdatedAt = *c.UpdatedAt
+		}
+		ctl = append(ctl, x)
+	}
+	cb, _ := json.Marshal(ctl)
+	p.controls = string(cb)
 	return p, nil
 }
 
@@ -239,24 +250,24 @@ func (s *Service) store(ctx context.Context, tx *store.Tx, unitID int64, hostID 
 	nowUS := now.UnixMicro()
 	if created {
 		err = tx.QueryRow(ctx, `INSERT INTO hosts (unit_id, hostname, hostname_key, fqdn, machine_id, os_family, os_name, os_version, os_build, role, addresses, source, search,
-			av_ok, av_product, av_updated_at, edr_ok, firewall_ok, software_count, agent_id, first_seen_at, last_seen_at, inventory_at, inventory_hash, inventory)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			av_ok, av_product, av_updated_at, edr_ok, firewall_ok, software_count, controls, agent_id, first_seen_at, last_seen_at, inventory_at, inventory_hash, inventory)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			unitID, inv.Hostname, p.key, inv.FQDN, inv.MachineID, inv.OS.Family, inv.OS.Name, inv.OS.Version, inv.OS.Build, p.role, p.addrText, p.source, p.search,
-			b2i(cs.avOK), cs.avProduct, store.Micros(cs.avUpdated), b2i(cs.edrOK), b2i(cs.fwOK), len(inv.Software), agentID, nowUS, nowUS, store.Micros(inv.CollectedAt), p.hash, string(p.doc)).Scan(&hostID)
+			b2i(cs.avOK), cs.avProduct, store.Micros(cs.avUpdated), b2i(cs.edrOK), b2i(cs.fwOK), len(inv.Software), p.controls, agentID, nowUS, nowUS, store.Micros(inv.CollectedAt), p.hash, string(p.doc)).Scan(&hostID)
 		if err != nil {
 			return 0, false, nil, fmt.Errorf("hosts: add host %s: %w", inv.Hostname, err)
 		}
 	} else {
 		setAgent := ""
 		args := []any{inv.Hostname, p.key, inv.FQDN, inv.MachineID, inv.OS.Family, inv.OS.Name, inv.OS.Version, inv.OS.Build, p.role, p.addrText, p.source, p.search,
-			b2i(cs.avOK), cs.avProduct, store.Micros(cs.avUpdated), b2i(cs.edrOK), b2i(cs.fwOK), len(inv.Software), nowUS, store.Micros(inv.CollectedAt), p.hash, string(p.doc)}
+			b2i(cs.avOK), cs.avProduct, store.Micros(cs.avUpdated), b2i(cs.edrOK), b2i(cs.fwOK), len(inv.Software), p.controls, nowUS, store.Micros(inv.CollectedAt), p.hash, string(p.doc)}
 		if agentID != "" {
 			setAgent = ", agent_id = ?"
 			args = append(args, agentID)
 		}
 		args = append(args, hostID)
 		if _, err := tx.Exec(ctx, `UPDATE hosts SET hostname = ?, hostname_key = ?, fqdn = ?, machine_id = ?, os_family = ?, os_name = ?, os_version = ?, os_build = ?, role = ?,
-			addresses = ?, source = ?, search = ?, av_ok = ?, av_product = ?, av_updated_at = ?, edr_ok = ?, firewall_ok = ?, software_count = ?, last_seen_at = ?,
+			addresses = ?, source = ?, search = ?, av_ok = ?, av_product = ?, av_updated_at = ?, edr_ok = ?, firewall_ok = ?, software_count = ?, controls = ?, last_seen_at = ?,
 			inventory_at = ?, inventory_hash = ?, inventory = ?`+setAgent+` WHERE id = ?`, args...); err != nil {
 			return 0, false, nil, fmt.Errorf("hosts: update host %s: %w", inv.Hostname, err)
 		}
@@ -352,17 +363,17 @@ type HostFilter struct {
 }
 
 const hostColumns = `h.id, h.hostname, h.fqdn, u.code, u.name, u.path, h.os_family, h.os_name, h.os_version, h.os_build, h.role, h.addresses, h.source,
-	h.av_ok, h.av_product, h.av_updated_at, h.edr_ok, h.firewall_ok, h.software_count, h.agent_id, h.agent_seen_at, h.first_seen_at, h.last_seen_at, h.inventory_at,
+	h.av_ok, h.av_product, h.av_updated_at, h.edr_ok, h.firewall_ok, h.software_count, h.controls, h.agent_id, h.agent_seen_at, h.first_seen_at, h.last_seen_at, h.inventory_at,
 	(SELECT COUNT(*) FROM host_findings f WHERE f.host_id = h.id AND f.status = 'open')`
 
 func (s *Service) scanHost(sc interface{ Scan(...any) error }) (*Host, error) {
 	var h Host
 	var addrs string
 	var avOK, edrOK, fwOK int
-	var avProduct string
+	var avProduct, controls string
 	var avUpdated, agentSeen, first, last, invAt int64
 	if err := sc.Scan(&h.ID, &h.Hostname, &h.FQDN, &h.Unit, &h.UnitName, &h.UnitPath, &h.OS.Family, &h.OS.Name, &h.OS.Version, &h.OS.Build, &h.Role, &addrs, &h.Source,
-		&avOK, &avProduct, &avUpdated, &edrOK, &fwOK, &h.SoftwareN, &h.AgentID, &agentSeen, &first, &last, &invAt, &h.OpenFindings); err != nil {
+		&avOK, &avProduct, &avUpdated, &edrOK, &fwOK, &h.SoftwareN, &controls, &h.AgentID, &agentSeen, &first, &last, &invAt, &h.OpenFindings); err != nil {
 		return nil, err
 	}
 	h.Addresses = strings.Fields(addrs)
@@ -379,16 +390,7 @@ func (s *Service) scanHost(sc interface{ Scan(...any) error }) (*Host, error) {
 		AgentSeen: h.AgentID != "" && agentSeen != 0 && now.Sub(h.AgentSeenAt) < AgentStaleAfter,
 	}
 	h.Controls = []Control{}
-	if avOK == 1 || edrOK == 1 {
-		kind := asset.ControlAntivirus
-		if avOK == 0 {
-			kind = asset.ControlEDR
-		}
-		h.Controls = append(h.Controls, Control{Kind: kind, Product: avProduct, Enabled: true, UpdatedAt: store.Time(avUpdated)})
-	}
-	if fwOK == 1 {
-		h.Controls = append(h.Controls, Control{Kind: asset.ControlFirewall, Enabled: true})
-	}
+	json.Unmarshal([]byte(controls), &h.Controls)
 	return &h, nil
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -428,74 +429,29 @@ func (s *Server) apiImportHosts(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-// inventoryParsers lets the CSV and osquery importers plug in by format
-// name; "agent" (Vigil's own JSON) is built in.
-var inventoryParsers = map[string]func(file string, data []byte) ([]*asset.Inventory, error){}
-
-// ParseInventoryFile decodes an import file in the given or detected format.
+// ParseInventoryFile decodes an import file: Vigil's agent JSON (one
+// object, an array or JSON lines), the CSV template or osquery results,
+// detected from the content unless format names one.
 func ParseInventoryFile(file, format string, data []byte) ([]*asset.Inventory, error) {
-	if format == "" {
-		format = detectInventoryFormat(file, data)
-	}
-	if format == "agent" {
-		return parseAgentJSON(file, data)
-	}
-	p, ok := inventoryParsers[format]
-	if !ok {
+	var invs []*asset.Inventory
+	var err error
+	r := bytes.NewReader(data)
+	switch format {
+	case "", "agent":
+		invs, err = asset.ParseInventoryFile(r, file)
+	case "csv":
+		invs, err = asset.ParseCSV(r, file)
+	case "osquery":
+		invs, err = asset.ParseOsquery(r, file)
+	default:
 		return nil, errs.Invalid("format", "unknown inventory format %q (agent, csv, osquery)", format)
 	}
-	invs, err := p(file, data)
 	if err != nil {
-		if _, ok := errs.As(err); ok {
-			return nil, err
+		var ie *asset.ImportError
+		if errors.As(err, &ie) {
+			return nil, &errs.Error{Code: errs.EINVALID, Field: ie.Field, Message: ie.Error()}
 		}
 		return nil, inventoryErr("", err)
 	}
 	return invs, nil
-}
-
-func detectInventoryFormat(file string, data []byte) string {
-	trim := strings.TrimSpace(string(data[:min(len(data), 4096)]))
-	switch {
-	case strings.HasSuffix(strings.ToLower(file), ".csv"):
-		return "csv"
-	case strings.HasPrefix(trim, "{") && (strings.Contains(trim, `"hostname"`) || strings.Contains(trim, `"collected_at"`)) && !strings.Contains(trim, `"system_info"`):
-		return "agent"
-	case strings.HasPrefix(trim, "[{") && strings.Contains(trim, `"collected_at"`):
-		return "agent"
-	case strings.HasPrefix(trim, "{") || strings.HasPrefix(trim, "["):
-		return "osquery"
-	}
-	return "csv"
-}
-
-// parseAgentJSON reads one inventory, an array of them, or JSON lines.
-func parseAgentJSON(file string, data []byte) ([]*asset.Inventory, error) {
-	trim := strings.TrimSpace(string(data))
-	var raws []json.RawMessage
-	if strings.HasPrefix(trim, "[") {
-		if err := json.Unmarshal([]byte(trim), &raws); err != nil {
-			return nil, errs.Invalid("", "%s: not a JSON array of inventories: %v", file, err)
-		}
-	} else {
-		dec := json.NewDecoder(strings.NewReader(trim))
-		for dec.More() {
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				return nil, errs.Invalid("", "%s: record %d: malformed JSON: %v", file, len(raws)+1, err)
-			}
-			raws = append(raws, raw)
-		}
-	}
-	out := make([]*asset.Inventory, 0, len(raws))
-	for i, raw := range raws {
-		inv, err := asset.Unmarshal(raw)
-		if err != nil {
-			e := inventoryErr("", err).(*errs.Error)
-			e.Message = file + ": record " + strconv.Itoa(i+1) + ": " + e.Message
-			return nil, e
-		}
-		out = append(out, inv)
-	}
-	return out, nil
 }

@@ -35,6 +35,7 @@ CREATE TABLE hosts (
 	edr_ok         INTEGER NOT NULL DEFAULT 0,
 	firewall_ok    INTEGER NOT NULL DEFAULT 0,
 	software_count INTEGER NOT NULL DEFAULT 0,
+	controls       TEXT NOT NULL DEFAULT '[]',
 	agent_id       TEXT NOT NULL DEFAULT '',
 	agent_seen_at  BIGINT NOT NULL DEFAULT 0,
 	first_seen_at  BIGINT NOT NULL,
