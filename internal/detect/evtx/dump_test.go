@@ -9,12 +9,19 @@ import (
 	"vigil/internal/detect"
 )
 
+// TestDumpEnv prints the events of one file, for looking into a file the
+// reader handles unexpectedly:
+//
+//	EVTX_DUMP=path/to/file.evtx go test ./internal/detect/evtx -run DumpEnv -v
 func TestDumpEnv(t *testing.T) {
 	path := os.Getenv("EVTX_DUMP")
 	if path == "" {
-		t.Skip()
+		t.Skip("set EVTX_DUMP to a file to print its events")
 	}
-	f, _ := os.Open(path)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer f.Close()
 	r := NewReader(f, path)
 	var ev detect.Event
