@@ -147,6 +147,21 @@ func logLike(p string) bool {
 	return false
 }
 
+// fileMsg carries one file's matches to the writer in chunks, so a huge
+// file with many matches does not pile them up in memory; the last message
+// has done set and the file's counts.
+type fileMsg struct {
+	records []Record
+	done    *fileResult
+}
+
+// chunkRecords is how many matches travel together; chunksAhead how many
+// chunks a worker may get ahead of the writer before it waits.
+const (
+	chunkRecords = 1024
+	chunksAhead  = 8
+)
+
 type fileResult struct {
 	records []Record
 	sources map[string]*SourceStat
@@ -175,9 +190,9 @@ func Run(ctx context.Context, cfg Config, files []string, emit func(*Record) err
 	}
 	sum.Bytes = total
 
-	results := make([]chan *fileResult, len(files))
+	results := make([]chan fileMsg, len(files))
 	for i := range results {
-		results[i] = make(chan *fileResult, 1)
+		results[i] = make(chan fileMsg, chunksAhead)
 	}
 	jobs := make(chan int)
 	ctx, cancel := context.WithCancel(ctx)
@@ -190,7 +205,11 @@ func Run(ctx context.Context, cfg Config, files []string, emit func(*Record) err
 			defer wg.Done()
 			h := newHunter(cfg, &events)
 			for i := range jobs {
-				results[i] <- h.file(ctx, files[i])
+				r := h.file(ctx, files[i], results[i])
+				select {
+				case results[i] <- fileMsg{records: r.records, done: r}:
+				case <-ctx.Done():
+				}
 			}
 		}()
 	}
@@ -230,10 +249,22 @@ func Run(ctx context.Context, cfg Config, files []string, emit func(*Record) err
 	var runErr error
 	for i := range files {
 		var r *fileResult
-		select {
-		case r = <-results[i]:
-		case <-ctx.Done():
-			runErr = ctx.Err()
+		for r == nil && runErr == nil {
+			select {
+			case msg := <-results[i]:
+				for j := range msg.records {
+					rec := &msg.records[j]
+					sum.Matches[rec.Level]++
+					if err := emit(rec); err != nil {
+						runErr = err
+						cancel()
+						break
+					}
+				}
+				r = msg.done
+			case <-ctx.Done():
+				runErr = ctx.Err()
+			}
 		}
 		if runErr != nil {
 			break
@@ -262,18 +293,6 @@ func Run(ctx context.Context, cfg Config, files []string, emit func(*Record) err
 			for id := range s.eventIDs {
 				t.eventIDs[id] = true
 			}
-		}
-		for j := range r.records {
-			rec := &r.records[j]
-			sum.Matches[rec.Level]++
-			if err := emit(rec); err != nil {
-				runErr = err
-				cancel()
-				break
-			}
-		}
-		if runErr != nil {
-			break
 		}
 	}
 	cancel()
@@ -327,7 +346,7 @@ func newHunter(cfg Config, events *atomic.Int64) *hunter {
 	return h
 }
 
-func (h *hunter) file(ctx context.Context, path string) (res *fileResult) {
+func (h *hunter) file(ctx context.Context, path string, out chan<- fileMsg) (res *fileResult) {
 	res = &fileResult{sources: map[string]*SourceStat{}}
 	defer func() {
 		// A reader bug must cost one file, not the hunt.
@@ -359,6 +378,13 @@ func (h *hunter) file(ctx context.Context, path string) (res *fileResult) {
 				res.stats.Errors = append(res.stats.Errors, fmt.Errorf("%s: reading stopped after %d events: %w", path, res.events, err))
 			}
 			break
+		}
+		if len(res.records) >= chunkRecords {
+			select {
+			case out <- fileMsg{records: res.records}:
+			case <-ctx.Done():
+			}
+			res.records = nil
 		}
 		res.events++
 		if res.events&255 == 0 {

@@ -77,3 +77,38 @@ func TestRunOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestRunChunks checks a file with more matches than one chunk: all come
+// out, in record order.
+func TestRunChunks(t *testing.T) {
+	dir := t.TempDir()
+	var lines []string
+	n := 3*chunkRecords + 5
+	for r := 1; r <= n; r++ {
+		lines = append(lines, event(r, `C:\Windows\whoami.exe`))
+	}
+	p := filepath.Join(dir, "big.json")
+	if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	small := filepath.Join(dir, "small.json")
+	os.WriteFile(small, []byte(event(1, `C:\Windows\whoami.exe`)), 0o600)
+	rules, _ := sigma.Parse([]byte(rule), "r.yml")
+	rs, _ := sigma.Compile(rules, sigma.Options{})
+	var got []string
+	sum, err := Run(context.Background(), Config{Rules: rs, Workers: 2}, []string{p, small}, func(r *Record) error {
+		got = append(got, fmt.Sprintf("%s:%d", filepath.Base(r.Source), r.Record))
+		return nil
+	}, nil)
+	if err != nil || sum.Events != int64(n+1) || len(got) != n+1 {
+		t.Fatalf("err %v, events %d, records %d", err, sum.Events, len(got))
+	}
+	for i := 0; i < n; i++ {
+		if got[i] != fmt.Sprintf("big.json:%d", i+1) {
+			t.Fatalf("record %d is %s", i, got[i])
+		}
+	}
+	if got[n] != "small.json:1" {
+		t.Errorf("last record %s", got[n])
+	}
+}
