@@ -25,7 +25,13 @@ type bucket struct {
 	ac         *acMachine
 	patRefs    [][]pairRef // per pattern of ac
 	scanFields []int32
-	scanAll    bool // keyword literals: every value is scanned
+	// Keyword literals are in ac too (fields rules name are scanned once
+	// for both); kw, over keyword literals only, scans the other values.
+	kw     *acMachine
+	kwRefs [][]pairRef
+	inScan []bool // by field id: scanned by ac
+	// kwNonASCII are the keyword refs of nonASCII.
+	kwNonASCII []pairRef
 	// Literals with no ASCII at all (homoglyph lists) are not in the
 	// automaton; any non-ASCII byte in a field stands in for them.
 	nonASCII []pairRef
@@ -121,7 +127,18 @@ func (rs *RuleSet) buildBucket(ids []int32) *bucket {
 		refs     [][]pairRef
 		nonASCII []pairRef
 	}
-	sd := &side{idx: map[string]int{}}
+	add := func(sd *side, lit string, ref pairRef) {
+		i, ok := sd.idx[lit]
+		if !ok {
+			i = len(sd.lits)
+			sd.idx[lit] = i
+			sd.lits = append(sd.lits, lit)
+			sd.refs = append(sd.refs, nil)
+		}
+		sd.refs[i] = append(sd.refs[i], ref)
+	}
+	all := &side{idx: map[string]int{}}
+	kw := &side{idx: map[string]int{}}
 	trig := map[int32][]int32{}
 	seenPair := map[int32]bool{}
 	fields := map[int32]bool{}
@@ -143,34 +160,39 @@ func (rs *RuleSet) buildBucket(ids []int32) *bucket {
 					}
 					seenPair[pr] = true
 					pk := rs.pairs[pr]
-					if pk.field == anyField {
-						b.scanAll = true
-					} else {
+					ref := pairRef{pair: pr, field: pk.field, trig: trig[pr]}
+					if pk.field != anyField {
 						fields[pk.field] = true
 					}
-					lit := acLiteral(pk.lit)
 					if pk.lit == nonASCIILit {
-						sd.nonASCII = append(sd.nonASCII, pairRef{pair: pr, field: pk.field, trig: trig[pr]})
+						all.nonASCII = append(all.nonASCII, ref)
 						continue
 					}
-					i, ok := sd.idx[lit]
-					if !ok {
-						i = len(sd.lits)
-						sd.idx[lit] = i
-						sd.lits = append(sd.lits, lit)
-						sd.refs = append(sd.refs, nil)
+					lit := acLiteral(pk.lit)
+					add(all, lit, ref)
+					if pk.field == anyField {
+						add(kw, lit, ref)
 					}
-					sd.refs[i] = append(sd.refs[i], pairRef{pair: pr, field: pk.field, trig: trig[pr]})
 				}
 			}
 		})
 	}
-	b.nonASCII = sd.nonASCII
-	if len(sd.lits) > 0 {
-		b.ac, b.patRefs = newACMachine(sd.lits), sd.refs
+	b.nonASCII = all.nonASCII
+	for _, r := range all.nonASCII {
+		if r.field == anyField {
+			b.kwNonASCII = append(b.kwNonASCII, r)
+		}
 	}
+	if len(all.lits) > 0 {
+		b.ac, b.patRefs = newACMachine(all.lits), all.refs
+	}
+	if len(kw.lits) > 0 || len(b.kwNonASCII) > 0 {
+		b.kw, b.kwRefs = newACMachine(kw.lits), kw.refs
+	}
+	b.inScan = make([]bool, len(rs.fieldNames))
 	for f := range fields {
 		b.scanFields = append(b.scanFields, f)
+		b.inScan[f] = true
 	}
 	slices.Sort(b.scanFields)
 	return b

@@ -426,13 +426,6 @@ func (rs *RuleSet) compileField(sc *specCompiler, fs *FieldSpec, id int32) (*fie
 			p.lits = nil
 		}
 		p.pairs = nil
-		if id == anyField {
-			// Keywords are not looked for by the bucket automaton: it would
-			// then have to scan every value of every event. Keyword rules
-			// are evaluated for each event instead, long lists through
-			// their own small automaton.
-			continue
-		}
 		for _, l := range p.lits {
 			if hasASCII(l) && len(acLiteral(l)) < minLiteral {
 				// Too short to be worth looking for: it would be found in

@@ -265,17 +265,22 @@ func (m *Matcher) scan(b *bucket) {
 	if b.ac == nil && b.nonASCII == nil {
 		return
 	}
-	if b.scanAll {
-		for i := range m.slots {
-			m.scanValue(b.ac, b.patRefs, b.nonASCII, m.slots[i].field, int32(i))
-		}
-		return
-	}
 	for _, f := range b.scanFields {
 		if m.fieldGen[f] != m.gen {
 			continue
 		}
 		m.scanValue(b.ac, b.patRefs, b.nonASCII, f, m.fieldPos[f])
+	}
+	if b.kw == nil {
+		return
+	}
+	// Values ac did not scan still need the keywords looked for.
+	for i := range m.slots {
+		f := m.slots[i].field
+		if f != anyField && b.inScan[f] && m.fieldPos[f] == int32(i) {
+			continue
+		}
+		m.scanValue(b.kw, b.kwRefs, b.kwNonASCII, anyField, int32(i))
 	}
 }
 

@@ -87,6 +87,7 @@ func TestModifiers(t *testing.T) {
 		{"number", "  sel:\n    LogonType: 3\n  condition: sel", sysmon1("LogonType", "3"), true},
 		{"list or", "  sel:\n    Image|endswith: ['\\a.exe', '\\b.exe']\n  condition: sel", sysmon1("Image", `C:\b.exe`), true},
 		{"keywords", "  kw:\n    - 'mimikatz'\n  condition: kw", sysmon1("CommandLine", "run MimiKatz now"), true},
+		{"keywords non-ascii", "  kw:\n    - 'привет'\n  sel:\n    Image: x\n  condition: kw or sel", sysmon1("Other", "ПРИВЕТ мир"), true},
 		{"keywords miss", "  kw:\n    - 'mimikatz'\n  condition: kw", sysmon1("CommandLine", "run now"), false},
 		{"unicode fold", "  sel:\n    CommandLine|contains: 'ПРИВЕТ'\n  condition: sel", sysmon1("CommandLine", "x привет"), true},
 		{"map list", "  sel:\n    - Image: a\n    - Image: b\n  condition: sel", sysmon1("Image", "B"), true},
