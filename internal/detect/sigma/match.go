@@ -495,7 +495,16 @@ func (m *Matcher) matchPattern(p *pattern, pos int32) bool {
 	case pAny:
 		return true
 	case pRegex:
-		return p.re.MatchString(m.slots[pos].val)
+		raw := m.slots[pos].val
+		if len(raw) < p.minLen {
+			return false
+		}
+		// One of the literals every match holds must be there; short ones
+		// are not in the automaton but strings.Contains is cheap.
+		if p.lits != nil && p.pairs == nil && !containsAny(m.lowered(pos), p.lits) {
+			return false
+		}
+		return p.re.MatchString(raw)
 	case pCIDR:
 		a, ok := parseAddr(m.slots[pos].val)
 		if !ok {
@@ -676,6 +685,15 @@ func (m *Matcher) multiAny(ac *acMachine, pos int32) bool {
 		}
 		s = ac.step(s, classes[c])
 		if s < 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func containsAny(v string, lits []string) bool {
+	for _, l := range lits {
+		if strings.Contains(v, l) {
 			return true
 		}
 	}

@@ -53,6 +53,7 @@ type pattern struct {
 	lits    []string
 	pairs   []int32
 	inMulti bool // tested by the field's automaton, not one by one
+	minLen  int  // pRegex: no shorter value (in bytes) can match
 }
 
 const (
@@ -253,7 +254,7 @@ func (sc *specCompiler) compileValue(fs *FieldSpec, v Value, ms *modState, xform
 			// is just a length test.
 			return one(pattern{kind: pLongRun, num: float64(n), cased: dotAll}), nil
 		}
-		p := pattern{kind: pRegex, re: re, cased: true}
+		p := pattern{kind: pRegex, re: re, cased: true, minLen: regexMinLen(flags + v.S)}
 		p.lits = regexLiterals(flags + v.S)
 		return []pattern{p}, nil
 	case ms.cidr:
@@ -537,6 +538,45 @@ func (sc *specCompiler) expand(vals [][]tok) ([][]tok, error) {
 		out = append(out, alts...)
 	}
 	return out, nil
+}
+
+// regexMinLen returns how many characters any match needs at least (a
+// byte length is never shorter), so short values skip the regexp.
+func regexMinLen(expr string) int {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return 0
+	}
+	return reMin(re.Simplify(), 0)
+}
+
+func reMin(re *syntax.Regexp, depth int) int {
+	if depth > 50 {
+		return 0
+	}
+	switch re.Op {
+	case syntax.OpLiteral:
+		return len(re.Rune)
+	case syntax.OpCharClass, syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return 1
+	case syntax.OpCapture, syntax.OpPlus:
+		return reMin(re.Sub[0], depth+1)
+	case syntax.OpRepeat:
+		return min(re.Min*reMin(re.Sub[0], depth+1), 1<<20)
+	case syntax.OpConcat:
+		n := 0
+		for _, s := range re.Sub {
+			n += reMin(s, depth+1)
+		}
+		return min(n, 1<<20)
+	case syntax.OpAlternate:
+		n := 1 << 30
+		for _, s := range re.Sub {
+			n = min(n, reMin(s, depth+1))
+		}
+		return n
+	}
+	return 0
 }
 
 // longRun recognises ".{n,}" and "(.){n,}": a run of at least n characters.

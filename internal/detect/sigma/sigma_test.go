@@ -61,6 +61,8 @@ func TestModifiers(t *testing.T) {
 		{"cased ok", "  sel:\n    CommandLine|contains|cased: 'Secret'\n  condition: sel", sysmon1("CommandLine", "a Secret"), true},
 		{"re", "  sel:\n    CommandLine|re: '\\d{3}-\\d{2}'\n  condition: sel", sysmon1("CommandLine", "id 123-45"), true},
 		{"re case-sensitive", "  sel:\n    CommandLine|re: 'ABC'\n  condition: sel", sysmon1("CommandLine", "abc"), false},
+		{"re short literal upper", "  sel:\n    CommandLine|re: 'A`B'\n  condition: sel", sysmon1("CommandLine", "xA`By"), true},
+		{"re too short", "  sel:\n    CommandLine|re: '\\s[a-f0-9]{64}'\n  condition: sel", sysmon1("CommandLine", " abc"), false},
 		{"re i", "  sel:\n    CommandLine|re|i: 'ABC'\n  condition: sel", sysmon1("CommandLine", "abc"), true},
 		{"re s", "  sel:\n    CommandLine|re|s: 'a.b'\n  condition: sel", sysmon1("CommandLine", "a\nb"), true},
 		{"re m", "  sel:\n    CommandLine|re|m: '^b$'\n  condition: sel", sysmon1("CommandLine", "a\nb\nc"), true},
