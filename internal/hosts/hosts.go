@@ -357,9 +357,13 @@ type HostFilter struct {
 	Role    string // server, workstation
 	Failing string // antivirus, firewall, agent: hosts failing that check
 	Stale   bool   // hosts whose agent has not called in for 24 h
-	Query   string // accent-insensitive: hostname, FQDN, OS, address
-	After   int64
-	Limit   int
+	// SeenBefore and SeenAfter bound when the host was last seen (by its
+	// agent or an import).
+	SeenBefore time.Time
+	SeenAfter  time.Time
+	Query      string // accent-insensitive: hostname, FQDN, OS, address
+	After      int64
+	Limit      int
 }
 
 const hostColumns = `h.id, h.hostname, h.fqdn, u.code, u.name, u.path, h.os_family, h.os_name, h.os_version, h.os_build, h.role, h.addresses, h.source,
@@ -440,6 +444,14 @@ func (s *Service) ListHosts(ctx context.Context, f HostFilter) ([]*Host, int64, 
 	if f.Stale {
 		where = append(where, "h.agent_id <> '' AND h.agent_seen_at < ?")
 		args = append(args, stale)
+	}
+	if !f.SeenBefore.IsZero() {
+		where = append(where, "h.last_seen_at < ?")
+		args = append(args, f.SeenBefore.UnixMicro())
+	}
+	if !f.SeenAfter.IsZero() {
+		where = append(where, "h.last_seen_at >= ?")
+		args = append(args, f.SeenAfter.UnixMicro())
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		where = append(where, "h.search LIKE ?")

@@ -146,6 +146,7 @@ var messages = map[string][2]string{
 	"hosts.fail":             {"Chưa đạt", "Failing"},
 	"hosts.none":             {"Chưa có máy nào. Tạo mã đăng ký tác tử cho đơn vị rồi chạy vigil agent enroll trên máy, hoặc nhập danh mục bằng vigil import inventory.", "No hosts yet. Create an agent enrolment token for a unit and run vigil agent enroll on the host, or import an inventory with vigil import inventory."},
 	"hosts.failing":          {"Chỉ máy chưa đạt", "Only hosts failing"},
+	"hosts.seen_before":      {"Không ghi nhận kể từ", "Not seen since"},
 	"hosts.stale":            {"Tác tử mất liên lạc > 24 giờ", "Agent silent > 24 h"},
 	"hosts.software":         {"Phần mềm đã cài", "Installed software"},
 	"hosts.hotfixes":         {"Bản vá Windows", "Windows updates"},

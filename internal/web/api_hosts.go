@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"vigil/internal/agent/agentapi"
 	"vigil/internal/asset"
@@ -71,7 +72,7 @@ func (s *Server) hostsAPI() {
 		Body: agentapi.TaskResult{}, Handler: s.apiTaskResult})
 
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts", Tag: "hosts", Summary: "List hosts in scope", Result: hosts.Host{}, List: true,
-		Query: []string{"unit", "os", "role", "failing", "stale", "q", "cursor", "limit"}, Handler: s.apiListHosts})
+		Query: []string{"unit", "os", "role", "failing", "stale", "seen_before", "seen_after", "q", "cursor", "limit"}, Handler: s.apiListHosts})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/hosts/import", Tag: "hosts", Summary: "Import host inventories (agent JSON, CSV template or osquery JSON) into a unit; atomic",
 		Body: hostsImportRequest{}, Result: hosts.ImportResult{}, Query: []string{"unit", "file", "format"}, Handler: s.apiImportHosts})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}", Tag: "hosts", Summary: "A host with its latest inventory", Result: hosts.HostDetail{}, Handler: s.apiGetHost})
@@ -254,15 +255,34 @@ func (s *Server) apiTaskResult(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) apiListHosts(w http.ResponseWriter, r *http.Request) {
+// hostFilter reads the hosts list's query parameters.
+func hostFilter(r *http.Request) (hosts.HostFilter, error) {
 	after, limit, err := pageParams(r)
+	if err != nil {
+		return hosts.HostFilter{}, err
+	}
+	q := r.URL.Query()
+	f := hosts.HostFilter{Unit: q.Get("unit"), OS: q.Get("os"), Role: q.Get("role"), Failing: q.Get("failing"),
+		Stale: q.Get("stale") == "1" || q.Get("stale") == "true", Query: q.Get("q"), After: after, Limit: limit}
+	for name, dst := range map[string]*time.Time{"seen_before": &f.SeenBefore, "seen_after": &f.SeenAfter} {
+		if v := q.Get(name); v != "" {
+			t, err := parseDateParam(v)
+			if err != nil {
+				return f, errs.Invalid(name, "must be a date (dd/mm/yyyy or yyyy-mm-dd) or RFC 3339 time")
+			}
+			*dst = t
+		}
+	}
+	return f, nil
+}
+
+func (s *Server) apiListHosts(w http.ResponseWriter, r *http.Request) {
+	f, err := hostFilter(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	q := r.URL.Query()
-	hs, next, err := s.Hosts.ListHosts(r.Context(), hosts.HostFilter{Unit: q.Get("unit"), OS: q.Get("os"), Role: q.Get("role"), Failing: q.Get("failing"),
-		Stale: q.Get("stale") == "1" || q.Get("stale") == "true", Query: q.Get("q"), After: after, Limit: limit})
+	hs, next, err := s.Hosts.ListHosts(r.Context(), f)
 	if err != nil {
 		writeError(w, r, err)
 		return

@@ -90,9 +90,12 @@ type hostsData struct {
 
 func (s *Server) uiHosts(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	after, _ := decodeCursor(q.Get("cursor"))
-	hs, next, err := s.Hosts.ListHosts(r.Context(), hosts.HostFilter{Unit: q.Get("unit"), OS: q.Get("os"), Role: q.Get("role"), Failing: q.Get("failing"),
-		Stale: q.Get("stale") == "1", Query: q.Get("q"), After: after, Limit: 100})
+	f, err := hostFilter(r)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	hs, next, err := s.Hosts.ListHosts(r.Context(), f)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
