@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -32,5 +33,31 @@ func TestReviewAuditUnitIDReuse(t *testing.T) {
 		if strings.Contains(body, leak) {
 			t.Errorf("officer of A reads %q from B's audit rows (unit id reused)", leak)
 		}
+	}
+}
+
+// TestReviewLoginAuditUnbounded: Login (service.go:70-73) writes the e-mail
+// an anonymous caller typed, unchecked and unbounded, into the append-only
+// audit log as object_id of "auth.login_failed". POST /api/v1/auth/token
+// accepts a 10 MiB JSON body, so each anonymous request adds up to 10 MiB
+// to a log that can never be pruned without breaking the chain (20 at once
+// and 30 a minute per address, unlimited with a spoofed X-Forwarded-For
+// under --trust-proxy): disk exhaustion and an ever slower `audit verify`.
+// It also records whatever was typed in the e-mail field, passwords
+// included. Fix: validate the e-mail (length <= 254, mail.ParseAddress)
+// before the lookup, and log unknown accounts as a fixed-size fingerprint
+// (or not at all).
+func TestReviewLoginAuditUnbounded(t *testing.T) {
+	t.Skip("known issue: anonymous failed logins write the typed e-mail, unbounded, into the audit log (service.go:70-73)")
+	t.Parallel()
+	db := storetest.Open(t, "sqlite")
+	w := newWorld(t, db)
+	big := strings.Repeat("x", 4<<20) + "@test.vigil"
+	r := w.call("", "POST", "/api/v1/auth/token", map[string]string{"email": big, "password": "whatever-password"})
+	expect(t, r, 401, "unknown account")
+	var n int
+	db.QueryRow(context.Background(), `SELECT MAX(LENGTH(object_id)) FROM audit_log WHERE action = 'auth.login_failed'`).Scan(&n)
+	if n > 1024 {
+		t.Errorf("one anonymous request wrote a %d-byte object_id into the audit log", n)
 	}
 }
