@@ -70,14 +70,14 @@ func TestReviewEnrollTakesOverHost(t *testing.T) {
 	}
 }
 
-// TestReviewImportReadsBodyBeforeAuthz: apiImportHosts (api_hosts.go:408-424)
+// TestReviewImportReadsBodyBeforeAuthz: apiImportHosts (apiImportHosts, api_hosts.go:428-444)
 // reads up to 256 MiB into memory and parses it before Hosts.Import checks
 // that the caller may write the unit, and ignores the 10 MiB BodyLimit. Any
 // signed-in viewer can make the hub buffer and parse 256 MiB per request.
 // The test shows the hub waiting for the whole body of a viewer who may not
 // import at all, instead of refusing at once.
 func TestReviewImportReadsBodyBeforeAuthz(t *testing.T) {
-	t.Skip("known issue: host import buffers and parses up to 256 MiB before the scope check, for any role (api_hosts.go:408-424)")
+	t.Skip("known issue: host import buffers and parses up to 256 MiB before the scope check, for any role (apiImportHosts, api_hosts.go:428-444)")
 	t.Parallel()
 	w := newWorld(t, storetest.Open(t, "sqlite"))
 	pr, pw := io.Pipe()
