@@ -304,7 +304,11 @@ func printSummary(w io.Writer, sum *hunt.Summary, cfg hunt.Config, read, loaded,
 	}
 	fmt.Fprintf(w, "\nsummary: %d events from %d files in %s (%.0f events/s)\n", sum.Events, read, sum.Elapsed.Round(time.Millisecond), rate)
 	if cfg.Rules != nil {
-		fmt.Fprintf(w, "rules: %d loaded, %d refused, %d skipped by level/status\n", loaded, refused, skipped)
+		corr := ""
+		if n := len(cfg.Rules.Correlations()); n > 0 {
+			corr = fmt.Sprintf(" (and %d correlation rules)", n)
+		}
+		fmt.Fprintf(w, "rules: %d loaded%s, %d refused, %d skipped by level/status\n", loaded, corr, refused, skipped)
 	}
 	if cfg.IOC != nil {
 		fmt.Fprintf(w, "indicators: %d loaded\n", cfg.IOC.Load().Len())

@@ -79,3 +79,10 @@ func TestDetectExitStatus(t *testing.T) {
 		t.Errorf("VIGIL_RULES: exit %d, %q", code, errs)
 	}
 }
+
+func TestDetectCorrelation(t *testing.T) {
+	code, out, errs := runVigil(t, "detect", "--rules", "testdata/detect/rule.yml", "--rules", "testdata/detect/correlation.yml", "--format", "jsonl", "testdata/detect/twice.jsonl")
+	if code != 0 || !strings.Contains(out, `"title":"Whoami Twice"`) || !strings.Contains(errs, "1 correlation rules") {
+		t.Errorf("exit %d\n%s\n%s", code, out, errs)
+	}
+}

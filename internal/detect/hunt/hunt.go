@@ -362,6 +362,11 @@ func (h *hunter) file(ctx context.Context, path string, out chan<- fileMsg) (res
 	defer f.Close()
 	var lastSrc *SourceStat
 	var lastKey string
+	// Correlations follow one file's events in order.
+	var corr *sigma.Correlator
+	if h.cfg.Rules != nil {
+		corr = h.cfg.Rules.NewCorrelator()
+	}
 	for n := 0; ; n++ {
 		if n&1023 == 0 && ctx.Err() != nil {
 			res.err = ctx.Err()
@@ -419,14 +424,32 @@ func (h *hunter) file(ctx context.Context, path string, out chan<- fileMsg) (res
 			src.eventIDs[id] = true
 		}
 		if h.rules != nil {
-			for _, c := range h.rules.Match(ev) {
-				if h.cfg.MinLevel > sigma.LevelInformational && c.Level < h.cfg.MinLevel {
+			matched := h.rules.Match(ev)
+			for _, c := range matched {
+				if h.cfg.MinLevel > sigma.LevelInformational && c.Level < h.cfg.MinLevel || h.cfg.Rules.Suppressed(c) {
 					continue
 				}
 				src.Matches++
 				res.records = append(res.records, Record{
 					Time: ev.Time, RuleID: c.ID, Title: c.Title, Level: c.Level.String(), Tags: c.Tags,
 					Host: ev.Host, Fields: h.rules.Explain(c, ev), Source: ev.Source, Record: ev.Record,
+					Channel: channel, EventID: eid,
+				})
+			}
+			for _, cm := range corr.Observe(ev, matched) {
+				c := cm.Rule
+				if h.cfg.MinLevel > sigma.LevelInformational && c.Level < h.cfg.MinLevel {
+					continue
+				}
+				src.Matches++
+				fields := []detect.Field{{Name: "count", Value: strconv.Itoa(cm.Count)}}
+				for _, g := range c.Correlation.GroupBy {
+					v, _ := ev.Get(g)
+					fields = append(fields, detect.Field{Name: g, Value: v})
+				}
+				res.records = append(res.records, Record{
+					Time: ev.Time, RuleID: c.ID, Title: c.Title, Level: c.Level.String(), Tags: c.Tags,
+					Host: ev.Host, Fields: fields, Source: ev.Source, Record: ev.Record,
 					Channel: channel, EventID: eid,
 				})
 			}

@@ -147,6 +147,10 @@ type RuleSet struct {
 	buckets atomic.Pointer[map[bucketKey]*bucket]
 	bySig   map[string]*bucket
 
+	corrs      []*corrRule
+	corrByRef  map[int32][]int // base rule or correlation (len(rules)+i) -> correlations following it
+	suppressed []bool          // base rules used by correlations without generate
+
 	// Warnings name rules that loaded with a caveat (an unknown log
 	// source).
 	Warnings []*RuleError
@@ -175,7 +179,12 @@ func Compile(rules []*Rule, opts Options) (*RuleSet, []*RuleError) {
 	rs.channelField = rs.field("Channel")
 	rs.providerField = rs.field("Provider_Name")
 	var errs []*RuleError
+	var corrRules []*Rule
 	for _, r := range rules {
+		if r.Correlation != nil {
+			corrRules = append(corrRules, r)
+			continue
+		}
 		c, routes, ls, err := rs.compileRule(r, &opts)
 		if err != nil {
 			errs = append(errs, &RuleError{Path: r.Path, ID: r.ID, Title: r.Title, Err: err})
@@ -185,6 +194,7 @@ func Compile(rules []*Rule, opts Options) (*RuleSet, []*RuleError) {
 		rs.rules = append(rs.rules, c)
 		rs.index(c.index, routes, ls)
 	}
+	errs = append(errs, rs.compileCorrelations(corrRules)...)
 	rs.dropUnindexedPairs()
 	rs.foldedIDs = make(map[string]int32, len(rs.fieldNames))
 	for i, n := range rs.fieldNames {
@@ -720,4 +730,99 @@ func orderByCost(n *node, seen map[*node]bool) {
 	if n.op == opAnd || n.op == opOr {
 		slices.SortStableFunc(n.kids, func(a, b *node) int { return cost(a) - cost(b) })
 	}
+}
+
+// compileCorrelations resolves each correlation's rules by id or name
+// among the loaded rules and the other correlations.
+func (rs *RuleSet) compileCorrelations(rules []*Rule) []*RuleError {
+	if len(rules) == 0 {
+		return nil
+	}
+	byRef := map[string]int32{}
+	for _, c := range rs.rules {
+		if c.ID != "" {
+			byRef[c.ID] = c.index
+		}
+		if c.Name != "" {
+			byRef[c.Name] = c.index
+		}
+	}
+	base := int32(len(rs.rules))
+	for i, r := range rules {
+		if r.ID != "" {
+			byRef[r.ID] = base + int32(i)
+		}
+		if r.Name != "" {
+			byRef[r.Name] = base + int32(i)
+		}
+	}
+	var errs []*RuleError
+	rs.corrByRef = map[int32][]int{}
+	rs.suppressed = make([]bool, len(rs.rules))
+	for _, r := range rules {
+		cr := &corrRule{Compiled: &Compiled{Rule: r, index: -1}, c: r.Correlation}
+		cr.Level, _ = ParseLevel(r.Level)
+		var missing []string
+		for _, ref := range r.Correlation.Rules {
+			idx, ok := byRef[ref]
+			if !ok {
+				missing = append(missing, ref)
+				continue
+			}
+			cr.refs = append(cr.refs, idx)
+		}
+		if len(missing) > 0 {
+			errs = append(errs, &RuleError{Path: r.Path, ID: r.ID, Title: r.Title, Err: fmt.Errorf("correlation refers to rules not loaded: %s", strings.Join(missing, ", "))})
+			continue
+		}
+		ci := len(rs.corrs)
+		rs.corrs = append(rs.corrs, cr)
+		for _, ref := range cr.refs {
+			rs.corrByRef[ref] = append(rs.corrByRef[ref], ci)
+			if ref < base && !r.Correlation.Generate {
+				rs.suppressed[ref] = true
+			}
+		}
+	}
+	// Correlations are numbered by their place in rules; remap the
+	// references to correlations dropped above.
+	kept := map[*Rule]int{}
+	for i, cr := range rs.corrs {
+		kept[cr.Rule] = i
+	}
+	remap := map[int32]int32{}
+	for i, r := range rules {
+		if j, ok := kept[r]; ok {
+			remap[base+int32(i)] = base + int32(j)
+		}
+	}
+	fixed := map[int32][]int{}
+	for ref, cs := range rs.corrByRef {
+		if ref >= base {
+			nr, ok := remap[ref]
+			if !ok {
+				continue
+			}
+			ref = nr
+		}
+		fixed[ref] = append(fixed[ref], cs...)
+	}
+	rs.corrByRef = fixed
+	for _, cr := range rs.corrs {
+		for i, ref := range cr.refs {
+			if ref >= base {
+				cr.refs[i] = remap[ref]
+			}
+		}
+	}
+	return errs
+}
+
+// Correlations returns the loaded correlation rules.
+func (rs *RuleSet) Correlations() []*Compiled {
+	out := make([]*Compiled, len(rs.corrs))
+	for i, c := range rs.corrs {
+		out[i] = c.Compiled
+	}
+	return out
 }

@@ -32,6 +32,11 @@ type Rule struct {
 	Fields         []string
 	Logsource      Logsource
 	Detection      Detection
+	// Name is the rule's optional unique name, by which correlation rules
+	// may refer to it.
+	Name string
+	// Correlation is set for correlation rules, which have no detection.
+	Correlation *Correlation
 
 	// Path and Line say where the rule was read from, for error messages.
 	Path string
@@ -183,7 +188,13 @@ func parseRule(n *yaml.Node, path string) (r *Rule, err error) {
 		case "detection":
 			detection = v
 		case "correlation":
-			return nil, fail(k.Line, "correlation rules are not supported yet")
+			c, err := parseCorrelation(v)
+			if err != nil {
+				return nil, fail(v.Line, "correlation: %v", err)
+			}
+			r.Correlation = c
+		case "name":
+			r.Name = scalar(v)
 		case "filter":
 			return nil, fail(k.Line, "sigma filters are not supported yet")
 		case "action":
@@ -209,6 +220,9 @@ func parseRule(n *yaml.Node, path string) (r *Rule, err error) {
 				r.Logsource.Definition = scalar(v)
 			}
 		}
+	}
+	if r.Correlation != nil {
+		return r, nil
 	}
 	if detection == nil {
 		return nil, fail(n.Line, "no detection section")
