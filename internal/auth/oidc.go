@@ -122,7 +122,9 @@ func (o *OIDC) Finish(ctx context.Context, f Flow, state, code string) (*Claims,
 	c := &Claims{Subject: idt.Subject}
 	c.Email, _ = m["email"].(string)
 	c.Name, _ = m["name"].(string)
-	if v, ok := m["email_verified"].(bool); ok && !v {
+	// Absent counts as unverified: the e-mail is what binds the identity
+	// to a Vigil account.
+	if v, ok := m["email_verified"].(bool); !ok || !v {
 		return nil, errs.Errorf(errs.EUNAUTHORIZED, "the identity provider has not verified this e-mail address")
 	}
 	role, _ := m[o.cfg.RoleClaim].(string)
@@ -159,10 +161,10 @@ func (s *Service) SSOPrincipal(ctx context.Context, c *Claims) (*Principal, erro
 			return err
 		}
 		var id int64
-		var role, subject string
+		var role, subject, pwHash string
 		var curUnit int64
 		var disabled bool
-		err = tx.QueryRow(ctx, `SELECT id, role, unit_id, disabled, oidc_subject FROM users WHERE email = ?`, email).Scan(&id, &role, &curUnit, &disabled, &subject)
+		err = tx.QueryRow(ctx, `SELECT id, role, unit_id, disabled, oidc_subject, password_hash FROM users WHERE email = ?`, email).Scan(&id, &role, &curUnit, &disabled, &subject, &pwHash)
 		now := store.Now()
 		sys := WithPrincipal(ctx, &Principal{Email: "sso:" + email, Role: RoleAdmin, Via: "system"})
 		switch {
@@ -184,6 +186,12 @@ func (s *Service) SSOPrincipal(ctx context.Context, c *Claims) (*Principal, erro
 			}
 			if subject != "" && subject != c.Subject {
 				return errs.Errorf(errs.EUNAUTHORIZED, "this e-mail is bound to another identity at the provider")
+			}
+			if subject == "" && pwHash != "" {
+				// A local account is never adopted by e-mail alone: that
+				// would let whoever controls the address at the provider
+				// take it over (and rewrite its role).
+				return errs.Errorf(errs.EFORBIDDEN, "a local account already uses this e-mail; sign in with its password, or ask an administrator to remove it before using single sign-on")
 			}
 			if role != string(c.Role) || curUnit != unitID || subject == "" {
 				if _, err := tx.Exec(ctx, `UPDATE users SET role = ?, unit_id = ?, oidc_subject = ?, updated_at = ? WHERE id = ?`, string(c.Role), unitID, c.Subject, now, id); err != nil {

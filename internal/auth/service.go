@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -52,24 +53,30 @@ var ErrBadCredentials = errs.Errorf(errs.EUNAUTHORIZED, "wrong e-mail or passwor
 func (s *Service) Login(ctx context.Context, email, password string) (*Principal, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	ip := ClientIP(ctx)
-	if s.Throttle != nil && !s.Throttle.Allow(ip) {
+	if s.Throttle != nil && !s.Throttle.Allow(ThrottleKey(ip)) {
 		return nil, errs.Errorf(errs.ETOOMANY, "too many sign-in attempts from your address; wait a minute")
+	}
+	// What is typed as an e-mail is checked before it goes anywhere: the
+	// audit log must not grow by whatever an anonymous caller sends.
+	if len(email) > 254 || len(password) > 1024 {
+		CheckDummy(password[:min(len(password), 1024)])
+		s.audit(ctx, nil, "auth.login_failed", "user", "malformed", 0, map[string]any{"reason": "malformed e-mail"})
+		return nil, ErrBadCredentials
 	}
 	var (
 		p        *Principal
 		hash     string
 		disabled bool
-		failed   int
 		locked   int64
 	)
-	row := s.DB.QueryRow(ctx, `SELECT `+principalColumns+`, us.password_hash, us.disabled, us.failed_logins, us.locked_until
+	row := s.DB.QueryRow(ctx, `SELECT `+principalColumns+`, us.password_hash, us.disabled, us.locked_until
 		FROM users us JOIN units u ON u.id = us.unit_id WHERE us.email = ?`, email)
 	var role string
 	p = &Principal{}
-	err := row.Scan(&p.UserID, &p.Email, &p.Name, &role, &p.UnitID, &p.UnitCode, &p.UnitPath, &hash, &disabled, &failed, &locked)
+	err := row.Scan(&p.UserID, &p.Email, &p.Name, &role, &p.UnitID, &p.UnitCode, &p.UnitPath, &hash, &disabled, &locked)
 	if store.IsNoRows(err) {
 		CheckDummy(password)
-		s.audit(ctx, nil, "auth.login_failed", "user", email, 0, map[string]any{"reason": "unknown account"})
+		s.audit(ctx, nil, "auth.login_failed", "user", "unknown:"+HashSecret(email)[:16], 0, map[string]any{"reason": "unknown account"})
 		return nil, ErrBadCredentials
 	}
 	if err != nil {
@@ -77,33 +84,54 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Principal
 	}
 	p.Role = Role(role)
 	now := time.Now()
+	lockedErr := errs.Errorf(errs.EUNAUTHORIZED, "this account is locked after too many failed sign-ins; try again later or ask an administrator")
 	if locked > now.UnixMicro() {
 		CheckDummy(password)
 		s.audit(ctx, nil, "auth.login_failed", "user", strconv.FormatInt(p.UserID, 10), p.UnitID, map[string]any{"reason": "locked"})
-		return nil, errs.Errorf(errs.EUNAUTHORIZED, "this account is locked after too many failed sign-ins; try again later or ask an administrator")
+		return nil, lockedErr
 	}
 	if hash == "" || !CheckPassword(hash, password) || disabled {
-		failed++
-		var lockUntil int64
-		if failed >= MaxFailedLogins {
-			lockUntil = now.Add(LockoutDuration).UnixMicro()
-			failed = 0
-		}
-		if _, err := s.DB.Exec(ctx, `UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?`, failed, lockUntil, p.UserID); err != nil {
+		// One statement counts the failure, so failures sent in parallel
+		// cannot overwrite each other's count and dodge the lockout.
+		var failed int
+		if err := s.DB.QueryRow(ctx, `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins`, p.UserID).Scan(&failed); err != nil {
 			return nil, fmt.Errorf("auth: login: %w", err)
+		}
+		lockNow := failed >= MaxFailedLogins
+		if lockNow {
+			if _, err := s.DB.Exec(ctx, `UPDATE users SET locked_until = ?, failed_logins = 0 WHERE id = ?`, now.Add(LockoutDuration).UnixMicro(), p.UserID); err != nil {
+				return nil, fmt.Errorf("auth: login: %w", err)
+			}
 		}
 		reason := "wrong password"
 		if disabled {
 			reason = "disabled"
 		}
-		s.audit(ctx, nil, "auth.login_failed", "user", strconv.FormatInt(p.UserID, 10), p.UnitID, map[string]any{"reason": reason, "locked": lockUntil != 0})
+		s.audit(ctx, nil, "auth.login_failed", "user", strconv.FormatInt(p.UserID, 10), p.UnitID, map[string]any{"reason": reason, "locked": lockNow})
 		return nil, ErrBadCredentials
 	}
-	if _, err := s.DB.Exec(ctx, `UPDATE users SET failed_logins = 0, locked_until = 0, last_login_at = ? WHERE id = ?`, now.UnixMicro(), p.UserID); err != nil {
+	// The lock may have been set while this attempt hashed; the success
+	// counts only if the account is still unlocked.
+	res, err := s.DB.Exec(ctx, `UPDATE users SET failed_logins = 0, last_login_at = ? WHERE id = ? AND locked_until <= ?`, now.UnixMicro(), p.UserID, now.UnixMicro())
+	if err != nil {
 		return nil, fmt.Errorf("auth: login: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return nil, lockedErr
 	}
 	p.IP = ip
 	return p, nil
+}
+
+// ThrottleKey is what sign-in attempts are counted against: the IPv4
+// address, or the /64 of an IPv6 address (one host owns a whole /64).
+func ThrottleKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Is4() || a.Is4In6() {
+		return ip
+	}
+	pfx, _ := a.Prefix(64)
+	return pfx.String()
 }
 
 func (s *Service) audit(ctx context.Context, tx *store.Tx, action, objectType, objectID string, unitID int64, after any) {

@@ -190,13 +190,43 @@ func (s *Service) Enroll(ctx context.Context, req *agentapi.EnrollRequest) (*age
 			return errs.Errorf(errs.EUNAUTHORIZED, "this enrolment token has been used up")
 		}
 		req.Inventory.Source = asset.SourceAgent
-		hostID, _, _, err := s.ingest(ctx, tx, unitID, 0, req.Inventory, agentID)
+		prep, err := prepare(req.Inventory)
 		if err != nil {
 			return err
 		}
-		// A re-enrolled host gets a new agent; the old one stops working.
-		if _, err := tx.Exec(ctx, `UPDATE agents SET revoked_at = ? WHERE host_id = ? AND revoked_at = 0`, store.Now(), hostID); err != nil {
+		hostID, err := matchHost(ctx, tx, unitID, prep.key, req.Inventory.MachineID, prep.addrs)
+		if err != nil {
 			return err
+		}
+		rebind := false
+		if hostID != 0 {
+			// A host whose agent is alive is taken over only by the same
+			// machine (a reinstalled agent): anyone holding the unit's
+			// enrolment token could otherwise claim a host by its name,
+			// lock its real agent out and report it clean. Anything else
+			// becomes a host of its own for the officer to look at.
+			var mid string
+			var live int
+			if err := tx.QueryRow(ctx, `SELECT machine_id, (SELECT COUNT(*) FROM agents WHERE host_id = ? AND revoked_at = 0) FROM hosts WHERE id = ?`, hostID, hostID).Scan(&mid, &live); err != nil {
+				return err
+			}
+			sameMachine := req.Inventory.MachineID != "" && mid == req.Inventory.MachineID
+			switch {
+			case live == 0 || sameMachine:
+				rebind = true
+			default:
+				hostID = newHost
+			}
+		}
+		hostID, _, _, err = s.store(ctx, tx, unitID, hostID, prep, agentID)
+		if err != nil {
+			return err
+		}
+		if rebind {
+			// The same machine enrolled again: its old agent stops working.
+			if _, err := tx.Exec(ctx, `UPDATE agents SET revoked_at = ? WHERE host_id = ? AND revoked_at = 0`, store.Now(), hostID); err != nil {
+				return err
+			}
 		}
 		now := s.now().UnixMicro()
 		if _, err := tx.Exec(ctx, `INSERT INTO agents (id, host_id, unit_id, secret_hash, token_id, version, enrolled_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -223,10 +223,15 @@ func (s *Service) ingest(ctx context.Context, tx *store.Tx, unitID int64, hostID
 	return s.store(ctx, tx, unitID, hostID, p, agentID)
 }
 
+// newHost, passed as store's hostID, creates a host without matching.
+const newHost = -1
+
 func (s *Service) store(ctx context.Context, tx *store.Tx, unitID int64, hostID int64, p *prepared, agentID string) (id int64, created bool, changes []asset.Change, err error) {
 	inv := p.inv
 	now := s.now()
-	if hostID == 0 {
+	if hostID == newHost {
+		hostID = 0
+	} else if hostID == 0 {
 		hostID, err = matchHost(ctx, tx, unitID, p.key, inv.MachineID, p.addrs)
 		if err != nil {
 			return 0, false, nil, err

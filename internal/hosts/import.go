@@ -21,6 +21,23 @@ type ImportResult struct {
 	Changes int `json:"changes"`
 }
 
+// CanImport checks, before a file is read, that the caller may import
+// hosts into the unit.
+func (s *Service) CanImport(ctx context.Context, unitCode string) error {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return err
+	}
+	var path string
+	if err := s.DB.QueryRow(ctx, `SELECT path FROM units WHERE code = ?`, unitCode).Scan(&path); err != nil || !p.CanRead(path) {
+		return errs.Invalid("unit", "unit %q does not exist", unitCode)
+	}
+	if !p.CanWrite(path) {
+		return errs.Forbidden("you may not import hosts into unit %s", unitCode)
+	}
+	return nil
+}
+
 // Import records inventories of hosts without an agent (from `vigil agent
 // collect` JSON, the CSV template or osquery results) in one transaction:
 // every document is validated first, and a bad one imports nothing.

@@ -287,6 +287,11 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, patch UserPatch) (*U
 			if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = 0 WHERE id = ?`, hash, id); err != nil {
 				return fmt.Errorf("org: update user: %w", err)
 			}
+			// A new password shuts out whoever had the old one: their
+			// sessions end and their API tokens stop working.
+			if err := endSessionsAndTokens(ctx, tx, id); err != nil {
+				return err
+			}
 			after["password"] = "changed"
 		}
 		if patch.Unlock {
@@ -296,8 +301,8 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, patch UserPatch) (*U
 			after["unlocked"] = true
 		}
 		if disabled || role != string(u.Role) || unitCode != u.Unit {
-			// A change of power ends the user's sessions and tokens' reach:
-			// sessions are dropped; tokens are re-read on every request.
+			// A change of power ends the user's sessions; tokens are
+			// re-read with the user on every request, so they follow.
 			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, id); err != nil {
 				return fmt.Errorf("org: update user: %w", err)
 			}
@@ -314,4 +319,16 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, patch UserPatch) (*U
 
 func appendUserAudit(ctx context.Context, tx *store.Tx, action string, id, unitID int64) error {
 	return audit.Append(ctx, tx, audit.Entry{Action: action, ObjectType: "user", ObjectID: strconv.FormatInt(id, 10), UnitID: unitID, Note: "via vigil users reset-password"})
+}
+
+// endSessionsAndTokens signs a user out everywhere and revokes their API
+// tokens (after a password change or reset).
+func endSessionsAndTokens(ctx context.Context, tx *store.Tx, userID int64) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
+		return fmt.Errorf("org: end sessions: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at = 0`, store.Now(), userID); err != nil {
+		return fmt.Errorf("org: revoke tokens: %w", err)
+	}
+	return nil
 }

@@ -425,6 +425,12 @@ func (s *Server) apiImportHosts(w http.ResponseWriter, r *http.Request) {
 	if file == "" {
 		file = "inventory"
 	}
+	// Permission first: a caller who may not import must not make the hub
+	// read a large file.
+	if err := s.Hosts.CanImport(r.Context(), q.Get("unit")); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 256<<20)
 	data, err := io.ReadAll(r.Body)
 	if err != nil {

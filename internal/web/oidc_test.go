@@ -143,7 +143,7 @@ func TestOIDCSignIn(t *testing.T) {
 		t.Error("login page does not offer SSO")
 	}
 
-	idp.claims = map[string]any{"sub": "u-123", "email": "Officer.DakLak@test.vigil", "name": "Cán bộ Đắk Lắk", "vigil_role": "officer", "vigil_unit": "T66"}
+	idp.claims = map[string]any{"sub": "u-123", "email_verified": true, "email": "Officer.DakLak@test.vigil", "name": "Cán bộ Đắk Lắk", "vigil_role": "officer", "vigil_unit": "T66"}
 	c, status, body := signIn()
 	if status != 200 {
 		t.Fatalf("first SSO sign-in: %d %s", status, body)

@@ -16,7 +16,6 @@ import (
 // after an admin deleted one under B reads B's audit rows (contact names,
 // phones, e-mails, users created there, ...).
 func TestReviewAuditUnitIDReuse(t *testing.T) {
-	t.Skip("known issue: SQLite reuses a deleted unit's id; its audit rows surface in another subtree (migrations/sqlite/0001_core.sql units.id, audit.List)")
 	t.Parallel()
 	w := newWorld(t, storetest.Open(t, "sqlite"))
 	// An admin makes a unit under B, records a contact there, then tidies up.
@@ -48,7 +47,6 @@ func TestReviewAuditUnitIDReuse(t *testing.T) {
 // before the lookup, and log unknown accounts as a fixed-size fingerprint
 // (or not at all).
 func TestReviewLoginAuditUnbounded(t *testing.T) {
-	t.Skip("known issue: anonymous failed logins write the typed e-mail, unbounded, into the audit log (service.go:70-73)")
 	t.Parallel()
 	db := storetest.Open(t, "sqlite")
 	w := newWorld(t, db)

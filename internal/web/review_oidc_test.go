@@ -29,7 +29,6 @@ import (
 // account to an SSO subject implicitly (link by an explicit admin action,
 // or match on subject only).
 func TestReviewOIDCAdoptsLocalAccount(t *testing.T) {
-	t.Skip("known issue: SSO adopts a local account by unverified e-mail and rewrites its role (oidc.go:125, oidc.go:169-200)")
 	t.Parallel()
 	idp := newFakeIdP(t)
 	db := storetest.Open(t, "sqlite")

@@ -122,8 +122,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 // clientIP returns the caller's address for the audit log and throttling.
 func (s *Server) clientIP(r *http.Request) string {
 	if s.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			return strings.TrimSpace(strings.Split(xff, ",")[0])
+		// The proxy appends the address it saw; everything to its left was
+		// written by the client and proves nothing.
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			parts := strings.Split(xff[len(xff)-1], ",")
+			if ip := strings.TrimSpace(parts[len(parts)-1]); ip != "" {
+				return ip
+			}
 		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)

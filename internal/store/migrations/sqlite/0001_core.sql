@@ -1,7 +1,9 @@
 -- Core of the hub: units, contacts, users, sessions, API tokens, the audit
 -- chain and job runs. Times are Unix microseconds (UTC) in BIGINT columns.
+-- AUTOINCREMENT: SQLite would otherwise reuse the id of a deleted row, and
+-- audit rows and history that name the old id would attach to the new one.
 CREATE TABLE units (
-	id         INTEGER PRIMARY KEY,
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
 	code       TEXT NOT NULL UNIQUE,
 	name       TEXT NOT NULL,
 	name_fold  TEXT NOT NULL,
@@ -15,7 +17,7 @@ CREATE INDEX units_parent ON units(parent_id);
 CREATE INDEX units_path ON units(path);
 
 CREATE TABLE contacts (
-	id         INTEGER PRIMARY KEY,
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
 	unit_id    INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,
 	name       TEXT NOT NULL,
 	position   TEXT NOT NULL DEFAULT '',
@@ -27,7 +29,7 @@ CREATE TABLE contacts (
 CREATE INDEX contacts_unit ON contacts(unit_id);
 
 CREATE TABLE users (
-	id            INTEGER PRIMARY KEY,
+	id            INTEGER PRIMARY KEY AUTOINCREMENT,
 	email         TEXT NOT NULL UNIQUE,
 	name          TEXT NOT NULL,
 	name_fold     TEXT NOT NULL,
@@ -57,7 +59,7 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_user ON sessions(user_id);
 
 CREATE TABLE api_tokens (
-	id           INTEGER PRIMARY KEY,
+	id           INTEGER PRIMARY KEY AUTOINCREMENT,
 	user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
 	name         TEXT NOT NULL,
 	token_hash   TEXT NOT NULL UNIQUE,
@@ -89,7 +91,7 @@ CREATE INDEX audit_unit ON audit_log(unit_id, seq);
 CREATE INDEX audit_object ON audit_log(object_type, object_id, seq);
 
 CREATE TABLE audit_head (
-	id        INTEGER PRIMARY KEY,
+	id        INTEGER PRIMARY KEY AUTOINCREMENT,
 	last_seq  BIGINT NOT NULL,
 	last_hash TEXT NOT NULL
 );

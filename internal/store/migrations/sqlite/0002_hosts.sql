@@ -1,7 +1,7 @@
 -- Measure 1: hosts and their inventories, endpoint agents and their
 -- enrolment tokens, tasks sent to agents, and malware-review findings.
 CREATE TABLE enrollment_tokens (
-	id         INTEGER PRIMARY KEY,
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
 	unit_id    INTEGER NOT NULL REFERENCES units(id),
 	token_hash TEXT NOT NULL UNIQUE,
 	prefix     TEXT NOT NULL,
@@ -15,7 +15,7 @@ CREATE TABLE enrollment_tokens (
 CREATE INDEX enrollment_tokens_unit ON enrollment_tokens(unit_id);
 
 CREATE TABLE hosts (
-	id             INTEGER PRIMARY KEY,
+	id             INTEGER PRIMARY KEY AUTOINCREMENT,
 	unit_id        INTEGER NOT NULL REFERENCES units(id),
 	hostname       TEXT NOT NULL,
 	hostname_key   TEXT NOT NULL,
@@ -49,7 +49,7 @@ CREATE INDEX hosts_key ON hosts(unit_id, hostname_key);
 CREATE INDEX hosts_machine ON hosts(unit_id, machine_id);
 
 CREATE TABLE host_changes (
-	id      INTEGER PRIMARY KEY,
+	id      INTEGER PRIMARY KEY AUTOINCREMENT,
 	host_id INTEGER NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,
 	at      BIGINT NOT NULL,
 	kind    TEXT NOT NULL,
@@ -88,7 +88,7 @@ CREATE TABLE agent_tasks (
 CREATE INDEX agent_tasks_host ON agent_tasks(host_id, status);
 
 CREATE TABLE host_findings (
-	id         INTEGER PRIMARY KEY,
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
 	host_id    INTEGER NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,
 	task_id    TEXT NOT NULL DEFAULT '',
 	kind       TEXT NOT NULL,
