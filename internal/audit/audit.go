@@ -435,3 +435,51 @@ func Verify(ctx context.Context, db *store.DB, progress func(rows int64)) (*Repo
 
 // ErrNotFound is returned for rows outside the caller's scope.
 var ErrNotFound = errs.NotFound("audit record")
+
+// Anchor is a (sequence, hash) pair of the chain recorded outside the
+// database: the hub logs one periodically (to the journal, syslog or
+// wherever its logs are shipped). A database writer can rewrite the whole
+// unkeyed chain and move the head, but cannot change an anchor already
+// shipped away, so verifying against anchors catches a rewritten history.
+type Anchor struct {
+	Seq  int64
+	Hash string
+}
+
+// Head returns the chain's current head as an anchor.
+func Head(ctx context.Context, db *store.DB) (Anchor, error) {
+	var a Anchor
+	if err := db.QueryRow(ctx, `SELECT last_seq, last_hash FROM audit_head WHERE id = 1`).Scan(&a.Seq, &a.Hash); err != nil {
+		return a, fmt.Errorf("audit: read head: %w", err)
+	}
+	return a, nil
+}
+
+// ParseAnchor reads "SEQ:HASH" as printed in the hub's log.
+func ParseAnchor(s string) (Anchor, error) {
+	seq, hash, ok := strings.Cut(strings.TrimSpace(s), ":")
+	n, err := strconv.ParseInt(seq, 10, 64)
+	if !ok || err != nil || n <= 0 || len(hash) != 64 {
+		return Anchor{}, fmt.Errorf("anchor %q: want SEQ:HASH as the hub logs it (e.g. 1042:3fa4…)", s)
+	}
+	return Anchor{Seq: n, Hash: strings.ToLower(hash)}, nil
+}
+
+// CheckAnchors compares stored rows with anchors kept outside the
+// database; each mismatch is a problem.
+func CheckAnchors(ctx context.Context, db *store.DB, anchors []Anchor) ([]Problem, error) {
+	var out []Problem
+	for _, a := range anchors {
+		var hash string
+		err := db.QueryRow(ctx, `SELECT hash FROM audit_log WHERE seq = ?`, a.Seq).Scan(&hash)
+		switch {
+		case store.IsNoRows(err):
+			out = append(out, Problem{a.Seq, "anchored row is missing"})
+		case err != nil:
+			return nil, fmt.Errorf("audit: check anchor %d: %w", a.Seq, err)
+		case hash != a.Hash:
+			out = append(out, Problem{a.Seq, "row's hash differs from the anchor recorded outside the database (history rewritten)"})
+		}
+	}
+	return out, nil
+}

@@ -2,6 +2,8 @@ package audit_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -117,6 +119,56 @@ func TestListScopeAndFilters(t *testing.T) {
 		}
 		if _, _, err := audit.List(context.Background(), db, audit.Filter{}); err == nil {
 			t.Fatal("anonymous list allowed")
+		}
+	})
+}
+
+func TestAnchorsCatchRewrittenChain(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		appendN(t, db, 5)
+		anchor, err := audit.Head(ctx, db)
+		if err != nil || anchor.Seq != 5 {
+			t.Fatalf("head %+v %v", anchor, err)
+		}
+		parsed, err := audit.ParseAnchor(fmt.Sprintf("%d:%s", anchor.Seq, anchor.Hash))
+		if err != nil || parsed != anchor {
+			t.Fatalf("parse anchor: %+v %v", parsed, err)
+		}
+		// A writer rewrites row 2 and recomputes the chain after it.
+		var recs []audit.Record
+		rows, _ := db.Query(ctx, `SELECT seq, at, actor_id, actor, action, object_type, object_id, COALESCE(unit_id, 0), summary, ip FROM audit_log ORDER BY seq`)
+		for rows.Next() {
+			var r audit.Record
+			var at int64
+			var summary string
+			rows.Scan(&r.Seq, &at, &r.ActorID, &r.Actor, &r.Action, &r.ObjectType, &r.ObjectID, &r.UnitID, &summary, &r.IP)
+			r.At, r.Summary = store.Time(at), json.RawMessage(summary)
+			recs = append(recs, r)
+		}
+		rows.Close()
+		prev := ""
+		for i := range recs {
+			r := &recs[i]
+			if r.Seq == 2 {
+				r.Actor = "someone-else"
+			}
+			r.PrevHash = prev
+			r.Hash = r.ComputeHash()
+			prev = r.Hash
+			db.Exec(ctx, `UPDATE audit_log SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?`, r.Actor, r.PrevHash, r.Hash, r.Seq)
+		}
+		db.Exec(ctx, `UPDATE audit_head SET last_hash = ? WHERE id = 1`, prev)
+		if !verify(t, db).OK() {
+			t.Fatal("a consistently rewritten chain should pass the plain walk (that is why anchors exist)")
+		}
+		probs, err := audit.CheckAnchors(ctx, db, []audit.Anchor{anchor})
+		if err != nil || len(probs) != 1 {
+			t.Fatalf("anchor check: %+v %v", probs, err)
+		}
+		if _, err := audit.ParseAnchor("12:nothex"); err == nil {
+			t.Fatal("bad anchor accepted")
 		}
 	})
 }
