@@ -185,7 +185,9 @@ func TestAgentEndToEnd(t *testing.T) {
 			Software []struct{ Name string }
 			Controls []struct{ Kind, Product string }
 		}
-		Status struct{ AgentSeen bool `json:"agent_seen"` }
+		Status struct {
+			AgentSeen bool `json:"agent_seen"`
+		}
 	}
 	api("officer@e2e.vigil", "GET", "/api/v1/hosts/"+hid, nil, &detail)
 	if len(detail.Inventory.Software) == 0 {
