@@ -184,6 +184,9 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Demo && !loopback(cfg.Listen) {
+		return fmt.Errorf("refusing --demo on %s: the demo accounts share a published password; serve the demo on 127.0.0.1 only", cfg.Listen)
+	}
 	h, err := Open(ctx, cfg)
 	if err != nil {
 		return err
@@ -253,3 +256,17 @@ var extraJobs []func(h *Hub) jobs.Job
 
 // RegisterJob adds a scheduled job built from the hub.
 func RegisterJob(f func(h *Hub) jobs.Job) { extraJobs = append(extraJobs, f) }
+
+// loopback reports whether a listen address is reachable from this machine
+// only.
+func loopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
