@@ -338,6 +338,10 @@ func printSummary(w io.Writer, sum *hunt.Summary, cfg hunt.Config, read, loaded,
 	// When little matched, say what was read and what could apply, so
 	// "clean" can be told from "wrong log".
 	if total < 5 || sum.Events > 0 && total*1000 < sum.Events {
+		if len(sum.Sources) == 0 {
+			fmt.Fprintln(w, "events by source: none read")
+			return
+		}
 		fmt.Fprintln(w, "events by source (rules that apply):")
 		srcs := sum.Sources
 		sort.SliceStable(srcs, func(i, j int) bool { return srcs[i].Events > srcs[j].Events })
