@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -127,6 +129,7 @@ func BenchmarkLoad10M(b *testing.B) {
 		b.ReportMetric(cpu.Seconds(), "cpu-s/load")
 		b.ReportMetric(float64(mem)/(1<<20), "MiB")
 		b.ReportMetric(float64(s.Len()), "indicators")
+		b.ReportMetric(medianLookup(s), "median-ns/lookup")
 		runtime.KeepAlive(s)
 	}
 }
@@ -165,4 +168,38 @@ func BenchmarkLookup(b *testing.B) {
 			s.LookupURL("http://abc.example.org/x.exe")
 		}
 	})
+}
+
+// medianLookup times lookups of every kind against a loaded set, in
+// batches, and returns the median batch's ns per lookup.
+func medianLookup(s *Set) float64 {
+	g := newGenCSV(100_000)
+	g.rng = rand.New(rand.NewPCG(7, 7)) // mostly misses, as in real traffic
+	var vals []string
+	for i := 0; i < 100_000; i++ {
+		line := string(g.line(i))
+		_, rest, _ := strings.Cut(line, ",")
+		v, _, _ := strings.Cut(rest, ",")
+		vals = append(vals, v)
+	}
+	const batch = 1000
+	var per []float64
+	for start := 0; start+batch <= len(vals); start += batch {
+		t := time.Now()
+		for _, v := range vals[start : start+batch] {
+			switch {
+			case len(v) == 64 || len(v) == 40 || len(v) == 32:
+				s.LookupHash(v)
+			case strings.HasPrefix(v, "http"):
+				s.LookupURL(v)
+			case strings.Contains(v, "example"):
+				s.LookupDomain(v)
+			default:
+				s.LookupIPString(strings.TrimSuffix(v, "/24"))
+			}
+		}
+		per = append(per, float64(time.Since(t).Nanoseconds())/batch)
+	}
+	slices.Sort(per)
+	return per[len(per)/2]
 }

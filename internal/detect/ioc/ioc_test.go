@@ -163,3 +163,23 @@ func TestLookupAllocs(t *testing.T) {
 		t.Errorf("misses allocate %v times", n)
 	}
 }
+
+// BenchmarkMatchEvent checks a Sysmon-like event's fields against a set.
+func BenchmarkMatchEvent(b *testing.B) {
+	bl := NewBuilder()
+	bl.AddCSV(newGenCSV(200_000), "gen.csv")
+	var live Live
+	live.Replace(bl.Build())
+	m := NewMatcher(&live)
+	ev := &detect.Event{}
+	for _, kv := range [][2]string{{"Channel", "Microsoft-Windows-Sysmon/Operational"}, {"EventID", "3"}, {"Image", `C:\Windows\System32\svchost.exe`},
+		{"User", `NT AUTHORITY\SYSTEM`}, {"SourceIp", "10.0.0.5"}, {"DestinationIp", "93.184.216.34"}, {"DestinationHostname", "www.example.org"},
+		{"Hashes", "SHA1=DA39A3EE5E6B4B0D3255BFEF95601890AFD80709,MD5=D41D8CD98F00B204E9800998ECF8427E,IMPHASH=00000000000000000000000000000000"},
+		{"Computer", "ws01.corp.example"}} {
+		ev.Add(kv[0], kv[1])
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Match(ev)
+	}
+}
