@@ -60,6 +60,12 @@ func BenchmarkHub(b *testing.B) {
 			b.Run("api/list-users-50-officer", func(b *testing.B) {
 				env.serve(b, "GET", "/api/v1/users?limit=50", env.officerToken, "")
 			})
+			b.Run("api/audit-50", func(b *testing.B) {
+				env.serve(b, "GET", "/api/v1/audit?limit=50", env.adminToken, "")
+			})
+			b.Run("api/audit-50-officer", func(b *testing.B) {
+				env.serve(b, "GET", "/api/v1/audit?limit=50", env.officerToken, "")
+			})
 			b.Run("audit-page/admin", func(b *testing.B) {
 				env.serve(b, "GET", "/audit", "", env.adminCookie)
 			})
