@@ -208,6 +208,38 @@ func (b *Builder) intern(v string) string {
 	return unsafe.String(&b.arena[start], len(v))
 }
 
+// merge appends o's indicators after b's, as if added to b in order.
+func (b *Builder) merge(o *Builder) {
+	remap := make([]uint32, len(o.comments))
+	for i, c := range o.comments {
+		remap[i] = b.comment(c)
+	}
+	b.v4 = appendRemapped(b.v4, o.v4, remap)
+	b.v6 = appendRemapped(b.v6, o.v6, remap)
+	b.md5 = appendRemapped(b.md5, o.md5, remap)
+	b.sha1 = appendRemapped(b.sha1, o.sha1, remap)
+	b.sha256 = appendRemapped(b.sha256, o.sha256, remap)
+	for l := range o.net4 {
+		b.net4[l] = appendRemapped(b.net4[l], o.net4[l], remap)
+	}
+	for l := range o.net6 {
+		b.net6[l] = appendRemapped(b.net6[l], o.net6[l], remap)
+	}
+	for k := range o.strs {
+		b.strs[k] = appendRemapped(b.strs[k], o.strs[k], remap)
+	}
+}
+
+func appendRemapped[K comparable](dst, src []kv[K], remap []uint32) []kv[K] {
+	if len(dst) == 0 && len(src) > 0 {
+		dst = make([]kv[K], 0, len(src))
+	}
+	for _, e := range src {
+		dst = append(dst, kv[K]{e.k, remap[e.m]})
+	}
+	return dst
+}
+
 // Build makes the set. The Builder is empty afterwards and may be reused.
 // A value given twice keeps its last comment.
 func (b *Builder) Build() *Set {

@@ -1,7 +1,11 @@
 package ioc
 
 import (
+	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -181,5 +185,41 @@ func BenchmarkMatchEvent(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		m.Match(ev)
+	}
+}
+
+// TestParallelLoad reads a file large enough to be split and checks it
+// loads as if read alone: all rows, bad rows at their true line numbers.
+func TestParallelLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 40 MB file")
+	}
+	path := filepath.Join(t.TempDir(), "big.csv")
+	var sb strings.Builder
+	sb.WriteString("type,value,comment\n")
+	n := 0
+	for sb.Len() < parallelMin+(8<<20) {
+		n++
+		if n == 400000 {
+			sb.WriteString("ip,not-an-ip,x\n")
+			continue
+		}
+		fmt.Fprintf(&sb, "domain,d%d.example,c%d\n", n, n%7)
+	}
+	if err := os.WriteFile(path, []byte(sb.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	b := NewBuilder()
+	st, err := b.AddFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := b.Build()
+	if st.Added != n-1 || s.Count(KindDomain) != n-1 || st.Bad != 1 || st.Errors[0].Line != 400001 {
+		t.Fatalf("added %d of %d, domains %d, bad %d %v", st.Added, n-1, s.Count(KindDomain), st.Bad, st.Errors)
+	}
+	if h, ok := s.LookupDomain("d12345.example"); !ok || h.Comment != "c4" {
+		t.Errorf("lookup = %+v %v", h, ok)
 	}
 }

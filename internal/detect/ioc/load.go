@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -36,6 +38,7 @@ type LoadStats struct {
 	Bad     int
 	Errors  []*RowError // the first maxRowErrors bad rows
 	Skipped int         // well-formed entries of types this package does not hold
+	lines   int
 }
 
 func (st *LoadStats) bad(e *RowError) {
@@ -54,7 +57,79 @@ func (b *Builder) AddFile(path string) (LoadStats, error) {
 		return LoadStats{}, fmt.Errorf("ioc: %w", err)
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() >= parallelMin && runtime.GOMAXPROCS(0) > 1 {
+		head := make([]byte, 512)
+		n, _ := f.ReadAt(head, 0)
+		head = bytes.TrimLeft(bytes.TrimPrefix(head[:n], []byte{0xef, 0xbb, 0xbf}), " \t\r\n")
+		if len(head) > 0 && head[0] != '{' {
+			return b.addCSVParallel(f, path, fi.Size())
+		}
+	}
 	return b.AddReader(f, path)
+}
+
+// parallelMin is the CSV size from which a file is read by several
+// goroutines, one section each.
+const parallelMin = 32 << 20
+
+// addCSVParallel splits a large CSV file at line boundaries, reads the
+// sections concurrently into builders of their own, and merges them in
+// file order, so line numbers and "last comment wins" stay as if read
+// alone.
+func (b *Builder) addCSVParallel(f *os.File, name string, size int64) (LoadStats, error) {
+	n := runtime.GOMAXPROCS(0)
+	bounds := []int64{0}
+	buf := make([]byte, 64<<10)
+	for k := 1; k < n; k++ {
+		off := size * int64(k) / int64(n)
+		if off <= bounds[len(bounds)-1] {
+			continue
+		}
+		m, _ := f.ReadAt(buf, off)
+		i := bytes.IndexByte(buf[:m], '\n')
+		if i < 0 {
+			continue // a monster line: leave it to one section
+		}
+		bounds = append(bounds, off+int64(i)+1)
+	}
+	bounds = append(bounds, size)
+	type part struct {
+		b   *Builder
+		st  LoadStats
+		err error
+	}
+	parts := make([]part, len(bounds)-1)
+	var wg sync.WaitGroup
+	for k := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sub := NewBuilder()
+			sec := io.NewSectionReader(f, bounds[k], bounds[k+1]-bounds[k])
+			st, err := sub.addCSV(sec, name, k == 0)
+			parts[k] = part{sub, st, err}
+		}()
+	}
+	wg.Wait()
+	var total LoadStats
+	lines := 0
+	for _, p := range parts {
+		if p.err != nil {
+			return total, p.err
+		}
+		total.Added += p.st.Added
+		total.Skipped += p.st.Skipped
+		total.Bad += p.st.Bad
+		for _, e := range p.st.Errors {
+			e.Line += lines
+			if len(total.Errors) < maxRowErrors {
+				total.Errors = append(total.Errors, e)
+			}
+		}
+		lines += p.st.lines
+		b.merge(p.b)
+	}
+	return total, nil
 }
 
 // AddReader is AddFile over a reader; name is used in messages.
@@ -72,15 +147,22 @@ func (b *Builder) AddReader(r io.Reader, name string) (LoadStats, error) {
 // blank lines and lines starting with # are skipped. Rows are split by
 // hand on the fast path and by encoding/csv when quoted.
 func (b *Builder) AddCSV(r io.Reader, name string) (LoadStats, error) {
-	var st LoadStats
+	return b.addCSV(r, name, true)
+}
+
+// addCSV reads CSV rows; first says whether r starts the file (a header
+// or a byte-order mark can only be there). LoadStats.lines counts lines.
+func (b *Builder) addCSV(r io.Reader, name string, first bool) (st LoadStats, err error) {
 	br, ok := r.(*bufio.Reader)
 	if !ok {
 		br = bufio.NewReaderSize(r, 1<<20)
 	}
 	line := 0
+	defer func() { st.lines = line }()
 	var fields [3]string
 	for {
-		raw, err := br.ReadSlice('\n')
+		var raw []byte
+		raw, err = br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
 			// A line over a megabyte is no indicator; skip the rest of it.
 			line++
@@ -101,7 +183,7 @@ func (b *Builder) AddCSV(r io.Reader, name string) (LoadStats, error) {
 		}
 		line++
 		s := strings.TrimRight(bytesView(raw), "\r\n")
-		if line == 1 {
+		if line == 1 && first {
 			s = strings.TrimPrefix(s, "\ufeff")
 		}
 		t := strings.TrimSpace(s)
@@ -116,7 +198,7 @@ func (b *Builder) AddCSV(r io.Reader, name string) (LoadStats, error) {
 			st.bad(&RowError{File: name, Line: line, Field: "row", Err: perr})
 		} else if n < 2 {
 			st.bad(&RowError{File: name, Line: line, Field: "value", Err: errors.New("missing value (want type,value[,comment])")})
-		} else if line == 1 && strings.EqualFold(strings.TrimSpace(fields[0]), "type") {
+		} else if line == 1 && first && strings.EqualFold(strings.TrimSpace(fields[0]), "type") {
 			// header
 		} else {
 			k, ok := ParseKind(fields[0])
