@@ -144,7 +144,7 @@ func runDetect(ctx context.Context, fs *cli.FlagSet, df *detectFlags, args []str
 	files, inErrs := hunt.Inputs(args)
 	out := newMatchWriter(fs.Stdout, format)
 	var progress func(hunt.Progress)
-	bar := &progressBar{w: stderr}
+	bar := &progressBar{w: stderr, start: time.Now()}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && *df.progress {
 		progress = bar.draw
 	}
