@@ -275,15 +275,27 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Record, int64, error) 
 			// (a new province: seconds over a million rows). Instead take
 			// the newest rows of each unit from its (unit_id, seq) index
 			// and merge them.
+			//
+			// SQLite is faster merging only the sequence numbers, read from
+			// the index alone, and fetching the winning rows after;
+			// PostgreSQL plans whole-row branches better.
+			branchCols := "a.*"
+			if db.Dialect == store.SQLite {
+				branchCols = "a.seq"
+			}
 			branches := make([]string, len(units))
 			var bargs []any
 			for i, id := range units {
-				branches[i] = `SELECT * FROM (SELECT a.* FROM audit_log a WHERE a.unit_id = ?` + and + ` ORDER BY a.seq DESC LIMIT ?) b` + strconv.Itoa(i)
+				branches[i] = `SELECT * FROM (SELECT ` + branchCols + ` FROM audit_log a WHERE a.unit_id = ?` + and + ` ORDER BY a.seq DESC LIMIT ?) b` + strconv.Itoa(i)
 				bargs = append(bargs, id)
 				bargs = append(bargs, args...)
 				bargs = append(bargs, f.Limit+1)
 			}
-			q = cols + ` FROM (` + strings.Join(branches, " UNION ALL ") + `) a JOIN units u ON u.id = a.unit_id ORDER BY a.seq DESC LIMIT ?`
+			if db.Dialect == store.SQLite {
+				q = cols + ` FROM audit_log a JOIN units u ON u.id = a.unit_id WHERE a.seq IN (SELECT seq FROM (` + strings.Join(branches, " UNION ALL ") + `) ORDER BY seq DESC LIMIT ?) ORDER BY a.seq DESC`
+			} else {
+				q = cols + ` FROM (` + strings.Join(branches, " UNION ALL ") + `) a JOIN units u ON u.id = a.unit_id ORDER BY a.seq DESC LIMIT ?`
+			}
 			args = append(bargs, f.Limit+1)
 		default:
 			// A large subtree owns a large share of the log, so its rows
@@ -380,9 +392,6 @@ func Verify(ctx context.Context, db *store.DB, progress func(rows int64)) (*Repo
 	rep := &Report{}
 	var headSeq int64
 	var headHash string
-	if err := db.QueryRow(ctx, `SELECT last_seq, last_hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
-		return nil, fmt.Errorf("audit: verify: read head: %w", err)
-	}
 	const page = 50000
 	prevSeq, prevHash := int64(0), ""
 	buf := make([]byte, 0, 1024)
@@ -422,9 +431,23 @@ func Verify(ctx context.Context, db *store.DB, progress func(rows int64)) (*Repo
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("audit: verify: %w", err)
 		}
-		if n < page {
-			break
+		if n == page {
+			continue
 		}
+		// The hub may have appended while we walked: the head is read after
+		// the rows, and when it has moved past them the walk goes on, so a
+		// live hub is not reported as tampered with.
+		before := headSeq
+		if err := db.QueryRow(ctx, `SELECT last_seq, last_hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
+			return nil, fmt.Errorf("audit: verify: read head: %w", err)
+		}
+		// Rows and head move in one transaction, so a head past the walk
+		// that has itself moved since the last look means new rows to read;
+		// a head that stays past the last row means rows deleted at the end.
+		if headSeq > prevSeq && (n > 0 || headSeq != before) {
+			continue
+		}
+		break
 	}
 	rep.LastSeq = prevSeq
 	if headSeq != prevSeq || headHash != prevHash {

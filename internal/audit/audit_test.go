@@ -172,3 +172,25 @@ func TestAnchorsCatchRewrittenChain(t *testing.T) {
 		}
 	})
 }
+
+// Verify on a hub that keeps appending must not report tampering.
+func TestVerifyWhileAppending(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		appendN(t, db, 200)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			appendN(t, db, 200)
+		}()
+		for i := 0; i < 5; i++ {
+			if rep := verify(t, db); !rep.OK() {
+				t.Fatalf("verify during appends: %+v", rep.Problems)
+			}
+		}
+		<-done
+		if rep := verify(t, db); !rep.OK() || rep.Rows != 400 {
+			t.Fatalf("after: %+v", rep)
+		}
+	})
+}
