@@ -7,7 +7,7 @@ mkdir -p bench
 COUNT="${COUNT:-5}"
 out=bench/results.txt
 : > "$out"
-go test -run='^$' -bench=. -benchmem -count="$COUNT" -timeout 60m ./... | tee -a "$out"
+go test -p 1 -run='^$' -bench=. -benchmem -count="$COUNT" -timeout 120m ./... | tee -a "$out"
 for extra in scripts/bench-*.sh; do
 	[ -x "$extra" ] && "$extra" | tee -a "$out"
 done

@@ -181,10 +181,9 @@ func (b *browser) checkConsole(con *consoleLog) {
 	t := b.t
 	expected := func(m chromedp.ConsoleMessage) bool {
 		// The browser logs every 404 response it loads; the scenario
-		// fetches some on purpose. The hub serves no favicon yet, and
-		// Chromium asks for one on its own.
+		// fetches some on purpose.
 		return m.Source == "network" && strings.Contains(m.Text, "404") &&
-			(strings.Contains(m.URL, "/units/"+secretUnitCode) || strings.Contains(m.URL, "/units/T01") || strings.HasSuffix(m.URL, "/favicon.ico"))
+			(strings.Contains(m.URL, "/units/"+secretUnitCode) || strings.Contains(m.URL, "/units/T01"))
 	}
 	for _, p := range con.problems(expected) {
 		t.Errorf("browser console: %s", p)

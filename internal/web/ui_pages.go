@@ -32,6 +32,7 @@ var measureProviders = map[string]func(s *Server, r *http.Request) (*measureCard
 
 type dashboardData struct {
 	UnitCounts map[string]int
+	Kinds      []string // kinds present, in display order
 	UnitTotal  int
 	Users      int
 	Cards      []*measureCard
@@ -46,8 +47,11 @@ func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	for _, n := range d.UnitCounts {
-		d.UnitTotal += n
+	for _, k := range org.Kinds {
+		if n := d.UnitCounts[k]; n > 0 {
+			d.Kinds = append(d.Kinds, k)
+			d.UnitTotal += n
+		}
 	}
 	users, _, err := s.Org.ListUsers(ctx, org.UserFilter{Limit: 1000})
 	if err != nil {
