@@ -330,11 +330,7 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Record, int64, error) 
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
 	}
-	var next int64
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		next = out[len(out)-1].Seq
-	}
+	out, next := store.Page(out, f.Limit, func(r Record) int64 { return r.Seq })
 	return out, next, nil
 }
 

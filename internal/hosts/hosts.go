@@ -483,11 +483,7 @@ func (s *Service) ListHosts(ctx context.Context, f HostFilter) ([]*Host, int64, 
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	var next int64
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		next = out[len(out)-1].ID
-	}
+	out, next := store.Page(out, f.Limit, func(h *Host) int64 { return h.ID })
 	return out, next, nil
 }
 
@@ -577,11 +573,7 @@ func (s *Service) Changes(ctx context.Context, hostID int64, before int64, limit
 		c.At = store.Time(at)
 		out = append(out, c)
 	}
-	var next int64
-	if len(out) > limit {
-		out = out[:limit]
-		next = out[len(out)-1].ID
-	}
+	out, next := store.Page(out, limit, func(c ChangeRecord) int64 { return c.ID })
 	return out, next, rows.Err()
 }
 

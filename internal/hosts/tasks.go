@@ -280,11 +280,7 @@ func (s *Service) ListFindings(ctx context.Context, ff FindingFilter) ([]*Findin
 		}
 		out = append(out, f)
 	}
-	var next int64
-	if len(out) > ff.Limit {
-		out = out[:ff.Limit]
-		next = out[len(out)-1].ID
-	}
+	out, next := store.Page(out, ff.Limit, func(f *Finding) int64 { return f.ID })
 	return out, next, rows.Err()
 }
 

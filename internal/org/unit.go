@@ -206,11 +206,7 @@ func (s *Service) ListUnits(ctx context.Context, f UnitFilter) ([]*Unit, int64, 
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("org: list units: %w", err)
 	}
-	var next int64
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		next = out[len(out)-1].ID
-	}
+	out, next := store.Page(out, f.Limit, func(u *Unit) int64 { return u.ID })
 	return out, next, nil
 }
 

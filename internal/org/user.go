@@ -203,11 +203,7 @@ func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]*User, int64, 
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	var next int64
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		next = out[len(out)-1].ID
-	}
+	out, next := store.Page(out, f.Limit, func(u *User) int64 { return u.ID })
 	return out, next, nil
 }
 

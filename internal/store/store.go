@@ -286,3 +286,14 @@ func Time(us int64) time.Time {
 	}
 	return time.UnixMicro(us).UTC()
 }
+
+// Page trims a list read with LIMIT limit+1 to limit items and returns the
+// keyset cursor of the next page: the key of the last item kept, or 0 when
+// there is no next page. Every list in Vigil pages this way.
+func Page[T any](items []T, limit int, key func(T) int64) ([]T, int64) {
+	if len(items) <= limit {
+		return items, 0
+	}
+	items = items[:limit]
+	return items, key(items[len(items)-1])
+}
