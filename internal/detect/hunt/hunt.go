@@ -139,10 +139,29 @@ func Inputs(args []string) ([]string, []*FileError) {
 	return out, errs
 }
 
+// logLike picks the files of a directory worth reading: the log formats'
+// usual extensions, rotated logs ("syslog.1", "messages-20240210") and
+// extension-less files such as /var/log/messages, but not the binary
+// login records /var/log keeps beside them. The content decides the format.
 func logLike(p string) bool {
-	switch strings.ToLower(filepath.Ext(p)) {
-	case ".evtx", ".json", ".jsonl", ".ndjson", ".log", ".gz", ".txt", ".syslog", ".eve", ".cef", ".leef":
+	base := strings.ToLower(filepath.Base(p))
+	switch base {
+	case "wtmp", "btmp", "lastlog", "faillog", "utmp":
+		return false
+	}
+	ext := strings.ToLower(filepath.Ext(p))
+	switch ext {
+	case ".evtx", ".json", ".jsonl", ".ndjson", ".log", ".gz", ".bz2", ".txt", ".syslog", ".eve", ".cef", ".leef", ".xml", ".raw", ".out":
 		return true
+	case "":
+		return !strings.HasPrefix(base, ".")
+	}
+	rot := strings.TrimPrefix(ext, ".")
+	if strings.Trim(rot, "0123456789") == "" {
+		return true // syslog.1, auth.log.2
+	}
+	if i := strings.LastIndexByte(base, '-'); i > 0 && len(base)-i == 9 && strings.Trim(base[i+1:], "0123456789") == "" {
+		return true // messages-20240210
 	}
 	return false
 }
