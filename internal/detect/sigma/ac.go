@@ -11,10 +11,13 @@ import "slices"
 type acMachine struct {
 	classes [256]uint8
 	nclass  int
-	// dense[s*nclass+c] for s < ndense: the next state, complemented when
-	// it reports patterns.
+	// dense[off+c], off = s*nclass for s < ndense: the code of the next
+	// state (see code). Codes hold row offsets, not state numbers, so a
+	// step is one add and one load, with no multiply in the chain of
+	// dependent loads that bounds the scan's speed.
 	dense  []int32
 	ndense int32
+	limit  int32 // ndense*nclass: codes at or above it are deep states
 	// Deep states s >= ndense: edges edgeStart[s-ndense]..edgeStart[s-ndense+1]
 	// of edgeClass/edgeTo, and fail[s].
 	edgeStart []int32
@@ -156,13 +159,10 @@ func newACMachine(patterns []string) *acMachine {
 	}
 	nd := min(ns, maxDense)
 	m.ndense = int32(nd)
+	m.limit = int32(nd * n)
 	m.dense = make([]int32, nd*n)
 	for i := range m.dense {
-		t := full[i]
-		if m.hasOut[t] {
-			t = ^t
-		}
-		m.dense[i] = t
+		m.dense[i] = m.code(full[i])
 	}
 	m.edgeStart = make([]int32, 0, ns-nd+1)
 	for s := nd; s < ns; s++ {
@@ -178,15 +178,60 @@ func newACMachine(patterns []string) *acMachine {
 	return m
 }
 
-// step returns the state after class c from state s, complemented when
-// that state reports patterns.
-func (m *acMachine) step(s int32, c uint8) int32 {
-	if s < m.ndense {
-		return m.dense[int(s)*m.nclass+int(c)]
+// code encodes state t for the scan loops: ^t when t reports patterns
+// (negative), else t's row offset t*nclass when t is dense (below limit),
+// else limit+t for a deep state.
+func (m *acMachine) code(t int32) int32 {
+	if m.hasOut[t] {
+		return ^t
 	}
-	return m.stepDeep(s, c)
+	return m.plain(t)
 }
 
+// plain is t's code ignoring its patterns: where a scan goes on from t
+// once they are reported.
+func (m *acMachine) plain(t int32) int32 {
+	if t < m.ndense {
+		return t * int32(m.nclass)
+	}
+	return m.limit + t
+}
+
+// runDense advances code over v[i:] while the states are dense and
+// report nothing, and returns where it stopped, the code there (negative
+// for a state with patterns, at or above limit for a deep state) and the OR
+// of the bytes read. The loop makes no calls, so it keeps its variables in
+// registers (so it is not inlined into callers that would spill them).
+//
+//go:noinline
+func (m *acMachine) runDense(v string, i int, code int32) (int, int32, byte) {
+	classes := &m.classes
+	dense := m.dense
+	limit := uint32(m.limit)
+	var hi byte
+	// Unsigned, the code needs no sign extension to index the table.
+	u := uint32(code)
+	for i < len(v) {
+		c := v[i]
+		i++
+		hi |= c
+		u = uint32(dense[u+uint32(classes[c])])
+		if u >= limit {
+			break
+		}
+	}
+	return i, int32(u), hi
+}
+
+// step returns the code after class c from code (not negative).
+func (m *acMachine) step(code int32, c uint8) int32 {
+	if code < m.limit {
+		return m.dense[int(code)+int(c)]
+	}
+	return m.stepDeep(code-m.limit, c)
+}
+
+// stepDeep returns the code after class c from deep state s.
 func (m *acMachine) stepDeep(s int32, c uint8) int32 {
 	for {
 		if s < m.ndense {
@@ -195,11 +240,7 @@ func (m *acMachine) stepDeep(s int32, c uint8) int32 {
 		d := s - m.ndense
 		for k := m.edgeStart[d]; k < m.edgeStart[d+1]; k++ {
 			if m.edgeClass[k] == c {
-				t := m.edgeTo[k]
-				if m.hasOut[t] {
-					return ^t
-				}
-				return t
+				return m.code(m.edgeTo[k])
 			}
 		}
 		s = m.fail[s]
@@ -212,10 +253,10 @@ func (m *acMachine) states() int { return len(m.out) }
 // any reports whether v contains any pattern.
 func (m *acMachine) any(v string) bool {
 	classes := &m.classes
-	s := int32(0)
+	code := int32(0)
 	for i := 0; i < len(v); i++ {
-		s = m.step(s, classes[v[i]])
-		if s < 0 {
+		code = m.step(code, classes[v[i]])
+		if code < 0 {
 			return true
 		}
 	}

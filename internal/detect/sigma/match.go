@@ -305,24 +305,32 @@ func (m *Matcher) scanValue(ac *acMachine, refs [][]pairRef, nonASCII []pairRef,
 		return
 	}
 	classes := &ac.classes
-	dense, ndense, n := ac.dense, ac.ndense, ac.nclass
-	s := int32(0)
-	seenHigh := false
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c >= 0x80 && !seenHigh {
-			seenHigh = true
-			m.stamp(nonASCII, field)
+	limit := ac.limit
+	code := int32(0)
+	var hi byte
+	for i := 0; i < len(v); {
+		var h byte
+		i, code, h = ac.runDense(v, i, code)
+		hi |= h
+		// Deep states, then states with patterns, until the scan is back
+		// among the dense states or the value ends.
+		for {
+			if code < 0 {
+				t := ^code
+				m.report(ac, refs, field, t)
+				code = ac.plain(t)
+			}
+			if code < limit || i >= len(v) {
+				break
+			}
+			c := v[i]
+			i++
+			hi |= c
+			code = ac.stepDeep(code-limit, classes[c])
 		}
-		if s < ndense {
-			s = dense[int(s)*n+int(classes[c])]
-		} else {
-			s = ac.stepDeep(s, classes[c])
-		}
-		if s < 0 {
-			s = ^s
-			m.report(ac, refs, field, s)
-		}
+	}
+	if hi >= 0x80 {
+		m.stamp(nonASCII, field)
 	}
 }
 
@@ -677,14 +685,14 @@ func (m *Matcher) multiAny(ac *acMachine, pos int32) bool {
 		return false
 	}
 	classes := &ac.classes
-	s := int32(0)
+	code := int32(0)
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if c >= 0x80 {
 			return ac.any(m.lowered(pos))
 		}
-		s = ac.step(s, classes[c])
-		if s < 0 {
+		code = ac.step(code, classes[c])
+		if code < 0 {
 			return true
 		}
 	}
