@@ -18,11 +18,11 @@ type acMachine struct {
 	dense  []int32
 	ndense int32
 	limit  int32 // ndense*nclass: codes at or above it are deep states
-	// Deep states s >= ndense: edges edgeStart[s-ndense]..edgeStart[s-ndense+1]
-	// of edgeClass/edgeTo, and fail[s].
-	edgeStart []int32
-	edgeClass []uint8
-	edgeTo    []int32
+	// Deep states s >= ndense, by s-ndense: their trie edges and failure
+	// link, one small record each so a step touches one cache line.
+	deep      []deepState
+	edgeClass []uint8 // edges of deep states with more than one child
+	edgeTo    []int32 // codes
 	fail      []int32
 	hasOut    []bool // state reports at least one pattern (own or by suffix)
 	out       [][]int32
@@ -164,17 +164,23 @@ func newACMachine(patterns []string) *acMachine {
 	for i := range m.dense {
 		m.dense[i] = m.code(full[i])
 	}
-	m.edgeStart = make([]int32, 0, ns-nd+1)
-	for s := nd; s < ns; s++ {
-		m.edgeStart = append(m.edgeStart, int32(len(m.edgeTo)))
-		es := children[s]
+	m.deep = make([]deepState, ns-nd)
+	for st := nd; st < ns; st++ {
+		d := &m.deep[st-nd]
+		d.fail = m.plain(m.fail[st])
+		es := children[st]
 		slices.SortFunc(es, func(a, b edge) int { return int(a.c) - int(b.c) })
+		d.n = uint16(len(es))
+		if len(es) == 1 {
+			d.cls, d.to = es[0].c, m.code(es[0].to)
+			continue
+		}
+		d.to = int32(len(m.edgeTo))
 		for _, e := range es {
 			m.edgeClass = append(m.edgeClass, e.c)
-			m.edgeTo = append(m.edgeTo, e.to)
+			m.edgeTo = append(m.edgeTo, m.code(e.to))
 		}
 	}
-	m.edgeStart = append(m.edgeStart, int32(len(m.edgeTo)))
 	return m
 }
 
@@ -194,7 +200,17 @@ func (m *acMachine) plain(t int32) int32 {
 	if t < m.ndense {
 		return t * int32(m.nclass)
 	}
-	return m.limit + t
+	return m.limit + t - m.ndense
+}
+
+// deepState is a state past the dense rows. With one child (the usual
+// case deep in the trie) the edge is kept in the record; with more, to
+// is the index of the first of n edges in edgeClass/edgeTo.
+type deepState struct {
+	fail int32 // code of the failure state, with its patterns ignored
+	to   int32
+	n    uint16
+	cls  uint8
 }
 
 // runDense advances code over v[i:] while the states are dense and
@@ -228,23 +244,27 @@ func (m *acMachine) step(code int32, c uint8) int32 {
 	if code < m.limit {
 		return m.dense[int(code)+int(c)]
 	}
-	return m.stepDeep(code-m.limit, c)
+	return m.stepDeep(code, c)
 }
 
-// stepDeep returns the code after class c from deep state s.
-func (m *acMachine) stepDeep(s int32, c uint8) int32 {
-	for {
-		if s < m.ndense {
-			return m.dense[int(s)*m.nclass+int(c)]
-		}
-		d := s - m.ndense
-		for k := m.edgeStart[d]; k < m.edgeStart[d+1]; k++ {
-			if m.edgeClass[k] == c {
-				return m.code(m.edgeTo[k])
+// stepDeep returns the code after class c from the deep state of code.
+func (m *acMachine) stepDeep(code int32, c uint8) int32 {
+	for code >= m.limit {
+		d := &m.deep[code-m.limit]
+		if d.n == 1 {
+			if d.cls == c {
+				return d.to
+			}
+		} else {
+			for k := d.to; k < d.to+int32(d.n); k++ {
+				if m.edgeClass[k] == c {
+					return m.edgeTo[k]
+				}
 			}
 		}
-		s = m.fail[s]
+		code = d.fail
 	}
+	return m.dense[int(code)+int(c)]
 }
 
 // states reports how many states the automaton has.

@@ -326,7 +326,7 @@ func (m *Matcher) scanValue(ac *acMachine, refs [][]pairRef, nonASCII []pairRef,
 			c := v[i]
 			i++
 			hi |= c
-			code = ac.stepDeep(code-limit, classes[c])
+			code = ac.stepDeep(code, classes[c])
 		}
 	}
 	if hi >= 0x80 {
