@@ -233,6 +233,15 @@ func acLiteral(lit string) string {
 // nonASCIILit stands for every literal without an ASCII byte.
 const nonASCIILit = "\x80"
 
+func hasNonASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
 func hasASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x80 {

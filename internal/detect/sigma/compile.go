@@ -438,10 +438,15 @@ func (rs *RuleSet) compileField(sc *specCompiler, fs *FieldSpec, id int32) (*fie
 		p.pairs = nil
 		for _, l := range p.lits {
 			if hasASCII(l) && len(acLiteral(l)) < minLiteral {
-				// Too short to be worth looking for: it would be found in
-				// most values and wake its rule anyway.
-				p.pairs = nil
-				break
+				if !hasNonASCII(l) {
+					// Too short to be worth looking for: it would be
+					// found in most values and wake its rule anyway.
+					p.pairs = nil
+					break
+				}
+				// Its non-ASCII bytes are what is rare ("1" and a
+				// combining keycap): look for those instead.
+				l = nonASCIILit
 			}
 			if !hasASCII(l) {
 				// All such literals of a field share one pair: "has a

@@ -512,6 +512,9 @@ func (m *Matcher) matchPattern(p *pattern, pos int32) bool {
 		if p.lits != nil && p.pairs == nil && !containsAny(m.lowered(pos), p.lits) {
 			return false
 		}
+		if p.rx != nil && !p.rx.possible(raw) {
+			return false
+		}
 		return p.re.MatchString(raw)
 	case pCIDR:
 		a, ok := parseAddr(m.slots[pos].val)

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -54,6 +55,7 @@ type pattern struct {
 	pairs   []int32
 	inMulti bool // tested by the field's automaton, not one by one
 	minLen  int  // pRegex: no shorter value (in bytes) can match
+	rx      *rxCheck
 }
 
 const (
@@ -256,6 +258,7 @@ func (sc *specCompiler) compileValue(fs *FieldSpec, v Value, ms *modState, xform
 		}
 		p := pattern{kind: pRegex, re: re, cased: true, minLen: regexMinLen(flags + v.S)}
 		p.lits = regexLiterals(flags + v.S)
+		p.rx = regexCheck(flags + v.S)
 		return []pattern{p}, nil
 	case ms.cidr:
 		pfx, err := netip.ParsePrefix(strings.TrimSpace(v.S))
@@ -612,9 +615,149 @@ func regexLiterals(expr string) []string {
 	return lits
 }
 
+// maxLitSet bounds the literal sets the prefilter tries.
+const maxLitSet = 64
+
+// reStrings returns the whole language of re, lowered, when it is a small
+// finite set of strings (literals, small character classes, and their
+// concatenations and alternations).
+func reStrings(re *syntax.Regexp, depth int) ([]string, bool) {
+	if depth > 20 {
+		return nil, false
+	}
+	switch re.Op {
+	case syntax.OpLiteral:
+		if len(re.Rune) == 0 {
+			return nil, false
+		}
+		if re.Flags&syntax.FoldCase != 0 {
+			// Case variants of a letter may be non-ASCII (K, the Kelvin
+			// sign); lowered they stay apart, so list them all.
+			out := []string{""}
+			for _, r := range re.Rune {
+				var alts []string
+				for f := r; ; {
+					alts = addString(alts, lower(string(f)))
+					if f = unicode.SimpleFold(f); f == r {
+						break
+					}
+				}
+				out = product(out, alts)
+				if out == nil {
+					return nil, false
+				}
+			}
+			return out, true
+		}
+		return []string{lower(string(re.Rune))}, true
+	case syntax.OpCharClass:
+		var out []string
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			if re.Rune[i+1]-re.Rune[i] >= 16 {
+				return nil, false
+			}
+			for r := re.Rune[i]; r <= re.Rune[i+1]; r++ {
+				out = addString(out, lower(string(r)))
+				if len(out) > 8 {
+					return nil, false
+				}
+			}
+		}
+		return out, len(out) > 0
+	case syntax.OpCapture:
+		return reStrings(re.Sub[0], depth+1)
+	case syntax.OpConcat:
+		out := []string{""}
+		for _, sub := range re.Sub {
+			l, ok := reStrings(sub, depth+1)
+			if !ok {
+				return nil, false
+			}
+			if out = product(out, l); out == nil {
+				return nil, false
+			}
+		}
+		return out, true
+	case syntax.OpAlternate:
+		var out []string
+		for _, sub := range re.Sub {
+			l, ok := reStrings(sub, depth+1)
+			if !ok {
+				return nil, false
+			}
+			for _, x := range l {
+				out = addString(out, x)
+			}
+			if len(out) > maxLitSet {
+				return nil, false
+			}
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+func addString(s []string, v string) []string {
+	if slices.Contains(s, v) {
+		return s
+	}
+	return append(s, v)
+}
+
+// product concatenates every string of a with every string of b, or
+// returns nil past maxLitSet strings.
+func product(a, b []string) []string {
+	if len(a)*len(b) > maxLitSet {
+		return nil
+	}
+	var out []string
+	for _, x := range a {
+		for _, y := range b {
+			out = addString(out, x+y)
+		}
+	}
+	return out
+}
+
 func reLits(re *syntax.Regexp, depth int) ([]string, bool) {
 	if depth > 20 {
 		return nil, false
+	}
+	if re.Op == syntax.OpConcat {
+		// A run of neighbours with small finite languages holds one of
+		// their concatenations; the best of those and of each other
+		// part's literals is the prefilter.
+		var best []string
+		consider := func(l []string) {
+			if len(l) > 0 && (best == nil || litScore(l) > litScore(best)) {
+				best = l
+			}
+		}
+		run := []string{""}
+		for _, s := range re.Sub {
+			if l, ok := reStrings(s, depth+1); ok {
+				if next := product(run, l); next != nil {
+					run = next
+					continue
+				}
+				if run[0] != "" || len(run) > 1 {
+					consider(run)
+				}
+				run = l
+				continue
+			}
+			if run[0] != "" || len(run) > 1 {
+				consider(run)
+			}
+			run = []string{""}
+			if l, ok := reLits(s, depth+1); ok {
+				consider(l)
+			}
+		}
+		if run[0] != "" || len(run) > 1 {
+			consider(run)
+		}
+		return best, best != nil
 	}
 	switch re.Op {
 	case syntax.OpLiteral:
@@ -747,4 +890,194 @@ func globMatch(g []int16, s string) bool {
 		p++
 	}
 	return p == len(g)
+}
+
+// rxCheck holds cheap necessary conditions of a regular expression, tested
+// on the raw value before the expression runs: a run of at least runMin
+// bytes all in runSet, and at least cntMin copies of byte cnt.
+type rxCheck struct {
+	runSet [256]bool
+	runMin int
+	cnt    string // one byte
+	cntMin int
+}
+
+// rxRunMin and rxCntMin are the least run and count worth testing.
+const (
+	rxRunMin = 8
+	rxCntMin = 3
+)
+
+// regexCheck derives an rxCheck from the parts every match holds in order
+// (the top-level concatenation), or returns nil when it finds none worth
+// testing.
+func regexCheck(expr string) *rxCheck {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	for re.Op == syntax.OpCapture {
+		re = re.Sub[0]
+	}
+	parts := []*syntax.Regexp{re}
+	if re.Op == syntax.OpConcat {
+		parts = re.Sub
+	}
+	c := &rxCheck{}
+	// Runs: neighbours that match only ASCII bytes of a set, at least min
+	// of them; consecutive ones make one longer run over their union.
+	var set [256]bool
+	n := 0
+	flush := func() {
+		if n > c.runMin {
+			c.runSet, c.runMin = set, n
+		}
+		set, n = [256]bool{}, 0
+	}
+	var counts [256]int
+	for _, p := range parts {
+		for p.Op == syntax.OpCapture {
+			p = p.Sub[0]
+		}
+		countLits(p, &counts)
+		m, ok := asciiRun(p, &set)
+		if !ok {
+			flush()
+			continue
+		}
+		n += m
+	}
+	flush()
+	if c.runMin < rxRunMin {
+		c.runMin = 0
+	}
+	for b, k := range counts {
+		if k > c.cntMin {
+			c.cnt, c.cntMin = string(rune(b)), k
+		}
+	}
+	if c.cntMin < rxCntMin {
+		c.cntMin = 0
+	}
+	if c.runMin == 0 && c.cntMin == 0 {
+		return nil
+	}
+	return c
+}
+
+// countLits adds the bytes of a literal part (case-sensitive, ASCII) to
+// counts: a match holds that many of each.
+func countLits(p *syntax.Regexp, counts *[256]int) {
+	if p.Op != syntax.OpLiteral {
+		return
+	}
+	for _, r := range p.Rune {
+		if r >= utf8.RuneSelf {
+			continue
+		}
+		if p.Flags&syntax.FoldCase != 0 && unicode.IsLetter(r) {
+			continue
+		}
+		counts[r]++
+	}
+}
+
+// asciiRun reports whether p matches only strings of ASCII bytes it adds
+// to set, and how many bytes at least.
+func asciiRun(p *syntax.Regexp, set *[256]bool) (int, bool) {
+	for p.Op == syntax.OpCapture {
+		p = p.Sub[0]
+	}
+	add := func(lo, hi rune) bool {
+		if lo < 0 || hi >= utf8.RuneSelf {
+			return false
+		}
+		for r := lo; r <= hi; r++ {
+			set[r] = true
+		}
+		return true
+	}
+	switch p.Op {
+	case syntax.OpLiteral:
+		var tmp [256]bool
+		for _, r := range p.Rune {
+			if r >= utf8.RuneSelf {
+				return 0, false
+			}
+			tmp[r] = true
+			if p.Flags&syntax.FoldCase != 0 {
+				for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+					if f >= utf8.RuneSelf {
+						return 0, false
+					}
+					tmp[f] = true
+				}
+			}
+		}
+		for b, ok := range tmp {
+			if ok {
+				set[b] = true
+			}
+		}
+		return len(p.Rune), true
+	case syntax.OpCharClass:
+		for i := 0; i+1 < len(p.Rune); i += 2 {
+			if p.Rune[i+1] >= utf8.RuneSelf {
+				return 0, false
+			}
+		}
+		for i := 0; i+1 < len(p.Rune); i += 2 {
+			add(p.Rune[i], p.Rune[i+1])
+		}
+		return 1, true
+	case syntax.OpRepeat, syntax.OpPlus, syntax.OpStar, syntax.OpQuest:
+		sub := p.Sub[0]
+		for sub.Op == syntax.OpCapture {
+			sub = sub.Sub[0]
+		}
+		if sub.Op != syntax.OpCharClass && (sub.Op != syntax.OpLiteral || len(sub.Rune) != 1) {
+			return 0, false
+		}
+		var tmp [256]bool
+		if _, ok := asciiRun(sub, &tmp); !ok {
+			return 0, false
+		}
+		for b, ok := range tmp {
+			if ok {
+				set[b] = true
+			}
+		}
+		switch p.Op {
+		case syntax.OpRepeat:
+			return p.Min, true
+		case syntax.OpPlus:
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
+}
+
+// possible reports whether the raw value v meets the check.
+func (c *rxCheck) possible(v string) bool {
+	if c.cntMin > 0 && strings.Count(v, c.cnt) < c.cntMin {
+		return false
+	}
+	if c.runMin > 0 {
+		if len(v) < c.runMin {
+			return false
+		}
+		run := 0
+		for i := 0; i < len(v); i++ {
+			if !c.runSet[v[i]] {
+				run = 0
+				continue
+			}
+			if run++; run >= c.runMin {
+				return true
+			}
+		}
+		return false
+	}
+	return true
 }
