@@ -24,11 +24,11 @@ type Matcher struct {
 	matched  []*Compiled
 	buf      []byte // folded values and derived fields of the current event
 	ev       *detect.Event
-	// names caches field-name lookups by the name's string data: parsers
-	// hand out the same name strings event after event, so most lookups
-	// skip hashing. Keeping the string in the entry keeps its memory from
-	// being reused for another name.
-	names [256]nameEntry
+	// names caches field-name lookups by a cheap hash of the name's length
+	// and a few of its bytes: events carry a few hundred distinct names,
+	// so most lookups cost one short comparison (none when parsers hand
+	// out the same string data) instead of a map lookup.
+	names [1024]nameEntry
 	// explaining turns off the prefilter stamps, which Explain does not
 	// compute for rules outside the event's bucket.
 	explaining bool
@@ -45,9 +45,11 @@ func (m *Matcher) fieldID(name string) (int32, bool) {
 	if len(name) == 0 {
 		return 0, false
 	}
-	p := uintptr(unsafe.Pointer(unsafe.StringData(name)))
-	e := &m.names[(p>>3^uintptr(len(name)))&255]
-	if len(e.name) == len(name) && unsafe.StringData(e.name) == unsafe.StringData(name) {
+	n := len(name)
+	h := uint32(n) ^ uint32(name[0])<<3 ^ uint32(name[n-1])<<6 ^ uint32(name[n/2])<<9 ^ uint32(name[n*3/4])<<12
+	h *= 0x9e3779b1
+	e := &m.names[h>>22]
+	if e.name == name {
 		return e.id, e.ok
 	}
 	id, ok := m.rs.fieldIDs[name]
