@@ -111,6 +111,28 @@ func newACMachine(patterns []string) *acMachine {
 			order = append(order, e.to)
 		}
 	}
+	// The deep states, visited while a pattern is being matched, follow
+	// depth-first instead: a pattern's states are then neighbours, and
+	// matching along one reads consecutive records.
+	if nd := min(ns, maxDense); nd < ns {
+		shallow := make([]bool, ns)
+		for _, o := range order[:nd] {
+			shallow[o] = true
+		}
+		order = order[:nd]
+		stack := []int32{0}
+		for len(stack) > 0 {
+			st := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if !shallow[st] {
+				order = append(order, st)
+			}
+			es := children[st]
+			for k := len(es) - 1; k >= 0; k-- {
+				stack = append(stack, es[k].to)
+			}
+		}
+	}
 	newID := make([]int32, ns)
 	for i, o := range order {
 		newID[o] = int32(i)
