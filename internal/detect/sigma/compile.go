@@ -456,6 +456,15 @@ func (rs *RuleSet) compileField(sc *specCompiler, fs *FieldSpec, id int32) (*fie
 			p.pairs = appendUnique(p.pairs, rs.pair(id, l))
 		}
 	}
+	for i := range pats {
+		p := &pats[i]
+		if p.cased {
+			continue
+		}
+		p.ascii = !hasNonASCII(p.s)
+		p.exact = p.kind == pContains && id != anyField && p.ascii &&
+			len(p.s) >= minLiteral && len(p.s) <= acWindow && len(p.pairs) == 1
+	}
 	fm := &fieldMatch{field: id, name: fs.Field, all: all, pats: pats}
 	if !all {
 		var lits []string

@@ -453,7 +453,9 @@ func (m *Matcher) matchField(fm *fieldMatch) bool {
 		}
 		ok := false
 		if p.pairs == nil || m.explaining || m.anyStamped(p.pairs) {
-			ok = m.matchPattern(p, pos)
+			// An exact pattern's stamp (there is one when pairs are
+			// kept) is its match.
+			ok = p.exact && p.pairs != nil && !m.explaining || m.matchPattern(p, pos)
 		}
 		if ok && !fm.all {
 			return true
@@ -484,6 +486,18 @@ func (m *Matcher) matchPattern(p *pattern, pos int32) bool {
 	}
 	if p.kind == pLongRun {
 		return hasLongRun(m.slots[pos].val, int(p.num), p.cased)
+	}
+	if p.ascii {
+		// Compared raw: the value need not be folded.
+		v := m.slots[pos].val
+		switch p.kind {
+		case pEq:
+			return asciiFoldEq(v, p.s)
+		case pPrefix:
+			return len(v) >= len(p.s) && asciiFoldEq(v[:len(p.s)], p.s)
+		case pSuffix:
+			return len(v) >= len(p.s) && asciiFoldEq(v[len(v)-len(p.s):], p.s)
+		}
 	}
 	var v string
 	if p.cased {

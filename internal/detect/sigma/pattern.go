@@ -39,23 +39,30 @@ const (
 
 // pattern is one compiled value. Strings are stored lowered unless cased.
 type pattern struct {
-	kind  patKind
-	cased bool
-	s     string
-	glob  []int16 // pGlob: bytes, globOne, globStar
-	re    *regexp.Regexp
-	nets  []netip.Prefix
-	num   float64
-	ref   int32   // pFieldRef: field id of the other field
+	// What every test reads comes first, to share a cache line.
+	kind    patKind
+	cased   bool
+	inMulti bool // tested by the field's automaton, not one by one
+	// ascii: s has no byte above 0x7f, so a value can be compared raw,
+	// folding its ASCII capitals, instead of folded first.
+	ascii bool
+	// exact: a "contains" whose literal the automaton looks for whole, in
+	// this field; when its pair is stamped the value holds it.
+	exact bool
 	refOp patKind // pFieldRef: pEq, pPrefix, pSuffix, pContains
+	ref   int32   // pFieldRef: field id of the other field
 	// lits are literals (lowered) of which the value must contain one, for
 	// the prefilter; pairs are their (field, literal) ids once compiled,
 	// nil when the pattern cannot be prefiltered.
-	lits    []string
-	pairs   []int32
-	inMulti bool // tested by the field's automaton, not one by one
-	minLen  int  // pRegex: no shorter value (in bytes) can match
-	rx      *rxCheck
+	pairs  []int32
+	s      string
+	minLen int // pRegex: no shorter value (in bytes) can match
+	lits   []string
+	glob   []int16 // pGlob: bytes, globOne, globStar
+	re     *regexp.Regexp
+	nets   []netip.Prefix
+	num    float64
+	rx     *rxCheck
 }
 
 const (
@@ -806,6 +813,25 @@ func litScore(l []string) int {
 		}
 	}
 	return m
+}
+
+// asciiFoldEq reports whether v, its ASCII capitals folded, equals the
+// lower-case ASCII string s. Folding keeps a value's length and never
+// makes a non-ASCII byte ASCII, so this is v's folded form equal to s.
+func asciiFoldEq(v, s string) bool {
+	if len(v) != len(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := v[i]
+		if c-'A' < 26 {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // lower folds s the way event values are folded: per rune, with
