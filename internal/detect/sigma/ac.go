@@ -1,6 +1,9 @@
 package sigma
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // acMachine is an Aho-Corasick automaton. The shallow states, which every
 // scan visits, have dense rows over byte classes (one load per byte);
@@ -28,6 +31,11 @@ type acMachine struct {
 	out       [][]int32
 	dictLink  []int32 // nearest proper suffix state with own patterns, or -1
 	minLen    int     // shortest pattern: shorter values cannot hold one
+	// rare, for a small set of patterns, marks one uncommon byte of each
+	// (in both cases): a value without any of them holds no pattern, and a
+	// test per byte that does not depend on the last is cheaper than a
+	// step. Nil when the patterns' rare bytes are too many to help.
+	rare *[256]bool
 }
 
 // maxDense bounds the dense rows: 1024 rows of 70 classes is ~280 KiB.
@@ -71,6 +79,7 @@ func newACMachine(patterns []string) *acMachine {
 		m.classes[b] = m.classes[b+'a'-'A']
 	}
 	m.nclass = n
+	m.rare = rareBytes(patterns)
 	// Trie with sparse children first.
 	type edge struct {
 		c  uint8
@@ -303,4 +312,51 @@ func (m *acMachine) any(v string) bool {
 		}
 	}
 	return false
+}
+
+// commonBytes lists bytes by how common they are in event values, most
+// common first; bytes not listed are taken as the rarest.
+const commonBytes = "0123456789abcdef -.\\:{}/_etaoinsrlhucmpgwyv,=()"
+
+// maxRare bounds the distinct rare bytes (counting a letter once) for
+// which the rare-byte test is worth it.
+const maxRare = 8
+
+func rareBytes(patterns []string) *[256]bool {
+	if len(patterns) == 0 || len(patterns) > 64 {
+		return nil
+	}
+	var set [256]bool
+	distinct := 0
+	for _, p := range patterns {
+		if p == "" {
+			return nil
+		}
+		best, bestRank := byte(0), -1
+		for i := 0; i < len(p); i++ {
+			c := p[i]
+			r := strings.IndexByte(commonBytes, c)
+			if r < 0 {
+				r = len(commonBytes)
+			}
+			if r > bestRank {
+				best, bestRank = c, r
+			}
+		}
+		if set[best] {
+			continue
+		}
+		distinct++
+		if distinct > maxRare {
+			return nil
+		}
+		set[best] = true
+		if 'a' <= best && best <= 'z' {
+			set[best-'a'+'A'] = true
+		}
+		if 'A' <= best && best <= 'Z' {
+			set[best-'A'+'a'] = true
+		}
+	}
+	return &set
 }

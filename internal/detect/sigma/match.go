@@ -306,6 +306,12 @@ func (m *Matcher) scanValue(ac *acMachine, refs [][]pairRef, nonASCII []pairRef,
 		}
 		return
 	}
+	if ac.rare != nil && !hasRare(ac.rare, v) {
+		if nonASCII != nil && hasNonASCII(v) {
+			m.stamp(nonASCII, field)
+		}
+		return
+	}
 	classes := &ac.classes
 	limit := ac.limit
 	code := int32(0)
@@ -334,6 +340,16 @@ func (m *Matcher) scanValue(ac *acMachine, refs [][]pairRef, nonASCII []pairRef,
 	if hi >= 0x80 {
 		m.stamp(nonASCII, field)
 	}
+}
+
+// hasRare reports whether v holds a byte of rare.
+func hasRare(rare *[256]bool, v string) bool {
+	for i := 0; i < len(v); i++ {
+		if rare[v[i]] {
+			return true
+		}
+	}
+	return false
 }
 
 func (m *Matcher) stamp(refs []pairRef, field int32) {
