@@ -29,6 +29,8 @@ type Matcher struct {
 	// so most lookups cost one short comparison (none when parsers hand
 	// out the same string data) instead of a map lookup.
 	names [1024]nameEntry
+	lastKey    bucketKey
+	lastBucket *bucket
 	// explaining turns off the prefilter stamps, which Explain does not
 	// compute for rules outside the event's bucket.
 	explaining bool
@@ -183,7 +185,14 @@ func (m *Matcher) load(ev *detect.Event) *bucket {
 			return nil
 		}
 	}
-	return rs.lookupBucket(k)
+	// Events come in runs of one kind; the last bucket saves hashing the
+	// key into the shared map.
+	if m.lastBucket != nil && k == m.lastKey {
+		return m.lastBucket
+	}
+	b := rs.lookupBucket(k)
+	m.lastKey, m.lastBucket = k, b
+	return b
 }
 
 // addAliases gives a Security 4688 event the Sysmon names process-creation
