@@ -196,6 +196,7 @@ func Compile(rules []*Rule, opts Options) (*RuleSet, []*RuleError) {
 	}
 	errs = append(errs, rs.compileCorrelations(corrRules)...)
 	rs.dropUnindexedPairs()
+	rs.compact()
 	rs.foldedIDs = make(map[string]int32, len(rs.fieldNames))
 	for i, n := range rs.fieldNames {
 		if _, dup := rs.foldedIDs[strings.ToLower(n)]; !dup {
@@ -679,6 +680,69 @@ func (rs *RuleSet) pairScore(p int32) int {
 		return 2
 	}
 	return min(len(lit), acWindow)
+}
+
+// compact copies the rules' condition trees into a few contiguous slabs,
+// each rule's nodes, field tests and patterns in the order evaluation
+// visits them. Built as parsed, they were scattered over the heap among
+// the YAML parser's garbage, and evaluating a candidate rule was mostly
+// waiting for cache misses. Nodes shared within a rule stay shared.
+func (rs *RuleSet) compact() {
+	var nNodes, nKids, nFields, nPats int
+	seen := map[*node]bool{}
+	var count func(n *node)
+	count = func(n *node) {
+		if seen[n] {
+			return
+		}
+		seen[n] = true
+		nNodes++
+		nKids += len(n.kids)
+		if n.fm != nil {
+			nFields++
+			nPats += len(n.fm.pats)
+		}
+		for _, k := range n.kids {
+			count(k)
+		}
+	}
+	for _, c := range rs.rules {
+		count(c.root)
+	}
+	nodes := make([]node, 0, nNodes)
+	kids := make([]*node, 0, nKids)
+	fields := make([]fieldMatch, 0, nFields)
+	pats := make([]pattern, 0, nPats)
+	moved := map[*node]*node{}
+	var cp func(n *node) *node
+	cp = func(n *node) *node {
+		if m, ok := moved[n]; ok {
+			return m
+		}
+		nodes = append(nodes, *n)
+		m := &nodes[len(nodes)-1]
+		moved[n] = m
+		if n.fm != nil {
+			fields = append(fields, *n.fm)
+			f := &fields[len(fields)-1]
+			start := len(pats)
+			pats = append(pats, n.fm.pats...)
+			f.pats = pats[start:len(pats):len(pats)]
+			m.fm = f
+		}
+		if len(n.kids) > 0 {
+			start := len(kids)
+			kids = append(kids, n.kids...)
+			m.kids = kids[start:len(kids):len(kids)]
+			for i, k := range n.kids {
+				m.kids[i] = cp(k)
+			}
+		}
+		return m
+	}
+	for _, c := range rs.rules {
+		c.root = cp(c.root)
+	}
 }
 
 // dropUnindexedPairs keeps pair ids only on patterns whose pair is some
