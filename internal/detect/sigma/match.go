@@ -28,7 +28,7 @@ type Matcher struct {
 	// and a few of its bytes: events carry a few hundred distinct names,
 	// so most lookups cost one short comparison (none when parsers hand
 	// out the same string data) instead of a map lookup.
-	names [1024]nameEntry
+	names      [1024]nameEntry
 	lastKey    bucketKey
 	lastBucket *bucket
 	// explaining turns off the prefilter stamps, which Explain does not
