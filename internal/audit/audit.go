@@ -213,9 +213,7 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Record, int64, error) 
 	if err != nil {
 		return nil, 0, err
 	}
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 50
-	}
+	f.Limit = store.ClampLimit(f.Limit, 50)
 	// Conditions on the row itself; the unit scope is applied below.
 	var where []string
 	var args []any

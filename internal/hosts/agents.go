@@ -53,10 +53,8 @@ func (s *Service) CreateEnrollmentToken(ctx context.Context, in EnrollmentTokenI
 	if err != nil {
 		return nil, err
 	}
-	var unitID int64
-	var path string
-	err = s.DB.QueryRow(ctx, `SELECT id, path FROM units WHERE code = ?`, in.Unit).Scan(&unitID, &path)
-	if err != nil || !p.CanRead(path) {
+	unitID, path, ok := s.unitInScope(ctx, p, in.Unit)
+	if !ok {
 		return nil, errs.Invalid("unit", "unit %q does not exist", in.Unit)
 	}
 	if !p.CanWrite(path) {

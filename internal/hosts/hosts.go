@@ -409,15 +409,12 @@ func (s *Service) ListHosts(ctx context.Context, f HostFilter) ([]*Host, int64, 
 	if err != nil {
 		return nil, 0, err
 	}
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 100
-	}
+	f.Limit = store.ClampLimit(f.Limit, 100)
 	scope, args := p.Scope("u.path")
 	where := []string{scope}
 	if f.Unit != "" {
-		var path string
-		err := s.DB.QueryRow(ctx, `SELECT path FROM units WHERE code = ?`, f.Unit).Scan(&path)
-		if err != nil || !p.CanRead(path) {
+		_, path, ok := s.unitInScope(ctx, p, f.Unit)
+		if !ok {
 			return nil, 0, errs.NotFound("unit " + strconv.Quote(f.Unit))
 		}
 		where = append(where, "u.path LIKE ?")
@@ -547,9 +544,7 @@ func (s *Service) Changes(ctx context.Context, hostID int64, before int64, limit
 	if _, err := s.GetHostHeader(ctx, hostID); err != nil {
 		return nil, 0, err
 	}
-	if limit <= 0 || limit > 1000 {
-		limit = 100
-	}
+	limit = store.ClampLimit(limit, 100)
 	q := `SELECT id, at, kind, subject, old, new FROM host_changes WHERE host_id = ?`
 	args := []any{hostID}
 	if before > 0 {
@@ -614,6 +609,16 @@ func (s *Service) DeleteHost(ctx context.Context, id int64) error {
 		return audit.Append(ctx, tx, audit.Entry{Action: "host.delete", ObjectType: "host", ObjectID: strconv.FormatInt(id, 10), UnitID: unitIDOf(ctx, tx, h.Unit),
 			Before: map[string]any{"hostname": h.Hostname, "addresses": h.Addresses}})
 	})
+}
+
+// unitInScope finds the unit with code if the caller may read it; ok is
+// false for a unit that is absent or outside the caller's subtree, which
+// callers report alike.
+func (s *Service) unitInScope(ctx context.Context, p *auth.Principal, code string) (id int64, path string, ok bool) {
+	if err := s.DB.QueryRow(ctx, `SELECT id, path FROM units WHERE code = ?`, code).Scan(&id, &path); err != nil || !p.CanRead(path) {
+		return 0, "", false
+	}
+	return id, path, true
 }
 
 func unitIDOf(ctx context.Context, tx *store.Tx, code string) int64 {

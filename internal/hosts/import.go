@@ -24,18 +24,24 @@ type ImportResult struct {
 // CanImport checks, before a file is read, that the caller may import
 // hosts into the unit.
 func (s *Service) CanImport(ctx context.Context, unitCode string) error {
+	_, err := s.importUnit(ctx, unitCode)
+	return err
+}
+
+// importUnit returns the id of a unit the caller may import hosts into.
+func (s *Service) importUnit(ctx context.Context, unitCode string) (int64, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	var path string
-	if err := s.DB.QueryRow(ctx, `SELECT path FROM units WHERE code = ?`, unitCode).Scan(&path); err != nil || !p.CanRead(path) {
-		return errs.Invalid("unit", "unit %q does not exist", unitCode)
+	id, path, ok := s.unitInScope(ctx, p, unitCode)
+	if !ok {
+		return 0, errs.Invalid("unit", "unit %q does not exist", unitCode)
 	}
 	if !p.CanWrite(path) {
-		return errs.Forbidden("you may not import hosts into unit %s", unitCode)
+		return 0, errs.Forbidden("you may not import hosts into unit %s", unitCode)
 	}
-	return nil
+	return id, nil
 }
 
 // Import records inventories of hosts without an agent (from `vigil agent
@@ -44,17 +50,9 @@ func (s *Service) CanImport(ctx context.Context, unitCode string) error {
 // Hosts are matched by machine id, or hostname and address, so importing
 // the same file twice updates rather than duplicates.
 func (s *Service) Import(ctx context.Context, unitCode, file string, invs []*asset.Inventory) (*ImportResult, error) {
-	p, err := auth.Require(ctx)
+	unitID, err := s.importUnit(ctx, unitCode)
 	if err != nil {
 		return nil, err
-	}
-	var unitID int64
-	var path string
-	if err := s.DB.QueryRow(ctx, `SELECT id, path FROM units WHERE code = ?`, unitCode).Scan(&unitID, &path); err != nil || !p.CanRead(path) {
-		return nil, errs.Invalid("unit", "unit %q does not exist", unitCode)
-	}
-	if !p.CanWrite(path) {
-		return nil, errs.Forbidden("you may not import hosts into unit %s", unitCode)
 	}
 	if len(invs) == 0 {
 		return nil, errs.Invalid("", "%s holds no host inventories", file)

@@ -240,9 +240,7 @@ func (s *Service) ListFindings(ctx context.Context, ff FindingFilter) ([]*Findin
 	if err != nil {
 		return nil, 0, err
 	}
-	if ff.Limit <= 0 || ff.Limit > 1000 {
-		ff.Limit = 100
-	}
+	ff.Limit = store.ClampLimit(ff.Limit, 100)
 	scope, args := p.Scope("u.path")
 	where := []string{scope}
 	if ff.HostID != 0 {
@@ -250,8 +248,8 @@ func (s *Service) ListFindings(ctx context.Context, ff FindingFilter) ([]*Findin
 		args = append(args, ff.HostID)
 	}
 	if ff.Unit != "" {
-		var path string
-		if err := s.DB.QueryRow(ctx, `SELECT path FROM units WHERE code = ?`, ff.Unit).Scan(&path); err != nil || !p.CanRead(path) {
+		_, path, ok := s.unitInScope(ctx, p, ff.Unit)
+		if !ok {
 			return nil, 0, errs.NotFound("unit " + strconv.Quote(ff.Unit))
 		}
 		where = append(where, "u.path LIKE ?")

@@ -159,9 +159,7 @@ func (s *Service) ListUnits(ctx context.Context, f UnitFilter) ([]*Unit, int64, 
 	if err != nil {
 		return nil, 0, err
 	}
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 100
-	}
+	f.Limit = store.ClampLimit(f.Limit, 100)
 	scope, args := p.Scope("u.path")
 	where := []string{scope}
 	if f.Query != "" {

@@ -165,9 +165,7 @@ func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]*User, int64, 
 	if err != nil {
 		return nil, 0, err
 	}
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 100
-	}
+	f.Limit = store.ClampLimit(f.Limit, 100)
 	scope, args := p.Scope("u.path")
 	where := []string{scope}
 	if f.Query != "" {

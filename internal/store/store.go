@@ -297,3 +297,12 @@ func Page[T any](items []T, limit int, key func(T) int64) ([]T, int64) {
 	items = items[:limit]
 	return items, key(items[len(items)-1])
 }
+
+// ClampLimit returns n when it is a page size lists accept (1..1000), def
+// otherwise.
+func ClampLimit(n, def int) int {
+	if n <= 0 || n > 1000 {
+		return def
+	}
+	return n
+}
