@@ -326,3 +326,17 @@ func endSessionsAndTokens(ctx context.Context, tx *store.Tx, userID int64) error
 	}
 	return nil
 }
+
+// CountUsers returns how many users the caller sees.
+func (s *Service) CountUsers(ctx context.Context) (int, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return 0, err
+	}
+	scope, args := p.Scope("u.path")
+	var n int
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM users us JOIN units u ON u.id = us.unit_id WHERE `+scope, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("org: count users: %w", err)
+	}
+	return n, nil
+}

@@ -53,12 +53,10 @@ func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) {
 			d.UnitTotal += n
 		}
 	}
-	users, _, err := s.Org.ListUsers(ctx, org.UserFilter{Limit: 1000})
-	if err != nil {
+	if d.Users, err = s.Org.CountUsers(ctx); err != nil {
 		s.uiError(w, r, err)
 		return
 	}
-	d.Users = len(users)
 	for _, key := range []string{"m1", "m2", "m3", "m4", "m5"} {
 		card := &measureCard{Key: key}
 		if prov := measureProviders[key]; prov != nil {
