@@ -54,21 +54,50 @@ func (m *Matcher) fieldID(name string) (int32, bool) {
 	if e.name == name {
 		return e.id, e.ok
 	}
-	id, ok := m.rs.fieldIDs[name]
-	if !ok && len(name) <= 64 {
-		// Rules and parsers do not always agree on case ("Commandline");
-		// Sigma backends match field names case-insensitively.
-		var buf [64]byte
-		for i := 0; i < len(name); i++ {
-			c := name[i]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			buf[i] = c
-		}
-		id, ok = m.rs.foldedIDs[string(buf[:len(name)])]
-	}
+	id, ok := m.rs.lookupField(name)
 	*e = nameEntry{name: name, id: id, ok: ok}
+	return id, ok
+}
+
+// lookupField finds the id of an event's field name as rules write it:
+// exactly, else case-insensitively (rules and parsers do not always agree
+// on case, "Commandline"; Sigma backends match field names so), else
+// without its spaces: Sigma writes event field names that hold spaces
+// without them (Defender's "Source Name", "Process Name", "Threat Name"
+// are SourceName, ProcessName, ThreatName in SigmaHQ's rules).
+func (rs *RuleSet) lookupField(name string) (int32, bool) {
+	if id, ok := rs.fieldIDs[name]; ok {
+		return id, true
+	}
+	if len(name) > 64 {
+		return 0, false
+	}
+	var buf [64]byte
+	n := 0
+	spaces := false
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[n] = c
+		n++
+		spaces = spaces || c == ' '
+	}
+	if id, ok := rs.foldedIDs[string(buf[:n])]; ok {
+		return id, true
+	}
+	if !spaces {
+		return 0, false
+	}
+	n = 0
+	for i := 0; i < len(name); i++ {
+		if c := buf[i]; c != ' ' {
+			buf[n] = c
+			n++
+		}
+	}
+	id, ok := rs.foldedIDs[string(buf[:n])]
 	return id, ok
 }
 

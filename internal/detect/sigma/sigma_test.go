@@ -93,6 +93,8 @@ func TestModifiers(t *testing.T) {
 		{"keywords miss", "  kw:\n    - 'mimikatz'\n  condition: kw", sysmon1("CommandLine", "run now"), false},
 		{"unicode fold", "  sel:\n    CommandLine|contains: 'ПРИВЕТ'\n  condition: sel", sysmon1("CommandLine", "x привет"), true},
 		{"map list", "  sel:\n    - Image: a\n    - Image: b\n  condition: sel", sysmon1("Image", "B"), true},
+		{"field name with spaces", "  sel:\n    SourceName: 'AMSI'\n  condition: sel", sysmon1("Source Name", "AMSI"), true},
+		{"field name with spaces other", "  sel:\n    SourceName: 'AMSI'\n  condition: sel", sysmon1("Source Names", "AMSI"), false},
 		{"field name case", "  sel:\n    CommandLine|contains: 'x'\n  condition: sel", sysmon1("Commandline", "axb"), true},
 		{"empty value", "  sel:\n    CommandLine: ''\n  condition: sel", sysmon1("CommandLine", ""), true},
 	}
