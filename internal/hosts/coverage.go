@@ -90,8 +90,8 @@ func (s *Service) coverageRows(ctx context.Context) (map[int64]*unitRow, []*unit
 	scope2, args2 := p.Scope("u.path")
 	q := `SELECT h.unit_id, COUNT(*),
 		SUM(CASE WHEN h.role = 'server' THEN 1 ELSE 0 END),
-		SUM(CASE WHEN h.edr_ok = 1 OR (h.av_ok = 1 AND h.av_updated_at > ?) THEN 1 ELSE 0 END),
-		SUM(h.firewall_ok),
+		SUM(CASE WHEN h.edr_ok OR (h.av_ok AND h.av_updated_at > ?) THEN 1 ELSE 0 END),
+		SUM(CASE WHEN h.firewall_ok THEN 1 ELSE 0 END),
 		SUM(CASE WHEN h.agent_id <> '' AND h.agent_seen_at >= ? THEN 1 ELSE 0 END),
 		SUM(CASE WHEN h.agent_id <> '' THEN 1 ELSE 0 END),
 		SUM(CASE WHEN h.agent_id <> '' AND h.agent_seen_at < ? THEN 1 ELSE 0 END),

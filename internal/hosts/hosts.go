@@ -124,13 +124,6 @@ func summarise(inv *asset.Inventory) controlSummary {
 	return c
 }
 
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // hostKey is the matching key of a hostname: lower-case, short name.
 func hostKey(name string) string {
 	name = strings.ToLower(strings.TrimSpace(name))
@@ -258,14 +251,14 @@ func (s *Service) store(ctx context.Context, tx *store.Tx, unitID int64, hostID 
 			av_ok, av_product, av_updated_at, edr_ok, firewall_ok, software_count, controls, agent_id, first_seen_at, last_seen_at, inventory_at, inventory_hash, inventory)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			unitID, inv.Hostname, p.key, inv.FQDN, inv.MachineID, inv.OS.Family, inv.OS.Name, inv.OS.Version, inv.OS.Build, p.role, p.addrText, p.source, p.search,
-			b2i(cs.avOK), cs.avProduct, store.Micros(cs.avUpdated), b2i(cs.edrOK), b2i(cs.fwOK), len(inv.Software), p.controls, agentID, nowUS, nowUS, store.Micros(inv.CollectedAt), p.hash, string(p.doc)).Scan(&hostID)
+			cs.avOK, cs.avProduct, store.Micros(cs.avUpdated), cs.edrOK, cs.fwOK, len(inv.Software), p.controls, agentID, nowUS, nowUS, store.Micros(inv.CollectedAt), p.hash, string(p.doc)).Scan(&hostID)
 		if err != nil {
 			return 0, false, nil, fmt.Errorf("hosts: add host %s: %w", inv.Hostname, err)
 		}
 	} else {
 		setAgent := ""
 		args := []any{inv.Hostname, p.key, inv.FQDN, inv.MachineID, inv.OS.Family, inv.OS.Name, inv.OS.Version, inv.OS.Build, p.role, p.addrText, p.source, p.search,
-			b2i(cs.avOK), cs.avProduct, store.Micros(cs.avUpdated), b2i(cs.edrOK), b2i(cs.fwOK), len(inv.Software), p.controls, nowUS, store.Micros(inv.CollectedAt), p.hash, string(p.doc)}
+			cs.avOK, cs.avProduct, store.Micros(cs.avUpdated), cs.edrOK, cs.fwOK, len(inv.Software), p.controls, nowUS, store.Micros(inv.CollectedAt), p.hash, string(p.doc)}
 		if agentID != "" {
 			setAgent = ", agent_id = ?"
 			args = append(args, agentID)
@@ -378,7 +371,7 @@ const hostColumns = `h.id, h.hostname, h.fqdn, u.code, u.name, u.path, h.os_fami
 func (s *Service) scanHost(sc interface{ Scan(...any) error }) (*Host, error) {
 	var h Host
 	var addrs string
-	var avOK, edrOK, fwOK int
+	var avOK, edrOK, fwOK bool
 	var avProduct, controls string
 	var avUpdated, agentSeen, first, last, invAt int64
 	if err := sc.Scan(&h.ID, &h.Hostname, &h.FQDN, &h.Unit, &h.UnitName, &h.UnitPath, &h.OS.Family, &h.OS.Name, &h.OS.Version, &h.OS.Build, &h.Role, &addrs, &h.Source,
@@ -393,8 +386,8 @@ func (s *Service) scanHost(sc interface{ Scan(...any) error }) (*Host, error) {
 	now := s.now()
 	sigFresh := avUpdated != 0 && now.Sub(store.Time(avUpdated)) < SignatureMaxAge
 	h.Status = HostStatus{
-		Antivirus: (avOK == 1 && sigFresh) || edrOK == 1,
-		Firewall:  fwOK == 1,
+		Antivirus: (avOK && sigFresh) || edrOK,
+		Firewall:  fwOK,
 		HasAgent:  h.AgentID != "",
 		AgentSeen: h.AgentID != "" && agentSeen != 0 && now.Sub(h.AgentSeenAt) < AgentStaleAfter,
 	}
@@ -433,10 +426,10 @@ func (s *Service) ListHosts(ctx context.Context, f HostFilter) ([]*Host, int64, 
 	switch f.Failing {
 	case "":
 	case "antivirus":
-		where = append(where, "NOT (h.edr_ok = 1 OR (h.av_ok = 1 AND h.av_updated_at > ?))")
+		where = append(where, "NOT (h.edr_ok OR (h.av_ok AND h.av_updated_at > ?))")
 		args = append(args, now.Add(-SignatureMaxAge).UnixMicro())
 	case "firewall":
-		where = append(where, "h.firewall_ok = 0")
+		where = append(where, "NOT h.firewall_ok")
 	case "agent":
 		where = append(where, "(h.agent_id = '' OR h.agent_seen_at < ?)")
 		args = append(args, stale)

@@ -1,8 +1,8 @@
 -- Measure 1: hosts and their inventories, endpoint agents and their
 -- enrolment tokens, tasks sent to agents, and malware-review findings.
 CREATE TABLE enrollment_tokens (
-	id         INTEGER PRIMARY KEY AUTOINCREMENT,
-	unit_id    INTEGER NOT NULL REFERENCES units(id),
+	id         {{id}},
+	unit_id    BIGINT NOT NULL REFERENCES units(id),
 	token_hash TEXT NOT NULL UNIQUE,
 	prefix     TEXT NOT NULL,
 	created_by BIGINT NOT NULL DEFAULT 0,
@@ -15,8 +15,8 @@ CREATE TABLE enrollment_tokens (
 CREATE INDEX enrollment_tokens_unit ON enrollment_tokens(unit_id);
 
 CREATE TABLE hosts (
-	id             INTEGER PRIMARY KEY AUTOINCREMENT,
-	unit_id        INTEGER NOT NULL REFERENCES units(id),
+	id             {{id}},
+	unit_id        BIGINT NOT NULL REFERENCES units(id),
 	hostname       TEXT NOT NULL,
 	hostname_key   TEXT NOT NULL,
 	fqdn           TEXT NOT NULL DEFAULT '',
@@ -29,11 +29,11 @@ CREATE TABLE hosts (
 	addresses      TEXT NOT NULL DEFAULT '',
 	source         TEXT NOT NULL,
 	search         TEXT NOT NULL DEFAULT '',
-	av_ok          INTEGER NOT NULL DEFAULT 0,
+	av_ok          BOOLEAN NOT NULL DEFAULT FALSE,
 	av_product     TEXT NOT NULL DEFAULT '',
 	av_updated_at  BIGINT NOT NULL DEFAULT 0,
-	edr_ok         INTEGER NOT NULL DEFAULT 0,
-	firewall_ok    INTEGER NOT NULL DEFAULT 0,
+	edr_ok         BOOLEAN NOT NULL DEFAULT FALSE,
+	firewall_ok    BOOLEAN NOT NULL DEFAULT FALSE,
 	software_count INTEGER NOT NULL DEFAULT 0,
 	controls       TEXT NOT NULL DEFAULT '[]',
 	agent_id       TEXT NOT NULL DEFAULT '',
@@ -49,8 +49,8 @@ CREATE INDEX hosts_key ON hosts(unit_id, hostname_key);
 CREATE INDEX hosts_machine ON hosts(unit_id, machine_id);
 
 CREATE TABLE host_changes (
-	id      INTEGER PRIMARY KEY AUTOINCREMENT,
-	host_id INTEGER NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,
+	id      {{id}},
+	host_id BIGINT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,
 	at      BIGINT NOT NULL,
 	kind    TEXT NOT NULL,
 	subject TEXT NOT NULL,
@@ -61,8 +61,8 @@ CREATE INDEX host_changes_host ON host_changes(host_id, id);
 
 CREATE TABLE agents (
 	id          TEXT PRIMARY KEY,
-	host_id     INTEGER NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,
-	unit_id     INTEGER NOT NULL REFERENCES units(id),
+	host_id     BIGINT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,
+	unit_id     BIGINT NOT NULL REFERENCES units(id),
 	secret_hash TEXT NOT NULL,
 	token_id    BIGINT NOT NULL DEFAULT 0,
 	version     TEXT NOT NULL DEFAULT '',
@@ -74,7 +74,7 @@ CREATE INDEX agents_host ON agents(host_id);
 
 CREATE TABLE agent_tasks (
 	id          TEXT PRIMARY KEY,
-	host_id     INTEGER NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,
+	host_id     BIGINT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,
 	kind        TEXT NOT NULL,
 	params      TEXT NOT NULL DEFAULT '{}',
 	status      TEXT NOT NULL,
@@ -88,8 +88,8 @@ CREATE TABLE agent_tasks (
 CREATE INDEX agent_tasks_host ON agent_tasks(host_id, status);
 
 CREATE TABLE host_findings (
-	id         INTEGER PRIMARY KEY AUTOINCREMENT,
-	host_id    INTEGER NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,
+	id         {{id}},
+	host_id    BIGINT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,
 	task_id    TEXT NOT NULL DEFAULT '',
 	kind       TEXT NOT NULL,
 	indicator_type  TEXT NOT NULL DEFAULT '',

@@ -1,14 +1,14 @@
 -- Core of the hub: units, contacts, users, sessions, API tokens, the audit
 -- chain and job runs. Times are Unix microseconds (UTC) in BIGINT columns.
--- AUTOINCREMENT: SQLite would otherwise reuse the id of a deleted row, and
--- audit rows and history that name the old id would attach to the new one.
+-- Written once for both engines: {{id}} is the table's generated primary key
+-- and booleans are BOOLEAN (see the top of internal/store/migrate.go).
 CREATE TABLE units (
-	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	id         {{id}},
 	code       TEXT NOT NULL UNIQUE,
 	name       TEXT NOT NULL,
 	name_fold  TEXT NOT NULL,
 	kind       TEXT NOT NULL,
-	parent_id  INTEGER REFERENCES units(id),
+	parent_id  BIGINT REFERENCES units(id),
 	path       TEXT NOT NULL,
 	created_at BIGINT NOT NULL,
 	updated_at BIGINT NOT NULL
@@ -17,8 +17,8 @@ CREATE INDEX units_parent ON units(parent_id);
 CREATE INDEX units_path ON units(path);
 
 CREATE TABLE contacts (
-	id         INTEGER PRIMARY KEY AUTOINCREMENT,
-	unit_id    INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,
+	id         {{id}},
+	unit_id    BIGINT NOT NULL REFERENCES units(id) ON DELETE CASCADE,
 	name       TEXT NOT NULL,
 	position   TEXT NOT NULL DEFAULT '',
 	phone      TEXT NOT NULL DEFAULT '',
@@ -29,14 +29,14 @@ CREATE TABLE contacts (
 CREATE INDEX contacts_unit ON contacts(unit_id);
 
 CREATE TABLE users (
-	id            INTEGER PRIMARY KEY AUTOINCREMENT,
+	id            {{id}},
 	email         TEXT NOT NULL UNIQUE,
 	name          TEXT NOT NULL,
 	name_fold     TEXT NOT NULL,
 	role          TEXT NOT NULL,
-	unit_id       INTEGER NOT NULL REFERENCES units(id),
+	unit_id       BIGINT NOT NULL REFERENCES units(id),
 	password_hash TEXT NOT NULL DEFAULT '',
-	disabled      INTEGER NOT NULL DEFAULT 0,
+	disabled      BOOLEAN NOT NULL DEFAULT FALSE,
 	failed_logins INTEGER NOT NULL DEFAULT 0,
 	locked_until  BIGINT NOT NULL DEFAULT 0,
 	last_login_at BIGINT NOT NULL DEFAULT 0,
@@ -48,7 +48,7 @@ CREATE INDEX users_unit ON users(unit_id);
 
 CREATE TABLE sessions (
 	id           TEXT PRIMARY KEY,
-	user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	user_id      BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
 	csrf         TEXT NOT NULL,
 	created_at   BIGINT NOT NULL,
 	expires_at   BIGINT NOT NULL,
@@ -59,8 +59,8 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_user ON sessions(user_id);
 
 CREATE TABLE api_tokens (
-	id           INTEGER PRIMARY KEY AUTOINCREMENT,
-	user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	id           {{id}},
+	user_id      BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
 	name         TEXT NOT NULL,
 	token_hash   TEXT NOT NULL UNIQUE,
 	prefix       TEXT NOT NULL,
@@ -91,7 +91,7 @@ CREATE INDEX audit_unit ON audit_log(unit_id, seq);
 CREATE INDEX audit_object ON audit_log(object_type, object_id, seq);
 
 CREATE TABLE audit_head (
-	id        INTEGER PRIMARY KEY AUTOINCREMENT,
+	id        INTEGER PRIMARY KEY,
 	last_seq  BIGINT NOT NULL,
 	last_hash TEXT NOT NULL
 );
