@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,6 +18,7 @@ import (
 	"vigil/internal/detect/hunt"
 	"vigil/internal/detect/ioc"
 	"vigil/internal/detect/sigma"
+	"vigil/internal/export"
 )
 
 // detectFlags holds the flag values between the Flags and Run closures.
@@ -170,7 +170,7 @@ type matchWriter struct {
 	format string
 	w      io.Writer
 	enc    *json.Encoder
-	csv    *csv.Writer
+	csv    *export.CSVWriter
 	tab    *tabwriter.Writer
 	n      int
 }
@@ -182,7 +182,7 @@ func newMatchWriter(w io.Writer, format string) *matchWriter {
 		m.enc = json.NewEncoder(w)
 		m.enc.SetEscapeHTML(false)
 	case "csv":
-		m.csv = csv.NewWriter(w)
+		m.csv = export.NewCSV(w)
 		m.csv.Write([]string{"timestamp", "rule_id", "title", "level", "tags", "host", "fields", "source", "record"})
 	default:
 		m.tab = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -256,8 +256,7 @@ func (m *matchWriter) write(r *hunt.Record) error {
 func (m *matchWriter) flush() error {
 	switch m.format {
 	case "csv":
-		m.csv.Flush()
-		return m.csv.Error()
+		return m.csv.Flush()
 	case "table":
 		if m.n == 0 {
 			return nil
