@@ -23,23 +23,10 @@ import (
 
 	"vigil/internal/agent/scan"
 	"vigil/internal/auth"
-	"vigil/internal/hosts"
 	"vigil/internal/hub"
 	"vigil/internal/org"
 	"vigil/internal/store/storetest"
 )
-
-// e2eIndicator is the hash the test hub hands agents, registered once.
-var e2eIndicator string
-
-func init() {
-	hosts.RegisterIndicatorSource(func(ctx context.Context) ([]scan.Indicator, error) {
-		if e2eIndicator == "" {
-			return nil, nil
-		}
-		return []scan.Indicator{{Type: scan.TypeSHA256, Value: e2eIndicator, Comment: "e2e test sample"}}, nil
-	})
-}
 
 // TestAgentEndToEnd enrols a real agent process on this machine with a
 // test hub, lets it send its inventory and run a scan task, and checks the
@@ -143,8 +130,10 @@ func TestAgentEndToEnd(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "sample.bin"), sample, 0o644)
 	os.WriteFile(filepath.Join(dir, "clean.txt"), []byte("clean"), 0o644)
 	sum := sha256.Sum256(sample)
-	e2eIndicator = hex.EncodeToString(sum[:])
-	defer func() { e2eIndicator = "" }()
+	e2eIndicator := hex.EncodeToString(sum[:])
+	h.Hosts.IndicatorSources = append(h.Hosts.IndicatorSources, func(ctx context.Context) ([]scan.Indicator, error) {
+		return []scan.Indicator{{Type: scan.TypeSHA256, Value: e2eIndicator, Comment: "e2e test sample"}}, nil
+	})
 	hid := itoa64(host.ID)
 	if st := api("officer@e2e.vigil", "POST", "/api/v1/hosts/"+hid+"/scan", map[string]any{"paths": []string{dir}}, nil); st != 201 {
 		t.Fatalf("scan task: %d", st)

@@ -407,14 +407,14 @@ func (s *Service) PostInventory(ctx context.Context, req *agentapi.InventoryRequ
 }
 
 // Indicators returns the hash, IP and domain indicators agents scan for.
-// Warning lists arrive with the intel capability; until then the list is
-// empty, which every agent handles.
+// The hub's wiring sets IndicatorSources (warning lists, intel feeds);
+// with none the list is empty, which every agent handles.
 func (s *Service) Indicators(ctx context.Context, cursor string) (*agentapi.IndicatorsResponse, error) {
 	if _, err := agentOf(ctx); err != nil {
 		return nil, err
 	}
 	var inds []scan.Indicator
-	for _, src := range indicatorSources {
+	for _, src := range s.IndicatorSources {
 		list, err := src(ctx)
 		if err != nil {
 			return nil, err
@@ -425,13 +425,4 @@ func (s *Service) Indicators(ctx context.Context, cursor string) (*agentapi.Indi
 		inds = []scan.Indicator{}
 	}
 	return &agentapi.IndicatorsResponse{Cursor: "full", Full: true, Indicators: inds}, nil
-}
-
-// indicatorSources supply indicators for agent scans (warning lists, intel
-// feeds); RegisterIndicatorSource adds one.
-var indicatorSources []func(ctx context.Context) ([]scan.Indicator, error)
-
-// RegisterIndicatorSource adds a supplier of scan indicators.
-func RegisterIndicatorSource(f func(ctx context.Context) ([]scan.Indicator, error)) {
-	indicatorSources = append(indicatorSources, f)
 }

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"vigil/internal/agent/scan"
 	"vigil/internal/asset"
 	"vigil/internal/audit"
 	"vigil/internal/auth"
@@ -37,6 +38,9 @@ const (
 type Service struct {
 	DB  *store.DB
 	Now func() time.Time // for tests; time.Now when nil
+	// IndicatorSources supply the indicators agents scan for (warning
+	// lists, intel feeds); the hub's wiring sets them.
+	IndicatorSources []func(ctx context.Context) ([]scan.Indicator, error)
 }
 
 func (s *Service) now() time.Time {

@@ -16,9 +16,7 @@ import (
 	"vigil/internal/audit"
 	"vigil/internal/auth"
 	"vigil/internal/demo"
-	"vigil/internal/hosts"
 	"vigil/internal/jobs"
-	"vigil/internal/org"
 	"vigil/internal/store"
 	"vigil/internal/web"
 )
@@ -44,13 +42,13 @@ type Config struct {
 	Ready func(addr string)
 }
 
-// Hub is an assembled hub.
+// Hub is an assembled hub: the database, the capabilities' services (see
+// wiring.go) and the HTTP server over them.
 type Hub struct {
+	web.Services
 	DB     *store.DB
-	Auth   *auth.Service
-	Org    *org.Service
-	Hosts  *hosts.Service
 	Server *web.Server
+	logger *slog.Logger
 }
 
 // AuditAdapter lets auth write to the audit log without importing it.
@@ -89,10 +87,8 @@ func New(db *store.DB, cfg Config) (*Hub, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	h := &Hub{DB: db}
-	h.Auth = &auth.Service{DB: db, Audit: AuditAdapter, Throttle: auth.NewThrottle(20, 30)}
-	h.Org = &org.Service{DB: db}
-	h.Hosts = &hosts.Service{DB: db}
+	h := &Hub{DB: db, logger: cfg.Logger}
+	h.Services = services(db)
 	var sso *auth.OIDC
 	if cfg.OIDC.Issuer != "" {
 		var err error
@@ -104,24 +100,13 @@ func New(db *store.DB, cfg Config) (*Hub, error) {
 		}
 	}
 	var err error
-	h.Server, err = web.New(web.Config{DB: db, Auth: h.Auth, Org: h.Org, Hosts: h.Hosts, Logger: cfg.Logger, BodyLimit: cfg.BodyLimit,
+	h.Server, err = web.New(web.Config{Services: h.Services, DB: db, Logger: cfg.Logger, BodyLimit: cfg.BodyLimit,
 		SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, OIDC: sso, Version: cfg.Version})
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range builders {
-		if err := f(h, cfg); err != nil {
-			return nil, err
-		}
-	}
 	return h, nil
 }
-
-// builders attach other capabilities' services to a new hub.
-var builders []func(h *Hub, cfg Config) error
-
-// RegisterBuilder adds a capability to every hub built.
-func RegisterBuilder(f func(h *Hub, cfg Config) error) { builders = append(builders, f) }
 
 // Bootstrap creates the first administrator and, with demo, the demo
 // organisation, printing what a person needs to sign in.
@@ -147,15 +132,8 @@ func (h *Hub) Bootstrap(ctx context.Context, cfg Config) error {
 		if err != nil {
 			return err
 		}
-		if n, err := h.Hosts.LoadDemo(ctx); err != nil {
+		if err := h.loadDemo(ctx); err != nil {
 			return err
-		} else if n > 0 {
-			cfg.Logger.Info("demo hosts loaded", "hosts", n)
-		}
-		for _, load := range demoLoaders {
-			if err := load(ctx, h); err != nil {
-				return err
-			}
 		}
 		cfg.Logger.Info("demo organisation loaded", "units_created", res.Units, "contacts_created", res.Contacts, "users_created", res.Users)
 		fmt.Fprintf(w, "Demo organisation loaded. Demo accounts (password %q):\n", demo.Password)
@@ -168,12 +146,6 @@ func (h *Hub) Bootstrap(ctx context.Context, cfg Config) error {
 	}
 	return nil
 }
-
-// demoLoaders add demo data of other capabilities (hosts, ...).
-var demoLoaders []func(ctx context.Context, h *Hub) error
-
-// RegisterDemo adds a demo loader.
-func RegisterDemo(f func(ctx context.Context, h *Hub) error) { demoLoaders = append(demoLoaders, f) }
 
 // Close releases the database.
 func (h *Hub) Close() error { return h.DB.Close() }
@@ -196,25 +168,8 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	sched := jobs.New(h.DB, cfg.Logger)
-	sched.Add(jobs.Job{Name: "purge-sessions", Every: 10 * time.Minute, Run: func(ctx context.Context) error {
-		_, err := h.Auth.PurgeSessions(ctx)
-		return err
-	}})
-	sched.Add(jobs.Job{Name: "prune-job-runs", Every: time.Hour, Run: func(ctx context.Context) error {
-		return sched.Prune(ctx, 7*24*time.Hour)
-	}})
-	// The audit head goes to the log every ten minutes: shipped off the
-	// machine, these lines are anchors `vigil audit verify --anchor-file`
-	// checks a rewritten history against.
-	sched.Add(jobs.Job{Name: "audit-anchor", Every: 10 * time.Minute, Run: func(ctx context.Context) error {
-		a, err := audit.Head(ctx, h.DB)
-		if err == nil && a.Seq > 0 {
-			cfg.Logger.Info("audit anchor", "anchor", fmt.Sprintf("%d:%s", a.Seq, a.Hash))
-		}
-		return err
-	}})
-	for _, j := range extraJobs {
-		sched.Add(j(h))
+	for _, j := range h.jobs(sched) {
+		sched.Add(j)
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -250,12 +205,6 @@ func Run(ctx context.Context, cfg Config) error {
 	cfg.Logger.Info("stopped")
 	return nil
 }
-
-// extraJobs are scheduled jobs of other capabilities.
-var extraJobs []func(h *Hub) jobs.Job
-
-// RegisterJob adds a scheduled job built from the hub.
-func RegisterJob(f func(h *Hub) jobs.Job) { extraJobs = append(extraJobs, f) }
 
 // loopback reports whether a listen address is reachable from this machine
 // only.

@@ -41,20 +41,6 @@ func (s *Server) api(rt apiRoute) {
 	s.mux.HandleFunc(rt.Method+" "+rt.Path, h)
 }
 
-// apiRegistrars let capability files add their endpoints.
-var apiRegistrars []func(s *Server)
-
-func (s *Server) registerAPI() {
-	s.coreAPI()
-	for _, reg := range apiRegistrars {
-		reg(s)
-	}
-	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
-	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, errs.NotFound("API endpoint "+r.Method+" "+r.URL.Path))
-	})
-}
-
 func requireAuth(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p := principalOf(r)

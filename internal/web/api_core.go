@@ -45,38 +45,6 @@ type tokenCreate struct {
 
 type unitsImportRequest struct{} // documented as text/csv
 
-func (s *Server) coreAPI() {
-	s.api(apiRoute{Method: "POST", Path: "/api/v1/auth/token", Tag: "auth", Public: true, Summary: "Exchange e-mail and password for an API token",
-		Body: tokenRequest{}, Result: tokenResponse{}, Handler: s.apiLoginToken})
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/me", Tag: "auth", Summary: "The caller", Result: me{}, Handler: s.apiMe})
-
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/units", Tag: "units", Summary: "List units in the caller's scope", Result: org.Unit{}, List: true,
-		Query: []string{"q", "kind", "parent", "under", "cursor", "limit"}, Handler: s.apiListUnits})
-	s.api(apiRoute{Method: "POST", Path: "/api/v1/units", Tag: "units", Summary: "Create a unit", Body: org.UnitInput{}, Result: org.Unit{}, Handler: s.apiCreateUnit})
-	s.api(apiRoute{Method: "POST", Path: "/api/v1/units/import", Tag: "units", Summary: "Import units from CSV (text/csv body; atomic)", Body: unitsImportRequest{}, Result: org.ImportResult{},
-		Query: []string{"file"}, Handler: s.apiImportUnits})
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/units/{code}", Tag: "units", Summary: "Fetch a unit", Result: org.Unit{}, Handler: s.apiGetUnit})
-	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/units/{code}", Tag: "units", Summary: "Change a unit's name or kind", Body: org.UnitPatch{}, Result: org.Unit{}, Handler: s.apiUpdateUnit})
-	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/units/{code}", Tag: "units", Summary: "Delete an empty unit", Handler: s.apiDeleteUnit})
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/units/{code}/contacts", Tag: "units", Summary: "A unit's points of contact", Result: org.Contact{}, List: true, Handler: s.apiListContacts})
-	s.api(apiRoute{Method: "POST", Path: "/api/v1/units/{code}/contacts", Tag: "units", Summary: "Add a point of contact", Body: org.ContactInput{}, Result: org.Contact{}, Handler: s.apiAddContact})
-	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/contacts/{id}", Tag: "units", Summary: "Remove a point of contact", Handler: s.apiDeleteContact})
-
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/users", Tag: "users", Summary: "List users in the caller's scope", Result: org.User{}, List: true,
-		Query: []string{"q", "role", "unit", "cursor", "limit"}, Handler: s.apiListUsers})
-	s.api(apiRoute{Method: "POST", Path: "/api/v1/users", Tag: "users", Summary: "Create a user", Body: org.UserInput{}, Result: org.User{}, Handler: s.apiCreateUser})
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/users/{id}", Tag: "users", Summary: "Fetch a user", Result: org.User{}, Handler: s.apiGetUser})
-	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/users/{id}", Tag: "users", Summary: "Change a user (role, unit, disabled, password, unlock)", Body: org.UserPatch{}, Result: org.User{}, Handler: s.apiUpdateUser})
-
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/tokens", Tag: "auth", Summary: "The caller's API tokens (admins: ?all=1 for everyone's)", Result: auth.APIToken{}, List: true,
-		Query: []string{"all"}, Handler: s.apiListTokens})
-	s.api(apiRoute{Method: "POST", Path: "/api/v1/tokens", Tag: "auth", Summary: "Create an API token acting as the caller", Body: tokenCreate{}, Result: tokenResponse{}, Handler: s.apiCreateToken})
-	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/tokens/{id}", Tag: "auth", Summary: "Revoke an API token", Handler: s.apiRevokeToken})
-
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/audit", Tag: "audit", Summary: "Browse the audit log, newest first", Result: audit.Record{}, List: true,
-		Query: []string{"actor", "action", "object_type", "object_id", "unit", "since", "until", "cursor", "limit"}, Handler: s.apiAudit})
-}
-
 func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request) {
 	var req tokenRequest
 	if err := s.decodeJSON(w, r, &req); err != nil {

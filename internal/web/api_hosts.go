@@ -12,25 +12,9 @@ import (
 
 	"vigil/internal/agent/agentapi"
 	"vigil/internal/asset"
-	"vigil/internal/auth"
 	"vigil/internal/errs"
 	"vigil/internal/hosts"
 )
-
-func init() {
-	apiRegistrars = append(apiRegistrars, (*Server).hostsAPI)
-	bearerResolvers = append(bearerResolvers, func(s *Server, r *http.Request, secret string) (*auth.Principal, bool, error) {
-		if s.Hosts == nil || !strings.HasPrefix(secret, "agent.") {
-			return nil, false, nil
-		}
-		id, sec, err := agentapi.ParseBearer("Bearer " + secret)
-		if err != nil {
-			return nil, true, nil
-		}
-		p, err := s.Hosts.AgentPrincipal(r.Context(), id, sec)
-		return p, true, err
-	})
-}
 
 // Wire shapes of agent requests whose inventory is decoded by asset (so a
 // bad field is named by its JSON path).
@@ -49,42 +33,6 @@ type inventoryWire struct {
 type scanRequest struct {
 	Paths   []string `json:"paths"`
 	MaxSize int64    `json:"max_size"`
-}
-
-func (s *Server) hostsAPI() {
-	if s.Hosts == nil {
-		return
-	}
-	s.api(apiRoute{Method: "POST", Path: "/api/v1/enrollment-tokens", Tag: "agents", Summary: "Create an enrolment token for a unit's agents",
-		Body: hosts.EnrollmentTokenInput{}, Result: hosts.EnrollmentToken{}, Handler: s.apiCreateEnrollmentToken})
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/enrollment-tokens", Tag: "agents", Summary: "List enrolment tokens in scope", Result: hosts.EnrollmentToken{}, List: true, Handler: s.apiListEnrollmentTokens})
-	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/enrollment-tokens/{id}", Tag: "agents", Summary: "Revoke an enrolment token", Handler: s.apiRevokeEnrollmentToken})
-
-	s.api(apiRoute{Method: "POST", Path: agentapi.PathEnroll, Tag: "agents", Public: true, Summary: "Enrol an agent with an enrolment token",
-		Body: agentapi.EnrollRequest{}, Result: agentapi.EnrollResponse{}, Handler: s.apiEnroll})
-	s.api(apiRoute{Method: "POST", Path: agentapi.PathHeartbeat, Tag: "agents", Agent: true, Summary: "Agent heartbeat; returns pending tasks",
-		Body: agentapi.HeartbeatRequest{}, Result: agentapi.HeartbeatResponse{}, Handler: s.apiHeartbeat})
-	s.api(apiRoute{Method: "POST", Path: agentapi.PathInventory, Tag: "agents", Agent: true, Summary: "Agent posts a full inventory or the changes since the last",
-		Body: agentapi.InventoryRequest{}, Result: agentapi.InventoryResponse{}, Handler: s.apiAgentInventory})
-	s.api(apiRoute{Method: "GET", Path: agentapi.PathIndicators, Tag: "agents", Agent: true, Summary: "Indicators agents scan for",
-		Result: agentapi.IndicatorsResponse{}, Query: []string{"since"}, Handler: s.apiAgentIndicators})
-	s.api(apiRoute{Method: "POST", Path: "/api/v1/agents/tasks/{id}/result", Tag: "agents", Agent: true, Summary: "Agent reports a task's progress or result",
-		Body: agentapi.TaskResult{}, Handler: s.apiTaskResult})
-
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts", Tag: "hosts", Summary: "List hosts in scope", Result: hosts.Host{}, List: true,
-		Query: []string{"unit", "os", "role", "failing", "stale", "seen_before", "seen_after", "q", "cursor", "limit"}, Handler: s.apiListHosts})
-	s.api(apiRoute{Method: "POST", Path: "/api/v1/hosts/import", Tag: "hosts", Summary: "Import host inventories (agent JSON, CSV template or osquery JSON) into a unit; atomic",
-		Body: hostsImportRequest{}, Result: hosts.ImportResult{}, Query: []string{"unit", "file", "format"}, Handler: s.apiImportHosts})
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}", Tag: "hosts", Summary: "A host with its latest inventory", Result: hosts.HostDetail{}, Handler: s.apiGetHost})
-	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/hosts/{id}", Tag: "hosts", Summary: "Remove a decommissioned host", Handler: s.apiDeleteHost})
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}/changes", Tag: "hosts", Summary: "A host's inventory history", Result: hosts.ChangeRecord{}, List: true,
-		Query: []string{"cursor", "limit"}, Handler: s.apiHostChanges})
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}/tasks", Tag: "hosts", Summary: "Tasks sent to a host's agent", Result: hosts.Task{}, List: true, Handler: s.apiHostTasks})
-	s.api(apiRoute{Method: "POST", Path: "/api/v1/hosts/{id}/scan", Tag: "hosts", Summary: "Ask a host's agent for a malware scan", Body: scanRequest{}, Result: hosts.Task{}, Handler: s.apiScanHost})
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/findings", Tag: "hosts", Summary: "Malware-review findings in scope", Result: hosts.Finding{}, List: true,
-		Query: []string{"host", "unit", "status", "cursor", "limit"}, Handler: s.apiListFindings})
-	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/findings/{id}", Tag: "hosts", Summary: "Set a finding's clean-up status", Body: hosts.FindingUpdate{}, Result: hosts.Finding{}, Handler: s.apiUpdateFinding})
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/units/{code}/coverage", Tag: "hosts", Summary: "Security-control coverage of a unit's subtree", Result: hosts.Coverage{}, Handler: s.apiCoverage})
 }
 
 type hostsImportRequest struct{} // documented as the raw file

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"vigil/internal/agent/agentapi"
 	"vigil/internal/auth"
 	"vigil/internal/errs"
 )
@@ -138,20 +139,18 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-// bearerPrincipal is extended by other capabilities (agents) through
-// bearerResolvers.
+// bearerPrincipal resolves a bearer secret: an endpoint agent's
+// credentials ("agent.<id>.<secret>") or an API token.
 func (s *Server) bearerPrincipal(r *http.Request, secret string) (*auth.Principal, error) {
-	for _, res := range bearerResolvers {
-		if p, ok, err := res(s, r, secret); ok || err != nil {
-			return p, err
+	if strings.HasPrefix(secret, "agent.") {
+		id, sec, err := agentapi.ParseBearer("Bearer " + secret)
+		if err != nil {
+			return nil, nil
 		}
+		return s.Hosts.AgentPrincipal(r.Context(), id, sec)
 	}
 	return s.Auth.TokenPrincipal(r.Context(), secret)
 }
-
-// bearerResolvers let other capabilities authenticate their own bearer
-// formats; each reports ok when the secret is of its kind.
-var bearerResolvers []func(s *Server, r *http.Request, secret string) (*auth.Principal, bool, error)
 
 // csrf refuses state-changing requests authenticated by the session cookie
 // unless they carry the session's CSRF token (form field or header). Bearer

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"vigil/internal/auth"
 	"vigil/internal/hosts"
@@ -21,12 +20,18 @@ import (
 	"vigil/internal/store"
 )
 
+// Services are the capabilities the handlers call. The hub builds them, in
+// one place (internal/hub/wiring.go); every field is set.
+type Services struct {
+	Auth  *auth.Service
+	Org   *org.Service
+	Hosts *hosts.Service
+}
+
 // Config configures a Server.
 type Config struct {
+	Services
 	DB        *store.DB
-	Auth      *auth.Service
-	Org       *org.Service
-	Hosts     *hosts.Service
 	Logger    *slog.Logger
 	BodyLimit int64 // bytes; 10 MiB when 0
 	// SecureCookies marks cookies Secure (set when served over HTTPS or
@@ -75,14 +80,6 @@ func New(cfg Config) (*Server, error) {
 
 // Registry exposes the metrics registry so other subsystems add theirs.
 func (s *Server) Registry() *prometheus.Registry { return s.registry }
-
-func (s *Server) routes() {
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
-	s.registerAPI()
-	s.registerUI()
-}
 
 // Handler returns the server wrapped in its middleware.
 func (s *Server) Handler() http.Handler {

@@ -180,41 +180,6 @@ func (s *Server) uiAuth(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// uiRegistrars let capability files add their pages.
-var uiRegistrars []func(s *Server)
-
-func (s *Server) registerUI() {
-	static, _ := fs.Sub(staticFS, "static")
-	fileServer := http.FileServerFS(static)
-	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		fileServer.ServeHTTP(w, r)
-	})))
-	s.mux.HandleFunc("GET /login", s.uiLoginPage)
-	s.mux.HandleFunc("POST /login", s.uiLogin)
-	s.mux.HandleFunc("POST /logout", s.uiLogout)
-	s.mux.HandleFunc("GET /auth/oidc/login", s.uiOIDCLogin)
-	s.mux.HandleFunc("GET /auth/oidc/callback", s.uiOIDCCallback)
-	s.mux.HandleFunc("GET /lang/{lang}", s.uiSetLang)
-	s.mux.HandleFunc("GET /{$}", s.uiAuth(s.uiDashboard))
-	s.mux.HandleFunc("GET /units", s.uiAuth(s.uiUnits))
-	s.mux.HandleFunc("POST /units", s.uiAuth(s.uiCreateUnit))
-	s.mux.HandleFunc("GET /units/{code}", s.uiAuth(s.uiUnit))
-	s.mux.HandleFunc("POST /units/{code}/contacts", s.uiAuth(s.uiAddContact))
-	s.mux.HandleFunc("POST /contacts/{id}/delete", s.uiAuth(s.uiDeleteContact))
-	s.mux.HandleFunc("GET /users", s.uiAuth(s.uiUsers))
-	s.mux.HandleFunc("POST /users", s.uiAuth(s.uiCreateUser))
-	s.mux.HandleFunc("GET /users/{id}", s.uiAuth(s.uiUser))
-	s.mux.HandleFunc("POST /users/{id}", s.uiAuth(s.uiUpdateUser))
-	s.mux.HandleFunc("GET /tokens", s.uiAuth(s.uiTokens))
-	s.mux.HandleFunc("POST /tokens", s.uiAuth(s.uiCreateToken))
-	s.mux.HandleFunc("POST /tokens/{id}/revoke", s.uiAuth(s.uiRevokeToken))
-	s.mux.HandleFunc("GET /audit", s.uiAuth(s.uiAudit))
-	for _, reg := range uiRegistrars {
-		reg(s)
-	}
-}
-
 func (s *Server) setSessionCookie(w http.ResponseWriter, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode})
 }

@@ -14,71 +14,54 @@ import (
 	"vigil/internal/org"
 )
 
-func init() {
-	uiRegistrars = append(uiRegistrars, func(s *Server) {
-		if s.Hosts == nil {
-			return
+// hostsCard fills measure 1's dashboard card: coverage of the top of the
+// caller's view.
+func (s *Server) hostsCard(r *http.Request) (*measureCard, error) {
+	all, err := s.Hosts.AllCoverage(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	var total hosts.Counts
+	p := principalOf(r)
+	for _, u := range all {
+		// Top of the caller's view: roots for those who see all, the
+		// caller's own unit otherwise.
+		if (p.SeesAllUnits() && u.Kind == org.KindHeadquarters && total.Hosts < u.Hosts) || u.Unit == p.UnitCode {
+			total = u.Counts
 		}
-		s.mux.HandleFunc("GET /hosts", s.uiAuth(s.uiHosts))
-		s.mux.HandleFunc("GET /hosts/{id}", s.uiAuth(s.uiHost))
-		s.mux.HandleFunc("POST /hosts/{id}/scan", s.uiAuth(s.uiScanHost))
-		s.mux.HandleFunc("POST /findings/{id}", s.uiAuth(s.uiUpdateFinding))
-		s.mux.HandleFunc("GET /units/{code}/coverage", s.uiAuth(s.uiCoverage))
-		s.mux.HandleFunc("GET /enrollment", s.uiAuth(s.uiEnrollment))
-		s.mux.HandleFunc("POST /enrollment", s.uiAuth(s.uiCreateEnrollment))
-		s.mux.HandleFunc("POST /enrollment/{id}/revoke", s.uiAuth(s.uiRevokeEnrollment))
-	})
-	measureProviders["m1"] = func(s *Server, r *http.Request) (*measureCard, error) {
-		if s.Hosts == nil {
-			return nil, nil
+	}
+	if total.Hosts == 0 {
+		return nil, nil
+	}
+	lang := langOf(r)
+	return &measureCard{Link: "/units/" + url.PathEscape(p.UnitCode) + "/coverage", Stats: []cardStat{
+		{Label: i18n.T(lang, "cov.hosts"), Value: strconv.Itoa(total.Hosts)},
+		{Label: i18n.T(lang, "cov.av"), Value: fmt.Sprintf("%d%%", hosts.Percent(total.Antivirus, total.Hosts)), Bad: total.Antivirus < total.Hosts},
+		{Label: i18n.T(lang, "cov.fw"), Value: fmt.Sprintf("%d%%", hosts.Percent(total.Firewall, total.Hosts)), Bad: total.Firewall < total.Hosts},
+		{Label: i18n.T(lang, "cov.agent"), Value: fmt.Sprintf("%d%%", hosts.Percent(total.AgentSeen, total.Hosts)), Bad: total.AgentSeen < total.Hosts},
+		{Label: i18n.T(lang, "cov.findings"), Value: strconv.Itoa(total.OpenFinding), Bad: total.OpenFinding > 0},
+	}}, nil
+}
+
+// hostsUnitSection adds coverage to a unit's page.
+func (s *Server) hostsUnitSection(r *http.Request, u *org.Unit) (*unitSection, error) {
+	all, err := s.Hosts.AllCoverage(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	lang := langOf(r)
+	for _, c := range all {
+		if c.Unit != u.Code {
+			continue
 		}
-		all, err := s.Hosts.AllCoverage(r.Context())
-		if err != nil {
-			return nil, err
-		}
-		var total hosts.Counts
-		p := principalOf(r)
-		for _, u := range all {
-			// Top of the caller's view: roots for those who see all, the
-			// caller's own unit otherwise.
-			if (p.SeesAllUnits() && u.Kind == org.KindHeadquarters && total.Hosts < u.Hosts) || u.Unit == p.UnitCode {
-				total = u.Counts
-			}
-		}
-		if total.Hosts == 0 {
-			return nil, nil
-		}
-		lang := langOf(r)
-		return &measureCard{Link: "/units/" + url.PathEscape(p.UnitCode) + "/coverage", Stats: []cardStat{
-			{Label: i18n.T(lang, "cov.hosts"), Value: strconv.Itoa(total.Hosts)},
-			{Label: i18n.T(lang, "cov.av"), Value: fmt.Sprintf("%d%%", hosts.Percent(total.Antivirus, total.Hosts)), Bad: total.Antivirus < total.Hosts},
-			{Label: i18n.T(lang, "cov.fw"), Value: fmt.Sprintf("%d%%", hosts.Percent(total.Firewall, total.Hosts)), Bad: total.Firewall < total.Hosts},
-			{Label: i18n.T(lang, "cov.agent"), Value: fmt.Sprintf("%d%%", hosts.Percent(total.AgentSeen, total.Hosts)), Bad: total.AgentSeen < total.Hosts},
-			{Label: i18n.T(lang, "cov.findings"), Value: strconv.Itoa(total.OpenFinding), Bad: total.OpenFinding > 0},
+		return &unitSection{Title: i18n.T(lang, "hosts.coverage"), Link: "/units/" + url.PathEscape(u.Code) + "/coverage", Stats: []cardStat{
+			{Label: i18n.T(lang, "cov.hosts"), Value: strconv.Itoa(c.Hosts)},
+			{Label: i18n.T(lang, "cov.av"), Value: fmt.Sprintf("%d%%", c.Percents.Antivirus), Bad: c.Antivirus < c.Hosts},
+			{Label: i18n.T(lang, "cov.fw"), Value: fmt.Sprintf("%d%%", c.Percents.Firewall), Bad: c.Firewall < c.Hosts},
+			{Label: i18n.T(lang, "cov.agent"), Value: fmt.Sprintf("%d%%", c.Percents.AgentSeen), Bad: c.AgentSeen < c.Hosts},
 		}}, nil
 	}
-	unitSectionProviders = append(unitSectionProviders, func(s *Server, r *http.Request, u *org.Unit) (*unitSection, error) {
-		if s.Hosts == nil {
-			return nil, nil
-		}
-		all, err := s.Hosts.AllCoverage(r.Context())
-		if err != nil {
-			return nil, err
-		}
-		lang := langOf(r)
-		for _, c := range all {
-			if c.Unit != u.Code {
-				continue
-			}
-			return &unitSection{Title: i18n.T(lang, "hosts.coverage"), Link: "/units/" + url.PathEscape(u.Code) + "/coverage", Stats: []cardStat{
-				{Label: i18n.T(lang, "cov.hosts"), Value: strconv.Itoa(c.Hosts)},
-				{Label: i18n.T(lang, "cov.av"), Value: fmt.Sprintf("%d%%", c.Percents.Antivirus), Bad: c.Antivirus < c.Hosts},
-				{Label: i18n.T(lang, "cov.fw"), Value: fmt.Sprintf("%d%%", c.Percents.Firewall), Bad: c.Firewall < c.Hosts},
-				{Label: i18n.T(lang, "cov.agent"), Value: fmt.Sprintf("%d%%", c.Percents.AgentSeen), Bad: c.AgentSeen < c.Hosts},
-			}}, nil
-		}
-		return nil, nil
-	})
+	return nil, nil
 }
 
 type hostsData struct {

@@ -26,10 +26,6 @@ type cardStat struct {
 	Bad   bool
 }
 
-// measureProviders fill dashboard cards for capabilities that exist; a
-// measure with no provider shows its empty state.
-var measureProviders = map[string]func(s *Server, r *http.Request) (*measureCard, error){}
-
 type dashboardData struct {
 	UnitCounts map[string]int
 	Kinds      []string // kinds present, in display order
@@ -57,10 +53,11 @@ func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	for _, key := range []string{"m1", "m2", "m3", "m4", "m5"} {
+	for i, prov := range s.measureCards() {
+		key := "m" + strconv.Itoa(i+1)
 		card := &measureCard{Key: key}
-		if prov := measureProviders[key]; prov != nil {
-			c, err := prov(s, r)
+		if prov != nil {
+			c, err := prov(r)
 			if err != nil {
 				s.uiError(w, r, err)
 				return
@@ -209,8 +206,6 @@ type unitSection struct {
 	Stats []cardStat
 }
 
-var unitSectionProviders []func(s *Server, r *http.Request, u *org.Unit) (*unitSection, error)
-
 func (s *Server) uiUnit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	u, err := s.Org.GetUnit(ctx, r.PathValue("code"))
@@ -234,8 +229,8 @@ func (s *Server) uiUnit(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	for _, prov := range unitSectionProviders {
-		sec, err := prov(s, r, u)
+	for _, section := range s.unitSections() {
+		sec, err := section(r, u)
 		if err != nil {
 			s.uiError(w, r, err)
 			return

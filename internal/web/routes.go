@@ -1,0 +1,152 @@
+package web
+
+import (
+	"io/fs"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"vigil/internal/agent/agentapi"
+	"vigil/internal/audit"
+	"vigil/internal/auth"
+	"vigil/internal/errs"
+	"vigil/internal/hosts"
+	"vigil/internal/org"
+)
+
+// This file lists every route the hub serves, in one place (as Miniflux
+// does): health and metrics, the JSON API (whose table also builds the
+// OpenAPI document), and the pages. A capability adds its block here, its
+// handlers in web/<capability>_*.go and its dashboard card and unit-page
+// section in the two lists at the end.
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+
+	// API: sign-in, units and contacts, users, tokens, audit.
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/auth/token", Tag: "auth", Public: true, Summary: "Exchange e-mail and password for an API token",
+		Body: tokenRequest{}, Result: tokenResponse{}, Handler: s.apiLoginToken})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/me", Tag: "auth", Summary: "The caller", Result: me{}, Handler: s.apiMe})
+
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/units", Tag: "units", Summary: "List units in the caller's scope", Result: org.Unit{}, List: true,
+		Query: []string{"q", "kind", "parent", "under", "cursor", "limit"}, Handler: s.apiListUnits})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/units", Tag: "units", Summary: "Create a unit", Body: org.UnitInput{}, Result: org.Unit{}, Handler: s.apiCreateUnit})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/units/import", Tag: "units", Summary: "Import units from CSV (text/csv body; atomic)", Body: unitsImportRequest{}, Result: org.ImportResult{},
+		Query: []string{"file"}, Handler: s.apiImportUnits})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/units/{code}", Tag: "units", Summary: "Fetch a unit", Result: org.Unit{}, Handler: s.apiGetUnit})
+	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/units/{code}", Tag: "units", Summary: "Change a unit's name or kind", Body: org.UnitPatch{}, Result: org.Unit{}, Handler: s.apiUpdateUnit})
+	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/units/{code}", Tag: "units", Summary: "Delete an empty unit", Handler: s.apiDeleteUnit})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/units/{code}/contacts", Tag: "units", Summary: "A unit's points of contact", Result: org.Contact{}, List: true, Handler: s.apiListContacts})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/units/{code}/contacts", Tag: "units", Summary: "Add a point of contact", Body: org.ContactInput{}, Result: org.Contact{}, Handler: s.apiAddContact})
+	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/contacts/{id}", Tag: "units", Summary: "Remove a point of contact", Handler: s.apiDeleteContact})
+
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/users", Tag: "users", Summary: "List users in the caller's scope", Result: org.User{}, List: true,
+		Query: []string{"q", "role", "unit", "cursor", "limit"}, Handler: s.apiListUsers})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/users", Tag: "users", Summary: "Create a user", Body: org.UserInput{}, Result: org.User{}, Handler: s.apiCreateUser})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/users/{id}", Tag: "users", Summary: "Fetch a user", Result: org.User{}, Handler: s.apiGetUser})
+	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/users/{id}", Tag: "users", Summary: "Change a user (role, unit, disabled, password, unlock)", Body: org.UserPatch{}, Result: org.User{}, Handler: s.apiUpdateUser})
+
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/tokens", Tag: "auth", Summary: "The caller's API tokens (admins: ?all=1 for everyone's)", Result: auth.APIToken{}, List: true,
+		Query: []string{"all"}, Handler: s.apiListTokens})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/tokens", Tag: "auth", Summary: "Create an API token acting as the caller", Body: tokenCreate{}, Result: tokenResponse{}, Handler: s.apiCreateToken})
+	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/tokens/{id}", Tag: "auth", Summary: "Revoke an API token", Handler: s.apiRevokeToken})
+
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/audit", Tag: "audit", Summary: "Browse the audit log, newest first", Result: audit.Record{}, List: true,
+		Query: []string{"actor", "action", "object_type", "object_id", "unit", "since", "until", "cursor", "limit"}, Handler: s.apiAudit})
+
+	// API: measure 1 — agents, hosts, malware review, coverage.
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/enrollment-tokens", Tag: "agents", Summary: "Create an enrolment token for a unit's agents",
+		Body: hosts.EnrollmentTokenInput{}, Result: hosts.EnrollmentToken{}, Handler: s.apiCreateEnrollmentToken})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/enrollment-tokens", Tag: "agents", Summary: "List enrolment tokens in scope", Result: hosts.EnrollmentToken{}, List: true, Handler: s.apiListEnrollmentTokens})
+	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/enrollment-tokens/{id}", Tag: "agents", Summary: "Revoke an enrolment token", Handler: s.apiRevokeEnrollmentToken})
+
+	s.api(apiRoute{Method: "POST", Path: agentapi.PathEnroll, Tag: "agents", Public: true, Summary: "Enrol an agent with an enrolment token",
+		Body: agentapi.EnrollRequest{}, Result: agentapi.EnrollResponse{}, Handler: s.apiEnroll})
+	s.api(apiRoute{Method: "POST", Path: agentapi.PathHeartbeat, Tag: "agents", Agent: true, Summary: "Agent heartbeat; returns pending tasks",
+		Body: agentapi.HeartbeatRequest{}, Result: agentapi.HeartbeatResponse{}, Handler: s.apiHeartbeat})
+	s.api(apiRoute{Method: "POST", Path: agentapi.PathInventory, Tag: "agents", Agent: true, Summary: "Agent posts a full inventory or the changes since the last",
+		Body: agentapi.InventoryRequest{}, Result: agentapi.InventoryResponse{}, Handler: s.apiAgentInventory})
+	s.api(apiRoute{Method: "GET", Path: agentapi.PathIndicators, Tag: "agents", Agent: true, Summary: "Indicators agents scan for",
+		Result: agentapi.IndicatorsResponse{}, Query: []string{"since"}, Handler: s.apiAgentIndicators})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/agents/tasks/{id}/result", Tag: "agents", Agent: true, Summary: "Agent reports a task's progress or result",
+		Body: agentapi.TaskResult{}, Handler: s.apiTaskResult})
+
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts", Tag: "hosts", Summary: "List hosts in scope", Result: hosts.Host{}, List: true,
+		Query: []string{"unit", "os", "role", "failing", "stale", "seen_before", "seen_after", "q", "cursor", "limit"}, Handler: s.apiListHosts})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/hosts/import", Tag: "hosts", Summary: "Import host inventories (agent JSON, CSV template or osquery JSON) into a unit; atomic",
+		Body: hostsImportRequest{}, Result: hosts.ImportResult{}, Query: []string{"unit", "file", "format"}, Handler: s.apiImportHosts})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}", Tag: "hosts", Summary: "A host with its latest inventory", Result: hosts.HostDetail{}, Handler: s.apiGetHost})
+	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/hosts/{id}", Tag: "hosts", Summary: "Remove a decommissioned host", Handler: s.apiDeleteHost})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}/changes", Tag: "hosts", Summary: "A host's inventory history", Result: hosts.ChangeRecord{}, List: true,
+		Query: []string{"cursor", "limit"}, Handler: s.apiHostChanges})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}/tasks", Tag: "hosts", Summary: "Tasks sent to a host's agent", Result: hosts.Task{}, List: true, Handler: s.apiHostTasks})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/hosts/{id}/scan", Tag: "hosts", Summary: "Ask a host's agent for a malware scan", Body: scanRequest{}, Result: hosts.Task{}, Handler: s.apiScanHost})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/findings", Tag: "hosts", Summary: "Malware-review findings in scope", Result: hosts.Finding{}, List: true,
+		Query: []string{"host", "unit", "status", "cursor", "limit"}, Handler: s.apiListFindings})
+	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/findings/{id}", Tag: "hosts", Summary: "Set a finding's clean-up status", Body: hosts.FindingUpdate{}, Result: hosts.Finding{}, Handler: s.apiUpdateFinding})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/units/{code}/coverage", Tag: "hosts", Summary: "Security-control coverage of a unit's subtree", Result: hosts.Coverage{}, Handler: s.apiCoverage})
+
+	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, errs.NotFound("API endpoint "+r.Method+" "+r.URL.Path))
+	})
+
+	// Pages.
+	static, _ := fs.Sub(staticFS, "static")
+	fileServer := http.FileServerFS(static)
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fileServer.ServeHTTP(w, r)
+	})))
+	s.mux.HandleFunc("GET /login", s.uiLoginPage)
+	s.mux.HandleFunc("POST /login", s.uiLogin)
+	s.mux.HandleFunc("POST /logout", s.uiLogout)
+	s.mux.HandleFunc("GET /auth/oidc/login", s.uiOIDCLogin)
+	s.mux.HandleFunc("GET /auth/oidc/callback", s.uiOIDCCallback)
+	s.mux.HandleFunc("GET /lang/{lang}", s.uiSetLang)
+	s.mux.HandleFunc("GET /{$}", s.uiAuth(s.uiDashboard))
+	s.mux.HandleFunc("GET /units", s.uiAuth(s.uiUnits))
+	s.mux.HandleFunc("POST /units", s.uiAuth(s.uiCreateUnit))
+	s.mux.HandleFunc("GET /units/{code}", s.uiAuth(s.uiUnit))
+	s.mux.HandleFunc("POST /units/{code}/contacts", s.uiAuth(s.uiAddContact))
+	s.mux.HandleFunc("POST /contacts/{id}/delete", s.uiAuth(s.uiDeleteContact))
+	s.mux.HandleFunc("GET /users", s.uiAuth(s.uiUsers))
+	s.mux.HandleFunc("POST /users", s.uiAuth(s.uiCreateUser))
+	s.mux.HandleFunc("GET /users/{id}", s.uiAuth(s.uiUser))
+	s.mux.HandleFunc("POST /users/{id}", s.uiAuth(s.uiUpdateUser))
+	s.mux.HandleFunc("GET /tokens", s.uiAuth(s.uiTokens))
+	s.mux.HandleFunc("POST /tokens", s.uiAuth(s.uiCreateToken))
+	s.mux.HandleFunc("POST /tokens/{id}/revoke", s.uiAuth(s.uiRevokeToken))
+	s.mux.HandleFunc("GET /audit", s.uiAuth(s.uiAudit))
+
+	// Pages: measure 1.
+	s.mux.HandleFunc("GET /hosts", s.uiAuth(s.uiHosts))
+	s.mux.HandleFunc("GET /hosts/{id}", s.uiAuth(s.uiHost))
+	s.mux.HandleFunc("POST /hosts/{id}/scan", s.uiAuth(s.uiScanHost))
+	s.mux.HandleFunc("POST /findings/{id}", s.uiAuth(s.uiUpdateFinding))
+	s.mux.HandleFunc("GET /units/{code}/coverage", s.uiAuth(s.uiCoverage))
+	s.mux.HandleFunc("GET /enrollment", s.uiAuth(s.uiEnrollment))
+	s.mux.HandleFunc("POST /enrollment", s.uiAuth(s.uiCreateEnrollment))
+	s.mux.HandleFunc("POST /enrollment/{id}/revoke", s.uiAuth(s.uiRevokeEnrollment))
+}
+
+// measureCards fill the dashboard's cards for the directive's five
+// measures, in order; nil leaves a measure's card in its empty state.
+func (s *Server) measureCards() [5]func(r *http.Request) (*measureCard, error) {
+	return [5]func(r *http.Request) (*measureCard, error){
+		s.hostsCard, // 1: hosts, controls, malware review
+		nil,         // 2: the watch
+		nil,         // 3: vulnerabilities
+		nil,         // 4: awareness
+		nil,         // 5: the SOC and incidents
+	}
+}
+
+// unitSections add capabilities' blocks to a unit's page, in order.
+func (s *Server) unitSections() []func(r *http.Request, u *org.Unit) (*unitSection, error) {
+	return []func(r *http.Request, u *org.Unit) (*unitSection, error){
+		s.hostsUnitSection,
+	}
+}
