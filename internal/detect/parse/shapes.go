@@ -198,7 +198,8 @@ func (sh *shaper) flattenJSON(ev *detect.Event, v *jsonValue, prefix string, dep
 			sh.flattenJSON(ev, &v.elems[i], sh.join(prefix, strconv.Itoa(i)), depth+1)
 		}
 	case jsonNull:
-		ev.Add(prefix, "")
+		// Left out: Sigma's null means absent or null, and '' the empty
+		// string, so a null must not read as an empty value.
 	default:
 		ev.Add(prefix, v.text)
 	}

@@ -17,6 +17,7 @@ func TestShapes(t *testing.T) {
 		prod   string
 		svc    string
 		cat    string
+		absent []string // fields the event must not have
 	}
 	tests := []struct {
 		file    string
@@ -109,7 +110,8 @@ func TestShapes(t *testing.T) {
 		{"generic.jsonl", 3, 3, []check{ // line 2, [1,2,3], is three non-records
 			{event: 2, fields: map[string]string{"eventName": "CreateAccessKey", "eventSource": "iam.amazonaws.com", "userIdentity.arn": "arn:aws:iam::111122223333:user/operator",
 				"source.ip": "192.0.2.80", "user.name": "operator"}, time: "2024-05-06T07:08:09Z", prod: "aws", svc: "cloudtrail"},
-			{event: 0, fields: map[string]string{"host.name": "app-1", "user.roles": "admin, ops", "items.1.id": "2", "empty": "", "ok": "true"}, host: "app-1", time: "2024-04-05T06:07:08Z"},
+			{event: 0, fields: map[string]string{"host.name": "app-1", "user.roles": "admin, ops", "items.1.id": "2", "ok": "true"}, host: "app-1", time: "2024-04-05T06:07:08Z",
+				absent: []string{"empty"}}, // null is absent, not '' (Sigma)
 			{event: 1, fields: map[string]string{"msg": "plain"}, time: "2024-04-05T06:07:08Z"},
 		}},
 	}
@@ -127,6 +129,11 @@ func TestShapes(t *testing.T) {
 				for k, want := range c.fields {
 					if got, ok := e.Get(k); !ok || got != want {
 						t.Errorf("event %d: %s = %q (present %v), want %q; fields %v", c.event, k, got, ok, want, e.Fields)
+					}
+				}
+				for _, k := range c.absent {
+					if v, ok := e.Get(k); ok {
+						t.Errorf("event %d: %s = %q, want it absent", c.event, k, v)
 					}
 				}
 				if c.host != "" && e.Host != c.host {

@@ -430,12 +430,6 @@ func (rs *RuleSet) compileField(sc *specCompiler, fs *FieldSpec, id int32) (*fie
 	}
 	for i := range pats {
 		p := &pats[i]
-		if p.kind == pEq && p.s == "" && !p.cased {
-			// An empty value matches an empty or missing field, as most
-			// backends treat it.
-			p.kind = pNull
-			p.lits = nil
-		}
 		p.pairs = nil
 		for _, l := range p.lits {
 			if hasASCII(l) && len(acLiteral(l)) < minLiteral {

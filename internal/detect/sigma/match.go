@@ -529,7 +529,9 @@ func (m *Matcher) matchField(fm *fieldMatch) bool {
 func (m *Matcher) matchPattern(p *pattern, pos int32) bool {
 	switch p.kind {
 	case pNull:
-		return pos < 0 || m.slots[pos].val == ""
+		// Sigma's null: the field is absent (a JSON null is left out of
+		// the event by the parsers). An empty value is '' in a rule.
+		return pos < 0
 	case pExists:
 		return (pos >= 0) == (p.num != 0)
 	case pNever:

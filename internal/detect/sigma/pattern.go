@@ -30,7 +30,7 @@ const (
 	pGT
 	pGTE
 	pExists   // field present (num != 0) or absent (num == 0)
-	pNull     // field absent or empty
+	pNull     // field absent (Sigma's null); '' is pEq with an empty s
 	pAny      // any value, field present
 	pNever    // matches nothing (empty list)
 	pFieldRef // compare with another field (ref, refOp)

@@ -80,6 +80,9 @@ func TestModifiers(t *testing.T) {
 		{"not exists", "  sel:\n    ParentImage|exists: false\n  condition: sel", sysmon1("Image", "x"), true},
 		{"null missing", "  sel:\n    ParentImage: null\n  condition: sel", sysmon1("Image", "x"), true},
 		{"null present", "  sel:\n    ParentImage: null\n  condition: sel", sysmon1("ParentImage", "x"), false},
+		{"null is not empty", "  sel:\n    ParentImage: null\n  condition: sel", sysmon1("ParentImage", ""), false},
+		{"null in a list", "  sel:\n    ParentImage: [null, '']\n  condition: sel", sysmon1("ParentImage", ""), true},
+		{"null in a list missing", "  sel:\n    ParentImage: [null, '']\n  condition: sel", sysmon1("Image", "x"), true},
 		{"gt", "  sel:\n    ProcessId|gt: 100\n  condition: sel", sysmon1("ProcessId", "101"), true},
 		{"lte", "  sel:\n    ProcessId|lte: 100\n  condition: sel", sysmon1("ProcessId", "101"), false},
 		{"fieldref", "  sel:\n    ParentImage|fieldref: Image\n  condition: sel", sysmon1("Image", "A.exe", "ParentImage", "a.EXE"), true},
@@ -97,6 +100,8 @@ func TestModifiers(t *testing.T) {
 		{"field name with spaces other", "  sel:\n    SourceName: 'AMSI'\n  condition: sel", sysmon1("Source Names", "AMSI"), false},
 		{"field name case", "  sel:\n    CommandLine|contains: 'x'\n  condition: sel", sysmon1("Commandline", "axb"), true},
 		{"empty value", "  sel:\n    CommandLine: ''\n  condition: sel", sysmon1("CommandLine", ""), true},
+		{"empty value is not missing", "  sel:\n    CommandLine: ''\n  condition: sel", sysmon1("Image", "x"), false},
+		{"empty value is not a value", "  sel:\n    CommandLine: ''\n  condition: sel", sysmon1("CommandLine", "x"), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

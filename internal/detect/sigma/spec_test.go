@@ -103,3 +103,20 @@ func eachEvent(t *testing.T, path string, fn func(ev *detect.Event)) {
 		fn(&ev)
 	}
 }
+
+// TestNullIsNotEmpty: in Sigma, null means the field is absent (or null)
+// and ” the empty string. A firewall rule allowing everything, made in
+// mmc.exe with an empty ApplicationPath, must not be taken for the
+// "ApplicationPath: null" filter; the svchost.exe rule with an empty path
+// is filtered by ” and the rule without ApplicationPath by null.
+func TestNullIsNotEmpty(t *testing.T) {
+	const id = "cde0a575-7d3d-4a49-9817-b8004a7bf105"
+	rs := sigmaHQRules(t, sigma.Options{}, "rules/windows/builtin/firewall_as/win_firewall_as_add_rule.yml")
+	got := firingByRecord(t, rs, "testdata/firewall.xml")
+	want := map[uint64][]string{8001: {id}}
+	for rec := uint64(8001); rec <= 8003; rec++ {
+		if !sameIDs(got[rec], want[rec]) {
+			t.Errorf("record %d: fired %v, want %v", rec, got[rec], want[rec])
+		}
+	}
+}
