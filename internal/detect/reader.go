@@ -1,10 +1,5 @@
 package detect
 
-import (
-	"fmt"
-	"strconv"
-)
-
 // Reader yields events one at a time. Next fills ev (after ev.Reset) and
 // returns io.EOF after the last event. A record that cannot be decoded is
 // counted in Stats and skipped, so Next returns an error other than io.EOF
@@ -29,7 +24,7 @@ type ReadStats struct {
 	Events        int64 // events returned by Next
 	Skipped       int64 // records (lines, EVTX records) skipped as corrupt
 	CorruptChunks int64 // EVTX chunks skipped whole
-	// Errors holds the first few skip reasons (*RecordError), each naming
+	// Errors holds the first few skip reasons (*datafile.Error), each naming
 	// the position, so a user can find the bad input.
 	Errors []error
 }
@@ -51,30 +46,3 @@ func (s *ReadStats) keep(err error) {
 		s.Errors = append(s.Errors, err)
 	}
 }
-
-// RecordError says which record of which input could not be decoded.
-// Line is a line number for text formats, a record number or index for
-// others (0 when unknown); Field names the offending field when one is to
-// blame.
-type RecordError struct {
-	Source string
-	Line   int64
-	Field  string
-	Err    error
-}
-
-func (e *RecordError) Error() string {
-	s := e.Source
-	if s == "" {
-		s = "input"
-	}
-	if e.Line > 0 {
-		s += ":" + strconv.FormatInt(e.Line, 10)
-	}
-	if e.Field != "" {
-		return fmt.Sprintf("%s: field %s: %v", s, e.Field, e.Err)
-	}
-	return fmt.Sprintf("%s: %v", s, e.Err)
-}
-
-func (e *RecordError) Unwrap() error { return e.Err }

@@ -56,30 +56,13 @@ func TestAddUnnamedData(t *testing.T) {
 	}
 }
 
-func TestReadStatsAndRecordError(t *testing.T) {
+func TestReadStats(t *testing.T) {
 	var st ReadStats
 	for i := 0; i < 100; i++ {
-		st.Skip(&RecordError{Source: "a.log", Line: int64(i + 1), Err: errors.New("bad")})
+		st.Skip(errors.New("bad"))
 	}
 	st.SkipChunk(errors.New("chunk"))
 	if st.Skipped != 100 || st.CorruptChunks != 1 || len(st.Errors) != maxKeptErrors {
 		t.Errorf("stats %d %d %d", st.Skipped, st.CorruptChunks, len(st.Errors))
-	}
-	tests := []struct {
-		err  *RecordError
-		want string
-	}{
-		{&RecordError{Source: "a.log", Line: 3, Field: "header", Err: errors.New("cef: short")}, "a.log:3: field header: cef: short"},
-		{&RecordError{Source: "b.json", Err: errors.New("x")}, "b.json: x"},
-		{&RecordError{Line: 2, Err: errors.New("y")}, "input:2: y"},
-	}
-	for _, tt := range tests {
-		if got := tt.err.Error(); got != tt.want {
-			t.Errorf("%q, want %q", got, tt.want)
-		}
-	}
-	inner := errors.New("inner")
-	if !errors.Is(&RecordError{Err: inner}, inner) {
-		t.Error("RecordError does not unwrap")
 	}
 }

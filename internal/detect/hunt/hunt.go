@@ -23,6 +23,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"vigil/internal/datafile"
 	"vigil/internal/detect"
 	"vigil/internal/detect/ioc"
 	"vigil/internal/detect/parse"
@@ -66,18 +67,10 @@ type SourceStat struct {
 	category   string
 }
 
-// FileError is an input that could not be read at all.
-type FileError struct {
-	Path string
-	Err  error
-}
-
-func (e *FileError) Error() string { return e.Path + ": " + e.Err.Error() }
-
 // Summary is what a hunt saw.
 type Summary struct {
 	Files         int
-	Failed        []*FileError
+	Failed        []*datafile.Error
 	Events        int64
 	Bytes         int64
 	Skipped       int64 // records skipped as corrupt
@@ -98,14 +91,14 @@ type Progress struct {
 // Inputs expands files and directories into the files to read, in a
 // stable order. Directories are walked for log-like names; named files are
 // always taken.
-func Inputs(args []string) ([]string, []*FileError) {
+func Inputs(args []string) ([]string, []*datafile.Error) {
 	var out []string
-	var errs []*FileError
+	var errs []*datafile.Error
 	seen := map[string]bool{}
 	for _, a := range args {
 		st, err := os.Stat(a)
 		if err != nil {
-			errs = append(errs, &FileError{Path: a, Err: err})
+			errs = append(errs, &datafile.Error{File: a, Err: err})
 			continue
 		}
 		if !st.IsDir() {
@@ -118,7 +111,7 @@ func Inputs(args []string) ([]string, []*FileError) {
 		var found []string
 		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
-				errs = append(errs, &FileError{Path: p, Err: err})
+				errs = append(errs, &datafile.Error{File: p, Err: err})
 				if d != nil && d.IsDir() {
 					return fs.SkipDir
 				}
@@ -131,7 +124,7 @@ func Inputs(args []string) ([]string, []*FileError) {
 			return nil
 		})
 		if err != nil {
-			errs = append(errs, &FileError{Path: a, Err: err})
+			errs = append(errs, &datafile.Error{File: a, Err: err})
 		}
 		slices.Sort(found)
 		out = append(out, found...)
@@ -291,7 +284,7 @@ func Run(ctx context.Context, cfg Config, files []string, emit func(*Record) err
 		filesDone.Add(1)
 		bytesDone.Add(sizes[i])
 		if r.err != nil {
-			sum.Failed = append(sum.Failed, &FileError{Path: files[i], Err: r.err})
+			sum.Failed = append(sum.Failed, &datafile.Error{File: files[i], Err: r.err})
 		}
 		sum.Events += r.events
 		sum.Skipped += r.stats.Skipped

@@ -90,7 +90,7 @@ func TestBadRowsNamed(t *testing.T) {
 		msgs = append(msgs, e.Error())
 	}
 	all := strings.Join(msgs, "\n")
-	for _, want := range []string{"indicators.csv:14: value", "indicators.csv:15: value", "indicators.csv:16: type", "indicators.csv:17: value", "bundle21.json:5: indicator--4 pattern"} {
+	for _, want := range []string{`indicators.csv:14: field "value": bad indicator value: "999.1.1.1"`, `indicators.csv:15: field "value"`, `indicators.csv:16: field "type": unknown indicator type "frobnicate"`, `indicators.csv:17: field "value": missing value`, `bundle21.json: object 5 (indicator--4): field "pattern": ipv4-addr:value: bad indicator value`} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no error %q in:\n%s", want, all)
 		}

@@ -12,22 +12,9 @@ import (
 	"strings"
 	"sync"
 	"unsafe"
+
+	"vigil/internal/datafile"
 )
-
-// RowError names a bad indicator: the file, the line (CSV) or object index
-// (STIX), the field, and what is wrong.
-type RowError struct {
-	File  string
-	Line  int
-	Field string
-	Err   error
-}
-
-func (e *RowError) Error() string {
-	return fmt.Sprintf("%s:%d: %s: %v", e.File, e.Line, e.Field, e.Err)
-}
-
-func (e *RowError) Unwrap() error { return e.Err }
 
 // maxRowErrors bounds the errors kept per load; the rest are only counted.
 const maxRowErrors = 100
@@ -36,12 +23,12 @@ const maxRowErrors = 100
 type LoadStats struct {
 	Added   int
 	Bad     int
-	Errors  []*RowError // the first maxRowErrors bad rows
-	Skipped int         // well-formed entries of types this package does not hold
+	Errors  []*datafile.Error // the first maxRowErrors bad rows: file, line (CSV) or object (STIX), field
+	Skipped int               // well-formed entries of types this package does not hold
 	lines   int
 }
 
-func (st *LoadStats) bad(e *RowError) {
+func (st *LoadStats) bad(e *datafile.Error) {
 	st.Bad++
 	if len(st.Errors) < maxRowErrors {
 		st.Errors = append(st.Errors, e)
@@ -166,7 +153,7 @@ func (b *Builder) addCSV(r io.Reader, name string, first bool) (st LoadStats, er
 		if err == bufio.ErrBufferFull {
 			// A line over a megabyte is no indicator; skip the rest of it.
 			line++
-			st.bad(&RowError{File: name, Line: line, Field: "row", Err: errors.New("line too long")})
+			st.bad(&datafile.Error{File: name, Line: line, Err: errors.New("line too long")})
 			for err == bufio.ErrBufferFull {
 				_, err = br.ReadSlice('\n')
 			}
@@ -195,17 +182,17 @@ func (b *Builder) addCSV(r io.Reader, name string, first bool) (st LoadStats, er
 		}
 		n, perr := splitRow(s, &fields)
 		if perr != nil {
-			st.bad(&RowError{File: name, Line: line, Field: "row", Err: perr})
+			st.bad(&datafile.Error{File: name, Line: line, Err: perr})
 		} else if n < 2 {
-			st.bad(&RowError{File: name, Line: line, Field: "value", Err: errors.New("missing value (want type,value[,comment])")})
+			st.bad(&datafile.Error{File: name, Line: line, Field: "value", Err: errors.New("missing value (want type,value[,comment])")})
 		} else if line == 1 && first && strings.EqualFold(strings.TrimSpace(fields[0]), "type") {
 			// header
 		} else {
 			k, ok := ParseKind(fields[0])
 			if !ok {
-				st.bad(&RowError{File: name, Line: line, Field: "type", Err: fmt.Errorf("%w %q", ErrBadType, strings.TrimSpace(fields[0]))})
+				st.bad(&datafile.Error{File: name, Line: line, Field: "type", Err: fmt.Errorf("%w %q", ErrBadType, strings.TrimSpace(fields[0]))})
 			} else if aerr := b.Add(k, fields[1], strings.TrimSpace(fields[2])); aerr != nil {
-				st.bad(&RowError{File: name, Line: line, Field: "value", Err: aerr})
+				st.bad(&datafile.Error{File: name, Line: line, Field: "value", Err: aerr})
 			} else {
 				st.Added++
 			}

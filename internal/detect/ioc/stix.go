@@ -6,6 +6,8 @@ import (
 	"io"
 	"regexp"
 	"strings"
+
+	"vigil/internal/datafile"
 )
 
 type stixObject struct {
@@ -46,11 +48,15 @@ func (b *Builder) AddSTIX(r io.Reader, name string) (LoadStats, error) {
 	for i, raw := range objs {
 		var o stixObject
 		if err := json.Unmarshal(raw, &o); err != nil {
-			st.bad(&RowError{File: name, Line: i + 1, Field: "object", Err: err})
+			st.bad(&datafile.Error{File: name, Record: fmt.Sprintf("object %d", i+1), Err: err})
 			continue
 		}
-		where := func(field string) *RowError {
-			return &RowError{File: name, Line: i + 1, Field: o.ID + " " + field}
+		obj := fmt.Sprintf("object %d", i+1)
+		if o.ID != "" {
+			obj += " (" + truncate(o.ID, 80) + ")"
+		}
+		where := func(field string) *datafile.Error {
+			return &datafile.Error{File: name, Record: obj, Field: field}
 		}
 		switch o.Type {
 		case "indicator":
@@ -81,7 +87,7 @@ func (b *Builder) AddSTIX(r io.Reader, name string) (LoadStats, error) {
 var comparisonRE = regexp.MustCompile(`([a-z0-9-]+):([A-Za-z0-9_.'\-\[\]*]+)\s*(=|IN)\s*('(?:[^'\\]|\\.)*'|\((?:[^)'\\]|'(?:[^'\\]|\\.)*')*\))`)
 var quotedRE = regexp.MustCompile(`'((?:[^'\\]|\\.)*)'`)
 
-func (b *Builder) addPattern(pattern, comment string, st *LoadStats, where func(string) *RowError) {
+func (b *Builder) addPattern(pattern, comment string, st *LoadStats, where func(string) *datafile.Error) {
 	ms := comparisonRE.FindAllStringSubmatch(pattern, -1)
 	if len(ms) == 0 && strings.Contains(pattern, "[") {
 		// LIKE, MATCHES, ISSUBSET, ...: valid STIX this set cannot hold.
@@ -103,8 +109,8 @@ func (b *Builder) addPattern(pattern, comment string, st *LoadStats, where func(
 		for _, q := range quotedRE.FindAllStringSubmatch(m[4], -1) {
 			v := strings.NewReplacer(`\'`, `'`, `\\`, `\`).Replace(q[1])
 			if err := b.Add(k, v, comment); err != nil {
-				e := where("pattern " + m[1] + ":" + m[2])
-				e.Err = err
+				e := where("pattern")
+				e.Err = fmt.Errorf("%s:%s: %w", m[1], m[2], err)
 				st.bad(e)
 				continue
 			}
@@ -150,7 +156,7 @@ func hashKind(name string) (Kind, bool) {
 	return 0, false
 }
 
-func (b *Builder) addSCO(o *stixObject, comment string, st *LoadStats, where func(string) *RowError) {
+func (b *Builder) addSCO(o *stixObject, comment string, st *LoadStats, where func(string) *datafile.Error) {
 	add := func(k Kind, v, field string) {
 		if v == "" {
 			return

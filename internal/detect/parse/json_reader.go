@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"vigil/internal/datafile"
 	"vigil/internal/detect"
 )
 
@@ -101,7 +102,7 @@ func (r *jsonReader) nextValue() (*jsonValue, int64, error) {
 				return nil, 0, io.EOF
 			}
 			if err == errLineTooLong {
-				r.stats.Skip(&detect.RecordError{Source: r.source, Line: r.lines.line, Err: err})
+				r.stats.Skip(&datafile.Error{File: r.source, Line: int(r.lines.line), Err: err})
 				return nil, 0, nil
 			}
 			if err != nil {
@@ -112,7 +113,7 @@ func (r *jsonReader) nextValue() (*jsonValue, int64, error) {
 			}
 			v, err := r.parser.parse(line)
 			if err != nil {
-				r.stats.Skip(&detect.RecordError{Source: r.source, Line: r.lines.line, Err: err})
+				r.stats.Skip(&datafile.Error{File: r.source, Line: int(r.lines.line), Err: err})
 				return nil, 0, nil
 			}
 			if records := containerRecords(&v); records != nil {
@@ -132,12 +133,12 @@ func (r *jsonReader) nextValue() (*jsonValue, int64, error) {
 	}
 	r.index++
 	if raw == nil {
-		r.stats.Skip(&detect.RecordError{Source: r.source, Line: r.index, Err: errValueTooLarge})
+		r.stats.Skip(&datafile.Error{File: r.source, Record: fmt.Sprintf("record %d", r.index), Err: errValueTooLarge})
 		return nil, 0, nil
 	}
 	v, err := r.parser.parse(raw)
 	if err != nil {
-		r.stats.Skip(&detect.RecordError{Source: r.source, Line: r.index, Err: err})
+		r.stats.Skip(&datafile.Error{File: r.source, Record: fmt.Sprintf("record %d", r.index), Err: err})
 		return nil, 0, nil
 	}
 	if v.kind == jsonArray {

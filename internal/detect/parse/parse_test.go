@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"vigil/internal/datafile"
 	"vigil/internal/detect"
 	"vigil/internal/detect/internal/testdatadir"
 )
@@ -122,8 +123,8 @@ func TestSkipErrorsNamePosition(t *testing.T) {
 	if len(st.Errors) != 1 {
 		t.Fatalf("errors %v", st.Errors)
 	}
-	var re *detect.RecordError
-	if !errors.As(st.Errors[0], &re) || re.Line != 9 || re.Field != "header" || !strings.Contains(re.Error(), "syslog.log:9: field header:") {
+	var re *datafile.Error
+	if !errors.As(st.Errors[0], &re) || re.Line != 9 || re.Field != "header" || !strings.Contains(re.Error(), `syslog.log:9: field "header":`) {
 		t.Errorf("error %v does not name line 9, field header", st.Errors[0])
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"vigil/internal/datafile"
 	"vigil/internal/detect"
 )
 
@@ -31,7 +32,7 @@ func (r *textReader) Next(ev *detect.Event) error {
 			return io.EOF
 		}
 		if err == errLineTooLong {
-			r.stats.Skip(&detect.RecordError{Source: r.source, Line: r.lines.line, Err: err})
+			r.stats.Skip(&datafile.Error{File: r.source, Line: int(r.lines.line), Err: err})
 			continue
 		}
 		if err != nil {

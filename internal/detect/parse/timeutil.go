@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"vigil/internal/detect"
+	"vigil/internal/datafile"
 )
 
 // timeFromMillis reads epoch milliseconds, or seconds when the number is
@@ -18,7 +18,7 @@ func timeFromMillis(n int64) time.Time {
 }
 
 // fieldError blames one field of a record; the readers copy the field
-// name into the detect.RecordError they count.
+// name into the datafile.Error they count.
 type fieldError struct {
 	field string
 	err   error
@@ -32,8 +32,8 @@ func errField(field string, format string, args ...any) error {
 }
 
 // recordError builds the error a reader counts for a skipped record.
-func recordError(source string, line int64, err error) *detect.RecordError {
-	re := &detect.RecordError{Source: source, Line: line, Err: err}
+func recordError(source string, line int64, err error) *datafile.Error {
+	re := &datafile.Error{File: source, Line: int(line), Err: err}
 	var fe *fieldError
 	if errors.As(err, &fe) {
 		re.Field = fe.field

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"vigil/internal/datafile"
 	"vigil/internal/detect"
 )
 
@@ -183,7 +184,7 @@ func (r *xmlReader) Next(ev *detect.Event) error {
 		if err != nil {
 			// The decoder cannot resume after a syntax error; the events
 			// before it are kept.
-			r.stats.Skip(&detect.RecordError{Source: r.source, Line: r.index + 1, Err: fmt.Errorf("xml stream ends in error: %w", err)})
+			r.stats.Skip(&datafile.Error{File: r.source, Record: fmt.Sprintf("event %d", r.index+1), Err: fmt.Errorf("xml stream ends in error: %w", err)})
 			r.done = true
 			break
 		}
