@@ -213,52 +213,36 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Record, int64, error) 
 	if err != nil {
 		return nil, 0, err
 	}
-	f.Limit = store.ClampLimit(f.Limit, 50)
 	// Conditions on the row itself; the unit scope is applied below.
-	var where []string
-	var args []any
+	l := store.NewList("a.seq DESC", f.Limit, 50)
 	if f.Actor != "" {
-		where = append(where, "a.actor = ?")
-		args = append(args, f.Actor)
+		l.Where("a.actor = ?", f.Actor)
 	}
 	if f.Action != "" {
 		if strings.HasSuffix(f.Action, ".") {
-			where = append(where, "a.action >= ? AND a.action < ?")
-			args = append(args, f.Action, f.Action[:len(f.Action)-1]+"/")
+			l.Where("a.action >= ? AND a.action < ?", f.Action, f.Action[:len(f.Action)-1]+"/")
 		} else {
-			where = append(where, "a.action = ?")
-			args = append(args, f.Action)
+			l.Where("a.action = ?", f.Action)
 		}
 	}
 	if f.ObjectType != "" {
-		where = append(where, "a.object_type = ?")
-		args = append(args, f.ObjectType)
+		l.Where("a.object_type = ?", f.ObjectType)
 	}
 	if f.ObjectID != "" {
-		where = append(where, "a.object_id = ?")
-		args = append(args, f.ObjectID)
+		l.Where("a.object_id = ?", f.ObjectID)
 	}
 	if !f.Since.IsZero() {
-		where = append(where, "a.at >= ?")
-		args = append(args, store.Micros(f.Since))
+		l.Where("a.at >= ?", store.Micros(f.Since))
 	}
 	if !f.Until.IsZero() {
-		where = append(where, "a.at < ?")
-		args = append(args, store.Micros(f.Until))
+		l.Where("a.at < ?", store.Micros(f.Until))
 	}
-	if f.Before > 0 {
-		where = append(where, "a.seq < ?")
-		args = append(args, f.Before)
-	}
-	and := ""
-	if len(where) > 0 {
-		and = " AND " + strings.Join(where, " AND ")
-	}
+	l.After(f.Before)
 	const cols = `SELECT a.seq, a.at, a.actor_id, a.actor, a.action, a.object_type, a.object_id, COALESCE(a.unit_id, 0), COALESCE(u.code, ''), a.summary, a.ip, a.prev_hash, a.hash`
 	var q string
+	var args []any
 	if p.SeesAllUnits() && f.UnitCode == "" {
-		q = cols + ` FROM audit_log a LEFT JOIN units u ON u.id = a.unit_id WHERE 1=1` + and + ` ORDER BY a.seq DESC LIMIT ?`
-		args = append(args, f.Limit+1)
+		q, args = l.SQL(cols + ` FROM audit_log a LEFT JOIN units u ON u.id = a.unit_id`)
 	} else {
 		units, err := listUnits(ctx, db, p, f.UnitCode)
 		if err != nil {
@@ -281,31 +265,28 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Record, int64, error) 
 			if db.Dialect == store.SQLite {
 				branchCols = "a.seq"
 			}
+			cond, cargs := l.Conditions()
 			branches := make([]string, len(units))
-			var bargs []any
 			for i, id := range units {
-				branches[i] = `SELECT * FROM (SELECT ` + branchCols + ` FROM audit_log a WHERE a.unit_id = ?` + and + ` ORDER BY a.seq DESC LIMIT ?) b` + strconv.Itoa(i)
-				bargs = append(bargs, id)
-				bargs = append(bargs, args...)
-				bargs = append(bargs, f.Limit+1)
+				branches[i] = `SELECT * FROM (SELECT ` + branchCols + ` FROM audit_log a WHERE a.unit_id = ? AND ` + cond + ` ORDER BY a.seq DESC LIMIT ?) b` + strconv.Itoa(i)
+				args = append(args, id)
+				args = append(args, cargs...)
+				args = append(args, l.Limit+1)
 			}
 			if db.Dialect == store.SQLite {
 				q = cols + ` FROM audit_log a JOIN units u ON u.id = a.unit_id WHERE a.seq IN (SELECT seq FROM (` + strings.Join(branches, " UNION ALL ") + `) ORDER BY seq DESC LIMIT ?) ORDER BY a.seq DESC`
 			} else {
 				q = cols + ` FROM (` + strings.Join(branches, " UNION ALL ") + `) a JOIN units u ON u.id = a.unit_id ORDER BY a.seq DESC LIMIT ?`
 			}
-			args = append(bargs, f.Limit+1)
+			args = append(args, l.Limit+1)
 		default:
 			// A large subtree owns a large share of the log, so its rows
 			// turn up soon when walking it newest first.
-			scope, sargs := p.Scope("u.path")
-			unit := ""
+			l.Scope(p, "u.path")
 			if f.UnitCode != "" {
-				unit = " AND u.code = ?"
-				sargs = append(sargs, f.UnitCode)
+				l.Where("u.code = ?", f.UnitCode)
 			}
-			q = cols + ` FROM audit_log a JOIN units u ON u.id = a.unit_id WHERE ` + scope + unit + and + ` ORDER BY a.seq DESC LIMIT ?`
-			args = append(append(sargs, args...), f.Limit+1)
+			q, args = l.SQL(cols + ` FROM audit_log a JOIN units u ON u.id = a.unit_id`)
 		}
 	}
 	rows, err := db.Query(ctx, q, args...)
@@ -328,7 +309,7 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Record, int64, error) 
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
 	}
-	out, next := store.Page(out, f.Limit, func(r Record) int64 { return r.Seq })
+	out, next := store.Page(out, l.Limit, func(r Record) int64 { return r.Seq })
 	return out, next, nil
 }
 

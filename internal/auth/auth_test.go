@@ -88,7 +88,7 @@ func TestScope(t *testing.T) {
 	if q, _ := agent.Scope("u.path"); q != "1=0" {
 		t.Errorf("agent scope %q", q)
 	}
-	if q, args := officer.Scope("u.path"); q != "u.path LIKE ?" || args[0] != "/1/7/%" {
+	if q, args := officer.Scope("u.path"); q != `u.path LIKE ? ESCAPE '\'` || args[0] != "/1/7/%" {
 		t.Errorf("officer scope %q %v", q, args)
 	}
 	if q, _ := (&Principal{Role: RoleViewer}).Scope("u.path"); q != "1=0" {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"vigil/internal/errs"
+	"vigil/internal/store"
 )
 
 // Role is what a user may do; where is given by the unit scope.
@@ -165,12 +166,5 @@ func (p *Principal) Scope(pathColumn string) (string, []any) {
 	if p.UnitPath == "" || p.Via == "agent" {
 		return "1=0", nil
 	}
-	return pathColumn + " LIKE ?", []any{likePrefix(p.UnitPath)}
-}
-
-// likePrefix escapes LIKE wildcards; paths hold digits and slashes only, so
-// this is belt and braces.
-func likePrefix(s string) string {
-	s = strings.NewReplacer("%", "", "_", "").Replace(s)
-	return s + "%"
+	return pathColumn + ` LIKE ? ESCAPE '\'`, []any{store.LikePrefix(p.UnitPath)}
 }

@@ -406,82 +406,52 @@ func (s *Service) ListHosts(ctx context.Context, f HostFilter) ([]*Host, int64, 
 	if err != nil {
 		return nil, 0, err
 	}
-	f.Limit = store.ClampLimit(f.Limit, 100)
-	scope, args := p.Scope("u.path")
-	where := []string{scope}
+	l := store.NewList("h.id", f.Limit, 100).Scope(p, "u.path")
 	if f.Unit != "" {
 		_, path, ok := s.unitInScope(ctx, p, f.Unit)
 		if !ok {
 			return nil, 0, errs.NotFound("unit " + strconv.Quote(f.Unit))
 		}
-		where = append(where, "u.path LIKE ?")
-		args = append(args, path+"%")
+		l.Where(`u.path LIKE ? ESCAPE '\'`, store.LikePrefix(path))
 	}
 	if f.OS != "" {
-		where = append(where, "(h.os_family = ? OR h.search LIKE ?)")
-		args = append(args, strings.ToLower(f.OS), "%"+likeSafe(i18n.Fold(f.OS))+"%")
+		l.Where(`(h.os_family = ? OR h.search LIKE ? ESCAPE '\')`, strings.ToLower(f.OS), store.LikeContains(i18n.Fold(f.OS)))
 	}
 	if f.Role != "" {
-		where = append(where, "h.role = ?")
-		args = append(args, f.Role)
+		l.Where("h.role = ?", f.Role)
 	}
 	now := s.now()
 	stale := now.Add(-AgentStaleAfter).UnixMicro()
 	switch f.Failing {
 	case "":
 	case "antivirus":
-		where = append(where, "NOT (h.edr_ok OR (h.av_ok AND h.av_updated_at > ?))")
-		args = append(args, now.Add(-SignatureMaxAge).UnixMicro())
+		l.Where("NOT (h.edr_ok OR (h.av_ok AND h.av_updated_at > ?))", now.Add(-SignatureMaxAge).UnixMicro())
 	case "firewall":
-		where = append(where, "NOT h.firewall_ok")
+		l.Where("NOT h.firewall_ok")
 	case "agent":
-		where = append(where, "(h.agent_id = '' OR h.agent_seen_at < ?)")
-		args = append(args, stale)
+		l.Where("(h.agent_id = '' OR h.agent_seen_at < ?)", stale)
 	default:
 		return nil, 0, errs.Invalid("failing", "must be antivirus, firewall or agent")
 	}
 	if f.Stale {
-		where = append(where, "h.agent_id <> '' AND h.agent_seen_at < ?")
-		args = append(args, stale)
+		l.Where("h.agent_id <> '' AND h.agent_seen_at < ?", stale)
 	}
 	if !f.SeenBefore.IsZero() {
-		where = append(where, "h.last_seen_at < ?")
-		args = append(args, f.SeenBefore.UnixMicro())
+		l.Where("h.last_seen_at < ?", f.SeenBefore.UnixMicro())
 	}
 	if !f.SeenAfter.IsZero() {
-		where = append(where, "h.last_seen_at >= ?")
-		args = append(args, f.SeenAfter.UnixMicro())
+		l.Where("h.last_seen_at >= ?", f.SeenAfter.UnixMicro())
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		where = append(where, "h.search LIKE ?")
-		args = append(args, "%"+likeSafe(i18n.Fold(q))+"%")
+		l.Where(`h.search LIKE ? ESCAPE '\'`, store.LikeContains(i18n.Fold(q)))
 	}
-	if f.After > 0 {
-		where = append(where, "h.id > ?")
-		args = append(args, f.After)
-	}
-	args = append(args, f.Limit+1)
-	rows, err := s.DB.Query(ctx, `SELECT `+hostColumns+` FROM hosts h JOIN units u ON u.id = h.unit_id WHERE `+strings.Join(where, " AND ")+` ORDER BY h.id LIMIT ?`, args...)
+	l.After(f.After)
+	out, next, err := store.Fetch(ctx, s.DB, l, `SELECT `+hostColumns+` FROM hosts h JOIN units u ON u.id = h.unit_id`, s.scanHost, func(h *Host) int64 { return h.ID })
 	if err != nil {
 		return nil, 0, fmt.Errorf("hosts: list: %w", err)
 	}
-	defer rows.Close()
-	var out []*Host
-	for rows.Next() {
-		h, err := s.scanHost(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("hosts: list: %w", err)
-		}
-		out = append(out, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	out, next := store.Page(out, f.Limit, func(h *Host) int64 { return h.ID })
 	return out, next, nil
 }
-
-func likeSafe(s string) string { return strings.NewReplacer("%", "", "_", "").Replace(s) }
 
 // HostDetail is a host with its latest inventory.
 type HostDetail struct {
@@ -541,32 +511,20 @@ func (s *Service) Changes(ctx context.Context, hostID int64, before int64, limit
 	if _, err := s.GetHostHeader(ctx, hostID); err != nil {
 		return nil, 0, err
 	}
-	limit = store.ClampLimit(limit, 100)
-	q := `SELECT id, at, kind, subject, old, new FROM host_changes WHERE host_id = ?`
-	args := []any{hostID}
-	if before > 0 {
-		q += ` AND id < ?`
-		args = append(args, before)
-	}
-	q += ` ORDER BY id DESC LIMIT ?`
-	args = append(args, limit+1)
-	rows, err := s.DB.Query(ctx, q, args...)
+	l := store.NewList("id DESC", limit, 100).Where("host_id = ?", hostID).After(before)
+	out, next, err := store.Fetch(ctx, s.DB, l, `SELECT id, at, kind, subject, old, new FROM host_changes`, scanChange, func(c ChangeRecord) int64 { return c.ID })
 	if err != nil {
-		return nil, 0, fmt.Errorf("hosts: changes: %w", err)
+		return nil, 0, fmt.Errorf("hosts: changes of host %d: %w", hostID, err)
 	}
-	defer rows.Close()
-	var out []ChangeRecord
-	for rows.Next() {
-		var c ChangeRecord
-		var at int64
-		if err := rows.Scan(&c.ID, &at, &c.Kind, &c.Subject, &c.Old, &c.New); err != nil {
-			return nil, 0, err
-		}
-		c.At = store.Time(at)
-		out = append(out, c)
-	}
-	out, next := store.Page(out, limit, func(c ChangeRecord) int64 { return c.ID })
-	return out, next, rows.Err()
+	return out, next, nil
+}
+
+func scanChange(sc store.Scanner) (ChangeRecord, error) {
+	var c ChangeRecord
+	var at int64
+	err := sc.Scan(&c.ID, &at, &c.Kind, &c.Subject, &c.Old, &c.New)
+	c.At = store.Time(at)
+	return c, err
 }
 
 // GetHostHeader returns a host in scope without its inventory.

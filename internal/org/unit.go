@@ -159,59 +159,30 @@ func (s *Service) ListUnits(ctx context.Context, f UnitFilter) ([]*Unit, int64, 
 	if err != nil {
 		return nil, 0, err
 	}
-	f.Limit = store.ClampLimit(f.Limit, 100)
-	scope, args := p.Scope("u.path")
-	where := []string{scope}
+	l := store.NewList("u.id", f.Limit, 100).Scope(p, "u.path")
 	if f.Query != "" {
-		where = append(where, "(u.name_fold LIKE ? OR LOWER(u.code) LIKE ?)")
-		q := "%" + escapeLike(i18n.Fold(f.Query)) + "%"
-		args = append(args, q, "%"+escapeLike(strings.ToLower(strings.TrimSpace(f.Query)))+"%")
+		l.Where(`(u.name_fold LIKE ? ESCAPE '\' OR LOWER(u.code) LIKE ? ESCAPE '\')`,
+			store.LikeContains(i18n.Fold(f.Query)), store.LikeContains(strings.ToLower(strings.TrimSpace(f.Query))))
 	}
 	if f.Kind != "" {
-		where = append(where, "u.kind = ?")
-		args = append(args, f.Kind)
+		l.Where("u.kind = ?", f.Kind)
 	}
 	if f.Parent != "" {
-		where = append(where, "p.code = ?")
-		args = append(args, f.Parent)
+		l.Where("p.code = ?", f.Parent)
 	}
 	if f.Under != "" {
 		under, err := s.GetUnit(ctx, f.Under)
 		if err != nil {
 			return nil, 0, err
 		}
-		where = append(where, "u.path LIKE ?")
-		args = append(args, under.Path+"%")
+		l.Where(`u.path LIKE ? ESCAPE '\'`, store.LikePrefix(under.Path))
 	}
-	if f.After > 0 {
-		where = append(where, "u.id > ?")
-		args = append(args, f.After)
-	}
-	args = append(args, f.Limit+1)
-	rows, err := s.DB.Query(ctx, `SELECT `+unitColumns+unitFrom+` WHERE `+strings.Join(where, " AND ")+` ORDER BY u.id LIMIT ?`, args...)
+	l.After(f.After)
+	out, next, err := store.Fetch(ctx, s.DB, l, `SELECT `+unitColumns+unitFrom, scanUnit, func(u *Unit) int64 { return u.ID })
 	if err != nil {
 		return nil, 0, fmt.Errorf("org: list units: %w", err)
 	}
-	defer rows.Close()
-	var out []*Unit
-	for rows.Next() {
-		u, err := scanUnit(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("org: list units: %w", err)
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("org: list units: %w", err)
-	}
-	out, next := store.Page(out, f.Limit, func(u *Unit) int64 { return u.ID })
 	return out, next, nil
-}
-
-func escapeLike(s string) string {
-	// Both engines treat % and _ as wildcards; users rarely mean them, and
-	// a stray one only widens a search, so they are dropped.
-	return strings.NewReplacer("%", "", "_", "").Replace(s)
 }
 
 // CreateUnit adds a unit under in.Parent. Only admins create root units;

@@ -165,43 +165,22 @@ func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]*User, int64, 
 	if err != nil {
 		return nil, 0, err
 	}
-	f.Limit = store.ClampLimit(f.Limit, 100)
-	scope, args := p.Scope("u.path")
-	where := []string{scope}
+	l := store.NewList("us.id", f.Limit, 100).Scope(p, "u.path")
 	if f.Query != "" {
-		where = append(where, "(us.name_fold LIKE ? OR us.email LIKE ?)")
-		args = append(args, "%"+escapeLike(i18n.Fold(f.Query))+"%", "%"+escapeLike(strings.ToLower(f.Query))+"%")
+		l.Where(`(us.name_fold LIKE ? ESCAPE '\' OR us.email LIKE ? ESCAPE '\')`,
+			store.LikeContains(i18n.Fold(f.Query)), store.LikeContains(strings.ToLower(f.Query)))
 	}
 	if f.Role != "" {
-		where = append(where, "us.role = ?")
-		args = append(args, f.Role)
+		l.Where("us.role = ?", f.Role)
 	}
 	if f.Unit != "" {
-		where = append(where, "u.code = ?")
-		args = append(args, f.Unit)
+		l.Where("u.code = ?", f.Unit)
 	}
-	if f.After > 0 {
-		where = append(where, "us.id > ?")
-		args = append(args, f.After)
-	}
-	args = append(args, f.Limit+1)
-	rows, err := s.DB.Query(ctx, `SELECT `+userColumns+` FROM users us JOIN units u ON u.id = us.unit_id WHERE `+strings.Join(where, " AND ")+` ORDER BY us.id LIMIT ?`, args...)
+	l.After(f.After)
+	out, next, err := store.Fetch(ctx, s.DB, l, `SELECT `+userColumns+` FROM users us JOIN units u ON u.id = us.unit_id`, scanUser, func(u *User) int64 { return u.ID })
 	if err != nil {
 		return nil, 0, fmt.Errorf("org: list users: %w", err)
 	}
-	defer rows.Close()
-	var out []*User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("org: list users: %w", err)
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	out, next := store.Page(out, f.Limit, func(u *User) int64 { return u.ID })
 	return out, next, nil
 }
 
