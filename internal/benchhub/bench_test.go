@@ -15,7 +15,6 @@ import (
 
 	"vigil/internal/audit"
 	"vigil/internal/auth"
-	"vigil/internal/benchhub"
 	"vigil/internal/hub"
 	"vigil/internal/store/storetest"
 )
@@ -40,7 +39,7 @@ func BenchmarkHub(b *testing.B) {
 	if testing.Short() {
 		b.Skip("the hub benchmark builds 1,000,000 audit rows; not in -short mode")
 	}
-	size := benchhub.Issue2
+	size := Issue2
 	if v := os.Getenv("VIGIL_BENCH_AUDIT_ROWS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
@@ -109,7 +108,7 @@ func BenchmarkHub(b *testing.B) {
 type benchHub struct {
 	h             *hub.Hub
 	handler       http.Handler
-	org           *benchhub.Org
+	org           *Org
 	adminToken    string
 	officerToken  string
 	adminCookie   string
@@ -117,7 +116,7 @@ type benchHub struct {
 	quietCookie   string
 }
 
-func newBenchHub(b *testing.B, engine string, size benchhub.Size) *benchHub {
+func newBenchHub(b *testing.B, engine string, size Size) *benchHub {
 	b.Helper()
 	ctx := context.Background()
 	db := storetest.Open(b, engine)
@@ -127,16 +126,16 @@ func newBenchHub(b *testing.B, engine string, size benchhub.Size) *benchHub {
 		b.Fatal(err)
 	}
 	start := time.Now()
-	o, err := benchhub.Seed(ctx, db, size)
+	o, err := Seed(ctx, db, size)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("%s: seeded %d units, %d users, %d audit rows in %s (audit rows %.1fs)",
 		engine, len(o.Units), o.Users, o.AuditRows, time.Since(start).Round(time.Millisecond), o.AuditSeconds)
 	env := &benchHub{h: h, handler: h.Server.Handler(), org: o}
-	env.adminToken, env.adminCookie = signIn(b, h, benchhub.AdminEmail)
+	env.adminToken, env.adminCookie = signIn(b, h, AdminEmail)
 	env.officerToken, env.officerCookie = signIn(b, h, o.Officer)
-	_, env.quietCookie = signIn(b, h, benchhub.QuietOfficer)
+	_, env.quietCookie = signIn(b, h, QuietOfficer)
 	return env
 }
 
@@ -144,7 +143,7 @@ func newBenchHub(b *testing.B, engine string, size benchhub.Size) *benchHub {
 func signIn(b *testing.B, h *hub.Hub, email string) (token, cookie string) {
 	b.Helper()
 	ctx := auth.WithClientIP(context.Background(), "127.0.0.1")
-	p, err := h.Auth.Login(ctx, email, benchhub.Password)
+	p, err := h.Auth.Login(ctx, email, Password)
 	if err != nil {
 		b.Fatalf("sign in %s: %v", email, err)
 	}

@@ -1,10 +1,13 @@
-// Package benchhub fills a hub's database with the organisation issue 2's
+// The benchmark's seed fills a hub's database with the organisation issue 2's
 // speed targets are stated for — 100 units, 1,000 users, 1,000,000 audit
 // rows — quickly enough that the benchmarks can build it on every run, on
 // either engine. Units go through the org service (so their paths and audit
 // rows are real); users and audit rows are written in bulk, the audit rows
 // still forming a valid hash chain that audit.Verify accepts.
-package benchhub
+//
+// It lives in a _test.go file, beside BenchmarkHub, so it is compiled only
+// into this package's test binary and never into vigil.
+package benchhub_test
 
 import (
 	"context"
