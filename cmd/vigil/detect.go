@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -92,6 +93,7 @@ func runDetect(ctx context.Context, fs *cli.FlagSet, df *detectFlags, args []str
 	cfg := hunt.Config{MinLevel: minLevel, Workers: *df.workers}
 
 	var loaded, refused, skipped int
+	var refusedWhy string
 	if len(rulePaths) > 0 {
 		opts := sigma.Options{}
 		if p := *df.placeholders; p != "" {
@@ -121,6 +123,10 @@ func runDetect(ctx context.Context, fs *cli.FlagSet, df *detectFlags, args []str
 				break
 			}
 			fmt.Fprintf(stderr, "rules: refused %v\n", e)
+		}
+		refusedWhy = refusalReasons(res.Refused)
+		if names := missingPlaceholders(res.Refused); len(names) > 0 {
+			fmt.Fprintf(stderr, "rules: placeholders without values: %s; give them with --placeholders FILE.yml (name: [values])\n", strings.Join(names, ", "))
 		}
 	}
 	if len(iocPaths) > 0 {
@@ -158,7 +164,7 @@ func runDetect(ctx context.Context, fs *cli.FlagSet, df *detectFlags, args []str
 	}
 	read := sum.Files - len(sum.Failed)
 	sum.Failed = append(sum.Failed, inErrs...)
-	printSummary(stderr, sum, cfg, read, loaded, refused, skipped)
+	printSummary(stderr, sum, cfg, read, loaded, refused, skipped, refusedWhy)
 	if len(sum.Failed) > 0 {
 		return &cli.ExitError{Code: 1}
 	}
@@ -296,7 +302,51 @@ func (p *progressBar) clear() {
 	}
 }
 
-func printSummary(w io.Writer, sum *hunt.Summary, cfg hunt.Config, read, loaded, refused, skipped int) {
+// refusalReasons counts refusals by reason, most first:
+// "placeholder without a value 23, unsupported modifier 1".
+func refusalReasons(errs []*sigma.RuleError) string {
+	counts := map[string]int{}
+	for _, e := range errs {
+		counts[sigma.Reason(e)]++
+	}
+	reasons := make([]string, 0, len(counts))
+	for r := range counts {
+		reasons = append(reasons, r)
+	}
+	sort.Slice(reasons, func(i, j int) bool {
+		if counts[reasons[i]] != counts[reasons[j]] {
+			return counts[reasons[i]] > counts[reasons[j]]
+		}
+		return reasons[i] < reasons[j]
+	})
+	parts := make([]string, len(reasons))
+	for i, r := range reasons {
+		parts[i] = fmt.Sprintf("%s %d", r, counts[r])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// missingPlaceholders lists, once each and sorted, the placeholders that
+// refused rules wanted values for.
+func missingPlaceholders(errs []*sigma.RuleError) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range errs {
+		var pe *sigma.PlaceholderError
+		if errors.As(e, &pe) {
+			for _, n := range pe.Names {
+				if !seen[n] {
+					seen[n] = true
+					out = append(out, "%"+n+"%")
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func printSummary(w io.Writer, sum *hunt.Summary, cfg hunt.Config, read, loaded, refused, skipped int, refusedWhy string) {
 	rate := 0.0
 	if sum.Elapsed > 0 {
 		rate = float64(sum.Events) / sum.Elapsed.Seconds()
@@ -307,7 +357,11 @@ func printSummary(w io.Writer, sum *hunt.Summary, cfg hunt.Config, read, loaded,
 		if n := len(cfg.Rules.Correlations()); n > 0 {
 			corr = fmt.Sprintf(" (and %d correlation rules)", n)
 		}
-		fmt.Fprintf(w, "rules: %d loaded%s, %d refused, %d skipped by level/status\n", loaded, corr, refused, skipped)
+		why := ""
+		if refusedWhy != "" {
+			why = " (" + refusedWhy + ")"
+		}
+		fmt.Fprintf(w, "rules: %d loaded%s, %d refused%s, %d skipped by level/status\n", loaded, corr, refused, why, skipped)
 	}
 	if cfg.IOC != nil {
 		fmt.Fprintf(w, "indicators: %d loaded\n", cfg.IOC.Load().Len())

@@ -86,3 +86,24 @@ func TestDetectCorrelation(t *testing.T) {
 		t.Errorf("exit %d\n%s\n%s", code, out, errs)
 	}
 }
+
+// TestDetectPlaceholders: a rule whose expand placeholder has no value is
+// refused, with the reason counted and the placeholder named; with
+// --placeholders it loads and fires.
+func TestDetectPlaceholders(t *testing.T) {
+	t.Setenv("VIGIL_RULES", "")
+	t.Setenv("VIGIL_PLACEHOLDERS", "")
+	code, out, errs := runVigil(t, "detect", "--rules", "testdata/detect/expand.yml", "--format", "jsonl", "testdata/detect/events.json")
+	if code != 0 || out != "" {
+		t.Fatalf("without values: exit %d, out %q", code, out)
+	}
+	for _, want := range []string{"0 loaded, 1 refused (placeholder without a value 1)", "placeholders without values: %system_dirs%", "--placeholders"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	code, out, errs = runVigil(t, "detect", "--rules", "testdata/detect/expand.yml", "--placeholders", "testdata/detect/placeholders.yml", "--format", "jsonl", "testdata/detect/events.json")
+	if code != 0 || !strings.Contains(out, `"rule_id":"5f0e8f0e-0000-4000-8000-000000000005"`) || !strings.Contains(errs, "1 loaded, 0 refused") {
+		t.Errorf("with values: exit %d\n%s\n%s", code, out, errs)
+	}
+}

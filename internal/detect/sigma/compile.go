@@ -274,6 +274,10 @@ func (rs *RuleSet) compileRule(r *Rule, opts *Options) (*Compiled, routing, Logs
 		searches[name] = n
 		names = append(names, name)
 	}
+	if len(sc.missing) > 0 {
+		slices.Sort(sc.missing)
+		return nil, rt, r.Logsource, &PlaceholderError{Names: sc.missing}
+	}
 	slices.Sort(names)
 	var roots []*node
 	for _, cs := range r.Detection.Conditions {

@@ -1,6 +1,7 @@
 package sigma
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -99,27 +100,88 @@ func Load(paths []string, filter Filter, opts Options) (*LoadResult, error) {
 }
 
 // LoadPlaceholders reads placeholder values for the expand modifier from a
-// YAML map of name to a value or a list of values.
+// YAML map of name (with or without the percent signs) to a value or a
+// list of values:
+//
+//	DomainControllers: ['DC01$', 'DC02$']
+//	"%dc_ip_addresses%": [192.0.2.10, 192.0.2.11]
+//
+// A name given no value is an error: the rules using it would be refused.
 func LoadPlaceholders(path string) (map[string][]string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("sigma: placeholders: %w", err)
 	}
-	var raw map[string]any
-	if err := yaml.Unmarshal(data, &raw); err != nil {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("sigma: placeholders %s: %w", path, err)
 	}
 	out := map[string][]string{}
-	for k, v := range raw {
-		switch x := v.(type) {
-		case []any:
-			for _, e := range x {
-				out[k] = append(out[k], fmt.Sprint(e))
+	if len(doc.Content) == 0 {
+		return out, nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("sigma: placeholders %s:%d: want a map of name to a list of values", path, root.Line)
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		name := strings.TrimSuffix(strings.TrimPrefix(k.Value, "%"), "%")
+		if name == "" {
+			return nil, fmt.Errorf("sigma: placeholders %s:%d: empty name", path, k.Line)
+		}
+		switch v.Kind {
+		case yaml.ScalarNode:
+			if v.ShortTag() != "!!null" {
+				out[name] = append(out[name], v.Value)
 			}
-		case nil:
+		case yaml.SequenceNode:
+			for _, e := range v.Content {
+				if e.Kind != yaml.ScalarNode {
+					return nil, fmt.Errorf("sigma: placeholders %s:%d: %s: values must be text", path, e.Line, name)
+				}
+				out[name] = append(out[name], e.Value)
+			}
 		default:
-			out[k] = []string{fmt.Sprint(x)}
+			return nil, fmt.Errorf("sigma: placeholders %s:%d: %s: want a value or a list of values", path, v.Line, name)
+		}
+		if len(out[name]) == 0 {
+			return nil, fmt.Errorf("sigma: placeholders %s:%d: %s has no value", path, v.Line, name)
 		}
 	}
 	return out, nil
+}
+
+// Reason sorts a refusal into a short, stable class for counting
+// ("placeholder without a value", "unsupported modifier", ...), so a
+// summary can say why rules were refused without listing each.
+func Reason(err error) string {
+	var pe *PlaceholderError
+	if errors.As(err, &pe) {
+		return "placeholder without a value"
+	}
+	msg := err.Error()
+	if re, ok := err.(*RuleError); ok {
+		msg = re.Err.Error()
+	}
+	for _, c := range reasonClasses {
+		if strings.Contains(msg, c.has) {
+			return c.reason
+		}
+	}
+	return "invalid rule"
+}
+
+var reasonClasses = []struct{ has, reason string }{
+	{"yaml:", "YAML syntax"},
+	{"unsupported modifier", "unsupported modifier"},
+	{"modifier neq", "unsupported modifier"},
+	{"needs re before it", "unsupported modifier"},
+	{"regular expression", "regular expression not RE2"},
+	{"aggregation", "deprecated aggregation"},
+	{"correlation", "correlation"},
+	{"filters are not supported", "sigma filter document"},
+	{"rule collections", "rule collection"},
+	{"condition", "bad condition"},
+	{"no detection", "no detection"},
 }

@@ -128,15 +128,60 @@ func plainText(t []tok) (string, bool) {
 // Options change how rules compile.
 type Options struct {
 	// Placeholders gives the values of %name% placeholders for the expand
-	// modifier. An unknown placeholder becomes a wildcard (*), pySigma's
-	// last-resort behaviour, so the rule still loads.
+	// modifier (names without the percent signs; looked up exactly, then
+	// ignoring case). A rule using a placeholder without values is refused
+	// with a *PlaceholderError, as the specification asks of a tool that
+	// cannot fill one: a wildcard in its place would make a rule meant for
+	// "not one of our domain controllers" fire on every computer. `vigil
+	// detect` fills the map from --placeholders; the hub can fill it from
+	// what it knows (inventory, address ranges).
 	Placeholders map[string][]string
+}
+
+// PlaceholderError refuses a rule whose expand placeholders have no value.
+type PlaceholderError struct {
+	Names []string // without percent signs, sorted
+}
+
+func (e *PlaceholderError) Error() string {
+	var b strings.Builder
+	b.WriteString("placeholder")
+	if len(e.Names) > 1 {
+		b.WriteString("s")
+	}
+	for i, n := range e.Names {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(" %" + n + "%")
+	}
+	b.WriteString(" without a value (the expand modifier needs one)")
+	return b.String()
 }
 
 // specCompiler turns a FieldSpec into patterns.
 type specCompiler struct {
 	opts  *Options
 	field func(name string) int32
+	// missing collects placeholders without values, so a refused rule
+	// names them all.
+	missing []string
+}
+
+// placeholder returns the values of a placeholder.
+func (sc *specCompiler) placeholder(name string) ([]string, bool) {
+	if v, ok := sc.opts.Placeholders[name]; ok && len(v) > 0 {
+		return v, true
+	}
+	for k, v := range sc.opts.Placeholders {
+		if strings.EqualFold(k, name) && len(v) > 0 {
+			return v, true
+		}
+	}
+	if !slices.Contains(sc.missing, name) {
+		sc.missing = append(sc.missing, name)
+	}
+	return nil, false
 }
 
 type modState struct {
@@ -497,7 +542,9 @@ func utf16Bytes(s string, bigEndian, bom bool) string {
 	return string(b)
 }
 
-// expand replaces %name% placeholders by their values, or a wildcard.
+// expand replaces %name% placeholders by their values; one without values
+// is noted in sc.missing (the rule is then refused) and stands as a
+// wildcard meanwhile.
 func (sc *specCompiler) expand(vals [][]tok) ([][]tok, error) {
 	var out [][]tok
 	for _, t := range vals {
@@ -529,8 +576,8 @@ func (sc *specCompiler) expand(vals [][]tok) ([][]tok, error) {
 				}
 				name := s[i+1 : i+1+j]
 				s = s[i+2+j:]
-				repl, ok := sc.opts.Placeholders[name]
-				if !ok || len(repl) == 0 {
+				repl, ok := sc.placeholder(name)
+				if !ok {
 					for k := range alts {
 						alts[k] = append(alts[k], tok{kind: '*'})
 					}

@@ -1,7 +1,10 @@
 package sigma_test
 
 import (
+	"errors"
 	"io"
+	"os"
+	"strings"
 
 	"path/filepath"
 	"testing"
@@ -117,6 +120,87 @@ func TestNullIsNotEmpty(t *testing.T) {
 	for rec := uint64(8001); rec <= 8003; rec++ {
 		if !sameIDs(got[rec], want[rec]) {
 			t.Errorf("record %d: fired %v, want %v", rec, got[rec], want[rec])
+		}
+	}
+}
+
+// TestPlaceholderWithoutValue: the specification says a tool that cannot
+// fill an expand placeholder rejects the rule. SigmaHQ's Zerologon rule
+// names the domain controllers' accounts by %DC-MACHINE-NAME%; standing
+// for "*", it fired on every computer account an anonymous logon changed.
+func TestPlaceholderWithoutValue(t *testing.T) {
+	const id = "dd7876d8-0f09-11eb-adc1-0242ac120002"
+	const file = "rules-placeholder/windows/builtin/security/win_security_exploit_cve_2020_1472.yml"
+	dir := testdatadir.Shared(t, "sigma")
+	res, err := sigma.Load([]string{filepath.Join(dir, file)}, sigma.Filter{}, sigma.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rules.Len() != 0 || len(res.Refused) != 1 {
+		t.Fatalf("loaded %d, refused %v; want the rule refused", res.Rules.Len(), res.Refused)
+	}
+	var pe *sigma.PlaceholderError
+	if !errors.As(res.Refused[0], &pe) || len(pe.Names) != 1 || pe.Names[0] != "DC-MACHINE-NAME" || res.Refused[0].ID != id {
+		t.Fatalf("refusal = %v, want rule %s refused for %%DC-MACHINE-NAME%%", res.Refused[0], id)
+	}
+	if !strings.Contains(res.Refused[0].Error(), "%DC-MACHINE-NAME%") {
+		t.Errorf("refusal does not name the placeholder: %v", res.Refused[0])
+	}
+
+	rs := sigmaHQRules(t, sigma.Options{Placeholders: map[string][]string{"DC-MACHINE-NAME": {"DC01$", "DC02$"}}}, file)
+	got := firingByRecord(t, rs, "testdata/zerologon.xml")
+	want := map[uint64][]string{9001: {id}}
+	for rec := uint64(9001); rec <= 9002; rec++ {
+		if !sameIDs(got[rec], want[rec]) {
+			t.Errorf("record %d: fired %v, want %v", rec, got[rec], want[rec])
+		}
+	}
+}
+
+// TestPlaceholderNamesAll: a rule with several placeholders without
+// values names them all, once each.
+func TestPlaceholderNamesAll(t *testing.T) {
+	rules, errs := sigma.Parse([]byte(`title: t
+id: 00000000-0000-0000-0000-0000000000aa
+logsource: {product: windows, category: process_creation}
+detection:
+    a:
+        User|expand: ['%admins%', '%ops%\x']
+    b:
+        Computer|expand: '%admins%'
+    c:
+        Image|expand: '%known%'
+    condition: a and not b and not c
+`), "t.yml")
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	_, cerrs := sigma.Compile(rules, sigma.Options{Placeholders: map[string][]string{"known": {`C:\x.exe`}}})
+	var pe *sigma.PlaceholderError
+	if len(cerrs) != 1 || !errors.As(cerrs[0], &pe) || strings.Join(pe.Names, ",") != "admins,ops" {
+		t.Fatalf("errors %v, want one naming admins and ops", cerrs)
+	}
+}
+
+func TestLoadPlaceholders(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	ph, err := sigma.LoadPlaceholders(write("ok.yml", "\"%DomainControllers%\": ['DC01$', DC02$]\nservers: srv-1\nports: [445, 139]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(ph["DomainControllers"], ",") != "DC01$,DC02$" || strings.Join(ph["servers"], ",") != "srv-1" || strings.Join(ph["ports"], ",") != "445,139" {
+		t.Errorf("placeholders = %v", ph)
+	}
+	for name, text := range map[string]string{"empty.yml": "admins: []\n", "null.yml": "admins:\n", "map.yml": "admins: {a: b}\n", "list.yml": "- a\n"} {
+		if _, err := sigma.LoadPlaceholders(write(name, text)); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: err = %v, want one naming the file", name, err)
 		}
 	}
 }
