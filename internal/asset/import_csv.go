@@ -1,9 +1,6 @@
 package asset
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -11,39 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"vigil/internal/datafile"
 )
-
-// ImportError says where an imported file is wrong: file, line (1-based),
-// column (1-based, 0 when the whole record is at fault) and the column's
-// name.
-type ImportError struct {
-	File   string
-	Line   int
-	Column int
-	Field  string
-	Msg    string
-}
-
-func (e *ImportError) Error() string {
-	var b strings.Builder
-	if e.File != "" {
-		b.WriteString(e.File)
-	} else {
-		b.WriteString("input")
-	}
-	if e.Line > 0 {
-		fmt.Fprintf(&b, ":%d", e.Line)
-		if e.Column > 0 {
-			fmt.Fprintf(&b, ":%d", e.Column)
-		}
-	}
-	if e.Field != "" {
-		fmt.Fprintf(&b, " (%s)", e.Field)
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Msg)
-	return b.String()
-}
 
 // CSVColumns are the columns of the inventory CSV template, in template
 // order (docs/inventory-import.md). Only hostname is required; the others
@@ -60,129 +27,90 @@ var CSVColumns = []string{
 	"software", "hotfixes", "admins", "collected_at",
 }
 
+// csvSpec maps the header names the template accepts to CSVColumns:
+// the names themselves (case, spaces, '_' and '-' do not matter: "OS
+// Name" is os_name) and a few names other tools' exports use.
+var csvSpec = func() *datafile.Spec {
+	aliases := map[string][]string{
+		"hostname":  {"host", "computer name", "computername", "tên máy"},
+		"os_name":   {"os", "operating system", "hệ điều hành"},
+		"addresses": {"ip", "ip address", "ip addresses", "địa chỉ ip"},
+		"mac":       {"mac address"},
+	}
+	s := &datafile.Spec{}
+	for _, c := range CSVColumns {
+		s.Columns = append(s.Columns, datafile.Column{Name: c, Aliases: aliases[c], Required: c == "hostname"})
+	}
+	return s
+}()
+
 // maxCSVBytes bounds a CSV import: 50,000 hosts of a few kilobytes.
 const maxCSVBytes = 256 << 20
 
 // ParseCSV reads the inventory CSV template: a header naming the columns
 // (any order, a subset of CSVColumns; comma or semicolon separated; an
 // Excel BOM is fine) and one host a row. It returns every host or, at the
-// first bad value, nothing and an *ImportError naming line, column and
+// first bad value, nothing and a *datafile.Error naming line, column and
 // field: an import is all or nothing. file names the input in errors.
 func ParseCSV(r io.Reader, file string) ([]*Inventory, error) {
 	lr := &io.LimitedReader{R: r, N: maxCSVBytes + 1}
-	br := bufio.NewReader(lr)
-	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
-		br.Discard(3)
-	}
-	first, _ := br.Peek(4096)
-	firstLine, _, _ := bytes.Cut(first, []byte{'\n'})
-	cr := csv.NewReader(br)
-	if bytes.Count(firstLine, []byte{';'}) > bytes.Count(firstLine, []byte{','}) {
-		cr.Comma = ';'
-	}
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	fail := func(line, col int, field, format string, args ...any) error {
-		return &ImportError{File: file, Line: line, Column: col, Field: field, Msg: fmt.Sprintf(format, args...)}
-	}
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, fail(1, 0, "", "empty file; the first line must name the columns (hostname, os_name, ...)")
-	}
+	c, err := datafile.NewCSV(lr, file, csvSpec)
 	if err != nil {
-		return nil, csvError(file, err)
-	}
-	cols := map[string]int{}
-	for i, h := range header {
-		name := strings.ToLower(strings.TrimSpace(h))
-		known := false
-		for _, c := range CSVColumns {
-			known = known || c == name
-		}
-		if !known {
-			return nil, fail(1, i+1, h, "unknown column %q; the template's columns are %s", short(h), strings.Join(CSVColumns, ", "))
-		}
-		if _, dup := cols[name]; dup {
-			return nil, fail(1, i+1, name, "column appears twice")
-		}
-		cols[name] = i
-	}
-	if _, ok := cols["hostname"]; !ok {
-		return nil, fail(1, 0, "hostname", "the hostname column is required")
+		return nil, tooLarge(lr, file, err)
 	}
 	var out []*Inventory
 	seen := map[string]int{}
 	for {
-		rec, err := cr.Read()
+		err := c.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, csvError(file, err)
+			return nil, tooLarge(lr, file, err)
 		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // blank line
-		}
-		if len(rec) > len(header) {
-			return nil, fail(line, len(header)+1, "", "%d fields, but the header has %d", len(rec), len(header))
-		}
-		get := func(name string) (string, int) {
-			i, ok := cols[name]
-			if !ok || i >= len(rec) {
-				return "", 0
-			}
-			// Columns are counted in fields (A=1, B=2 in a spreadsheet).
-			return strings.TrimSpace(rec[i]), i + 1
-		}
-		inv, ferr := csvHost(get)
+		line := c.Line()
+		inv, ferr := csvHost(c)
 		if ferr != nil {
-			return nil, &ImportError{File: file, Line: line, Column: ferr.Column, Field: ferr.Field, Msg: ferr.Msg}
+			return nil, ferr
 		}
 		key := strings.ToLower(inv.Hostname)
 		if prev, dup := seen[key]; dup {
-			_, col := get("hostname")
-			return nil, fail(line, col, "hostname", "host %q already on line %d", inv.Hostname, prev)
+			return nil, c.Errorf("hostname", "host %q already on line %d", inv.Hostname, prev)
 		}
 		seen[key] = line
 		if err := inv.Validate(); err != nil {
 			var ve *ValidationError
 			if errors.As(err, &ve) {
 				f := ve.Fields[0]
-				return nil, fail(line, 0, f.Path, "%s", f.Msg)
+				return nil, &datafile.Error{File: file, Line: line, Field: f.Path, Err: errors.New(f.Msg)}
 			}
-			return nil, fail(line, 0, "", "%v", err)
+			return nil, c.Error("", err)
 		}
 		inv.Normalize()
 		out = append(out, inv)
 	}
 	if lr.N <= 0 {
-		return nil, &ImportError{File: file, Msg: fmt.Sprintf("file larger than the %d MiB limit", maxCSVBytes>>20)}
+		return nil, tooLarge(lr, file, nil)
 	}
 	if len(out) == 0 {
-		return nil, &ImportError{File: file, Line: 2, Msg: "no hosts: the file has a header but no rows"}
+		return nil, &datafile.Error{File: file, Line: 2, Err: errors.New("no hosts: the file has a header but no rows")}
 	}
 	return out, nil
 }
 
-func csvError(file string, err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return &ImportError{File: file, Line: pe.Line, Column: pe.Column, Msg: pe.Err.Error()}
+// tooLarge replaces err (which may be a cut-off last line) with the size
+// limit when the input went past it.
+func tooLarge(lr *io.LimitedReader, file string, err error) error {
+	if lr.N <= 0 {
+		return &datafile.Error{File: file, Err: fmt.Errorf("file larger than the %d MiB limit", maxCSVBytes>>20)}
 	}
-	if errors.Is(err, bufio.ErrTooLong) {
-		return &ImportError{File: file, Msg: "line too long"}
-	}
-	return &ImportError{File: file, Msg: err.Error()}
+	return err
 }
 
-// csvHost builds one host from a row; get returns a column's value and
-// its 1-based position.
-func csvHost(get func(string) (string, int)) (*Inventory, *ImportError) {
-	bad := func(field, format string, args ...any) *ImportError {
-		_, col := get(field)
-		return &ImportError{Column: col, Field: field, Msg: fmt.Sprintf(format, args...)}
-	}
+// csvHost builds one host from the current row of c.
+func csvHost(c *datafile.CSV) (*Inventory, error) {
+	bad := func(field, format string, args ...any) error { return c.Errorf(field, format, args...) }
+	get := func(name string) (string, int) { return c.Get(name), c.Column(name) }
 	inv := &Inventory{Source: SourceCSV}
 	host, _ := get("hostname")
 	if err := CheckHostname(host); err != nil {

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"vigil/internal/datafile"
 )
 
 // OsqueryQueries is the query pack the osquery importer reads, by result
@@ -87,34 +89,34 @@ type osqHost struct {
 func ParseOsquery(r io.Reader, file string) ([]*Inventory, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxCSVBytes+1))
 	if err != nil {
-		return nil, &ImportError{File: file, Msg: err.Error()}
+		return nil, &datafile.Error{File: file, Err: err}
 	}
 	if len(data) > maxCSVBytes {
-		return nil, &ImportError{File: file, Msg: fmt.Sprintf("file larger than the %d MiB limit", maxCSVBytes>>20)}
+		return nil, &datafile.Error{File: file, Err: fmt.Errorf("file larger than the %d MiB limit", maxCSVBytes>>20)}
 	}
 	hosts, err := osqDecode(data, file)
 	if err != nil {
 		return nil, err
 	}
 	if len(hosts) == 0 {
-		return nil, &ImportError{File: file, Msg: "no osquery results found"}
+		return nil, &datafile.Error{File: file, Err: errors.New("no osquery results found")}
 	}
 	var out []*Inventory
 	seen := map[string]bool{}
 	for i, h := range hosts {
 		inv, err := osqInventory(h)
 		if err != nil {
-			return nil, &ImportError{File: file, Line: 0, Msg: fmt.Sprintf("host %d: %v", i+1, err)}
+			return nil, &datafile.Error{File: file, Record: fmt.Sprintf("host %d", i+1), Err: err}
 		}
 		if seen[inv.Hostname] {
-			return nil, &ImportError{File: file, Msg: fmt.Sprintf("host %q appears twice", inv.Hostname)}
+			return nil, &datafile.Error{File: file, Err: fmt.Errorf("host %q appears twice", inv.Hostname)}
 		}
 		seen[inv.Hostname] = true
 		if CheckHostname(inv.Hostname) == nil {
 			inv.Sanitize() // machine data: a weird process name must not sink the import
 		}
 		if err := inv.Validate(); err != nil {
-			return nil, &ImportError{File: file, Msg: fmt.Sprintf("host %q: %v", inv.Hostname, err)}
+			return nil, &datafile.Error{File: file, Record: fmt.Sprintf("host %q", inv.Hostname), Err: err}
 		}
 		inv.Normalize()
 		out = append(out, inv)
@@ -140,14 +142,14 @@ func osqDecode(data []byte, file string) ([]*osqHost, error) {
 		}
 		if err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) {
-				return nil, &ImportError{File: file, Line: line, Msg: "malformed JSON: unexpected end of input"}
+				return nil, &datafile.Error{File: file, Line: line, Err: errors.New("malformed JSON: unexpected end of input")}
 			}
 			var se *json.SyntaxError
 			if errors.As(err, &se) {
 				l := 1 + bytes.Count(data[:min(int(se.Offset), len(data))], []byte{'\n'})
-				return nil, &ImportError{File: file, Line: l, Msg: "malformed JSON: " + err.Error()}
+				return nil, &datafile.Error{File: file, Line: l, Err: fmt.Errorf("malformed JSON: %w", err)}
 			}
-			return nil, &ImportError{File: file, Line: line, Msg: "expected a JSON object: " + err.Error()}
+			return nil, &datafile.Error{File: file, Line: line, Err: fmt.Errorf("expected a JSON object: %w", err)}
 		}
 		if snap, ok := obj["snapshot"]; ok {
 			// Results-log line.
@@ -156,10 +158,10 @@ func osqDecode(data []byte, file string) ([]*osqHost, error) {
 			json.Unmarshal(obj["hostIdentifier"], &id)
 			var rows []osqRow
 			if err := json.Unmarshal(snap, &rows); err != nil {
-				return nil, &ImportError{File: file, Line: line, Field: "snapshot", Msg: "expected an array of rows"}
+				return nil, &datafile.Error{File: file, Line: line, Field: "snapshot", Err: errors.New("expected an array of rows")}
 			}
 			if id == "" {
-				return nil, &ImportError{File: file, Line: line, Field: "hostIdentifier", Msg: "required"}
+				return nil, &datafile.Error{File: file, Line: line, Field: "hostIdentifier", Err: errors.New("required")}
 			}
 			h := byID[id]
 			if h == nil {
@@ -187,12 +189,12 @@ func osqDecode(data []byte, file string) ([]*osqHost, error) {
 			}
 			var rows []osqRow
 			if err := json.Unmarshal(v, &rows); err != nil {
-				return nil, &ImportError{File: file, Line: line, Field: k, Msg: "expected the osqueryi --json output (an array of rows)"}
+				return nil, &datafile.Error{File: file, Line: line, Field: k, Err: errors.New("expected the osqueryi --json output (an array of rows)")}
 			}
 			h.results[q] = rows
 		}
 		if len(h.results) == 0 {
-			return nil, &ImportError{File: file, Line: line, Msg: "object has none of the query pack's results (system_info, os_version, ...)"}
+			return nil, &datafile.Error{File: file, Line: line, Err: errors.New("object has none of the query pack's results (system_info, os_version, ...)")}
 		}
 		hosts = append(hosts, h)
 	}
@@ -533,16 +535,16 @@ func ParseInventoryFile(r io.Reader, file string) ([]*Inventory, error) {
 func parseAgentDocs(r io.Reader, file string) ([]*Inventory, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxCSVBytes+1))
 	if err != nil {
-		return nil, &ImportError{File: file, Msg: err.Error()}
+		return nil, &datafile.Error{File: file, Err: err}
 	}
 	if len(data) > maxCSVBytes {
-		return nil, &ImportError{File: file, Msg: fmt.Sprintf("file larger than the %d MiB limit", maxCSVBytes>>20)}
+		return nil, &datafile.Error{File: file, Err: fmt.Errorf("file larger than the %d MiB limit", maxCSVBytes>>20)}
 	}
 	var raws []json.RawMessage
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
 	if len(trimmed) > 0 && trimmed[0] == '[' {
 		if err := json.Unmarshal(trimmed, &raws); err != nil {
-			return nil, &ImportError{File: file, Msg: "expected an array of inventory objects: " + err.Error()}
+			return nil, &datafile.Error{File: file, Err: fmt.Errorf("expected an array of inventory objects: %w", err)}
 		}
 	} else {
 		dec := json.NewDecoder(bytes.NewReader(trimmed))
@@ -553,18 +555,18 @@ func parseAgentDocs(r io.Reader, file string) ([]*Inventory, error) {
 				break
 			}
 			if err != nil {
-				return nil, &ImportError{File: file, Msg: fmt.Sprintf("record %d: malformed JSON: %v", len(raws)+1, err)}
+				return nil, &datafile.Error{File: file, Record: fmt.Sprintf("record %d", len(raws)+1), Err: fmt.Errorf("malformed JSON: %w", err)}
 			}
 			raws = append(raws, raw)
 		}
 	}
 	if len(raws) == 0 {
-		return nil, &ImportError{File: file, Msg: "no inventory records"}
+		return nil, &datafile.Error{File: file, Err: errors.New("no inventory records")}
 	}
 	var out []*Inventory
 	for i, raw := range raws {
 		if len(raw) > MaxDocumentBytes {
-			return nil, &ImportError{File: file, Msg: fmt.Sprintf("record %d: %v: the limit is %d MiB", i+1, ErrTooLarge, MaxDocumentBytes>>20)}
+			return nil, &datafile.Error{File: file, Record: fmt.Sprintf("record %d", i+1), Err: fmt.Errorf("%w: the limit is %d MiB", ErrTooLarge, MaxDocumentBytes>>20)}
 		}
 		inv, err := Unmarshal(raw)
 		if err == nil {
@@ -572,9 +574,9 @@ func parseAgentDocs(r io.Reader, file string) ([]*Inventory, error) {
 		}
 		if err != nil {
 			if len(raws) == 1 {
-				return nil, &ImportError{File: file, Msg: err.Error()}
+				return nil, &datafile.Error{File: file, Err: err}
 			}
-			return nil, &ImportError{File: file, Msg: fmt.Sprintf("record %d: %v", i+1, err)}
+			return nil, &datafile.Error{File: file, Record: fmt.Sprintf("record %d", i+1), Err: err}
 		}
 		inv.Normalize()
 		out = append(out, inv)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"vigil/internal/datafile"
 )
 
 func TestParseCSVTemplate(t *testing.T) {
@@ -60,22 +62,22 @@ func TestParseCSVTemplate(t *testing.T) {
 
 func TestParseCSVErrors(t *testing.T) {
 	tests := []struct{ in, want string }{
-		{"", "h.csv:1: empty file"},
-		{"hostname,colour\nws-1,blue\n", `h.csv:1:2 (colour): unknown column "colour"`},
-		{"os_name\nDebian\n", "h.csv:1 (hostname): the hostname column is required"},
+		{"", "h.csv:1: empty file; the first line must name the columns (hostname, fqdn"},
+		{"hostname,colour\nws-1,blue\n", `h.csv:1:2: unknown column "colour" (the columns are hostname, fqdn`},
+		{"os_name\nDebian\n", `h.csv:1: missing required column "hostname"`},
 		{"hostname\n", "h.csv:2: no hosts"},
-		{"hostname,antivirus_enabled\nws-1,yes\nws-2,maybe\n", "h.csv:3:2 (antivirus_enabled): must be yes or no"},
-		{"hostname,addresses\nws-1,10.0.0.1\nws-2,10.0.0.300\n", `h.csv:3:2 (addresses): not an IP address: "10.0.0.300"`},
-		{"hostname,last_patch\nws-1,last tuesday\n", "h.csv:2:2 (last_patch): not a date"},
-		{"hostname\nws 1\n", `h.csv:2:1 (hostname): invalid character ' '`},
-		{"hostname\nws-1\nWS-1\n", `h.csv:3:1 (hostname): host "ws-1" already on line 2`},
-		{"hostname,mac\nws-1,00:11:22\n", "h.csv:2:2 (mac): not a MAC address"},
-		{"hostname,role\nws-1,router\n", "h.csv:2:2 (role): must be server or workstation"},
-		{"hostname,os_name\nws-1,\"Debian\n", "h.csv:2:"},
+		{"hostname,antivirus_enabled\nws-1,yes\nws-2,maybe\n", `h.csv:3:2: field "antivirus_enabled": must be yes or no`},
+		{"hostname,addresses\nws-1,10.0.0.1\nws-2,10.0.0.300\n", `h.csv:3:2: field "addresses": not an IP address: "10.0.0.300"`},
+		{"hostname,last_patch\nws-1,last tuesday\n", `h.csv:2:2: field "last_patch": not a date`},
+		{"hostname\nws 1\n", `h.csv:2:1: field "hostname": invalid character ' '`},
+		{"hostname\nws-1\nWS-1\n", `h.csv:3:1: field "hostname": host "ws-1" already on line 2`},
+		{"hostname,mac\nws-1,00:11:22\n", `h.csv:2:2: field "mac": not a MAC address`},
+		{"hostname,role\nws-1,router\n", `h.csv:2:2: field "role": must be server or workstation`},
+		{"hostname,os_name\nws-1,\"Debian\n", `h.csv:2: extraneous or missing " in quoted-field`},
 		{"hostname\nws-1,extra\n", "h.csv:2:2: 2 fields, but the header has 1"},
-		{"hostname,software\nws-1,=1.0\n", `h.csv:2:2 (software): item 1 "=1.0" has no name`},
-		{"hostname,hotfixes\nws-1,KB1 2024-13-45\n", "h.csv:2:2 (hotfixes): item 1: not a date"},
-		{"hostname,os_version\nws-1," + strings.Repeat("9", 300) + "\n", "h.csv:2 (os.version): too long"},
+		{"hostname,software\nws-1,=1.0\n", `h.csv:2:2: field "software": item 1 "=1.0" has no name`},
+		{"hostname,hotfixes\nws-1,KB1 2024-13-45\n", `h.csv:2:2: field "hotfixes": item 1: not a date`},
+		{"hostname,os_version\nws-1," + strings.Repeat("9", 300) + "\n", `h.csv:2: field "os.version": too long`},
 	}
 	for _, tt := range tests {
 		hosts, err := ParseCSV(strings.NewReader(tt.in), "h.csv")
@@ -85,9 +87,9 @@ func TestParseCSVErrors(t *testing.T) {
 		if hosts != nil {
 			t.Errorf("%q: returned hosts with an error (import must be all or nothing)", tt.in)
 		}
-		var ie *ImportError
+		var ie *datafile.Error
 		if err != nil && !errors.As(err, &ie) {
-			t.Errorf("%q: error is %T, want *ImportError", tt.in, err)
+			t.Errorf("%q: error is %T, want *datafile.Error", tt.in, err)
 		}
 	}
 }
@@ -179,10 +181,10 @@ func TestParseOsqueryResultsLog(t *testing.T) {
 func TestParseOsqueryErrors(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{`{"system_info": [{"hostname": "a"}]`, "q.json:1: malformed JSON"},
-		{`{"system_info": {"hostname": "a"}}`, "q.json:1 (system_info): expected the osqueryi --json output"},
+		{`{"system_info": {"hostname": "a"}}`, `q.json:1: field "system_info": expected the osqueryi --json output`},
 		{`{"foo": []}`, "q.json:1: object has none of the query pack's results"},
 		{`{"os_version": [{"name": "Debian"}]}`, "q.json: host 1: system_info: no hostname"},
-		{"{\"name\":\"pack_vigil_os_version\",\"hostIdentifier\":\"h\",\"snapshot\":[]}\n{\"name\":\"x\",\"snapshot\":[]}\n", "q.json:2 (hostIdentifier): required"},
+		{"{\"name\":\"pack_vigil_os_version\",\"hostIdentifier\":\"h\",\"snapshot\":[]}\n{\"name\":\"x\",\"snapshot\":[]}\n", `q.json:2: field "hostIdentifier": required`},
 		{`{"system_info": [{"hostname": "bad host"}]}`, `q.json: host "bad host": invalid inventory: hostname: invalid character`},
 		{``, "q.json: no osquery results"},
 	}
@@ -264,4 +266,22 @@ func FuzzParseOsquery(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestParseCSVHeaderAliases(t *testing.T) {
+	// Exports of other tools name columns their own way; the template's
+	// names match ignoring case, spaces and underscores.
+	in := "Computer Name,Operating System,IP Address,MAC Address,OS Version\nws-1,Windows 11,10.0.0.5,00-11-22-33-44-55,23H2\n"
+	hosts, err := ParseCSV(strings.NewReader(in), "export.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := hosts[0]
+	if h.Hostname != "ws-1" || h.OS.Name != "Windows 11" || h.OS.Version != "23H2" || h.Interfaces[0].Addresses[0] != "10.0.0.5" || h.Interfaces[0].MAC != "00:11:22:33:44:55" {
+		t.Errorf("%+v %+v", h, h.Interfaces)
+	}
+	_, err = ParseCSV(strings.NewReader("host,hostname\nws-1,ws-1\n"), "h.csv")
+	if err == nil || !errors.Is(err, datafile.ErrDuplicateColumn) || !strings.HasPrefix(err.Error(), `h.csv:1:2: column "hostname" appears twice (also column 1)`) {
+		t.Errorf("alias and name: %v", err)
+	}
 }

@@ -2,37 +2,16 @@ package org
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"vigil/internal/auth"
+	"vigil/internal/datafile"
 	"vigil/internal/errs"
 	"vigil/internal/store"
 )
-
-// ImportError names the line and column of a bad CSV row.
-type ImportError struct {
-	File   string
-	Line   int
-	Column int
-	Field  string
-	Msg    string
-}
-
-func (e *ImportError) Error() string {
-	file := e.File
-	if file == "" {
-		file = "input"
-	}
-	if e.Field != "" {
-		return fmt.Sprintf("%s: line %d, column %d (%s): %s", file, e.Line, e.Column, e.Field, e.Msg)
-	}
-	return fmt.Sprintf("%s: line %d, column %d: %s", file, e.Line, e.Column, e.Msg)
-}
 
 // UnitRow is a parsed CSV row with its position.
 type UnitRow struct {
@@ -42,135 +21,62 @@ type UnitRow struct {
 	Columns map[string]int
 }
 
-// unitColumnsCSV are the template's columns; contacts are optional extras.
-var unitColumnsCSV = []string{"code", "name", "kind", "parent"}
+// unitsSpec are the template's columns: code, name and kind are
+// required, parent is empty for a top unit. Other columns are refused so
+// typos are caught.
+var unitsSpec = &datafile.Spec{Columns: []datafile.Column{
+	{Name: "code", Aliases: []string{"unit code", "mã", "mã đơn vị"}, Required: true},
+	{Name: "name", Aliases: []string{"unit name", "tên", "tên đơn vị"}, Required: true},
+	{Name: "kind", Aliases: []string{"loại", "cấp"}, Required: true},
+	{Name: "parent", Aliases: []string{"parent code", "đơn vị cha", "mã đơn vị cha"}},
+}}
 
 // MaxImportRows bounds one import.
 const MaxImportRows = 100000
 
-// ParseUnitsCSV reads the units template: a header with at least code, name,
-// kind, parent (any order; extra columns refused so typos are caught), then
-// one unit per row. A UTF-8 BOM (Excel's) is accepted. It returns the first
-// bad row as an *ImportError.
+// ParseUnitsCSV reads the units template: a header with code, name, kind
+// and optionally parent (any order), then one unit per row. A UTF-8 BOM
+// (Excel's) and semicolons are accepted. It returns the first bad row as
+// a *datafile.Error.
 func ParseUnitsCSV(file string, r io.Reader) ([]UnitRow, error) {
-	cr := csv.NewReader(stripBOM(r))
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = false
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, &ImportError{File: file, Line: 1, Column: 1, Msg: "empty file: expected a header " + strings.Join(unitColumnsCSV, ",")}
-	}
+	c, err := datafile.NewCSV(r, file, unitsSpec)
 	if err != nil {
-		return nil, csvError(file, err)
-	}
-	idx := map[string]int{}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(h))
-		known := false
-		for _, c := range unitColumnsCSV {
-			if c == h {
-				known = true
-			}
-		}
-		if !known {
-			return nil, &ImportError{File: file, Line: 1, Column: i + 1, Msg: fmt.Sprintf("unknown column %q (expected %s)", h, strings.Join(unitColumnsCSV, ", "))}
-		}
-		if _, dup := idx[h]; dup {
-			return nil, &ImportError{File: file, Line: 1, Column: i + 1, Msg: fmt.Sprintf("column %q appears twice", h)}
-		}
-		idx[h] = i
-	}
-	for _, c := range unitColumnsCSV[:3] {
-		if _, ok := idx[c]; !ok {
-			return nil, &ImportError{File: file, Line: 1, Column: len(header) + 1, Msg: fmt.Sprintf("missing column %q", c)}
-		}
+		return nil, err
 	}
 	cols := map[string]int{}
-	for name, i := range idx {
-		cols[name] = i + 1
+	for _, col := range unitsSpec.Columns {
+		if n := c.Column(col.Name); n > 0 {
+			cols[col.Name] = n
+		}
 	}
 	var out []UnitRow
 	seen := map[string]int{}
 	for {
-		rec, err := cr.Read()
+		err := c.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, csvError(file, err)
+			return nil, err
 		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		if len(rec) != len(header) {
-			return nil, &ImportError{File: file, Line: line, Column: len(rec) + 1, Msg: fmt.Sprintf("row has %d fields, header has %d", len(rec), len(header))}
-		}
-		get := func(c string) string {
-			if i, ok := idx[c]; ok {
-				return rec[i]
-			}
-			return ""
-		}
-		row := UnitRow{UnitInput: UnitInput{Code: get("code"), Name: get("name"), Kind: get("kind"), Parent: get("parent")}, Line: line, Columns: cols}
-		for i, v := range rec {
-			if !utf8.ValidString(v) {
-				return nil, &ImportError{File: file, Line: line, Column: i + 1, Field: header[i], Msg: "not valid UTF-8 (save the file as UTF-8)"}
-			}
-		}
+		line := c.Line()
+		row := UnitRow{UnitInput: UnitInput{Code: c.Get("code"), Name: c.Get("name"), Kind: c.Get("kind"), Parent: c.Get("parent")}, Line: line, Columns: cols}
 		if err := row.Validate(); err != nil {
-			e, _ := errs.As(err)
-			col := 1
-			if i, ok := idx[e.Field]; ok {
-				col = i + 1
+			if e, ok := errs.As(err); ok {
+				return nil, c.Error(e.Field, errors.New(e.Message))
 			}
-			return nil, &ImportError{File: file, Line: line, Column: col, Field: e.Field, Msg: e.Message}
+			return nil, c.Error("", err)
 		}
 		if prev, dup := seen[strings.ToLower(row.Code)]; dup {
-			return nil, &ImportError{File: file, Line: line, Column: idx["code"] + 1, Field: "code", Msg: fmt.Sprintf("code %q already appears on line %d", row.Code, prev)}
+			return nil, c.Errorf("code", "code %q already appears on line %d", row.Code, prev)
 		}
 		seen[strings.ToLower(row.Code)] = line
 		out = append(out, row)
 		if len(out) > MaxImportRows {
-			return nil, &ImportError{File: file, Line: line, Column: 1, Msg: fmt.Sprintf("more than %d rows; split the file", MaxImportRows)}
+			return nil, c.Errorf("", "more than %d rows; split the file", MaxImportRows)
 		}
 	}
 	return out, nil
-}
-
-func stripBOM(r io.Reader) io.Reader {
-	br := &bomReader{r: r}
-	return br
-}
-
-type bomReader struct {
-	r    io.Reader
-	done bool
-}
-
-func (b *bomReader) Read(p []byte) (int, error) {
-	if b.done {
-		return b.r.Read(p)
-	}
-	b.done = true
-	buf := make([]byte, 3)
-	n, err := io.ReadFull(b.r, buf)
-	if n == 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF {
-		return b.r.Read(p)
-	}
-	b.r = io.MultiReader(strings.NewReader(string(buf[:n])), b.r)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return 0, err
-	}
-	return b.r.Read(p)
-}
-
-func csvError(file string, err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return &ImportError{File: file, Line: pe.Line, Column: pe.Column, Msg: pe.Err.Error()}
-	}
-	return fmt.Errorf("%s: %w", file, err)
 }
 
 // ImportResult says what an import did.
@@ -202,10 +108,10 @@ func (s *Service) ImportUnits(ctx context.Context, file string, rows []UnitRow) 
 			existing, err := unitByCode(ctx, tx, r.Code)
 			if err == nil {
 				if !p.CanWrite(existing.Path) {
-					return &ImportError{File: file, Line: r.Line, Column: r.col("code"), Field: "code", Msg: fmt.Sprintf("unit %q exists and you may not change it", r.Code)}
+					return r.errorf(file, "code", "unit %q exists and you may not change it", r.Code)
 				}
 				if existing.Parent != r.Parent {
-					return &ImportError{File: file, Line: r.Line, Column: r.col("parent"), Field: "parent", Msg: fmt.Sprintf("unit %q exists under %q; moving units is not supported by import", r.Code, existing.Parent)}
+					return r.errorf(file, "parent", "unit %q exists under %q; moving units is not supported by import", r.Code, existing.Parent)
 				}
 				if existing.Name == r.Name && existing.Kind == r.Kind {
 					continue
@@ -228,8 +134,7 @@ func (s *Service) ImportUnits(ctx context.Context, file string, rows []UnitRow) 
 				if !ok {
 					return err
 				}
-				col := r.col(e.Field)
-				return &ImportError{File: file, Line: r.Line, Column: col, Field: e.Field, Msg: e.Message}
+				return r.errorf(file, e.Field, "%s", e.Message)
 			}
 			res.Created++
 		}
@@ -252,7 +157,7 @@ func orderByParent(file string, rows []UnitRow) ([]UnitRow, error) {
 	visit = func(r UnitRow) error {
 		switch state[r.Code] {
 		case 1:
-			return &ImportError{File: file, Line: r.Line, Column: r.col("parent"), Field: "parent", Msg: fmt.Sprintf("unit %q is its own ancestor (a cycle)", r.Code)}
+			return r.errorf(file, "parent", "unit %q is its own ancestor (a cycle)", r.Code)
 		case 2:
 			return nil
 		}
@@ -274,9 +179,7 @@ func orderByParent(file string, rows []UnitRow) ([]UnitRow, error) {
 	return out, nil
 }
 
-func (r UnitRow) col(field string) int {
-	if c, ok := r.Columns[field]; ok {
-		return c
-	}
-	return 1
+// errorf returns a *datafile.Error at the row's field.
+func (r UnitRow) errorf(file, field, format string, args ...any) *datafile.Error {
+	return &datafile.Error{File: file, Line: r.Line, Column: r.Columns[field], Field: field, Err: fmt.Errorf(format, args...)}
 }

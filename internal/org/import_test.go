@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"vigil/internal/auth"
+	"vigil/internal/datafile"
 	"vigil/internal/store"
 	"vigil/internal/store/storetest"
 )
@@ -17,25 +18,25 @@ func TestParseUnitsCSVErrors(t *testing.T) {
 		line, column int
 		field        string
 	}{
-		{"empty", "", 1, 1, ""},
+		{"empty", "", 1, 0, ""},
 		{"unknown column", "code,name,kind,colour\n", 1, 4, ""},
-		{"missing kind", "code,name\nX,Y\n", 1, 3, ""},
+		{"missing kind", "code,name\nX,Y\n", 1, 0, ""},
 		{"blank name", "code,name,kind,parent\nA1,Alpha,province,\nA2,,district,A1\n", 3, 2, "name"},
 		{"bad kind", "code,name,kind,parent\nA1,Alpha,planet,\n", 2, 3, "kind"},
 		{"bad code", "name,code,kind\nAlpha,a b,province\n", 2, 2, "code"},
 		{"duplicate", "code,name,kind\nA1,x,province\na1,y,province\n", 3, 1, "code"},
-		{"short row", "code,name,kind,parent\nA1,x\n", 2, 3, ""},
+		{"short row", "code,name,kind,parent\nA1,x\n", 2, 3, "kind"},
 		{"bad quote", "code,name,kind\nA1,\"x,province\n", 2, 0, ""},
 		{"bad utf8", "code,name,kind\nA1,\xff\xfe,province\n", 2, 2, "name"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := ParseUnitsCSV("units.csv", strings.NewReader(c.csv))
-			var ie *ImportError
+			var ie *datafile.Error
 			if !errors.As(err, &ie) {
-				t.Fatalf("err = %v, want *ImportError", err)
+				t.Fatalf("err = %v, want *datafile.Error", err)
 			}
-			if ie.Line != c.line || (c.column != 0 && ie.Column != c.column) || ie.Field != c.field {
+			if ie.Line != c.line || ie.Column != c.column || ie.Field != c.field {
 				t.Errorf("got line %d column %d field %q (%v); want %d %d %q", ie.Line, ie.Column, ie.Field, ie, c.line, c.column, c.field)
 			}
 			if !strings.Contains(ie.Error(), "units.csv") {
@@ -69,7 +70,7 @@ func TestImportUnitsAtomic(t *testing.T) {
 		// A bad row at the end: nothing of the file is kept.
 		rows, _ = ParseUnitsCSV("bad.csv", strings.NewReader("code,name,kind,parent\nP2,Tỉnh hai,province,BHXHVN\nD2,Huyện hai,district,NOPE\n"))
 		_, err = s.ImportUnits(ctx, "bad.csv", rows)
-		var ie *ImportError
+		var ie *datafile.Error
 		if !errors.As(err, &ie) || ie.Line != 3 || ie.Column != 4 || ie.Field != "parent" {
 			t.Fatalf("bad parent: %v", err)
 		}
@@ -108,4 +109,17 @@ func FuzzParseUnitsCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestParseUnitsCSVHeaderNames(t *testing.T) {
+	// A template saved with Vietnamese headers and semicolons (Excel in a
+	// Vietnamese locale) reads the same as the English one.
+	rows, err := ParseUnitsCSV("donvi.csv", strings.NewReader("Mã đơn vị;Tên đơn vị;Loại;Đơn vị cha\nP1;Tỉnh một;province;BHXHVN\n"))
+	if err != nil || len(rows) != 1 || rows[0].Code != "P1" || rows[0].Parent != "BHXHVN" || rows[0].Columns["parent"] != 4 {
+		t.Fatalf("%v %+v", err, rows)
+	}
+	_, err = ParseUnitsCSV("units.csv", strings.NewReader("code,name,kind\nA1,Alpha,planet\n"))
+	if err == nil || !strings.HasPrefix(err.Error(), `units.csv:2:3: field "kind": `) {
+		t.Errorf("message: %v", err)
+	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"vigil/internal/audit"
 	"vigil/internal/auth"
+	"vigil/internal/datafile"
 	"vigil/internal/errs"
 	"vigil/internal/org"
 )
@@ -125,7 +126,7 @@ func (s *Server) apiImportUnits(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	var ie *org.ImportError
+	var ie *datafile.Error
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):

@@ -12,6 +12,7 @@ import (
 
 	"vigil/internal/agent/agentapi"
 	"vigil/internal/asset"
+	"vigil/internal/datafile"
 	"vigil/internal/errs"
 	"vigil/internal/hosts"
 )
@@ -421,7 +422,7 @@ func ParseInventoryFile(file, format string, data []byte) ([]*asset.Inventory, e
 		return nil, errs.Invalid("format", "unknown inventory format %q (agent, csv, osquery)", format)
 	}
 	if err != nil {
-		var ie *asset.ImportError
+		var ie *datafile.Error
 		if errors.As(err, &ie) {
 			return nil, &errs.Error{Code: errs.EINVALID, Field: ie.Field, Message: ie.Error()}
 		}
