@@ -151,9 +151,12 @@ func TestAgentEndToEnd(t *testing.T) {
 	}()
 	var findings struct {
 		Items []struct {
-			Path   string
-			SHA256 string
-			Status string
+			Kind     string
+			Status   string
+			Evidence struct {
+				Path   string
+				SHA256 string
+			}
 		}
 	}
 	deadline := time.Now().Add(60 * time.Second)
@@ -165,7 +168,8 @@ func TestAgentEndToEnd(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 	t.Logf("finding arrived %s after the agent started", time.Since(deadline.Add(-60*time.Second)).Round(time.Millisecond))
-	if len(findings.Items) != 1 || findings.Items[0].SHA256 != e2eIndicator || !strings.HasSuffix(findings.Items[0].Path, "sample.bin") {
+	if len(findings.Items) != 1 || findings.Items[0].Kind != "malware" || findings.Items[0].Status != "open" ||
+		findings.Items[0].Evidence.SHA256 != e2eIndicator || !strings.HasSuffix(findings.Items[0].Evidence.Path, "sample.bin") {
 		t.Fatalf("findings after the scan: %+v\nagent log:\n%s", findings.Items, runLog.String())
 	}
 

@@ -95,7 +95,7 @@ func (s *Service) coverageRows(ctx context.Context) (map[int64]*unitRow, []*unit
 		SUM(CASE WHEN h.agent_id <> '' AND h.agent_seen_at >= ? THEN 1 ELSE 0 END),
 		SUM(CASE WHEN h.agent_id <> '' THEN 1 ELSE 0 END),
 		SUM(CASE WHEN h.agent_id <> '' AND h.agent_seen_at < ? THEN 1 ELSE 0 END),
-		SUM(CASE WHEN EXISTS (SELECT 1 FROM host_findings f WHERE f.host_id = h.id AND f.status = 'open') THEN 1 ELSE 0 END)
+		SUM(CASE WHEN EXISTS (SELECT 1 FROM findings f WHERE f.host_id = h.id AND f.status IN ('open', 'in_progress')) THEN 1 ELSE 0 END)
 		FROM hosts h JOIN units u ON u.id = h.unit_id WHERE ` + scope2 + ` GROUP BY h.unit_id`
 	rows, err = s.DB.Query(ctx, q, append([]any{sigSince, seenSince, seenSince}, args2...)...)
 	if err != nil {

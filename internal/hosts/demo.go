@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"vigil/internal/agent/scan"
 	"vigil/internal/asset"
 	"vigil/internal/auth"
 	"vigil/internal/store"
@@ -104,10 +105,9 @@ func insertDemoFinding(ctx context.Context, tx *store.Tx, rng *rand.Rand, hostID
 	if f.typ == "sha256" {
 		sha = f.value
 	}
-	at := now.Add(-time.Duration(rng.IntN(72)) * time.Hour).UnixMicro()
-	_, err := tx.Exec(ctx, `INSERT INTO host_findings (host_id, kind, indicator_type, indicator, comment, path, sha256, process, pid, remote, found_at, status, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)`, hostID, f.kind, f.typ, f.value, f.comment, path, sha, f.process, 1000+rng.IntN(8000), f.remote, at, at)
-	return err
+	at := now.Add(-time.Duration(rng.IntN(72)) * time.Hour)
+	return recordFinding(ctx, tx, hostID, "", scan.Finding{Kind: f.kind, Indicator: scan.Indicator{Type: f.typ, Value: f.value, Comment: f.comment},
+		Path: path, SHA256: sha, Process: f.process, PID: 1000 + rng.IntN(8000), Remote: f.remote}, at)
 }
 
 func demoInventory(rng *rand.Rand, unitCode string, ui, i int, now time.Time) *asset.Inventory {

@@ -370,7 +370,7 @@ type HostFilter struct {
 
 const hostColumns = `h.id, h.hostname, h.fqdn, u.code, u.name, u.path, h.os_family, h.os_name, h.os_version, h.os_build, h.role, h.addresses, h.source,
 	h.av_ok, h.av_product, h.av_updated_at, h.edr_ok, h.firewall_ok, h.software_count, h.controls, h.agent_id, h.agent_seen_at, h.first_seen_at, h.last_seen_at, h.inventory_at,
-	(SELECT COUNT(*) FROM host_findings f WHERE f.host_id = h.id AND f.status = 'open')`
+	(SELECT COUNT(*) FROM findings f WHERE f.host_id = h.id AND f.status IN ('open', 'in_progress'))`
 
 func (s *Service) scanHost(sc interface{ Scan(...any) error }) (*Host, error) {
 	var h Host
@@ -555,7 +555,7 @@ func (s *Service) DeleteHost(ctx context.Context, id int64) error {
 		return errs.Forbidden("you may not remove hosts of unit %s", h.Unit)
 	}
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
-		for _, q := range []string{`DELETE FROM host_findings WHERE host_id = ?`, `DELETE FROM agent_tasks WHERE host_id = ?`, `DELETE FROM agents WHERE host_id = ?`,
+		for _, q := range []string{`DELETE FROM findings WHERE host_id = ?`, `DELETE FROM agent_tasks WHERE host_id = ?`, `DELETE FROM agents WHERE host_id = ?`,
 			`DELETE FROM host_changes WHERE host_id = ?`, `DELETE FROM hosts WHERE id = ?`} {
 			if _, err := tx.Exec(ctx, q, id); err != nil {
 				return fmt.Errorf("hosts: delete host %d: %w", id, err)

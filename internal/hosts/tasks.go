@@ -13,6 +13,7 @@ import (
 	"vigil/internal/audit"
 	"vigil/internal/auth"
 	"vigil/internal/errs"
+	"vigil/internal/findings"
 	"vigil/internal/store"
 )
 
@@ -164,7 +165,7 @@ func (s *Service) TaskResult(ctx context.Context, taskID string, res *agentapi.T
 		var unitID int64
 		tx.QueryRow(ctx, `SELECT unit_id FROM hosts WHERE id = ?`, hostID).Scan(&unitID)
 		for _, f := range res.Report.Findings {
-			if err := insertFinding(ctx, tx, hostID, taskID, f, now); err != nil {
+			if err := recordFinding(ctx, tx, hostID, taskID, f, store.Time(now)); err != nil {
 				return err
 			}
 		}
@@ -174,160 +175,34 @@ func (s *Service) TaskResult(ctx context.Context, taskID string, res *agentapi.T
 	})
 }
 
-func insertFinding(ctx context.Context, tx *store.Tx, hostID int64, taskID string, f scan.Finding, now int64) error {
-	_, err := tx.Exec(ctx, `INSERT INTO host_findings (host_id, task_id, kind, indicator_type, indicator, comment, path, sha256, process, pid, remote, domain, found_at, status, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)`,
-		hostID, taskID, clip(f.Kind, 50), clip(f.Indicator.Type, 50), clip(f.Indicator.Value, 500), clip(f.Indicator.Comment, 500), clip(f.Path, 4096),
-		clip(f.SHA256, 64), clip(f.Process, 500), f.PID, clip(f.Remote, 200), clip(f.Domain, 300), now, now)
-	if err != nil {
-		return fmt.Errorf("hosts: record finding: %w", err)
+// recordFinding files one scan hit in the findings queue. A file is
+// "high"; a running process or a live connection to a listed address is
+// "critical": the malware is active now.
+func recordFinding(ctx context.Context, tx *store.Tx, hostID int64, taskID string, f scan.Finding, at time.Time) error {
+	where := f.Path
+	switch f.Kind {
+	case "process":
+		where = f.Process + "|" + f.Path
+	case "connection":
+		where = f.Process + "|" + f.Domain + "|" + f.Remote
 	}
-	return nil
-}
-
-// Finding is a scan hit on a host, with the officer's clean-up status.
-type Finding struct {
-	ID        int64          `json:"id"`
-	HostID    int64          `json:"host_id"`
-	Hostname  string         `json:"hostname"`
-	Unit      string         `json:"unit"`
-	TaskID    string         `json:"task_id,omitempty"`
-	Kind      string         `json:"kind"`
-	Indicator scan.Indicator `json:"indicator"`
-	Path      string         `json:"path,omitempty"`
-	SHA256    string         `json:"sha256,omitempty"`
-	Process   string         `json:"process,omitempty"`
-	PID       int            `json:"pid,omitempty"`
-	Remote    string         `json:"remote,omitempty"`
-	Domain    string         `json:"domain,omitempty"`
-	FoundAt   time.Time      `json:"found_at"`
-	Status    string         `json:"status"` // open, removed, reimaged, false_positive
-	Note      string         `json:"note,omitempty"`
-	UpdatedBy string         `json:"updated_by,omitempty"`
-	UpdatedAt time.Time      `json:"updated_at"`
-	unitPath  string
-}
-
-// Finding statuses an officer sets.
-var FindingStatuses = []string{"open", "removed", "reimaged", "false_positive"}
-
-// FindingFilter selects findings.
-type FindingFilter struct {
-	HostID int64
-	Unit   string
-	Status string
-	After  int64
-	Limit  int
-}
-
-const findingColumns = `f.id, f.host_id, h.hostname, u.code, u.path, f.task_id, f.kind, f.indicator_type, f.indicator, f.comment, f.path, f.sha256, f.process, f.pid, f.remote, f.domain,
-	f.found_at, f.status, f.note, f.updated_by, f.updated_at`
-
-func scanFinding(sc interface{ Scan(...any) error }) (*Finding, error) {
-	var f Finding
-	var found, updated int64
-	if err := sc.Scan(&f.ID, &f.HostID, &f.Hostname, &f.Unit, &f.unitPath, &f.TaskID, &f.Kind, &f.Indicator.Type, &f.Indicator.Value, &f.Indicator.Comment,
-		&f.Path, &f.SHA256, &f.Process, &f.PID, &f.Remote, &f.Domain, &found, &f.Status, &f.Note, &f.UpdatedBy, &updated); err != nil {
-		return nil, err
+	sev := findings.SeverityCritical
+	if f.Kind == "file" {
+		sev = findings.SeverityHigh
 	}
-	f.FoundAt, f.UpdatedAt = store.Time(found), store.Time(updated)
-	return &f, nil
-}
-
-// ListFindings returns findings in the caller's scope, newest first.
-func (s *Service) ListFindings(ctx context.Context, ff FindingFilter) ([]*Finding, int64, error) {
-	p, err := auth.Require(ctx)
-	if err != nil {
-		return nil, 0, err
+	title := f.Indicator.Comment
+	if title == "" {
+		title = f.Indicator.Type + " " + f.Indicator.Value
 	}
-	ff.Limit = store.ClampLimit(ff.Limit, 100)
-	scope, args := p.Scope("u.path")
-	where := []string{scope}
-	if ff.HostID != 0 {
-		where = append(where, "f.host_id = ?")
-		args = append(args, ff.HostID)
+	source := "scan"
+	if taskID != "" {
+		source = "scan task " + taskID
 	}
-	if ff.Unit != "" {
-		_, path, ok := s.unitInScope(ctx, p, ff.Unit)
-		if !ok {
-			return nil, 0, errs.NotFound("unit " + strconv.Quote(ff.Unit))
-		}
-		where = append(where, "u.path LIKE ?")
-		args = append(args, path+"%")
-	}
-	if ff.Status != "" {
-		where = append(where, "f.status = ?")
-		args = append(args, ff.Status)
-	}
-	if ff.After > 0 {
-		where = append(where, "f.id < ?")
-		args = append(args, ff.After)
-	}
-	args = append(args, ff.Limit+1)
-	rows, err := s.DB.Query(ctx, `SELECT `+findingColumns+` FROM host_findings f JOIN hosts h ON h.id = f.host_id JOIN units u ON u.id = h.unit_id
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY f.id DESC LIMIT ?`, args...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("hosts: list findings: %w", err)
-	}
-	defer rows.Close()
-	var out []*Finding
-	for rows.Next() {
-		f, err := scanFinding(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, f)
-	}
-	out, next := store.Page(out, ff.Limit, func(f *Finding) int64 { return f.ID })
-	return out, next, rows.Err()
-}
-
-// FindingUpdate sets a finding's clean-up status.
-type FindingUpdate struct {
-	Status string `json:"status"`
-	Note   string `json:"note"`
-}
-
-// UpdateFinding records what the officer did about a finding.
-func (s *Service) UpdateFinding(ctx context.Context, id int64, in FindingUpdate) (*Finding, error) {
-	p, err := auth.Require(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ok := false
-	for _, st := range FindingStatuses {
-		if st == in.Status {
-			ok = true
-		}
-	}
-	if !ok {
-		return nil, errs.Invalid("status", "must be one of %s", strings.Join(FindingStatuses, ", "))
-	}
-	in.Note = strings.TrimSpace(in.Note)
-	if len(in.Note) > 4000 {
-		return nil, errs.Invalid("note", "must be at most 4000 bytes")
-	}
-	if in.Status != "open" && in.Note == "" {
-		return nil, errs.Invalid("note", "say what was done (the evidence of the clean-up)")
-	}
-	var out *Finding
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		f, err := scanFinding(tx.QueryRow(ctx, `SELECT `+findingColumns+` FROM host_findings f JOIN hosts h ON h.id = f.host_id JOIN units u ON u.id = h.unit_id WHERE f.id = ?`, id))
-		if err != nil || !p.CanRead(f.unitPath) {
-			return errs.NotFound("finding")
-		}
-		if !p.CanWrite(f.unitPath) {
-			return errs.Forbidden("you may not change findings of unit %s", f.Unit)
-		}
-		now := s.now().UTC()
-		if _, err := tx.Exec(ctx, `UPDATE host_findings SET status = ?, note = ?, updated_by = ?, updated_at = ? WHERE id = ?`, in.Status, in.Note, p.Email, store.Micros(now), id); err != nil {
-			return fmt.Errorf("hosts: update finding: %w", err)
-		}
-		before := map[string]any{"status": f.Status, "note": f.Note}
-		f.Status, f.Note, f.UpdatedBy, f.UpdatedAt = in.Status, in.Note, p.Email, now
-		out = f
-		return audit.Append(ctx, tx, audit.Entry{Action: "finding.update", ObjectType: "finding", ObjectID: strconv.FormatInt(id, 10), UnitID: unitIDOf(ctx, tx, f.Unit),
-			Before: before, After: in})
+	_, _, err := findings.Record(ctx, tx, findings.Observation{
+		HostID: hostID, Kind: findings.KindMalware, Severity: sev, Title: title, Source: source, SeenAt: at,
+		Key: f.Kind + "|" + f.Indicator.Type + ":" + f.Indicator.Value + "|" + where,
+		Evidence: findings.MalwareEvidence{TaskID: taskID, Match: f.Kind, IndicatorType: f.Indicator.Type, Indicator: f.Indicator.Value, Comment: f.Indicator.Comment,
+			Path: f.Path, SHA256: f.SHA256, Size: f.Size, Process: f.Process, PID: f.PID, Remote: f.Remote, Domain: f.Domain},
 	})
-	return out, err
+	return err
 }

@@ -7,6 +7,7 @@ import (
 
 	"vigil/internal/audit"
 	"vigil/internal/auth"
+	"vigil/internal/findings"
 	"vigil/internal/hosts"
 	"vigil/internal/jobs"
 	"vigil/internal/org"
@@ -23,9 +24,10 @@ import (
 // services builds every capability's service on db, in dependency order.
 func services(db *store.DB) web.Services {
 	return web.Services{
-		Auth:  &auth.Service{DB: db, Audit: AuditAdapter, Throttle: auth.NewThrottle(20, 30)},
-		Org:   &org.Service{DB: db},
-		Hosts: &hosts.Service{DB: db},
+		Auth:     &auth.Service{DB: db, Audit: AuditAdapter, Throttle: auth.NewThrottle(20, 30)},
+		Org:      &org.Service{DB: db},
+		Hosts:    &hosts.Service{DB: db},
+		Findings: &findings.Service{DB: db},
 	}
 }
 

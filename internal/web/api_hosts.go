@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -313,47 +312,6 @@ func (s *Server) apiScanHost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, t)
-}
-
-func (s *Server) apiListFindings(w http.ResponseWriter, r *http.Request) {
-	after, limit, err := pageParams(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	q := r.URL.Query()
-	var host int64
-	if v := q.Get("host"); v != "" {
-		if host, err = strconv.ParseInt(v, 10, 64); err != nil {
-			writeError(w, r, errs.Invalid("host", "must be a host id"))
-			return
-		}
-	}
-	fs, next, err := s.Hosts.ListFindings(r.Context(), hosts.FindingFilter{HostID: host, Unit: q.Get("unit"), Status: q.Get("status"), After: after, Limit: limit})
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeList(w, fs, next)
-}
-
-func (s *Server) apiUpdateFinding(w http.ResponseWriter, r *http.Request) {
-	id, err := pathInt(r, "id")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	var in hosts.FindingUpdate
-	if err := s.decodeJSON(w, r, &in); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	f, err := s.Hosts.UpdateFinding(r.Context(), id, in)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, f)
 }
 
 func (s *Server) apiCoverage(w http.ResponseWriter, r *http.Request) {

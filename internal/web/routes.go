@@ -10,6 +10,7 @@ import (
 	"vigil/internal/audit"
 	"vigil/internal/auth"
 	"vigil/internal/errs"
+	"vigil/internal/findings"
 	"vigil/internal/hosts"
 	"vigil/internal/org"
 )
@@ -83,10 +84,14 @@ func (s *Server) routes() {
 		Query: []string{"cursor", "limit"}, Handler: s.apiHostChanges})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}/tasks", Tag: "hosts", Summary: "Tasks sent to a host's agent", Result: hosts.Task{}, List: true, Handler: s.apiHostTasks})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/hosts/{id}/scan", Tag: "hosts", Summary: "Ask a host's agent for a malware scan", Body: scanRequest{}, Result: hosts.Task{}, Handler: s.apiScanHost})
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/findings", Tag: "hosts", Summary: "Malware-review findings in scope", Result: hosts.Finding{}, List: true,
-		Query: []string{"host", "unit", "status", "cursor", "limit"}, Handler: s.apiListFindings})
-	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/findings/{id}", Tag: "hosts", Summary: "Set a finding's clean-up status", Body: hosts.FindingUpdate{}, Result: hosts.Finding{}, Handler: s.apiUpdateFinding})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/units/{code}/coverage", Tag: "hosts", Summary: "Security-control coverage of a unit's subtree", Result: hosts.Coverage{}, Handler: s.apiCoverage})
+
+	// API: the findings queue (every kind: malware, vulnerabilities,
+	// missing updates, warning-list matches).
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/findings", Tag: "findings", Summary: "Findings on hosts in scope, newest first", Result: findings.Finding{}, List: true,
+		Query: []string{"unit", "kind", "status", "severity", "host", "owner", "overdue", "cursor", "limit"}, Handler: s.apiListFindings})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/findings/{id}", Tag: "findings", Summary: "A finding with its evidence", Result: findings.Finding{}, Handler: s.apiGetFinding})
+	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/findings/{id}", Tag: "findings", Summary: "Change a finding's status, note, owner or due date", Body: findings.Update{}, Result: findings.Finding{}, Handler: s.apiUpdateFinding})
 
 	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
@@ -125,8 +130,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /hosts", s.uiAuth(s.uiHosts))
 	s.mux.HandleFunc("GET /hosts/{id}", s.uiAuth(s.uiHost))
 	s.mux.HandleFunc("POST /hosts/{id}/scan", s.uiAuth(s.uiScanHost))
-	s.mux.HandleFunc("POST /findings/{id}", s.uiAuth(s.uiUpdateFinding))
 	s.mux.HandleFunc("GET /units/{code}/coverage", s.uiAuth(s.uiCoverage))
+	s.mux.HandleFunc("POST /findings/{id}", s.uiAuth(s.uiUpdateFinding))
 	s.mux.HandleFunc("GET /enrollment", s.uiAuth(s.uiEnrollment))
 	s.mux.HandleFunc("POST /enrollment", s.uiAuth(s.uiCreateEnrollment))
 	s.mux.HandleFunc("POST /enrollment/{id}/revoke", s.uiAuth(s.uiRevokeEnrollment))

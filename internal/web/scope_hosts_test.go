@@ -117,11 +117,19 @@ func init() {
 		},
 		"PATCH /api/v1/findings/{id}": func(t *testing.T, w *world) {
 			fid := itoa(w.findingIDs["B"])
-			upd := map[string]any{"status": "removed", "note": "deleted the file and re-scanned"}
+			upd := map[string]any{"status": "resolved", "note": "deleted the file and re-scanned"}
 			expect(t, w.call("officerA", "PATCH", "/api/v1/findings/"+fid, upd), 404, "officerA updates B's finding")
 			expect(t, w.call("analyst", "PATCH", "/api/v1/findings/"+fid, upd), 403, "analyst updates a finding")
-			expect(t, w.call("officerB", "PATCH", "/api/v1/findings/"+fid, map[string]any{"status": "removed"}), 400, "no note")
+			expect(t, w.call("officerB", "PATCH", "/api/v1/findings/"+fid, map[string]any{"status": "resolved"}), 400, "no note")
 			expect(t, w.call("officerB", "PATCH", "/api/v1/findings/"+fid, upd), 200, "officerB updates")
+		},
+		"GET /api/v1/findings/{id}": func(t *testing.T, w *world) {
+			fid := itoa(w.findingIDs["B"])
+			expect(t, w.call("officerA", "GET", "/api/v1/findings/"+fid, nil), 404, "officerA reads B's finding")
+			expect(t, w.call("viewerA", "GET", "/api/v1/findings/"+fid, nil), 404, "viewerA reads B's finding")
+			expect(t, w.call("officerB", "GET", "/api/v1/findings/"+fid, nil), 200, "officerB reads its finding")
+			expect(t, w.call("analyst", "GET", "/api/v1/findings/"+fid, nil), 200, "the SOC reads every finding")
+			expect(t, w.call("officerA", "GET", "/api/v1/findings?unit=B", nil), 404, "officerA filters on B")
 		},
 		"GET /api/v1/units/{code}/coverage": func(t *testing.T, w *world) {
 			expect(t, w.call("officerA", "GET", "/api/v1/units/B/coverage", nil), 404, "officerA coverage of B")

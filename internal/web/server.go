@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"vigil/internal/auth"
+	"vigil/internal/findings"
 	"vigil/internal/hosts"
 	"vigil/internal/org"
 	"vigil/internal/store"
@@ -23,9 +24,10 @@ import (
 // Services are the capabilities the handlers call. The hub builds them, in
 // one place (internal/hub/wiring.go); every field is set.
 type Services struct {
-	Auth  *auth.Service
-	Org   *org.Service
-	Hosts *hosts.Service
+	Auth     *auth.Service
+	Org      *org.Service
+	Hosts    *hosts.Service
+	Findings *findings.Service
 }
 
 // Config configures a Server.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"vigil/internal/agent/agentapi"
+	"vigil/internal/findings"
 	"vigil/internal/hosts"
 	"vigil/internal/i18n"
 	"vigil/internal/org"
@@ -97,7 +98,7 @@ type hostData struct {
 	Host     *hosts.HostDetail
 	Changes  []hosts.ChangeRecord
 	Tasks    []*hosts.Task
-	Findings []*hosts.Finding
+	Findings []findingView
 	CanWrite bool
 	Statuses []string
 	SigAge   string
@@ -114,7 +115,7 @@ func (s *Server) uiHost(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	d := &hostData{Host: h, CanWrite: principalOf(r).CanWrite(h.UnitPath), Statuses: hosts.FindingStatuses}
+	d := &hostData{Host: h, CanWrite: principalOf(r).CanWrite(h.UnitPath), Statuses: findings.Statuses}
 	if d.Changes, _, err = s.Hosts.Changes(ctx, id, 0, 50); err != nil {
 		s.uiError(w, r, err)
 		return
@@ -123,10 +124,12 @@ func (s *Server) uiHost(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	if d.Findings, _, err = s.Hosts.ListFindings(ctx, hosts.FindingFilter{HostID: id, Limit: 200}); err != nil {
+	fs, _, err := s.Findings.List(ctx, findings.Filter{HostID: id, Limit: 200})
+	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
+	d.Findings = viewFindings(fs)
 	for _, c := range h.Controls {
 		if !c.UpdatedAt.IsZero() {
 			d.SigAge = humanAge(time.Since(c.UpdatedAt), langOf(r))
@@ -168,20 +171,6 @@ func (s *Server) uiScanHost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirectSaved(w, r, "/hosts/"+strconv.FormatInt(id, 10))
-}
-
-func (s *Server) uiUpdateFinding(w http.ResponseWriter, r *http.Request) {
-	id, err := pathInt(r, "id")
-	if err != nil {
-		s.uiError(w, r, err)
-		return
-	}
-	f, err := s.Hosts.UpdateFinding(r.Context(), id, hosts.FindingUpdate{Status: r.PostFormValue("status"), Note: r.PostFormValue("note")})
-	if err != nil {
-		s.uiError(w, r, err)
-		return
-	}
-	redirectSaved(w, r, "/hosts/"+strconv.FormatInt(f.HostID, 10))
 }
 
 func (s *Server) uiCoverage(w http.ResponseWriter, r *http.Request) {

@@ -9,6 +9,7 @@ import (
 	"vigil/internal/agent/scan"
 	"vigil/internal/asset"
 	"vigil/internal/auth"
+	"vigil/internal/findings"
 	"vigil/internal/hosts"
 )
 
@@ -71,7 +72,10 @@ func (w *world) addHosts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs, _, _ := w.hub.Hosts.ListFindings(sys, hosts.FindingFilter{HostID: w.hostIDs["B"]})
+	fs, _, err := w.hub.Findings.List(sys, findings.Filter{HostID: w.hostIDs["B"]})
+	if err != nil || len(fs) != 1 {
+		t.Fatalf("findings of B's host: %v %v", fs, err)
+	}
 	w.findingIDs["B"] = fs[0].ID
 }
 

@@ -58,6 +58,13 @@ func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 // dropped when the test ends.
 func Open(t testing.TB, engine string) *store.DB {
 	t.Helper()
+	return OpenAt(t, engine, 1<<30)
+}
+
+// OpenAt is Open with the schema migrated only up to version (for tests of
+// a migration that moves data).
+func OpenAt(t testing.TB, engine string, version int) *store.DB {
+	t.Helper()
 	ctx := context.Background()
 	var db *store.DB
 	var err error
@@ -73,7 +80,7 @@ func Open(t testing.TB, engine string) *store.DB {
 		t.Fatalf("storetest: unknown engine %q", engine)
 	}
 	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
+	if _, err := db.MigrateTo(ctx, version); err != nil {
 		t.Fatal(err)
 	}
 	return db

@@ -1,0 +1,552 @@
+// Package findings is the one queue of things to fix on a unit's hosts.
+//
+// Every capability that finds something wrong with a host feeds it here as
+// an Observation of a Kind — a malware hit from a scan, a missing update
+// from the inventory, a vulnerability from a scanner report, a match
+// against the IT Center's warning list — and the officer works them all the
+// same way: one lifecycle (open → in progress → resolved, or accepted risk,
+// or false positive), an owner, a due date set from the severity, a note
+// that says what was done, and every change in the audit log.
+//
+// A finding is identified by (host, kind, key): the same problem reported
+// again updates its last sighting instead of adding a row, and a resolved
+// finding seen again is reopened. Feeders call Record inside their own
+// transaction, so a finding and the report that produced it land together.
+package findings
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"vigil/internal/audit"
+	"vigil/internal/auth"
+	"vigil/internal/errs"
+	"vigil/internal/i18n"
+	"vigil/internal/store"
+)
+
+// Kinds of findings.
+const (
+	KindMalware       = "malware"        // a scan matched a file, process or connection
+	KindMissingUpdate = "missing_update" // an update the host lacks
+	KindVulnerability = "vulnerability"  // a CVE on the host (scanner or inventory match)
+	KindWarningList   = "warning_list"   // the host is on, or talked to something on, a warning list
+)
+
+// Kinds lists every kind, in display order.
+var Kinds = []string{KindMalware, KindVulnerability, KindMissingUpdate, KindWarningList}
+
+// Severities, most severe first.
+const (
+	SeverityCritical = "critical"
+	SeverityHigh     = "high"
+	SeverityMedium   = "medium"
+	SeverityLow      = "low"
+)
+
+// Severities lists the severities, most severe first.
+var Severities = []string{SeverityCritical, SeverityHigh, SeverityMedium, SeverityLow}
+
+// Statuses of the lifecycle.
+const (
+	StatusOpen          = "open"
+	StatusInProgress    = "in_progress"
+	StatusResolved      = "resolved"       // fixed: removed, patched, reimaged...
+	StatusAcceptedRisk  = "accepted_risk"  // known and tolerated, with a reason
+	StatusFalsePositive = "false_positive" // not a problem after all
+)
+
+// Statuses lists every status; Active are those still to be worked.
+var (
+	Statuses = []string{StatusOpen, StatusInProgress, StatusResolved, StatusAcceptedRisk, StatusFalsePositive}
+	Active   = []string{StatusOpen, StatusInProgress}
+)
+
+// DueIn is how long a unit has to fix a finding of each severity, counted
+// from when it is first seen (or reopened). The directive asks for the
+// holiday's exposure to be closed fast; these follow common practice
+// (CISA BOD 22-01 gives two weeks for known-exploited flaws).
+var DueIn = map[string]time.Duration{
+	SeverityCritical: 3 * 24 * time.Hour,
+	SeverityHigh:     7 * 24 * time.Hour,
+	SeverityMedium:   30 * 24 * time.Hour,
+	SeverityLow:      90 * 24 * time.Hour,
+}
+
+// Finding is one thing to fix on one host.
+type Finding struct {
+	ID       int64  `json:"id"`
+	Kind     string `json:"kind"`
+	Key      string `json:"key"`
+	HostID   int64  `json:"host_id"`
+	Hostname string `json:"hostname"`
+	Unit     string `json:"unit"`
+	UnitName string `json:"unit_name"`
+	Title    string `json:"title"`
+	Severity string `json:"severity"`
+	// Evidence is the kind's own record of what was seen (for malware: the
+	// indicator, path, hash, process, connection, scan task).
+	Evidence    json.RawMessage `json:"evidence"`
+	Source      string          `json:"source"`
+	Status      string          `json:"status"`
+	StatusSince time.Time       `json:"status_since"`
+	Owner       string          `json:"owner,omitempty"` // e-mail of the person working it
+	OwnerName   string          `json:"owner_name,omitempty"`
+	DueAt       time.Time       `json:"due_at,omitzero"`
+	Overdue     bool            `json:"overdue"`
+	FirstSeen   time.Time       `json:"first_seen"`
+	LastSeen    time.Time       `json:"last_seen"`
+	TimesSeen   int             `json:"times_seen"`
+	Reopened    int             `json:"reopened"`
+	Note        string          `json:"note,omitempty"`
+	UpdatedBy   string          `json:"updated_by,omitempty"`
+	UpdatedAt   time.Time       `json:"updated_at"`
+
+	unitID   int64
+	unitPath string
+	ownerID  int64
+}
+
+// UnitPath is the materialised path of the finding's unit, for scope checks.
+func (f *Finding) UnitPath() string { return f.unitPath }
+
+// IsActive reports whether the finding is still to be worked.
+func IsActive(status string) bool { return status == StatusOpen || status == StatusInProgress }
+
+// Service is the findings queue.
+type Service struct {
+	DB  *store.DB
+	Now func() time.Time // for tests; time.Now when nil
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Observation is one sighting of a finding, as a feeder reports it.
+type Observation struct {
+	HostID   int64
+	Kind     string
+	Key      string // identifies the same problem across reports on the host
+	Title    string
+	Severity string
+	Evidence any    // marshalled to JSON
+	Source   string // what reported it ("scan task …", "inventory", "import nessus.xml")
+	SeenAt   time.Time
+}
+
+// Outcome says what Record did with an observation.
+type Outcome int
+
+const (
+	Created    Outcome = iota + 1 // a new finding
+	Updated                       // an active finding seen again
+	Reopened                      // a resolved finding seen again: open once more
+	Suppressed                    // seen again but marked accepted risk or false positive
+)
+
+func (o Observation) validate() error {
+	switch {
+	case !slices.Contains(Kinds, o.Kind):
+		return fmt.Errorf("findings: unknown kind %q", o.Kind)
+	case !slices.Contains(Severities, o.Severity):
+		return fmt.Errorf("findings: unknown severity %q", o.Severity)
+	case o.HostID <= 0:
+		return fmt.Errorf("findings: observation without a host")
+	case strings.TrimSpace(o.Key) == "":
+		return fmt.Errorf("findings: observation without a key")
+	}
+	return nil
+}
+
+// Record files an observation inside the feeder's transaction: a new
+// finding, or a new sighting of a known one (a resolved one reopens; one
+// accepted or marked a false positive stays so). Reopening is audited as
+// the system's doing.
+func Record(ctx context.Context, tx *store.Tx, o Observation) (int64, Outcome, error) {
+	if err := o.validate(); err != nil {
+		return 0, 0, err
+	}
+	if o.SeenAt.IsZero() {
+		o.SeenAt = time.Now()
+	}
+	evidence := []byte("{}")
+	if o.Evidence != nil {
+		var err error
+		if evidence, err = json.Marshal(o.Evidence); err != nil {
+			return 0, 0, fmt.Errorf("findings: evidence: %w", err)
+		}
+	}
+	seen := store.Micros(o.SeenAt)
+	key, title, source := clip(o.Key, 1000), clip(o.Title, 500), clip(o.Source, 200)
+	due := seen + DueIn[o.Severity].Microseconds()
+
+	var id int64
+	var status string
+	err := tx.QueryRow(ctx, `SELECT id, status FROM findings WHERE host_id = ? AND kind = ? AND finding_key = ?`, o.HostID, o.Kind, key).Scan(&id, &status)
+	switch {
+	case store.IsNoRows(err):
+		err = tx.QueryRow(ctx, `INSERT INTO findings (host_id, kind, finding_key, title, severity, evidence, source, status, status_since, due_at, first_seen, last_seen, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?) RETURNING id`,
+			o.HostID, o.Kind, key, title, o.Severity, string(evidence), source, seen, due, seen, seen, seen).Scan(&id)
+		if err != nil {
+			return 0, 0, fmt.Errorf("findings: record: %w", err)
+		}
+		return id, Created, nil
+	case err != nil:
+		return 0, 0, fmt.Errorf("findings: record: %w", err)
+	}
+	switch status {
+	case StatusResolved:
+		if _, err := tx.Exec(ctx, `UPDATE findings SET status = 'open', status_since = ?, due_at = ?, reopened = reopened + 1, times_seen = times_seen + 1,
+			last_seen = ?, title = ?, severity = ?, evidence = ?, source = ?, updated_by = 'system', updated_at = ? WHERE id = ?`,
+			seen, due, seen, title, o.Severity, string(evidence), source, seen, id); err != nil {
+			return 0, 0, fmt.Errorf("findings: reopen: %w", err)
+		}
+		var unitID int64
+		if err := tx.QueryRow(ctx, `SELECT unit_id FROM hosts WHERE id = ?`, o.HostID).Scan(&unitID); err != nil {
+			return 0, 0, fmt.Errorf("findings: reopen: %w", err)
+		}
+		actx := auth.WithPrincipal(ctx, auth.System)
+		if err := audit.Append(actx, tx, audit.Entry{Action: "finding.reopen", ObjectType: "finding", ObjectID: strconv.FormatInt(id, 10), UnitID: unitID,
+			Before: map[string]any{"status": status}, After: map[string]any{"status": StatusOpen, "source": source}}); err != nil {
+			return 0, 0, err
+		}
+		return id, Reopened, nil
+	case StatusAcceptedRisk, StatusFalsePositive:
+		if _, err := tx.Exec(ctx, `UPDATE findings SET times_seen = times_seen + 1, last_seen = ? WHERE id = ?`, seen, id); err != nil {
+			return 0, 0, fmt.Errorf("findings: record: %w", err)
+		}
+		return id, Suppressed, nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE findings SET times_seen = times_seen + 1, last_seen = ?, title = ?, severity = ?, evidence = ?, source = ? WHERE id = ?`,
+		seen, title, o.Severity, string(evidence), source, id); err != nil {
+		return 0, 0, fmt.Errorf("findings: record: %w", err)
+	}
+	return id, Updated, nil
+}
+
+// Filter selects findings. Empty fields select everything in scope.
+type Filter struct {
+	Unit       string   // a unit code: that unit and its subtree
+	Kinds      []string // any of
+	Statuses   []string // any of; "active" stands for open and in progress
+	Severities []string // any of
+	HostID     int64
+	Owner      string // e-mail
+	Overdue    bool   // active and past their due date
+	After      int64  // cursor: findings with a smaller id
+	Limit      int
+}
+
+const columns = `f.id, f.kind, f.finding_key, f.host_id, h.hostname, u.id, u.code, u.name, u.path, f.title, f.severity, f.evidence, f.source,
+	f.status, f.status_since, f.owner_id, COALESCE(o.email, ''), COALESCE(o.name, ''), f.due_at, f.first_seen, f.last_seen, f.times_seen, f.reopened,
+	f.note, f.updated_by, f.updated_at`
+
+const from = ` FROM findings f JOIN hosts h ON h.id = f.host_id JOIN units u ON u.id = h.unit_id LEFT JOIN users o ON o.id = f.owner_id`
+
+func (s *Service) scan(sc interface{ Scan(...any) error }) (*Finding, error) {
+	var f Finding
+	var evidence string
+	var since, due, first, last, updated int64
+	if err := sc.Scan(&f.ID, &f.Kind, &f.Key, &f.HostID, &f.Hostname, &f.unitID, &f.Unit, &f.UnitName, &f.unitPath, &f.Title, &f.Severity, &evidence, &f.Source,
+		&f.Status, &since, &f.ownerID, &f.Owner, &f.OwnerName, &due, &first, &last, &f.TimesSeen, &f.Reopened, &f.Note, &f.UpdatedBy, &updated); err != nil {
+		return nil, err
+	}
+	f.Evidence = json.RawMessage(evidence)
+	f.StatusSince, f.FirstSeen, f.LastSeen, f.UpdatedAt = store.Time(since), store.Time(first), store.Time(last), store.Time(updated)
+	if due > 0 {
+		f.DueAt = store.Time(due)
+		f.Overdue = IsActive(f.Status) && s.now().After(f.DueAt)
+	}
+	return &f, nil
+}
+
+// expand validates a list filter value against the allowed values.
+func expand(field string, in []string, allowed []string) ([]string, error) {
+	var out []string
+	for _, v := range in {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			switch {
+			case part == "":
+			case field == "status" && part == "active":
+				out = append(out, Active...)
+			case slices.Contains(allowed, part):
+				out = append(out, part)
+			default:
+				return nil, errs.Invalid(field, "%q is not one of %s", part, strings.Join(allowed, ", "))
+			}
+		}
+	}
+	return out, nil
+}
+
+func in(column string, values []string, args []any) (string, []any) {
+	marks := make([]string, len(values))
+	for i, v := range values {
+		marks[i] = "?"
+		args = append(args, v)
+	}
+	return column + " IN (" + strings.Join(marks, ", ") + ")", args
+}
+
+// List returns the findings in the caller's scope that match f, newest
+// first, with the cursor of the next page (0 on the last).
+func (s *Service) List(ctx context.Context, f Filter) ([]*Finding, int64, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	f.Limit = store.ClampLimit(f.Limit, 100)
+	scope, args := p.Scope("u.path")
+	where := []string{scope}
+	if f.Unit != "" {
+		var path string
+		err := s.DB.QueryRow(ctx, `SELECT path FROM units WHERE code = ?`, f.Unit).Scan(&path)
+		if err != nil && !store.IsNoRows(err) {
+			return nil, 0, fmt.Errorf("findings: unit: %w", err)
+		}
+		if err != nil || !p.CanRead(path) {
+			return nil, 0, errs.NotFound("unit " + strconv.Quote(f.Unit))
+		}
+		where = append(where, "u.path LIKE ?")
+		args = append(args, path+"%")
+	}
+	for _, c := range []struct {
+		field, column string
+		values        []string
+		allowed       []string
+	}{
+		{"kind", "f.kind", f.Kinds, Kinds},
+		{"status", "f.status", f.Statuses, Statuses},
+		{"severity", "f.severity", f.Severities, Severities},
+	} {
+		vals, err := expand(c.field, c.values, c.allowed)
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(vals) > 0 {
+			var cond string
+			cond, args = in(c.column, vals, args)
+			where = append(where, cond)
+		}
+	}
+	if f.HostID != 0 {
+		where = append(where, "f.host_id = ?")
+		args = append(args, f.HostID)
+	}
+	if f.Owner != "" {
+		where = append(where, "o.email = ?")
+		args = append(args, strings.ToLower(strings.TrimSpace(f.Owner)))
+	}
+	if f.Overdue {
+		where = append(where, "f.status IN ('open', 'in_progress') AND f.due_at > 0 AND f.due_at < ?")
+		args = append(args, store.Micros(s.now()))
+	}
+	if f.After > 0 {
+		where = append(where, "f.id < ?")
+		args = append(args, f.After)
+	}
+	args = append(args, f.Limit+1)
+	rows, err := s.DB.Query(ctx, `SELECT `+columns+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY f.id DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("findings: list: %w", err)
+	}
+	defer rows.Close()
+	var out []*Finding
+	for rows.Next() {
+		x, err := s.scan(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("findings: list: %w", err)
+		}
+		out = append(out, x)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("findings: list: %w", err)
+	}
+	out, next := store.Page(out, f.Limit, func(x *Finding) int64 { return x.ID })
+	return out, next, nil
+}
+
+// get reads one finding; an absent one and one outside the caller's scope
+// are both "not found", a database failure is an error.
+func (s *Service) get(ctx context.Context, q interface {
+	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
+}, p *auth.Principal, id int64) (*Finding, error) {
+	f, err := s.scan(q.QueryRow(ctx, `SELECT `+columns+from+` WHERE f.id = ?`, id))
+	if store.IsNoRows(err) {
+		return nil, errs.NotFound("finding " + strconv.FormatInt(id, 10))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("findings: get %d: %w", id, err)
+	}
+	if !p.CanRead(f.unitPath) {
+		return nil, errs.NotFound("finding " + strconv.FormatInt(id, 10))
+	}
+	return f, nil
+}
+
+// Get returns one finding in the caller's scope.
+func (s *Service) Get(ctx context.Context, id int64) (*Finding, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.get(ctx, s.DB, p, id)
+}
+
+// Update changes what the officer controls. Nil fields are left alone.
+type Update struct {
+	Status *string `json:"status,omitempty"`
+	// Note says what was done; required when a finding is closed
+	// (resolved, accepted risk, false positive).
+	Note *string `json:"note,omitempty"`
+	// Owner is the e-mail of a user who can see the finding's unit; ""
+	// leaves it unassigned.
+	Owner *string `json:"owner,omitempty"`
+	// Due is a date (2026-12-31 or 31/12/2026, the end of that day in
+	// Asia/Ho_Chi_Minh); "" removes the due date.
+	Due *string `json:"due,omitempty"`
+}
+
+// ParseDue reads a due date as a day, yyyy-mm-dd or dd/mm/yyyy, and
+// returns the last moment of that day in Vietnam.
+func ParseDue(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02", "02/01/2006", "2/1/2006"} {
+		if d, err := time.ParseInLocation(layout, s, i18n.Location); err == nil {
+			return d.Add(24*time.Hour - time.Microsecond), nil
+		}
+	}
+	return time.Time{}, errs.Invalid("due", "%q is not a date: write it as dd/mm/yyyy (31/12/2026) or yyyy-mm-dd", s)
+}
+
+// Update applies in to the finding, as the caller, and audits the change.
+func (s *Service) Update(ctx context.Context, id int64, in Update) (*Finding, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if in.Status == nil && in.Note == nil && in.Owner == nil && in.Due == nil {
+		return nil, errs.Invalid("", "nothing to change: give status, note, owner or due")
+	}
+	if in.Status != nil && !slices.Contains(Statuses, *in.Status) {
+		return nil, errs.Invalid("status", "%q is not one of %s", *in.Status, strings.Join(Statuses, ", "))
+	}
+	if in.Note != nil {
+		n := strings.TrimSpace(*in.Note)
+		if len(n) > 4000 {
+			return nil, errs.Invalid("note", "must be at most 4000 bytes")
+		}
+		in.Note = &n
+	}
+	var due time.Time
+	if in.Due != nil && strings.TrimSpace(*in.Due) != "" {
+		if due, err = ParseDue(*in.Due); err != nil {
+			return nil, err
+		}
+	}
+	var out *Finding
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		f, err := s.get(ctx, tx, p, id)
+		if err != nil {
+			return err
+		}
+		if !p.CanWrite(f.unitPath) {
+			return errs.Forbidden("you may not change findings of unit %s", f.Unit)
+		}
+		before, after := map[string]any{}, map[string]any{}
+		now := s.now().UTC()
+		status, note, ownerID, dueAt := f.Status, f.Note, f.ownerID, store.Micros(f.DueAt)
+		if f.DueAt.IsZero() {
+			dueAt = 0
+		}
+		since := store.Micros(f.StatusSince)
+		if in.Status != nil && *in.Status != f.Status {
+			before["status"], after["status"] = f.Status, *in.Status
+			status, since = *in.Status, store.Micros(now)
+		}
+		if in.Note != nil && *in.Note != f.Note {
+			before["note"], after["note"] = f.Note, *in.Note
+			note = *in.Note
+		}
+		if !IsActive(status) && status != f.Status && strings.TrimSpace(note) == "" {
+			return errs.Invalid("note", "say what was done (the evidence that it is fixed, or why it is not a problem)")
+		}
+		if in.Owner != nil {
+			email := strings.ToLower(strings.TrimSpace(*in.Owner))
+			var newID int64
+			if email != "" {
+				var owner auth.Principal
+				var disabled bool
+				err := tx.QueryRow(ctx, `SELECT us.id, us.role, un.path, us.disabled FROM users us JOIN units un ON un.id = us.unit_id WHERE us.email = ?`, email).
+					Scan(&newID, &owner.Role, &owner.UnitPath, &disabled)
+				if err != nil && !store.IsNoRows(err) {
+					return fmt.Errorf("findings: owner: %w", err)
+				}
+				// The owner must be able to see the finding. The answer is
+				// the same for an unknown e-mail, so it reveals no account.
+				owner.Via = "session"
+				if err != nil || disabled || !owner.CanRead(f.unitPath) {
+					return errs.Invalid("owner", "%q is not an active user who can see unit %s", email, f.Unit)
+				}
+			}
+			if newID != f.ownerID {
+				before["owner"], after["owner"] = f.Owner, email
+				ownerID = newID
+			}
+		}
+		if in.Due != nil {
+			d := int64(0)
+			if !due.IsZero() {
+				d = store.Micros(due)
+			}
+			if d != dueAt {
+				before["due"], after["due"] = formatDue(dueAt), formatDue(d)
+				dueAt = d
+			}
+		}
+		if len(after) == 0 {
+			out = f
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE findings SET status = ?, status_since = ?, note = ?, owner_id = ?, due_at = ?, updated_by = ?, updated_at = ? WHERE id = ?`,
+			status, since, note, ownerID, dueAt, p.Email, store.Micros(now), id); err != nil {
+			return fmt.Errorf("findings: update %d: %w", id, err)
+		}
+		if err := audit.Append(ctx, tx, audit.Entry{Action: "finding.update", ObjectType: "finding", ObjectID: strconv.FormatInt(id, 10), UnitID: f.unitID,
+			Before: before, After: after}); err != nil {
+			return err
+		}
+		out, err = s.get(ctx, tx, p, id)
+		return err
+	})
+	return out, err
+}
+
+func formatDue(us int64) string {
+	if us == 0 {
+		return ""
+	}
+	return store.Time(us).In(i18n.Location).Format("2006-01-02")
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && n < len(s) && s[n]&0xc0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
