@@ -12,11 +12,8 @@ import (
 	"vigil/internal/store"
 )
 
-// Lockout policy: after MaxFailedLogins wrong passwords in a row an account
-// is locked for LockoutDuration, across every hub process.
+// Session lifetimes. The lockout policy is in lockout.go.
 const (
-	MaxFailedLogins = 5
-	LockoutDuration = 15 * time.Minute
 	SessionLifetime = 12 * time.Hour
 	SessionIdle     = 2 * time.Hour
 )
@@ -44,17 +41,24 @@ func scanPrincipal(sc interface{ Scan(...any) error }) (*Principal, error) {
 	return &p, nil
 }
 
-// ErrBadCredentials is the one answer for a wrong e-mail or password, so a
-// caller cannot tell which was wrong.
-var ErrBadCredentials = errs.Errorf(errs.EUNAUTHORIZED, "wrong e-mail or password")
+// ErrBadCredentials is the one answer for an unknown account, a wrong
+// password, a disabled account and a locked one, so a caller cannot tell
+// which it was; it says what the owner of a locked account needs to know.
+var ErrBadCredentials = errs.Errorf(errs.EUNAUTHORIZED, "wrong e-mail or password (after %d wrong tries sign-in pauses for %d minutes)",
+	AddressMaxFailures, int(AddressLockout.Minutes()))
 
-// Login checks email and password and returns the principal. Failures are
-// counted per account (lockout) and per client address (throttle).
+// ErrThrottled answers an address that tries too fast, whichever accounts.
+var ErrThrottled = errs.Errorf(errs.ETOOMANY, "too many sign-in attempts from your address; wait a minute")
+
+// Login checks email and password and returns the principal. Attempts are
+// limited per client address (Throttle), per account and address, and per
+// account (lockout.go); every refusal but the throttle's is ErrBadCredentials.
 func (s *Service) Login(ctx context.Context, email, password string) (*Principal, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	ip := ClientIP(ctx)
-	if s.Throttle != nil && !s.Throttle.Allow(ThrottleKey(ip)) {
-		return nil, errs.Errorf(errs.ETOOMANY, "too many sign-in attempts from your address; wait a minute")
+	address := ThrottleKey(ip)
+	if s.Throttle != nil && !s.Throttle.Allow(address) {
+		return nil, ErrThrottled
 	}
 	// What is typed as an e-mail is checked before it goes anywhere: the
 	// audit log must not grow by whatever an anonymous caller sends.
@@ -84,40 +88,42 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Principal
 	}
 	p.Role = Role(role)
 	now := time.Now()
-	lockedErr := errs.Errorf(errs.EUNAUTHORIZED, "this account is locked after too many failed sign-ins; try again later or ask an administrator")
-	if locked > now.UnixMicro() {
+	userID := strconv.FormatInt(p.UserID, 10)
+	// The attempt is counted before the password is checked, so a burst
+	// sent in parallel gets no more tries than the same attempts in a row.
+	n, lastSuccess, err := attempt(ctx, s.DB, p.UserID, address, now)
+	if err != nil {
+		return nil, err
+	}
+	if n > AddressMaxFailures {
 		CheckDummy(password)
-		s.audit(ctx, nil, "auth.login_failed", "user", strconv.FormatInt(p.UserID, 10), p.UnitID, map[string]any{"reason": "locked"})
-		return nil, lockedErr
+		s.audit(ctx, nil, "auth.login_failed", "user", userID, p.UnitID, map[string]any{"reason": "locked for this address"})
+		return nil, ErrBadCredentials
+	}
+	if lastSuccess < now.Add(-KnownAddressFor).UnixMicro() {
+		lockedOut, err := accountLocked(ctx, s.DB, p.UserID, address, locked, now)
+		if err != nil {
+			return nil, err
+		}
+		if lockedOut {
+			CheckDummy(password)
+			s.audit(ctx, nil, "auth.login_failed", "user", userID, p.UnitID, map[string]any{"reason": "account locked"})
+			return nil, ErrBadCredentials
+		}
 	}
 	if hash == "" || !CheckPassword(hash, password) || disabled {
-		// One statement counts the failure, so failures sent in parallel
-		// cannot overwrite each other's count and dodge the lockout.
-		var failed int
-		if err := s.DB.QueryRow(ctx, `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins`, p.UserID).Scan(&failed); err != nil {
-			return nil, fmt.Errorf("auth: login: %w", err)
-		}
-		lockNow := failed >= MaxFailedLogins
-		if lockNow {
-			if _, err := s.DB.Exec(ctx, `UPDATE users SET locked_until = ?, failed_logins = 0 WHERE id = ?`, now.Add(LockoutDuration).UnixMicro(), p.UserID); err != nil {
-				return nil, fmt.Errorf("auth: login: %w", err)
-			}
-		}
 		reason := "wrong password"
 		if disabled {
 			reason = "disabled"
 		}
-		s.audit(ctx, nil, "auth.login_failed", "user", strconv.FormatInt(p.UserID, 10), p.UnitID, map[string]any{"reason": reason, "locked": lockNow})
+		s.audit(ctx, nil, "auth.login_failed", "user", userID, p.UnitID, map[string]any{"reason": reason, "locked": n == AddressMaxFailures})
 		return nil, ErrBadCredentials
 	}
-	// The lock may have been set while this attempt hashed; the success
-	// counts only if the account is still unlocked.
-	res, err := s.DB.Exec(ctx, `UPDATE users SET failed_logins = 0, last_login_at = ? WHERE id = ? AND locked_until <= ?`, now.UnixMicro(), p.UserID, now.UnixMicro())
-	if err != nil {
-		return nil, fmt.Errorf("auth: login: %w", err)
+	if err := succeeded(ctx, s.DB, p.UserID, address, now); err != nil {
+		return nil, err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return nil, lockedErr
+	if _, err := s.DB.Exec(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, now.UnixMicro(), p.UserID); err != nil {
+		return nil, fmt.Errorf("auth: login: %w", err)
 	}
 	p.IP = ip
 	return p, nil
@@ -230,11 +236,15 @@ func (s *Service) EndSession(ctx context.Context, token string) error {
 	})
 }
 
-// PurgeSessions deletes expired sessions (a scheduled job).
+// PurgeSessions deletes expired sessions and forgotten sign-in failures (a
+// scheduled job).
 func (s *Service) PurgeSessions(ctx context.Context) (int64, error) {
 	res, err := s.DB.Exec(ctx, `DELETE FROM sessions WHERE expires_at < ? OR last_seen_at < ?`, store.Now(), time.Now().Add(-SessionIdle).UnixMicro())
 	if err != nil {
 		return 0, fmt.Errorf("auth: purge sessions: %w", err)
+	}
+	if err := purgeLoginFailures(ctx, s.DB, time.Now()); err != nil {
+		return 0, err
 	}
 	return res.RowsAffected()
 }

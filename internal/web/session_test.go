@@ -169,8 +169,11 @@ func TestLoginLockout(t *testing.T) {
 		}
 		r := w.call("", "POST", "/api/v1/auth/token", map[string]string{"email": "viewera@test.vigil", "password": testPassword})
 		expect(t, r, 401, "right password on a locked account")
-		if !strings.Contains(string(r.Body), "locked") {
-			t.Errorf("lockout message: %s", r.Body)
+		// The answer is a wrong password's, so it does not tell an
+		// attacker the account exists (auth.ErrBadCredentials).
+		wrong := w.call("", "POST", "/api/v1/auth/token", map[string]string{"email": "nobody@test.vigil", "password": "wrong-password"})
+		if string(r.Body) != string(wrong.Body) || !strings.Contains(string(r.Body), "15 minutes") {
+			t.Errorf("lockout answer %s, unknown account %s", r.Body, wrong.Body)
 		}
 		// The failures and the lockout are in the audit log.
 		items := w.call("admin", "GET", "/api/v1/audit?action=auth.login_failed", nil).items(t)
