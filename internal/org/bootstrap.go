@@ -87,7 +87,10 @@ func ResetPassword(ctx context.Context, db *store.DB, email, password string) er
 		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = 0, disabled = ?, updated_at = ? WHERE id = ?`, hash, false, store.Now(), id); err != nil {
 			return err
 		}
-		if err := endSessionsAndTokens(ctx, tx, id); err != nil {
+		if err := auth.ClearLockout(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := endSessionsAndTokens(ctx, tx, id, ""); err != nil {
 			return err
 		}
 		return appendUserAudit(ctx, tx, "user.password_reset", id, unitID)

@@ -191,15 +191,38 @@ type UserPatch struct {
 	Unit     *string `json:"unit"`
 	Disabled *bool   `json:"disabled"`
 	Password *string `json:"password"`
-	Unlock   bool    `json:"unlock"`
+	// CurrentPassword is required when users change their own password.
+	CurrentPassword *string `json:"current_password"`
+	Unlock          bool    `json:"unlock"`
+}
+
+// ownPasswordOnly reports whether patch changes nothing but the password,
+// which users may do to themselves whatever their role.
+func (patch UserPatch) ownPasswordOnly() bool {
+	return patch.Password != nil && patch.Name == nil && patch.Role == nil && patch.Unit == nil && patch.Disabled == nil && !patch.Unlock
 }
 
 // UpdateUser applies patch. The caller must be allowed to manage the user
-// both as it is and as it will be (no promoting out of one's reach).
+// both as it is and as it will be (no promoting out of one's reach). Users
+// change their own password with their current one (a stolen session or
+// token must not become a permanent takeover), whatever their role; an
+// administrator or officer resetting someone else's needs none and the
+// audit log calls it a reset.
 func (s *Service) UpdateUser(ctx context.Context, id int64, patch UserPatch) (*User, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
+	}
+	self := id == p.UserID && p.UserID != 0
+	if self && patch.Password != nil {
+		if patch.CurrentPassword == nil || *patch.CurrentPassword == "" {
+			return nil, errs.Invalid("current_password", "is required to change your own password")
+		}
+		// Checked before the transaction: the check counts wrong tries,
+		// which must stick even though the change is refused.
+		if err := auth.VerifyCurrentPassword(ctx, s.DB, id, *patch.CurrentPassword); err != nil {
+			return nil, err
+		}
 	}
 	var out *User
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
@@ -210,7 +233,8 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, patch UserPatch) (*U
 		if err != nil {
 			return fmt.Errorf("org: update user: %w", err)
 		}
-		if !p.CanManageUsers(u.UnitPath, u.Role) {
+		ownPassword := self && patch.ownPasswordOnly()
+		if !ownPassword && !p.CanManageUsers(u.UnitPath, u.Role) {
 			return errs.Forbidden("you may not change this user")
 		}
 		before := map[string]any{"name": u.Name, "role": u.Role, "unit": u.Unit, "disabled": u.Disabled}
@@ -240,7 +264,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, patch UserPatch) (*U
 		if err != nil || !p.CanRead(unit.Path) {
 			return errs.Invalid("unit", "unit %q does not exist", unitCode)
 		}
-		if !p.CanManageUsers(unit.Path, auth.Role(role)) {
+		if !ownPassword && !p.CanManageUsers(unit.Path, auth.Role(role)) {
 			return errs.Forbidden("you may not make this user a %s in unit %s", role, unitCode)
 		}
 		now := store.Now()
@@ -257,19 +281,31 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, patch UserPatch) (*U
 			if err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = 0 WHERE id = ?`, hash, id); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, id); err != nil {
 				return fmt.Errorf("org: update user: %w", err)
 			}
-			// A new password shuts out whoever had the old one: their
-			// sessions end and their API tokens stop working.
-			if err := endSessionsAndTokens(ctx, tx, id); err != nil {
+			if err := auth.ClearLockout(ctx, tx, id); err != nil {
 				return err
 			}
-			after["password"] = "changed"
+			// A new password shuts out whoever had the old one: their
+			// sessions end and their API tokens stop working. Users
+			// changing their own keep the session they changed it in.
+			keep := ""
+			if self {
+				keep = p.SessionID
+			}
+			if err := endSessionsAndTokens(ctx, tx, id, keep); err != nil {
+				return err
+			}
+			// ("password" itself is a key the audit log redacts.)
+			after["password_change"] = "reset"
+			if self {
+				after["password_change"] = "own"
+			}
 		}
 		if patch.Unlock {
-			if _, err := tx.Exec(ctx, `UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?`, id); err != nil {
-				return fmt.Errorf("org: update user: %w", err)
+			if err := auth.ClearLockout(ctx, tx, id); err != nil {
+				return err
 			}
 			after["unlocked"] = true
 		}
@@ -294,10 +330,11 @@ func appendUserAudit(ctx context.Context, tx *store.Tx, action string, id, unitI
 	return audit.Append(ctx, tx, audit.Entry{Action: action, ObjectType: "user", ObjectID: strconv.FormatInt(id, 10), UnitID: unitID, Note: "via vigil users reset-password"})
 }
 
-// endSessionsAndTokens signs a user out everywhere and revokes their API
-// tokens (after a password change or reset).
-func endSessionsAndTokens(ctx context.Context, tx *store.Tx, userID int64) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
+// endSessionsAndTokens signs a user out everywhere but the session keep
+// (a hash, or "") and revokes their API tokens (after a password change or
+// reset).
+func endSessionsAndTokens(ctx context.Context, tx *store.Tx, userID int64, keep string) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ? AND id <> ?`, userID, keep); err != nil {
 		return fmt.Errorf("org: end sessions: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at = 0`, store.Now(), userID); err != nil {

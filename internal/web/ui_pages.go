@@ -10,6 +10,7 @@ import (
 	"vigil/internal/audit"
 	"vigil/internal/auth"
 	"vigil/internal/errs"
+	"vigil/internal/i18n"
 	"vigil/internal/org"
 )
 
@@ -342,9 +343,17 @@ type userData struct {
 	Roles     []auth.Role
 	CanManage bool
 	Self      bool
+	// FieldErrors holds a message per form field, shown beside it.
+	FieldErrors map[string]string
 }
 
 func (s *Server) uiUser(w http.ResponseWriter, r *http.Request) {
+	s.renderUser(w, r, http.StatusOK, nil)
+}
+
+// renderUser shows a user's page, with a refused change's message beside
+// its field when fieldErr is set.
+func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, status int, fieldErr *errs.Error) {
 	id, err := pathInt(r, "id")
 	var u *org.User
 	if err == nil {
@@ -366,7 +375,17 @@ func (s *Server) uiUser(w http.ResponseWriter, r *http.Request) {
 	}
 	pg := s.newPage(r, "users", "users.title", d)
 	pg.Title = u.Name
-	s.render(w, r, http.StatusOK, "user", pg)
+	if fieldErr != nil {
+		msg := fieldErr.Message
+		if fieldErr.Field == "current_password" {
+			msg = i18n.T(pg.Lang, "users.current_password_wrong")
+			if strings.Contains(fieldErr.Message, "required") {
+				msg = i18n.T(pg.Lang, "users.current_password_required")
+			}
+		}
+		d.FieldErrors = map[string]string{fieldErr.Field: msg}
+	}
+	s.render(w, r, status, "user", pg)
 }
 
 func (s *Server) uiUpdateUser(w http.ResponseWriter, r *http.Request) {
@@ -383,7 +402,8 @@ func (s *Server) uiUpdateUser(w http.ResponseWriter, r *http.Request) {
 		return nil
 	}
 	r.ParseForm()
-	patch.Name, patch.Role, patch.Unit, patch.Password = f("name"), f("role"), f("unit"), f("password")
+	patch.Name, patch.Role, patch.Unit, patch.Password, patch.CurrentPassword = f("name"), f("role"), f("unit"), f("password"), f("current_password")
+
 	switch r.PostFormValue("state") {
 	case "disable":
 		t := true
@@ -394,6 +414,10 @@ func (s *Server) uiUpdateUser(w http.ResponseWriter, r *http.Request) {
 		patch.Unlock = true
 	}
 	if _, err := s.Org.UpdateUser(r.Context(), id, patch); err != nil {
+		if e, ok := errs.As(err); ok && e.Code == errs.EINVALID && (e.Field == "current_password" || e.Field == "password") {
+			s.renderUser(w, r, http.StatusBadRequest, e)
+			return
+		}
 		s.uiError(w, r, err)
 		return
 	}
