@@ -291,11 +291,12 @@ func expand(field string, in []string, allowed []string) ([]string, error) {
 	return out, nil
 }
 
-func in(column string, values []string, args []any) (string, []any) {
+// in returns "column IN (?, ...)" and its arguments.
+func in(column string, values []string) (string, []any) {
 	marks := make([]string, len(values))
+	args := make([]any, len(values))
 	for i, v := range values {
-		marks[i] = "?"
-		args = append(args, v)
+		marks[i], args[i] = "?", v
 	}
 	return column + " IN (" + strings.Join(marks, ", ") + ")", args
 }
@@ -307,9 +308,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Finding, int64, error)
 	if err != nil {
 		return nil, 0, err
 	}
-	f.Limit = store.ClampLimit(f.Limit, 100)
-	scope, args := p.Scope("u.path")
-	where := []string{scope}
+	l := store.NewList("f.id DESC", f.Limit, 100).Scope(p, "u.path")
 	if f.Unit != "" {
 		var path string
 		err := s.DB.QueryRow(ctx, `SELECT path FROM units WHERE code = ?`, f.Unit).Scan(&path)
@@ -319,8 +318,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Finding, int64, error)
 		if err != nil || !p.CanRead(path) {
 			return nil, 0, errs.NotFound("unit " + strconv.Quote(f.Unit))
 		}
-		where = append(where, "u.path LIKE ?")
-		args = append(args, path+"%")
+		l.Where(`u.path LIKE ? ESCAPE '\'`, store.LikePrefix(path))
 	}
 	for _, c := range []struct {
 		field, column string
@@ -336,45 +334,24 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Finding, int64, error)
 			return nil, 0, err
 		}
 		if len(vals) > 0 {
-			var cond string
-			cond, args = in(c.column, vals, args)
-			where = append(where, cond)
+			cond, args := in(c.column, vals)
+			l.Where(cond, args...)
 		}
 	}
 	if f.HostID != 0 {
-		where = append(where, "f.host_id = ?")
-		args = append(args, f.HostID)
+		l.Where("f.host_id = ?", f.HostID)
 	}
 	if f.Owner != "" {
-		where = append(where, "o.email = ?")
-		args = append(args, strings.ToLower(strings.TrimSpace(f.Owner)))
+		l.Where("o.email = ?", strings.ToLower(strings.TrimSpace(f.Owner)))
 	}
 	if f.Overdue {
-		where = append(where, "f.status IN ('open', 'in_progress') AND f.due_at > 0 AND f.due_at < ?")
-		args = append(args, store.Micros(s.now()))
+		l.Where("f.status IN ('open', 'in_progress') AND f.due_at > 0 AND f.due_at < ?", store.Micros(s.now()))
 	}
-	if f.After > 0 {
-		where = append(where, "f.id < ?")
-		args = append(args, f.After)
-	}
-	args = append(args, f.Limit+1)
-	rows, err := s.DB.Query(ctx, `SELECT `+columns+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY f.id DESC LIMIT ?`, args...)
+	l.After(f.After)
+	out, next, err := store.Fetch(ctx, s.DB, l, `SELECT `+columns+from, s.scan, func(x *Finding) int64 { return x.ID })
 	if err != nil {
 		return nil, 0, fmt.Errorf("findings: list: %w", err)
 	}
-	defer rows.Close()
-	var out []*Finding
-	for rows.Next() {
-		x, err := s.scan(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("findings: list: %w", err)
-		}
-		out = append(out, x)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("findings: list: %w", err)
-	}
-	out, next := store.Page(out, f.Limit, func(x *Finding) int64 { return x.ID })
 	return out, next, nil
 }
 
