@@ -257,12 +257,13 @@ func pathText(v *jsonValue, path ...string) (string, bool) {
 // (MESSAGE, _HOSTNAME, _COMM, _EXE, _CMDLINE, SYSLOG_IDENTIFIER, ...),
 // plus the syslog-shaped names (message, host.hostname, process.name,
 // process.pid, process.executable, process.command_line). Product is
-// "linux", Service the syslog identifier (sshd, sudo, cron, ...).
+// "linux", Service the syslog identifier as a Sigma service
+// (LinuxService: sshd, sudo, cron, ...).
 func (sh *shaper) addJournald(ev *detect.Event, v *jsonValue) error {
 	sh.flattenJSON(ev, v, "", 0)
 	addAliases(ev, journaldAliases)
 	ev.Product = "linux"
-	ev.Service = v.str("SYSLOG_IDENTIFIER")
+	ev.Service = LinuxService(v.str("SYSLOG_IDENTIFIER"))
 	ev.Host = v.str("_HOSTNAME")
 	if us, err := strconv.ParseInt(v.str("__REALTIME_TIMESTAMP"), 10, 64); err == nil {
 		ev.Time = time.UnixMicro(us).UTC()

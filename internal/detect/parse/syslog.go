@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"vigil/internal/detect"
@@ -45,9 +46,57 @@ func parseTextLine(ev *detect.Event, line []byte) error {
 	if isCombinedLog(payload) && parseCombinedLog(ev, payload) {
 		return nil
 	}
-	ev.Add("message", string(payload))
+	if ev.Service == "" {
+		ev.Add("message", string(payload))
+		addCiscoTag(ev, payload)
+		return nil
+	}
+	// A syslog line with a program name. The whole line is kept too, as
+	// event.original: Sigma's keyword rules are written for full-text
+	// search over the line (named's rule looks for " denied AXFR from ",
+	// space first, and the message starts with "denied"). The message is
+	// cut from the same string, so this costs no allocation.
+	full := string(line)
+	msg := string(payload)
+	if off := len(line) - len(payload); len(payload) > 0 && off >= 0 && &line[off] == &payload[0] {
+		msg = full[off:]
+	}
+	ev.Add("message", msg)
 	addCiscoTag(ev, payload)
+	if ev.Product == "" {
+		// A Unix host's log, which SigmaHQ's Linux rules select by
+		// product linux and the program's service (sshd, cron, ...).
+		ev.Product = "linux"
+		ev.Service = LinuxService(ev.Service)
+		ev.Add("event.original", full)
+	}
 	return nil
+}
+
+// LinuxService names the Sigma service of a Linux log line from the
+// program that wrote it (the syslog tag or journal identifier), as
+// SigmaHQ's rules for product linux expect: OpenSSH's sshd and its
+// per-session processes are sshd, cron daemons and crontab are cron,
+// ClamAV's daemons clamav, guacd guacamole; other programs keep their
+// name, lower-cased. Rules for service syslog apply to all of them (see
+// sigma's routing): they are all syslog.
+func LinuxService(program string) string {
+	p := strings.ToLower(program)
+	if s, ok := linuxServices[p]; ok {
+		return s
+	}
+	if strings.HasPrefix(p, "clam") {
+		return "clamav"
+	}
+	return p
+}
+
+var linuxServices = map[string]string{
+	"sshd": "sshd", "sshd-session": "sshd", "sshd-auth": "sshd", "sshd-keygen": "sshd",
+	"cron": "cron", "crond": "cron", "crontab": "cron", "anacron": "cron",
+	"freshclam": "clamav",
+	"guacd":     "guacamole", "guacamole": "guacamole",
+	"vsftpd": "vsftpd",
 }
 
 // parseSyslogHeader adds the syslog header's fields and returns the

@@ -114,6 +114,13 @@ func (rs *RuleSet) rulesFor(k bucketKey) []int32 {
 		if k.product == "windows" {
 			ids = append(ids, rs.winAll...)
 		}
+		if k.product == "linux" && k.service != "" && k.service != "syslog" && k.service != "auditd" {
+			// A Linux program's log line is syslog too: rules for the
+			// syslog service (named's, "stopping iptables") apply to it
+			// as to the lines the parser could not name a service for.
+			ids = append(ids, rs.other[lsKey{"linux", "syslog", ""}]...)
+			ids = append(ids, rs.other[lsKey{"", "syslog", ""}]...)
+		}
 	}
 	slices.Sort(ids)
 	return slices.Compact(ids)

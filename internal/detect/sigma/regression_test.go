@@ -154,3 +154,7 @@ func TestRegressionJSON(t *testing.T) { runRegression(t, ".json") }
 
 // TestRegressionEVTX checks the same on the original EVTX samples.
 func TestRegressionEVTX(t *testing.T) { runRegression(t, ".evtx") }
+
+// TestRegressionRaw checks the samples kept as raw log lines (network
+// devices, Linux).
+func TestRegressionRaw(t *testing.T) { runRegression(t, ".raw") }

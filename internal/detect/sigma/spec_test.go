@@ -204,3 +204,48 @@ func TestLoadPlaceholders(t *testing.T) {
 		}
 	}
 }
+
+// TestLinuxSyslog: a syslog line is a Linux event whose service is its
+// program, as SigmaHQ's Linux rules select them: the sshd rule fires on
+// OpenSSH's "Corrupted MAC on input" (also from sshd-session, OpenSSH
+// 9.8's per-connection process), the cron rule on crontab's REPLACE, the
+// syslog-service rule on named's denied zone transfer, and a rule for
+// product linux alone on the kernel's promiscuous-mode line.
+func TestLinuxSyslog(t *testing.T) {
+	const (
+		sshd  = "e76b413a-83d0-4b94-8e4c-85db4a5b8bdc"
+		cron  = "af202fd3-7bff-4212-a25a-fb34606cfcbe"
+		named = "c8e35e96-19ce-4f16-aeb6-fd5588dc5365"
+		susp  = "f64b6e9a-5d9d-48a5-8289-e1dd2b3876e1"
+	)
+	rs := sigmaHQRules(t, sigma.Options{},
+		"rules/linux/builtin/sshd/lnx_sshd_susp_ssh.yml",
+		"rules/linux/builtin/cron/lnx_cron_crontab_file_modification.yml",
+		"rules/linux/builtin/syslog/lnx_syslog_susp_named.yml",
+		"rules/linux/builtin/lnx_shell_susp_log_entries.yml")
+	got := firingByRecord(t, rs, "testdata/linux_auth.log")
+	want := map[uint64][]string{2: {sshd}, 4: {cron}, 5: {named}, 6: {sshd}, 7: {susp}}
+	for line := uint64(1); line <= 8; line++ {
+		if !sameIDs(got[line], want[line]) {
+			t.Errorf("line %d: fired %v, want %v", line, got[line], want[line])
+		}
+	}
+	// The hunt summary counts the same rules as applying.
+	if n := rs.CountApplicableOther("linux", "sshd", ""); n != 3 {
+		t.Errorf("rules applying to sshd lines = %d, want 3 (sshd, syslog, and the rule for all of linux)", n)
+	}
+}
+
+// TestLinuxAuditd: audit records, written by auditd or forwarded through
+// syslog, are product linux, service auditd, under auditd's field names.
+func TestLinuxAuditd(t *testing.T) {
+	const id = "a5b977d6-8a81-4475-91b9-49dbfcd941f7"
+	rs := sigmaHQRules(t, sigma.Options{}, "rules/linux/auditd/execve/lnx_auditd_chattr_immutable_removal.yml")
+	got := firingByRecord(t, rs, "testdata/linux_audit.log")
+	want := map[uint64][]string{2: {id}, 3: {id}}
+	for line := uint64(1); line <= 4; line++ {
+		if !sameIDs(got[line], want[line]) {
+			t.Errorf("line %d: fired %v, want %v", line, got[line], want[line])
+		}
+	}
+}
