@@ -259,7 +259,7 @@ func (b *Builder) Build() *Set {
 	run(func() { s.v6 = toMap(b.v6) })
 	run(func() { s.md5 = toMap(b.md5) })
 	run(func() { s.sha1 = toMap(b.sha1) })
-	run(func() { s.sha256 = toMap(b.sha256) })
+	run(func() { s.sha256 = newDigestSet(b.sha256) })
 	for k := range b.strs {
 		if len(b.strs[k]) > 0 {
 			run(func() { s.strs[k] = toMap(b.strs[k]) })
@@ -287,7 +287,7 @@ func (b *Builder) Build() *Set {
 	for _, l := range s.lens6 {
 		s.count[KindIP] += len(s.net6[l])
 	}
-	s.count[KindMD5], s.count[KindSHA1], s.count[KindSHA256] = len(s.md5), len(s.sha1), len(s.sha256)
+	s.count[KindMD5], s.count[KindSHA1], s.count[KindSHA256] = len(s.md5), len(s.sha1), s.sha256.len()
 	for _, k := range []Kind{KindDomain, KindURL, KindAccount, KindHostname, KindEmail} {
 		s.count[k] = len(s.strs[k])
 	}

@@ -8,6 +8,7 @@ package ioc
 
 import (
 	"encoding/hex"
+	"fmt"
 	"net/netip"
 	"strings"
 	"unsafe"
@@ -38,11 +39,31 @@ func (k Kind) String() string {
 	return "unknown"
 }
 
-// Hit is an indicator found by a lookup.
+// MarshalText writes the kind's name ("sha256", "ip", ...), so a Hit is
+// {"type": "sha256", "value": ..., "comment": ...} in JSON.
+func (k Kind) MarshalText() ([]byte, error) {
+	if k == 0 || k >= numKinds {
+		return nil, fmt.Errorf("ioc: no indicator kind %d", k)
+	}
+	return []byte(kindNames[k]), nil
+}
+
+// UnmarshalText reads any name ParseKind accepts ("cidr", "ipv4-addr",
+// "file:sha256", ...).
+func (k *Kind) UnmarshalText(b []byte) error {
+	v, ok := ParseKind(string(b))
+	if !ok {
+		return fmt.Errorf("%w %q", ErrBadType, truncate(string(b), 40))
+	}
+	*k = v
+	return nil
+}
+
+// Hit is an indicator found by a lookup: the evidence a finding carries.
 type Hit struct {
-	Kind      Kind
-	Indicator string // the indicator as stored (normalised): "10.0.0.0/8", "evil.com"
-	Comment   string
+	Kind      Kind   `json:"type"`
+	Indicator string `json:"value"` // the indicator as stored (normalised): "10.0.0.0/8", "evil.com"
+	Comment   string `json:"comment,omitempty"`
 }
 
 // Set is an immutable indicator set. Lookups are safe for concurrent use
@@ -57,7 +78,7 @@ type Set struct {
 	strs   [numKinds]map[string]uint32 // domain, url, account, hostname, email
 	md5    map[[16]byte]uint32
 	sha1   map[[20]byte]uint32
-	sha256 map[[32]byte]uint32
+	sha256 *digestSet // the agent hashes every file: the fastest lookup
 
 	comments []string // meta value -> comment; 0 is ""
 	count    [numKinds]int
@@ -253,10 +274,21 @@ func (s *Set) LookupHash(h string) (Hit, bool) {
 	case 64:
 		var k [32]byte
 		if decodeHex(k[:], h) {
-			if m, ok := s.sha256[k]; ok {
-				return s.hit(KindSHA256, hex.EncodeToString(k[:]), m), true
-			}
+			return s.LookupSHA256(&k)
 		}
+	}
+	return Hit{}, false
+}
+
+// LookupSHA256 reports a SHA-256 indicator for a digest. It is the
+// agent's per-file lookup: a miss reads one slot of a table and never
+// allocates, whatever the size of the set.
+func (s *Set) LookupSHA256(sum *[32]byte) (Hit, bool) {
+	if s == nil {
+		return Hit{}, false
+	}
+	if m, ok := s.sha256.lookup(sum); ok {
+		return s.hit(KindSHA256, hex.EncodeToString(sum[:]), m), true
 	}
 	return Hit{}, false
 }

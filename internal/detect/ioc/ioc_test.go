@@ -189,37 +189,116 @@ func BenchmarkMatchEvent(b *testing.B) {
 }
 
 // TestParallelLoad reads a file large enough to be split and checks it
-// loads as if read alone: all rows, bad rows at their true line numbers.
+// loads as if read alone: all rows, bad rows at their true line numbers,
+// the header's column order in every section.
 func TestParallelLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes a 40 MB file")
 	}
-	path := filepath.Join(t.TempDir(), "big.csv")
-	var sb strings.Builder
-	sb.WriteString("type,value,comment\n")
-	n := 0
-	for sb.Len() < parallelMin+(8<<20) {
-		n++
-		if n == 400000 {
-			sb.WriteString("ip,not-an-ip,x\n")
-			continue
-		}
-		fmt.Fprintf(&sb, "domain,d%d.example,c%d\n", n, n%7)
+	for _, layout := range []struct{ header, row, bad string }{
+		{"type,value,comment", "domain,d%d.example,c%d", "ip,not-an-ip,x"},
+		{"uuid,value,type,comment,to_ids", "u%d,d%d.example,domain,c%d,1", "u,not-an-ip,ip,x,1"},
+	} {
+		t.Run(layout.header, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "big.csv")
+			var sb strings.Builder
+			sb.WriteString(layout.header + "\n")
+			n := 0
+			for sb.Len() < parallelMin+(8<<20) {
+				n++
+				if n == 400000 {
+					sb.WriteString(layout.bad + "\n")
+					continue
+				}
+				if strings.HasPrefix(layout.row, "u") {
+					fmt.Fprintf(&sb, layout.row+"\n", n, n, n%7)
+				} else {
+					fmt.Fprintf(&sb, layout.row+"\n", n, n%7)
+				}
+			}
+			if err := os.WriteFile(path, []byte(sb.String()), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+			b := NewBuilder()
+			st, err := b.AddFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := b.Build()
+			if st.Added != n-1 || s.Count(KindDomain) != n-1 || st.Bad != 1 || st.Errors[0].Line != 400001 {
+				t.Fatalf("added %d of %d, domains %d, bad %d %v", st.Added, n-1, s.Count(KindDomain), st.Bad, st.Errors)
+			}
+			if h, ok := s.LookupDomain("d12345.example"); !ok || h.Comment != "c4" {
+				t.Errorf("lookup = %+v %v", h, ok)
+			}
+		})
 	}
-	if err := os.WriteFile(path, []byte(sb.String()), 0o600); err != nil {
-		t.Fatal(err)
+}
+
+// TestCSVHeader checks the header row: optional, any column order, other
+// tools' names and extra columns, and a clear error when it lacks type or
+// value.
+func TestCSVHeader(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     []string // kind:value=comment of what loaded
+		bad      []string // errors of bad rows
+		err      string   // error for the whole file
+	}{
+		{"no header", "ip,10.0.0.1,a, b\ndomain,x.example\n", []string{"ip:10.0.0.1=a, b", "domain:x.example="}, nil, ""},
+		{"template header", "type,value,comment\nip,10.0.0.1,c\n", []string{"ip:10.0.0.1=c"}, nil, ""},
+		{"BOM and case", "\ufeffType,Value\nip,10.0.0.1\n", []string{"ip:10.0.0.1="}, nil, ""},
+		{"reordered", "value,comment,type\n10.0.0.1,c,ip\n\"a.example\",\"x, y\",domain\n", []string{"ip:10.0.0.1=c", "domain:a.example=x, y"}, nil, ""},
+		{"misp export", "uuid,event_id,category,type,value,comment,to_ids,date\n5f,1,Network activity,ip-dst,203.0.113.9,C2 server,1,1700000000\n6a,1,Payload delivery,sha256," + strings.Repeat("ab", 32) + ",,1,1700000000\n",
+			[]string{"ip:203.0.113.9=C2 server", "sha256:" + strings.Repeat("ab", 32) + "="}, nil, ""},
+		{"aliases", "Indicator Type,Indicator,Description\ndomain,b.example,phishing\n", []string{"domain:b.example=phishing"}, nil, ""},
+		{"a row ending in a column name is no header", "ip,10.0.0.1,note\n", []string{"ip:10.0.0.1=note"}, nil, ""},
+		{"short row under a header", "value,type\n10.0.0.1\n", nil, []string{`t.csv:2: field "value": missing value`}, ""},
+		{"header without value", "type,data\nip,10.0.0.1\n", nil, nil, `ioc: t.csv:1: missing required column "value"`},
+		{"header with a column twice", "type,kind,value\n", nil, nil, `ioc: t.csv:1:2: column "kind" (another name for "type") appears twice`},
 	}
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
-	b := NewBuilder()
-	st, err := b.AddFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := b.Build()
-	if st.Added != n-1 || s.Count(KindDomain) != n-1 || st.Bad != 1 || st.Errors[0].Line != 400001 {
-		t.Fatalf("added %d of %d, domains %d, bad %d %v", st.Added, n-1, s.Count(KindDomain), st.Bad, st.Errors)
-	}
-	if h, ok := s.LookupDomain("d12345.example"); !ok || h.Comment != "c4" {
-		t.Errorf("lookup = %+v %v", h, ok)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := NewBuilder()
+			st, err := b.AddCSV(strings.NewReader(tt.in), "t.csv")
+			if tt.err != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want %s", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var bad []string
+			for _, e := range st.Errors {
+				bad = append(bad, e.Error())
+			}
+			if len(bad) != len(tt.bad) || len(bad) > 0 && !strings.HasPrefix(bad[0], tt.bad[0]) {
+				t.Errorf("bad rows %q, want %q", bad, tt.bad)
+			}
+			s := b.Build()
+			if s.Len() != len(tt.want) {
+				t.Errorf("loaded %d, want %d", s.Len(), len(tt.want))
+			}
+			for _, w := range tt.want {
+				kv, comment, _ := strings.Cut(w, "=")
+				k, v, _ := strings.Cut(kv, ":")
+				var h Hit
+				var ok bool
+				switch k {
+				case "ip":
+					h, ok = s.LookupIPString(v)
+				case "domain":
+					h, ok = s.LookupDomain(v)
+				case "sha256":
+					h, ok = s.LookupHash(v)
+				}
+				if !ok || h.Comment != comment {
+					t.Errorf("%s: %+v %v", w, h, ok)
+				}
+			}
+		})
 	}
 }

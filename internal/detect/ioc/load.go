@@ -80,6 +80,12 @@ func (b *Builder) addCSVParallel(f *os.File, name string, size int64) (LoadStats
 		bounds = append(bounds, off+int64(i)+1)
 	}
 	bounds = append(bounds, size)
+	m, _ := f.ReadAt(buf, 0)
+	first, _, _ := bytes.Cut(buf[:m], []byte{'\n'})
+	lay, _, err := headerLayout(name, strings.TrimRight(strings.TrimPrefix(string(first), "\ufeff"), "\r"))
+	if err != nil {
+		return LoadStats{}, err
+	}
 	type part struct {
 		b   *Builder
 		st  LoadStats
@@ -93,7 +99,7 @@ func (b *Builder) addCSVParallel(f *os.File, name string, size int64) (LoadStats
 			defer wg.Done()
 			sub := NewBuilder()
 			sec := io.NewSectionReader(f, bounds[k], bounds[k+1]-bounds[k])
-			st, err := sub.addCSV(sec, name, k == 0)
+			st, err := sub.addCSV(sec, name, k == 0, lay)
 			parts[k] = part{sub, st, err}
 		}()
 	}
@@ -130,16 +136,100 @@ func (b *Builder) AddReader(r io.Reader, name string) (LoadStats, error) {
 	return b.AddCSV(br, name)
 }
 
-// AddCSV reads "type,value[,comment]" rows. A header row (type,value,...),
-// blank lines and lines starting with # are skipped. Rows are split by
+// AddCSV reads "type,value[,comment]" rows, or the columns a header row
+// names (csvSpec: type, value and comment by those names or another
+// tool's, in any order, other columns ignored, as in a MISP export).
+// Blank lines and lines starting with # are skipped. Rows are split by
 // hand on the fast path and by encoding/csv when quoted.
 func (b *Builder) AddCSV(r io.Reader, name string) (LoadStats, error) {
-	return b.addCSV(r, name, true)
+	return b.addCSV(r, name, true, defaultLayout)
+}
+
+// csvSpec names the columns of an indicator CSV with a header. Without
+// one, rows are type,value[,comment].
+var csvSpec = &datafile.Spec{Columns: []datafile.Column{
+	{Name: "type", Aliases: []string{"kind", "indicator type", "ioc type"}, Required: true},
+	{Name: "value", Aliases: []string{"indicator", "ioc", "observable"}, Required: true},
+	{Name: "comment", Aliases: []string{"description", "note", "comments"}},
+}, AllowUnknown: true}
+
+// layout says where a row's fields are: their indices, and whether the
+// row is exactly type,value[,comment...] (the hand-split fast path, where
+// the comment keeps any further commas).
+type layout struct {
+	typ, val, com int // -1: no comment column
+	fast          bool
+}
+
+var defaultLayout = layout{typ: 0, val: 1, com: 2, fast: true}
+
+// headerLayout reads the first line of a file: a header when its first
+// field names a column, or when it names both the type and the value
+// columns somewhere (a data row starts with a type such as ip or sha256,
+// and may end with any comment). A header without type or value is an
+// error, as nothing in the file could be read.
+func headerLayout(name, s string) (layout, bool, error) {
+	fields, err := splitAll(s)
+	if err != nil {
+		return defaultLayout, false, nil // not a header: the row reports it
+	}
+	named := map[string]bool{}
+	for _, f := range fields {
+		if c, ok := csvSpec.Lookup(f); ok {
+			named[c.Name] = true
+		}
+	}
+	if _, first := csvSpec.Lookup(fields[0]); !first && !(named["type"] && named["value"]) {
+		return defaultLayout, false, nil
+	}
+	h, err := csvSpec.Map(name, 1, fields)
+	if err != nil {
+		return defaultLayout, true, fmt.Errorf("ioc: %w", err)
+	}
+	lay := layout{typ: h.Index("type"), val: h.Index("value"), com: h.Index("comment")}
+	lay.fast = lay.typ == 0 && lay.val == 1 && (lay.com == 2 || lay.com < 0 && len(fields) == 2) && len(fields) <= 3
+	return lay, true, nil
+}
+
+// splitAll splits a CSV line into all its fields.
+func splitAll(s string) ([]string, error) {
+	if strings.IndexByte(s, '"') < 0 {
+		return strings.Split(s, ","), nil
+	}
+	cr := csv.NewReader(strings.NewReader(s))
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	return cr.Read()
+}
+
+// fieldsOf splits a row by lay into fields (type, value, comment) and
+// returns how many of type and value it has.
+func fieldsOf(s string, lay layout, out *[3]string) (int, error) {
+	if lay.fast {
+		return splitRow(s, out)
+	}
+	all, err := splitAll(s)
+	if err != nil {
+		return 0, err
+	}
+	out[0], out[1], out[2] = "", "", ""
+	n := 0
+	if lay.typ < len(all) {
+		out[0], n = all[lay.typ], 1
+	}
+	if lay.val < len(all) && n == 1 {
+		out[1], n = all[lay.val], 2
+	}
+	if lay.com >= 0 && lay.com < len(all) {
+		out[2] = all[lay.com]
+	}
+	return n, nil
 }
 
 // addCSV reads CSV rows; first says whether r starts the file (a header
-// or a byte-order mark can only be there). LoadStats.lines counts lines.
-func (b *Builder) addCSV(r io.Reader, name string, first bool) (st LoadStats, err error) {
+// or a byte-order mark can only be there), lay where the fields are when
+// it does not. LoadStats.lines counts lines.
+func (b *Builder) addCSV(r io.Reader, name string, first bool, lay layout) (st LoadStats, err error) {
 	br, ok := r.(*bufio.Reader)
 	if !ok {
 		br = bufio.NewReaderSize(r, 1<<20)
@@ -180,13 +270,24 @@ func (b *Builder) addCSV(r io.Reader, name string, first bool) (st LoadStats, er
 			}
 			continue
 		}
-		n, perr := splitRow(s, &fields)
+		if line == 1 && first {
+			l, header, herr := headerLayout(name, s)
+			if herr != nil {
+				return st, herr
+			}
+			if header {
+				lay = l
+				if err == io.EOF {
+					break
+				}
+				continue
+			}
+		}
+		n, perr := fieldsOf(s, lay, &fields)
 		if perr != nil {
 			st.bad(&datafile.Error{File: name, Line: line, Err: perr})
 		} else if n < 2 {
 			st.bad(&datafile.Error{File: name, Line: line, Field: "value", Err: errors.New("missing value (want type,value[,comment])")})
-		} else if line == 1 && first && strings.EqualFold(strings.TrimSpace(fields[0]), "type") {
-			// header
 		} else {
 			k, ok := ParseKind(fields[0])
 			if !ok {
