@@ -122,6 +122,25 @@ func (p *Principal) CanRead(unitPath string) bool {
 	return p.UnitPath != "" && strings.HasPrefix(unitPath, p.UnitPath)
 }
 
+// CheckRead finishes loading one object of the unit at unitPath for p. An
+// object that does not exist (err is sql.ErrNoRows or a not-found error)
+// and one outside p's subtree both answer notFound, so existence does not
+// leak. Any other err — the database failing — is returned as it is, so it
+// is logged and answered 500 instead of hiding behind a 404. unitPath is
+// called only when err is nil (the object was loaded).
+func (p *Principal) CheckRead(err error, unitPath func() string, notFound error) error {
+	if err != nil {
+		if store.IsNoRows(err) || errs.Code(err) == errs.ENOTFOUND {
+			return notFound
+		}
+		return err
+	}
+	if !p.CanRead(unitPath()) {
+		return notFound
+	}
+	return nil
+}
+
 // CanWrite reports whether the caller may change objects of the unit at path.
 func (p *Principal) CanWrite(unitPath string) bool {
 	if p == nil || p.Via == "agent" {

@@ -52,6 +52,12 @@ func NotFound(what string) *Error {
 	return &Error{Code: ENOTFOUND, Message: what + " not found"}
 }
 
+// Conflict is returned when the request clashes with what is stored: a
+// duplicate, or a change based on a state that is no longer current.
+func Conflict(field, format string, args ...any) *Error {
+	return &Error{Code: ECONFLICT, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
 // Forbidden is returned when the caller may see an object but not do this.
 func Forbidden(format string, args ...any) *Error {
 	return &Error{Code: EFORBIDDEN, Message: fmt.Sprintf(format, args...)}

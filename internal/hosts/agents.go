@@ -53,9 +53,9 @@ func (s *Service) CreateEnrollmentToken(ctx context.Context, in EnrollmentTokenI
 	if err != nil {
 		return nil, err
 	}
-	unitID, path, ok := s.unitInScope(ctx, p, in.Unit)
-	if !ok {
-		return nil, errs.Invalid("unit", "unit %q does not exist", in.Unit)
+	unitID, path, err := s.unitInScope(ctx, p, in.Unit, errs.Invalid("unit", "unit %q does not exist", in.Unit))
+	if err != nil {
+		return nil, err
 	}
 	if !p.CanWrite(path) {
 		return nil, errs.Forbidden("you may not enrol agents in unit %s", in.Unit)
@@ -128,8 +128,8 @@ func (s *Service) RevokeEnrollmentToken(ctx context.Context, id int64) error {
 		var unitID int64
 		var path string
 		err := tx.QueryRow(ctx, `SELECT u.id, u.path FROM enrollment_tokens t JOIN units u ON u.id = t.unit_id WHERE t.id = ?`, id).Scan(&unitID, &path)
-		if err != nil || !p.CanRead(path) {
-			return errs.NotFound("enrolment token")
+		if err := p.CheckRead(err, func() string { return path }, errs.NotFound("enrolment token")); err != nil {
+			return fmt.Errorf("hosts: revoke enrolment token %d: %w", id, err)
 		}
 		if !p.CanWrite(path) {
 			return errs.Forbidden("you may not revoke this token")
@@ -184,7 +184,9 @@ func (s *Service) Enroll(ctx context.Context, req *agentapi.EnrollRequest) (*age
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
 			return errs.Errorf(errs.EUNAUTHORIZED, "this enrolment token has been used up")
 		}
 		req.Inventory.Source = asset.SourceAgent
@@ -329,7 +331,9 @@ func (s *Service) Heartbeat(ctx context.Context, req *agentapi.HeartbeatRequest)
 			}
 			if t.Kind == agentapi.TaskScan {
 				t.Scan = &agentapi.ScanParams{}
-				json.Unmarshal([]byte(params), t.Scan)
+				if err := json.Unmarshal([]byte(params), t.Scan); err != nil {
+					return fmt.Errorf("hosts: task %s: stored parameters: %w", t.ID, err)
+				}
 			} else {
 				t.Raw = json.RawMessage(params)
 			}
@@ -340,12 +344,16 @@ func (s *Service) Heartbeat(ctx context.Context, req *agentapi.HeartbeatRequest)
 	return resp, err
 }
 
-// ErrInventoryBase is returned (409) when a delta's base is not the
-// inventory the hub holds; Hash is the hub's.
-type ErrInventoryBase struct{ Hash string }
-
-func (e *ErrInventoryBase) Error() string {
-	return "the changes do not apply to the inventory the hub holds; send a full inventory"
+// errInventoryBase answers changes whose base is not the inventory the hub
+// holds (409): the agent then sends a full inventory.
+func errInventoryBase(hubHash string) error {
+	if len(hubHash) > 12 {
+		hubHash = hubHash[:12]
+	}
+	if hubHash == "" {
+		hubHash = "none"
+	}
+	return errs.Conflict("changes.base", "the changes do not apply to the inventory the hub holds (%s); send a full inventory", hubHash)
 }
 
 // PostInventory stores the agent's full inventory or applies its changes.
@@ -372,11 +380,11 @@ func (s *Service) PostInventory(ctx context.Context, req *agentapi.InventoryRequ
 				return err
 			}
 			if raw == "" || req.Changes.Base != hash {
-				return &ErrInventoryBase{Hash: hash}
+				return errInventoryBase(hash)
 			}
 			base := &asset.Inventory{}
 			if err := json.Unmarshal([]byte(raw), base); err != nil {
-				return &ErrInventoryBase{Hash: hash}
+				return errInventoryBase(hash)
 			}
 			inv, err = req.Changes.Apply(base)
 			if err != nil {

@@ -119,7 +119,10 @@ func (s *Service) coverageRows(ctx context.Context) (map[int64]*unitRow, []*unit
 	// Roll up: each unit's counts go to itself and every ancestor in view.
 	for _, r := range order {
 		for _, part := range strings.Split(strings.Trim(r.path, "/"), "/") {
-			anc, _ := strconv.ParseInt(part, 10, 64)
+			anc, err := strconv.ParseInt(part, 10, 64)
+			if err != nil {
+				return nil, nil, fmt.Errorf("hosts: coverage: unit %s has a malformed path %q", r.code, r.path)
+			}
 			if a := units[anc]; a != nil {
 				a.total.add(r.own)
 			}
@@ -151,7 +154,7 @@ func toUnitCoverage(r *unitRow) UnitCoverage {
 // UnitCoverage reports the coverage of a unit's subtree, its children and
 // the hosts failing each check.
 func (s *Service) UnitCoverage(ctx context.Context, code string) (*Coverage, error) {
-	units, order, err := s.coverageRows(ctx)
+	_, order, err := s.coverageRows(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +175,6 @@ func (s *Service) UnitCoverage(ctx context.Context, code string) (*Coverage, err
 		}
 	}
 	sort.Slice(cov.Children, func(i, j int) bool { return cov.Children[i].Unit < cov.Children[j].Unit })
-	_ = units
 	for _, check := range []string{"antivirus", "firewall", "agent"} {
 		hs, _, err := s.ListHosts(ctx, HostFilter{Unit: code, Failing: check, Limit: 200})
 		if err != nil {

@@ -75,7 +75,9 @@ func (s *Service) LoadDemo(ctx context.Context) (int, error) {
 						return err
 					}
 				} else {
-					tx.Exec(ctx, `UPDATE hosts SET source = 'csv' WHERE id = ?`, hostID)
+					if _, err := tx.Exec(ctx, `UPDATE hosts SET source = 'csv' WHERE id = ?`, hostID); err != nil {
+						return err
+					}
 				}
 				if rng.IntN(40) == 0 {
 					if err := insertDemoFinding(ctx, tx, rng, hostID, inv, now); err != nil {

@@ -58,6 +58,7 @@ type Host struct {
 	Unit         string     `json:"unit"`
 	UnitName     string     `json:"unit_name"`
 	UnitPath     string     `json:"-"`
+	UnitID       int64      `json:"-"`
 	OS           asset.OS   `json:"os"`
 	Role         string     `json:"role"`
 	Addresses    []string   `json:"addresses"`
@@ -203,7 +204,10 @@ func prepare(inv *asset.Inventory) (*prepared, error) {
 		}
 		ctl = append(ctl, x)
 	}
-	cb, _ := json.Marshal(ctl)
+	cb, err := json.Marshal(ctl)
+	if err != nil {
+		return nil, fmt.Errorf("hosts: encode controls of %s: %w", inv.Hostname, err)
+	}
 	p.controls = string(cb)
 	return p, nil
 }
@@ -368,7 +372,7 @@ type HostFilter struct {
 	Limit      int
 }
 
-const hostColumns = `h.id, h.hostname, h.fqdn, u.code, u.name, u.path, h.os_family, h.os_name, h.os_version, h.os_build, h.role, h.addresses, h.source,
+const hostColumns = `h.id, h.hostname, h.fqdn, u.code, u.name, u.path, u.id, h.os_family, h.os_name, h.os_version, h.os_build, h.role, h.addresses, h.source,
 	h.av_ok, h.av_product, h.av_updated_at, h.edr_ok, h.firewall_ok, h.software_count, h.controls, h.agent_id, h.agent_seen_at, h.first_seen_at, h.last_seen_at, h.inventory_at,
 	(SELECT COUNT(*) FROM findings f WHERE f.host_id = h.id AND f.status IN ('open', 'in_progress'))`
 
@@ -378,7 +382,7 @@ func (s *Service) scanHost(sc interface{ Scan(...any) error }) (*Host, error) {
 	var avOK, edrOK, fwOK bool
 	var avProduct, controls string
 	var avUpdated, agentSeen, first, last, invAt int64
-	if err := sc.Scan(&h.ID, &h.Hostname, &h.FQDN, &h.Unit, &h.UnitName, &h.UnitPath, &h.OS.Family, &h.OS.Name, &h.OS.Version, &h.OS.Build, &h.Role, &addrs, &h.Source,
+	if err := sc.Scan(&h.ID, &h.Hostname, &h.FQDN, &h.Unit, &h.UnitName, &h.UnitPath, &h.UnitID, &h.OS.Family, &h.OS.Name, &h.OS.Version, &h.OS.Build, &h.Role, &addrs, &h.Source,
 		&avOK, &avProduct, &avUpdated, &edrOK, &fwOK, &h.SoftwareN, &controls, &h.AgentID, &agentSeen, &first, &last, &invAt, &h.OpenFindings); err != nil {
 		return nil, err
 	}
@@ -396,7 +400,9 @@ func (s *Service) scanHost(sc interface{ Scan(...any) error }) (*Host, error) {
 		AgentSeen: h.AgentID != "" && agentSeen != 0 && now.Sub(h.AgentSeenAt) < AgentStaleAfter,
 	}
 	h.Controls = []Control{}
-	json.Unmarshal([]byte(controls), &h.Controls)
+	if err := json.Unmarshal([]byte(controls), &h.Controls); err != nil {
+		return nil, fmt.Errorf("hosts: host %d: stored controls: %w", h.ID, err)
+	}
 	return &h, nil
 }
 
@@ -408,9 +414,9 @@ func (s *Service) ListHosts(ctx context.Context, f HostFilter) ([]*Host, int64, 
 	}
 	l := store.NewList("h.id", f.Limit, 100).Scope(p, "u.path")
 	if f.Unit != "" {
-		_, path, ok := s.unitInScope(ctx, p, f.Unit)
-		if !ok {
-			return nil, 0, errs.NotFound("unit " + strconv.Quote(f.Unit))
+		_, path, err := s.unitInScope(ctx, p, f.Unit, errs.NotFound("unit "+strconv.Quote(f.Unit)))
+		if err != nil {
+			return nil, 0, err
 		}
 		l.Where(`u.path LIKE ? ESCAPE '\'`, store.LikePrefix(path))
 	}
@@ -466,8 +472,8 @@ func (s *Service) GetHost(ctx context.Context, id int64) (*HostDetail, error) {
 		return nil, err
 	}
 	h, raw, err := s.hostByID(ctx, s.DB, id)
-	if err != nil || !p.CanRead(h.UnitPath) {
-		return nil, errs.NotFound("host")
+	if err := p.CheckRead(err, func() string { return h.UnitPath }, errs.NotFound("host")); err != nil {
+		return nil, fmt.Errorf("hosts: get host %d: %w", id, err)
 	}
 	d := &HostDetail{Host: h}
 	if raw != "" {
@@ -534,8 +540,8 @@ func (s *Service) GetHostHeader(ctx context.Context, id int64) (*Host, error) {
 		return nil, err
 	}
 	h, err := s.scanHost(s.DB.QueryRow(ctx, `SELECT `+hostColumns+` FROM hosts h JOIN units u ON u.id = h.unit_id WHERE h.id = ?`, id))
-	if err != nil || !p.CanRead(h.UnitPath) {
-		return nil, errs.NotFound("host")
+	if err := p.CheckRead(err, func() string { return h.UnitPath }, errs.NotFound("host")); err != nil {
+		return nil, fmt.Errorf("hosts: get host %d: %w", id, err)
 	}
 	return h, nil
 }
@@ -561,23 +567,18 @@ func (s *Service) DeleteHost(ctx context.Context, id int64) error {
 				return fmt.Errorf("hosts: delete host %d: %w", id, err)
 			}
 		}
-		return audit.Append(ctx, tx, audit.Entry{Action: "host.delete", ObjectType: "host", ObjectID: strconv.FormatInt(id, 10), UnitID: unitIDOf(ctx, tx, h.Unit),
+		return audit.Append(ctx, tx, audit.Entry{Action: "host.delete", ObjectType: "host", ObjectID: strconv.FormatInt(id, 10), UnitID: h.UnitID,
 			Before: map[string]any{"hostname": h.Hostname, "addresses": h.Addresses}})
 	})
 }
 
-// unitInScope finds the unit with code if the caller may read it; ok is
-// false for a unit that is absent or outside the caller's subtree, which
-// callers report alike.
-func (s *Service) unitInScope(ctx context.Context, p *auth.Principal, code string) (id int64, path string, ok bool) {
-	if err := s.DB.QueryRow(ctx, `SELECT id, path FROM units WHERE code = ?`, code).Scan(&id, &path); err != nil || !p.CanRead(path) {
-		return 0, "", false
+// unitInScope finds the unit with code if the caller may read it; a unit
+// that is absent or outside the caller's subtree answers notFound, a
+// database failure its own error.
+func (s *Service) unitInScope(ctx context.Context, p *auth.Principal, code string, notFound error) (id int64, path string, err error) {
+	err = s.DB.QueryRow(ctx, `SELECT id, path FROM units WHERE code = ?`, code).Scan(&id, &path)
+	if err := p.CheckRead(err, func() string { return path }, notFound); err != nil {
+		return 0, "", fmt.Errorf("hosts: unit %s: %w", code, err)
 	}
-	return id, path, true
-}
-
-func unitIDOf(ctx context.Context, tx *store.Tx, code string) int64 {
-	var id int64
-	tx.QueryRow(ctx, `SELECT id FROM units WHERE code = ?`, code).Scan(&id)
-	return id
+	return id, path, nil
 }

@@ -2,7 +2,7 @@ package hosts
 
 import (
 	"context"
-	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -162,10 +162,9 @@ func TestEnrolTokensAndAgentFlow(t *testing.T) {
 		if !kinds[asset.ChangePortOpened] || !kinds[asset.ChangeAdminAdded] {
 			t.Fatalf("changes %+v", changes)
 		}
-		// A delta against a stale base is refused with the hub's hash.
+		// A delta against a stale base is a conflict naming the hub's hash.
 		_, _, err = s.PostInventory(actx, &agentapi.InventoryRequest{Changes: asset.MakeDelta(base, next)})
-		var eb *ErrInventoryBase
-		if !errors.As(err, &eb) || eb.Hash != next.Hash() {
+		if e, ok := errs.As(err); !ok || e.Code != errs.ECONFLICT || e.Field != "changes.base" || !strings.Contains(e.Message, next.Hash()[:12]) {
 			t.Fatalf("stale delta: %v", err)
 		}
 		// Heartbeat returns a scan task until its final result arrives.

@@ -34,9 +34,9 @@ func (s *Service) importUnit(ctx context.Context, unitCode string) (int64, error
 	if err != nil {
 		return 0, err
 	}
-	id, path, ok := s.unitInScope(ctx, p, unitCode)
-	if !ok {
-		return 0, errs.Invalid("unit", "unit %q does not exist", unitCode)
+	id, path, err := s.unitInScope(ctx, p, unitCode, errs.Invalid("unit", "unit %q does not exist", unitCode))
+	if err != nil {
+		return 0, err
 	}
 	if !p.CanWrite(path) {
 		return 0, errs.Forbidden("you may not import hosts into unit %s", unitCode)

@@ -65,7 +65,10 @@ func (s *Service) CreateScanTask(ctx context.Context, hostID int64, params agent
 	if params.MaxSize < 0 {
 		return nil, errs.Invalid("max_size", "must not be negative")
 	}
-	raw, _ := json.Marshal(params)
+	raw, err := json.Marshal(params)
+	if err != nil {
+		return nil, fmt.Errorf("hosts: encode scan parameters: %w", err)
+	}
 	now := s.now().UTC()
 	t := &Task{ID: strings.TrimPrefix(auth.NewSecret("t"), "t")[:16], HostID: hostID, Kind: agentapi.TaskScan, Scan: &params, Status: TaskPending,
 		CreatedBy: p.Email, CreatedAt: now, UpdatedAt: now}
@@ -75,7 +78,7 @@ func (s *Service) CreateScanTask(ctx context.Context, hostID int64, params agent
 			return fmt.Errorf("hosts: create task: %w", err)
 		}
 		return audit.Append(ctx, tx, audit.Entry{Action: "host.scan_requested", ObjectType: "host", ObjectID: strconv.FormatInt(hostID, 10),
-			UnitID: unitIDOf(ctx, tx, h.Unit), After: map[string]any{"task": t.ID, "paths": params.Paths}})
+			UnitID: h.UnitID, After: map[string]any{"task": t.ID, "paths": params.Paths}})
 	})
 	if err != nil {
 		return nil, err
@@ -105,15 +108,21 @@ func (s *Service) ListTasks(ctx context.Context, hostID int64) ([]*Task, error) 
 		t.CreatedAt, t.UpdatedAt = store.Time(c), store.Time(u)
 		if t.Kind == agentapi.TaskScan {
 			t.Scan = &agentapi.ScanParams{}
-			json.Unmarshal([]byte(params), t.Scan)
+			if err := json.Unmarshal([]byte(params), t.Scan); err != nil {
+				return nil, fmt.Errorf("hosts: task %s: stored parameters: %w", t.ID, err)
+			}
 		}
 		if progress != "" {
 			t.Progress = &scan.Progress{}
-			json.Unmarshal([]byte(progress), t.Progress)
+			if err := json.Unmarshal([]byte(progress), t.Progress); err != nil {
+				return nil, fmt.Errorf("hosts: task %s: stored progress: %w", t.ID, err)
+			}
 		}
 		if result != "" {
 			t.Report = &scan.Report{}
-			json.Unmarshal([]byte(result), t.Report)
+			if err := json.Unmarshal([]byte(result), t.Report); err != nil {
+				return nil, fmt.Errorf("hosts: task %s: stored report: %w", t.ID, err)
+			}
 		}
 		out = append(out, &t)
 	}
@@ -148,11 +157,17 @@ func (s *Service) TaskResult(ctx context.Context, taskID string, res *agentapi.T
 		now := s.now().UnixMicro()
 		progress, result := "", ""
 		if res.Progress != nil {
-			b, _ := json.Marshal(res.Progress)
+			b, err := json.Marshal(res.Progress)
+			if err != nil {
+				return errs.Invalid("progress", "cannot be stored: %v", err)
+			}
 			progress = string(b)
 		}
 		if res.Report != nil {
-			b, _ := json.Marshal(res.Report)
+			b, err := json.Marshal(res.Report)
+			if err != nil {
+				return errs.Invalid("report", "cannot be stored: %v", err)
+			}
 			result = string(b)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE agent_tasks SET status = ?, progress = CASE WHEN ? = '' THEN progress ELSE ? END, result = ?, error = ?, updated_at = ? WHERE id = ?`,
@@ -163,7 +178,9 @@ func (s *Service) TaskResult(ctx context.Context, taskID string, res *agentapi.T
 			return nil
 		}
 		var unitID int64
-		tx.QueryRow(ctx, `SELECT unit_id FROM hosts WHERE id = ?`, hostID).Scan(&unitID)
+		if err := tx.QueryRow(ctx, `SELECT unit_id FROM hosts WHERE id = ?`, hostID).Scan(&unitID); err != nil {
+			return fmt.Errorf("hosts: task result: unit of host %d: %w", hostID, err)
+		}
 		for _, f := range res.Report.Findings {
 			if err := recordFinding(ctx, tx, hostID, taskID, f, store.Time(now)); err != nil {
 				return err

@@ -122,11 +122,8 @@ func (s *Service) DeleteContact(ctx context.Context, id int64) error {
 		var path string
 		err := tx.QueryRow(ctx, `SELECT c.name, c.position, c.phone, c.email, u.id, u.path FROM contacts c JOIN units u ON u.id = c.unit_id WHERE c.id = ?`, id).
 			Scan(&c.Name, &c.Position, &c.Phone, &c.Email, &unitID, &path)
-		if store.IsNoRows(err) || (err == nil && !p.CanRead(path)) {
-			return errs.NotFound("contact")
-		}
-		if err != nil {
-			return fmt.Errorf("org: delete contact: %w", err)
+		if err := p.CheckRead(err, func() string { return path }, errs.NotFound("contact")); err != nil {
+			return fmt.Errorf("org: delete contact %d: %w", id, err)
 		}
 		if !p.CanWrite(path) {
 			return errs.Forbidden("you may not change this unit's contacts")

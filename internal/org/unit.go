@@ -133,11 +133,8 @@ func (s *Service) GetUnit(ctx context.Context, code string) (*Unit, error) {
 		return nil, err
 	}
 	u, err := unitByCode(ctx, s.DB, code)
-	if err != nil {
+	if err := p.CheckRead(err, func() string { return u.Path }, errs.NotFound("unit "+strconv.Quote(code))); err != nil {
 		return nil, err
-	}
-	if !p.CanRead(u.Path) {
-		return nil, errs.NotFound("unit " + strconv.Quote(code))
 	}
 	return u, nil
 }
@@ -209,8 +206,8 @@ func createUnit(ctx context.Context, tx *store.Tx, p *auth.Principal, in UnitInp
 	if in.Parent != "" {
 		var err error
 		parent, err = unitByCode(ctx, tx, in.Parent)
-		if err != nil || !p.CanRead(parent.Path) {
-			return nil, errs.Invalid("parent", "unit %q does not exist", in.Parent)
+		if err := p.CheckRead(err, func() string { return parent.Path }, errs.Invalid("parent", "unit %q does not exist", in.Parent)); err != nil {
+			return nil, err
 		}
 		if !p.CanWrite(parent.Path) {
 			return nil, errs.Forbidden("you may not add units under %s", in.Parent)
@@ -227,7 +224,7 @@ func createUnit(ctx context.Context, tx *store.Tx, p *auth.Principal, in UnitInp
 	err := tx.QueryRow(ctx, `INSERT INTO units (code, name, name_fold, kind, parent_id, path, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, '', ?, ?) RETURNING id`, in.Code, in.Name, i18n.Fold(in.Name), in.Kind, parentID, now, now).Scan(&id)
 	if store.IsUniqueViolation(err) {
-		return nil, &errs.Error{Code: errs.ECONFLICT, Field: "code", Message: fmt.Sprintf("a unit with code %q already exists", in.Code)}
+		return nil, errs.Conflict("code", "a unit with code %q already exists", in.Code)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("org: create unit %s: %w", in.Code, err)
@@ -263,8 +260,8 @@ func (s *Service) UpdateUnit(ctx context.Context, code string, patch UnitPatch) 
 	var out *Unit
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		u, err := unitByCode(ctx, tx, code)
-		if err != nil || !p.CanRead(u.Path) {
-			return errs.NotFound("unit " + strconv.Quote(code))
+		if err := p.CheckRead(err, func() string { return u.Path }, errs.NotFound("unit "+strconv.Quote(code))); err != nil {
+			return err
 		}
 		if !p.CanWrite(u.Path) {
 			return errs.Forbidden("you may not change unit %s", code)
@@ -300,8 +297,8 @@ func (s *Service) DeleteUnit(ctx context.Context, code string) error {
 	}
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
 		u, err := unitByCode(ctx, tx, code)
-		if err != nil || !p.CanRead(u.Path) {
-			return errs.NotFound("unit " + strconv.Quote(code))
+		if err := p.CheckRead(err, func() string { return u.Path }, errs.NotFound("unit "+strconv.Quote(code))); err != nil {
+			return err
 		}
 		if !p.CanWrite(u.Path) || u.Path == p.UnitPath {
 			return errs.Forbidden("you may not delete unit %s", code)

@@ -108,8 +108,8 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 
 func createUser(ctx context.Context, tx *store.Tx, p *auth.Principal, in UserInput, hash string) (*User, error) {
 	unit, err := unitByCode(ctx, tx, in.Unit)
-	if err != nil || !p.CanRead(unit.Path) {
-		return nil, errs.Invalid("unit", "unit %q does not exist", in.Unit)
+	if err := p.CheckRead(err, func() string { return unit.Path }, errs.Invalid("unit", "unit %q does not exist", in.Unit)); err != nil {
+		return nil, err
 	}
 	if !p.CanManageUsers(unit.Path, auth.Role(in.Role)) {
 		return nil, errs.Forbidden("you may not create a %s in unit %s", in.Role, in.Unit)
@@ -119,7 +119,7 @@ func createUser(ctx context.Context, tx *store.Tx, p *auth.Principal, in UserInp
 	err = tx.QueryRow(ctx, `INSERT INTO users (email, name, name_fold, role, unit_id, password_hash, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Email, in.Name, i18n.Fold(in.Name), in.Role, unit.ID, hash, now, now).Scan(&id)
 	if store.IsUniqueViolation(err) {
-		return nil, &errs.Error{Code: errs.ECONFLICT, Field: "email", Message: "a user with this e-mail already exists"}
+		return nil, errs.Conflict("email", "a user with this e-mail already exists")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("org: create user: %w", err)
@@ -141,11 +141,8 @@ func (s *Service) GetUser(ctx context.Context, id int64) (*User, error) {
 		return nil, err
 	}
 	u, err := scanUser(s.DB.QueryRow(ctx, `SELECT `+userColumns+` FROM users us JOIN units u ON u.id = us.unit_id WHERE us.id = ?`, id))
-	if store.IsNoRows(err) || (err == nil && !p.CanRead(u.UnitPath)) {
-		return nil, errs.NotFound("user")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("org: get user: %w", err)
+	if err := p.CheckRead(err, func() string { return u.UnitPath }, errs.NotFound("user")); err != nil {
+		return nil, fmt.Errorf("org: get user %d: %w", id, err)
 	}
 	return u, nil
 }
@@ -227,11 +224,8 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, patch UserPatch) (*U
 	var out *User
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users us JOIN units u ON u.id = us.unit_id WHERE us.id = ?`, id))
-		if store.IsNoRows(err) || (err == nil && !p.CanRead(u.UnitPath)) {
-			return errs.NotFound("user")
-		}
-		if err != nil {
-			return fmt.Errorf("org: update user: %w", err)
+		if err := p.CheckRead(err, func() string { return u.UnitPath }, errs.NotFound("user")); err != nil {
+			return fmt.Errorf("org: update user %d: %w", id, err)
 		}
 		ownPassword := self && patch.ownPasswordOnly()
 		if !ownPassword && !p.CanManageUsers(u.UnitPath, u.Role) {
@@ -261,8 +255,8 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, patch UserPatch) (*U
 			return errs.Forbidden("you may not disable yourself or change your own role")
 		}
 		unit, err := unitByCode(ctx, tx, unitCode)
-		if err != nil || !p.CanRead(unit.Path) {
-			return errs.Invalid("unit", "unit %q does not exist", unitCode)
+		if err := p.CheckRead(err, func() string { return unit.Path }, errs.Invalid("unit", "unit %q does not exist", unitCode)); err != nil {
+			return err
 		}
 		if !ownPassword && !p.CanManageUsers(unit.Path, auth.Role(role)) {
 			return errs.Forbidden("you may not make this user a %s in unit %s", role, unitCode)

@@ -26,7 +26,27 @@ type apiRoute struct {
 	Result  any      // zero value of the response type (an item for lists)
 	List    bool     // response is {"items":[Result],"next":...}
 	Query   []string // documented query parameters
+	// RawBody is the media type of a body that is a file rather than JSON
+	// ("text/csv"); Body is then nil.
+	RawBody string
+	// Status is the success status when it is not the default: 201 for a
+	// POST that returns a Result (it made something), 200 for another
+	// Result, 204 without one.
+	Status  int
 	Handler http.HandlerFunc
+}
+
+// successStatus is the status the route answers when it succeeds.
+func (rt apiRoute) successStatus() int {
+	switch {
+	case rt.Status != 0:
+		return rt.Status
+	case rt.Result == nil:
+		return http.StatusNoContent
+	case rt.Method == http.MethodPost:
+		return http.StatusCreated
+	}
+	return http.StatusOK
 }
 
 func (s *Server) api(rt apiRoute) {

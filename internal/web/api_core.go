@@ -16,7 +16,18 @@ import (
 
 func principalOf(r *http.Request) *auth.Principal { return auth.FromContext(r.Context()) }
 
-func logger(r *http.Request) *slog.Logger { return slog.Default() }
+// loggerKey carries the server's configured logger in a request's context.
+type loggerKey struct{}
+
+// logger returns the server's configured logger (Config.Logger), which the
+// outermost middleware puts in every request's context; slog.Default only
+// for a handler called without the server's middleware.
+func logger(r *http.Request) *slog.Logger {
+	if l, ok := r.Context().Value(loggerKey{}).(*slog.Logger); ok {
+		return l
+	}
+	return slog.Default()
+}
 
 // tokenRequest exchanges a password for an API token (for the CLI).
 type tokenRequest struct {
@@ -43,8 +54,6 @@ type tokenCreate struct {
 	Name      string `json:"name"`
 	ExpiresIn string `json:"expires_in"`
 }
-
-type unitsImportRequest struct{} // documented as text/csv
 
 func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request) {
 	var req tokenRequest

@@ -35,8 +35,6 @@ type scanRequest struct {
 	MaxSize int64    `json:"max_size"`
 }
 
-type hostsImportRequest struct{} // documented as the raw file
-
 func (s *Server) apiCreateEnrollmentToken(w http.ResponseWriter, r *http.Request) {
 	var in hosts.EnrollmentTokenInput
 	if err := s.decodeJSON(w, r, &in); err != nil {
@@ -166,14 +164,6 @@ func (s *Server) apiAgentInventory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp, _, err := s.Hosts.PostInventory(r.Context(), &agentapi.InventoryRequest{Full: in.Full, Inventory: inv, Changes: in.Changes})
-	var base *hosts.ErrInventoryBase
-	if errors.As(err, &base) {
-		writeJSON(w, http.StatusConflict, map[string]any{
-			"error": map[string]string{"code": errs.ECONFLICT, "message": base.Error(), "field": "changes.base"},
-			"hash":  base.Hash,
-		})
-		return
-	}
 	if err != nil {
 		writeError(w, r, err)
 		return

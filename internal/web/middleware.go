@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"fmt"
 	"net/http"
@@ -66,8 +67,11 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	})
 }
 
+// recoverPanic is the outermost middleware: it also gives every request
+// the server's logger (see logger).
 func (s *Server) recoverPanic(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(context.WithValue(r.Context(), loggerKey{}, s.Logger))
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {

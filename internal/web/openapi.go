@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -39,21 +40,21 @@ func (s *Server) openAPIDoc() map[string]any {
 		if rt.Public {
 			op["security"] = []any{}
 		}
-		if rt.Body != nil {
+		switch {
+		case rt.RawBody != "":
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{rt.RawBody: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}
+		case rt.Body != nil:
 			name := reflect.TypeOf(rt.Body).Name()
-			if name == "unitsImportRequest" {
-				op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"text/csv": map[string]any{"schema": map[string]any{"type": "string"}}}}
-			} else {
-				schemas[name] = schemaOf(reflect.TypeOf(rt.Body), schemas)
-				op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": ref(name)}}}
-			}
+			schemas[name] = schemaOf(reflect.TypeOf(rt.Body), schemas)
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": ref(name)}}}
 		}
 		responses := map[string]any{
 			"default": map[string]any{"description": "error", "content": map[string]any{"application/json": map[string]any{"schema": ref("Error")}}},
 		}
+		code := strconv.Itoa(rt.successStatus())
 		switch {
 		case rt.Result == nil:
-			responses["204"] = map[string]any{"description": "done"}
+			responses[code] = map[string]any{"description": "done"}
 		default:
 			name := reflect.TypeOf(rt.Result).Name()
 			schemas[name] = schemaOf(reflect.TypeOf(rt.Result), schemas)
@@ -63,10 +64,6 @@ func (s *Server) openAPIDoc() map[string]any {
 					"items": map[string]any{"type": "array", "items": ref(name)},
 					"next":  map[string]any{"type": "string", "description": "cursor of the next page; empty at the end"},
 				}}
-			}
-			code := "200"
-			if rt.Method == "POST" && !strings.HasSuffix(rt.Path, "/import") {
-				code = "201"
 			}
 			responses[code] = map[string]any{"description": "ok", "content": map[string]any{"application/json": map[string]any{"schema": sch}}}
 		}

@@ -34,7 +34,7 @@ func (s *Server) routes() {
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/units", Tag: "units", Summary: "List units in the caller's scope", Result: org.Unit{}, List: true,
 		Query: []string{"q", "kind", "parent", "under", "cursor", "limit"}, Handler: s.apiListUnits})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/units", Tag: "units", Summary: "Create a unit", Body: org.UnitInput{}, Result: org.Unit{}, Handler: s.apiCreateUnit})
-	s.api(apiRoute{Method: "POST", Path: "/api/v1/units/import", Tag: "units", Summary: "Import units from CSV (text/csv body; atomic)", Body: unitsImportRequest{}, Result: org.ImportResult{},
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/units/import", Tag: "units", Summary: "Import units from CSV (text/csv body; atomic)", RawBody: "text/csv", Status: http.StatusOK, Result: org.ImportResult{},
 		Query: []string{"file"}, Handler: s.apiImportUnits})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/units/{code}", Tag: "units", Summary: "Fetch a unit", Result: org.Unit{}, Handler: s.apiGetUnit})
 	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/units/{code}", Tag: "units", Summary: "Change a unit's name or kind", Body: org.UnitPatch{}, Result: org.Unit{}, Handler: s.apiUpdateUnit})
@@ -66,9 +66,9 @@ func (s *Server) routes() {
 	s.api(apiRoute{Method: "POST", Path: agentapi.PathEnroll, Tag: "agents", Public: true, Summary: "Enrol an agent with an enrolment token",
 		Body: agentapi.EnrollRequest{}, Result: agentapi.EnrollResponse{}, Handler: s.apiEnroll})
 	s.api(apiRoute{Method: "POST", Path: agentapi.PathHeartbeat, Tag: "agents", Agent: true, Summary: "Agent heartbeat; returns pending tasks",
-		Body: agentapi.HeartbeatRequest{}, Result: agentapi.HeartbeatResponse{}, Handler: s.apiHeartbeat})
+		Body: agentapi.HeartbeatRequest{}, Result: agentapi.HeartbeatResponse{}, Status: http.StatusOK, Handler: s.apiHeartbeat})
 	s.api(apiRoute{Method: "POST", Path: agentapi.PathInventory, Tag: "agents", Agent: true, Summary: "Agent posts a full inventory or the changes since the last",
-		Body: agentapi.InventoryRequest{}, Result: agentapi.InventoryResponse{}, Handler: s.apiAgentInventory})
+		Body: agentapi.InventoryRequest{}, Result: agentapi.InventoryResponse{}, Status: http.StatusOK, Handler: s.apiAgentInventory})
 	s.api(apiRoute{Method: "GET", Path: agentapi.PathIndicators, Tag: "agents", Agent: true, Summary: "Indicators agents scan for",
 		Result: agentapi.IndicatorsResponse{}, Query: []string{"since"}, Handler: s.apiAgentIndicators})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/agents/tasks/{id}/result", Tag: "agents", Agent: true, Summary: "Agent reports a task's progress or result",
@@ -77,7 +77,7 @@ func (s *Server) routes() {
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts", Tag: "hosts", Summary: "List hosts in scope", Result: hosts.Host{}, List: true,
 		Query: []string{"unit", "os", "role", "failing", "stale", "seen_before", "seen_after", "q", "cursor", "limit"}, Handler: s.apiListHosts})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/hosts/import", Tag: "hosts", Summary: "Import host inventories (agent JSON, CSV template or osquery JSON) into a unit; atomic",
-		Body: hostsImportRequest{}, Result: hosts.ImportResult{}, Query: []string{"unit", "file", "format"}, Handler: s.apiImportHosts})
+		RawBody: "application/octet-stream", Status: http.StatusOK, Result: hosts.ImportResult{}, Query: []string{"unit", "file", "format"}, Handler: s.apiImportHosts})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}", Tag: "hosts", Summary: "A host with its latest inventory", Result: hosts.HostDetail{}, Handler: s.apiGetHost})
 	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/hosts/{id}", Tag: "hosts", Summary: "Remove a decommissioned host", Handler: s.apiDeleteHost})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}/changes", Tag: "hosts", Summary: "A host's inventory history", Result: hosts.ChangeRecord{}, List: true,

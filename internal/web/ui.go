@@ -238,10 +238,15 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		s.Auth.EndSession(r.Context(), c.Value)
-	}
 	s.setSessionCookie(w, "", -1)
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		// A session the hub failed to end stays valid for whoever holds
+		// its cookie: say so rather than pretend the sign-out worked.
+		if err := s.Auth.EndSession(r.Context(), c.Value); err != nil {
+			s.uiError(w, r, err)
+			return
+		}
+	}
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 

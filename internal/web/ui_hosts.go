@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"vigil/internal/agent/agentapi"
+	"vigil/internal/errs"
 	"vigil/internal/findings"
 	"vigil/internal/hosts"
 	"vigil/internal/i18n"
@@ -224,7 +225,15 @@ func (s *Server) uiEnrollment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) uiCreateEnrollment(w http.ResponseWriter, r *http.Request) {
-	maxUses, _ := strconv.Atoi(r.PostFormValue("max_uses"))
+	var maxUses int
+	if v := strings.TrimSpace(r.PostFormValue("max_uses")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			s.uiError(w, r, errs.Invalid("max_uses", "must be a whole number, not %q", v))
+			return
+		}
+		maxUses = n
+	}
 	t, err := s.Hosts.CreateEnrollmentToken(r.Context(), hosts.EnrollmentTokenInput{Unit: r.PostFormValue("unit"), ExpiresIn: r.PostFormValue("expires_in"), MaxUses: maxUses})
 	if err != nil {
 		s.uiError(w, r, err)

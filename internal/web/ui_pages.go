@@ -70,7 +70,10 @@ func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Cards = append(d.Cards, card)
 	}
-	d.Recent, _, _ = audit.List(ctx, s.DB, audit.Filter{Limit: 8})
+	if d.Recent, _, err = audit.List(ctx, s.DB, audit.Filter{Limit: 8}); err != nil {
+		s.uiError(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "dashboard", s.newPage(r, "dashboard", "dash.title", d))
 }
 
@@ -171,7 +174,11 @@ func (s *Server) uiCreateUnit(w http.ResponseWriter, r *http.Request) {
 	u, err := s.Org.CreateUnit(r.Context(), in)
 	if err != nil {
 		if e, ok := errs.As(err); ok && (e.Code == errs.EINVALID || e.Code == errs.ECONFLICT) {
-			units, _ := s.allUnits(r, "")
+			units, lerr := s.allUnits(r, "")
+			if lerr != nil {
+				s.uiError(w, r, lerr)
+				return
+			}
 			d := &unitsData{Nodes: treeOrder(units), Kinds: org.Kinds, CanWrite: true, Form: in}
 			p := principalOf(r)
 			for _, u := range units {
@@ -216,7 +223,14 @@ func (s *Server) uiUnit(w http.ResponseWriter, r *http.Request) {
 	}
 	d := &unitData{Unit: u, CanWrite: principalOf(r).CanWrite(u.Path)}
 	if u.Parent != "" {
-		d.Parent, _ = s.Org.GetUnit(ctx, u.Parent)
+		// The parent of a unit at the top of the caller's subtree is out
+		// of scope: the page shows no link then, but a failure is a failure.
+		if d.Parent, err = s.Org.GetUnit(ctx, u.Parent); errs.Code(err) == errs.ENOTFOUND {
+			d.Parent = nil
+		} else if err != nil {
+			s.uiError(w, r, err)
+			return
+		}
 	}
 	if d.Children, _, err = s.Org.ListUnits(ctx, org.UnitFilter{Parent: u.Code, Limit: 1000}); err != nil {
 		s.uiError(w, r, err)
@@ -279,7 +293,10 @@ type usersData struct {
 
 func (s *Server) usersData(r *http.Request) (*usersData, error) {
 	q := r.URL.Query()
-	after, _ := decodeCursor(q.Get("cursor"))
+	after, err := decodeCursor(q.Get("cursor"))
+	if err != nil {
+		return nil, err
+	}
 	users, next, err := s.Org.ListUsers(r.Context(), org.UserFilter{Query: q.Get("q"), Role: q.Get("role"), Unit: q.Get("unit"), After: after, Limit: 100})
 	if err != nil {
 		return nil, err
@@ -401,7 +418,10 @@ func (s *Server) uiUpdateUser(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	}
-	r.ParseForm()
+	if err := r.ParseForm(); err != nil {
+		s.uiError(w, r, errs.Invalid("", "the form could not be read: %v", err))
+		return
+	}
 	patch.Name, patch.Role, patch.Unit, patch.Password, patch.CurrentPassword = f("name"), f("role"), f("unit"), f("password"), f("current_password")
 
 	switch r.PostFormValue("state") {

@@ -55,8 +55,14 @@ var actors = map[string]struct {
 
 func newWorld(t *testing.T, db *store.DB) *world {
 	t.Helper()
+	return newWorldLogging(t, db, slog.New(slog.DiscardHandler))
+}
+
+// newWorldLogging is newWorld with the hub logging to logger.
+func newWorldLogging(t *testing.T, db *store.DB, logger *slog.Logger) *world {
+	t.Helper()
 	ctx := context.Background()
-	h, err := hub.New(db, hub.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
+	h, err := hub.New(db, hub.Config{Logger: logger, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
