@@ -162,7 +162,12 @@ func runDetect(ctx context.Context, fs *cli.FlagSet, df *detectFlags, args []str
 	if err != nil {
 		return &cli.ExitError{Code: 1, Err: err}
 	}
-	read := sum.Files - len(sum.Failed)
+	read := 0
+	for _, f := range sum.PerFile {
+		if f.Status == hunt.FileRead || f.Status == hunt.FileEmpty {
+			read++
+		}
+	}
 	sum.Failed = append(sum.Failed, inErrs...)
 	printSummary(stderr, sum, cfg, read, loaded, refused, skipped, refusedWhy)
 	if len(sum.Failed) > 0 {
@@ -210,6 +215,7 @@ type jsonRecord struct {
 	Channel   string            `json:"channel,omitempty"`
 	EventID   string            `json:"event_id,omitempty"`
 	Indicator string            `json:"indicator,omitempty"`
+	Damaged   string            `json:"damaged,omitempty"`
 }
 
 func timestamp(t time.Time) string {
@@ -243,7 +249,7 @@ func (m *matchWriter) write(r *hunt.Record) error {
 		if tags == nil {
 			tags = []string{}
 		}
-		return m.enc.Encode(jsonRecord{timestamp(r.Time), r.RuleID, r.Title, r.Level, tags, r.Host, fields, r.Source, r.Record, r.Channel, r.EventID, r.Indicator})
+		return m.enc.Encode(jsonRecord{timestamp(r.Time), r.RuleID, r.Title, r.Level, tags, r.Host, fields, r.Source, r.Record, r.Channel, r.EventID, r.Indicator, r.Damage})
 	case "csv":
 		return m.csv.Write([]string{timestamp(r.Time), r.RuleID, r.Title, r.Level, strings.Join(r.Tags, " "), r.Host, fieldText(r), r.Source, fmt.Sprint(r.Record)})
 	}
@@ -380,9 +386,26 @@ func printSummary(w io.Writer, sum *hunt.Summary, cfg hunt.Config, read, loaded,
 		fmt.Fprintf(w, "matches: %d (%s)\n", total, strings.Join(levels, ", "))
 	}
 	if sum.Skipped > 0 || sum.CorruptChunks > 0 {
-		fmt.Fprintf(w, "skipped: %d corrupt records, %d corrupt EVTX chunks\n", sum.Skipped, sum.CorruptChunks)
+		fmt.Fprintf(w, "lost: %d records (corrupt or missing), %d EVTX chunks skipped whole\n", sum.Skipped, sum.CorruptChunks)
 		for _, e := range sum.ReadErrors {
 			fmt.Fprintf(w, "  %v\n", e)
+		}
+	}
+	if sum.DamagedParts > 0 {
+		fmt.Fprintf(w, "damaged: %d part(s) read despite a failed checksum; matches from them are marked \"damaged\"\n", sum.DamagedParts)
+		for _, e := range sum.Damaged {
+			fmt.Fprintf(w, "  %v\n", e)
+		}
+		if n := sum.DamagedParts - int64(len(sum.Damaged)); n > 0 {
+			fmt.Fprintf(w, "  ... and %d more\n", n)
+		}
+	}
+	for _, f := range sum.PerFile {
+		switch f.Status {
+		case hunt.FileEmpty:
+			fmt.Fprintf(w, "no events: %s (%s)\n", f.Path, f.Note)
+		case hunt.FileSkipped:
+			fmt.Fprintf(w, "skipped: %s: %s\n", f.Path, f.Note)
 		}
 	}
 	for _, f := range sum.Failed {

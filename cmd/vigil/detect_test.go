@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -105,5 +107,26 @@ func TestDetectPlaceholders(t *testing.T) {
 	code, out, errs = runVigil(t, "detect", "--rules", "testdata/detect/expand.yml", "--placeholders", "testdata/detect/placeholders.yml", "--format", "jsonl", "testdata/detect/events.json")
 	if code != 0 || !strings.Contains(out, `"rule_id":"5f0e8f0e-0000-4000-8000-000000000005"`) || !strings.Contains(errs, "1 loaded, 0 refused") {
 		t.Errorf("with values: exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
+// TestDetectUnusableInputs: an empty file says "no events", an .xz file
+// is skipped with a note, and neither fails the hunt.
+func TestDetectUnusableInputs(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "empty.evtx"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "old.evtx.xz"), []byte("\xfd7zXZ\x00\x00\x04junk"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runVigil(t, "detect", "--rules", "testdata/detect/rule.yml", "testdata/detect/events.json", dir)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errs)
+	}
+	for _, want := range []string{"events from 2 files", "no events: " + filepath.Join(dir, "empty.evtx") + " (empty file)", "skipped: " + filepath.Join(dir, "old.evtx.xz") + ": xz-compressed, not read"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
 	}
 }

@@ -32,6 +32,12 @@ type Event struct {
 	Service  string
 	Category string
 
+	// Damage is set when the record was read from a part of the input
+	// that failed an integrity check (an EVTX chunk with a wrong
+	// checksum): its values may be altered, so results from it are marked.
+	// It says where and what failed.
+	Damage string
+
 	Fields []Field
 }
 

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"strings"
 	"time"
 
 	"vigil/internal/detect"
@@ -100,6 +101,17 @@ type Reader struct {
 	lastID       uint64
 	buf          []byte
 
+	// Record accounting, so lost records are counted as records, not as
+	// damaged places: expect is the id the next record should have (0
+	// when unknown), hdrLast the chunk's last id when its header is
+	// trusted, damage the damaged places met since the last record read
+	// (each hides at least one record).
+	expect, hdrFirst, hdrLast uint64
+	damage                    int64
+	// chunkDamage says why the current chunk's events are marked (its
+	// checksums failed); empty for a sound chunk.
+	chunkDamage string
+
 	dec   decoder
 	stats Stats
 }
@@ -155,6 +167,11 @@ func (r *Reader) readHeader() error {
 	r.stats.HeaderChunks = int(binary.LittleEndian.Uint16(hdr[42:]))
 	r.stats.DirtyHeader = binary.LittleEndian.Uint32(hdr[120:])&1 != 0
 	r.stats.HeaderChecksum = crc32.ChecksumIEEE(hdr[:120]) == binary.LittleEndian.Uint32(hdr[124:])
+	if !r.stats.HeaderChecksum {
+		// Only the header's own fields are in doubt (the chunk count,
+		// which the reader does not rely on); chunks are checked apart.
+		r.stats.Damage(&FormatError{Source: r.source, Chunk: -1, Msg: "file header checksum wrong (header fields not trusted; chunks read and checked one by one)"})
+	}
 	// The header block size should be 4096; a larger one moves the first
 	// chunk.
 	if bs := int(binary.LittleEndian.Uint16(hdr[40:])); bs > fileHeaderSize && bs%512 == 0 && r.stats.HeaderChecksum {
@@ -181,6 +198,7 @@ func (r *Reader) readChunkStartingWith(first []byte) error {
 
 // nextChunk reads the next 64 KiB chunk; io.EOF after the last.
 func (r *Reader) nextChunk() error {
+	r.endChunk()
 	n, err := io.ReadFull(r.r, r.buf)
 	if err == io.EOF {
 		return io.EOF
@@ -207,6 +225,7 @@ func (r *Reader) chunkOffset(i int) int64 {
 // openChunk validates the chunk header in buf and prepares record reading.
 func (r *Reader) openChunk() {
 	r.chunkOK = false
+	r.expect, r.hdrFirst, r.hdrLast, r.damage, r.chunkDamage = 0, 0, 0, 0, ""
 	b := r.buf
 	trusted := true // the chunk's signature
 	if !bytes.Equal(b[:8], chunkMagic) {
@@ -226,8 +245,31 @@ func (r *Reader) openChunk() {
 	}
 	headerSum := crc32.Update(crc32.ChecksumIEEE(b[:120]), crc32.IEEETable, b[128:chunkHeaderSize])
 	dataSum := crc32.ChecksumIEEE(b[chunkHeaderSize:free])
+	headerOK := headerSum == binary.LittleEndian.Uint32(b[124:])
+	dataOK := dataSum == binary.LittleEndian.Uint32(b[52:])
+	if trusted && headerOK {
+		// The header's first and last record ids tell how many records
+		// the chunk held, so records lost to damage can be counted.
+		first, last := binary.LittleEndian.Uint64(b[24:]), binary.LittleEndian.Uint64(b[32:])
+		if first > 0 && last >= first && last-first < chunkSize/recordHeader {
+			r.hdrFirst, r.hdrLast, r.expect = first, last, first
+		}
+	}
 	r.tail = false
-	if !trusted || headerSum != binary.LittleEndian.Uint32(b[124:]) || dataSum != binary.LittleEndian.Uint32(b[52:]) {
+	if !trusted || !headerOK || !dataOK {
+		var what []string
+		if !trusted {
+			what = append(what, "signature damaged")
+		}
+		if !headerOK {
+			what = append(what, "header checksum wrong")
+		}
+		if !dataOK {
+			what = append(what, "data checksum wrong")
+		}
+		fe := &FormatError{Source: r.source, Chunk: r.chunkIndex, Offset: r.chunkOffset(r.chunkIndex), Msg: strings.Join(what, ", ") + "; its records were read and may hold altered values"}
+		r.stats.Damage(fe)
+		r.chunkDamage = fmt.Sprintf("chunk %d (offset %#x): %s", r.chunkIndex, fe.Offset, strings.Join(what, ", "))
 		r.stats.ChunkChecksums++
 		// Read on: records are checked one by one. A file copied while
 		// Windows wrote it has records past the free space offset the
@@ -282,7 +324,8 @@ func (r *Reader) Next(ev *detect.Event) error {
 		}
 		ok, err := r.nextRecord(ev)
 		if err != nil {
-			r.stats.Skip(err)
+			// nextRecord counted what the error cost.
+			r.stats.Note(err)
 			continue
 		}
 		if ok {
@@ -314,6 +357,7 @@ func (r *Reader) nextRecord(ev *detect.Event) (bool, error) {
 			if isZero(b[start:r.end]) || r.end == chunkSize {
 				return false, nil
 			}
+			r.damage++
 			return false, r.recordError(start, 0, "no record signature")
 		}
 		r.pos = start + 4 + next
@@ -322,6 +366,7 @@ func (r *Reader) nextRecord(ev *detect.Event) (bool, error) {
 			r.resync = false
 			return false, nil
 		}
+		r.damage++
 		return false, r.recordError(start, 0, fmt.Sprintf("%d bytes of garbage before next record", 4+next))
 	}
 	size := int(binary.LittleEndian.Uint32(b[start+4:]))
@@ -329,6 +374,7 @@ func (r *Reader) nextRecord(ev *detect.Event) (bool, error) {
 	if size < recordHeader+4 || start+size > chunkSize {
 		r.pos = start + 4
 		r.resync = true
+		r.damage++
 		return false, r.recordError(start, id, fmt.Sprintf("record size %d out of bounds", size))
 	}
 	if binary.LittleEndian.Uint32(b[start+size-4:]) != uint32(size) {
@@ -336,23 +382,64 @@ func (r *Reader) nextRecord(ev *detect.Event) (bool, error) {
 		// damaged record's bytes a second time.
 		r.pos = start + 4
 		r.resync = true
+		r.damage++
 		return false, r.recordError(start, id, "record size copy differs (truncated or overwritten record)")
 	}
 	r.pos = start + size
 	r.resync = false
+	r.account(id)
 	r.lastID = id
 	written := binary.LittleEndian.Uint64(b[start+16:])
 	ev.Reset()
 	ev.Source = r.source
 	ev.Record = id
 	ev.Product = "windows"
+	ev.Damage = r.chunkDamage
 	if err := r.dec.decodeRecord(ev, start+recordHeader, start+size-4); err != nil {
+		r.stats.Skipped++
 		return false, r.recordError(start, id, err.Error())
 	}
 	if ev.Time.IsZero() {
 		ev.Time = filetime(written)
 	}
 	return true, nil
+}
+
+// account counts the records lost before the record id: those whose ids
+// it skips over, and at least one per damaged place met since the last
+// record (a place whose records' ids cannot be told).
+func (r *Reader) account(id uint64) {
+	var gap int64
+	if r.expect != 0 && id > r.expect && id-r.expect < chunkSize/recordHeader {
+		gap = int64(id - r.expect)
+	}
+	if gap > r.damage {
+		r.stats.Note(&FormatError{Source: r.source, Chunk: r.chunkIndex, Record: id, Offset: r.chunkOffset(r.chunkIndex) + int64(r.pos),
+			Msg: fmt.Sprintf("%d records missing before this one (ids %d-%d)", gap, r.expect, id-1)})
+	}
+	r.stats.Skipped += max(gap, r.damage)
+	r.damage = 0
+	r.expect = id + 1
+}
+
+// endChunk counts the records lost at the end of the chunk just read:
+// those its header says it held past the last one read, or one per
+// damaged place still uncounted.
+func (r *Reader) endChunk() {
+	if !r.chunkOK {
+		return
+	}
+	r.chunkOK = false
+	var gap int64
+	if r.hdrLast != 0 && r.expect != 0 && r.hdrLast >= r.expect {
+		gap = int64(r.hdrLast - r.expect + 1)
+	}
+	if gap > r.damage {
+		r.stats.Note(&FormatError{Source: r.source, Chunk: r.chunkIndex, Offset: r.chunkOffset(r.chunkIndex),
+			Msg: fmt.Sprintf("%d records the chunk header lists were not found (ids %d-%d)", gap, r.expect, r.hdrLast)})
+	}
+	r.stats.Skipped += max(gap, r.damage)
+	r.damage = 0
 }
 
 // followsOn reports whether a whole record with a higher id than the last

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,8 +143,9 @@ func TestLenient(t *testing.T) {
 			return b
 		}, 5, 1, 0, 1},
 		{"truncated in second chunk", func(b []byte) []byte {
+			// The chunk's header lists three records: all three are lost.
 			return b[:chunk2+chunkHeaderSize+100]
-		}, 3, 1, 0, 1},
+		}, 3, 3, 0, 1},
 		{"first chunk's template definition damaged", func(b []byte) []byte {
 			// The definition's element start: make it an unknown token.
 			i := bytes.Index(b[fileHeaderSize:], []byte{tokFragmentHeader, 1, 1, 0, tokOpenStart | tokMoreFlag})
@@ -437,5 +439,102 @@ func testRawAndNested(t *testing.T, depInValue bool) {
 				t.Errorf("event %d field %d: %v, want %v", i, j, evs[i].Fields[j], want[i][j])
 			}
 		}
+	}
+}
+
+// recordSpans returns the [start, end) file offsets of the records of the
+// chunk at off, walking their sizes.
+func recordSpans(b []byte, off int) [][2]int {
+	var out [][2]int
+	for p := off + chunkHeaderSize; p+recordHeader <= off+chunkSize && bytes.Equal(b[p:p+4], recordMagic); {
+		size := int(binary.LittleEndian.Uint32(b[p+4:]))
+		out = append(out, [2]int{p, p + size})
+		p += size
+	}
+	return out
+}
+
+// TestLostRecordsCounted: garbage over several records counts each record
+// lost, not one per damaged place (4 KB of garbage once lost 4 records and
+// the summary said 1), whether the garbage sits between records or runs to
+// the chunk's end.
+func TestLostRecordsCounted(t *testing.T) {
+	clean := buildFile(buildChunk(sampleRecords(1, 120)))
+	spans := recordSpans(clean, fileHeaderSize)
+	if len(spans) != 120 {
+		t.Fatalf("%d records in the generated chunk", len(spans))
+	}
+	for _, tt := range []struct {
+		name     string
+		from, to int // garbage
+	}{
+		{"4 KB inside", spans[10][0] + 7, spans[10][0] + 7 + 4096},
+		{"to the end of the records", spans[100][0] + 3, spans[119][1]},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := append([]byte(nil), clean...)
+			for i := tt.from; i < tt.to; i++ {
+				b[i] = byte(0x41 + i%23)
+			}
+			lost := 0
+			for _, sp := range spans {
+				if sp[0] < tt.to && sp[1] > tt.from {
+					lost++
+				}
+			}
+			evs, st, err := readBytes(t, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(evs) != 120-lost || st.Skipped != int64(lost) {
+				t.Errorf("read %d, skipped %d; want %d read, %d lost (errors %v)", len(evs), st.Skipped, 120-lost, lost, st.Errors)
+			}
+			if len(evs)+int(st.Skipped) != 120 {
+				t.Errorf("read %d + lost %d != 120 records", len(evs), st.Skipped)
+			}
+		})
+	}
+}
+
+// TestChecksumFailuresReported: a chunk whose checksum fails is read, and
+// said so: the failure names file, chunk and offset, and every event read
+// from that chunk is marked (one flipped byte once turned cmd.exe into
+// xmd.exe in the output without a word).
+func TestChecksumFailuresReported(t *testing.T) {
+	b := buildFile(buildChunk(sampleRecords(1, 3)), buildChunk(sampleRecords(4, 3)), buildChunk(sampleRecords(7, 3)))
+	chunk2 := fileHeaderSize + chunkSize
+	i := bytes.Index(b[chunk2:], []byte("c\x00m\x00d\x00.\x00e\x00x\x00e\x00"))
+	if i < 0 {
+		t.Fatal("no cmd.exe in the second chunk")
+	}
+	b[chunk2+i] = 'x' // cmd.exe -> xmd.exe; data checksum now wrong
+	b[124] ^= 0xff    // and the file header's checksum
+	evs, st, err := readBytes(t, b)
+	if err != nil || len(evs) != 9 || st.Skipped != 0 {
+		t.Fatalf("events %d, skipped %d, err %v", len(evs), st.Skipped, err)
+	}
+	if st.DamagedParts != 2 || len(st.Damaged) != 2 {
+		t.Fatalf("damaged %d %v, want the file header and chunk 1", st.DamagedParts, st.Damaged)
+	}
+	var fe *FormatError
+	if !errors.As(st.Damaged[1], &fe) || fe.Source != "test.evtx" || fe.Chunk != 1 || fe.Offset != int64(chunk2) || !strings.Contains(fe.Error(), "data checksum wrong") {
+		t.Errorf("chunk damage = %v, want test.evtx chunk 1 at %#x, data checksum", st.Damaged[1], chunk2)
+	}
+	if !errors.As(st.Damaged[0], &fe) || fe.Chunk != -1 || !strings.Contains(fe.Error(), "file header checksum") {
+		t.Errorf("header damage = %v", st.Damaged[0])
+	}
+	for _, e := range evs {
+		damaged := e.Record >= 4 && e.Record <= 6
+		if (e.Damage != "") != damaged {
+			t.Errorf("record %d: Damage %q, want marked %v", e.Record, e.Damage, damaged)
+		}
+		if damaged && !strings.Contains(e.Damage, "chunk 1") {
+			t.Errorf("record %d: Damage %q does not name the chunk", e.Record, e.Damage)
+		}
+	}
+	img, _ := evs[3].Get("Image")
+	cmd, _ := evs[3].Get("CommandLine")
+	if !strings.Contains(img+cmd, "xmd.exe") {
+		t.Errorf("record 4 %q %q: the flipped byte should show, marked", img, cmd)
 	}
 }

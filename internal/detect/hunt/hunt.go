@@ -52,6 +52,34 @@ type Record struct {
 	Channel   string
 	EventID   string
 	Indicator string // the indicator, for indicator matches
+	// Damage is set when the event was read from a part of the file that
+	// failed its checksum (detect.Event.Damage): its values may be
+	// altered.
+	Damage string
+}
+
+// FileStatus says how far a file was read.
+type FileStatus uint8
+
+const (
+	FileRead    FileStatus = iota // read, with events
+	FileEmpty                     // read, no events in it (Note says why)
+	FileSkipped                   // not read, on purpose (Note says why: xz-compressed, ...)
+	FileFailed                    // could not be read (Note holds the error)
+)
+
+// FileStat is what one input gave, for the per-file summary.
+type FileStat struct {
+	Path       string
+	Status     FileStatus
+	Note       string
+	Format     string
+	Events     int64
+	Matches    int64
+	Lost       int64    // records lost to damage
+	Damaged    int64    // parts read despite a failed checksum
+	Sources    []string // channels or logsources seen, most events first
+	Applicable int      // rules that apply to at least one of its events
 }
 
 // SourceStat counts the events of one channel (or logsource) and the
@@ -75,11 +103,20 @@ type Summary struct {
 	Bytes         int64
 	Skipped       int64 // records skipped as corrupt
 	CorruptChunks int64
-	ReadErrors    []error          // the first few skip reasons
-	Matches       map[string]int64 // by level
-	Sources       []*SourceStat    // by events, most first
-	Elapsed       time.Duration
+	ReadErrors    []error // the first few skip reasons
+	// Damaged lists every part of the inputs read despite a failed
+	// integrity check (EVTX file header or chunk checksums: file, chunk,
+	// offset), up to maxDamaged; DamagedParts counts them all.
+	Damaged      []error
+	DamagedParts int64
+	Matches      map[string]int64 // by level
+	Sources      []*SourceStat    // by events, most first
+	PerFile      []*FileStat      // in input order
+	Elapsed      time.Duration
 }
+
+// maxDamaged bounds Summary.Damaged.
+const maxDamaged = 10000
 
 // Progress is reported while a hunt runs.
 type Progress struct {
@@ -146,6 +183,10 @@ func logLike(p string) bool {
 	switch ext {
 	case ".evtx", ".json", ".jsonl", ".ndjson", ".log", ".gz", ".bz2", ".txt", ".syslog", ".eve", ".cef", ".leef", ".xml", ".raw", ".out":
 		return true
+	case ".xz", ".zst", ".lz4":
+		// Not read, but taken so the summary says it was skipped and why
+		// rather than leaving it out without a word.
+		return true
 	case "":
 		return !strings.HasPrefix(base, ".")
 	}
@@ -175,11 +216,53 @@ const (
 )
 
 type fileResult struct {
-	records []Record
-	sources map[string]*SourceStat
-	stats   detect.ReadStats
-	events  int64
-	err     error
+	records  []Record
+	sources  map[string]*SourceStat
+	stats    detect.ReadStats
+	events   int64
+	err      error
+	format   string
+	emptyWhy string // why a file read without error gave no events
+}
+
+// sortedSources returns a file's sources, most events first.
+func sortedSources(m map[string]*SourceStat) []*SourceStat {
+	out := make([]*SourceStat, 0, len(m))
+	for _, s := range m {
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b *SourceStat) int {
+		if a.Events != b.Events {
+			if a.Events > b.Events {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return out
+}
+
+// source describes s for the rule set's applicability count.
+func (s *SourceStat) source() sigma.Source {
+	if s.product != "" || s.service != "" || s.category != "" {
+		return sigma.Source{Product: s.product, Service: s.service, Category: s.category}
+	}
+	ids := make([]int, 0, len(s.eventIDs))
+	for id := range s.eventIDs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return sigma.Source{Channel: s.Name, EventIDs: ids}
+}
+
+// unsupportedNote words a file skipped on purpose.
+func unsupportedNote(err error) string {
+	var ue *parse.UnsupportedError
+	if errors.As(err, &ue) {
+		return ue.Reason()
+	}
+	return err.Error()
 }
 
 // Run hunts over files, calling emit for each match in a deterministic
@@ -283,8 +366,31 @@ func Run(ctx context.Context, cfg Config, files []string, emit func(*Record) err
 		}
 		filesDone.Add(1)
 		bytesDone.Add(sizes[i])
-		if r.err != nil {
+		fst := &FileStat{Path: files[i], Format: r.format, Events: r.events, Lost: r.stats.Skipped, Damaged: r.stats.DamagedParts}
+		switch {
+		case errors.Is(r.err, parse.ErrUnsupported):
+			fst.Status, fst.Note = FileSkipped, unsupportedNote(r.err)
+		case r.err != nil:
 			sum.Failed = append(sum.Failed, &datafile.Error{File: files[i], Err: r.err})
+			fst.Status, fst.Note = FileFailed, r.err.Error()
+		case r.events == 0:
+			fst.Status, fst.Note = FileEmpty, r.emptyWhy
+		}
+		sum.PerFile = append(sum.PerFile, fst)
+		sum.DamagedParts += r.stats.DamagedParts
+		for _, e := range r.stats.Damaged {
+			if len(sum.Damaged) < maxDamaged {
+				sum.Damaged = append(sum.Damaged, e)
+			}
+		}
+		var fileSources []sigma.Source
+		for _, s := range sortedSources(r.sources) {
+			fst.Sources = append(fst.Sources, s.Name)
+			fst.Matches += s.Matches
+			fileSources = append(fileSources, s.source())
+		}
+		if cfg.Rules != nil {
+			fst.Applicable = cfg.Rules.CountApplicableSources(fileSources)
 		}
 		sum.Events += r.events
 		sum.Skipped += r.stats.Skipped
@@ -313,15 +419,7 @@ func Run(ctx context.Context, cfg Config, files []string, emit func(*Record) err
 	wg.Wait()
 	for _, s := range sources {
 		if cfg.Rules != nil {
-			if s.product != "" || s.service != "" || s.category != "" {
-				s.Applicable = cfg.Rules.CountApplicableOther(s.product, s.service, s.category)
-			} else {
-				ids := make([]int, 0, len(s.eventIDs))
-				for id := range s.eventIDs {
-					ids = append(ids, id)
-				}
-				s.Applicable = cfg.Rules.CountApplicable(s.Name, ids)
-			}
+			s.Applicable = cfg.Rules.CountApplicableSources([]sigma.Source{s.source()})
 		}
 		sum.Sources = append(sum.Sources, s)
 	}
@@ -372,6 +470,7 @@ func (h *hunter) file(ctx context.Context, path string, out chan<- fileMsg) (res
 		return res
 	}
 	defer f.Close()
+	res.format = string(f.Format)
 	var lastSrc *SourceStat
 	var lastKey string
 	// Correlations follow one file's events in order.
@@ -445,7 +544,7 @@ func (h *hunter) file(ctx context.Context, path string, out chan<- fileMsg) (res
 				res.records = append(res.records, Record{
 					Time: ev.Time, RuleID: c.ID, Title: c.Title, Level: c.Level.String(), Tags: c.Tags,
 					Host: ev.Host, Fields: h.rules.Explain(c, ev), Source: ev.Source, Record: ev.Record,
-					Channel: channel, EventID: eid,
+					Channel: channel, EventID: eid, Damage: ev.Damage,
 				})
 			}
 			for _, cm := range corr.Observe(ev, matched) {
@@ -462,7 +561,7 @@ func (h *hunter) file(ctx context.Context, path string, out chan<- fileMsg) (res
 				res.records = append(res.records, Record{
 					Time: ev.Time, RuleID: c.ID, Title: c.Title, Level: c.Level.String(), Tags: c.Tags,
 					Host: ev.Host, Fields: fields, Source: ev.Source, Record: ev.Record,
-					Channel: channel, EventID: eid,
+					Channel: channel, EventID: eid, Damage: ev.Damage,
 				})
 			}
 		}
@@ -479,7 +578,7 @@ func (h *hunter) file(ctx context.Context, path string, out chan<- fileMsg) (res
 				res.records = append(res.records, Record{
 					Time: ev.Time, RuleID: "ioc:" + m.Kind.String(), Title: title, Level: sigma.LevelHigh.String(),
 					Host: ev.Host, Fields: []detect.Field{{Name: m.Field, Value: m.Value}}, Source: ev.Source, Record: ev.Record,
-					Channel: channel, EventID: eid, Indicator: m.Indicator,
+					Channel: channel, EventID: eid, Indicator: m.Indicator, Damage: ev.Damage,
 				})
 			}
 		}
@@ -487,7 +586,11 @@ func (h *hunter) file(ctx context.Context, path string, out chan<- fileMsg) (res
 	h.events.Add(res.events & 255)
 	st := f.Stats()
 	res.stats.Skipped, res.stats.CorruptChunks = st.Skipped, st.CorruptChunks
+	res.stats.Damaged, res.stats.DamagedParts = st.Damaged, st.DamagedParts
 	res.stats.Errors = append(st.Errors, res.stats.Errors...)
+	if res.events == 0 && res.err == nil {
+		res.emptyWhy = emptyReason(path, f)
+	}
 	if res.err == nil && res.events == 0 && st.Skipped > 0 {
 		res.err = errors.New("no readable records")
 		if len(st.Errors) > 0 {
@@ -495,4 +598,24 @@ func (h *hunter) file(ctx context.Context, path string, out chan<- fileMsg) (res
 		}
 	}
 	return res
+}
+
+// emptyReason says why a file that read without error gave no events.
+func emptyReason(path string, f *parse.File) string {
+	if st, err := os.Stat(path); err == nil && st.Size() == 0 {
+		return "empty file"
+	}
+	if est, ok := f.EVTXStats(); ok {
+		switch {
+		case est.Chunks == 0:
+			return "EVTX file header only, no chunks: a cleared or never-written log"
+		case est.CorruptChunks == est.Chunks:
+			return "no readable EVTX chunk"
+		}
+		return "EVTX chunks hold no records"
+	}
+	if f.Stats().Skipped > 0 {
+		return "no readable records"
+	}
+	return "no records"
 }

@@ -38,7 +38,56 @@ const (
 	// Binary data that is none of the above (an archive, an executable,
 	// a database): refused rather than read as lines of garbage.
 	FormatBinary Format = "binary"
+	// Compressed with a method Vigil does not decompress (xz, zstd, lz4,
+	// 7-Zip, zip): skipped with a note saying so, not a failure.
+	FormatCompressed Format = "compressed"
 )
+
+// ErrUnsupported is matched (errors.Is) by the error for an input that is
+// skipped on purpose: compressed with a method Vigil does not read.
+var ErrUnsupported = errors.New("not read")
+
+// UnsupportedError says which input was skipped and why.
+type UnsupportedError struct {
+	Source string
+	Kind   string // "xz", "zstd", ...
+}
+
+func (e *UnsupportedError) Error() string {
+	return "parse: " + e.Source + ": " + e.Reason()
+}
+
+// Reason says why the input was skipped and what to do, without the file
+// name.
+func (e *UnsupportedError) Reason() string {
+	tool := map[string]string{"xz": "xz -d", "zstd": "zstd -d", "lz4": "lz4 -d", "7-Zip": "7z x", "zip": "unzip"}[e.Kind]
+	return fmt.Sprintf("%s-compressed, not read (Vigil reads gzip and bzip2): decompress it (%s) and hunt the result", e.Kind, tool)
+}
+
+func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupported }
+
+// compressedMagic are the signatures of compression and archive formats
+// Vigil does not open.
+var compressedMagic = []struct {
+	magic []byte
+	kind  string
+}{
+	{[]byte{0xfd, '7', 'z', 'X', 'Z', 0x00}, "xz"},
+	{[]byte{0x28, 0xb5, 0x2f, 0xfd}, "zstd"},
+	{[]byte{0x04, 0x22, 0x4d, 0x18}, "lz4"},
+	{[]byte{'7', 'z', 0xbc, 0xaf, 0x27, 0x1c}, "7-Zip"},
+	{[]byte{'P', 'K', 0x03, 0x04}, "zip"},
+}
+
+// compressedKind names the compression of head, if Vigil does not read it.
+func compressedKind(head []byte) string {
+	for _, c := range compressedMagic {
+		if bytes.HasPrefix(head, c.magic) {
+			return c.kind
+		}
+	}
+	return ""
+}
 
 var (
 	evtxMagic      = []byte("ElfFile\x00")
@@ -65,6 +114,8 @@ func Detect(head []byte) Format {
 	case len(head) >= 10 && bytes.HasPrefix(head, []byte("BZh")) && head[3] >= '1' && head[3] <= '9' &&
 		bytes.Equal(head[4:10], []byte{0x31, 0x41, 0x59, 0x26, 0x53, 0x59}):
 		return FormatBzip2
+	case compressedKind(head) != "":
+		return FormatCompressed
 	}
 	if bytes.HasPrefix(head, []byte{0xff, 0xfe}) || bytes.HasPrefix(head, []byte{0xfe, 0xff}) {
 		return FormatUTF16
@@ -279,6 +330,10 @@ func NewFile(r io.Reader, source string) (*File, error) {
 			}
 			br = f.newBuffer(newUTF16Reader(br))
 			continue
+		}
+		if format == FormatCompressed {
+			f.Close()
+			return nil, &UnsupportedError{Source: source, Kind: compressedKind(head)}
 		}
 		if format == FormatBinary {
 			f.Close()

@@ -281,6 +281,37 @@ func (rs *RuleSet) CountApplicable(channel string, eventIDs []int) int {
 	return len(seen)
 }
 
+// Source names one kind of event a hunt saw: a Windows channel with the
+// EventIDs seen in it, or logsource hints.
+type Source struct {
+	Channel                    string
+	EventIDs                   []int
+	Product, Service, Category string
+}
+
+// CountApplicableSources counts the distinct rules that apply to at least
+// one of the sources (a file's, for its summary line).
+func (rs *RuleSet) CountApplicableSources(srcs []Source) int {
+	seen := map[int32]bool{}
+	for _, s := range srcs {
+		if s.Channel == "" {
+			if s.Product == "" && s.Service == "" && s.Category == "" {
+				continue
+			}
+			for _, r := range rs.rulesFor(bucketKey{product: s.Product, service: s.Service, category: s.Category}) {
+				seen[r] = true
+			}
+			continue
+		}
+		for _, id := range s.EventIDs {
+			for _, r := range rs.rulesFor(bucketKey{channel: s.Channel, eventID: id}) {
+				seen[r] = true
+			}
+		}
+	}
+	return len(seen)
+}
+
 // CountApplicableOther is CountApplicable for events routed by their
 // logsource hints (product, service, category) instead of a channel.
 func (rs *RuleSet) CountApplicableOther(product, service, category string) int {
