@@ -64,7 +64,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Principal
 	// audit log must not grow by whatever an anonymous caller sends.
 	if len(email) > 254 || len(password) > 1024 {
 		CheckDummy(password[:min(len(password), 1024)])
-		s.audit(ctx, nil, "auth.login_failed", "user", "malformed", 0, map[string]any{"reason": "malformed e-mail"})
+		if err := s.audit(ctx, nil, "auth.login_failed", "user", "malformed", 0, map[string]any{"reason": "malformed e-mail"}); err != nil {
+			return nil, err
+		}
 		return nil, ErrBadCredentials
 	}
 	var (
@@ -80,7 +82,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Principal
 	err := row.Scan(&p.UserID, &p.Email, &p.Name, &role, &p.UnitID, &p.UnitCode, &p.UnitPath, &hash, &disabled, &locked)
 	if store.IsNoRows(err) {
 		CheckDummy(password)
-		s.audit(ctx, nil, "auth.login_failed", "user", "unknown:"+HashSecret(email)[:16], 0, map[string]any{"reason": "unknown account"})
+		if err := s.audit(ctx, nil, "auth.login_failed", "user", "unknown:"+HashSecret(email)[:16], 0, map[string]any{"reason": "unknown account"}); err != nil {
+			return nil, err
+		}
 		return nil, ErrBadCredentials
 	}
 	if err != nil {
@@ -97,7 +101,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Principal
 	}
 	if n > AddressMaxFailures {
 		CheckDummy(password)
-		s.audit(ctx, nil, "auth.login_failed", "user", userID, p.UnitID, map[string]any{"reason": "locked for this address"})
+		if err := s.audit(ctx, nil, "auth.login_failed", "user", userID, p.UnitID, map[string]any{"reason": "locked for this address"}); err != nil {
+			return nil, err
+		}
 		return nil, ErrBadCredentials
 	}
 	if lastSuccess < now.Add(-KnownAddressFor).UnixMicro() {
@@ -107,7 +113,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Principal
 		}
 		if lockedOut {
 			CheckDummy(password)
-			s.audit(ctx, nil, "auth.login_failed", "user", userID, p.UnitID, map[string]any{"reason": "account locked"})
+			if err := s.audit(ctx, nil, "auth.login_failed", "user", userID, p.UnitID, map[string]any{"reason": "account locked"}); err != nil {
+				return nil, err
+			}
 			return nil, ErrBadCredentials
 		}
 	}
@@ -116,7 +124,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Principal
 		if disabled {
 			reason = "disabled"
 		}
-		s.audit(ctx, nil, "auth.login_failed", "user", userID, p.UnitID, map[string]any{"reason": reason, "locked": n == AddressMaxFailures})
+		if err := s.audit(ctx, nil, "auth.login_failed", "user", userID, p.UnitID, map[string]any{"reason": reason, "locked": n == AddressMaxFailures}); err != nil {
+			return nil, err
+		}
 		return nil, ErrBadCredentials
 	}
 	if err := succeeded(ctx, s.DB, p.UserID, address, now); err != nil {
@@ -136,19 +146,23 @@ func ThrottleKey(ip string) string {
 	if err != nil || a.Is4() || a.Is4In6() {
 		return ip
 	}
-	pfx, _ := a.Prefix(64)
+	pfx, err := a.Prefix(64)
+	if err != nil { // cannot happen: 64 bits fit every IPv6 address
+		return ip
+	}
 	return pfx.String()
 }
 
-func (s *Service) audit(ctx context.Context, tx *store.Tx, action, objectType, objectID string, unitID int64, after any) {
+// audit records a security event, in tx or a transaction of its own. A
+// sign-in the audit log cannot record fails: the log must not miss it.
+func (s *Service) audit(ctx context.Context, tx *store.Tx, action, objectType, objectID string, unitID int64, after any) error {
 	if s.Audit == nil {
-		return
+		return nil
 	}
 	if tx != nil {
-		_ = s.Audit(ctx, tx, action, objectType, objectID, unitID, after)
-		return
+		return s.Audit(ctx, tx, action, objectType, objectID, unitID, after)
 	}
-	_ = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	return s.DB.InTx(ctx, func(tx *store.Tx) error {
 		return s.Audit(ctx, tx, action, objectType, objectID, unitID, after)
 	})
 }
@@ -207,13 +221,17 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (*Principa
 	}
 	now := time.Now()
 	if disabled || expires < now.UnixMicro() || now.Sub(store.Time(lastSeen)) > SessionIdle {
-		s.DB.Exec(ctx, `DELETE FROM sessions WHERE id = ?`, id)
+		if _, err := s.DB.Exec(ctx, `DELETE FROM sessions WHERE id = ?`, id); err != nil {
+			return nil, fmt.Errorf("auth: end expired session: %w", err)
+		}
 		return nil, nil
 	}
 	if now.Sub(store.Time(lastSeen)) > time.Minute {
 		// Writing on every request would serialise reads on SQLite; a
 		// minute's precision is enough for an idle timeout.
-		s.DB.Exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ?`, now.UnixMicro(), id)
+		if _, err := s.DB.Exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ?`, now.UnixMicro(), id); err != nil {
+			return nil, fmt.Errorf("auth: session: %w", err)
+		}
 	}
 	p.Role = Role(role)
 	p.Via = "session"
@@ -393,7 +411,9 @@ func (s *Service) TokenPrincipal(ctx context.Context, secret string) (*Principal
 		return nil, nil
 	}
 	if now.Sub(store.Time(lastUsed)) > time.Minute {
-		s.DB.Exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, now.UnixMicro(), tokenID)
+		if _, err := s.DB.Exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, now.UnixMicro(), tokenID); err != nil {
+			return nil, fmt.Errorf("auth: token: %w", err)
+		}
 	}
 	p.Role = Role(role)
 	p.Via = "token"
