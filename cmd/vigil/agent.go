@@ -96,12 +96,12 @@ var agentScanCmd = &cli.Command{
 			if err != nil {
 				return cli.UsageError("--max-size: %v", err)
 			}
-			matcher, counts, err := loadIndicators(*iocFlag)
+			set, counts, err := loadIndicators(*iocFlag)
 			if err != nil {
 				return err
 			}
 			opts := agent.ScanOptions{
-				Options:         scan.Options{Paths: paths, MaxSize: max, Workers: *workers, Matcher: matcher},
+				Options:         scan.Options{Paths: paths, MaxSize: max, Workers: *workers, Indicators: set},
 				SkipProcesses:   *noLive,
 				SkipConnections: *noLive,
 			}
@@ -135,7 +135,7 @@ var agentScanCmd = &cli.Command{
 // loadIndicators reads indicator files (CSV type,value[,comment] or STIX
 // 2.x JSON) with the shared indicator library. A bad row fails the load,
 // naming file and line: a scan against half a list would look clean.
-func loadIndicators(files []string) (scan.Matcher, string, error) {
+func loadIndicators(files []string) (*ioc.Set, string, error) {
 	b := ioc.NewBuilder()
 	for _, f := range files {
 		st, err := b.AddFile(f)
@@ -149,7 +149,7 @@ func loadIndicators(files []string) (scan.Matcher, string, error) {
 	set := b.Build()
 	counts := fmt.Sprintf("%d sha256, %d md5/sha1 (not matched), %d addresses, %d domains",
 		set.Count(ioc.KindSHA256), set.Count(ioc.KindMD5)+set.Count(ioc.KindSHA1), set.Count(ioc.KindIP), set.Count(ioc.KindDomain))
-	return scan.IOCMatcher{Set: set}, counts, nil
+	return set, counts, nil
 }
 
 // listFlag declares a repeatable flag that also splits on commas; its env
@@ -382,9 +382,9 @@ func max1(s float64) float64 {
 
 func describeFinding(f scan.Finding) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "FOUND %s %s:%s", f.Kind, f.Indicator.Type, f.Indicator.Value)
-	if f.Indicator.Comment != "" {
-		fmt.Fprintf(&b, " (%s)", f.Indicator.Comment)
+	fmt.Fprintf(&b, "FOUND %s %s:%s", f.Kind, f.Hit.Kind, f.Hit.Indicator)
+	if f.Hit.Comment != "" {
+		fmt.Fprintf(&b, " (%s)", f.Hit.Comment)
 	}
 	if f.Path != "" {
 		fmt.Fprintf(&b, " path=%q", f.Path)

@@ -21,7 +21,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"vigil/internal/agent/scan"
+	"vigil/internal/agent/agentapi"
 	"vigil/internal/auth"
 	"vigil/internal/hub"
 	"vigil/internal/org"
@@ -131,8 +131,8 @@ func TestAgentEndToEnd(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "clean.txt"), []byte("clean"), 0o644)
 	sum := sha256.Sum256(sample)
 	e2eIndicator := hex.EncodeToString(sum[:])
-	h.Hosts.IndicatorSources = append(h.Hosts.IndicatorSources, func(ctx context.Context) ([]scan.Indicator, error) {
-		return []scan.Indicator{{Type: scan.TypeSHA256, Value: e2eIndicator, Comment: "e2e test sample"}}, nil
+	h.Hosts.IndicatorSources = append(h.Hosts.IndicatorSources, func(ctx context.Context) ([]agentapi.Indicator, error) {
+		return []agentapi.Indicator{{Type: "sha256", Value: e2eIndicator, Comment: "e2e test sample"}}, nil
 	})
 	hid := itoa64(host.ID)
 	if st := api("officer@e2e.vigil", "POST", "/api/v1/hosts/"+hid+"/scan", map[string]any{"paths": []string{dir}}, nil); st != 201 {

@@ -7,6 +7,7 @@ import (
 	"net"
 
 	"vigil/internal/agent/scan"
+	"vigil/internal/detect/ioc"
 )
 
 // ScanOptions is a malware review of this host.
@@ -17,13 +18,13 @@ type ScanOptions struct {
 	SkipProcesses   bool
 	SkipConnections bool
 	// Resolve reverse-resolves remote addresses for domain indicators; nil
-	// uses the system resolver when the matcher has domains.
+	// uses the system resolver when there are domain indicators.
 	Resolve scan.Resolver
 	Hashes  *HashCache
 }
 
 // Review walks the given paths, then checks running processes and open
-// connections, against opts.Matcher. Each check that cannot run adds an
+// connections, against opts.Indicators. Each check that cannot run adds an
 // error to the report rather than failing the review.
 func Review(ctx context.Context, opts ScanOptions) (*scan.Report, error) {
 	rep := &scan.Report{Findings: []scan.Finding{}}
@@ -41,7 +42,7 @@ func Review(ctx context.Context, opts ScanOptions) (*scan.Report, error) {
 		for _, p := range Processes(cache) {
 			infos = append(infos, scan.ProcessInfo{PID: p.PID, Name: p.Name, Path: p.Path, SHA256: p.SHA256})
 		}
-		scan.CheckProcesses(infos, opts.Matcher, rep)
+		scan.CheckProcesses(infos, opts.Indicators, rep)
 	}
 	if !opts.SkipConnections {
 		conns, err := Connections()
@@ -53,18 +54,10 @@ func Review(ctx context.Context, opts ScanOptions) (*scan.Report, error) {
 			infos = append(infos, scan.ConnInfo{Remote: c.Remote, PID: c.PID, Process: c.Process, Path: c.Path})
 		}
 		resolve := opts.Resolve
-		if resolve == nil && opts.Matcher != nil && hasDomains(opts.Matcher) {
+		if resolve == nil && opts.Indicators.Count(ioc.KindDomain) > 0 {
 			resolve = net.DefaultResolver.LookupAddr
 		}
-		scan.CheckConnections(ctx, infos, opts.Matcher, resolve, rep)
+		scan.CheckConnections(ctx, infos, opts.Indicators, resolve, rep)
 	}
 	return rep, ctx.Err()
-}
-
-func hasDomains(m scan.Matcher) bool {
-	if s, ok := m.(*scan.Set); ok {
-		_, _, d := s.Counts()
-		return d > 0
-	}
-	return true
 }

@@ -14,6 +14,7 @@ import (
 	"vigil/internal/agent/agentapi"
 	"vigil/internal/agent/scan"
 	"vigil/internal/asset"
+	"vigil/internal/detect/ioc"
 )
 
 // Runner is `vigil agent run`: it heartbeats, keeps the hub's copy of the
@@ -344,7 +345,7 @@ func (r *Runner) startTask(ctx context.Context) {
 	}
 	t := r.tasks[0]
 	r.running = t.ID
-	matcher, err := r.indicators(ctx)
+	set, err := r.indicators(ctx)
 	if err != nil {
 		// Without indicators a scan only counts files; wait for the hub.
 		r.Log.Warn("cannot fetch indicators; scan postponed", "task", t.ID, "err", err)
@@ -352,7 +353,7 @@ func (r *Runner) startTask(ctx context.Context) {
 		return
 	}
 	go func() {
-		res := r.runScan(ctx, t, matcher)
+		res := r.runScan(ctx, t, set)
 		select {
 		case r.done <- taskDone{t.ID, res}:
 		case <-ctx.Done():
@@ -361,8 +362,8 @@ func (r *Runner) startTask(ctx context.Context) {
 }
 
 // indicators refreshes the local indicator copy from the hub (changes
-// since the last cursor) and returns a matcher over it.
-func (r *Runner) indicators(ctx context.Context) (scan.Matcher, error) {
+// since the last cursor) and returns the set to scan with.
+func (r *Runner) indicators(ctx context.Context) (*ioc.Set, error) {
 	st := r.State.loadIndicators()
 	resp, err := r.Client.Indicators(ctx, st.Cursor)
 	if err != nil {
@@ -370,19 +371,27 @@ func (r *Runner) indicators(ctx context.Context) (scan.Matcher, error) {
 			return nil, err
 		}
 		r.Log.Warn("indicators not refreshed; using the local copy", "fetched_at", st.FetchedAt, "err", err)
-		return st.set(), nil
+		return r.indicatorSet(st), nil
 	}
 	st.merge(resp, time.Now().UTC())
 	if err := r.State.writeJSON(indicatorsFile, st); err != nil {
 		r.Log.Error("save indicators", "err", err)
 	}
-	return st.set(), nil
+	return r.indicatorSet(st), nil
 }
 
-func (r *Runner) runScan(ctx context.Context, t agentapi.Task, m scan.Matcher) agentapi.TaskResult {
+func (r *Runner) indicatorSet(st *indicatorStore) *ioc.Set {
+	set, skipped := st.set()
+	if skipped > 0 {
+		r.Log.Warn("indicators of unknown types or with bad values skipped", "skipped", skipped, "kept", set.Len())
+	}
+	return set
+}
+
+func (r *Runner) runScan(ctx context.Context, t agentapi.Task, set *ioc.Set) agentapi.TaskResult {
 	p := t.Scan
 	opts := ScanOptions{
-		Options: scan.Options{Paths: p.Paths, MaxSize: p.MaxSize, Workers: r.ScanWorkers, Matcher: m,
+		Options: scan.Options{Paths: p.Paths, MaxSize: p.MaxSize, Workers: r.ScanWorkers, Indicators: set,
 			ProgressEvery: r.ProgressEvery,
 			Progress: func(pr scan.Progress) {
 				// Progress is best effort and not queued.

@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"vigil/internal/agent/agentapi"
-	"vigil/internal/agent/scan"
 	"vigil/internal/asset"
 )
 
@@ -38,7 +37,7 @@ type fakeHub struct {
 	conflict int
 	tasks    []agentapi.Task
 	results  map[string][]agentapi.TaskResult
-	inds     []scan.Indicator
+	inds     []agentapi.Indicator
 	outage   atomic.Bool
 	failed   atomic.Int64 // requests refused during outages
 	onBeat   func(h *fakeHub)
@@ -191,7 +190,7 @@ func (h *fakeHub) indicators(w http.ResponseWriter, r *http.Request, agent strin
 	defer h.mu.Unlock()
 	cursor := fmt.Sprintf("v%d", len(h.inds))
 	if r.URL.Query().Get("since") == cursor {
-		writeJSON(w, 200, agentapi.IndicatorsResponse{Cursor: cursor, Indicators: []scan.Indicator{}})
+		writeJSON(w, 200, agentapi.IndicatorsResponse{Cursor: cursor, Indicators: []agentapi.Indicator{}})
 		return
 	}
 	writeJSON(w, 200, agentapi.IndicatorsResponse{Cursor: cursor, Full: true, Indicators: h.inds})
@@ -278,7 +277,7 @@ func TestEnrollRunOutageAndRetry(t *testing.T) {
 	hub, srv := newFakeHub(t)
 	evil := []byte("pretend malware sample, test only")
 	sum := sha256.Sum256(evil)
-	hub.inds = []scan.Indicator{{Type: "sha256", Value: hex.EncodeToString(sum[:]), Comment: "test sample"}, {Type: "domain", Value: "bad.example"}}
+	hub.inds = []agentapi.Indicator{{Type: "sha256", Value: hex.EncodeToString(sum[:]), Comment: "test sample"}, {Type: "domain", Value: "bad.example"}}
 	scanDir := t.TempDir()
 	os.WriteFile(filepath.Join(scanDir, "clean.txt"), []byte("hello"), 0o644)
 	os.MkdirAll(filepath.Join(scanDir, "tmp"), 0o755)

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"vigil/internal/agent/agentapi"
-	"vigil/internal/agent/scan"
 	"vigil/internal/asset"
+	"vigil/internal/detect/ioc"
 )
 
 // DefaultStateDir is where the agent keeps its identity, queue and caches:
@@ -132,9 +132,9 @@ func (s *State) saveAcked(a *ackedInventory) error { return s.writeJSON(inventor
 
 // indicatorStore is the local copy of the hub's indicators.
 type indicatorStore struct {
-	Cursor     string           `json:"cursor"`
-	FetchedAt  time.Time        `json:"fetched_at"`
-	Indicators []scan.Indicator `json:"indicators"`
+	Cursor     string               `json:"cursor"`
+	FetchedAt  time.Time            `json:"fetched_at"`
+	Indicators []agentapi.Indicator `json:"indicators"`
 }
 
 func (s *State) loadIndicators() *indicatorStore {
@@ -147,7 +147,7 @@ func (s *State) loadIndicators() *indicatorStore {
 
 // merge applies an indicators response to the store.
 func (st *indicatorStore) merge(r agentapi.IndicatorsResponse, now time.Time) {
-	key := func(i scan.Indicator) string { return strings.ToLower(i.Type) + "\x00" + strings.ToLower(i.Value) }
+	key := func(i agentapi.Indicator) string { return strings.ToLower(i.Type) + "\x00" + strings.ToLower(i.Value) }
 	if r.Full {
 		st.Indicators = nil
 	}
@@ -180,14 +180,10 @@ func (st *indicatorStore) merge(r agentapi.IndicatorsResponse, now time.Time) {
 	st.FetchedAt = now
 }
 
-// set builds a matcher; indicators the scan cannot use are skipped.
-func (st *indicatorStore) set() *scan.Set {
-	s := scan.NewSet()
-	for _, ind := range st.Indicators {
-		_ = s.Add(ind)
-	}
-	s.Freeze()
-	return s
+// set builds the indicator set; indicators it cannot hold are skipped
+// and counted.
+func (st *indicatorStore) set() (*ioc.Set, int) {
+	return agentapi.IndicatorSet(st.Indicators)
 }
 
 func (s *State) loadTasks() []agentapi.Task {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"vigil/internal/agent/agentapi"
-	"vigil/internal/agent/scan"
 	"vigil/internal/asset"
 	"vigil/internal/audit"
 	"vigil/internal/auth"
@@ -421,7 +420,7 @@ func (s *Service) Indicators(ctx context.Context, cursor string) (*agentapi.Indi
 	if _, err := agentOf(ctx); err != nil {
 		return nil, err
 	}
-	var inds []scan.Indicator
+	var inds []agentapi.Indicator
 	for _, src := range s.IndicatorSources {
 		list, err := src(ctx)
 		if err != nil {
@@ -430,7 +429,7 @@ func (s *Service) Indicators(ctx context.Context, cursor string) (*agentapi.Indi
 		inds = append(inds, list...)
 	}
 	if inds == nil {
-		inds = []scan.Indicator{}
+		inds = []agentapi.Indicator{}
 	}
 	return &agentapi.IndicatorsResponse{Cursor: "full", Full: true, Indicators: inds}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"vigil/internal/agent/scan"
 	"vigil/internal/asset"
 	"vigil/internal/auth"
+	"vigil/internal/detect/ioc"
 	"vigil/internal/store"
 )
 
@@ -108,7 +109,8 @@ func insertDemoFinding(ctx context.Context, tx *store.Tx, rng *rand.Rand, hostID
 		sha = f.value
 	}
 	at := now.Add(-time.Duration(rng.IntN(72)) * time.Hour)
-	return recordFinding(ctx, tx, hostID, "", scan.Finding{Kind: f.kind, Indicator: scan.Indicator{Type: f.typ, Value: f.value, Comment: f.comment},
+	kind, _ := ioc.ParseKind(f.typ)
+	return recordFinding(ctx, tx, hostID, "", scan.Finding{Kind: f.kind, Hit: ioc.Hit{Kind: kind, Indicator: f.value, Comment: f.comment},
 		Path: path, SHA256: sha, Process: f.process, PID: 1000 + rng.IntN(8000), Remote: f.remote}, at)
 }
 

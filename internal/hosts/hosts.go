@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"vigil/internal/agent/scan"
+	"vigil/internal/agent/agentapi"
 	"vigil/internal/asset"
 	"vigil/internal/audit"
 	"vigil/internal/auth"
@@ -40,7 +40,7 @@ type Service struct {
 	Now func() time.Time // for tests; time.Now when nil
 	// IndicatorSources supply the indicators agents scan for (warning
 	// lists, intel feeds); the hub's wiring sets them.
-	IndicatorSources []func(ctx context.Context) ([]scan.Indicator, error)
+	IndicatorSources []func(ctx context.Context) ([]agentapi.Indicator, error)
 }
 
 func (s *Service) now() time.Time {

@@ -207,9 +207,10 @@ func recordFinding(ctx context.Context, tx *store.Tx, hostID int64, taskID strin
 	if f.Kind == "file" {
 		sev = findings.SeverityHigh
 	}
-	title := f.Indicator.Comment
+	typ, value := f.Hit.Kind.String(), f.Hit.Indicator
+	title := f.Hit.Comment
 	if title == "" {
-		title = f.Indicator.Type + " " + f.Indicator.Value
+		title = typ + " " + value
 	}
 	source := "scan"
 	if taskID != "" {
@@ -217,8 +218,8 @@ func recordFinding(ctx context.Context, tx *store.Tx, hostID int64, taskID strin
 	}
 	_, _, err := findings.Record(ctx, tx, findings.Observation{
 		HostID: hostID, Kind: findings.KindMalware, Severity: sev, Title: title, Source: source, SeenAt: at,
-		Key: f.Kind + "|" + f.Indicator.Type + ":" + f.Indicator.Value + "|" + where,
-		Evidence: findings.MalwareEvidence{TaskID: taskID, Match: f.Kind, IndicatorType: f.Indicator.Type, Indicator: f.Indicator.Value, Comment: f.Indicator.Comment,
+		Key: f.Kind + "|" + typ + ":" + value + "|" + where,
+		Evidence: findings.MalwareEvidence{TaskID: taskID, Match: f.Kind, IndicatorType: typ, Indicator: value, Comment: f.Hit.Comment,
 			Path: f.Path, SHA256: f.SHA256, Size: f.Size, Process: f.Process, PID: f.PID, Remote: f.Remote, Domain: f.Domain},
 	})
 	return err

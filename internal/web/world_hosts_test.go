@@ -9,6 +9,7 @@ import (
 	"vigil/internal/agent/scan"
 	"vigil/internal/asset"
 	"vigil/internal/auth"
+	"vigil/internal/detect/ioc"
 	"vigil/internal/findings"
 	"vigil/internal/hosts"
 )
@@ -67,7 +68,7 @@ func (w *world) addHosts(t *testing.T) {
 	}
 	agentB, _ := w.hub.Hosts.AgentPrincipal(ctx, agentIDOf(w.agentTok["B"]), secretOf(w.agentTok["B"]))
 	err = w.hub.Hosts.TaskResult(auth.WithPrincipal(ctx, agentB), task.ID, &agentapi.TaskResult{Status: agentapi.StatusDone, Report: &scan.Report{
-		Files: 10, Findings: []scan.Finding{{Kind: "file", Indicator: scan.Indicator{Type: "sha256", Value: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+		Files: 10, Findings: []scan.Finding{{Kind: "file", Hit: ioc.Hit{Kind: ioc.KindSHA256, Indicator: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
 			Path: `C:\Users\Public\evil.exe`, SHA256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}}}})
 	if err != nil {
 		t.Fatal(err)

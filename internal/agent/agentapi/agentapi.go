@@ -11,6 +11,7 @@ import (
 
 	"vigil/internal/agent/scan"
 	"vigil/internal/asset"
+	"vigil/internal/detect/ioc"
 )
 
 // Paths of the agent API.
@@ -95,10 +96,34 @@ type InventoryResponse struct {
 // IndicatorsResponse is the indicator list, whole (Full) or the changes
 // since the cursor the agent sent.
 type IndicatorsResponse struct {
-	Cursor     string           `json:"cursor"`
-	Full       bool             `json:"full"`
-	Indicators []scan.Indicator `json:"indicators"`
-	Removed    []scan.Indicator `json:"removed,omitempty"`
+	Cursor     string      `json:"cursor"`
+	Full       bool        `json:"full"`
+	Indicators []Indicator `json:"indicators"`
+	Removed    []Indicator `json:"removed,omitempty"`
+}
+
+// Indicator is one indicator as the hub sends it: the wire form of the
+// model the hub, the agent and `vigil detect` share (internal/detect/ioc).
+// Type is any name ioc.ParseKind reads: sha256, md5, sha1, ip (an address
+// or a network), domain, url, ...
+type Indicator struct {
+	Type    string `json:"type"`
+	Value   string `json:"value"`
+	Comment string `json:"comment,omitempty"`
+}
+
+// IndicatorSet builds the indicator set an agent scans with. Indicators
+// it cannot hold (a type this agent does not know, a bad value) are
+// skipped and counted: a newer hub must not stop an older agent's scans.
+func IndicatorSet(inds []Indicator) (set *ioc.Set, skipped int) {
+	b := ioc.NewBuilder()
+	for _, ind := range inds {
+		k, ok := ioc.ParseKind(ind.Type)
+		if !ok || b.Add(k, ind.Value, ind.Comment) != nil {
+			skipped++
+		}
+	}
+	return b.Build(), skipped
 }
 
 // Task result statuses.

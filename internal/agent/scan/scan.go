@@ -1,8 +1,9 @@
 // Package scan is the agent's malware review: it walks directory trees,
 // hashes regular files with SHA-256 on a pool of workers, and matches the
-// digests, running processes and open connections against indicators. It
-// is pure apart from reading the files it is given, so it is benchmarked
-// and tested alone.
+// digests, running processes and open connections against indicators:
+// the set the hub and `vigil detect` use too (internal/detect/ioc). It is
+// pure apart from reading the files it is given, so it is benchmarked and
+// tested alone.
 package scan
 
 import (
@@ -18,6 +19,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"vigil/internal/detect/ioc"
 )
 
 // Options says what to scan.
@@ -28,8 +31,8 @@ type Options struct {
 	// Exclude lists directories not to enter (absolute, cleaned). On Linux
 	// the mount points of pseudo filesystems (/proc, /sys, ...) are always
 	// excluded.
-	Exclude []string
-	Matcher Matcher // nil matches nothing
+	Exclude    []string
+	Indicators *ioc.Set // nil matches nothing
 	// Progress, when set, is called about every ProgressEvery with the
 	// running totals.
 	Progress      func(Progress)
@@ -44,15 +47,15 @@ type Progress struct {
 
 // Finding is one match, with the evidence a person needs to act on it.
 type Finding struct {
-	Kind      string    `json:"kind"` // file, process, connection
-	Indicator Indicator `json:"indicator"`
-	Path      string    `json:"path,omitempty"`
-	SHA256    string    `json:"sha256,omitempty"`
-	Size      int64     `json:"size,omitempty"`
-	PID       int       `json:"pid,omitempty"`
-	Process   string    `json:"process,omitempty"`
-	Remote    string    `json:"remote,omitempty"` // address:port
-	Domain    string    `json:"domain,omitempty"` // name the remote address resolved to
+	Kind    string  `json:"kind"` // file, process, connection
+	Hit     ioc.Hit `json:"indicator"`
+	Path    string  `json:"path,omitempty"`
+	SHA256  string  `json:"sha256,omitempty"`
+	Size    int64   `json:"size,omitempty"`
+	PID     int     `json:"pid,omitempty"`
+	Process string  `json:"process,omitempty"`
+	Remote  string  `json:"remote,omitempty"` // address:port
+	Domain  string  `json:"domain,omitempty"` // name the remote address resolved to
 }
 
 // Report is the outcome of a scan.
@@ -163,12 +166,10 @@ func Files(ctx context.Context, opts Options, rep *Report) error {
 				}
 				files.Add(1)
 				nbytes.Add(size)
-				if opts.Matcher != nil {
-					if ind, ok := opts.Matcher.MatchHash(&sum); ok {
-						mu.Lock()
-						rep.add(Finding{Kind: "file", Indicator: ind, Path: path, SHA256: Hex(sum), Size: size})
-						mu.Unlock()
-					}
+				if hit, ok := opts.Indicators.LookupSHA256(&sum); ok {
+					mu.Lock()
+					rep.add(Finding{Kind: "file", Hit: hit, Path: path, SHA256: Hex(sum), Size: size})
+					mu.Unlock()
 				}
 			}
 		}()
@@ -291,21 +292,18 @@ type ProcessInfo struct {
 }
 
 // CheckProcesses matches the digests of running executables.
-func CheckProcesses(procs []ProcessInfo, m Matcher, rep *Report) {
+func CheckProcesses(procs []ProcessInfo, set *ioc.Set, rep *Report) {
 	rep.Processes += len(procs)
-	if m == nil {
+	if set.Count(ioc.KindSHA256) == 0 {
 		return
 	}
 	for _, p := range procs {
-		if len(p.SHA256) != 64 {
-			continue
-		}
 		var sum [32]byte
 		if _, err := hexDecode(sum[:], p.SHA256); err != nil {
 			continue
 		}
-		if ind, ok := m.MatchHash(&sum); ok {
-			rep.add(Finding{Kind: "process", Indicator: ind, Path: p.Path, SHA256: p.SHA256, PID: p.PID, Process: p.Name})
+		if hit, ok := set.LookupSHA256(&sum); ok {
+			rep.add(Finding{Kind: "process", Hit: hit, Path: p.Path, SHA256: p.SHA256, PID: p.PID, Process: p.Name})
 		}
 	}
 }
@@ -325,16 +323,19 @@ type Resolver func(ctx context.Context, addr string) ([]string, error)
 // against IP indicators, and, with a resolver, their reverse names against
 // domain indicators. Domains are never resolved forward: a lookup of a
 // listed domain would itself reach the adversary's name servers.
-func CheckConnections(ctx context.Context, conns []ConnInfo, m Matcher, resolve Resolver, rep *Report) {
+func CheckConnections(ctx context.Context, conns []ConnInfo, set *ioc.Set, resolve Resolver, rep *Report) {
 	rep.Connections += len(conns)
-	if m == nil {
+	if set.Len() == 0 {
 		return
+	}
+	if set.Count(ioc.KindDomain) == 0 {
+		resolve = nil // no name could match
 	}
 	names := map[netip.Addr][]string{}
 	for _, c := range conns {
 		a := c.Remote.Addr().Unmap()
-		if ind, ok := m.MatchIP(a); ok {
-			rep.add(Finding{Kind: "connection", Indicator: ind, PID: c.PID, Process: c.Process, Path: c.Path, Remote: c.Remote.String()})
+		if hit, ok := set.LookupIP(a); ok {
+			rep.add(Finding{Kind: "connection", Hit: hit, PID: c.PID, Process: c.Process, Path: c.Path, Remote: c.Remote.String()})
 			continue
 		}
 		if resolve == nil || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() {
@@ -351,8 +352,8 @@ func CheckConnections(ctx context.Context, conns []ConnInfo, m Matcher, resolve 
 			names[a] = ns
 		}
 		for _, n := range ns {
-			if ind, ok := m.MatchDomain(n); ok {
-				rep.add(Finding{Kind: "connection", Indicator: ind, PID: c.PID, Process: c.Process, Path: c.Path, Remote: c.Remote.String(), Domain: strings.TrimSuffix(n, ".")})
+			if hit, ok := set.LookupDomain(n); ok {
+				rep.add(Finding{Kind: "connection", Hit: hit, PID: c.PID, Process: c.Process, Path: c.Path, Remote: c.Remote.String(), Domain: strings.TrimSuffix(n, ".")})
 				break
 			}
 		}

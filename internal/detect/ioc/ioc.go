@@ -86,6 +86,9 @@ type Set struct {
 
 // Len returns the number of indicators in the set.
 func (s *Set) Len() int {
+	if s == nil {
+		return 0
+	}
 	n := 0
 	for _, c := range s.count {
 		n += c
@@ -95,7 +98,7 @@ func (s *Set) Len() int {
 
 // Count returns the number of indicators of one kind.
 func (s *Set) Count(k Kind) int {
-	if k >= numKinds {
+	if s == nil || k >= numKinds {
 		return 0
 	}
 	return s.count[k]
