@@ -6,6 +6,7 @@ package export
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"strings"
 )
@@ -66,4 +67,36 @@ func (c *CSVWriter) Flush() error {
 		c.err = err
 	}
 	return c.err
+}
+
+// Writer is a table being exported: rows in, a file out at Flush.
+type Writer interface {
+	Write(record []string) error
+	Flush() error
+}
+
+// Formats are the export formats every list offers.
+var Formats = []string{"csv", "xlsx"}
+
+// New returns a writer of format ("csv" or "xlsx") to w; sheet names the
+// XLSX sheet. A CSV starts with a UTF-8 byte-order mark, without which
+// Excel reads Vietnamese as mojibake.
+func New(format string, w io.Writer, sheet string) (Writer, error) {
+	switch format {
+	case "csv":
+		c := NewCSV(w)
+		c.w.WriteString("\ufeff")
+		return c, nil
+	case "xlsx":
+		return NewXLSX(w, sheet), nil
+	}
+	return nil, fmt.Errorf("export: unknown format %q (csv or xlsx)", format)
+}
+
+// ContentType is the media type of a format.
+func ContentType(format string) string {
+	if format == "xlsx" {
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	return "text/csv; charset=utf-8"
 }

@@ -244,9 +244,27 @@ type Filter struct {
 	HostID     int64
 	Owner      string // e-mail
 	Overdue    bool   // active and past their due date
-	After      int64  // cursor: findings with a smaller id
+	Sort       string // a key of Sorts; "" is newest first
+	Desc       bool
+	Offset     int // rows skipped (pages by position)
 	Limit      int
 }
+
+// Sorts are the columns a list of findings sorts by.
+var Sorts = map[string]string{
+	"severity":   "CASE f.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END",
+	"due":        "CASE WHEN f.due_at = 0 THEN 9223372036854775807 ELSE f.due_at END",
+	"host":       "h.hostname_key",
+	"unit":       "u.code",
+	"kind":       "f.kind",
+	"status":     "f.status",
+	"first_seen": "f.first_seen",
+	"last_seen":  "f.last_seen",
+	"title":      "f.title",
+}
+
+// SortKeys lists the keys of Sorts, for messages and the API document.
+var SortKeys = []string{"severity", "due", "host", "unit", "kind", "status", "first_seen", "last_seen", "title"}
 
 const columns = `f.id, f.kind, f.finding_key, f.host_id, h.hostname, u.id, u.code, u.name, u.path, f.title, f.severity, f.evidence, f.source,
 	f.status, f.status_since, f.owner_id, COALESCE(o.email, ''), COALESCE(o.name, ''), f.due_at, f.first_seen, f.last_seen, f.times_seen, f.reopened,
@@ -301,9 +319,9 @@ func in(column string, values []string) (string, []any) {
 	return column + " IN (" + strings.Join(marks, ", ") + ")", args
 }
 
-// List returns the findings in the caller's scope that match f, newest
-// first, with the cursor of the next page (0 on the last).
-func (s *Service) List(ctx context.Context, f Filter) ([]*Finding, int64, error) {
+// List returns a page of the findings in the caller's scope that match f,
+// in f's order (newest first by default), and how many match in all.
+func (s *Service) List(ctx context.Context, f Filter) ([]*Finding, int, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -347,12 +365,19 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Finding, int64, error)
 	if f.Overdue {
 		l.Where("f.status IN ('open', 'in_progress') AND f.due_at > 0 AND f.due_at < ?", store.Micros(s.now()))
 	}
-	l.After(f.After)
-	out, next, err := store.Fetch(ctx, s.DB, l, `SELECT `+columns+from, s.scan, func(x *Finding) int64 { return x.ID })
+	if f.Sort != "" {
+		expr, ok := Sorts[f.Sort]
+		if !ok {
+			return nil, 0, errs.Invalid("sort", "cannot sort by %q; sort by one of %s", f.Sort, strings.Join(SortKeys, ", "))
+		}
+		l.OrderBy(expr, f.Desc)
+	}
+	l.Skip(f.Offset)
+	out, total, err := store.FetchPage(ctx, s.DB, l, `SELECT `+columns, from, s.scan)
 	if err != nil {
 		return nil, 0, fmt.Errorf("findings: list: %w", err)
 	}
-	return out, next, nil
+	return out, total, nil
 }
 
 // get reads one finding; an absent one and one outside the caller's scope
@@ -410,9 +435,26 @@ func ParseDue(s string) (time.Time, error) {
 
 // Update applies in to the finding, as the caller, and audits the change.
 func (s *Service) Update(ctx context.Context, id int64, in Update) (*Finding, error) {
+	out, err := s.UpdateMany(ctx, []int64{id}, in)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// UpdateMany applies in to every finding of ids in one transaction: all
+// change or, if one cannot (out of scope, a closing without a note), none
+// does and the error names that finding.
+func (s *Service) UpdateMany(ctx context.Context, ids []int64, in Update) ([]*Finding, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, errs.Invalid("ids", "choose at least one finding")
+	}
+	if len(ids) > 1000 {
+		return nil, errs.Invalid("ids", "change at most 1000 findings at once")
 	}
 	if in.Status == nil && in.Note == nil && in.Owner == nil && in.Due == nil {
 		return nil, errs.Invalid("", "nothing to change: give status, note, owner or due")
@@ -433,82 +475,100 @@ func (s *Service) Update(ctx context.Context, id int64, in Update) (*Finding, er
 			return nil, err
 		}
 	}
-	var out *Finding
+	out := make([]*Finding, 0, len(ids))
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		f, err := s.get(ctx, tx, p, id)
-		if err != nil {
-			return err
-		}
-		if !p.CanWrite(f.unitPath) {
-			return errs.Forbidden("you may not change findings of unit %s", f.Unit)
-		}
-		before, after := map[string]any{}, map[string]any{}
-		now := s.now().UTC()
-		status, note, ownerID, dueAt := f.Status, f.Note, f.ownerID, store.Micros(f.DueAt)
-		if f.DueAt.IsZero() {
-			dueAt = 0
-		}
-		since := store.Micros(f.StatusSince)
-		if in.Status != nil && *in.Status != f.Status {
-			before["status"], after["status"] = f.Status, *in.Status
-			status, since = *in.Status, store.Micros(now)
-		}
-		if in.Note != nil && *in.Note != f.Note {
-			before["note"], after["note"] = f.Note, *in.Note
-			note = *in.Note
-		}
-		if !IsActive(status) && status != f.Status && strings.TrimSpace(note) == "" {
-			return errs.Invalid("note", "say what was done (the evidence that it is fixed, or why it is not a problem)")
-		}
-		if in.Owner != nil {
-			email := strings.ToLower(strings.TrimSpace(*in.Owner))
-			var newID int64
-			if email != "" {
-				var owner auth.Principal
-				var disabled bool
-				err := tx.QueryRow(ctx, `SELECT us.id, us.role, un.path, us.disabled FROM users us JOIN units un ON un.id = us.unit_id WHERE us.email = ?`, email).
-					Scan(&newID, &owner.Role, &owner.UnitPath, &disabled)
-				if err != nil && !store.IsNoRows(err) {
-					return fmt.Errorf("findings: owner: %w", err)
+		out = out[:0]
+		for _, id := range ids {
+			f, err := s.update(ctx, tx, p, id, in, due)
+			if err != nil {
+				if len(ids) > 1 {
+					if e, ok := errs.As(err); ok {
+						return &errs.Error{Code: e.Code, Field: e.Field, Message: fmt.Sprintf("finding %d: %s", id, e.Message)}
+					}
 				}
-				// The owner must be able to see the finding. The answer is
-				// the same for an unknown e-mail, so it reveals no account.
-				owner.Via = "session"
-				if err != nil || disabled || !owner.CanRead(f.unitPath) {
-					return errs.Invalid("owner", "%q is not an active user who can see unit %s", email, f.Unit)
-				}
+				return err
 			}
-			if newID != f.ownerID {
-				before["owner"], after["owner"] = f.Owner, email
-				ownerID = newID
-			}
+			out = append(out, f)
 		}
-		if in.Due != nil {
-			d := int64(0)
-			if !due.IsZero() {
-				d = store.Micros(due)
-			}
-			if d != dueAt {
-				before["due"], after["due"] = formatDue(dueAt), formatDue(d)
-				dueAt = d
-			}
-		}
-		if len(after) == 0 {
-			out = f
-			return nil
-		}
-		if _, err := tx.Exec(ctx, `UPDATE findings SET status = ?, status_since = ?, note = ?, owner_id = ?, due_at = ?, updated_by = ?, updated_at = ? WHERE id = ?`,
-			status, since, note, ownerID, dueAt, p.Email, store.Micros(now), id); err != nil {
-			return fmt.Errorf("findings: update %d: %w", id, err)
-		}
-		if err := audit.Append(ctx, tx, audit.Entry{Action: "finding.update", ObjectType: "finding", ObjectID: strconv.FormatInt(id, 10), UnitID: f.unitID,
-			Before: before, After: after}); err != nil {
-			return err
-		}
-		out, err = s.get(ctx, tx, p, id)
-		return err
+		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Service) update(ctx context.Context, tx *store.Tx, p *auth.Principal, id int64, in Update, due time.Time) (*Finding, error) {
+	f, err := s.get(ctx, tx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if !p.CanWrite(f.unitPath) {
+		return nil, errs.Forbidden("you may not change findings of unit %s", f.Unit)
+	}
+	before, after := map[string]any{}, map[string]any{}
+	now := s.now().UTC()
+	status, note, ownerID, dueAt := f.Status, f.Note, f.ownerID, store.Micros(f.DueAt)
+	if f.DueAt.IsZero() {
+		dueAt = 0
+	}
+	since := store.Micros(f.StatusSince)
+	if in.Status != nil && *in.Status != f.Status {
+		before["status"], after["status"] = f.Status, *in.Status
+		status, since = *in.Status, store.Micros(now)
+	}
+	if in.Note != nil && *in.Note != f.Note {
+		before["note"], after["note"] = f.Note, *in.Note
+		note = *in.Note
+	}
+	if !IsActive(status) && status != f.Status && strings.TrimSpace(note) == "" {
+		return nil, errs.Invalid("note", "say what was done (the evidence that it is fixed, or why it is not a problem)")
+	}
+	if in.Owner != nil {
+		email := strings.ToLower(strings.TrimSpace(*in.Owner))
+		var newID int64
+		if email != "" {
+			var owner auth.Principal
+			var disabled bool
+			err := tx.QueryRow(ctx, `SELECT us.id, us.role, un.path, us.disabled FROM users us JOIN units un ON un.id = us.unit_id WHERE us.email = ?`, email).
+				Scan(&newID, &owner.Role, &owner.UnitPath, &disabled)
+			if err != nil && !store.IsNoRows(err) {
+				return nil, fmt.Errorf("findings: owner: %w", err)
+			}
+			// The owner must be able to see the finding. The answer is
+			// the same for an unknown e-mail, so it reveals no account.
+			owner.Via = "session"
+			if err != nil || disabled || !owner.CanRead(f.unitPath) {
+				return nil, errs.Invalid("owner", "%q is not an active user who can see unit %s", email, f.Unit)
+			}
+		}
+		if newID != f.ownerID {
+			before["owner"], after["owner"] = f.Owner, email
+			ownerID = newID
+		}
+	}
+	if in.Due != nil {
+		d := int64(0)
+		if !due.IsZero() {
+			d = store.Micros(due)
+		}
+		if d != dueAt {
+			before["due"], after["due"] = formatDue(dueAt), formatDue(d)
+			dueAt = d
+		}
+	}
+	if len(after) == 0 {
+		return f, nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE findings SET status = ?, status_since = ?, note = ?, owner_id = ?, due_at = ?, updated_by = ?, updated_at = ? WHERE id = ?`,
+		status, since, note, ownerID, dueAt, p.Email, store.Micros(now), id); err != nil {
+		return nil, fmt.Errorf("findings: update %d: %w", id, err)
+	}
+	if err := audit.Append(ctx, tx, audit.Entry{Action: "finding.update", ObjectType: "finding", ObjectID: strconv.FormatInt(id, 10), UnitID: f.unitID,
+		Before: before, After: after}); err != nil {
+		return nil, err
+	}
+	return s.get(ctx, tx, p, id)
 }
 
 func formatDue(us int64) string {

@@ -250,19 +250,29 @@ func TestListFiltersAndScope(t *testing.T) {
 		if _, _, err := f.svc.List(f.analyst, findings.Filter{Statuses: []string{"closed"}}); errs.Code(err) != errs.EINVALID {
 			t.Errorf("unknown status: %v", err)
 		}
-		// Paging: one at a time reaches all four, then stops.
+		// Paging: one at a time reaches all four, with the true total.
 		var seen int
-		var after int64
-		for i := 0; i < 10; i++ {
-			page, next, err := f.svc.List(f.analyst, findings.Filter{Limit: 1, After: after})
+		for off := 0; off < 10; off++ {
+			page, total, err := f.svc.List(f.analyst, findings.Filter{Limit: 1, Offset: off})
 			if err != nil {
 				t.Fatal(err)
 			}
-			seen += len(page)
-			if next == 0 {
-				break
+			if total != 4 {
+				t.Fatalf("total %d, want 4", total)
 			}
-			after = next
+			seen += len(page)
+		}
+		// Sorted by severity, most severe first; by due date, soonest first.
+		bySev, _, _ := f.svc.List(f.analyst, findings.Filter{Sort: "severity", Desc: true})
+		if len(bySev) != 4 || bySev[0].Severity != findings.SeverityCritical || bySev[3].Severity != findings.SeverityMedium {
+			t.Errorf("by severity: %v", sevs(bySev))
+		}
+		byDue, _, _ := f.svc.List(f.analyst, findings.Filter{Sort: "due"})
+		if len(byDue) != 4 || byDue[0].ID != overdue {
+			t.Errorf("by due date, first is %d, want the overdue %d", byDue[0].ID, overdue)
+		}
+		if _, _, err := f.svc.List(f.analyst, findings.Filter{Sort: "evidence"}); errs.Code(err) != errs.EINVALID {
+			t.Errorf("unknown sort: %v", err)
 		}
 		if seen != 4 {
 			t.Errorf("paged through %d findings, want 4", seen)
@@ -378,3 +388,11 @@ func TestMigrationMovesMalwareFindings(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
+
+func sevs(list []*findings.Finding) []string {
+	var out []string
+	for _, f := range list {
+		out = append(out, f.Severity)
+	}
+	return out
+}

@@ -1,6 +1,8 @@
 package i18n
 
 import (
+	"strconv"
+	"strings"
 	"time"
 	_ "time/tzdata" // the hub must show Vietnamese time on hosts without zoneinfo
 )
@@ -36,4 +38,27 @@ func FormatTime(t time.Time, lang string) string {
 		return t.Format("2006-01-02 15:04")
 	}
 	return t.Format("15:04 02/01/2006")
+}
+
+// Number writes n with thousands grouped as each language writes them:
+// 1.234.567 in Vietnamese, 1,234,567 in English.
+func Number(n int, lang string) string {
+	sep := '.'
+	if lang == "en" {
+		sep = ','
+	}
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteRune(sep)
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }

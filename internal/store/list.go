@@ -24,6 +24,8 @@ type List struct {
 	desc    bool
 	where   []string
 	args    []any
+	offset  int  // rows skipped (offset paging)
+	byPos   bool // paged by position (Skip/OrderBy) rather than by key
 }
 
 // NewList starts a list ordered by orderBy, an integer key column with an
@@ -67,6 +69,33 @@ func (l *List) After(cursor int64) *List {
 	return l.Where(l.key+" > ?", cursor)
 }
 
+// OrderBy orders the list by expr first, then by its key (so rows that tie
+// keep one order from page to page). expr comes from the capability's own
+// table of sortable columns, never from the request. A list ordered so is
+// paged by position (Skip), not by key.
+func (l *List) OrderBy(expr string, desc bool) *List {
+	dir := ""
+	if desc {
+		dir = " DESC"
+	}
+	// Ties follow the sort's direction, so reversing the order reverses
+	// the list exactly.
+	l.orderBy = expr + dir + ", " + l.key + dir
+	l.byPos = true
+	return l
+}
+
+// Skip starts the page n rows in: offset paging, for pages that go both
+// ways, show "101–200 of 218" and sort by any column.
+func (l *List) Skip(n int) *List {
+	l.offset = max(n, 0)
+	l.byPos = true
+	return l
+}
+
+// Offset is the number of rows skipped.
+func (l *List) Offset() int { return l.offset }
+
 // Conditions returns the conditions ANDed ("1=1" when there are none) and
 // their arguments, for a query that places them itself.
 func (l *List) Conditions() (string, []any) {
@@ -80,6 +109,9 @@ func (l *List) Conditions() (string, []any) {
 // conditions, the order and the limit, and its arguments.
 func (l *List) SQL(selectFrom string) (string, []any) {
 	cond, args := l.Conditions()
+	if l.byPos {
+		return selectFrom + " WHERE " + cond + " ORDER BY " + l.orderBy + " LIMIT ? OFFSET ?", append(args, l.Limit, l.offset)
+	}
 	return selectFrom + " WHERE " + cond + " ORDER BY " + l.orderBy + " LIMIT ?", append(args, l.Limit+1)
 }
 
@@ -109,6 +141,36 @@ func Fetch[T any](ctx context.Context, db *DB, l *List, selectFrom string, scan 
 	}
 	out, next := Page(out, l.Limit, key)
 	return out, next, nil
+}
+
+// FetchPage runs a list paged by position: the rows of the page and the
+// true total of rows matching the conditions. selectCols is "SELECT ...",
+// from is " FROM ... JOIN ..." (the count reuses it).
+func FetchPage[T any](ctx context.Context, db *DB, l *List, selectCols, from string, scan func(Scanner) (T, error)) ([]T, int, error) {
+	l.byPos = true
+	cond, args := l.Conditions()
+	var total int
+	if err := db.QueryRow(ctx, "SELECT COUNT(*)"+from+" WHERE "+cond, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if total == 0 || l.offset >= total {
+		return nil, total, nil
+	}
+	q, args := l.SQL(selectCols + from)
+	rows, err := db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := make([]T, 0, min(l.Limit, total-l.offset))
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, v)
+	}
+	return out, total, rows.Err()
 }
 
 // likeEscaper escapes LIKE's wildcards and its escape character.

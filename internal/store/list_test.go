@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"vigil/internal/store"
@@ -114,6 +115,61 @@ func TestListPagesInKeyOrder(t *testing.T) {
 		}
 		if c, args := store.NewList("id", 0, 50).Conditions(); c != "1=1" || len(args) != 0 {
 			t.Errorf("no conditions: %q %v", c, args)
+		}
+	})
+}
+
+// TestFetchPageByPosition orders by a non-key column both ways, pages by
+// position and counts the true total, on both engines.
+func TestFetchPageByPosition(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if _, err := db.Exec(ctx, `CREATE TABLE pets (id BIGINT PRIMARY KEY, name TEXT NOT NULL, legs INTEGER NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		for i, p := range []struct {
+			name string
+			legs int
+		}{{"cat", 4}, {"bird", 2}, {"dog", 4}, {"fish", 0}, {"ant", 6}} {
+			if _, err := db.Exec(ctx, `INSERT INTO pets (id, name, legs) VALUES (?, ?, ?)`, i+1, p.name, p.legs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		scan := func(sc store.Scanner) (string, error) {
+			var n string
+			return n, sc.Scan(&n)
+		}
+		page := func(desc bool, skip, limit int, cond string, args ...any) ([]string, int) {
+			l := store.NewList("p.id", limit, 100).OrderBy("p.legs", desc).Skip(skip)
+			if cond != "" {
+				l.Where(cond, args...)
+			}
+			got, total, err := store.FetchPage(ctx, db, l, "SELECT p.name", " FROM pets p", scan)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got, total
+		}
+		got, total := page(false, 0, 2, "")
+		if total != 5 || strings.Join(got, ",") != "fish,bird" {
+			t.Errorf("first page: %v of %d", got, total)
+		}
+		// cat and dog tie on legs: the key orders them, the same way on every page.
+		got, _ = page(false, 2, 2, "")
+		if strings.Join(got, ",") != "cat,dog" {
+			t.Errorf("second page: %v", got)
+		}
+		got, _ = page(true, 0, 5, "")
+		if strings.Join(got, ",") != "ant,dog,cat,bird,fish" {
+			t.Errorf("descending: %v", got)
+		}
+		got, total = page(false, 0, 10, "p.legs = ?", 4)
+		if total != 2 || len(got) != 2 {
+			t.Errorf("filtered: %v of %d", got, total)
+		}
+		if got, total = page(false, 10, 2, ""); len(got) != 0 || total != 5 {
+			t.Errorf("past the end: %v of %d", got, total)
 		}
 	})
 }

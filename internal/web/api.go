@@ -25,6 +25,11 @@ type apiRoute struct {
 	Body    any      // zero value of the request body type
 	Result  any      // zero value of the response type (an item for lists)
 	List    bool     // response is {"items":[Result],"next":...}
+	// Paged lists answer {"items","total","offset","next","prev"}, sort
+	// by Sorts (?sort=&order=), page by position (?cursor= or ?offset=)
+	// and export (?format=csv|xlsx); see list.go.
+	Paged bool
+	Sorts []string
 	Query   []string // documented query parameters
 	// RawBody is the media type of a body that is a file rather than JSON
 	// ("text/csv"); Body is then nil.

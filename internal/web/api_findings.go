@@ -3,9 +3,11 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"vigil/internal/errs"
 	"vigil/internal/findings"
+	"vigil/internal/i18n"
 )
 
 // findingFilter reads the findings queue's query parameters, shared by the
@@ -31,7 +33,7 @@ func findingFilter(r *http.Request) (findings.Filter, error) {
 }
 
 func (s *Server) apiListFindings(w http.ResponseWriter, r *http.Request) {
-	after, limit, err := pageParams(r)
+	lp, err := readList(r, findings.SortKeys)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -41,13 +43,53 @@ func (s *Server) apiListFindings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	f.After, f.Limit = after, limit
-	list, next, err := s.Findings.List(r.Context(), f)
+	if lp.Format != "" {
+		if err := s.exportFindings(w, r, lp, f); err != nil {
+			writeError(w, r, err)
+		}
+		return
+	}
+	f.Sort, f.Desc, f.Offset, f.Limit = lp.Sort, lp.Desc, lp.Offset, lp.Limit
+	list, total, err := s.Findings.List(r.Context(), f)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	writeList(w, list, next)
+	writePage(w, lp, list, total)
+}
+
+// exportFindings writes the findings f selects as CSV or XLSX.
+func (s *Server) exportFindings(w http.ResponseWriter, r *http.Request, lp listParams, f findings.Filter) error {
+	lang := langOf(r)
+	if l := r.URL.Query().Get("lang"); l == "en" || l == "vi" {
+		lang = l
+	}
+	f.Sort, f.Desc = lp.Sort, lp.Desc
+	date := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return i18n.FormatDate(t, lang)
+	}
+	cols := []exportColumn[*findings.Finding]{
+		{"common.id", func(x *findings.Finding) string { return strconv.FormatInt(x.ID, 10) }},
+		{"finding.severity", func(x *findings.Finding) string { return i18n.T(lang, "severity."+x.Severity) }},
+		{"common.kind", func(x *findings.Finding) string { return i18n.T(lang, "finding.kind."+x.Kind) }},
+		{"finding.what", func(x *findings.Finding) string { return x.Title }},
+		{"hosts.hostname", func(x *findings.Finding) string { return x.Hostname }},
+		{"common.unit", func(x *findings.Finding) string { return x.Unit + " " + x.UnitName }},
+		{"common.status", func(x *findings.Finding) string { return i18n.T(lang, "finding."+x.Status) }},
+		{"finding.owner", func(x *findings.Finding) string { return x.Owner }},
+		{"finding.due", func(x *findings.Finding) string { return date(x.DueAt) }},
+		{"finding.first_seen", func(x *findings.Finding) string { return i18n.FormatTime(x.FirstSeen, lang) }},
+		{"finding.last_seen", func(x *findings.Finding) string { return i18n.FormatTime(x.LastSeen, lang) }},
+		{"finding.evidence", func(x *findings.Finding) string { return evidenceText(x) }},
+		{"finding.note", func(x *findings.Finding) string { return x.Note }},
+	}
+	return exportList(w, r, lp, "findings", cols, func(offset, limit int) ([]*findings.Finding, int, error) {
+		f.Offset, f.Limit = offset, limit
+		return s.Findings.List(r.Context(), f)
+	})
 }
 
 func (s *Server) apiGetFinding(w http.ResponseWriter, r *http.Request) {
@@ -81,4 +123,24 @@ func (s *Server) apiUpdateFinding(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, f)
+}
+
+// findingsBulk changes several findings at once.
+type findingsBulk struct {
+	IDs []int64 `json:"ids"`
+	findings.Update
+}
+
+func (s *Server) apiUpdateFindings(w http.ResponseWriter, r *http.Request) {
+	var in findingsBulk
+	if err := s.decodeJSON(w, r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	list, err := s.Findings.UpdateMany(r.Context(), in.IDs, in.Update)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, listResponse[*findings.Finding]{Items: list})
 }

@@ -34,6 +34,16 @@ func (s *Server) openAPIDoc() map[string]any {
 		for _, q := range rt.Query {
 			params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
 		}
+		if rt.Paged {
+			params = append(params,
+				map[string]any{"name": "sort", "in": "query", "schema": map[string]any{"type": "string", "enum": rt.Sorts}},
+				map[string]any{"name": "order", "in": "query", "schema": map[string]any{"type": "string", "enum": []string{"asc", "desc"}}},
+				map[string]any{"name": "cursor", "in": "query", "description": "next or prev of an earlier answer", "schema": map[string]any{"type": "string"}},
+				map[string]any{"name": "offset", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 0}},
+				map[string]any{"name": "limit", "in": "query", "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": 1000}},
+				map[string]any{"name": "format", "in": "query", "description": "csv or xlsx: the whole list as a file (formula cells neutralised)",
+					"schema": map[string]any{"type": "string", "enum": []string{"json", "csv", "xlsx"}}})
+		}
 		if len(params) > 0 {
 			op["parameters"] = params
 		}
@@ -59,7 +69,15 @@ func (s *Server) openAPIDoc() map[string]any {
 			name := reflect.TypeOf(rt.Result).Name()
 			schemas[name] = schemaOf(reflect.TypeOf(rt.Result), schemas)
 			var sch any = ref(name)
-			if rt.List {
+			if rt.Paged {
+				sch = map[string]any{"type": "object", "required": []string{"items", "total", "offset", "next", "prev"}, "properties": map[string]any{
+					"items":  map[string]any{"type": "array", "items": ref(name)},
+					"total":  map[string]any{"type": "integer", "description": "how many items match the filters in all"},
+					"offset": map[string]any{"type": "integer", "description": "position of the first item"},
+					"next":   map[string]any{"type": "string", "description": "cursor of the next page; empty at the end"},
+					"prev":   map[string]any{"type": "string", "description": "cursor of the previous page; empty on the first"},
+				}}
+			} else if rt.List {
 				sch = map[string]any{"type": "object", "required": []string{"items", "next"}, "properties": map[string]any{
 					"items": map[string]any{"type": "array", "items": ref(name)},
 					"next":  map[string]any{"type": "string", "description": "cursor of the next page; empty at the end"},
@@ -119,6 +137,15 @@ func schemaOf(t reflect.Type, defs map[string]any) map[string]any {
 		var names []string
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
+			if f.Anonymous && f.Tag.Get("json") == "" {
+				// encoding/json lifts an embedded struct's fields.
+				if sub, ok := schemaOf(f.Type, defs)["properties"].(map[string]any); ok {
+					for k, v := range sub {
+						props[k] = v
+					}
+				}
+				continue
+			}
 			if !f.IsExported() {
 				continue
 			}

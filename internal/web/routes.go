@@ -88,8 +88,10 @@ func (s *Server) routes() {
 
 	// API: the findings queue (every kind: malware, vulnerabilities,
 	// missing updates, warning-list matches).
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/findings", Tag: "findings", Summary: "Findings on hosts in scope, newest first", Result: findings.Finding{}, List: true,
-		Query: []string{"unit", "kind", "status", "severity", "host", "owner", "overdue", "cursor", "limit"}, Handler: s.apiListFindings})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/findings", Tag: "findings", Summary: "Findings on hosts in scope, newest first", Result: findings.Finding{},
+		Paged: true, Sorts: findings.SortKeys, Query: []string{"unit", "kind", "status", "severity", "host", "owner", "overdue"}, Handler: s.apiListFindings})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/findings/bulk", Tag: "findings", Summary: "Change several findings at once (all or none)",
+		Body: findingsBulk{}, Result: findings.Finding{}, List: true, Handler: s.apiUpdateFindings})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/findings/{id}", Tag: "findings", Summary: "A finding with its evidence", Result: findings.Finding{}, Handler: s.apiGetFinding})
 	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/findings/{id}", Tag: "findings", Summary: "Change a finding's status, note, owner or due date", Body: findings.Update{}, Result: findings.Finding{}, Handler: s.apiUpdateFinding})
 
@@ -131,6 +133,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /hosts/{id}", s.uiAuth(s.uiHost))
 	s.mux.HandleFunc("POST /hosts/{id}/scan", s.uiAuth(s.uiScanHost))
 	s.mux.HandleFunc("GET /units/{code}/coverage", s.uiAuth(s.uiCoverage))
+	s.mux.HandleFunc("GET /findings", s.uiAuth(s.uiFindings))
+	s.mux.HandleFunc("POST /findings", s.uiAuth(s.uiUpdateFindings))
 	s.mux.HandleFunc("POST /findings/{id}", s.uiAuth(s.uiUpdateFinding))
 	s.mux.HandleFunc("GET /enrollment", s.uiAuth(s.uiEnrollment))
 	s.mux.HandleFunc("POST /enrollment", s.uiAuth(s.uiCreateEnrollment))

@@ -123,6 +123,14 @@ func init() {
 			expect(t, w.call("officerB", "PATCH", "/api/v1/findings/"+fid, map[string]any{"status": "resolved"}), 400, "no note")
 			expect(t, w.call("officerB", "PATCH", "/api/v1/findings/"+fid, upd), 200, "officerB updates")
 		},
+		"POST /api/v1/findings/bulk": func(t *testing.T, w *world) {
+			fid := w.findingIDs["B"]
+			upd := map[string]any{"ids": []int64{fid}, "status": "in_progress"}
+			expect(t, w.call("officerA", "POST", "/api/v1/findings/bulk", upd), 404, "officerA bulk-changes B's finding")
+			expect(t, w.call("analyst", "POST", "/api/v1/findings/bulk", upd), 403, "analyst bulk-changes a finding")
+			expect(t, w.call("viewerA", "POST", "/api/v1/findings/bulk", upd), 404, "viewerA bulk-changes B's finding")
+			expect(t, w.call("officerB", "POST", "/api/v1/findings/bulk", upd), 200, "officerB bulk-changes its finding")
+		},
 		"GET /api/v1/findings/{id}": func(t *testing.T, w *world) {
 			fid := itoa(w.findingIDs["B"])
 			expect(t, w.call("officerA", "GET", "/api/v1/findings/"+fid, nil), 404, "officerA reads B's finding")

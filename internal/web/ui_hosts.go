@@ -41,7 +41,7 @@ func (s *Server) hostsCard(r *http.Request) (*measureCard, error) {
 		{Label: i18n.T(lang, "cov.av"), Value: fmt.Sprintf("%d%%", hosts.Percent(total.Antivirus, total.Hosts)), Bad: total.Antivirus < total.Hosts},
 		{Label: i18n.T(lang, "cov.fw"), Value: fmt.Sprintf("%d%%", hosts.Percent(total.Firewall, total.Hosts)), Bad: total.Firewall < total.Hosts},
 		{Label: i18n.T(lang, "cov.agent"), Value: fmt.Sprintf("%d%%", hosts.Percent(total.AgentSeen, total.Hosts)), Bad: total.AgentSeen < total.Hosts},
-		{Label: i18n.T(lang, "cov.findings"), Value: strconv.Itoa(total.OpenFinding), Bad: total.OpenFinding > 0},
+		{Label: i18n.T(lang, "cov.findings"), Value: strconv.Itoa(total.OpenFinding), Bad: total.OpenFinding > 0, Link: "/findings?status=active&sort=severity&order=desc"},
 	}}, nil
 }
 

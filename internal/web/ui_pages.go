@@ -25,6 +25,7 @@ type cardStat struct {
 	Label string
 	Value string
 	Bad   bool
+	Link  string // where the figure's detail is; "" for none
 }
 
 type dashboardData struct {
