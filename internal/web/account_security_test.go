@@ -17,13 +17,11 @@ import (
 	"vigil/internal/store/storetest"
 )
 
-// TestReviewLockoutRace: auth.Service.Login (service.go:65-92) reads
-// failed_logins, spends ~20 ms in argon2, then writes failed+1. Wrong
-// passwords sent in parallel all read the same count, so a burst of N
-// guesses counts as about one failure and the 5-strikes lockout never
-// fires. The per-address throttle still admits a burst of 20 at once and
-// 30 a minute, so one address gets ~20 guesses per "strike" instead of 1.
-func TestReviewLockoutRace(t *testing.T) {
+// TestLockoutHoldsAgainstParallelGuesses: wrong passwords sent all at once
+// (inside the throttle's burst) count one by one, so the burst locks
+// sign-in from that address like the same guesses in a row would, and the
+// right password is refused after it.
+func TestLockoutHoldsAgainstParallelGuesses(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
@@ -47,23 +45,19 @@ func TestReviewLockoutRace(t *testing.T) {
 		}
 		close(start)
 		wg.Wait()
-		var failed int
-		var locked int64
-		db.QueryRow(context.Background(), `SELECT failed_logins, locked_until FROM users WHERE email = ?`, "viewera@test.vigil").Scan(&failed, &locked)
 		r := w.call("", "POST", "/api/v1/auth/token", map[string]string{"email": "viewera@test.vigil", "password": testPassword})
 		if r.Status == 201 {
-			t.Errorf("after %d wrong passwords (sent together) the right one still signs in: failed_logins=%d locked_until=%d; want the account locked after %d", n, failed, locked, 5)
+			t.Errorf("after %d wrong passwords sent together the right one still signs in from the same address", n)
 		}
 	})
 }
 
-// TestReviewTrustProxySpoofedXFF: with --trust-proxy, Server.clientIP
-// (server.go:124-128) takes the LEFTMOST X-Forwarded-For entry, which is
-// whatever the client sent (a proxy appends the real address on the
-// right). Each request can therefore claim a new address: the login
-// throttle (keyed on it) never trips, and the audit log records an address
-// of the attacker's choosing.
-func TestReviewTrustProxySpoofedXFF(t *testing.T) {
+// TestTrustProxyUsesAddressProxySaw: with --trust-proxy the client address
+// is the rightmost X-Forwarded-For entry, the one the proxy appended; what
+// the client wrote to its left proves nothing. A client claiming a new
+// address on every request is still throttled as one address, and the
+// audit log records the address the proxy saw.
+func TestTrustProxyUsesAddressProxySaw(t *testing.T) {
 	t.Parallel()
 	db := storetest.Open(t, "sqlite")
 	h, err := hub.New(db, hub.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test", TrustProxy: true})
@@ -107,13 +101,10 @@ func TestReviewTrustProxySpoofedXFF(t *testing.T) {
 	}
 }
 
-// TestReviewPasswordChangeKeepsSessionsAndTokens: org.UpdateUser
-// (user.go:298-304) ends sessions only when role, unit or disabled change.
-// Resetting a password (the response to a stolen password) leaves every
-// session (up to 12 h) and every API token (up to 366 days) the thief
-// already made working. ResetPassword (bootstrap.go) drops sessions but
-// not tokens either.
-func TestReviewPasswordChangeKeepsSessionsAndTokens(t *testing.T) {
+// TestPasswordResetEndsSessionsAndTokens: resetting a password (the answer
+// to a stolen one) ends every session and revokes every API token the
+// thief made with the old password.
+func TestPasswordResetEndsSessionsAndTokens(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)

@@ -9,13 +9,11 @@ import (
 	"vigil/internal/store/storetest"
 )
 
-// TestReviewAgentCredentialsReachNothing is a positive control. The UI
-// routes (uiAuth) admit any principal, agents included, and rely on the
-// services: an agent's principal has no role and no unit path, so Scope is
-// "1=0" and CanRead/CanWrite are false. The test proves an agent's bearer
-// secret lists nothing, reads nothing and changes nothing through the UI
-// or the user API.
-func TestReviewAgentCredentialsReachNothing(t *testing.T) {
+// TestAgentCredentialsReachNothing: an agent's bearer secret lists, reads
+// and changes nothing through the UI or the user API. The UI routes admit
+// any principal and rely on the services, where an agent's principal has
+// no role and no unit path (Scope is "1=0", CanRead and CanWrite false).
+func TestAgentCredentialsReachNothing(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, storetest.Open(t, "sqlite"))
 	agent := w.agentTok["A"]

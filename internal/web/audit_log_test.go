@@ -8,14 +8,12 @@ import (
 	"vigil/internal/store/storetest"
 )
 
-// TestReviewAuditUnitIDReuse: on SQLite, units.id is "INTEGER PRIMARY KEY"
-// without AUTOINCREMENT, so deleting the newest unit frees its id for the
-// next unit created anywhere. audit_log.unit_id has no foreign key and
-// audit.List scopes rows by unit_id alone, so the new unit inherits the
-// deleted unit's audit history: an officer of A who creates a unit right
-// after an admin deleted one under B reads B's audit rows (contact names,
-// phones, e-mails, users created there, ...).
-func TestReviewAuditUnitIDReuse(t *testing.T) {
+// TestAuditRowsKeepTheirDeletedUnit: a deleted unit's id is never given to
+// a new unit (AUTOINCREMENT on SQLite, an identity on PostgreSQL), so an
+// officer who creates a unit right after an admin deleted one elsewhere
+// does not inherit that unit's audit rows (audit_log.unit_id has no
+// foreign key and audit.List scopes by it).
+func TestAuditRowsKeepTheirDeletedUnit(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, storetest.Open(t, "sqlite"))
 	// An admin makes a unit under B, records a contact there, then tidies up.
@@ -35,18 +33,11 @@ func TestReviewAuditUnitIDReuse(t *testing.T) {
 	}
 }
 
-// TestReviewLoginAuditUnbounded: Login (service.go:70-73) writes the e-mail
-// an anonymous caller typed, unchecked and unbounded, into the append-only
-// audit log as object_id of "auth.login_failed". POST /api/v1/auth/token
-// accepts a 10 MiB JSON body, so each anonymous request adds up to 10 MiB
-// to a log that can never be pruned without breaking the chain (20 at once
-// and 30 a minute per address, unlimited with a spoofed X-Forwarded-For
-// under --trust-proxy): disk exhaustion and an ever slower `audit verify`.
-// It also records whatever was typed in the e-mail field, passwords
-// included. Fix: validate the e-mail (length <= 254, mail.ParseAddress)
-// before the lookup, and log unknown accounts as a fixed-size fingerprint
-// (or not at all).
-func TestReviewLoginAuditUnbounded(t *testing.T) {
+// TestLoginAuditBounded: what an anonymous caller types as an e-mail never
+// reaches the append-only audit log as typed (it cannot be pruned without
+// breaking the chain, and people type passwords there): a failed sign-in
+// records at most a fixed-size fingerprint.
+func TestLoginAuditBounded(t *testing.T) {
 	t.Parallel()
 	db := storetest.Open(t, "sqlite")
 	w := newWorld(t, db)

@@ -16,19 +16,12 @@ import (
 	"vigil/internal/store/storetest"
 )
 
-// TestReviewOIDCAdoptsLocalAccount: SSOPrincipal (oidc.go:169-200) binds
-// the first provider identity that presents an e-mail to the local account
-// with that e-mail (oidc_subject empty), and Finish (oidc.go:125) accepts an
-// ID token that has no email_verified claim at all. A provider user whose
-// e-mail claim is not verified (or is self-asserted) can thus adopt a local
-// account, e.g. the first administrator's: the account is re-bound to the
-// attacker's subject (locking the owner out of SSO for good), re-roled to
-// whatever the token says (demoting the admin), and the attacker acts
-// under the admin's name in the audit log.
-// Fix: require email_verified == true, and never link a local password
-// account to an SSO subject implicitly (link by an explicit admin action,
-// or match on subject only).
-func TestReviewOIDCAdoptsLocalAccount(t *testing.T) {
+// TestOIDCDoesNotAdoptLocalAccount: a provider identity whose e-mail is
+// not verified, or that matches a local password account, does not take
+// that account over (re-bind its subject, change its role, act under its
+// name): sign-in requires email_verified and never links a local account
+// to an SSO subject implicitly.
+func TestOIDCDoesNotAdoptLocalAccount(t *testing.T) {
 	t.Parallel()
 	idp := newFakeIdP(t)
 	db := storetest.Open(t, "sqlite")

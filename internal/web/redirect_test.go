@@ -33,13 +33,13 @@ func offSite(loc string) bool {
 	return strings.HasPrefix(n, "//") || strings.Contains(strings.SplitN(n, "/", 2)[0], ":")
 }
 
-// TestReviewOpenRedirectControlChars: safeNext (ui.go) only refuses "//" and
-// "/\" at the start, so "/<TAB>/evil.example" passes; http.Redirect cannot
-// parse it (control character) and writes it verbatim into Location, and a
-// browser strips the tab and goes to //evil.example. GET /lang/en needs no
-// session, so any link to the hub becomes a redirect to any site; the same
-// value in /login?next= redirects after a real sign-in.
-func TestReviewOpenRedirectControlChars(t *testing.T) {
+// TestRedirectsRefuseControlChars: a redirect target with a tab, newline
+// or backslash after the first slash ("/<TAB>/evil.example") stays on the
+// hub, both for GET /lang/en (no session needed, so any link to the hub
+// could otherwise send its reader anywhere) and for /login?next= after a
+// real sign-in. Browsers strip those characters before resolving
+// Location, turning it into "//evil.example".
+func TestRedirectsRefuseControlChars(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
@@ -57,9 +57,9 @@ func TestReviewOpenRedirectControlChars(t *testing.T) {
 	})
 }
 
-// TestReviewSafeRedirectsStayOnSite is the positive control: ordinary
-// relative targets still work.
-func TestReviewSafeRedirectsStayOnSite(t *testing.T) {
+// TestRedirectsStayOnSite: absolute and scheme-relative targets are
+// refused, ordinary relative ones still work.
+func TestRedirectsStayOnSite(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
