@@ -2,15 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"golang.org/x/term"
@@ -19,13 +17,13 @@ import (
 	"vigil/internal/detect/hunt"
 	"vigil/internal/detect/ioc"
 	"vigil/internal/detect/sigma"
-	"vigil/internal/export"
 )
 
 // detectFlags holds the flag values between the Flags and Run closures.
 type detectFlags struct {
 	rules, iocs                            *cli.StringList
 	minLevel, format, status, placeholders *string
+	sort, tz, explain                      *string
 	workers                                *int
 	progress, showRefused                  *bool
 }
@@ -35,10 +33,12 @@ func init() {
 	register(&cli.Command{
 		Name:  "detect",
 		Short: "hunt Sigma rules and indicators over log files",
-		Usage: "vigil detect [--rules DIR|FILE]... [--ioc FILE]... [--min-level LEVEL] [--format table|jsonl|csv] INPUT...",
+		Usage: "vigil detect [--rules DIR|FILE]... [--ioc FILE]... [--min-level LEVEL] [--format table|jsonl|csv] [--sort time|level|file] [--tz ZONE] INPUT...\n       vigil detect --rules DIR|FILE... --explain RULE-ID",
 		Long: `Hunt over log files and directories (EVTX, Windows events as JSON, JSON
 lines, syslog, CEF/LEEF, .gz) with Sigma rules and indicator lists, on all
-cores. Prints one record per match; a summary goes to stderr.
+cores. Prints one record per match (the table sorted by time, in UTC unless
+--tz names a zone); a summary per rule and per file goes to stderr.
+--explain RULE-ID prints how a loaded rule was compiled and exits.
 
 Rules come from --rules (repeatable; files or directories of .yml) or
 VIGIL_RULES (paths separated by commas); indicators from --ioc (repeatable;
@@ -57,6 +57,9 @@ could not be read at all, 2 for usage errors. See docs/detect.md.`,
 			df.workers = fs.Int("workers", "-", 0, "files read in parallel (default: one per core)")
 			df.progress = fs.Bool("progress", "-", true, "show a progress bar when stderr is a terminal")
 			df.showRefused = fs.Bool("show-refused", "-", false, "list every rule that failed to load, with the reason")
+			df.sort = fs.String("sort", "-", "", "order of matches: time, level (highest first, then time) or file (input order, as found); default time for the table, file for jsonl and csv")
+			df.tz = fs.String("tz", "-", "UTC", "time zone of the times shown: UTC, Local, an IANA name (Asia/Ho_Chi_Minh) or an offset (+07:00)")
+			df.explain = fs.String("explain", "-", "", "print how the rule with this id (or unique id prefix) was compiled, and exit")
 		},
 		Run: func(ctx context.Context, fs *cli.FlagSet, args []string) error {
 			return runDetect(ctx, fs, &df, args)
@@ -68,8 +71,12 @@ func runDetect(ctx context.Context, fs *cli.FlagSet, df *detectFlags, args []str
 	rulePaths, iocPaths := *df.rules, *df.iocs
 	format := strings.ToLower(*df.format)
 	minLevelName := *df.minLevel
-	if len(args) == 0 {
+	explain := strings.TrimSpace(*df.explain)
+	if len(args) == 0 && explain == "" {
 		return cli.UsageError("no input: give log files or directories to hunt over")
+	}
+	if explain != "" && len(rulePaths) == 0 {
+		return cli.UsageError("--explain needs the rules: give --rules DIR|FILE")
 	}
 	if len(rulePaths) == 0 && len(iocPaths) == 0 {
 		return cli.UsageError("no rules: give --rules DIR|FILE (or set VIGIL_RULES) and/or --ioc FILE (or VIGIL_IOC); e.g. --rules ../shared/data/sigma/rules/windows")
@@ -78,6 +85,21 @@ func runDetect(ctx context.Context, fs *cli.FlagSet, df *detectFlags, args []str
 	case "table", "jsonl", "csv":
 	default:
 		return cli.UsageError("--format %q: want table, jsonl or csv", format)
+	}
+	sortBy := strings.ToLower(*df.sort)
+	switch sortBy {
+	case "":
+		sortBy = "file"
+		if format == "table" {
+			sortBy = "time"
+		}
+	case "time", "level", "file":
+	default:
+		return cli.UsageError("--sort %q: want time, level or file", *df.sort)
+	}
+	loc, err := parseZone(*df.tz)
+	if err != nil {
+		return cli.UsageError("--tz %q: %v", *df.tz, err)
 	}
 	minLevel, ok := sigma.ParseLevel(minLevelName)
 	if !ok {
@@ -128,6 +150,9 @@ func runDetect(ctx context.Context, fs *cli.FlagSet, df *detectFlags, args []str
 		if names := missingPlaceholders(res.Refused); len(names) > 0 {
 			fmt.Fprintf(stderr, "rules: placeholders without values: %s; give them with --placeholders FILE.yml (name: [values])\n", strings.Join(names, ", "))
 		}
+		if explain != "" {
+			return explainRule(fs.Stdout, res, explain)
+		}
 	}
 	if len(iocPaths) > 0 {
 		b := ioc.NewBuilder()
@@ -148,7 +173,7 @@ func runDetect(ctx context.Context, fs *cli.FlagSet, df *detectFlags, args []str
 	}
 
 	files, inErrs := hunt.Inputs(args)
-	out := newMatchWriter(fs.Stdout, format)
+	out := newMatchWriter(fs.Stdout, outputOptions{format: format, sort: sortBy, loc: loc})
 	var progress func(hunt.Progress)
 	bar := &progressBar{w: stderr, start: time.Now()}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && *df.progress {
@@ -169,111 +194,9 @@ func runDetect(ctx context.Context, fs *cli.FlagSet, df *detectFlags, args []str
 		}
 	}
 	sum.Failed = append(sum.Failed, inErrs...)
-	printSummary(stderr, sum, cfg, read, loaded, refused, skipped, refusedWhy)
+	printSummary(stderr, sum, cfg, read, loaded, refused, skipped, refusedWhy, out.rules, loc)
 	if len(sum.Failed) > 0 {
 		return &cli.ExitError{Code: 1}
-	}
-	return nil
-}
-
-// matchWriter prints records in one of the output formats.
-type matchWriter struct {
-	format string
-	w      io.Writer
-	enc    *json.Encoder
-	csv    *export.CSVWriter
-	tab    *tabwriter.Writer
-	n      int
-}
-
-func newMatchWriter(w io.Writer, format string) *matchWriter {
-	m := &matchWriter{format: format, w: w}
-	switch format {
-	case "jsonl":
-		m.enc = json.NewEncoder(w)
-		m.enc.SetEscapeHTML(false)
-	case "csv":
-		m.csv = export.NewCSV(w)
-		m.csv.Write([]string{"timestamp", "rule_id", "title", "level", "tags", "host", "fields", "source", "record"})
-	default:
-		m.tab = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(m.tab, "TIME (UTC)\tLEVEL\tTITLE\tHOST\tSOURCE:RECORD\tMATCHED")
-	}
-	return m
-}
-
-type jsonRecord struct {
-	Timestamp string            `json:"timestamp"`
-	RuleID    string            `json:"rule_id"`
-	Title     string            `json:"title"`
-	Level     string            `json:"level"`
-	Tags      []string          `json:"tags"`
-	Host      string            `json:"host"`
-	Fields    map[string]string `json:"fields"`
-	Source    string            `json:"source"`
-	Record    uint64            `json:"record"`
-	Channel   string            `json:"channel,omitempty"`
-	EventID   string            `json:"event_id,omitempty"`
-	Indicator string            `json:"indicator,omitempty"`
-	Damaged   string            `json:"damaged,omitempty"`
-}
-
-func timestamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
-}
-
-func fieldText(r *hunt.Record) string {
-	parts := make([]string, 0, len(r.Fields))
-	for _, f := range r.Fields {
-		v := f.Value
-		if len(v) > 200 {
-			v = v[:200] + "..."
-		}
-		parts = append(parts, f.Name+"="+v)
-	}
-	return strings.Join(parts, "; ")
-}
-
-func (m *matchWriter) write(r *hunt.Record) error {
-	m.n++
-	switch m.format {
-	case "jsonl":
-		fields := make(map[string]string, len(r.Fields))
-		for _, f := range r.Fields {
-			fields[f.Name] = f.Value
-		}
-		tags := r.Tags
-		if tags == nil {
-			tags = []string{}
-		}
-		return m.enc.Encode(jsonRecord{timestamp(r.Time), r.RuleID, r.Title, r.Level, tags, r.Host, fields, r.Source, r.Record, r.Channel, r.EventID, r.Indicator, r.Damage})
-	case "csv":
-		return m.csv.Write([]string{timestamp(r.Time), r.RuleID, r.Title, r.Level, strings.Join(r.Tags, " "), r.Host, fieldText(r), r.Source, fmt.Sprint(r.Record)})
-	}
-	t := ""
-	if !r.Time.IsZero() {
-		t = r.Time.UTC().Format("2006-01-02 15:04:05")
-	}
-	matched := fieldText(r)
-	if len(matched) > 120 {
-		matched = matched[:120] + "..."
-	}
-	_, err := fmt.Fprintf(m.tab, "%s\t%s\t%s\t%s\t%s:%d\t%s\n", t, r.Level, r.Title, r.Host, filepath.Base(r.Source), r.Record, strings.ReplaceAll(matched, "\t", " "))
-	return err
-}
-
-func (m *matchWriter) flush() error {
-	switch m.format {
-	case "csv":
-		return m.csv.Flush()
-	case "table":
-		if m.n == 0 {
-			return nil
-		}
-		return m.tab.Flush()
 	}
 	return nil
 }
@@ -352,85 +275,54 @@ func missingPlaceholders(errs []*sigma.RuleError) []string {
 	return out
 }
 
-func printSummary(w io.Writer, sum *hunt.Summary, cfg hunt.Config, read, loaded, refused, skipped int, refusedWhy string) {
-	rate := 0.0
-	if sum.Elapsed > 0 {
-		rate = float64(sum.Events) / sum.Elapsed.Seconds()
+// parseZone reads --tz: UTC, Local, an IANA zone name or a fixed offset
+// (+07:00, -0530, +7).
+func parseZone(s string) (*time.Location, error) {
+	s = strings.TrimSpace(s)
+	switch strings.ToLower(s) {
+	case "", "utc", "z":
+		return time.UTC, nil
+	case "local":
+		return time.Local, nil
 	}
-	fmt.Fprintf(w, "\nsummary: %d events from %d files in %s (%.0f events/s)\n", sum.Events, read, sum.Elapsed.Round(time.Millisecond), rate)
-	if cfg.Rules != nil {
-		corr := ""
-		if n := len(cfg.Rules.Correlations()); n > 0 {
-			corr = fmt.Sprintf(" (and %d correlation rules)", n)
-		}
-		why := ""
-		if refusedWhy != "" {
-			why = " (" + refusedWhy + ")"
-		}
-		fmt.Fprintf(w, "rules: %d loaded%s, %d refused%s, %d skipped by level/status\n", loaded, corr, refused, why, skipped)
-	}
-	if cfg.IOC != nil {
-		fmt.Fprintf(w, "indicators: %d loaded\n", cfg.IOC.Load().Len())
-	}
-	var total int64
-	var levels []string
-	for _, l := range []string{"critical", "high", "medium", "low", "informational", "unknown"} {
-		if n := sum.Matches[l]; n > 0 {
-			levels = append(levels, fmt.Sprintf("%s %d", l, n))
-			total += n
-		}
-	}
-	if total == 0 {
-		fmt.Fprintln(w, "matches: none")
-	} else {
-		fmt.Fprintf(w, "matches: %d (%s)\n", total, strings.Join(levels, ", "))
-	}
-	if sum.Skipped > 0 || sum.CorruptChunks > 0 {
-		fmt.Fprintf(w, "lost: %d records (corrupt or missing), %d EVTX chunks skipped whole\n", sum.Skipped, sum.CorruptChunks)
-		for _, e := range sum.ReadErrors {
-			fmt.Fprintf(w, "  %v\n", e)
-		}
-	}
-	if sum.DamagedParts > 0 {
-		fmt.Fprintf(w, "damaged: %d part(s) read despite a failed checksum; matches from them are marked \"damaged\"\n", sum.DamagedParts)
-		for _, e := range sum.Damaged {
-			fmt.Fprintf(w, "  %v\n", e)
-		}
-		if n := sum.DamagedParts - int64(len(sum.Damaged)); n > 0 {
-			fmt.Fprintf(w, "  ... and %d more\n", n)
-		}
-	}
-	for _, f := range sum.PerFile {
-		switch f.Status {
-		case hunt.FileEmpty:
-			fmt.Fprintf(w, "no events: %s (%s)\n", f.Path, f.Note)
-		case hunt.FileSkipped:
-			fmt.Fprintf(w, "skipped: %s: %s\n", f.Path, f.Note)
-		}
-	}
-	for _, f := range sum.Failed {
-		fmt.Fprintf(w, "unreadable: %v\n", f)
-	}
-	// When little matched, say what was read and what could apply, so
-	// "clean" can be told from "wrong log".
-	if total < 5 || sum.Events > 0 && total*1000 < sum.Events {
-		if len(sum.Sources) == 0 {
-			fmt.Fprintln(w, "events by source: none read")
-			return
-		}
-		fmt.Fprintln(w, "events by source (rules that apply):")
-		srcs := sum.Sources
-		sort.SliceStable(srcs, func(i, j int) bool { return srcs[i].Events > srcs[j].Events })
-		for i, s := range srcs {
-			if i == 25 {
-				fmt.Fprintf(w, "  ... %d more sources\n", len(srcs)-i)
-				break
+	if s[0] == '+' || s[0] == '-' {
+		for _, layout := range []string{"-07:00", "-0700", "-07"} {
+			if t, err := time.Parse(layout, s); err == nil {
+				_, off := t.Zone()
+				return time.FixedZone(s, off), nil
 			}
-			note := ""
-			if s.Applicable == 0 && cfg.Rules != nil {
-				note = "  <- no loaded rule applies"
+		}
+		if h, err := strconv.Atoi(s[1:]); err == nil && h <= 14 {
+			off := h * 3600
+			if s[0] == '-' {
+				off = -off
 			}
-			fmt.Fprintf(w, "  %8d  %-60s %5d rules, %d matches%s\n", s.Events, s.Name, s.Applicable, s.Matches, note)
+			return time.FixedZone(s, off), nil
+		}
+		return nil, errors.New("want an offset such as +07:00")
+	}
+	return time.LoadLocation(s)
+}
+
+// explainRule prints the compiled form of the rule with id (or a unique
+// id prefix), or says why it cannot.
+func explainRule(w io.Writer, res *sigma.LoadResult, id string) error {
+	c, matches := res.Rules.Find(id)
+	if c != nil {
+		_, err := io.WriteString(w, res.Rules.Describe(c))
+		return err
+	}
+	if len(matches) > 1 {
+		var ids []string
+		for _, m := range matches {
+			ids = append(ids, m.ID+" "+m.Title)
+		}
+		return &cli.ExitError{Code: 2, Err: fmt.Errorf("--explain %s: %d rules have ids starting so:\n  %s", id, len(matches), strings.Join(ids, "\n  "))}
+	}
+	for _, e := range res.Refused {
+		if strings.EqualFold(e.ID, id) {
+			return &cli.ExitError{Code: 1, Err: fmt.Errorf("--explain %s: the rule was refused: %v", id, e)}
 		}
 	}
+	return &cli.ExitError{Code: 1, Err: fmt.Errorf("--explain %s: no loaded rule has this id", id)}
 }

@@ -56,6 +56,12 @@ type Record struct {
 	// failed its checksum (detect.Event.Damage): its values may be
 	// altered.
 	Damage string
+	// Details are the event's fields an analyst reads first (process,
+	// command line, user, target, addresses; see Details).
+	Details []detect.Field
+	// Rule is the rule that matched (nil for indicators), for its
+	// description, references and false positives.
+	Rule *sigma.Compiled
 }
 
 // FileStatus says how far a file was read.
@@ -544,7 +550,7 @@ func (h *hunter) file(ctx context.Context, path string, out chan<- fileMsg) (res
 				res.records = append(res.records, Record{
 					Time: ev.Time, RuleID: c.ID, Title: c.Title, Level: c.Level.String(), Tags: c.Tags,
 					Host: ev.Host, Fields: h.rules.Explain(c, ev), Source: ev.Source, Record: ev.Record,
-					Channel: channel, EventID: eid, Damage: ev.Damage,
+					Channel: channel, EventID: eid, Damage: ev.Damage, Details: Details(ev), Rule: c,
 				})
 			}
 			for _, cm := range corr.Observe(ev, matched) {
@@ -561,7 +567,7 @@ func (h *hunter) file(ctx context.Context, path string, out chan<- fileMsg) (res
 				res.records = append(res.records, Record{
 					Time: ev.Time, RuleID: c.ID, Title: c.Title, Level: c.Level.String(), Tags: c.Tags,
 					Host: ev.Host, Fields: fields, Source: ev.Source, Record: ev.Record,
-					Channel: channel, EventID: eid, Damage: ev.Damage,
+					Channel: channel, EventID: eid, Damage: ev.Damage, Details: Details(ev), Rule: c,
 				})
 			}
 		}
@@ -578,7 +584,7 @@ func (h *hunter) file(ctx context.Context, path string, out chan<- fileMsg) (res
 				res.records = append(res.records, Record{
 					Time: ev.Time, RuleID: "ioc:" + m.Kind.String(), Title: title, Level: sigma.LevelHigh.String(),
 					Host: ev.Host, Fields: []detect.Field{{Name: m.Field, Value: m.Value}}, Source: ev.Source, Record: ev.Record,
-					Channel: channel, EventID: eid, Indicator: m.Indicator, Damage: ev.Damage,
+					Channel: channel, EventID: eid, Indicator: m.Indicator, Damage: ev.Damage, Details: Details(ev),
 				})
 			}
 		}
@@ -618,4 +624,40 @@ func emptyReason(path string, f *parse.File) string {
 		return "no readable records"
 	}
 	return "no records"
+}
+
+// detailFields are the fields an analyst reads first, in the order shown:
+// what ran, as whom, on what, from and to where (as Hayabusa's timelines
+// show them). Windows and Sysmon names first, then ECS-like names of
+// other sources.
+var detailFields = []string{
+	"CommandLine", "Image", "NewProcessName", "ParentImage", "ParentProcessName",
+	"ScriptBlockText", "ImageLoaded", "TargetImage", "TargetFilename", "TargetObject", "Details",
+	"PipeName", "QueryName", "ServiceName", "ImagePath", "ServiceFileName", "TaskName",
+	"ObjectName", "ShareName", "RelativeTargetName", "Threat Name", "Path",
+	"User", "SubjectUserName", "TargetUserName", "LogonType", "WorkstationName",
+	"IpAddress", "SourceIp", "SourceAddress", "DestinationIp", "DestAddress", "DestinationPort", "DestPort",
+	"process.command_line", "process.name", "user.name", "source.ip", "destination.ip", "destination.port",
+	"url.original", "dns.question.name", "rule.name", "message",
+}
+
+// maxDetails is how many detail fields a record carries.
+const maxDetails = 6
+
+// Details returns up to six of the event's fields worth reading first
+// (detailFields), skipping empty and "-" values. It allocates, so call it
+// for matches only.
+func Details(ev *detect.Event) []detect.Field {
+	var out []detect.Field
+	for _, name := range detailFields {
+		v, ok := ev.Get(name)
+		if !ok || v == "" || v == "-" {
+			continue
+		}
+		out = append(out, detect.Field{Name: name, Value: v})
+		if len(out) == maxDetails {
+			break
+		}
+	}
+	return out
 }
