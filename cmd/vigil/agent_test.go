@@ -133,7 +133,7 @@ func (h *miniHub) handler() http.Handler {
 	mux.HandleFunc("POST "+agentapi.PathEnroll, func(w http.ResponseWriter, r *http.Request) {
 		var req agentapi.EnrollRequest
 		json.NewDecoder(r.Body).Decode(&req)
-		if req.Token != "tok" || req.Inventory == nil || req.Inventory.Validate() != nil {
+		if r.Header.Get("Authorization") != "Bearer tok" || req.Inventory == nil || req.Inventory.Validate() != nil {
 			reply(w, 401, agentapi.ErrorResponse{Error: "bad token"})
 			return
 		}

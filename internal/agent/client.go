@@ -73,6 +73,12 @@ func (c *Client) httpClient() *http.Client {
 const maxResponse = 64 << 20
 
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	return c.doAuth(ctx, method, path, "", body, out)
+}
+
+// doAuth is do with an explicit Authorization header (bearer, when not
+// empty, instead of the agent's credentials).
+func (c *Client) doAuth(ctx context.Context, method, path, bearer string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -91,7 +97,10 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "vigil-agent/"+c.Version)
-	if c.AgentID != "" {
+	switch {
+	case bearer != "":
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	case c.AgentID != "":
 		req.Header.Set("Authorization", agentapi.BearerToken(c.AgentID, c.Secret))
 	}
 	resp, err := c.httpClient().Do(req)
@@ -125,10 +134,12 @@ func pathOnly(p string) string {
 }
 
 // Enroll registers this host with an enrolment token and returns its
-// identity. It needs no agent credentials.
+// identity. It needs no agent credentials: the enrolment token goes in the
+// Authorization header, so the hub refuses a bad one before reading the
+// inventory.
 func (c *Client) Enroll(ctx context.Context, token, hostname string, inv *asset.Inventory) (agentapi.EnrollResponse, error) {
 	var out agentapi.EnrollResponse
-	err := c.do(ctx, http.MethodPost, agentapi.PathEnroll, agentapi.EnrollRequest{Token: token, Hostname: hostname, Inventory: inv}, &out)
+	err := c.doAuth(ctx, http.MethodPost, agentapi.PathEnroll, token, agentapi.EnrollRequest{Hostname: hostname, Inventory: inv}, &out)
 	if err == nil && (out.AgentID == "" || out.Secret == "" || strings.Contains(out.AgentID, ".")) {
 		err = fmt.Errorf("hub: enroll: the hub returned no usable agent id and secret")
 	}

@@ -76,6 +76,8 @@ func (h *fakeHub) enroll(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 400, agentapi.ErrorResponse{Error: err.Error()})
 		return
 	}
+	// The enrolment token travels in the Authorization header.
+	req.Token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.tokens[req.Token] <= 0 {

@@ -6,6 +6,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Codes, after WTF Dial.
@@ -27,6 +28,9 @@ type Error struct {
 	Code    string
 	Message string
 	Field   string
+	// RetryAfter tells a throttled (ETOOMANY) or busy (EUNAVAILABLE)
+	// caller when to try again; the web layer sends it as Retry-After.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -140,6 +140,39 @@ func (s *Service) RevokeEnrollmentToken(ctx context.Context, id int64) error {
 	})
 }
 
+// CheckEnrollmentToken answers whether token may enrol an agent now, with
+// the error Enroll would give if not. It reads one row, so the hub refuses
+// an unknown, expired, revoked or used-up token before reading the
+// request's body (an anonymous flood of large bodies must cost nothing).
+func (s *Service) CheckEnrollmentToken(ctx context.Context, token string) error {
+	if !strings.HasPrefix(token, EnrollmentTokenPrefix) || len(token) > 100 {
+		return errs.Errorf(errs.EUNAUTHORIZED, "not an enrolment token")
+	}
+	var expires, revoked int64
+	var maxUses, uses int
+	err := s.DB.QueryRow(ctx, `SELECT expires_at, revoked_at, max_uses, uses FROM enrollment_tokens WHERE token_hash = ?`, auth.HashSecret(token)).
+		Scan(&expires, &revoked, &maxUses, &uses)
+	if store.IsNoRows(err) {
+		return errs.Errorf(errs.EUNAUTHORIZED, "unknown enrolment token")
+	}
+	if err != nil {
+		return fmt.Errorf("hosts: check enrolment token: %w", err)
+	}
+	return enrollmentTokenState(expires, revoked, maxUses, uses, s.now())
+}
+
+func enrollmentTokenState(expires, revoked int64, maxUses, uses int, now time.Time) error {
+	switch {
+	case revoked != 0:
+		return errs.Errorf(errs.EUNAUTHORIZED, "this enrolment token was revoked")
+	case expires < now.UnixMicro():
+		return errs.Errorf(errs.EUNAUTHORIZED, "this enrolment token has expired")
+	case uses >= maxUses:
+		return errs.Errorf(errs.EUNAUTHORIZED, "this enrolment token has been used its %d times", maxUses)
+	}
+	return nil
+}
+
 // Enroll admits an agent with an enrolment token and returns its identity.
 // The host is created (or matched) in the token's unit from the inventory.
 func (s *Service) Enroll(ctx context.Context, req *agentapi.EnrollRequest) (*agentapi.EnrollResponse, error) {
@@ -169,13 +202,8 @@ func (s *Service) Enroll(ctx context.Context, req *agentapi.EnrollRequest) (*age
 		if err != nil {
 			return err
 		}
-		switch {
-		case revoked != 0:
-			return errs.Errorf(errs.EUNAUTHORIZED, "this enrolment token was revoked")
-		case expires < s.now().UnixMicro():
-			return errs.Errorf(errs.EUNAUTHORIZED, "this enrolment token has expired")
-		case uses >= maxUses:
-			return errs.Errorf(errs.EUNAUTHORIZED, "this enrolment token has been used its %d times", maxUses)
+		if err := enrollmentTokenState(expires, revoked, maxUses, uses, s.now()); err != nil {
+			return err
 		}
 		// The conditional update makes two agents racing for the last use
 		// unable to both win it.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"vigil/internal/errs"
 )
@@ -121,7 +122,22 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		e = &errs.Error{Code: errs.EINTERNAL, Message: "internal error"}
 	}
 	body.Error.Code, body.Error.Message, body.Error.Field = e.Code, e.Message, e.Field
+	setRetryAfter(w, e)
 	writeJSON(w, statusOf(e.Code), body)
+}
+
+// setRetryAfter tells a throttled (429) or busy (503) caller when to come
+// back, as every such answer must: agents and scripts wait that long
+// instead of hammering.
+func setRetryAfter(w http.ResponseWriter, e *errs.Error) {
+	if e == nil || (e.Code != errs.ETOOMANY && e.Code != errs.EUNAVAILABLE) {
+		return
+	}
+	secs := int((e.RetryAfter + time.Second - 1) / time.Second)
+	if secs <= 0 {
+		secs = 60
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -55,9 +55,14 @@ type tokenCreate struct {
 	ExpiresIn string `json:"expires_in"`
 }
 
+// signInBodyLimit bounds the anonymous sign-in body: an e-mail, a
+// password and a token name fit many times over, and a flood of large
+// bodies costs the hub no more than this each.
+const signInBodyLimit = 16 << 10
+
 func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request) {
 	var req tokenRequest
-	if err := s.decodeJSON(w, r, &req); err != nil {
+	if err := s.decodeJSONLimit(w, r, &req, signInBodyLimit); err != nil {
 		writeError(w, r, err)
 		return
 	}

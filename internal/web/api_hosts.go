@@ -19,7 +19,6 @@ import (
 // Wire shapes of agent requests whose inventory is decoded by asset (so a
 // bad field is named by its JSON path).
 type enrollWire struct {
-	Token     string          `json:"token"`
 	Hostname  string          `json:"hostname"`
 	Inventory json.RawMessage `json:"inventory"`
 }
@@ -112,9 +111,99 @@ func joinPath(prefix, p string) string {
 	return prefix + "." + p
 }
 
+// apiEnroll admits an agent. The enrolment token is checked before the
+// body is read: agents send it as "Authorization: Bearer vge_..."; agents
+// from before that send it as the body's first member, which is read
+// alone and checked before the rest. Anything else is refused at once, so
+// an anonymous flood of large bodies costs the hub a few hundred bytes
+// each. A good token's body then waits for a large-body slot.
 func (s *Server) apiEnroll(w http.ResponseWriter, r *http.Request) {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		writeError(w, r, errs.Invalid("", "Content-Type must be application/json"))
+		return
+	}
+	token := enrollmentBearer(r)
+	if token != "" {
+		if err := s.Hosts.CheckEnrollmentToken(r.Context(), token); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
+	const limit = asset.MaxDocumentBytes + 4096
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	dec := json.NewDecoder(r.Body)
 	var in enrollWire
-	if err := s.decodeJSONLimit(w, r, &in, asset.MaxDocumentBytes+4096); err != nil {
+	release := func() {}
+	defer func() { release() }()
+	err := func() error {
+		if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+			return errs.Invalid("", "request body must be a JSON object")
+		}
+		first, admitted := true, false
+		for dec.More() {
+			t, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			key, _ := t.(string)
+			if key == "token" {
+				var bodyToken string
+				if err := dec.Decode(&bodyToken); err != nil {
+					return err
+				}
+				switch {
+				case token != "" && bodyToken != token:
+					return errs.Errorf(errs.EUNAUTHORIZED, "the body's token differs from the Authorization header's")
+				case token == "" && first:
+					if err := s.Hosts.CheckEnrollmentToken(r.Context(), bodyToken); err != nil {
+						return err
+					}
+					token = bodyToken
+				case token == "":
+					return errs.Errorf(errs.EUNAUTHORIZED, "send the enrolment token as Authorization: Bearer <token>")
+				}
+				first = false
+				continue
+			}
+			if token == "" {
+				return errs.Errorf(errs.EUNAUTHORIZED, "enrolment token required: send Authorization: Bearer <token>")
+			}
+			first = false
+			if !admitted {
+				// The token is good: the rest of the body may be large.
+				if release, err = s.admitBody(r); err != nil {
+					release = func() {}
+					return err
+				}
+				admitted = true
+			}
+			switch key {
+			case "hostname":
+				err = dec.Decode(&in.Hostname)
+			case "inventory":
+				err = dec.Decode(&in.Inventory)
+			default:
+				return errs.Invalid(key, "unknown field")
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if token == "" {
+			return errs.Errorf(errs.EUNAUTHORIZED, "enrolment token required: send Authorization: Bearer <token>")
+		}
+		if _, err := dec.Token(); err != nil {
+			return err
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return errs.Invalid("", "request body holds data after the JSON value")
+		}
+		return nil
+	}()
+	if err != nil {
+		if _, ok := errs.As(err); !ok {
+			err = jsonError(err, limit)
+		}
 		writeError(w, r, sizeAsInventory(err))
 		return
 	}
@@ -123,12 +212,23 @@ func (s *Server) apiEnroll(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	resp, err := s.Hosts.Enroll(r.Context(), &agentapi.EnrollRequest{Token: in.Token, Hostname: in.Hostname, Inventory: inv})
+	resp, err := s.Hosts.Enroll(r.Context(), &agentapi.EnrollRequest{Token: token, Hostname: in.Hostname, Inventory: inv})
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, resp)
+}
+
+// enrollmentBearer returns the enrolment token of an
+// "Authorization: Bearer vge_..." header, or "".
+func enrollmentBearer(r *http.Request) string {
+	scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	secret = strings.TrimSpace(secret)
+	if !strings.EqualFold(scheme, "Bearer") || !strings.HasPrefix(secret, hosts.EnrollmentTokenPrefix) {
+		return ""
+	}
+	return secret
 }
 
 func sizeAsInventory(err error) error {
@@ -153,6 +253,12 @@ func (s *Server) apiHeartbeat(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiAgentInventory(w http.ResponseWriter, r *http.Request) {
+	release, err := s.admitBody(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	defer release()
 	var in inventoryWire
 	if err := s.decodeJSONLimit(w, r, &in, asset.MaxDocumentBytes+4096); err != nil {
 		writeError(w, r, sizeAsInventory(err))
@@ -181,6 +287,12 @@ func (s *Server) apiAgentIndicators(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiTaskResult(w http.ResponseWriter, r *http.Request) {
+	release, err := s.admitBody(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	defer release()
 	var in agentapi.TaskResult
 	if err := s.decodeJSONLimit(w, r, &in, 32<<20); err != nil {
 		writeError(w, r, err)

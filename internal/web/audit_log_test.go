@@ -43,7 +43,9 @@ func TestLoginAuditBounded(t *testing.T) {
 	w := newWorld(t, db)
 	big := strings.Repeat("x", 4<<20) + "@test.vigil"
 	r := w.call("", "POST", "/api/v1/auth/token", map[string]string{"email": big, "password": "whatever-password"})
-	expect(t, r, 401, "unknown account")
+	if r.Status != 401 && r.Status != 413 { // 413 since the sign-in body is capped at 16 KiB
+		t.Errorf("a 4 MiB e-mail: %d, want 401 or 413", r.Status)
+	}
 	var n int
 	db.QueryRow(context.Background(), `SELECT MAX(LENGTH(object_id)) FROM audit_log WHERE action = 'auth.login_failed'`).Scan(&n)
 	if n > 1024 {

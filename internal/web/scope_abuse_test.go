@@ -50,7 +50,7 @@ func TestEnrolmentCannotTakeOverHost(t *testing.T) {
 	// The genuine agent of ws-a-01 works.
 	expect(t, w.call(w.agentTok["A"], "POST", "/api/v1/agents/heartbeat", map[string]any{}), 200, "genuine heartbeat")
 	// The attacker enrols "ws-a-01" from elsewhere, with no addresses.
-	r = w.call("", "POST", "/api/v1/agents/enroll", map[string]any{"token": tok, "hostname": "WS-A-01"})
+	r = w.call(tok, "POST", "/api/v1/agents/enroll", map[string]any{"hostname": "WS-A-01"})
 	expect(t, r, 201, "attacker enrols")
 	if s := w.call(w.agentTok["A"], "POST", "/api/v1/agents/heartbeat", map[string]any{}).Status; s != 200 {
 		t.Errorf("the genuine agent of ws-a-01 is locked out (%d) by a second enrolment with the unit's token", s)

@@ -35,9 +35,9 @@ func init() {
 			r := w.call("officerA", "POST", "/api/v1/enrollment-tokens", map[string]any{"unit": "A", "expires_in": "1h", "max_uses": 1})
 			tok := r.json(t)["token"].(string)
 			inv := testInventory("ws-a-99", "10.0.1.99", 0)
-			expect(t, w.call("", "POST", "/api/v1/agents/enroll", map[string]any{"token": tok, "hostname": "ws-a-99", "inventory": inv}), 201, "enrol")
-			expect(t, w.call("", "POST", "/api/v1/agents/enroll", map[string]any{"token": tok, "hostname": "ws-a-98", "inventory": testInventory("ws-a-98", "10.0.1.98", 0)}), 401, "used-up token")
-			expect(t, w.call("", "POST", "/api/v1/agents/enroll", map[string]any{"token": "vge_nope", "hostname": "x"}), 401, "unknown token")
+			expect(t, w.call(tok, "POST", "/api/v1/agents/enroll", map[string]any{"hostname": "ws-a-99", "inventory": inv}), 201, "enrol")
+			expect(t, w.call(tok, "POST", "/api/v1/agents/enroll", map[string]any{"hostname": "ws-a-98", "inventory": testInventory("ws-a-98", "10.0.1.98", 0)}), 401, "used-up token")
+			expect(t, w.call("vge_nope", "POST", "/api/v1/agents/enroll", map[string]any{"hostname": "x"}), 401, "unknown token")
 		},
 		"POST /api/v1/agents/heartbeat": func(t *testing.T, w *world) {
 			expect(t, w.call("officerA", "POST", "/api/v1/agents/heartbeat", map[string]any{}), 401, "user calls agent API")

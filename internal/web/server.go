@@ -56,6 +56,7 @@ type Server struct {
 	apiRoutes []apiRoute
 	ui        *uiRenderer
 	started   time.Time
+	bigBodies bodyGate // see body_gate.go
 }
 
 // New builds a server and registers every route.
@@ -66,7 +67,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{Config: cfg, mux: http.NewServeMux(), registry: prometheus.NewRegistry(), started: time.Now()}
+	s := &Server{Config: cfg, mux: http.NewServeMux(), registry: prometheus.NewRegistry(), started: time.Now(), bigBodies: make(bodyGate, defaultBigBodies)}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigil_http_requests_total", Help: "HTTP requests by route and status code."}, []string{"method", "route", "code"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "vigil_http_request_duration_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"})

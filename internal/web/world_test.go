@@ -120,6 +120,7 @@ func newWorldLogging(t *testing.T, db *store.DB, logger *slog.Logger) *world {
 type response struct {
 	Status int
 	Body   []byte
+	Header http.Header
 }
 
 func (r response) json(t *testing.T) map[string]any {
@@ -172,7 +173,7 @@ func (w *world) call(actor, method, path string, body any) response {
 		req.Header.Set("Content-Type", ct)
 	}
 	switch {
-	case len(actor) > 6 && actor[:6] == "agent.":
+	case len(actor) > 6 && actor[:6] == "agent.", strings.HasPrefix(actor, "vge_"):
 		req.Header.Set("Authorization", "Bearer "+actor)
 	case actor != "":
 		req.Header.Set("Authorization", "Bearer "+w.tokens[actor])
@@ -183,7 +184,7 @@ func (w *world) call(actor, method, path string, body any) response {
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	return response{Status: resp.StatusCode, Body: data}
+	return response{Status: resp.StatusCode, Body: data, Header: resp.Header}
 }
 
 // each runs fn with a fresh world on every engine.

@@ -24,9 +24,12 @@ const (
 	PathTaskResult = "/api/v1/agents/tasks/%s/result"
 )
 
-// EnrollRequest registers a host with an enrolment token.
+// EnrollRequest registers a host with an enrolment token. The token goes
+// in the Authorization header ("Bearer vge_..."), which the hub checks
+// before reading the body; Token in the body is what agents sent before,
+// accepted only as the body's first member.
 type EnrollRequest struct {
-	Token     string           `json:"token"`
+	Token     string           `json:"token,omitempty"`
 	Hostname  string           `json:"hostname"`
 	Inventory *asset.Inventory `json:"inventory"`
 }
