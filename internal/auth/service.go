@@ -48,7 +48,7 @@ var ErrBadCredentials = errs.Errorf(errs.EUNAUTHORIZED, "wrong e-mail or passwor
 	AddressMaxFailures, int(AddressLockout.Minutes()))
 
 // ErrThrottled answers an address that tries too fast, whichever accounts.
-var ErrThrottled = errs.Errorf(errs.ETOOMANY, "too many sign-in attempts from your address; wait a minute")
+var ErrThrottled = &errs.Error{Code: errs.ETOOMANY, Message: "too many sign-in attempts from your address; wait a minute", RetryAfter: time.Minute}
 
 // Login checks email and password and returns the principal. Attempts are
 // limited per client address (Throttle), per account and address, and per

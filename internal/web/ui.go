@@ -155,6 +155,9 @@ func (s *Server) uiError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	p := s.newPage(r, "", "common.error", nil)
+	if e, ok := errs.As(err); ok {
+		setRetryAfter(w, e)
+	}
 	switch code {
 	case errs.ENOTFOUND:
 		p.Error = i18n.T(p.Lang, "err.notfound")
@@ -225,6 +228,9 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 			p.Error = err.Error()
 		}
 		status := statusOf(errs.Code(err))
+		if e, ok := errs.As(err); ok {
+			setRetryAfter(w, e)
+		}
 		s.render(w, r, status, "login", p)
 		return
 	}
