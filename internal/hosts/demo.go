@@ -80,7 +80,9 @@ func (s *Service) LoadDemo(ctx context.Context) (int, error) {
 						return err
 					}
 				}
-				if rng.IntN(40) == 0 {
+				// The demo officers' provinces (Hà Nội, Đà Nẵng) always
+				// have something in their queue.
+				if rng.IntN(40) == 0 || (i < 2 && (u.code == "T01" || u.code == "T48")) {
 					if err := insertDemoFinding(ctx, tx, rng, hostID, inv, now); err != nil {
 						return err
 					}

@@ -7,6 +7,7 @@ import (
 
 	"vigil/internal/audit"
 	"vigil/internal/auth"
+	"vigil/internal/demo"
 	"vigil/internal/findings"
 	"vigil/internal/hosts"
 	"vigil/internal/jobs"
@@ -65,5 +66,14 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 	if n > 0 {
 		h.logger.Info("demo hosts loaded", "hosts", n)
 	}
-	return nil
+	officers, soc := map[string]string{}, ""
+	for _, a := range demo.Accounts {
+		switch a.Role {
+		case auth.RoleOfficer:
+			officers[a.Unit] = a.Email
+		case auth.RoleAnalyst:
+			soc = a.Email
+		}
+	}
+	return h.Findings.LoadDemo(ctx, officers, soc)
 }

@@ -208,6 +208,7 @@ var messages = map[string][2]string{
 	"finding.times":               {"lần", "times"},
 	"finding.overdue":             {"quá hạn", "overdue"},
 	"finding.overdue_only":        {"Chỉ mục quá hạn", "Overdue only"},
+	"finding.select_all":          {"Chọn tất cả trên trang", "Select all on this page"},
 	"finding.select":              {"Chọn phát hiện", "Select finding"},
 	"finding.bulk":                {"Thay đổi các phát hiện đã chọn", "Change the selected findings"},
 	"finding.unchanged":           {"— giữ nguyên —", "— unchanged —"},

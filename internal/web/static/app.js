@@ -15,4 +15,12 @@
       navigator.clipboard.writeText(el.textContent.trim()).then(function () { btn.textContent = "✓"; });
     }
   });
+  // A header checkbox with data-select-all ticks every row's checkbox
+  // named by its value in the same form.
+  document.addEventListener("change", function (ev) {
+    var all = ev.target.closest("[data-select-all]");
+    if (!all || !all.form) { return; }
+    var boxes = all.form.querySelectorAll('input[type=checkbox][name="' + all.getAttribute("data-select-all") + '"]');
+    for (var i = 0; i < boxes.length; i++) { boxes[i].checked = all.checked; }
+  });
 })();
