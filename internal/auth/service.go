@@ -327,36 +327,42 @@ func (s *Service) CreateToken(ctx context.Context, name string, expiresIn time.D
 	return t, secret, nil
 }
 
-// ListTokens returns the caller's tokens; admins may pass all to see every
-// user's.
-func (s *Service) ListTokens(ctx context.Context, all bool) ([]*APIToken, error) {
+// TokenFilter selects API tokens: the caller's, or with All every user's
+// (administrators only), newest first.
+type TokenFilter struct {
+	All   bool
+	After int64 // cursor: tokens with id < After
+	Limit int
+}
+
+// ListTokens returns a page of the caller's tokens (an administrator's
+// with All: everyone's) and the cursor of the next page.
+func (s *Service) ListTokens(ctx context.Context, f TokenFilter) ([]*APIToken, int64, error) {
 	p, err := Require(ctx)
 	if err != nil {
+		return nil, 0, err
+	}
+	l := store.NewList("t.id DESC", f.Limit, 100)
+	if !(f.All && p.Role == RoleAdmin) {
+		l.Where("t.user_id = ?", p.UserID)
+	}
+	l.After(f.After)
+	out, next, err := store.Fetch(ctx, s.DB, l, `SELECT t.id, t.name, t.prefix, t.user_id, us.email, t.created_at, t.expires_at, t.last_used_at, t.revoked_at
+		FROM api_tokens t JOIN users us ON us.id = t.user_id`, scanToken, func(t *APIToken) int64 { return t.ID })
+	if err != nil {
+		return nil, 0, fmt.Errorf("auth: list tokens: %w", err)
+	}
+	return out, next, nil
+}
+
+func scanToken(sc store.Scanner) (*APIToken, error) {
+	var t APIToken
+	var c, e, l, r int64
+	if err := sc.Scan(&t.ID, &t.Name, &t.Prefix, &t.UserID, &t.UserEmail, &c, &e, &l, &r); err != nil {
 		return nil, err
 	}
-	q := `SELECT t.id, t.name, t.prefix, t.user_id, us.email, t.created_at, t.expires_at, t.last_used_at, t.revoked_at FROM api_tokens t JOIN users us ON us.id = t.user_id`
-	var args []any
-	if !(all && p.Role == RoleAdmin) {
-		q += ` WHERE t.user_id = ?`
-		args = append(args, p.UserID)
-	}
-	q += ` ORDER BY t.id DESC LIMIT 1000`
-	rows, err := s.DB.Query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("auth: list tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []*APIToken
-	for rows.Next() {
-		var t APIToken
-		var c, e, l, r int64
-		if err := rows.Scan(&t.ID, &t.Name, &t.Prefix, &t.UserID, &t.UserEmail, &c, &e, &l, &r); err != nil {
-			return nil, fmt.Errorf("auth: list tokens: %w", err)
-		}
-		t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt = store.Time(c), store.Time(e), store.Time(l), store.Time(r)
-		out = append(out, &t)
-	}
-	return out, rows.Err()
+	t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt = store.Time(c), store.Time(e), store.Time(l), store.Time(r)
+	return &t, nil
 }
 
 // RevokeToken revokes one of the caller's tokens (admins: anyone's).

@@ -67,7 +67,7 @@ func TestTokenIssueVerifyRevoke(t *testing.T) {
 			t.Errorf("token for the system principal: %v", err)
 		}
 		// Each sees its own; a non-admin cannot revoke another's token.
-		if ts, err := s.ListTokens(other, true); err != nil || len(ts) != 0 {
+		if ts, _, err := s.ListTokens(other, auth.TokenFilter{All: true}); err != nil || len(ts) != 0 {
 			t.Errorf("viewer lists %d tokens (all=true), %v; want 0", len(ts), err)
 		}
 		if err := s.RevokeToken(other, tok.ID); errs.Code(err) != errs.ENOTFOUND {
@@ -79,7 +79,7 @@ func TestTokenIssueVerifyRevoke(t *testing.T) {
 		if got, err := s.TokenPrincipal(bg, secret); got != nil || err != nil {
 			t.Errorf("revoked token still acts: %+v %v", got, err)
 		}
-		if ts, err := s.ListTokens(ctx, false); err != nil || len(ts) != 1 || ts[0].Active() || ts[0].RevokedAt.IsZero() {
+		if ts, _, err := s.ListTokens(ctx, auth.TokenFilter{}); err != nil || len(ts) != 1 || ts[0].Active() || ts[0].RevokedAt.IsZero() {
 			t.Errorf("ListTokens after revoke: %+v %v", ts, err)
 		}
 		// Expiry and a disabled owner stop a token too.
@@ -102,6 +102,15 @@ func TestTokenIssueVerifyRevoke(t *testing.T) {
 		}
 		if got, _ := s.TokenPrincipal(bg, live); got != nil {
 			t.Error("a disabled user's token still acts")
+		}
+		// The list pages newest first.
+		page1, next, err := s.ListTokens(ctx, auth.TokenFilter{Limit: 2})
+		if err != nil || len(page1) != 2 || next == 0 || page1[0].Name != "live" || page1[1].Name != "short" {
+			t.Fatalf("first page: %+v next %d, %v", page1, next, err)
+		}
+		page2, next, err := s.ListTokens(ctx, auth.TokenFilter{Limit: 2, After: next})
+		if err != nil || len(page2) != 1 || next != 0 || page2[0].ID != tok.ID {
+			t.Fatalf("second page: %+v next %d, %v", page2, next, err)
 		}
 	})
 }

@@ -91,30 +91,31 @@ func (s *Service) CreateEnrollmentToken(ctx context.Context, in EnrollmentTokenI
 	return t, nil
 }
 
-// ListEnrollmentTokens returns tokens of units in the caller's scope.
-func (s *Service) ListEnrollmentTokens(ctx context.Context) ([]*EnrollmentToken, error) {
+// ListEnrollmentTokens returns a page of the tokens of units in the
+// caller's scope, newest first, and the cursor of the next page (tokens
+// with id < after).
+func (s *Service) ListEnrollmentTokens(ctx context.Context, after int64, limit int) ([]*EnrollmentToken, int64, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
+		return nil, 0, err
+	}
+	l := store.NewList("t.id DESC", limit, 100).Scope(p, "u.path").After(after)
+	out, next, err := store.Fetch(ctx, s.DB, l, `SELECT t.id, u.code, t.prefix, t.created_at, t.expires_at, t.max_uses, t.uses, t.revoked_at
+		FROM enrollment_tokens t JOIN units u ON u.id = t.unit_id`, scanEnrollmentToken, func(t *EnrollmentToken) int64 { return t.ID })
+	if err != nil {
+		return nil, 0, fmt.Errorf("hosts: list enrolment tokens: %w", err)
+	}
+	return out, next, nil
+}
+
+func scanEnrollmentToken(sc store.Scanner) (*EnrollmentToken, error) {
+	var t EnrollmentToken
+	var c, e, r int64
+	if err := sc.Scan(&t.ID, &t.Unit, &t.Prefix, &c, &e, &t.MaxUses, &t.Uses, &r); err != nil {
 		return nil, err
 	}
-	scope, args := p.Scope("u.path")
-	rows, err := s.DB.Query(ctx, `SELECT t.id, u.code, t.prefix, t.created_at, t.expires_at, t.max_uses, t.uses, t.revoked_at
-		FROM enrollment_tokens t JOIN units u ON u.id = t.unit_id WHERE `+scope+` ORDER BY t.id DESC LIMIT 1000`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("hosts: list enrolment tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []*EnrollmentToken
-	for rows.Next() {
-		var t EnrollmentToken
-		var c, e, r int64
-		if err := rows.Scan(&t.ID, &t.Unit, &t.Prefix, &c, &e, &t.MaxUses, &t.Uses, &r); err != nil {
-			return nil, err
-		}
-		t.CreatedAt, t.ExpiresAt, t.RevokedAt = store.Time(c), store.Time(e), store.Time(r)
-		out = append(out, &t)
-	}
-	return out, rows.Err()
+	t.CreatedAt, t.ExpiresAt, t.RevokedAt = store.Time(c), store.Time(e), store.Time(r)
+	return &t, nil
 }
 
 // RevokeEnrollmentToken stops a token admitting agents.

@@ -21,17 +21,17 @@ type apiRoute struct {
 	Path    string
 	Summary string
 	Tag     string
-	Public  bool     // no authentication needed
-	Agent   bool     // called by endpoint agents with their own credentials
-	Body    any      // zero value of the request body type
-	Result  any      // zero value of the response type (an item for lists)
-	List    bool     // response is {"items":[Result],"next":...}
+	Public  bool // no authentication needed
+	Agent   bool // called by endpoint agents with their own credentials
+	Body    any  // zero value of the request body type
+	Result  any  // zero value of the response type (an item for lists)
+	List    bool // response is {"items":[Result],"next":...}
 	// Paged lists answer {"items","total","offset","next","prev"}, sort
 	// by Sorts (?sort=&order=), page by position (?cursor= or ?offset=)
 	// and export (?format=csv|xlsx); see list.go.
 	Paged bool
 	Sorts []string
-	Query   []string // documented query parameters
+	Query []string // documented query parameters
 	// RawBody is the media type of a body that is a file rather than JSON
 	// ("text/csv"); Body is then nil.
 	RawBody string

@@ -279,12 +279,17 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiListTokens(w http.ResponseWriter, r *http.Request) {
-	ts, err := s.Auth.ListTokens(r.Context(), r.URL.Query().Get("all") == "1")
+	after, limit, err := pageParams(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	writeList(w, ts, 0)
+	ts, next, err := s.Auth.ListTokens(r.Context(), auth.TokenFilter{All: r.URL.Query().Get("all") == "1", After: after, Limit: limit})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeList(w, ts, next)
 }
 
 func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) {

@@ -49,12 +49,17 @@ func (s *Server) apiCreateEnrollmentToken(w http.ResponseWriter, r *http.Request
 }
 
 func (s *Server) apiListEnrollmentTokens(w http.ResponseWriter, r *http.Request) {
-	ts, err := s.Hosts.ListEnrollmentTokens(r.Context())
+	after, limit, err := pageParams(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	writeList(w, ts, 0)
+	ts, next, err := s.Hosts.ListEnrollmentTokens(r.Context(), after, limit)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeList(w, ts, next)
 }
 
 func (s *Server) apiRevokeEnrollmentToken(w http.ResponseWriter, r *http.Request) {

@@ -50,7 +50,7 @@ func (s *Server) routes() {
 	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/users/{id}", Tag: "users", Summary: "Change a user (role, unit, disabled, password, unlock)", Body: org.UserPatch{}, Result: org.User{}, Handler: s.apiUpdateUser})
 
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/tokens", Tag: "auth", Summary: "The caller's API tokens (admins: ?all=1 for everyone's)", Result: auth.APIToken{}, List: true,
-		Query: []string{"all"}, Handler: s.apiListTokens})
+		Query: []string{"all", "cursor", "limit"}, Handler: s.apiListTokens})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/tokens", Tag: "auth", Summary: "Create an API token acting as the caller", Body: tokenCreate{}, Result: tokenResponse{}, Handler: s.apiCreateToken})
 	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/tokens/{id}", Tag: "auth", Summary: "Revoke an API token", Handler: s.apiRevokeToken})
 
@@ -60,7 +60,8 @@ func (s *Server) routes() {
 	// API: measure 1 — agents, hosts, malware review, coverage.
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/enrollment-tokens", Tag: "agents", Summary: "Create an enrolment token for a unit's agents",
 		Body: hosts.EnrollmentTokenInput{}, Result: hosts.EnrollmentToken{}, Handler: s.apiCreateEnrollmentToken})
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/enrollment-tokens", Tag: "agents", Summary: "List enrolment tokens in scope", Result: hosts.EnrollmentToken{}, List: true, Handler: s.apiListEnrollmentTokens})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/enrollment-tokens", Tag: "agents", Summary: "List enrolment tokens in scope", Result: hosts.EnrollmentToken{}, List: true,
+		Query: []string{"cursor", "limit"}, Handler: s.apiListEnrollmentTokens})
 	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/enrollment-tokens/{id}", Tag: "agents", Summary: "Revoke an enrolment token", Handler: s.apiRevokeEnrollmentToken})
 
 	s.api(apiRoute{Method: "POST", Path: agentapi.PathEnroll, Tag: "agents", Public: true, Summary: "Enrol an agent with an enrolment token",

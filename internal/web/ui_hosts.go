@@ -194,7 +194,8 @@ type enrollData struct {
 }
 
 func (s *Server) enrollData(r *http.Request) (*enrollData, error) {
-	ts, err := s.Hosts.ListEnrollmentTokens(r.Context())
+	// The page shows up to 1,000 tokens, the newest; the API pages on.
+	ts, _, err := s.Hosts.ListEnrollmentTokens(r.Context(), 0, 1000)
 	if err != nil {
 		return nil, err
 	}

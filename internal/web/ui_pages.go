@@ -424,7 +424,6 @@ func (s *Server) uiUpdateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	patch.Name, patch.Role, patch.Unit, patch.Password, patch.CurrentPassword = f("name"), f("role"), f("unit"), f("password"), f("current_password")
-
 	switch r.PostFormValue("state") {
 	case "disable":
 		t := true
@@ -452,7 +451,7 @@ type tokensData struct {
 }
 
 func (s *Server) uiTokens(w http.ResponseWriter, r *http.Request) {
-	ts, err := s.Auth.ListTokens(r.Context(), false)
+	ts, _, err := s.Auth.ListTokens(r.Context(), auth.TokenFilter{Limit: 1000}) // the newest 1,000; the API pages on
 	if err != nil {
 		s.uiError(w, r, err)
 		return
@@ -461,16 +460,20 @@ func (s *Server) uiTokens(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) uiCreateToken(w http.ResponseWriter, r *http.Request) {
-	d, err := time.ParseDuration(strings.TrimSpace(r.PostFormValue("expires_in")))
-	if err != nil {
-		d = 0
+	var d time.Duration
+	if v := strings.TrimSpace(r.PostFormValue("expires_in")); v != "" {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			s.uiError(w, r, errs.Invalid("expires_in", "is not a duration such as 720h: %q", v))
+			return
+		}
 	}
 	_, secret, err := s.Auth.CreateToken(r.Context(), r.PostFormValue("name"), d)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
-	ts, err := s.Auth.ListTokens(r.Context(), false)
+	ts, _, err := s.Auth.ListTokens(r.Context(), auth.TokenFilter{Limit: 1000}) // the newest 1,000; the API pages on
 	if err != nil {
 		s.uiError(w, r, err)
 		return
