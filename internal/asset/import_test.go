@@ -237,8 +237,9 @@ func FuzzParseCSV(f *testing.F) {
 			if hosts != nil {
 				t.Fatal("hosts with error")
 			}
-			if !strings.HasPrefix(err.Error(), "f.csv") {
-				t.Fatalf("error does not name the file: %v", err)
+			var de *datafile.Error
+			if !errors.As(err, &de) || de.File != "f.csv" || !strings.HasPrefix(err.Error(), "f.csv") {
+				t.Fatalf("error does not name the file: %v (%T)", err, err)
 			}
 			return
 		}

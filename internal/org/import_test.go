@@ -101,6 +101,10 @@ func FuzzParseUnitsCSV(f *testing.F) {
 	f.Add("code,name,kind,parent\nA1,\"unterminated\n")
 	f.Fuzz(func(t *testing.T, data string) {
 		rows, err := ParseUnitsCSV("fuzz.csv", strings.NewReader(data))
+		var de *datafile.Error
+		if err != nil && (!errors.As(err, &de) || de.File != "fuzz.csv") {
+			t.Fatalf("error without its place: %v (%T)", err, err)
+		}
 		if err == nil {
 			for _, r := range rows {
 				if r.Validate() != nil {
