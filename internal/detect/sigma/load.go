@@ -73,9 +73,9 @@ func Load(paths []string, filter Filter, opts Options) (*LoadResult, error) {
 			for _, e := range errs {
 				re := &RuleError{Path: path, Err: e}
 				if pe, ok := e.(*ParseError); ok {
-					re.ID, re.Err = pe.ID, pe.Err
-					if pe.Line > 0 {
-						re.Err = fmt.Errorf("line %d: %w", pe.Line, pe.Err)
+					re.ID, re.Err = pe.ID, pe.Pos.Err
+					if pe.Pos.Line > 0 {
+						re.Err = fmt.Errorf("line %d: %w", pe.Pos.Line, pe.Pos.Err)
 					}
 				}
 				res.Refused = append(res.Refused, re)

@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"vigil/internal/datafile"
 )
 
 // Rule is one Sigma detection rule as written, before compilation.
@@ -91,31 +93,34 @@ type Value struct {
 	S    string
 }
 
-// ParseError says what is wrong with a rule file and where.
+// ParseError says what is wrong with a rule file and where: the position
+// every reader of outside data reports (datafile.Error, which errors.As
+// also finds), and the rule's id when known. It reads
+// "rules/x.yml:12: rule 5f1e...: unknown modifier ...".
 type ParseError struct {
-	Path string
-	Line int
-	ID   string // rule id when known
-	Err  error
+	Pos datafile.Error
+	ID  string // rule id when known
 }
 
-func (e *ParseError) Error() string {
-	var b strings.Builder
-	if e.Path != "" {
-		b.WriteString(e.Path)
-		if e.Line > 0 {
-			fmt.Fprintf(&b, ":%d", e.Line)
-		}
-		b.WriteString(": ")
+func newParseError(path string, line int, id string, err error) *ParseError {
+	e := &ParseError{Pos: datafile.Error{File: path, Line: line, Err: err}, ID: id}
+	if id != "" {
+		e.Pos.Record = "rule " + id
 	}
-	if e.ID != "" {
-		fmt.Fprintf(&b, "rule %s: ", e.ID)
-	}
-	b.WriteString(e.Err.Error())
-	return b.String()
+	return e
 }
 
-func (e *ParseError) Unwrap() error { return e.Err }
+func (e *ParseError) Error() string { return e.Pos.Error() }
+func (e *ParseError) Unwrap() error { return e.Pos.Err }
+
+// As lets errors.As find the position as a *datafile.Error.
+func (e *ParseError) As(target any) bool {
+	if t, ok := target.(**datafile.Error); ok {
+		*t = &e.Pos
+		return true
+	}
+	return false
+}
 
 // Parse reads every YAML document of data as a rule. Documents that are not
 // detection rules (correlation rules, filters) are returned as errors so the
@@ -131,7 +136,7 @@ func Parse(data []byte, path string) ([]*Rule, []error) {
 			break
 		}
 		if err != nil {
-			errs = append(errs, &ParseError{Path: path, Err: fmt.Errorf("yaml: %w", err)})
+			errs = append(errs, newParseError(path, 0, "", fmt.Errorf("yaml: %w", err)))
 			break
 		}
 		if len(doc.Content) == 0 {
@@ -152,7 +157,7 @@ func Parse(data []byte, path string) ([]*Rule, []error) {
 func parseRule(n *yaml.Node, path string) (r *Rule, err error) {
 	r = &Rule{Path: path, Line: n.Line}
 	fail := func(line int, format string, args ...any) error {
-		return &ParseError{Path: path, Line: line, ID: r.ID, Err: fmt.Errorf(format, args...)}
+		return newParseError(path, line, r.ID, fmt.Errorf(format, args...))
 	}
 	if n.Kind != yaml.MappingNode {
 		return nil, fail(n.Line, "rule is not a YAML mapping")
@@ -254,7 +259,7 @@ func parseRule(n *yaml.Node, path string) (r *Rule, err error) {
 		default:
 			s, err := parseSearch(k.Value, v)
 			if err != nil {
-				return nil, &ParseError{Path: path, Line: v.Line, ID: r.ID, Err: fmt.Errorf("search %q: %w", k.Value, err)}
+				return nil, newParseError(path, v.Line, r.ID, fmt.Errorf("search %q: %w", k.Value, err))
 			}
 			r.Detection.Searches[k.Value] = s
 		}
