@@ -48,10 +48,17 @@ type UnitCoverage struct {
 // Coverage is the coverage report of one unit.
 type Coverage struct {
 	UnitCoverage
-	Children   []UnitCoverage     `json:"children"`
-	Failing    map[string][]*Host `json:"failing"` // check -> hosts failing it (first 200)
-	Thresholds map[string]string  `json:"thresholds"`
+	Children []UnitCoverage     `json:"children"`
+	Failing  map[string][]*Host `json:"failing"` // check -> hosts failing it (the first FailingShown)
+	// FailingTotal is how many hosts fail each check in all: Failing
+	// holds at most FailingShown of them, and the hosts list
+	// (?unit=&failing=) all.
+	FailingTotal map[string]int    `json:"failing_total"`
+	Thresholds   map[string]string `json:"thresholds"`
 }
+
+// FailingShown caps the hosts a coverage report lists per failed check.
+const FailingShown = 200
 
 type unitRow struct {
 	id, parent             int64
@@ -167,7 +174,7 @@ func (s *Service) UnitCoverage(ctx context.Context, code string) (*Coverage, err
 	if self == nil {
 		return nil, errs.NotFound("unit " + strconv.Quote(code))
 	}
-	cov := &Coverage{UnitCoverage: toUnitCoverage(self), Children: []UnitCoverage{}, Failing: map[string][]*Host{},
+	cov := &Coverage{UnitCoverage: toUnitCoverage(self), Children: []UnitCoverage{}, Failing: map[string][]*Host{}, FailingTotal: map[string]int{},
 		Thresholds: map[string]string{"signature_max_age": SignatureMaxAge.String(), "agent_stale_after": AgentStaleAfter.String()}}
 	for _, r := range order {
 		if r.parent == self.id {
@@ -176,14 +183,14 @@ func (s *Service) UnitCoverage(ctx context.Context, code string) (*Coverage, err
 	}
 	sort.Slice(cov.Children, func(i, j int) bool { return cov.Children[i].Unit < cov.Children[j].Unit })
 	for _, check := range []string{"antivirus", "firewall", "agent"} {
-		hs, _, err := s.ListHosts(ctx, HostFilter{Unit: code, Failing: check, Limit: 200})
+		hs, total, err := s.ListHosts(ctx, HostFilter{Unit: code, Failing: check, Sort: "hostname", Limit: FailingShown})
 		if err != nil {
 			return nil, err
 		}
 		if hs == nil {
 			hs = []*Host{}
 		}
-		cov.Failing[check] = hs
+		cov.Failing[check], cov.FailingTotal[check] = hs, total
 	}
 	return cov, nil
 }

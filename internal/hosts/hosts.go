@@ -368,9 +368,27 @@ type HostFilter struct {
 	SeenBefore time.Time
 	SeenAfter  time.Time
 	Query      string // accent-insensitive: hostname, FQDN, OS, address
-	After      int64
+	Sort       string // a key of HostSorts; "" is the order hosts were added
+	Desc       bool
+	Offset     int // rows skipped (pages by position)
 	Limit      int
 }
+
+// HostSorts are the columns a list of hosts sorts by: the request names a
+// key, never an expression.
+var HostSorts = map[string]string{
+	"hostname":   "h.hostname_key",
+	"unit":       "u.code",
+	"os":         "h.os_name",
+	"role":       "h.role",
+	"last_seen":  "h.last_seen_at",
+	"agent_seen": "h.agent_seen_at",
+	"findings":   "(SELECT COUNT(*) FROM findings f WHERE f.host_id = h.id AND f.status IN ('open', 'in_progress'))",
+}
+
+// HostSortKeys lists the keys of HostSorts, for messages and the API
+// document.
+var HostSortKeys = []string{"hostname", "unit", "os", "role", "last_seen", "agent_seen", "findings"}
 
 const hostColumns = `h.id, h.hostname, h.fqdn, u.code, u.name, u.path, u.id, h.os_family, h.os_name, h.os_version, h.os_build, h.role, h.addresses, h.source,
 	h.av_ok, h.av_product, h.av_updated_at, h.edr_ok, h.firewall_ok, h.software_count, h.controls, h.agent_id, h.agent_seen_at, h.first_seen_at, h.last_seen_at, h.inventory_at,
@@ -406,8 +424,9 @@ func (s *Service) scanHost(sc interface{ Scan(...any) error }) (*Host, error) {
 	return &h, nil
 }
 
-// ListHosts returns hosts in the caller's scope.
-func (s *Service) ListHosts(ctx context.Context, f HostFilter) ([]*Host, int64, error) {
+// ListHosts returns a page of the hosts in the caller's scope that match
+// f, in f's order, and how many match in all.
+func (s *Service) ListHosts(ctx context.Context, f HostFilter) ([]*Host, int, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -451,12 +470,19 @@ func (s *Service) ListHosts(ctx context.Context, f HostFilter) ([]*Host, int64, 
 	if q := strings.TrimSpace(f.Query); q != "" {
 		l.Where(`h.search LIKE ? ESCAPE '\'`, store.LikeContains(i18n.Fold(q)))
 	}
-	l.After(f.After)
-	out, next, err := store.Fetch(ctx, s.DB, l, `SELECT `+hostColumns+` FROM hosts h JOIN units u ON u.id = h.unit_id`, s.scanHost, func(h *Host) int64 { return h.ID })
+	if f.Sort != "" {
+		expr, ok := HostSorts[f.Sort]
+		if !ok {
+			return nil, 0, errs.Invalid("sort", "cannot sort by %q; sort by one of %s", f.Sort, strings.Join(HostSortKeys, ", "))
+		}
+		l.OrderBy(expr, f.Desc)
+	}
+	l.Skip(f.Offset)
+	out, total, err := store.FetchPage(ctx, s.DB, l, `SELECT `+hostColumns, ` FROM hosts h JOIN units u ON u.id = h.unit_id`, s.scanHost)
 	if err != nil {
 		return nil, 0, fmt.Errorf("hosts: list: %w", err)
 	}
-	return out, next, nil
+	return out, total, nil
 }
 
 // HostDetail is a host with its latest inventory.

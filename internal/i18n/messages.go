@@ -229,6 +229,13 @@ var messages = map[string][2]string{
 	"cov.findings":                {"Máy có phát hiện chưa xử lý", "Hosts with open findings"},
 	"cov.failing":                 {"Danh sách máy chưa đạt", "Hosts failing"},
 
+	// Lists: columns and words of the paged lists and their exports.
+	"list.shown_of":       {"Hiển thị %s trên tổng %s máy", "Showing %s of %s hosts"},
+	"list.see_all":        {"Xem toàn bộ danh sách", "See the whole list"},
+	"hosts.fqdn":          {"Tên miền đầy đủ (FQDN)", "Fully qualified name (FQDN)"},
+	"hosts.agent_seen":    {"Tác tử liên lạc lần cuối", "Agent last heard from"},
+	"hosts.open_findings": {"Phát hiện chưa xử lý", "Open findings"},
+
 	"err.notfound":  {"Không tìm thấy (hoặc nằm ngoài phạm vi của bạn).", "Not found (or outside your scope)."},
 	"err.forbidden": {"Bạn không có quyền thực hiện thao tác này.", "You are not allowed to do this."},
 }

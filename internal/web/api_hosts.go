@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"vigil/internal/datafile"
 	"vigil/internal/errs"
 	"vigil/internal/hosts"
+	"vigil/internal/i18n"
 )
 
 // Wire shapes of agent requests whose inventory is decoded by asset (so a
@@ -310,15 +312,12 @@ func (s *Server) apiTaskResult(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// hostFilter reads the hosts list's query parameters.
+// hostFilter reads the hosts list's filters, shared by the API and the
+// page.
 func hostFilter(r *http.Request) (hosts.HostFilter, error) {
-	after, limit, err := pageParams(r)
-	if err != nil {
-		return hosts.HostFilter{}, err
-	}
 	q := r.URL.Query()
 	f := hosts.HostFilter{Unit: q.Get("unit"), OS: q.Get("os"), Role: q.Get("role"), Failing: q.Get("failing"),
-		Stale: q.Get("stale") == "1" || q.Get("stale") == "true", Query: q.Get("q"), After: after, Limit: limit}
+		Stale: q.Get("stale") == "1" || q.Get("stale") == "true", Query: q.Get("q")}
 	for name, dst := range map[string]*time.Time{"seen_before": &f.SeenBefore, "seen_after": &f.SeenAfter} {
 		if v := q.Get(name); v != "" {
 			t, err := parseDateParam(v)
@@ -332,17 +331,77 @@ func hostFilter(r *http.Request) (hosts.HostFilter, error) {
 }
 
 func (s *Server) apiListHosts(w http.ResponseWriter, r *http.Request) {
+	lp, err := readList(r, hosts.HostSortKeys)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	f, err := hostFilter(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	hs, next, err := s.Hosts.ListHosts(r.Context(), f)
+	if lp.Format != "" {
+		if err := s.exportHosts(w, r, lp, f); err != nil {
+			writeError(w, r, err)
+		}
+		return
+	}
+	f.Sort, f.Desc, f.Offset, f.Limit = lp.Sort, lp.Desc, lp.Offset, lp.Limit
+	hs, total, err := s.Hosts.ListHosts(r.Context(), f)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	writeList(w, hs, next)
+	writePage(w, lp, hs, total)
+}
+
+// exportHosts writes the hosts f selects, in lp's order, as CSV or XLSX.
+func (s *Server) exportHosts(w http.ResponseWriter, r *http.Request, lp listParams, f hosts.HostFilter) error {
+	lang := exportLang(r)
+	f.Sort, f.Desc = lp.Sort, lp.Desc
+	check := func(ok bool) string {
+		if ok {
+			return i18n.T(lang, "hosts.ok")
+		}
+		return i18n.T(lang, "hosts.fail")
+	}
+	cols := []exportColumn[*hosts.Host]{
+		{"common.id", func(h *hosts.Host) string { return strconv.FormatInt(h.ID, 10) }},
+		{"hosts.hostname", func(h *hosts.Host) string { return h.Hostname }},
+		{"hosts.fqdn", func(h *hosts.Host) string { return h.FQDN }},
+		{"common.unit", func(h *hosts.Host) string { return h.Unit + " " + h.UnitName }},
+		{"hosts.os", func(h *hosts.Host) string { return strings.TrimSpace(h.OS.Name + " " + h.OS.Version) }},
+		{"hosts.role", func(h *hosts.Host) string { return roleText(lang, h.Role) }},
+		{"hosts.addresses", func(h *hosts.Host) string { return strings.Join(h.Addresses, " ") }},
+		{"hosts.av", func(h *hosts.Host) string { return check(h.Status.Antivirus) }},
+		{"hosts.fw", func(h *hosts.Host) string { return check(h.Status.Firewall) }},
+		{"hosts.agent", func(h *hosts.Host) string {
+			switch {
+			case h.Status.AgentSeen:
+				return i18n.T(lang, "hosts.ok")
+			case h.Status.HasAgent:
+				return i18n.T(lang, "cov.stale")
+			}
+			return i18n.T(lang, "cov.no_agent")
+		}},
+		{"hosts.agent_seen", func(h *hosts.Host) string { return i18n.FormatTime(h.AgentSeenAt, lang) }},
+		{"hosts.last_seen", func(h *hosts.Host) string { return i18n.FormatTime(h.LastSeen, lang) }},
+		{"hosts.open_findings", func(h *hosts.Host) string { return strconv.Itoa(h.OpenFindings) }},
+	}
+	return exportList(w, r, lp, "hosts", cols, func(offset, limit int) ([]*hosts.Host, int, error) {
+		f.Offset, f.Limit = offset, limit
+		return s.Hosts.ListHosts(r.Context(), f)
+	})
+}
+
+// roleText is a host's role in words.
+func roleText(lang, role string) string {
+	switch role {
+	case "server", "workstation":
+		return i18n.T(lang, "hosts."+role)
+	}
+	return role
 }
 
 func (s *Server) apiGetHost(w http.ResponseWriter, r *http.Request) {

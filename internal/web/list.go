@@ -206,6 +206,15 @@ func (pg *pager) Summary() string {
 	return fmt.Sprintf(i18n.T(pg.lang, "list.range"), i18n.Number(pg.From, pg.lang), i18n.Number(pg.To, pg.lang), i18n.Number(pg.Total, pg.lang))
 }
 
+// exportLang is the language of an export: ?lang= when it names one, the
+// reader's otherwise.
+func exportLang(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); l == "en" || l == "vi" {
+		return l
+	}
+	return langOf(r)
+}
+
 // exportColumn is one column of an export: its header's message key and
 // the cell of a row.
 type exportColumn[T any] struct {
@@ -217,10 +226,7 @@ type exportColumn[T any] struct {
 // CSV or XLSX: fetch returns one page at an offset and the total.
 func exportList[T any](w http.ResponseWriter, r *http.Request, p listParams, name string, cols []exportColumn[T],
 	fetch func(offset, limit int) ([]T, int, error)) error {
-	lang := langOf(r)
-	if l := r.URL.Query().Get("lang"); l == "en" || l == "vi" {
-		lang = l
-	}
+	lang := exportLang(r)
 	first, total, err := fetch(0, 1000)
 	if err != nil {
 		return err

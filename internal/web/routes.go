@@ -75,8 +75,8 @@ func (s *Server) routes() {
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/agents/tasks/{id}/result", Tag: "agents", Agent: true, Summary: "Agent reports a task's progress or result",
 		Body: agentapi.TaskResult{}, Handler: s.apiTaskResult})
 
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts", Tag: "hosts", Summary: "List hosts in scope", Result: hosts.Host{}, List: true,
-		Query: []string{"unit", "os", "role", "failing", "stale", "seen_before", "seen_after", "q", "cursor", "limit"}, Handler: s.apiListHosts})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts", Tag: "hosts", Summary: "List hosts in scope", Result: hosts.Host{},
+		Paged: true, Sorts: hosts.HostSortKeys, Query: []string{"unit", "os", "role", "failing", "stale", "seen_before", "seen_after", "q"}, Handler: s.apiListHosts})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/hosts/import", Tag: "hosts", Summary: "Import host inventories (agent JSON, CSV template or osquery JSON) into a unit; atomic",
 		RawBody: "application/octet-stream", Status: http.StatusOK, Result: hosts.ImportResult{}, Query: []string{"unit", "file", "format"}, Handler: s.apiImportHosts})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}", Tag: "hosts", Summary: "A host with its latest inventory", Result: hosts.HostDetail{}, Handler: s.apiGetHost})

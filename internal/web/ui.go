@@ -39,6 +39,10 @@ func newUIRenderer() (*uiRenderer, error) {
 		"role":     func(lang string, r any) string { return i18n.T(lang, fmt.Sprint("role.", r)) },
 		"indent":   func(n int) string { return strings.Repeat("\u00a0\u00a0\u00a0\u00a0", n) },
 		"query":    func(v url.Values) string { return v.Encode() },
+		"num":      func(lang string, n int) string { return i18n.Number(n, lang) },
+		"tf": func(lang, key string, args ...any) string {
+			return fmt.Sprintf(i18n.T(lang, key), args...)
+		},
 		"pct": func(a, b int) string {
 			if b == 0 {
 				return "—"

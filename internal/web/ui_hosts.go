@@ -68,19 +68,30 @@ func (s *Server) hostsUnitSection(r *http.Request, u *org.Unit) (*unitSection, e
 
 type hostsData struct {
 	Hosts  []*hosts.Host
-	Next   string
+	Pager  *pager
 	Filter url.Values
 	Units  []*org.Unit
 }
 
 func (s *Server) uiHosts(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	lp, err := readList(r, hosts.HostSortKeys)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
 	f, err := hostFilter(r)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
-	hs, next, err := s.Hosts.ListHosts(r.Context(), f)
+	if lp.Format != "" {
+		if err := s.exportHosts(w, r, lp, f); err != nil {
+			s.uiError(w, r, err)
+		}
+		return
+	}
+	f.Sort, f.Desc, f.Offset, f.Limit = lp.Sort, lp.Desc, lp.Offset, lp.Limit
+	hs, total, err := s.Hosts.ListHosts(r.Context(), f)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
@@ -90,9 +101,8 @@ func (s *Server) uiHosts(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	q.Del("cursor")
-	q.Del("flash")
-	s.render(w, r, http.StatusOK, "hosts", s.newPage(r, "hosts", "hosts.title", &hostsData{Hosts: hs, Next: encodeCursor(next), Filter: q, Units: units}))
+	d := &hostsData{Hosts: hs, Pager: newPager(r, lp, len(hs), total), Filter: r.URL.Query(), Units: units}
+	s.render(w, r, http.StatusOK, "hosts", s.newPage(r, "hosts", "hosts.title", d))
 }
 
 type hostData struct {
