@@ -28,6 +28,8 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 			secure := fs.Bool("secure-cookies", "-", false, "mark cookies Secure (serve behind HTTPS)")
 			trustProxy := fs.Bool("trust-proxy", "-", false, "take the client address from X-Forwarded-For (behind a reverse proxy only)")
 			bodyLimit := fs.Int("body-limit", "-", 10<<20, "largest request body accepted, in bytes")
+			metricsListen := fs.String("metrics-listen", "-", "", "serve /metrics on this address only, not on --listen")
+			metricsToken := fs.String("metrics-token", "-", "", "bearer token /metrics requires (open when empty)")
 			var oidc auth.OIDCConfig
 			oidcIssuer := fs.String("oidc-issuer", "-", "", "OpenID Connect issuer URL; enables single sign-on")
 			oidcClient := fs.String("oidc-client-id", "-", "", "OpenID Connect client id")
@@ -51,6 +53,7 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 					Demo: *demo, AdminEmail: *adminEmail, AdminPassword: *adminPassword,
 					SecureCookies: *secure, TrustProxy: *trustProxy,
 					BodyLimit: int64(*bodyLimit), OIDC: oidc, Version: version, Logger: logger, Stderr: fs.Stderr,
+					MetricsListen: *metricsListen, MetricsToken: *metricsToken,
 				})
 			}
 		},

@@ -38,8 +38,14 @@ type Config struct {
 	// Stderr receives the one-time messages for the person starting the
 	// hub (generated password, demo logins).
 	Stderr io.Writer
-	// Ready, if set, is called with the bound address once serving.
-	Ready func(addr string)
+	// MetricsListen, when set, serves /metrics on this address only (a
+	// network Prometheus reaches and users do not), not on Listen.
+	MetricsListen string
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
+	// Ready, if set, is called with the bound address once serving;
+	// MetricsReady with the metrics listener's.
+	Ready, MetricsReady func(addr string)
 }
 
 // Hub is an assembled hub: the database, the capabilities' services (see
@@ -101,7 +107,8 @@ func New(db *store.DB, cfg Config) (*Hub, error) {
 	}
 	var err error
 	h.Server, err = web.New(web.Config{Services: h.Services, DB: db, Logger: cfg.Logger, BodyLimit: cfg.BodyLimit,
-		SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, OIDC: sso, Version: cfg.Version})
+		SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, OIDC: sso, Version: cfg.Version,
+		MetricsToken: cfg.MetricsToken, MetricsElsewhere: cfg.MetricsListen != ""})
 	if err != nil {
 		return nil, err
 	}
@@ -177,9 +184,27 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	srv := &http.Server{Handler: h.Server.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)}
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
+	if cfg.MetricsListen != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s: %w", cfg.MetricsListen, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", h.Server.MetricsHandler())
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+			ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)}
+		servers = append(servers, msrv)
+		go func() { errc <- msrv.Serve(mln) }()
+		cfg.Logger.Info("metrics serving", "url", "http://"+mln.Addr().String()+"/metrics")
+		if cfg.MetricsReady != nil {
+			cfg.MetricsReady(mln.Addr().String())
+		}
+	}
 	jobCtx, stopJobs := context.WithCancel(context.Background())
 	wg := sched.Start(jobCtx)
-	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	addr := ln.Addr().String()
 	cfg.Logger.Info("vigil hub serving", "url", "http://"+addr, "database", h.DB.Dialect.String(), "where", h.DB.Where)
@@ -188,6 +213,9 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	select {
 	case err := <-errc:
+		for _, s := range servers {
+			s.Close()
+		}
 		stopJobs()
 		wg.Wait()
 		return err
@@ -196,7 +224,12 @@ func Run(ctx context.Context, cfg Config) error {
 	cfg.Logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	err = srv.Shutdown(sctx)
+	err = nil
+	for _, s := range servers {
+		if serr := s.Shutdown(sctx); serr != nil && err == nil {
+			err = serr
+		}
+	}
 	stopJobs()
 	wg.Wait()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -100,11 +100,12 @@ func TestEnrolFloodMemory(t *testing.T) {
 		heapBound = 150 << 20
 		// /healthz: the median probe must answer within healthMedian and
 		// the worst within healthWorst. The worst is bounded loosely
-		// because the test machine's two cores are shared (the flood's
-		// own 200 clients run in this process too); before the fix the
-		// median was 2.7 s and the worst 3.8 s.
+		// because the test machine's two cores are shared with other
+		// work (and the flood's own 200 clients run in this process);
+		// it is typically under 0.5 s. Before the fix the median was
+		// 2.7 s and the worst 3.8 s (11.9 s with sign-in bodies).
 		healthMedian = 200 * time.Millisecond
-		healthWorst  = time.Second
+		healthWorst  = 2 * time.Second
 	)
 	db := storetest.Open(t, "sqlite")
 	h, err := hub.New(db, hub.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})

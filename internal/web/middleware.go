@@ -45,16 +45,38 @@ func (w *statusWriter) Flush() {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// observe logs each request and feeds the metrics. Query strings are not
+// apiCatchAll is the pattern that answers unknown API paths with a JSON
+// 404; metrics count those as unmatched.
+const apiCatchAll = "/api/"
+
+// routeKey carries a *string through the middleware to the mux, which
+// fills it with the pattern that served the request: the middleware pass
+// the mux a copy of the request (WithContext), so observe's own r.Pattern
+// stays empty.
+type routeKey struct{}
+
+// recordRoute wraps the mux and reports the pattern it chose to observe.
+func recordRoute(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		if p, ok := r.Context().Value(routeKey{}).(*string); ok {
+			*p = r.Pattern
+		}
+	})
+}
+
+// observe logs each request and feeds the metrics, labelled by the route
+// pattern ("GET /api/v1/hosts/{id}"); requests no route matched (404s,
+// the API's catch-all included) are "unmatched". Query strings are not
 // logged: they may carry search terms about people.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
+		var route string
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), routeKey{}, &route)))
 		d := time.Since(start)
-		route := r.Pattern
-		if route == "" {
+		if route == "" || route == apiCatchAll {
 			route = "unmatched"
 		}
 		if sw.status == 0 {
@@ -91,7 +113,12 @@ func (s *Server) recoverPanic(next http.Handler) http.Handler {
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
-func securityHeaders(next http.Handler) http.Handler {
+// hsts is sent whenever the hub is reached over HTTPS: served with TLS, or
+// behind a TLS-terminating proxy (--secure-cookies says so). Two years and
+// subdomains, as the HSTS preload list asks.
+const hsts = "max-age=63072000; includeSubDomains"
+
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
@@ -100,8 +127,8 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-		if r.TLS != nil {
-			h.Set("Strict-Transport-Security", "max-age=31536000")
+		if r.TLS != nil || s.SecureCookies {
+			h.Set("Strict-Transport-Security", hsts)
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -114,7 +141,8 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		ctx := auth.WithClientIP(r.Context(), s.clientIP(r))
 		var p *auth.Principal
 		var err error
-		if h := r.Header.Get("Authorization"); h != "" {
+		if h := r.Header.Get("Authorization"); h != "" && r.URL.Path != "/metrics" {
+			// (/metrics checks its own token, which is no one's identity.)
 			scheme, secret, _ := strings.Cut(h, " ")
 			if !strings.EqualFold(scheme, "Bearer") || secret == "" {
 				writeError(w, r, errs.Errorf(errs.EUNAUTHORIZED, "Authorization must be \"Bearer <token>\""))

@@ -4,8 +4,6 @@ import (
 	"io/fs"
 	"net/http"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"vigil/internal/agent/agentapi"
 	"vigil/internal/audit"
 	"vigil/internal/auth"
@@ -24,7 +22,9 @@ import (
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	if !s.MetricsElsewhere {
+		s.mux.Handle("GET /metrics", s.MetricsHandler())
+	}
 
 	// API: sign-in, units and contacts, users, tokens, audit.
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/auth/token", Tag: "auth", Public: true, Summary: "Exchange e-mail and password for an API token",
@@ -97,7 +97,7 @@ func (s *Server) routes() {
 	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/findings/{id}", Tag: "findings", Summary: "Change a finding's status, note, owner or due date", Body: findings.Update{}, Result: findings.Finding{}, Handler: s.apiUpdateFinding})
 
 	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
-	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+	s.mux.HandleFunc(apiCatchAll, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, errs.NotFound("API endpoint "+r.Method+" "+r.URL.Path))
 	})
 

@@ -6,6 +6,7 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"log/slog"
 	"net"
 	"net/http"
@@ -13,8 +14,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"vigil/internal/auth"
+	"vigil/internal/errs"
 	"vigil/internal/findings"
 	"vigil/internal/hosts"
 	"vigil/internal/org"
@@ -44,6 +47,11 @@ type Config struct {
 	// OIDC, when set, offers "sign in with your organisation".
 	OIDC    *auth.OIDC
 	Version string
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
+	// MetricsElsewhere leaves /metrics off Handler: the hub serves
+	// MetricsHandler on a listener of its own (--metrics-listen).
+	MetricsElsewhere bool
 }
 
 // Server holds the hub's HTTP handlers.
@@ -88,13 +96,32 @@ func (s *Server) Registry() *prometheus.Registry { return s.registry }
 func (s *Server) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	var h http.Handler = s.mux
+	h = recordRoute(h)
 	h = s.csrf(h)
 	h = s.authenticate(h)
 	h = cop.Handler(h)
-	h = securityHeaders(h)
+	h = s.securityHeaders(h)
 	h = s.observe(h)
 	h = s.recoverPanic(h)
 	return h
+}
+
+// MetricsHandler serves the Prometheus metrics, to the bearer of
+// MetricsToken when one is set.
+func (s *Server) MetricsHandler() http.Handler {
+	prom := promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
+	if s.MetricsToken == "" {
+		return prom
+	}
+	want := []byte("Bearer " + s.MetricsToken)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="vigil metrics"`)
+			writeError(w, r, errs.Errorf(errs.EUNAUTHORIZED, "metrics need Authorization: Bearer <the metrics token>"))
+			return
+		}
+		prom.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
