@@ -181,9 +181,11 @@ func (b *browser) checkConsole(con *consoleLog) {
 	t := b.t
 	expected := func(m chromedp.ConsoleMessage) bool {
 		// The browser logs every 404 response it loads; the scenario
-		// fetches some on purpose.
-		return m.Source == "network" && strings.Contains(m.Text, "404") &&
-			(strings.Contains(m.URL, "/units/"+secretUnitCode) || strings.Contains(m.URL, "/units/T01"))
+		// fetches some on purpose. A form sent back with a mistake to
+		// mend answers 400, as the findings scenario provokes.
+		return m.Source == "network" && (strings.Contains(m.Text, "404") &&
+			(strings.Contains(m.URL, "/units/"+secretUnitCode) || strings.Contains(m.URL, "/units/T01")) ||
+			strings.Contains(m.Text, "400") && strings.HasSuffix(m.URL, "/findings"))
 	}
 	for _, p := range con.problems(expected) {
 		t.Errorf("browser console: %s", p)
