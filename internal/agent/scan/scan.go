@@ -11,10 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/netip"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -97,6 +97,7 @@ func (r *Report) add(f Finding) {
 // follow symbolic links (a link's target inside the tree is reached by the
 // walk itself) and skips devices, pipes and sockets. A path that does not
 // exist is an error; unreadable files below it are counted and listed.
+// File findings are in path order, whatever the number of workers.
 func Files(ctx context.Context, opts Options, rep *Report) error {
 	if rep.StartedAt.IsZero() {
 		rep.StartedAt = time.Now().UTC()
@@ -119,61 +120,12 @@ func Files(ctx context.Context, opts Options, rep *Report) error {
 		roots = append(roots, real)
 		rep.Paths = append(rep.Paths, abs)
 	}
-	exclude := map[string]bool{}
+	s := &scanner{ctx: ctx, max: opts.MaxSize, set: opts.Indicators, rep: rep, exclude: map[string]bool{}}
 	for _, e := range append(pseudoMounts(), opts.Exclude...) {
-		exclude[filepath.Clean(e)] = true
+		s.exclude[filepath.Clean(e)] = true
 	}
+	first := len(rep.Findings)
 
-	var (
-		mu       sync.Mutex
-		files    atomic.Int64
-		nbytes   atomic.Int64
-		tooLarge atomic.Int64
-		special  atomic.Int64
-		unread   atomic.Int64
-	)
-	fail := func(path string, err error) {
-		unread.Add(1)
-		mu.Lock()
-		if len(rep.Errors) < maxErrors {
-			rep.Errors = append(rep.Errors, err.Error())
-		}
-		mu.Unlock()
-		_ = path
-	}
-	jobs := make(chan string, 256)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, BufferSize)
-			for path := range jobs {
-				if ctx.Err() != nil {
-					continue
-				}
-				sum, size, err := hashFile(path, opts.MaxSize, buf)
-				switch {
-				case errors.Is(err, errTooLarge):
-					tooLarge.Add(1)
-					continue
-				case errors.Is(err, errNotRegular):
-					special.Add(1)
-					continue
-				case err != nil:
-					fail(path, err)
-					continue
-				}
-				files.Add(1)
-				nbytes.Add(size)
-				if hit, ok := opts.Indicators.LookupSHA256(&sum); ok {
-					mu.Lock()
-					rep.add(Finding{Kind: "file", Hit: hit, Path: path, SHA256: Hex(sum), Size: size})
-					mu.Unlock()
-				}
-			}
-		}()
-	}
 	stopProgress := make(chan struct{})
 	progressDone := make(chan struct{})
 	go func() {
@@ -192,96 +144,68 @@ func Files(ctx context.Context, opts Options, rep *Report) error {
 			case <-stopProgress:
 				return
 			case <-t.C:
-				opts.Progress(Progress{Files: files.Load(), Bytes: nbytes.Load()})
+				opts.Progress(Progress{Files: s.files.Load(), Bytes: s.nbytes.Load()})
 			}
 		}
 	}()
 
-	var walkErr error
-	for _, root := range roots {
-		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				return ctxErr
-			}
-			if err != nil {
-				if path == root {
-					return err
-				}
-				fail(path, err)
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			t := d.Type()
-			switch {
-			case t.IsDir():
-				if path != root && exclude[path] {
-					return fs.SkipDir
-				}
-			case t.IsRegular():
-				jobs <- path
-			default: // symlink, device, pipe, socket
-				special.Add(1)
-			}
-			return nil
-		})
-		if err != nil && walkErr == nil {
-			walkErr = fmt.Errorf("scan: %w", err)
-		}
-	}
-	close(jobs)
-	wg.Wait()
+	walkErr := s.walk(roots, workers)
 	close(stopProgress)
 	<-progressDone
-	rep.Files += files.Load()
-	rep.Bytes += nbytes.Load()
-	rep.TooLarge += tooLarge.Load()
-	rep.Special += special.Load()
-	rep.Unreadable += unread.Load()
+	rep.Files += s.files.Load()
+	rep.Bytes += s.nbytes.Load()
+	rep.TooLarge += s.tooLarge.Load()
+	rep.Special += s.special.Load()
+	rep.Unreadable += s.unread.Load()
 	rep.FinishedAt = time.Now().UTC()
+	mine := rep.Findings[first:]
+	sort.SliceStable(mine, func(i, j int) bool { return mine[i].Path < mine[j].Path })
 	if walkErr == nil {
 		walkErr = ctx.Err()
 	}
 	return walkErr
 }
 
+// scanner is the state one Files call shares between its walker and its
+// hashing workers (walk_linux.go, walk_other.go).
+type scanner struct {
+	ctx     context.Context
+	max     int64
+	set     *ioc.Set
+	exclude map[string]bool
+
+	mu  sync.Mutex // guards rep.Errors and rep.Findings
+	rep *Report
+
+	files, nbytes, tooLarge, special, unread atomic.Int64
+}
+
+// fail counts an unreadable file or directory and keeps the first errors.
+func (s *scanner) fail(err error) {
+	s.unread.Add(1)
+	s.mu.Lock()
+	if len(s.rep.Errors) < maxErrors {
+		s.rep.Errors = append(s.rep.Errors, err.Error())
+	}
+	s.mu.Unlock()
+}
+
+// hashed counts a hashed file and matches its digest; path is called only
+// on a match, so the walk builds no path string for a clean file.
+func (s *scanner) hashed(sum *[32]byte, size int64, path func() string) {
+	s.files.Add(1)
+	s.nbytes.Add(size)
+	if hit, ok := s.set.LookupSHA256(sum); ok {
+		s.mu.Lock()
+		s.rep.add(Finding{Kind: "file", Hit: hit, Path: path(), SHA256: Hex(*sum), Size: size})
+		s.mu.Unlock()
+	}
+}
+
 var (
 	errTooLarge   = errors.New("file over the size limit")
 	errNotRegular = errors.New("not a regular file")
 )
-
-// hashFile opens path without following a final symlink and without
-// blocking on a FIFO swapped in after the walk saw a regular file, checks
-// it is still a regular file within the limit, and hashes it.
-func hashFile(path string, max int64, buf []byte) ([32]byte, int64, error) {
-	var sum [32]byte
-	f, err := openNoFollow(path)
-	if err != nil {
-		if isLoop(err) {
-			return sum, 0, errNotRegular
-		}
-		return sum, 0, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return sum, 0, err
-	}
-	if !fi.Mode().IsRegular() {
-		return sum, 0, errNotRegular
-	}
-	if max > 0 && fi.Size() > max {
-		return sum, 0, errTooLarge
-	}
-	// Read exactly the size fstat gave: it spares the read that would only
-	// return EOF, one syscall per file.
-	sum, n, err := SumReader(io.LimitReader(f, fi.Size()), buf)
-	if err != nil {
-		return sum, n, fmt.Errorf("read %s: %w", path, err)
-	}
-	return sum, n, nil
-}
 
 // ProcessInfo is what CheckProcesses needs of a running process.
 type ProcessInfo struct {
