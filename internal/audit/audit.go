@@ -204,6 +204,12 @@ type Filter struct {
 	Until      time.Time
 	Before     int64 // cursor: rows with seq < Before
 	Limit      int
+	// ActorKind keeps the rows of people (ActorPerson: signed-in users,
+	// and failed sign-ins, which someone typed) or of the system
+	// (ActorSystem: the hub and its agents); "" keeps both.
+	ActorKind string
+	// ChangesOnly leaves out sign-ins and sign-outs.
+	ChangesOnly bool
 }
 
 // List returns audit rows newest first, scoped to the caller: admins and
@@ -230,6 +236,17 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Record, int64, error) 
 	}
 	if f.ObjectID != "" {
 		l.Where("a.object_id = ?", f.ObjectID)
+	}
+	switch f.ActorKind {
+	case ActorPerson:
+		l.Where("(a.actor_id <> 0 OR a.action = 'auth.login_failed')")
+	case ActorSystem:
+		// Literally "actor_id = 0", so both engines use the partial index
+		// audit_system kept for these (usually rare) rows.
+		l.Where("a.actor_id = 0 AND a.action <> 'auth.login_failed'")
+	}
+	if f.ChangesOnly {
+		l.Where("(a.action < 'auth.' OR a.action >= 'auth/')")
 	}
 	if !f.Since.IsZero() {
 		l.Where("a.at >= ?", store.Micros(f.Since))

@@ -8,7 +8,9 @@ var Langs = []string{"vi", "en"}
 func T(lang, key string) string {
 	m, ok := messages[key]
 	if !ok {
-		return key
+		if m, ok = auditMessages[key]; !ok {
+			return key
+		}
 	}
 	if lang == "en" && m[1] != "" {
 		return m[1]
