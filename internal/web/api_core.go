@@ -332,12 +332,22 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	lang, err := apiLang(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	recs, next, err := audit.List(r.Context(), s.DB, f)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	writeList(w, recs, next)
+	views, err := audit.Describe(r.Context(), s.DB, recs, lang)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeList(w, auditItems(views), next)
 }
 
 func auditFilter(r *http.Request) (audit.Filter, error) {
@@ -345,6 +355,9 @@ func auditFilter(r *http.Request) (audit.Filter, error) {
 	f := audit.Filter{Actor: strings.TrimSpace(q.Get("actor")), Action: strings.TrimSpace(q.Get("action")), ObjectType: q.Get("object_type"),
 		ObjectID: q.Get("object_id"), UnitCode: strings.TrimSpace(q.Get("unit"))}
 	var err error
+	if f.ActorKind, err = auditActorKind(q); err != nil {
+		return f, err
+	}
 	if f.Before, f.Limit, err = pageParams(r); err != nil {
 		return f, err
 	}

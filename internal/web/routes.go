@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"vigil/internal/agent/agentapi"
-	"vigil/internal/audit"
 	"vigil/internal/auth"
 	"vigil/internal/errs"
 	"vigil/internal/findings"
@@ -54,8 +53,8 @@ func (s *Server) routes() {
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/tokens", Tag: "auth", Summary: "Create an API token acting as the caller", Body: tokenCreate{}, Result: tokenResponse{}, Handler: s.apiCreateToken})
 	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/tokens/{id}", Tag: "auth", Summary: "Revoke an API token", Handler: s.apiRevokeToken})
 
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/audit", Tag: "audit", Summary: "Browse the audit log, newest first", Result: audit.Record{}, List: true,
-		Query: []string{"actor", "action", "object_type", "object_id", "unit", "since", "until", "cursor", "limit"}, Handler: s.apiAudit})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/audit", Tag: "audit", Summary: "Browse the audit log, newest first", Result: auditItem{}, List: true,
+		Query: []string{"actor", "actor_kind", "action", "object_type", "object_id", "unit", "since", "until", "cursor", "limit", "lang"}, Handler: s.apiAudit})
 
 	// API: measure 1 — agents, hosts, malware review, coverage.
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/enrollment-tokens", Tag: "agents", Summary: "Create an enrolment token for a unit's agents",

@@ -34,7 +34,7 @@ type dashboardData struct {
 	UnitTotal  int
 	Users      int
 	Cards      []*measureCard
-	Recent     []audit.Record
+	Recent     []audit.View
 }
 
 func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) {
@@ -71,7 +71,12 @@ func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Cards = append(d.Cards, card)
 	}
-	if d.Recent, _, err = audit.List(ctx, s.DB, audit.Filter{Limit: 8}); err != nil {
+	recent, _, err := audit.List(ctx, s.DB, recentChanges)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	if d.Recent, err = audit.Describe(ctx, s.DB, recent, langOf(r)); err != nil {
 		s.uiError(w, r, err)
 		return
 	}
@@ -495,9 +500,10 @@ func (s *Server) uiRevokeToken(w http.ResponseWriter, r *http.Request) {
 }
 
 type auditData struct {
-	Records []audit.Record
+	Records []audit.View
 	Next    string
 	Filter  url.Values
+	Actions []auditActionChoice
 }
 
 func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) {
@@ -511,8 +517,16 @@ func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
+	lang := langOf(r)
+	views, err := audit.Describe(r.Context(), s.DB, recs, lang)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
 	q := r.URL.Query()
 	q.Del("cursor")
 	q.Del("flash")
-	s.render(w, r, http.StatusOK, "audit", s.newPage(r, "audit", "audit.title", &auditData{Records: recs, Next: encodeCursor(next), Filter: q}))
+	d := &auditData{Records: views, Next: encodeCursor(next), Filter: q}
+	d.Actions = auditActions(lang, f.Action)
+	s.render(w, r, http.StatusOK, "audit", s.newPage(r, "audit", "audit.title", d))
 }
