@@ -15,14 +15,14 @@ import (
 // starts with "=" is shown as the text it is. The first row is the header,
 // bold and frozen.
 type XLSXWriter struct {
-	w      io.Writer
-	f      *excelize.File
-	sw     *excelize.StreamWriter
+	w       io.Writer
+	f       *excelize.File
+	sw      *excelize.StreamWriter
 	row     int
 	widths  []int
 	pending [][]string // the first rows, held until column widths are known
-	bold   int
-	err    error
+	bold    int
+	err     error
 }
 
 // NewXLSX returns a writer of a workbook with one sheet named sheet. Call

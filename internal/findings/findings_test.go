@@ -388,7 +388,6 @@ func TestMigrationMovesMalwareFindings(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-
 func sevs(list []*findings.Finding) []string {
 	var out []string
 	for _, f := range list {

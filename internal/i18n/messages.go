@@ -221,6 +221,7 @@ var messages = map[string][2]string{
 	"list.none":                   {"Không có mục nào", "Nothing to show"},
 	"list.prev":                   {"← Trang trước", "← Previous"},
 	"list.next":                   {"Trang sau →", "Next →"},
+	"list.export_cut":             {"TỆP KHÔNG ĐẦY ĐỦ: lỗi máy chủ sau %d/%d dòng, hãy xuất lại", "INCOMPLETE FILE: server error after %d of %d rows; export again"},
 	"list.export":                 {"Xuất", "Export"},
 	"cov.hosts":                   {"Tổng số máy", "Hosts"},
 	"cov.av":                      {"Có phòng chống mã độc, mẫu nhận diện < 3 ngày", "Anti-malware on, signatures < 3 days"},

@@ -263,7 +263,10 @@ func exportList[T any](w http.ResponseWriter, r *http.Request, p listParams, nam
 			break
 		}
 		if rows, _, err = fetch(offset, 1000); err != nil {
-			logger(r).Error("export", "list", name, "err", err)
+			// The status line is sent; say in the file itself that it is
+			// short, rather than end it as if it were whole.
+			logger(r).Error("export", "list", name, "rows_written", offset, "err", err)
+			out.Write([]string{fmt.Sprintf(i18n.T(lang, "list.export_cut"), offset, total)})
 			break
 		}
 	}
