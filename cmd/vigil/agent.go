@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -15,6 +19,7 @@ import (
 	"time"
 
 	"vigil/internal/agent"
+	"vigil/internal/agent/agentapi"
 	"vigil/internal/agent/scan"
 	"vigil/internal/cli"
 	"vigil/internal/detect/ioc"
@@ -71,7 +76,7 @@ var agentCollectCmd = &cli.Command{
 var agentScanCmd = &cli.Command{
 	Name:  "scan",
 	Short: "hash files and check processes and connections against indicators",
-	Usage: "vigil agent scan --paths DIR [--paths DIR ...] [DIR ...] [--ioc FILE] [--max-size 100MB]",
+	Usage: "vigil agent scan --paths DIR [--paths DIR ...] [DIR ...] [--ioc FILE] [--max-size 100MB] [--report [--state-dir DIR]]",
 	Long: "Walks the given trees (regular files only; symbolic links are not followed; /proc,\n" +
 		"/sys and other pseudo filesystems are skipped), hashes each file with SHA-256 and\n" +
 		"matches the digests against the indicators, then checks the executables of running\n" +
@@ -79,6 +84,10 @@ var agentScanCmd = &cli.Command{
 		"CSV type,value[,comment] (sha256, ip, cidr, domain) or STIX 2.x; without it nothing\n" +
 		"matches and the scan only counts; a bad indicator fails the scan before it starts.\n" +
 		"--paths and --ioc repeat or take comma-separated lists.\n" +
+		"--report sends the report to the hub this host is enrolled with (--state-dir): the\n" +
+		"hub lists it among the host's scans and files its findings in the findings queue, as\n" +
+		"for a scan it asked for; if the hub cannot be reached the report waits in the state\n" +
+		"directory's queue and 'vigil agent run' sends it.\n" +
 		"Exit status 0: no findings; 3: findings; 1: error.",
 	Setup: func(fs *cli.FlagSet) func(ctx context.Context, args []string) error {
 		pathsFlag := listFlag(fs, "paths", "directories or files to scan")
@@ -87,6 +96,8 @@ var agentScanCmd = &cli.Command{
 		workers := fs.Int("workers", "-", 0, "hashing workers (0: GOMAXPROCS)")
 		asJSON := fs.Bool("json", "-", false, "print the whole report as JSON")
 		noLive := fs.Bool("no-live", "-", false, "skip the process and connection checks")
+		report := fs.Bool("report", "-", false, "send the report to the hub this host is enrolled with (see --state-dir)")
+		stateDir := stateDirFlag(fs)
 		return func(ctx context.Context, args []string) error {
 			paths := append(append([]string(nil), *pathsFlag...), args...)
 			if len(paths) == 0 && *noLive {
@@ -95,6 +106,13 @@ var agentScanCmd = &cli.Command{
 			max, err := parseSize(*maxSize)
 			if err != nil {
 				return cli.UsageError("--max-size: %v", err)
+			}
+			// Check the enrolment before the scan, not after an hour of it.
+			var reporter *scanReporter
+			if *report {
+				if reporter, err = newScanReporter(*stateDir); err != nil {
+					return err
+				}
 			}
 			set, counts, err := loadIndicators(*iocFlag)
 			if err != nil {
@@ -124,12 +142,68 @@ var agentScanCmd = &cli.Command{
 			fmt.Fprintf(fs.Stderr, "scanned %d files, %.1f MB in %.2fs (%.0f MB/s); skipped %d too large, %d special, %d unreadable; %d processes, %d connections; indicators: %s; %d findings\n",
 				rep.Files, float64(rep.Bytes)/1e6, secs, float64(rep.Bytes)/1e6/max1(secs), rep.TooLarge, rep.Special, rep.Unreadable,
 				rep.Processes, rep.Connections, counts, len(rep.Findings))
+			if reporter != nil {
+				live := !*noLive
+				params := agentapi.ScanParams{Paths: paths, MaxSize: max, Processes: &live, Connections: &live}
+				if err := reporter.send(ctx, params, rep, fs.Stderr); err != nil {
+					return err
+				}
+			}
 			if len(rep.Findings) > 0 {
 				return &cli.ExitError{Code: 3}
 			}
 			return nil
 		}
 	},
+}
+
+// scanReporter sends `vigil agent scan --report` reports as the enrolled
+// agent of its state directory.
+type scanReporter struct {
+	state  *agent.State
+	client *agent.Client
+}
+
+func newScanReporter(stateDir string) (*scanReporter, error) {
+	if _, err := os.Stat(filepath.Join(stateDir, "identity.json")); errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("--report: not enrolled: this host has no identity in %s; run 'vigil agent enroll --server URL --token TOKEN' first, or give the enrolled agent's --state-dir", stateDir)
+	}
+	st, err := agent.OpenState(stateDir)
+	if err != nil {
+		return nil, fmt.Errorf("--report: %w", err)
+	}
+	id, err := st.LoadIdentity()
+	if err != nil {
+		return nil, fmt.Errorf("--report: %w", err)
+	}
+	return &scanReporter{state: st, client: &agent.Client{Server: id.Server, AgentID: id.AgentID, Secret: id.Secret, Version: version}}, nil
+}
+
+// send posts the report; when the hub cannot take it now (unreachable,
+// overloaded, credentials refused) it queues it for `vigil agent run`.
+func (r *scanReporter) send(ctx context.Context, params agentapi.ScanParams, rep *scan.Report, log io.Writer) error {
+	msg := agentapi.ScanReport{ID: newReportID(), Params: params, Report: rep}
+	resp, err := r.client.ScanReport(ctx, msg)
+	switch {
+	case err == nil:
+		fmt.Fprintf(log, "reported to %s as scan %s (%d findings)\n", r.client.Server, resp.TaskID, resp.Findings)
+		return nil
+	case agent.Retryable(err) || agent.StatusOf(err) == http.StatusUnauthorized || agent.StatusOf(err) == http.StatusForbidden:
+		if qerr := r.state.QueueScanReport(msg); qerr != nil {
+			return fmt.Errorf("--report: %v; and keeping it for later failed: %w", err, qerr)
+		}
+		fmt.Fprintf(log, "--report: %v\nthe report waits in %s; 'vigil agent run' sends it when the hub answers\n", err, filepath.Join(r.state.Dir, "queue"))
+		return nil
+	}
+	return fmt.Errorf("--report: %w", err)
+}
+
+// newReportID names a report so the hub records it once however often it
+// is sent.
+func newReportID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
 // loadIndicators reads indicator files (CSV type,value[,comment] or STIX

@@ -175,3 +175,11 @@ func (c *Client) Indicators(ctx context.Context, cursor string) (agentapi.Indica
 func (c *Client) TaskResult(ctx context.Context, taskID string, res agentapi.TaskResult) error {
 	return c.do(ctx, http.MethodPost, fmt.Sprintf(agentapi.PathTaskResult, url.PathEscape(taskID)), res, nil)
 }
+
+// ScanReport sends a scan the agent ran on its own (`vigil agent scan
+// --report`); the hub records it as a finished scan task of this host.
+func (c *Client) ScanReport(ctx context.Context, rep agentapi.ScanReport) (agentapi.ScanReportResponse, error) {
+	var out agentapi.ScanReportResponse
+	err := c.do(ctx, http.MethodPost, agentapi.PathScanReports, rep, &out)
+	return out, err
+}

@@ -212,8 +212,18 @@ func (r *Runner) round(ctx context.Context) error {
 		return err
 	}
 	return r.State.flush(
-		func(m queuedMessage) error { return r.Client.TaskResult(ctx, m.TaskID, m.Result) },
+		func(m queuedMessage) error {
+			if m.ScanReport != nil {
+				_, err := r.Client.ScanReport(ctx, *m.ScanReport)
+				return err
+			}
+			return r.Client.TaskResult(ctx, m.TaskID, m.Result)
+		},
 		func(m queuedMessage, err error) {
+			if m.ScanReport != nil {
+				r.Log.Warn("hub refused a scan report; dropped", "report", m.ScanReport.ID, "err", err)
+				return
+			}
 			r.Log.Warn("hub refused a task result; dropped", "task", m.TaskID, "err", err)
 		})
 }

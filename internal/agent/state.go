@@ -194,10 +194,19 @@ func (s *State) loadTasks() []agentapi.Task {
 
 func (s *State) saveTasks(t []agentapi.Task) error { return s.writeJSON(tasksFile, t) }
 
-// queuedMessage is a request waiting in the disk queue for the hub.
+// queuedMessage is a request waiting in the disk queue for the hub: a
+// task result, or a scan report (`vigil agent scan --report` while the
+// hub was unreachable).
 type queuedMessage struct {
-	TaskID string              `json:"task_id"`
-	Result agentapi.TaskResult `json:"result"`
+	TaskID     string               `json:"task_id"`
+	Result     agentapi.TaskResult  `json:"result"`
+	ScanReport *agentapi.ScanReport `json:"scan_report,omitempty"`
+}
+
+// QueueScanReport keeps a scan report for `vigil agent run` to send when
+// the hub is reachable again.
+func (s *State) QueueScanReport(r agentapi.ScanReport) error {
+	return s.enqueue(queuedMessage{ScanReport: &r})
 }
 
 // maxQueued bounds the queue; past it the oldest messages are dropped.
@@ -249,7 +258,7 @@ func (s *State) queuedTaskIDs() map[string]bool {
 	names, _ := s.queueNames()
 	for _, n := range names {
 		var m queuedMessage
-		if b, err := os.ReadFile(filepath.Join(s.Dir, queueDir, n)); err == nil && json.Unmarshal(b, &m) == nil {
+		if b, err := os.ReadFile(filepath.Join(s.Dir, queueDir, n)); err == nil && json.Unmarshal(b, &m) == nil && m.TaskID != "" {
 			ids[m.TaskID] = true
 		}
 	}

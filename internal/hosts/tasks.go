@@ -2,6 +2,8 @@ package hosts
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -28,12 +30,20 @@ type Task struct {
 	Report    *scan.Report         `json:"report,omitempty"`
 	Error     string               `json:"error,omitempty"`
 	CreatedBy string               `json:"created_by"`
+	Origin    string               `json:"origin"` // TaskOriginHub or TaskOriginAgent
 	CreatedAt time.Time            `json:"created_at"`
 	UpdatedAt time.Time            `json:"updated_at"`
 }
 
 // Task statuses beyond agentapi's.
 const TaskPending = "pending"
+
+// Task origins: an officer asked the hub for it, or the agent ran it on
+// its own and reported it (`vigil agent scan --report`).
+const (
+	TaskOriginHub   = "hub"
+	TaskOriginAgent = "agent"
+)
 
 // CreateScanTask asks a host's agent to scan paths for malware.
 func (s *Service) CreateScanTask(ctx context.Context, hostID int64, params agentapi.ScanParams) (*Task, error) {
@@ -71,7 +81,7 @@ func (s *Service) CreateScanTask(ctx context.Context, hostID int64, params agent
 	}
 	now := s.now().UTC()
 	t := &Task{ID: strings.TrimPrefix(auth.NewSecret("t"), "t")[:16], HostID: hostID, Kind: agentapi.TaskScan, Scan: &params, Status: TaskPending,
-		CreatedBy: p.Email, CreatedAt: now, UpdatedAt: now}
+		CreatedBy: p.Email, Origin: TaskOriginHub, CreatedAt: now, UpdatedAt: now}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO agent_tasks (id, host_id, kind, params, status, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			t.ID, hostID, t.Kind, string(raw), t.Status, p.Email, store.Micros(now), store.Micros(now)); err != nil {
@@ -91,7 +101,7 @@ func (s *Service) ListTasks(ctx context.Context, hostID int64) ([]*Task, error) 
 	if _, err := s.GetHostHeader(ctx, hostID); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT id, host_id, kind, params, status, progress, result, error, created_by, created_at, updated_at
+	rows, err := s.DB.Query(ctx, `SELECT id, host_id, kind, params, status, progress, result, error, created_by, origin, created_at, updated_at
 		FROM agent_tasks WHERE host_id = ? ORDER BY created_at DESC LIMIT 100`, hostID)
 	if err != nil {
 		return nil, fmt.Errorf("hosts: list tasks: %w", err)
@@ -102,7 +112,7 @@ func (s *Service) ListTasks(ctx context.Context, hostID int64) ([]*Task, error) 
 		var t Task
 		var params, progress, result string
 		var c, u int64
-		if err := rows.Scan(&t.ID, &t.HostID, &t.Kind, &params, &t.Status, &progress, &result, &t.Error, &t.CreatedBy, &c, &u); err != nil {
+		if err := rows.Scan(&t.ID, &t.HostID, &t.Kind, &params, &t.Status, &progress, &result, &t.Error, &t.CreatedBy, &t.Origin, &c, &u); err != nil {
 			return nil, err
 		}
 		t.CreatedAt, t.UpdatedAt = store.Time(c), store.Time(u)
@@ -190,6 +200,90 @@ func (s *Service) TaskResult(ctx context.Context, taskID string, res *agentapi.T
 		return audit.Append(actx, tx, audit.Entry{Action: "host.scan_finished", ObjectType: "host", ObjectID: strconv.FormatInt(hostID, 10), UnitID: unitID,
 			After: map[string]any{"task": taskID, "files": res.Report.Files, "findings": len(res.Report.Findings)}})
 	})
+}
+
+// MaxReportPaths bounds the paths of a scan report's parameters.
+const MaxReportPaths = 1000
+
+// RecordScanReport records a scan the calling agent ran on its own as a
+// finished scan task of its host (origin "agent"), so the host page lists
+// it, and files its findings as a hub scan task's. The task id is derived
+// from the host and the report's id, so the same report sent again is
+// recorded once (Duplicate in the answer).
+func (s *Service) RecordScanReport(ctx context.Context, in *agentapi.ScanReport) (*agentapi.ScanReportResponse, error) {
+	a, err := agentOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case strings.TrimSpace(in.ID) == "" || len(in.ID) > 200:
+		return nil, errs.Invalid("id", "give the report an id of 1 to 200 characters")
+	case in.Report == nil:
+		return nil, errs.Invalid("report", "the scan report is missing")
+	case len(in.Params.Paths) > MaxReportPaths:
+		return nil, errs.Invalid("params.paths", "at most %d paths", MaxReportPaths)
+	case len(in.Report.Findings) > scan.MaxFindings:
+		return nil, errs.Invalid("report.findings", "at most %d findings", scan.MaxFindings)
+	case in.Params.MaxSize < 0:
+		return nil, errs.Invalid("params.max_size", "must not be negative")
+	}
+	for i, f := range in.Report.Findings {
+		switch f.Kind {
+		case "file", "process", "connection":
+		default:
+			return nil, errs.Invalid(fmt.Sprintf("report.findings[%d].kind", i), "must be file, process or connection")
+		}
+		if f.Hit.Indicator == "" {
+			return nil, errs.Invalid(fmt.Sprintf("report.findings[%d].indicator", i), "the matched indicator is missing")
+		}
+	}
+	sum := sha256.Sum256([]byte(strconv.FormatInt(a.HostID, 10) + "|" + in.ID))
+	taskID := "a" + hex.EncodeToString(sum[:])[:15]
+	params, err := json.Marshal(in.Params)
+	if err != nil {
+		return nil, errs.Invalid("params", "cannot be stored: %v", err)
+	}
+	report, err := json.Marshal(in.Report)
+	if err != nil {
+		return nil, errs.Invalid("report", "cannot be stored: %v", err)
+	}
+	progress, _ := json.Marshal(scan.Progress{Files: in.Report.Files, Bytes: in.Report.Bytes})
+	resp := &agentapi.ScanReportResponse{TaskID: taskID, Findings: len(in.Report.Findings)}
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		var hostID int64
+		err := tx.QueryRow(ctx, `SELECT host_id FROM agent_tasks WHERE id = ?`, taskID).Scan(&hostID)
+		if err == nil && hostID == a.HostID {
+			resp.Duplicate = true
+			return nil
+		}
+		if err == nil {
+			return errs.Conflict("id", "report id %q is taken; send it with another id", in.ID)
+		}
+		if !store.IsNoRows(err) {
+			return err
+		}
+		var unitID int64
+		if err := tx.QueryRow(ctx, `SELECT unit_id FROM hosts WHERE id = ?`, a.HostID).Scan(&unitID); err != nil {
+			return fmt.Errorf("hosts: scan report: unit of host %d: %w", a.HostID, err)
+		}
+		now := s.now().UTC()
+		if _, err := tx.Exec(ctx, `INSERT INTO agent_tasks (id, host_id, kind, params, status, progress, result, created_by, origin, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			taskID, a.HostID, agentapi.TaskScan, string(params), agentapi.StatusDone, string(progress), string(report), a.Email, TaskOriginAgent, store.Micros(now), store.Micros(now)); err != nil {
+			return fmt.Errorf("hosts: record scan report: %w", err)
+		}
+		for _, f := range in.Report.Findings {
+			if err := recordFinding(ctx, tx, a.HostID, taskID, f, now); err != nil {
+				return err
+			}
+		}
+		actx := auth.WithPrincipal(ctx, &auth.Principal{Email: a.Email, Via: "agent"})
+		return audit.Append(actx, tx, audit.Entry{Action: "host.scan_reported", ObjectType: "host", ObjectID: strconv.FormatInt(a.HostID, 10), UnitID: unitID,
+			After: map[string]any{"task": taskID, "paths": in.Report.Paths, "files": in.Report.Files, "findings": len(in.Report.Findings)}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
 }
 
 // recordFinding files one scan hit in the findings queue. A file is

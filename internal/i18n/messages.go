@@ -166,6 +166,7 @@ var messages = map[string][2]string{
 	"hosts.changes":               {"Lịch sử thay đổi", "Change history"},
 	"hosts.scan":                  {"Rà quét mã độc", "Malware scan"},
 	"hosts.scan_paths":            {"Thư mục cần quét (mỗi dòng một đường dẫn)", "Paths to scan (one per line)"},
+	"hosts.task_from_agent":       {"Quét tại máy, tác tử gửi báo cáo (vigil agent scan --report)", "Run on the host, reported by its agent (vigil agent scan --report)"},
 	"hosts.scan_start":            {"Yêu cầu quét", "Request a scan"},
 	"hosts.tasks":                 {"Các lần quét", "Scans"},
 	"hosts.findings":              {"Phát hiện", "Findings"},

@@ -312,6 +312,32 @@ func (s *Server) apiTaskResult(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// apiScanReport records a scan the agent ran on its own: 201 with the task
+// it became, 200 when the hub already had this report.
+func (s *Server) apiScanReport(w http.ResponseWriter, r *http.Request) {
+	release, err := s.admitBody(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	defer release()
+	var in agentapi.ScanReport
+	if err := s.decodeJSONLimit(w, r, &in, 32<<20); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	resp, err := s.Hosts.RecordScanReport(r.Context(), &in)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	status := http.StatusCreated
+	if resp.Duplicate {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, resp)
+}
+
 // hostFilter reads the hosts list's filters, shared by the API and the
 // page.
 func hostFilter(r *http.Request) (hosts.HostFilter, error) {

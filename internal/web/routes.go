@@ -73,6 +73,8 @@ func (s *Server) routes() {
 		Result: agentapi.IndicatorsResponse{}, Query: []string{"since"}, Handler: s.apiAgentIndicators})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/agents/tasks/{id}/result", Tag: "agents", Agent: true, Summary: "Agent reports a task's progress or result",
 		Body: agentapi.TaskResult{}, Handler: s.apiTaskResult})
+	s.api(apiRoute{Method: "POST", Path: agentapi.PathScanReports, Tag: "agents", Agent: true, Summary: "Agent reports a scan it ran on its own (vigil agent scan --report)",
+		Body: agentapi.ScanReport{}, Result: agentapi.ScanReportResponse{}, Status: http.StatusCreated, Handler: s.apiScanReport})
 
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts", Tag: "hosts", Summary: "List hosts in scope", Result: hosts.Host{},
 		Paged: true, Sorts: hosts.HostSortKeys, Query: []string{"unit", "os", "role", "failing", "stale", "seen_before", "seen_after", "q"}, Handler: s.apiListHosts})

@@ -67,6 +67,45 @@ func init() {
 			tid := tasks[0]["id"].(string)
 			expect(t, w.call(w.agentTok["A"], "POST", "/api/v1/agents/tasks/"+tid+"/result", map[string]any{"status": "running"}), 404, "agent A reports B's task")
 		},
+		"POST /api/v1/agents/scan-reports": func(t *testing.T, w *world) {
+			// The report lands on the calling agent's host; the body cannot
+			// name another.
+			empty := map[string]any{"id": "offline-1", "params": map[string]any{"paths": []string{"/home"}}, "report": map[string]any{"paths": []string{"/home"}, "files": 3, "findings": []any{}}}
+			expect(t, w.call("officerA", "POST", "/api/v1/agents/scan-reports", empty), 401, "user posts a scan report")
+			hostB := map[string]any{"id": "offline-2", "host_id": w.hostIDs["B"], "params": map[string]any{"paths": []string{"/home"}}, "report": map[string]any{"files": 1}}
+			expect(t, w.call(w.agentTok["A"], "POST", "/api/v1/agents/scan-reports", hostB), 400, "agent A names host B")
+			r := w.call(w.agentTok["A"], "POST", "/api/v1/agents/scan-reports", empty)
+			expect(t, r, 201, "agent A reports")
+			tid := r.json(t)["task_id"].(string)
+			expect(t, w.call(w.agentTok["A"], "POST", "/api/v1/agents/scan-reports", empty), 200, "agent A sends the same report again")
+			var onA int
+			for _, task := range w.call("admin", "GET", "/api/v1/hosts/"+id(w, "A")+"/tasks", nil).items(t) {
+				if task["id"] == tid {
+					onA++
+					if task["origin"] != "agent" || task["status"] != "done" {
+						t.Errorf("reported task %v", task)
+					}
+				}
+			}
+			if onA != 1 {
+				t.Errorf("host A lists the reported task %d times", onA)
+			}
+			for _, task := range w.call("admin", "GET", "/api/v1/hosts/"+id(w, "B")+"/tasks", nil).items(t) {
+				if task["id"] == tid {
+					t.Errorf("agent A's report is on host B")
+				}
+			}
+			// B's agent reports the finding its hub task found: the same
+			// finding, seen twice, not a second one.
+			sum := "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+			again := map[string]any{"id": "offline-3", "params": map[string]any{"paths": []string{`C:\Users`}}, "report": map[string]any{"files": 10, "findings": []any{
+				map[string]any{"kind": "file", "indicator": map[string]any{"type": "sha256", "value": sum}, "path": `C:\Users\Public\evil.exe`, "sha256": sum}}}}
+			expect(t, w.call(w.agentTok["B"], "POST", "/api/v1/agents/scan-reports", again), 201, "agent B reports")
+			f := w.call("officerB", "GET", "/api/v1/findings/"+itoa(w.findingIDs["B"]), nil).json(t)
+			if f["times_seen"] != float64(2) {
+				t.Errorf("re-reported finding seen %v times, want 2", f["times_seen"])
+			}
+		},
 		"GET /api/v1/hosts": func(t *testing.T, w *world) {
 			got := codes(t, w.call("officerA", "GET", "/api/v1/hosts", nil), "unit")
 			if got["B"] || !got["A"] || !got["A1"] {

@@ -22,6 +22,9 @@ const (
 	PathIndicators = "/api/v1/agents/indicators"
 	// PathTaskResult is formatted with the task id.
 	PathTaskResult = "/api/v1/agents/tasks/%s/result"
+	// PathScanReports receives a scan the agent ran on its own
+	// (`vigil agent scan --report`).
+	PathScanReports = "/api/v1/agents/scan-reports"
 )
 
 // EnrollRequest registers a host with an enrolment token. The token goes
@@ -142,6 +145,26 @@ type TaskResult struct {
 	Progress *scan.Progress `json:"progress,omitempty"`
 	Error    string         `json:"error,omitempty"`
 	Report   *scan.Report   `json:"report,omitempty"`
+}
+
+// ScanReport is a scan the agent ran without a task from the hub (`vigil
+// agent scan --report`, an offline review): the hub records it as a
+// finished scan task of the host, origin "agent", and files its findings
+// as a hub scan task's.
+type ScanReport struct {
+	// ID is chosen by the agent, unique per report: the same report sent
+	// again (a retry after a lost answer, a queued copy) is recorded once.
+	ID     string       `json:"id"`
+	Params ScanParams   `json:"params"`
+	Report *scan.Report `json:"report"`
+}
+
+// ScanReportResponse names the task the report was recorded as.
+// Duplicate is true when the hub already had this report.
+type ScanReportResponse struct {
+	TaskID    string `json:"task_id"`
+	Findings  int    `json:"findings"`
+	Duplicate bool   `json:"duplicate,omitempty"`
 }
 
 // ErrorResponse is the body of every 4xx and 5xx answer. Path is the JSON
