@@ -5,12 +5,17 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"vigil/internal/cli"
 	"vigil/internal/org"
 )
+
+// usersPageSize is how many users `users list` asks for at a time; it
+// follows the answers' next cursors to the end.
+var usersPageSize = 1000
 
 func init() {
 	register(&cli.Command{
@@ -35,7 +40,7 @@ func init() {
 						fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tROLE\tUNIT\tSTATUS")
 						cursor := ""
 						for {
-							q := url.Values{"limit": {"1000"}}
+							q := url.Values{"limit": {strconv.Itoa(usersPageSize)}}
 							for k, v := range map[string]string{"unit": *unit, "role": *role, "q": *query, "cursor": cursor} {
 								if v != "" {
 									q.Set(k, v)
