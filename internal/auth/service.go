@@ -328,16 +328,30 @@ func (s *Service) CreateToken(ctx context.Context, name string, expiresIn time.D
 }
 
 // TokenFilter selects API tokens: the caller's, or with All every user's
-// (administrators only), newest first.
+// (administrators only), newest first unless Sort says.
 type TokenFilter struct {
-	All   bool
-	After int64 // cursor: tokens with id < After
-	Limit int
+	All    bool
+	Sort   string // a key of TokenSorts
+	Desc   bool
+	Offset int // rows skipped (pages by position)
+	Limit  int
 }
 
+// TokenSorts are the columns a list of API tokens sorts by.
+var TokenSorts = map[string]string{
+	"name":      "t.name",
+	"user":      "us.email",
+	"created":   "t.created_at",
+	"expires":   "CASE WHEN t.expires_at = 0 THEN 9223372036854775807 ELSE t.expires_at END",
+	"last_used": "t.last_used_at",
+}
+
+// TokenSortKeys lists the keys of TokenSorts.
+var TokenSortKeys = []string{"name", "user", "created", "expires", "last_used"}
+
 // ListTokens returns a page of the caller's tokens (an administrator's
-// with All: everyone's) and the cursor of the next page.
-func (s *Service) ListTokens(ctx context.Context, f TokenFilter) ([]*APIToken, int64, error) {
+// with All: everyone's) and how many there are in all.
+func (s *Service) ListTokens(ctx context.Context, f TokenFilter) ([]*APIToken, int, error) {
 	p, err := Require(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -346,13 +360,20 @@ func (s *Service) ListTokens(ctx context.Context, f TokenFilter) ([]*APIToken, i
 	if !(f.All && p.Role == RoleAdmin) {
 		l.Where("t.user_id = ?", p.UserID)
 	}
-	l.After(f.After)
-	out, next, err := store.Fetch(ctx, s.DB, l, `SELECT t.id, t.name, t.prefix, t.user_id, us.email, t.created_at, t.expires_at, t.last_used_at, t.revoked_at
-		FROM api_tokens t JOIN users us ON us.id = t.user_id`, scanToken, func(t *APIToken) int64 { return t.ID })
+	if f.Sort != "" {
+		expr, ok := TokenSorts[f.Sort]
+		if !ok {
+			return nil, 0, errs.Invalid("sort", "cannot sort by %q; sort by one of %s", f.Sort, strings.Join(TokenSortKeys, ", "))
+		}
+		l.OrderBy(expr, f.Desc)
+	}
+	l.Skip(f.Offset)
+	out, total, err := store.FetchPage(ctx, s.DB, l, `SELECT t.id, t.name, t.prefix, t.user_id, us.email, t.created_at, t.expires_at, t.last_used_at, t.revoked_at`,
+		` FROM api_tokens t JOIN users us ON us.id = t.user_id`, scanToken)
 	if err != nil {
 		return nil, 0, fmt.Errorf("auth: list tokens: %w", err)
 	}
-	return out, next, nil
+	return out, total, nil
 }
 
 func scanToken(sc store.Scanner) (*APIToken, error) {

@@ -103,14 +103,21 @@ func TestTokenIssueVerifyRevoke(t *testing.T) {
 		if got, _ := s.TokenPrincipal(bg, live); got != nil {
 			t.Error("a disabled user's token still acts")
 		}
-		// The list pages newest first.
-		page1, next, err := s.ListTokens(ctx, auth.TokenFilter{Limit: 2})
-		if err != nil || len(page1) != 2 || next == 0 || page1[0].Name != "live" || page1[1].Name != "short" {
-			t.Fatalf("first page: %+v next %d, %v", page1, next, err)
+		// The list pages newest first, with the true total.
+		page1, total, err := s.ListTokens(ctx, auth.TokenFilter{Limit: 2})
+		if err != nil || len(page1) != 2 || total != 3 || page1[0].Name != "live" || page1[1].Name != "short" {
+			t.Fatalf("first page: %+v total %d, %v", page1, total, err)
 		}
-		page2, next, err := s.ListTokens(ctx, auth.TokenFilter{Limit: 2, After: next})
-		if err != nil || len(page2) != 1 || next != 0 || page2[0].ID != tok.ID {
-			t.Fatalf("second page: %+v next %d, %v", page2, next, err)
+		page2, total, err := s.ListTokens(ctx, auth.TokenFilter{Limit: 2, Offset: 2})
+		if err != nil || len(page2) != 1 || total != 3 || page2[0].ID != tok.ID {
+			t.Fatalf("second page: %+v total %d, %v", page2, total, err)
+		}
+		byName, _, err := s.ListTokens(ctx, auth.TokenFilter{Sort: "name"})
+		if err != nil || len(byName) != 3 || byName[0].Name != "ci" || byName[2].Name != "short" {
+			t.Fatalf("by name: %+v, %v", byName, err)
+		}
+		if _, _, err := s.ListTokens(ctx, auth.TokenFilter{Sort: "prefix"}); errs.Code(err) != errs.EINVALID {
+			t.Errorf("unknown sort: %v", err)
 		}
 	})
 }

@@ -91,21 +91,56 @@ func (s *Service) CreateEnrollmentToken(ctx context.Context, in EnrollmentTokenI
 	return t, nil
 }
 
+// EnrollmentTokenFilter selects enrolment tokens in the caller's scope,
+// newest first unless Sort says.
+type EnrollmentTokenFilter struct {
+	Unit   string // the unit's whole subtree
+	Sort   string // a key of EnrollmentTokenSorts
+	Desc   bool
+	Offset int // rows skipped (pages by position)
+	Limit  int
+}
+
+// EnrollmentTokenSorts are the columns a list of enrolment tokens sorts by.
+var EnrollmentTokenSorts = map[string]string{
+	"unit":    "u.code",
+	"created": "t.created_at",
+	"expires": "t.expires_at",
+	"uses":    "t.uses",
+}
+
+// EnrollmentTokenSortKeys lists the keys of EnrollmentTokenSorts.
+var EnrollmentTokenSortKeys = []string{"unit", "created", "expires", "uses"}
+
 // ListEnrollmentTokens returns a page of the tokens of units in the
-// caller's scope, newest first, and the cursor of the next page (tokens
-// with id < after).
-func (s *Service) ListEnrollmentTokens(ctx context.Context, after int64, limit int) ([]*EnrollmentToken, int64, error) {
+// caller's scope that match f, and how many match in all.
+func (s *Service) ListEnrollmentTokens(ctx context.Context, f EnrollmentTokenFilter) ([]*EnrollmentToken, int, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
-	l := store.NewList("t.id DESC", limit, 100).Scope(p, "u.path").After(after)
-	out, next, err := store.Fetch(ctx, s.DB, l, `SELECT t.id, u.code, t.prefix, t.created_at, t.expires_at, t.max_uses, t.uses, t.revoked_at
-		FROM enrollment_tokens t JOIN units u ON u.id = t.unit_id`, scanEnrollmentToken, func(t *EnrollmentToken) int64 { return t.ID })
+	l := store.NewList("t.id DESC", f.Limit, 100).Scope(p, "u.path")
+	if f.Unit != "" {
+		_, path, err := s.unitInScope(ctx, p, f.Unit, errs.NotFound("unit "+strconv.Quote(f.Unit)))
+		if err != nil {
+			return nil, 0, err
+		}
+		l.Where(`u.path LIKE ? ESCAPE '\'`, store.LikePrefix(path))
+	}
+	if f.Sort != "" {
+		expr, ok := EnrollmentTokenSorts[f.Sort]
+		if !ok {
+			return nil, 0, errs.Invalid("sort", "cannot sort by %q; sort by one of %s", f.Sort, strings.Join(EnrollmentTokenSortKeys, ", "))
+		}
+		l.OrderBy(expr, f.Desc)
+	}
+	l.Skip(f.Offset)
+	out, total, err := store.FetchPage(ctx, s.DB, l, `SELECT t.id, u.code, t.prefix, t.created_at, t.expires_at, t.max_uses, t.uses, t.revoked_at`,
+		` FROM enrollment_tokens t JOIN units u ON u.id = t.unit_id`, scanEnrollmentToken)
 	if err != nil {
 		return nil, 0, fmt.Errorf("hosts: list enrolment tokens: %w", err)
 	}
-	return out, next, nil
+	return out, total, nil
 }
 
 func scanEnrollmentToken(sc store.Scanner) (*EnrollmentToken, error) {

@@ -234,11 +234,17 @@ var messages = map[string][2]string{
 	"cov.failing":                 {"Danh sách máy chưa đạt", "Hosts failing"},
 
 	// Lists: columns and words of the paged lists and their exports.
-	"list.shown_of":       {"Hiển thị %s trên tổng %s máy", "Showing %s of %s hosts"},
+	"list.shown_of":       {"Hiển thị %s trên tổng %s", "Showing %s of %s"},
+	"cov.shown_of":        {"Hiển thị %s trên tổng %s máy", "Showing %s of %s hosts"},
 	"list.see_all":        {"Xem toàn bộ danh sách", "See the whole list"},
 	"hosts.fqdn":          {"Tên miền đầy đủ (FQDN)", "Fully qualified name (FQDN)"},
 	"hosts.agent_seen":    {"Tác tử liên lạc lần cuối", "Agent last heard from"},
 	"hosts.open_findings": {"Phát hiện chưa xử lý", "Open findings"},
+	"units.tree":          {"theo cây", "as a tree"},
+	"tokens.prefix":       {"Tiền tố", "Prefix"},
+	"tokens.owner":        {"Người sở hữu", "Owner"},
+	"tokens.expired":      {"Đã hết hạn", "Expired"},
+	"tokens.used_up":      {"Đã dùng hết", "Used up"},
 
 	"err.notfound":  {"Không tìm thấy (hoặc nằm ngoài phạm vi của bạn).", "Not found (or outside your scope)."},
 	"err.forbidden": {"Bạn không có quyền thực hiện thao tác này.", "You are not allowed to do this."},

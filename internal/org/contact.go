@@ -57,28 +57,72 @@ func (in *ContactInput) Validate() error {
 	return nil
 }
 
-// ListContacts returns the contacts of a unit the caller may read.
+// ListContacts returns every contact of a unit the caller may read (a
+// unit has a handful), in the order they were added.
 func (s *Service) ListContacts(ctx context.Context, unitCode string) ([]*Contact, error) {
-	u, err := s.GetUnit(ctx, unitCode)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.DB.Query(ctx, `SELECT id, name, position, phone, email, created_at FROM contacts WHERE unit_id = ? ORDER BY id`, u.ID)
-	if err != nil {
-		return nil, fmt.Errorf("org: list contacts: %w", err)
-	}
-	defer rows.Close()
 	var out []*Contact
-	for rows.Next() {
-		c := &Contact{Unit: u.Code}
-		var created int64
-		if err := rows.Scan(&c.ID, &c.Name, &c.Position, &c.Phone, &c.Email, &created); err != nil {
-			return nil, fmt.Errorf("org: list contacts: %w", err)
+	for {
+		page, total, err := s.Contacts(ctx, ContactFilter{Unit: unitCode, Offset: len(out), Limit: 1000})
+		if err != nil {
+			return nil, err
 		}
-		c.CreatedAt = store.Time(created)
-		out = append(out, c)
+		out = append(out, page...)
+		if len(page) == 0 || len(out) >= total {
+			return out, nil
+		}
 	}
-	return out, rows.Err()
+}
+
+// ContactFilter selects a unit's contacts.
+type ContactFilter struct {
+	Unit   string // the unit's code
+	Sort   string // a key of ContactSorts; "" is the order they were added
+	Desc   bool
+	Offset int // rows skipped (pages by position)
+	Limit  int
+}
+
+// ContactSorts are the columns a list of contacts sorts by.
+var ContactSorts = map[string]string{
+	"name":     "c.name",
+	"position": "c.position",
+	"email":    "c.email",
+	"created":  "c.created_at",
+}
+
+// ContactSortKeys lists the keys of ContactSorts.
+var ContactSortKeys = []string{"name", "position", "email", "created"}
+
+// Contacts returns a page of the contacts of a unit the caller may read,
+// in f's order, and how many it has in all.
+func (s *Service) Contacts(ctx context.Context, f ContactFilter) ([]*Contact, int, error) {
+	u, err := s.GetUnit(ctx, f.Unit)
+	if err != nil {
+		return nil, 0, err
+	}
+	l := store.NewList("c.id", f.Limit, 100).Where("c.unit_id = ?", u.ID)
+	if f.Sort != "" {
+		expr, ok := ContactSorts[f.Sort]
+		if !ok {
+			return nil, 0, errs.Invalid("sort", "cannot sort by %q; sort by one of %s", f.Sort, strings.Join(ContactSortKeys, ", "))
+		}
+		l.OrderBy(expr, f.Desc)
+	}
+	l.Skip(f.Offset)
+	out, total, err := store.FetchPage(ctx, s.DB, l, `SELECT c.id, c.name, c.position, c.phone, c.email, c.created_at`, ` FROM contacts c`,
+		func(sc store.Scanner) (*Contact, error) {
+			c := &Contact{Unit: u.Code}
+			var created int64
+			if err := sc.Scan(&c.ID, &c.Name, &c.Position, &c.Phone, &c.Email, &created); err != nil {
+				return nil, err
+			}
+			c.CreatedAt = store.Time(created)
+			return c, nil
+		})
+	if err != nil {
+		return nil, 0, fmt.Errorf("org: list contacts: %w", err)
+	}
+	return out, total, nil
 }
 
 // AddContact adds a point of contact to a unit the caller may write.

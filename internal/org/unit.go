@@ -145,13 +145,30 @@ type UnitFilter struct {
 	Kind   string
 	Parent string // direct children of this code
 	Under  string // whole subtree of this code
-	After  int64  // cursor: units with id > After
+	Sort   string // a key of UnitSorts; "" is the order units were added
+	Desc   bool
+	Offset int // rows skipped (pages by position)
 	Limit  int
 }
 
-// ListUnits returns units in the caller's scope, ordered by id, and the
-// cursor of the next page (0 at the end).
-func (s *Service) ListUnits(ctx context.Context, f UnitFilter) ([]*Unit, int64, error) {
+// UnitSorts are the columns a list of units sorts by. "tree" is the tree
+// depth first, each unit followed by its subtree: a subtree's paths share
+// their parent's as a prefix, so they sort together right after it.
+var UnitSorts = map[string]string{
+	"code":    "u.code",
+	"name":    "u.name_fold",
+	"kind":    "CASE u.kind WHEN 'headquarters' THEN 1 WHEN 'service_unit' THEN 2 WHEN 'province' THEN 3 ELSE 4 END",
+	"parent":  "COALESCE(p.code, '')",
+	"tree":    "u.path",
+	"created": "u.created_at",
+}
+
+// UnitSortKeys lists the keys of UnitSorts.
+var UnitSortKeys = []string{"code", "name", "kind", "parent", "tree", "created"}
+
+// ListUnits returns a page of the units in the caller's scope that match
+// f, in f's order, and how many match in all.
+func (s *Service) ListUnits(ctx context.Context, f UnitFilter) ([]*Unit, int, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -174,12 +191,19 @@ func (s *Service) ListUnits(ctx context.Context, f UnitFilter) ([]*Unit, int64, 
 		}
 		l.Where(`u.path LIKE ? ESCAPE '\'`, store.LikePrefix(under.Path))
 	}
-	l.After(f.After)
-	out, next, err := store.Fetch(ctx, s.DB, l, `SELECT `+unitColumns+unitFrom, scanUnit, func(u *Unit) int64 { return u.ID })
+	if f.Sort != "" {
+		expr, ok := UnitSorts[f.Sort]
+		if !ok {
+			return nil, 0, errs.Invalid("sort", "cannot sort by %q; sort by one of %s", f.Sort, strings.Join(UnitSortKeys, ", "))
+		}
+		l.OrderBy(expr, f.Desc)
+	}
+	l.Skip(f.Offset)
+	out, total, err := store.FetchPage(ctx, s.DB, l, `SELECT `+unitColumns, unitFrom, scanUnit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("org: list units: %w", err)
 	}
-	return out, next, nil
+	return out, total, nil
 }
 
 // CreateUnit adds a unit under in.Parent. Only admins create root units;

@@ -149,15 +149,32 @@ func (s *Service) GetUser(ctx context.Context, id int64) (*User, error) {
 
 // UserFilter selects users.
 type UserFilter struct {
-	Query string
-	Role  string
-	Unit  string
-	After int64
-	Limit int
+	Query  string
+	Role   string
+	Unit   string
+	Sort   string // a key of UserSorts; "" is the order users were added
+	Desc   bool
+	Offset int // rows skipped (pages by position)
+	Limit  int
 }
 
-// ListUsers returns users in the caller's scope.
-func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]*User, int64, error) {
+// UserSorts are the columns a list of users sorts by.
+var UserSorts = map[string]string{
+	"name":       "us.name_fold",
+	"email":      "us.email",
+	"role":       "CASE us.role WHEN 'admin' THEN 1 WHEN 'analyst' THEN 2 WHEN 'officer' THEN 3 ELSE 4 END",
+	"unit":       "u.code",
+	"status":     "CASE WHEN us.disabled THEN 2 ELSE 1 END",
+	"last_login": "us.last_login_at",
+	"created":    "us.created_at",
+}
+
+// UserSortKeys lists the keys of UserSorts.
+var UserSortKeys = []string{"name", "email", "role", "unit", "status", "last_login", "created"}
+
+// ListUsers returns a page of the users in the caller's scope that match
+// f, in f's order, and how many match in all.
+func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]*User, int, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -173,12 +190,19 @@ func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]*User, int64, 
 	if f.Unit != "" {
 		l.Where("u.code = ?", f.Unit)
 	}
-	l.After(f.After)
-	out, next, err := store.Fetch(ctx, s.DB, l, `SELECT `+userColumns+` FROM users us JOIN units u ON u.id = us.unit_id`, scanUser, func(u *User) int64 { return u.ID })
+	if f.Sort != "" {
+		expr, ok := UserSorts[f.Sort]
+		if !ok {
+			return nil, 0, errs.Invalid("sort", "cannot sort by %q; sort by one of %s", f.Sort, strings.Join(UserSortKeys, ", "))
+		}
+		l.OrderBy(expr, f.Desc)
+	}
+	l.Skip(f.Offset)
+	out, total, err := store.FetchPage(ctx, s.DB, l, `SELECT `+userColumns, ` FROM users us JOIN units u ON u.id = us.unit_id`, scanUser)
 	if err != nil {
 		return nil, 0, fmt.Errorf("org: list users: %w", err)
 	}
-	return out, next, nil
+	return out, total, nil
 }
 
 // UserPatch changes a user; nil fields stay.

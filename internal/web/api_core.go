@@ -96,19 +96,32 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, me{Email: p.Email, Name: p.Name, Role: p.Role, Unit: p.UnitCode, Via: p.Via})
 }
 
-func (s *Server) apiListUnits(w http.ResponseWriter, r *http.Request) {
-	after, limit, err := pageParams(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
+// unitFilter reads the units list's filters.
+func unitFilter(r *http.Request) org.UnitFilter {
 	q := r.URL.Query()
-	units, next, err := s.Org.ListUnits(r.Context(), org.UnitFilter{Query: q.Get("q"), Kind: q.Get("kind"), Parent: q.Get("parent"), Under: q.Get("under"), After: after, Limit: limit})
+	return org.UnitFilter{Query: q.Get("q"), Kind: q.Get("kind"), Parent: q.Get("parent"), Under: q.Get("under")}
+}
+
+func (s *Server) apiListUnits(w http.ResponseWriter, r *http.Request) {
+	lp, err := readList(r, org.UnitSortKeys)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	writeList(w, units, next)
+	f := unitFilter(r)
+	if lp.Format != "" {
+		if err := s.exportUnits(w, r, lp, f); err != nil {
+			writeError(w, r, err)
+		}
+		return
+	}
+	f.Sort, f.Desc, f.Offset, f.Limit = lp.Sort, lp.Desc, lp.Offset, lp.Limit
+	units, total, err := s.Org.ListUnits(r.Context(), f)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writePage(w, lp, units, total)
 }
 
 func (s *Server) apiCreateUnit(w http.ResponseWriter, r *http.Request) {
@@ -183,12 +196,25 @@ func (s *Server) apiDeleteUnit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiListContacts(w http.ResponseWriter, r *http.Request) {
-	cs, err := s.Org.ListContacts(r.Context(), r.PathValue("code"))
+	lp, err := readList(r, org.ContactSortKeys)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	writeList(w, cs, 0)
+	f := org.ContactFilter{Unit: r.PathValue("code")}
+	if lp.Format != "" {
+		if err := s.exportContacts(w, r, lp, f); err != nil {
+			writeError(w, r, err)
+		}
+		return
+	}
+	f.Sort, f.Desc, f.Offset, f.Limit = lp.Sort, lp.Desc, lp.Offset, lp.Limit
+	cs, total, err := s.Org.Contacts(r.Context(), f)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writePage(w, lp, cs, total)
 }
 
 func (s *Server) apiAddContact(w http.ResponseWriter, r *http.Request) {
@@ -217,19 +243,32 @@ func (s *Server) apiDeleteContact(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request) {
-	after, limit, err := pageParams(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
+// userFilter reads the users list's filters.
+func userFilter(r *http.Request) org.UserFilter {
 	q := r.URL.Query()
-	users, next, err := s.Org.ListUsers(r.Context(), org.UserFilter{Query: q.Get("q"), Role: q.Get("role"), Unit: q.Get("unit"), After: after, Limit: limit})
+	return org.UserFilter{Query: q.Get("q"), Role: q.Get("role"), Unit: q.Get("unit")}
+}
+
+func (s *Server) apiListUsers(w http.ResponseWriter, r *http.Request) {
+	lp, err := readList(r, org.UserSortKeys)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	writeList(w, users, next)
+	f := userFilter(r)
+	if lp.Format != "" {
+		if err := s.exportUsers(w, r, lp, f); err != nil {
+			writeError(w, r, err)
+		}
+		return
+	}
+	f.Sort, f.Desc, f.Offset, f.Limit = lp.Sort, lp.Desc, lp.Offset, lp.Limit
+	users, total, err := s.Org.ListUsers(r.Context(), f)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writePage(w, lp, users, total)
 }
 
 func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) {
@@ -276,20 +315,6 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, u)
-}
-
-func (s *Server) apiListTokens(w http.ResponseWriter, r *http.Request) {
-	after, limit, err := pageParams(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	ts, next, err := s.Auth.ListTokens(r.Context(), auth.TokenFilter{All: r.URL.Query().Get("all") == "1", After: after, Limit: limit})
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeList(w, ts, next)
 }
 
 func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) {

@@ -50,20 +50,6 @@ func (s *Server) apiCreateEnrollmentToken(w http.ResponseWriter, r *http.Request
 	writeJSON(w, http.StatusCreated, t)
 }
 
-func (s *Server) apiListEnrollmentTokens(w http.ResponseWriter, r *http.Request) {
-	after, limit, err := pageParams(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	ts, next, err := s.Hosts.ListEnrollmentTokens(r.Context(), after, limit)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeList(w, ts, next)
-}
-
 func (s *Server) apiRevokeEnrollmentToken(w http.ResponseWriter, r *http.Request) {
 	id, err := pathInt(r, "id")
 	if err == nil {

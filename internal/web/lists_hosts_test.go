@@ -213,15 +213,19 @@ func TestExportsAreScoped(t *testing.T) {
 	t.Parallel()
 	each(t, func(t *testing.T, w *world) {
 		importHosts(t, w, "B", "srv-b", 3)
-		for _, path := range []string{"/api/v1/hosts?format=csv", "/hosts?format=csv", "/api/v1/hosts?format=csv&q=srv-b"} {
+		for _, path := range []string{"/api/v1/hosts?format=csv", "/hosts?format=csv", "/api/v1/hosts?format=csv&q=srv-b",
+			"/api/v1/units?format=csv", "/units?format=csv&q=B", "/api/v1/users?format=csv", "/users?format=csv&q=officerb"} {
 			recs := readCSV(t, w.call("officerA", "GET", path, nil))
 			for _, rec := range recs[1:] {
-				if strings.Contains(strings.Join(rec, ","), "-b-") || strings.Contains(strings.Join(rec, ","), "Hà Nội") {
+				if line := strings.Join(rec, ","); strings.Contains(line, "-b-") || strings.Contains(line, "Hà Nội") || strings.Contains(line, "officerb") || strings.Contains(line, "ITC") {
 					t.Errorf("%s: officer A's export holds %v", path, rec)
 				}
 			}
 		}
 		expect(t, w.call("officerA", "GET", "/api/v1/hosts?format=csv&unit=B", nil), 404, "officer A exports B's hosts")
+		if recs := readCSV(t, w.call("officerA", "GET", "/users?format=csv&unit=B", nil)); len(recs) != 1 {
+			t.Errorf("officer A's export of B's users holds %d rows", len(recs)-1)
+		}
 	})
 }
 

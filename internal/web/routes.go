@@ -30,26 +30,27 @@ func (s *Server) routes() {
 		Body: tokenRequest{}, Result: tokenResponse{}, Handler: s.apiLoginToken})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/me", Tag: "auth", Summary: "The caller", Result: me{}, Handler: s.apiMe})
 
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/units", Tag: "units", Summary: "List units in the caller's scope", Result: org.Unit{}, List: true,
-		Query: []string{"q", "kind", "parent", "under", "cursor", "limit"}, Handler: s.apiListUnits})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/units", Tag: "units", Summary: "List units in the caller's scope", Result: org.Unit{},
+		Paged: true, Sorts: org.UnitSortKeys, Query: []string{"q", "kind", "parent", "under"}, Handler: s.apiListUnits})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/units", Tag: "units", Summary: "Create a unit", Body: org.UnitInput{}, Result: org.Unit{}, Handler: s.apiCreateUnit})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/units/import", Tag: "units", Summary: "Import units from CSV (text/csv body; atomic)", RawBody: "text/csv", Status: http.StatusOK, Result: org.ImportResult{},
 		Query: []string{"file"}, Handler: s.apiImportUnits})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/units/{code}", Tag: "units", Summary: "Fetch a unit", Result: org.Unit{}, Handler: s.apiGetUnit})
 	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/units/{code}", Tag: "units", Summary: "Change a unit's name or kind", Body: org.UnitPatch{}, Result: org.Unit{}, Handler: s.apiUpdateUnit})
 	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/units/{code}", Tag: "units", Summary: "Delete an empty unit", Handler: s.apiDeleteUnit})
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/units/{code}/contacts", Tag: "units", Summary: "A unit's points of contact", Result: org.Contact{}, List: true, Handler: s.apiListContacts})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/units/{code}/contacts", Tag: "units", Summary: "A unit's points of contact", Result: org.Contact{},
+		Paged: true, Sorts: org.ContactSortKeys, Handler: s.apiListContacts})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/units/{code}/contacts", Tag: "units", Summary: "Add a point of contact", Body: org.ContactInput{}, Result: org.Contact{}, Handler: s.apiAddContact})
 	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/contacts/{id}", Tag: "units", Summary: "Remove a point of contact", Handler: s.apiDeleteContact})
 
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/users", Tag: "users", Summary: "List users in the caller's scope", Result: org.User{}, List: true,
-		Query: []string{"q", "role", "unit", "cursor", "limit"}, Handler: s.apiListUsers})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/users", Tag: "users", Summary: "List users in the caller's scope", Result: org.User{},
+		Paged: true, Sorts: org.UserSortKeys, Query: []string{"q", "role", "unit"}, Handler: s.apiListUsers})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/users", Tag: "users", Summary: "Create a user", Body: org.UserInput{}, Result: org.User{}, Handler: s.apiCreateUser})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/users/{id}", Tag: "users", Summary: "Fetch a user", Result: org.User{}, Handler: s.apiGetUser})
 	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/users/{id}", Tag: "users", Summary: "Change a user (role, unit, disabled, password, unlock)", Body: org.UserPatch{}, Result: org.User{}, Handler: s.apiUpdateUser})
 
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/tokens", Tag: "auth", Summary: "The caller's API tokens (admins: ?all=1 for everyone's)", Result: auth.APIToken{}, List: true,
-		Query: []string{"all", "cursor", "limit"}, Handler: s.apiListTokens})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/tokens", Tag: "auth", Summary: "The caller's API tokens (admins: ?all=1 for everyone's)", Result: auth.APIToken{},
+		Paged: true, Sorts: auth.TokenSortKeys, Query: []string{"all"}, Handler: s.apiListTokens})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/tokens", Tag: "auth", Summary: "Create an API token acting as the caller", Body: tokenCreate{}, Result: tokenResponse{}, Handler: s.apiCreateToken})
 	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/tokens/{id}", Tag: "auth", Summary: "Revoke an API token", Handler: s.apiRevokeToken})
 
@@ -59,8 +60,8 @@ func (s *Server) routes() {
 	// API: measure 1 — agents, hosts, malware review, coverage.
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/enrollment-tokens", Tag: "agents", Summary: "Create an enrolment token for a unit's agents",
 		Body: hosts.EnrollmentTokenInput{}, Result: hosts.EnrollmentToken{}, Handler: s.apiCreateEnrollmentToken})
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/enrollment-tokens", Tag: "agents", Summary: "List enrolment tokens in scope", Result: hosts.EnrollmentToken{}, List: true,
-		Query: []string{"cursor", "limit"}, Handler: s.apiListEnrollmentTokens})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/enrollment-tokens", Tag: "agents", Summary: "List enrolment tokens in scope", Result: hosts.EnrollmentToken{},
+		Paged: true, Sorts: hosts.EnrollmentTokenSortKeys, Query: []string{"unit"}, Handler: s.apiListEnrollmentTokens})
 	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/enrollment-tokens/{id}", Tag: "agents", Summary: "Revoke an enrolment token", Handler: s.apiRevokeEnrollmentToken})
 
 	s.api(apiRoute{Method: "POST", Path: agentapi.PathEnroll, Tag: "agents", Public: true, Summary: "Enrol an agent with an enrolment token",

@@ -197,6 +197,7 @@ func (s *Server) uiCoverage(w http.ResponseWriter, r *http.Request) {
 
 type enrollData struct {
 	Tokens []*hosts.EnrollmentToken
+	Pager  *pager
 	New    *hosts.EnrollmentToken
 	Units  []*org.Unit
 	Now    time.Time
@@ -204,8 +205,13 @@ type enrollData struct {
 }
 
 func (s *Server) enrollData(r *http.Request) (*enrollData, error) {
-	// The page shows up to 1,000 tokens, the newest; the API pages on.
-	ts, _, err := s.Hosts.ListEnrollmentTokens(r.Context(), 0, 1000)
+	lp, err := readList(r, hosts.EnrollmentTokenSortKeys)
+	if err != nil {
+		return nil, err
+	}
+	f := enrollmentFilter(r)
+	f.Sort, f.Desc, f.Offset, f.Limit = lp.Sort, lp.Desc, lp.Offset, lp.Limit
+	ts, total, err := s.Hosts.ListEnrollmentTokens(r.Context(), f)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +220,7 @@ func (s *Server) enrollData(r *http.Request) (*enrollData, error) {
 		return nil, err
 	}
 	p := principalOf(r)
-	d := &enrollData{Tokens: ts, Now: time.Now(), Server: "http://" + r.Host}
+	d := &enrollData{Tokens: ts, Pager: newPager(r, lp, len(ts), total), Now: time.Now(), Server: "http://" + r.Host}
 	if r.TLS != nil || s.SecureCookies {
 		d.Server = "https://" + r.Host
 	}
@@ -227,6 +233,17 @@ func (s *Server) enrollData(r *http.Request) (*enrollData, error) {
 }
 
 func (s *Server) uiEnrollment(w http.ResponseWriter, r *http.Request) {
+	lp, err := readList(r, hosts.EnrollmentTokenSortKeys)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	if lp.Format != "" {
+		if err := s.exportEnrollmentTokens(w, r, lp, enrollmentFilter(r)); err != nil {
+			s.uiError(w, r, err)
+		}
+		return
+	}
 	d, err := s.enrollData(r)
 	if err != nil {
 		s.uiError(w, r, err)

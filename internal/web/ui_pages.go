@@ -92,6 +92,8 @@ type unitNode struct {
 type unitsData struct {
 	Query    string
 	Nodes    []unitNode
+	Pager    *pager
+	Filter   url.Values
 	Parents  []*org.Unit
 	Kinds    []string
 	CanWrite bool
@@ -101,78 +103,93 @@ type unitsData struct {
 // allUnits pages through every unit in scope (a few thousand at most).
 func (s *Server) allUnits(r *http.Request, q string) ([]*org.Unit, error) {
 	var out []*org.Unit
-	var after int64
 	for {
-		page, next, err := s.Org.ListUnits(r.Context(), org.UnitFilter{Query: q, After: after, Limit: 1000})
+		page, total, err := s.Org.ListUnits(r.Context(), org.UnitFilter{Query: q, Offset: len(out), Limit: 1000})
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, page...)
-		if next == 0 {
+		if len(page) == 0 || len(out) >= total {
 			return out, nil
 		}
-		after = next
 	}
-}
-
-// treeOrder sorts units depth-first by path, children after their parent,
-// and gives each its level relative to the shallowest shown.
-func treeOrder(units []*org.Unit) []unitNode {
-	byID := map[int64]*org.Unit{}
-	children := map[int64][]*org.Unit{}
-	for _, u := range units {
-		byID[u.ID] = u
-	}
-	var roots []*org.Unit
-	for _, u := range units {
-		if _, ok := byID[u.ParentID]; ok {
-			children[u.ParentID] = append(children[u.ParentID], u)
-		} else {
-			roots = append(roots, u)
-		}
-	}
-	var out []unitNode
-	var walk func(u *org.Unit, level int)
-	walk = func(u *org.Unit, level int) {
-		out = append(out, unitNode{Unit: u, Level: level})
-		for _, c := range children[u.ID] {
-			walk(c, level+1)
-		}
-	}
-	for _, r := range roots {
-		walk(r, 0)
-	}
-	return out
 }
 
 func canWriteSomewhere(p *auth.Principal) bool {
 	return p.Role == auth.RoleAdmin || p.Role == auth.RoleOfficer
 }
 
+// unitsPage reads the units page's list: the tree, depth first, unless a
+// column is chosen; each unit indented by its depth below the caller's
+// top unit.
+func (s *Server) unitsPage(r *http.Request, d *unitsData) error {
+	q := r.URL.Query()
+	if !q.Has("sort") {
+		q.Set("sort", "tree")
+		r.URL.RawQuery = q.Encode()
+	}
+	lp, err := readList(r, org.UnitSortKeys)
+	if err != nil {
+		return err
+	}
+	f := unitFilter(r)
+	f.Sort, f.Desc, f.Offset, f.Limit = lp.Sort, lp.Desc, lp.Offset, lp.Limit
+	units, total, err := s.Org.ListUnits(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	top := strings.Count(principalOf(r).UnitPath, "/") - 2
+	for _, u := range units {
+		level := 0
+		if lp.Sort == "tree" && !lp.Desc {
+			level = max(u.Depth-top, 0)
+		}
+		d.Nodes = append(d.Nodes, unitNode{Unit: u, Level: level})
+	}
+	d.Query, d.Filter, d.Pager = f.Query, q, newPager(r, lp, len(units), total)
+	return nil
+}
+
 func (s *Server) uiUnits(w http.ResponseWriter, r *http.Request) {
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	units, err := s.allUnits(r, q)
+	lp, err := readList(r, org.UnitSortKeys)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
-	d := &unitsData{Query: q, Nodes: treeOrder(units), Kinds: org.Kinds, CanWrite: canWriteSomewhere(principalOf(r))}
-	if d.CanWrite {
-		all := units
-		if q != "" {
-			if all, err = s.allUnits(r, ""); err != nil {
-				s.uiError(w, r, err)
-				return
-			}
+	if lp.Format != "" {
+		if err := s.exportUnits(w, r, lp, unitFilter(r)); err != nil {
+			s.uiError(w, r, err)
 		}
-		p := principalOf(r)
-		for _, u := range all {
-			if p.CanWrite(u.Path) && u.Kind != org.KindDistrict {
-				d.Parents = append(d.Parents, u)
-			}
+		return
+	}
+	p := principalOf(r)
+	d := &unitsData{Kinds: org.Kinds, CanWrite: canWriteSomewhere(p)}
+	if err := s.unitsPage(r, d); err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	if d.CanWrite {
+		if err := s.unitParents(r, d); err != nil {
+			s.uiError(w, r, err)
+			return
 		}
 	}
 	s.render(w, r, http.StatusOK, "units", s.newPage(r, "units", "units.title", d))
+}
+
+// unitParents lists the units the caller may add units under.
+func (s *Server) unitParents(r *http.Request, d *unitsData) error {
+	all, err := s.allUnits(r, "")
+	if err != nil {
+		return err
+	}
+	p := principalOf(r)
+	for _, u := range all {
+		if p.CanWrite(u.Path) && u.Kind != org.KindDistrict {
+			d.Parents = append(d.Parents, u)
+		}
+	}
+	return nil
 }
 
 func (s *Server) uiCreateUnit(w http.ResponseWriter, r *http.Request) {
@@ -180,17 +197,14 @@ func (s *Server) uiCreateUnit(w http.ResponseWriter, r *http.Request) {
 	u, err := s.Org.CreateUnit(r.Context(), in)
 	if err != nil {
 		if e, ok := errs.As(err); ok && (e.Code == errs.EINVALID || e.Code == errs.ECONFLICT) {
-			units, lerr := s.allUnits(r, "")
-			if lerr != nil {
+			d := &unitsData{Kinds: org.Kinds, CanWrite: true, Form: in}
+			if lerr := s.unitsPage(r, d); lerr != nil {
 				s.uiError(w, r, lerr)
 				return
 			}
-			d := &unitsData{Nodes: treeOrder(units), Kinds: org.Kinds, CanWrite: true, Form: in}
-			p := principalOf(r)
-			for _, u := range units {
-				if p.CanWrite(u.Path) && u.Kind != org.KindDistrict {
-					d.Parents = append(d.Parents, u)
-				}
+			if lerr := s.unitParents(r, d); lerr != nil {
+				s.uiError(w, r, lerr)
+				return
 			}
 			pg := s.newPage(r, "units", "units.title", d)
 			pg.Error = err.Error()
@@ -208,9 +222,14 @@ type unitData struct {
 	Parent   *org.Unit
 	Children []*org.Unit
 	Contacts []*org.Contact
+	Pager    *pager // the contacts'
 	Users    []*org.User
 	CanWrite bool
 	Extra    []unitSection
+
+	// ChildrenTotal and UsersTotal are the true counts; the page lists
+	// the first of them and links to the whole list when there are more.
+	ChildrenTotal, UsersTotal int
 }
 
 // unitSection lets capabilities add a block to the unit page.
@@ -222,6 +241,17 @@ type unitSection struct {
 
 func (s *Server) uiUnit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	lp, err := readList(r, org.ContactSortKeys)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	if lp.Format != "" {
+		if err := s.exportContacts(w, r, lp, org.ContactFilter{Unit: r.PathValue("code")}); err != nil {
+			s.uiError(w, r, err)
+		}
+		return
+	}
 	u, err := s.Org.GetUnit(ctx, r.PathValue("code"))
 	if err != nil {
 		s.uiError(w, r, err)
@@ -238,15 +268,17 @@ func (s *Server) uiUnit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if d.Children, _, err = s.Org.ListUnits(ctx, org.UnitFilter{Parent: u.Code, Limit: 1000}); err != nil {
+	if d.Children, d.ChildrenTotal, err = s.Org.ListUnits(ctx, org.UnitFilter{Parent: u.Code, Sort: "name", Limit: 1000}); err != nil {
 		s.uiError(w, r, err)
 		return
 	}
-	if d.Contacts, err = s.Org.ListContacts(ctx, u.Code); err != nil {
+	cs, total, err := s.Org.Contacts(ctx, org.ContactFilter{Unit: u.Code, Sort: lp.Sort, Desc: lp.Desc, Offset: lp.Offset, Limit: lp.Limit})
+	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
-	if d.Users, _, err = s.Org.ListUsers(ctx, org.UserFilter{Unit: u.Code, Limit: 200}); err != nil {
+	d.Contacts, d.Pager = cs, newPager(r, lp, len(cs), total)
+	if d.Users, d.UsersTotal, err = s.Org.ListUsers(ctx, org.UserFilter{Unit: u.Code, Sort: "name", Limit: 200}); err != nil {
 		s.uiError(w, r, err)
 		return
 	}
@@ -290,25 +322,33 @@ func (s *Server) uiDeleteContact(w http.ResponseWriter, r *http.Request) {
 type usersData struct {
 	Query     string
 	Users     []*org.User
-	Next      string
+	Pager     *pager
+	Filter    url.Values
 	Units     []*org.Unit
 	Roles     []auth.Role
 	CanManage bool
 	Form      org.UserInput
 }
 
-func (s *Server) usersData(r *http.Request) (*usersData, error) {
-	q := r.URL.Query()
-	after, err := decodeCursor(q.Get("cursor"))
-	if err != nil {
-		return nil, err
-	}
-	users, next, err := s.Org.ListUsers(r.Context(), org.UserFilter{Query: q.Get("q"), Role: q.Get("role"), Unit: q.Get("unit"), After: after, Limit: 100})
-	if err != nil {
-		return nil, err
-	}
+// usersData is the users page: a page of the list and, for those who
+// manage users, what the form offers. withList false leaves the list out
+// (a user's own page needs only the form's choices).
+func (s *Server) usersData(r *http.Request, withList bool) (*usersData, error) {
 	p := principalOf(r)
-	d := &usersData{Query: q.Get("q"), Users: users, Next: encodeCursor(next), CanManage: canWriteSomewhere(p)}
+	d := &usersData{CanManage: canWriteSomewhere(p)}
+	if withList {
+		lp, err := readList(r, org.UserSortKeys)
+		if err != nil {
+			return nil, err
+		}
+		f := userFilter(r)
+		f.Sort, f.Desc, f.Offset, f.Limit = lp.Sort, lp.Desc, lp.Offset, lp.Limit
+		users, total, err := s.Org.ListUsers(r.Context(), f)
+		if err != nil {
+			return nil, err
+		}
+		d.Query, d.Users, d.Filter, d.Pager = f.Query, users, r.URL.Query(), newPager(r, lp, len(users), total)
+	}
 	if d.CanManage {
 		units, err := s.allUnits(r, "")
 		if err != nil {
@@ -329,7 +369,18 @@ func (s *Server) usersData(r *http.Request) (*usersData, error) {
 }
 
 func (s *Server) uiUsers(w http.ResponseWriter, r *http.Request) {
-	d, err := s.usersData(r)
+	lp, err := readList(r, org.UserSortKeys)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	if lp.Format != "" {
+		if err := s.exportUsers(w, r, lp, userFilter(r)); err != nil {
+			s.uiError(w, r, err)
+		}
+		return
+	}
+	d, err := s.usersData(r, true)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
@@ -342,7 +393,7 @@ func (s *Server) uiCreateUser(w http.ResponseWriter, r *http.Request) {
 	u, err := s.Org.CreateUser(r.Context(), in)
 	if err != nil {
 		if e, ok := errs.As(err); ok && (e.Code == errs.EINVALID || e.Code == errs.ECONFLICT) {
-			d, derr := s.usersData(r)
+			d, derr := s.usersData(r, true)
 			if derr != nil {
 				s.uiError(w, r, derr)
 				return
@@ -389,7 +440,7 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, status int, 
 	p := principalOf(r)
 	d := &userData{User: u, CanManage: p.CanManageUsers(u.UnitPath, u.Role), Self: u.ID == p.UserID}
 	if d.CanManage {
-		ud, err := s.usersData(r)
+		ud, err := s.usersData(r, false)
 		if err != nil {
 			s.uiError(w, r, err)
 			return
@@ -451,17 +502,29 @@ func (s *Server) uiUpdateUser(w http.ResponseWriter, r *http.Request) {
 
 type tokensData struct {
 	Tokens []*auth.APIToken
+	Pager  *pager
 	New    string
 	Now    time.Time
 }
 
 func (s *Server) uiTokens(w http.ResponseWriter, r *http.Request) {
-	ts, _, err := s.Auth.ListTokens(r.Context(), auth.TokenFilter{Limit: 1000}) // the newest 1,000; the API pages on
+	lp, err := readList(r, auth.TokenSortKeys)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "tokens", s.newPage(r, "tokens", "tokens.title", &tokensData{Tokens: ts, Now: time.Now()}))
+	if lp.Format != "" {
+		if err := s.exportTokens(w, r, lp, tokenFilter(r)); err != nil {
+			s.uiError(w, r, err)
+		}
+		return
+	}
+	ts, pg, err := s.tokenPage(r)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "tokens", s.newPage(r, "tokens", "tokens.title", &tokensData{Tokens: ts, Pager: pg, Now: time.Now()}))
 }
 
 func (s *Server) uiCreateToken(w http.ResponseWriter, r *http.Request) {
@@ -478,13 +541,13 @@ func (s *Server) uiCreateToken(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	ts, _, err := s.Auth.ListTokens(r.Context(), auth.TokenFilter{Limit: 1000}) // the newest 1,000; the API pages on
+	ts, pg, err := s.tokenPage(r)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
 	// The secret is shown once, in this response, never in a URL.
-	s.render(w, r, http.StatusOK, "tokens", s.newPage(r, "tokens", "tokens.title", &tokensData{Tokens: ts, New: secret, Now: time.Now()}))
+	s.render(w, r, http.StatusOK, "tokens", s.newPage(r, "tokens", "tokens.title", &tokensData{Tokens: ts, Pager: pg, New: secret, Now: time.Now()}))
 }
 
 func (s *Server) uiRevokeToken(w http.ResponseWriter, r *http.Request) {
