@@ -11,7 +11,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"vigil/internal/auth"
 	"vigil/internal/i18n"
 	"vigil/internal/store"
 )
@@ -129,10 +128,10 @@ type summaryDoc struct {
 // recorded itself — a user created, a host removed — is used first, as it
 // was at the time); an object gone since keeps a readable label.
 //
-// Names read from today's tables are used only where the caller may see
-// the object now or it still belongs to the row's unit: ids of deleted
-// contacts or hosts are reused, and a name must not leak from another
-// unit into an old row.
+// A name read from today's tables is used only when the object belongs to
+// the row's unit: ids of deleted contacts or hosts are given again, and
+// another unit's object must not lend its name (to a reader who may not
+// see it) to an old row.
 func Describe(ctx context.Context, db *store.DB, recs []Record, lang string) ([]View, error) {
 	views := make([]View, len(recs))
 	docs := make([]summaryDoc, len(recs))
@@ -215,7 +214,7 @@ func describeOne(v *View, doc *summaryDoc, n *namer, lang string) {
 		}
 	}
 	// The sentence.
-	v.Parts = sentence(lang, sentenceKey(r, doc, lang), v.ActorName, v.ObjectName, typeName(lang, r.ObjectType))
+	v.Parts = sentence(lang, sentenceKey(r, doc), v.ActorName, v.ObjectName, typeName(lang, r.ObjectType))
 	var b strings.Builder
 	for _, p := range v.Parts {
 		b.WriteString(p.Text)
@@ -226,7 +225,7 @@ func describeOne(v *View, doc *summaryDoc, n *namer, lang string) {
 // sentenceKey picks the message of a row's sentence: a variant naming the
 // one thing an update changed, the action's own sentence, or a generic one
 // built from the action's verb.
-func sentenceKey(r *Record, doc *summaryDoc, lang string) string {
+func sentenceKey(r *Record, doc *summaryDoc) string {
 	key := "audit.do." + r.Action
 	if v := variant(r, doc); v != "" && i18n.Has(key+"."+v) {
 		return key + "." + v
@@ -529,7 +528,6 @@ func formatValue(lang, k string, v any) string {
 type namer struct {
 	ctx  context.Context
 	db   *store.DB
-	p    *auth.Principal
 	ids  map[string]map[string]bool // kind -> ids wanted
 	have map[string]map[string]named
 }
@@ -537,12 +535,11 @@ type namer struct {
 type named struct {
 	name   string
 	extra  string // a user's e-mail
-	unitID int64  // the object's unit now; 0 for objects of no unit
-	path   string // that unit's path
+	unitID int64 // the object's unit; 0 for objects of no unit
 }
 
 func newNamer(ctx context.Context, db *store.DB) *namer {
-	return &namer{ctx: ctx, db: db, p: auth.FromContext(ctx), ids: map[string]map[string]bool{}, have: map[string]map[string]named{}}
+	return &namer{ctx: ctx, db: db, ids: map[string]map[string]bool{}, have: map[string]map[string]named{}}
 }
 
 func (n *namer) want(kind, id string) {
@@ -561,27 +558,29 @@ func (n *namer) get(kind, id string, rowUnit int64) (named, bool) {
 	if !ok {
 		return o, false
 	}
-	if o.unitID == 0 || o.unitID == rowUnit || n.p != nil && (n.p.SeesAllUnits() || o.path != "" && strings.HasPrefix(o.path, n.p.UnitPath)) {
+	// Objects of a unit never move to another; one of another unit is
+	// a different object that was given a deleted one's id.
+	if o.unitID == 0 || o.unitID == rowUnit {
 		return o, true
 	}
 	return named{}, false
 }
 
 // lookups are the queries naming each kind of object: they select the
-// id (as text), the name, an extra text, the object's unit id and path.
+// id (as text), the name, an extra text and the object's unit id.
 var lookups = map[string]struct {
 	query   string
 	numeric bool
 }{
-	"user":             {`SELECT x.id, x.name, x.email, 0, '' FROM users x WHERE x.id IN (%s)`, true},
-	"unit_id":          {`SELECT x.id, x.name, '', 0, '' FROM units x WHERE x.id IN (%s)`, true},
-	"unit":             {`SELECT x.code, x.name, '', x.id, x.path FROM units x WHERE x.code IN (%s)`, false},
-	"contact":          {`SELECT x.id, x.name, '', x.unit_id, u.path FROM contacts x JOIN units u ON u.id = x.unit_id WHERE x.id IN (%s)`, true},
-	"api_token":        {`SELECT x.id, x.name, '', 0, '' FROM api_tokens x WHERE x.id IN (%s)`, true},
-	"enrollment_token": {`SELECT x.id, x.prefix, '', x.unit_id, u.path FROM enrollment_tokens x JOIN units u ON u.id = x.unit_id WHERE x.id IN (%s)`, true},
-	"host":             {`SELECT x.id, x.hostname, '', x.unit_id, u.path FROM hosts x JOIN units u ON u.id = x.unit_id WHERE x.id IN (%s)`, true},
-	"finding":          {`SELECT x.id, x.title, h.hostname, h.unit_id, u.path FROM findings x JOIN hosts h ON h.id = x.host_id JOIN units u ON u.id = h.unit_id WHERE x.id IN (%s)`, true},
-	"agent":            {`SELECT x.id, h.hostname, '', x.unit_id, u.path FROM agents x JOIN hosts h ON h.id = x.host_id JOIN units u ON u.id = x.unit_id WHERE x.id IN (%s)`, false},
+	"user":             {`SELECT x.id, x.name, x.email, 0 FROM users x WHERE x.id IN (%s)`, true},
+	"unit_id":          {`SELECT x.id, x.name, '', 0 FROM units x WHERE x.id IN (%s)`, true},
+	"unit":             {`SELECT x.code, x.name, '', x.id FROM units x WHERE x.code IN (%s)`, false},
+	"contact":          {`SELECT x.id, x.name, '', x.unit_id FROM contacts x WHERE x.id IN (%s)`, true},
+	"api_token":        {`SELECT x.id, x.name, '', 0 FROM api_tokens x WHERE x.id IN (%s)`, true},
+	"enrollment_token": {`SELECT x.id, x.prefix, '', x.unit_id FROM enrollment_tokens x WHERE x.id IN (%s)`, true},
+	"host":             {`SELECT x.id, x.hostname, '', x.unit_id FROM hosts x WHERE x.id IN (%s)`, true},
+	"finding":          {`SELECT x.id, x.title, h.hostname, h.unit_id FROM findings x JOIN hosts h ON h.id = x.host_id WHERE x.id IN (%s)`, true},
+	"agent":            {`SELECT x.id, h.hostname, '', x.unit_id FROM agents x JOIN hosts h ON h.id = x.host_id WHERE x.id IN (%s)`, false},
 }
 
 // resolve runs one query per kind of object wanted (in chunks of 500 ids).
@@ -627,7 +626,7 @@ func (n *namer) read(kind, q string, args []any) error {
 	for rows.Next() {
 		var id string
 		var o named
-		if err := rows.Scan(&id, &o.name, &o.extra, &o.unitID, &o.path); err != nil {
+		if err := rows.Scan(&id, &o.name, &o.extra, &o.unitID); err != nil {
 			return fmt.Errorf("audit: names of %s: %w", kind, err)
 		}
 		n.have[kind][id] = o
