@@ -535,7 +535,7 @@ type namer struct {
 type named struct {
 	name   string
 	extra  string // a user's e-mail
-	unitID int64 // the object's unit; 0 for objects of no unit
+	unitID int64  // the object's unit; 0 for objects of no unit
 }
 
 func newNamer(ctx context.Context, db *store.DB) *namer {
