@@ -483,7 +483,7 @@ func (s *Service) UpdateMany(ctx context.Context, ids []int64, in Update) ([]*Fi
 			if err != nil {
 				if len(ids) > 1 {
 					if e, ok := errs.As(err); ok {
-						return &errs.Error{Code: e.Code, Field: e.Field, Message: fmt.Sprintf("finding %d: %s", id, e.Message)}
+						return errs.New(e.Code, e.Field, "finding %d: %v", id, e)
 					}
 				}
 				return err

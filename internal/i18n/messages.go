@@ -3,19 +3,41 @@ package i18n
 // Langs are the UI languages, Vietnamese first.
 var Langs = []string{"vi", "en"}
 
-// T returns the message for key in lang, falling back to Vietnamese, then
-// to the key itself (so a missing entry is visible, not blank).
+// T returns the message for key in lang, or the key itself when there is
+// none (so a missing entry is visible, not blank, and a test can find it:
+// see Lookup).
 func T(lang, key string) string {
+	if m, ok := Lookup(lang, key); ok {
+		return m
+	}
+	return key
+}
+
+// Lookup returns the message for key in lang; ok is false when the key has
+// no text in that language.
+func Lookup(lang, key string) (string, bool) {
 	m, ok := messages[key]
 	if !ok {
 		if m, ok = auditMessages[key]; !ok {
-			return key
+			return "", false
 		}
 	}
-	if lang == "en" && m[1] != "" {
-		return m[1]
+	if lang == "en" {
+		return m[1], m[1] != ""
 	}
-	return m[0]
+	return m[0], m[0] != ""
+}
+
+// Keys lists every message key, for tests.
+func Keys() []string {
+	out := make([]string, 0, len(messages)+len(auditMessages))
+	for k := range messages {
+		out = append(out, k)
+	}
+	for k := range auditMessages {
+		out = append(out, k)
+	}
+	return out
 }
 
 // messages maps a key to its Vietnamese and English text. Capability
@@ -246,6 +268,125 @@ var messages = map[string][2]string{
 	"tokens.expired":      {"Đã hết hạn", "Expired"},
 	"tokens.used_up":      {"Đã dùng hết", "Used up"},
 
+	// Codes a host's inventory and scans carry, in words.
+	"control.antivirus":          {"Phòng chống mã độc", "Anti-malware"},
+	"control.edr":                {"Giám sát và phản ứng tại máy (EDR)", "Endpoint detection and response (EDR)"},
+	"control.monitoring":         {"Giám sát", "Monitoring"},
+	"control.firewall":           {"Tường lửa", "Firewall"},
+	"control.disk_encryption":    {"Mã hóa ổ đĩa", "Disk encryption"},
+	"control.auto_update":        {"Tự động cập nhật", "Automatic updates"},
+	"control.on":                 {"Bật", "On"},
+	"control.off":                {"Tắt", "Off"},
+	"control.realtime_off":       {"tắt bảo vệ thời gian thực", "real-time protection off"},
+	"source.agent":               {"Tác tử Vigil", "Vigil agent"},
+	"source.csv":                 {"Nhập từ tệp CSV", "Imported from CSV"},
+	"source.osquery":             {"Nhập từ osquery", "Imported from osquery"},
+	"software.registry":          {"Registry Windows", "Windows registry"},
+	"software.registry32":        {"Registry Windows (32-bit)", "Windows registry (32-bit)"},
+	"software.registry_user":     {"Registry của người dùng", "User registry"},
+	"software.import":            {"Nhập từ tệp", "Imported"},
+	"account.admin":              {"Quản trị", "Administrator"},
+	"account.enabled":            {"Đang dùng", "Enabled"},
+	"account.disabled":           {"Đã khóa", "Disabled"},
+	"task.pending":               {"Đang chờ tác tử nhận", "Waiting for the agent"},
+	"task.running":               {"Đang quét", "Running"},
+	"task.done":                  {"Đã xong", "Done"},
+	"task.failed":                {"Lỗi", "Failed"},
+	"task.files":                 {"tệp", "files"},
+	"task.found":                 {"phát hiện", "found"},
+	"os.windows":                 {"Windows", "Windows"},
+	"os.linux":                   {"Linux", "Linux"},
+	"os.darwin":                  {"macOS", "macOS"},
+	"hosts.port":                 {"Cổng", "Port"},
+	"hosts.process":              {"Tiến trình", "Process"},
+	"hosts.version":              {"Phiên bản", "Version"},
+	"hosts.vendor":               {"Nhà phát hành", "Vendor"},
+	"tokens.prefix":              {"Tiền tố", "Prefix"},
+	"finding.indicator":          {"Dấu hiệu nhận diện", "Indicator"},
+	"finding.process":            {"Tiến trình", "Process"},
+	"finding.remote":             {"Kết nối tới", "Connection to"},
+	"match.file":                 {"Tệp", "File"},
+	"match.process":              {"Tiến trình đang chạy", "Running process"},
+	"match.connection":           {"Kết nối mạng", "Network connection"},
+	"indicator.ip":               {"địa chỉ IP", "IP address"},
+	"indicator.domain":           {"tên miền", "domain"},
+	"indicator.url":              {"URL", "URL"},
+	"indicator.md5":              {"MD5", "MD5"},
+	"indicator.sha1":             {"SHA-1", "SHA-1"},
+	"indicator.sha256":           {"SHA-256", "SHA-256"},
+	"indicator.account":          {"tài khoản", "account"},
+	"indicator.hostname":         {"tên máy", "host name"},
+	"indicator.email":            {"thư điện tử", "e-mail"},
+	"change.hostname_changed":    {"Đổi tên máy", "Host name changed"},
+	"change.os_changed":          {"Đổi hệ điều hành", "Operating system changed"},
+	"change.kernel_changed":      {"Đổi nhân hệ điều hành", "Kernel changed"},
+	"change.software_added":      {"Cài thêm phần mềm", "Software installed"},
+	"change.software_removed":    {"Gỡ phần mềm", "Software removed"},
+	"change.software_upgraded":   {"Nâng cấp phần mềm", "Software upgraded"},
+	"change.software_downgraded": {"Hạ phiên bản phần mềm", "Software downgraded"},
+	"change.hotfix_added":        {"Cài bản vá", "Update installed"},
+	"change.hotfix_removed":      {"Gỡ bản vá", "Update removed"},
+	"change.port_opened":         {"Mở cổng", "Port opened"},
+	"change.port_closed":         {"Đóng cổng", "Port closed"},
+	"change.account_added":       {"Thêm tài khoản", "Account added"},
+	"change.account_removed":     {"Xóa tài khoản", "Account removed"},
+	"change.account_enabled":     {"Mở khóa tài khoản", "Account enabled"},
+	"change.account_disabled":    {"Khóa tài khoản", "Account disabled"},
+	"change.admin_added":         {"Cấp quyền quản trị", "Made administrator"},
+	"change.admin_removed":       {"Bỏ quyền quản trị", "No longer administrator"},
+	"change.control_added":       {"Thêm biện pháp bảo vệ", "Security control added"},
+	"change.control_removed":     {"Gỡ biện pháp bảo vệ", "Security control removed"},
+	"change.control_enabled":     {"Bật biện pháp bảo vệ", "Security control turned on"},
+	"change.control_disabled":    {"Tắt biện pháp bảo vệ", "Security control turned off"},
+	"change.address_added":       {"Thêm địa chỉ IP", "Address added"},
+	"change.address_removed":     {"Bỏ địa chỉ IP", "Address removed"},
+
 	"err.notfound":  {"Không tìm thấy (hoặc nằm ngoài phạm vi của bạn).", "Not found (or outside your scope)."},
 	"err.forbidden": {"Bạn không có quyền thực hiện thao tác này.", "You are not allowed to do this."},
+	"err.internal":  {"Lỗi hệ thống. Hãy thử lại; nếu vẫn lỗi, báo quản trị viên.", "Internal error. Try again; if it persists, tell an administrator."},
+	"err.page":      {"Không có trang này. Kiểm tra lại địa chỉ hoặc quay về trang tổng quan.", "There is no such page. Check the address or go back to the dashboard."},
+	"err.title":     {"Không thực hiện được", "That did not work"},
+	"err.back":      {"Quay lại", "Go back"},
+
+	// Names of form and API fields, for messages about them.
+	"field.changes":          {"Thay đổi", "Changes"},
+	"field.changes.base":     {"Danh mục gốc", "Base inventory"},
+	"field.code":             {"Mã", "Code"},
+	"field.current_password": {"Mật khẩu hiện tại", "Current password"},
+	"field.cursor":           {"Trang", "Page"},
+	"field.due":              {"Hạn xử lý", "Due"},
+	"field.email":            {"Thư điện tử", "E-mail"},
+	"field.expires_in":       {"Thời hạn", "Lifetime"},
+	"field.failing":          {"Chỉ máy chưa đạt", "Failing"},
+	"field.format":           {"Định dạng", "Format"},
+	"field.host":             {"Máy", "Host"},
+	"field.id":               {"Phát hiện", "Finding"},
+	"field.ids":              {"Phát hiện", "Findings"},
+	"field.inventory":        {"Danh mục", "Inventory"},
+	"field.kind":             {"Loại", "Kind"},
+	"field.limit":            {"Số dòng mỗi trang", "Rows per page"},
+	"field.max_size":         {"Kích thước tệp tối đa", "Largest file"},
+	"field.max_uses":         {"Số lần dùng tối đa", "Maximum uses"},
+	"field.name":             {"Tên", "Name"},
+	"field.note":             {"Ghi chú", "Note"},
+	"field.offset":           {"Vị trí", "Offset"},
+	"field.order":            {"Thứ tự", "Order"},
+	"field.overdue":          {"Quá hạn", "Overdue"},
+	"field.owner":            {"Người xử lý", "Owner"},
+	"field.parent":           {"Đơn vị cấp trên", "Parent unit"},
+	"field.password":         {"Mật khẩu", "Password"},
+	"field.paths":            {"Thư mục cần quét", "Paths"},
+	"field.phone":            {"Điện thoại", "Phone"},
+	"field.position":         {"Chức vụ", "Position"},
+	"field.progress":         {"Tiến độ", "Progress"},
+	"field.report":           {"Kết quả quét", "Report"},
+	"field.role":             {"Vai trò", "Role"},
+	"field.since":            {"Từ ngày", "From"},
+	"field.until":            {"Đến ngày", "To"},
+	"field.seen_before":      {"Không ghi nhận kể từ", "Not seen since"},
+	"field.seen_after":       {"Ghi nhận sau", "Seen after"},
+	"field.severity":         {"Mức độ", "Severity"},
+	"field.sort":             {"Sắp xếp", "Sort"},
+	"field.status":           {"Trạng thái", "Status"},
+	"field.unit":             {"Đơn vị", "Unit"},
 }

@@ -142,6 +142,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /enrollment", s.uiAuth(s.uiEnrollment))
 	s.mux.HandleFunc("POST /enrollment", s.uiAuth(s.uiCreateEnrollment))
 	s.mux.HandleFunc("POST /enrollment/{id}/revoke", s.uiAuth(s.uiRevokeEnrollment))
+
+	// Any other page path: a "no such page" page in the layout.
+	s.mux.HandleFunc("/", s.uiNotFound)
 }
 
 // measureCards fill the dashboard's cards for the directive's five

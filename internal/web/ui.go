@@ -36,6 +36,7 @@ func newUIRenderer() (*uiRenderer, error) {
 		"date":     func(lang string, t time.Time) string { return i18n.FormatDate(t, lang) },
 		"datetime": func(lang string, t time.Time) string { return i18n.FormatTime(t, lang) },
 		"kind":     func(lang, k string) string { return i18n.T(lang, "kind."+k) },
+		"word":     word,
 		"role":     func(lang string, r any) string { return i18n.T(lang, fmt.Sprint("role.", r)) },
 		"indent":   func(n int) string { return strings.Repeat("\u00a0\u00a0\u00a0\u00a0", n) },
 		"query":    func(v url.Values) string { return v.Encode() },
@@ -151,30 +152,47 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Write(buf.Bytes())
 }
 
-// uiError renders an error page (or redirects to sign-in) for err.
+// uiError renders an error page (or redirects to sign-in) for err, inside
+// the layout and in the reader's language.
 func (s *Server) uiError(w http.ResponseWriter, r *http.Request, err error) {
 	code := errs.Code(err)
 	if code == errs.EUNAUTHORIZED && principalOf(r) == nil {
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
-	p := s.newPage(r, "", "common.error", nil)
 	if e, ok := errs.As(err); ok {
 		setRetryAfter(w, e)
 	}
+	lang := langOf(r)
+	var msg string
 	switch code {
 	case errs.ENOTFOUND:
-		p.Error = i18n.T(p.Lang, "err.notfound")
+		msg = i18n.T(lang, "err.notfound")
 	case errs.EFORBIDDEN:
-		p.Error = i18n.T(p.Lang, "err.forbidden") + " " + err.Error()
+		msg = i18n.T(lang, "err.forbidden") + " " + errorText(lang, err)
 	case errs.EINTERNAL:
 		s.Logger.Error("ui", "path", r.URL.Path, "err", err)
-		p.Error = "internal error"
+		msg = i18n.T(lang, "err.internal")
 	default:
-		p.Error = err.Error()
+		msg = errorText(lang, err)
 	}
-	s.render(w, r, statusOf(code), "error", p)
+	s.render(w, r, statusOf(code), "error", s.newPage(r, "", "err.title", msg))
 }
+
+// uiNotFound answers a page path the hub does not serve: the layout with
+// a message in the reader's language, not the mux's plain English.
+func (s *Server) uiNotFound(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusNotFound, "error", s.newPage(r, "", "err.title", i18n.T(langOf(r), "err.page")))
+}
+
+// messageOf is a service error's message in lang without its field: what
+// a form shows beside the field. Every page's form errors pass through it
+// (or errorText), so they are in the reader's language.
+func messageOf(lang string, err error) string { return i18n.ErrorMessage(lang, err) }
+
+// errorText is a service error's message in lang led by its field's name:
+// what a page shows above a form or on an error page.
+func errorText(lang string, err error) string { return i18n.ErrorText(lang, err) }
 
 // uiAuth wraps a page handler that needs a signed-in user.
 func (s *Server) uiAuth(h http.HandlerFunc) http.HandlerFunc {
@@ -229,7 +247,7 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 		if errs.Code(err) == errs.EUNAUTHORIZED && err == error(auth.ErrBadCredentials) {
 			p.Error = i18n.T(p.Lang, "login.failed")
 		} else {
-			p.Error = err.Error()
+			p.Error = errorText(p.Lang, err)
 		}
 		status := statusOf(errs.Code(err))
 		if e, ok := errs.As(err); ok {

@@ -204,12 +204,3 @@ func (s *Server) uiUpdateFinding(w http.ResponseWriter, r *http.Request) {
 	}
 	redirectSaved(w, r, "/hosts/"+strconv.FormatInt(f.HostID, 10))
 }
-
-// messageOf is the text of a service error for a person reading lang: the
-// one place form errors pass through on their way to a page.
-func messageOf(lang string, err error) string {
-	if e, ok := errs.As(err); ok {
-		return e.Message
-	}
-	return err.Error()
-}

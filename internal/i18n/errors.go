@@ -1,0 +1,256 @@
+package i18n
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"vigil/internal/errs"
+)
+
+// Services say what is wrong in English (errs.Invalid(field, format,
+// args...)): that is the API's language. Pages say it in the reader's: the
+// English format is the key of its Vietnamese text below, and the args are
+// put in the same way. A format missing here shows in English; a test walks
+// the source for every errs.* call and fails on one without a translation.
+
+// ErrorMessage is err's message in lang, without its field: what a form
+// shows beside the field. An error that is not an *errs.Error is an
+// internal one and says only that.
+func ErrorMessage(lang string, err error) string {
+	e, ok := errs.As(err)
+	if !ok || e.Code == errs.EINTERNAL {
+		return T(lang, "err.internal")
+	}
+	return capitalise(errorText(lang, e))
+}
+
+// ErrorText is err's message in lang led by its field's name ("Thư điện
+// tử: không phải địa chỉ thư điện tử"): what a page shows above a form
+// or on an error page.
+func ErrorText(lang string, err error) string {
+	e, ok := errs.As(err)
+	if !ok || e.Code == errs.EINTERNAL {
+		return T(lang, "err.internal")
+	}
+	msg := errorText(lang, e)
+	if label, ok := FieldLabel(lang, e.Field); ok {
+		return label + ": " + msg
+	}
+	return capitalise(msg)
+}
+
+// FieldLabel is the name of a form or API field in lang ("paths[2]" is
+// "paths"); ok is false for a field without a name here.
+func FieldLabel(lang, field string) (string, bool) {
+	if i := strings.IndexByte(field, '['); i > 0 {
+		field = field[:i]
+	}
+	if field == "" {
+		return "", false
+	}
+	return Lookup(lang, "field."+field)
+}
+
+// HasErrorFormat reports whether format has a Vietnamese text.
+func HasErrorFormat(format string) bool {
+	_, ok := errorFormats[format]
+	return ok
+}
+
+func errorText(lang string, e *errs.Error) string {
+	if lang == "en" {
+		return e.Message
+	}
+	if e.Format == "" {
+		// Made without a constructor: a constant message is its own format.
+		if vi, ok := errorFormats[e.Message]; ok && !strings.Contains(vi, "%") {
+			return vi
+		}
+		return e.Message
+	}
+	vi, ok := errorFormats[e.Format]
+	if !ok {
+		return e.Message
+	}
+	args := make([]any, len(e.Args))
+	for i, a := range e.Args {
+		switch x := a.(type) {
+		case *errs.Error:
+			args[i] = errorText(lang, x)
+		case fmt.Stringer:
+			args[i] = codeWord(lang, x.String())
+		case string:
+			args[i] = codeWord(lang, x)
+		default:
+			args[i] = a
+		}
+	}
+	return fmt.Sprintf(vi, args...)
+}
+
+// codeWord names a role or a unit kind given as an argument ("you may not
+// create a %s") in words; anything else is left as it is.
+func codeWord(lang, s string) string {
+	for _, prefix := range []string{"role.", "kind."} {
+		if w, ok := Lookup(lang, prefix+s); ok {
+			return w
+		}
+	}
+	return s
+}
+
+func capitalise(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError || unicode.IsUpper(r) {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// errorFormats maps a service error's English format to its Vietnamese
+// text. Verbs may be reordered with explicit indexes (%[2]s).
+var errorFormats = map[string]string{
+	"%s not found":   "không tìm thấy %s",
+	"internal error": "lỗi hệ thống",
+
+	// Signing in and sessions.
+	"authentication required":                                                       "cần đăng nhập",
+	"authentication required: send Authorization: Bearer <token>":                   "cần đăng nhập: gửi Authorization: Bearer <khóa>",
+	"Authorization must be \"Bearer <token>\"":                                      "Authorization phải có dạng \"Bearer <khóa>\"",
+	"the token is unknown, expired or revoked":                                      "khóa không tồn tại, đã hết hạn hoặc đã bị thu hồi",
+	"missing or wrong CSRF token; reload the page and try again":                    "phiên làm việc của biểu mẫu không hợp lệ; hãy tải lại trang rồi thử lại",
+	"wrong e-mail or password (after %d wrong tries sign-in pauses for %d minutes)": "sai thư điện tử hoặc mật khẩu (sau %d lần sai, việc đăng nhập tạm dừng %d phút)",
+	"too many sign-in attempts from your address; wait a minute":                    "có quá nhiều lần đăng nhập từ địa chỉ của bạn; hãy chờ một phút",
+	"is not your current password (after %d wrong tries, wait %d minutes)":          "không phải mật khẩu hiện tại của bạn (sau %d lần sai, hãy chờ %d phút)",
+	"this account is disabled":                                                      "tài khoản này đã bị khóa",
+	"sign-in state does not match; start again":                                     "trạng thái đăng nhập không khớp; hãy đăng nhập lại từ đầu",
+	"the identity provider refused the sign-in code":                                "hệ thống xác thực của tổ chức từ chối mã đăng nhập",
+	"the identity provider sent no ID token":                                        "hệ thống xác thực của tổ chức không gửi mã định danh (ID token)",
+	"the ID token is not valid: %v":                                                 "mã định danh (ID token) không hợp lệ: %v",
+	"the ID token's nonce does not match":                                           "mã định danh (ID token) không khớp với lần đăng nhập này",
+	"unreadable ID token claims":                                                    "không đọc được thông tin trong mã định danh (ID token)",
+	"the identity provider has not verified this e-mail address":                    "hệ thống xác thực của tổ chức chưa xác minh địa chỉ thư điện tử này",
+	"the ID token carries no e-mail":                                                "mã định danh (ID token) không có địa chỉ thư điện tử",
+	"the ID token's %s claim %q is not a Vigil role":                                "trường %s = %q trong mã định danh không phải vai trò của Vigil",
+	"the ID token carries no %s claim":                                              "mã định danh (ID token) không có trường %s",
+	"the ID token names unit %q, which this hub does not know":                      "mã định danh nêu đơn vị %q, đơn vị này không có trong hệ thống",
+	"this e-mail is bound to another identity at the provider":                      "thư điện tử này đã gắn với một danh tính khác ở hệ thống xác thực",
+	"a local account already uses this e-mail; sign in with its password, or ask an administrator to remove it before using single sign-on": "đã có tài khoản nội bộ dùng thư điện tử này; hãy đăng nhập bằng mật khẩu của tài khoản đó, hoặc đề nghị quản trị viên xóa nó trước khi dùng đăng nhập một lần (SSO)",
+	"the sign-in took too long or cookies are blocked; start again":                                                                         "đăng nhập quá lâu hoặc trình duyệt chặn cookie; hãy đăng nhập lại từ đầu",
+	"bad sign-in state; start again": "trạng thái đăng nhập không hợp lệ; hãy đăng nhập lại từ đầu",
+	"the identity provider said: %s": "hệ thống xác thực của tổ chức báo: %s",
+
+	// Passwords, users and API tokens.
+	"must be at least %d characters":                       "phải có ít nhất %d ký tự",
+	"must be at most 256 bytes":                            "dài quá 256 byte",
+	"is required to change your own password":              "cần nhập để đổi mật khẩu của bạn",
+	"only a user may own API tokens":                       "chỉ người dùng mới có khóa API",
+	"must be 1-100 bytes":                                  "phải dài từ 1 đến 100 byte",
+	"must be 1-200 bytes":                                  "phải dài từ 1 đến 200 byte",
+	"must be between 1m and %s":                            "phải từ 1 phút đến %s",
+	"must be one of admin, analyst, officer, viewer":       "phải là một trong các vai trò: quản trị, chuyên viên giám sát, cán bộ an toàn thông tin, người xem",
+	"your role may not manage users":                       "vai trò của bạn không được quản lý người dùng",
+	"you may not create a %s in unit %s":                   "bạn không được tạo người dùng vai trò %s trong đơn vị %s",
+	"a user with this e-mail already exists":               "đã có người dùng với thư điện tử này",
+	"you may not change this user":                         "bạn không được thay đổi người dùng này",
+	"you may not disable yourself or change your own role": "bạn không được tự khóa tài khoản của mình hay tự đổi vai trò",
+	"you may not make this user a %s in unit %s":           "bạn không được đặt người dùng này làm %s trong đơn vị %s",
+
+	// Units and contacts.
+	"is required":                                                                    "chưa được nhập",
+	"is not an e-mail address":                                                       "không phải địa chỉ thư điện tử",
+	"must be at most 200 bytes":                                                      "dài quá 200 byte",
+	"name and position must be at most 200 bytes":                                    "họ tên và chức vụ không được dài quá 200 byte",
+	"may hold only digits, spaces, +, -, . and parentheses":                          "chỉ được gồm chữ số, dấu cách, +, -, . và dấu ngoặc",
+	"a phone or an e-mail is required":                                               "cần có số điện thoại hoặc thư điện tử",
+	"you may not change contacts of unit %s":                                         "bạn không được thay đổi đầu mối liên hệ của đơn vị %s",
+	"you may not change this unit's contacts":                                        "bạn không được thay đổi đầu mối liên hệ của đơn vị này",
+	"must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit": "phải gồm 1–64 chữ cái không dấu, chữ số, '.', '_' hoặc '-', bắt đầu bằng chữ cái hoặc chữ số",
+	"must be one of %s":                                                              "phải là một trong: %s",
+	"a unit cannot be its own parent":                                                "đơn vị không thể là cấp trên của chính nó",
+	"unit %q does not exist":                                                         "không có đơn vị %q",
+	"you may not add units under %s":                                                 "bạn không được thêm đơn vị trực thuộc %s",
+	"only an administrator may create a top-level unit":                              "chỉ quản trị viên mới được tạo đơn vị cấp cao nhất",
+	"a unit with code %q already exists":                                             "đã có đơn vị mang mã %q",
+	"you may not change unit %s":                                                     "bạn không được thay đổi đơn vị %s",
+	"you may not delete unit %s":                                                     "bạn không được xóa đơn vị %s",
+	"unit %s still has child units or users":                                         "đơn vị %s vẫn còn đơn vị trực thuộc hoặc người dùng",
+	"unit %s is still referenced by other records":                                   "đơn vị %s vẫn đang được dữ liệu khác tham chiếu",
+
+	// Agents, enrolment, hosts and scans.
+	"you may not enrol agents in unit %s":                                                 "bạn không được đăng ký tác tử cho đơn vị %s",
+	"must be a duration such as \"72h\"":                                                  "phải là số ngày (ví dụ 3) hoặc một ngày dd/mm/yyyy",
+	"must be a duration such as \"24h\"":                                                  "phải là số ngày (ví dụ 1) hoặc một ngày dd/mm/yyyy",
+	"must be a duration such as \"720h\"":                                                 "phải là số ngày (ví dụ 30) hoặc một ngày dd/mm/yyyy",
+	"must be between 1m and 2160h (90 days)":                                              "phải từ 1 phút đến 90 ngày",
+	"must be between 1 and 100000":                                                        "phải từ 1 đến 100000",
+	"you may not revoke this token":                                                       "bạn không được thu hồi mã này",
+	"not an enrolment token":                                                              "không phải mã đăng ký tác tử",
+	"unknown enrolment token":                                                             "mã đăng ký tác tử không tồn tại",
+	"this enrolment token was revoked":                                                    "mã đăng ký tác tử này đã bị thu hồi",
+	"this enrolment token has expired":                                                    "mã đăng ký tác tử này đã hết hạn",
+	"this enrolment token has been used its %d times":                                     "mã đăng ký tác tử này đã được dùng đủ %d lần",
+	"this enrolment token has been used up":                                               "mã đăng ký tác tử này đã hết lượt dùng",
+	"agent credentials required":                                                          "cần thông tin xác thực của tác tử",
+	"agent credentials required: Authorization: Bearer agent.<id>.<secret>":               "cần thông tin xác thực của tác tử: Authorization: Bearer agent.<id>.<secret>",
+	"agent credentials may call only the agent API":                                       "thông tin xác thực của tác tử chỉ dùng được cho API của tác tử",
+	"the changes do not apply to the inventory the hub holds (%s); send a full inventory": "các thay đổi không khớp với danh mục hệ thống đang lưu (%s); hãy gửi danh mục đầy đủ",
+	"is required when full is true":                                                       "bắt buộc khi gửi danh mục đầy đủ",
+	"is required when full is false":                                                      "bắt buộc khi chỉ gửi thay đổi",
+	"must be antivirus, firewall or agent":                                                "phải là phòng chống mã độc, tường lửa hoặc tác tử",
+	"you may not remove hosts of unit %s":                                                 "bạn không được gỡ máy của đơn vị %s",
+	"you may not import hosts into unit %s":                                               "bạn không được nhập máy vào đơn vị %s",
+	"%s holds no host inventories":                                                        "%s không chứa danh mục máy nào",
+	"you may not send tasks to hosts of unit %s":                                          "bạn không được giao việc cho máy của đơn vị %s",
+	"host %s has no agent; scan it offline with vigil agent scan":                         "máy %s chưa cài tác tử; hãy quét ngoại tuyến bằng vigil agent scan",
+	"give at least one path to scan":                                                      "hãy nhập ít nhất một thư mục cần quét",
+	"at most 64 paths":                                                                    "tối đa 64 thư mục",
+	"must be a non-empty path":                                                            "không được để trống đường dẫn",
+	"must not be negative":                                                                "không được là số âm",
+	"must be running, done or failed":                                                     "phải là đang chạy, xong hoặc lỗi",
+	"cannot be stored: %v":                                                                "không lưu được: %v",
+	"inventory is larger than the limit of %d MiB":                                        "danh mục lớn hơn giới hạn %d MiB",
+	"import file larger than 256 MiB; split it":                                           "tệp nhập lớn hơn 256 MiB; hãy chia nhỏ",
+	"unknown inventory format %q (agent, csv, osquery)":                                   "không rõ định dạng danh mục %q (agent, csv, osquery)",
+	"must be a host id":                                                                   "phải là mã số của một máy",
+
+	// Findings.
+	"%q is not one of %s": "%q không thuộc: %s",
+	"%q is not a date: write it as dd/mm/yyyy (31/12/2026) or yyyy-mm-dd":           "%q không phải ngày: hãy viết dạng dd/mm/yyyy (31/12/2026) hoặc yyyy-mm-dd",
+	"choose at least one finding":                                                   "hãy chọn ít nhất một phát hiện",
+	"change at most 1000 findings at once":                                          "mỗi lần chỉ thay đổi tối đa 1000 phát hiện",
+	"nothing to change: give status, note, owner or due":                            "chưa có gì để thay đổi: hãy chọn trạng thái, ghi chú, người xử lý hoặc hạn xử lý",
+	"must be at most 4000 bytes":                                                    "dài quá 4000 byte",
+	"you may not change findings of unit %s":                                        "bạn không được thay đổi phát hiện của đơn vị %s",
+	"say what was done (the evidence that it is fixed, or why it is not a problem)": "hãy ghi đã làm gì (bằng chứng đã khắc phục, hoặc lý do đây không phải vấn đề)",
+	"%q is not an active user who can see unit %s":                                  "%q không phải người dùng đang hoạt động có quyền xem đơn vị %s",
+	"not a finding":  "không phải phát hiện",
+	"finding %d: %v": "phát hiện %d: %v",
+
+	// Lists, forms and request bodies.
+	"is not a cursor this server issued":                             "không phải vị trí trang do hệ thống cấp",
+	"must be a number from 1 to 1000":                                "phải là số từ 1 đến 1000",
+	"must be a number of rows, 0 or more":                            "phải là số dòng, từ 0 trở lên",
+	"cannot sort by %q; sort by one of %s":                           "không sắp xếp được theo %q; hãy chọn một trong: %s",
+	"must be asc or desc":                                            "phải là asc (tăng dần) hoặc desc (giảm dần)",
+	"must be csv or xlsx":                                            "phải là csv hoặc xlsx",
+	"%d rows is more than one export holds (%d): narrow the filters": "%d dòng vượt quá giới hạn một lần xuất (%d): hãy thu hẹp bộ lọc",
+	"must be a date (dd/mm/yyyy or yyyy-mm-dd) or RFC 3339 time":     "phải là ngày (dd/mm/yyyy hoặc yyyy-mm-dd) hoặc thời điểm RFC 3339",
+	"must be true or false":                                          "phải là true hoặc false",
+	"must be a whole number, not %q":                                 "phải là số nguyên, không phải %q",
+	"the form is too large":                                          "biểu mẫu quá lớn",
+	"the form could not be read: %v":                                 "không đọc được biểu mẫu: %v",
+	"Content-Type must be application/json":                          "Content-Type phải là application/json",
+	"request body holds more than one JSON value":                    "nội dung yêu cầu chứa nhiều hơn một giá trị JSON",
+	"request body holds data after the JSON value":                   "nội dung yêu cầu có dữ liệu thừa sau giá trị JSON",
+	"request body is larger than the limit of %d bytes":              "nội dung yêu cầu lớn hơn giới hạn %d byte",
+	"malformed JSON at byte %d: %v":                                  "JSON sai cú pháp ở byte %d: %v",
+	"must be a %s, not %s":                                           "phải là %s, không phải %s",
+	"request body is empty":                                          "nội dung yêu cầu trống",
+	"request body is truncated JSON":                                 "JSON trong yêu cầu bị cắt cụt",
+	"unknown field":                                                  "trường không được hỗ trợ",
+	"bad JSON: %v":                                                   "JSON không hợp lệ: %v",
+	"CSV is larger than the limit of %d bytes":                       "tệp CSV lớn hơn giới hạn %d byte",
+}
