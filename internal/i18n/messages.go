@@ -301,7 +301,6 @@ var messages = map[string][2]string{
 	"hosts.process":              {"Tiến trình", "Process"},
 	"hosts.version":              {"Phiên bản", "Version"},
 	"hosts.vendor":               {"Nhà phát hành", "Vendor"},
-	"tokens.prefix":              {"Tiền tố", "Prefix"},
 	"finding.indicator":          {"Dấu hiệu nhận diện", "Indicator"},
 	"finding.process":            {"Tiến trình", "Process"},
 	"finding.remote":             {"Kết nối tới", "Connection to"},

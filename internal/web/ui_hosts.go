@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"vigil/internal/agent/agentapi"
+	"vigil/internal/asset"
 	"vigil/internal/errs"
 	"vigil/internal/findings"
 	"vigil/internal/hosts"
@@ -107,7 +108,7 @@ func (s *Server) uiHosts(w http.ResponseWriter, r *http.Request) {
 
 type hostData struct {
 	Host     *hosts.HostDetail
-	Changes  []hosts.ChangeRecord
+	Changes  []changeView
 	Tasks    []*hosts.Task
 	Findings []findingView
 	CanWrite bool
@@ -127,9 +128,13 @@ func (s *Server) uiHost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := &hostData{Host: h, CanWrite: principalOf(r).CanWrite(h.UnitPath), Statuses: findings.Statuses}
-	if d.Changes, _, err = s.Hosts.Changes(ctx, id, 0, 50); err != nil {
+	changes, _, err := s.Hosts.Changes(ctx, id, 0, 50)
+	if err != nil {
 		s.uiError(w, r, err)
 		return
+	}
+	for _, c := range changes {
+		d.Changes = append(d.Changes, viewChange(langOf(r), c))
 	}
 	if d.Tasks, err = s.Hosts.ListTasks(ctx, id); err != nil {
 		s.uiError(w, r, err)
@@ -149,6 +154,45 @@ func (s *Server) uiHost(w http.ResponseWriter, r *http.Request) {
 	pg := s.newPage(r, "hosts", "hosts.title", d)
 	pg.Title = h.Hostname
 	s.render(w, r, http.StatusOK, "host", pg)
+}
+
+// changeView is one line of a host's history in words: the stored change
+// keeps codes ("control_added", "antivirus:ClamAV", "enabled") that the
+// page must not show.
+type changeView struct {
+	At                      time.Time
+	What, Subject, Old, New string
+}
+
+func viewChange(lang string, c hosts.ChangeRecord) changeView {
+	v := changeView{At: c.At, What: word(lang, "change", c.Kind), Subject: c.Subject, Old: c.Old, New: c.New}
+	switch c.Kind {
+	case asset.ChangeHostname, asset.ChangeOS, asset.ChangeKernel:
+		v.Subject = "" // "hostname", "os", "kernel": the kind says it
+	case asset.ChangeControlAdded, asset.ChangeControlRemoved, asset.ChangeControlEnabled, asset.ChangeControlDisabled:
+		if kind, product, ok := strings.Cut(c.Subject, ":"); ok {
+			v.Subject = word(lang, "control", kind) + ": " + product
+		}
+	}
+	for _, val := range []*string{&v.Old, &v.New} {
+		switch *val {
+		case "enabled", "on":
+			*val = i18n.T(lang, "control.on")
+		case "disabled", "off":
+			*val = i18n.T(lang, "control.off")
+		}
+	}
+	return v
+}
+
+// word is the name of code in lang under prefix ("control", "antivirus"
+// is "Phòng chống mã độc"), or code itself when it has none: codes from
+// outside (an imported inventory) may be new.
+func word(lang, prefix, code string) string {
+	if w, ok := i18n.Lookup(lang, prefix+"."+code); ok {
+		return w
+	}
+	return code
 }
 
 func humanAge(d time.Duration, lang string) string {
