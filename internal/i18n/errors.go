@@ -253,4 +253,11 @@ var errorFormats = map[string]string{
 	"unknown field":                                                  "trường không được hỗ trợ",
 	"bad JSON: %v":                                                   "JSON không hợp lệ: %v",
 	"CSV is larger than the limit of %d bytes":                       "tệp CSV lớn hơn giới hạn %d byte",
+
+	// Enrolment through the API.
+	"request body must be a JSON object":                           "nội dung yêu cầu phải là một đối tượng JSON",
+	"the body's token differs from the Authorization header's":     "mã trong nội dung khác với mã trong tiêu đề Authorization",
+	"send the enrolment token as Authorization: Bearer <token>":    "hãy gửi mã đăng ký tác tử dạng Authorization: Bearer <mã>",
+	"enrolment token required: send Authorization: Bearer <token>": "cần mã đăng ký tác tử: gửi Authorization: Bearer <mã>",
+	"is not a duration such as 720h: %q":                           "%q không phải số ngày (ví dụ 30) hoặc một ngày dd/mm/yyyy",
 }
