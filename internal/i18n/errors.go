@@ -260,4 +260,9 @@ var errorFormats = map[string]string{
 	"send the enrolment token as Authorization: Bearer <token>":    "hãy gửi mã đăng ký tác tử dạng Authorization: Bearer <mã>",
 	"enrolment token required: send Authorization: Bearer <token>": "cần mã đăng ký tác tử: gửi Authorization: Bearer <mã>",
 	"is not a duration such as 720h: %q":                           "%q không phải số ngày (ví dụ 30) hoặc một ngày dd/mm/yyyy",
+
+	// The audit log and metrics.
+	"must be vi or en":                                       "phải là vi (tiếng Việt) hoặc en (tiếng Anh)",
+	"must be person, system or all":                          "phải là person (người dùng), system (hệ thống) hoặc all (tất cả)",
+	"metrics need Authorization: Bearer <the metrics token>": "số liệu giám sát cần Authorization: Bearer <khóa số liệu>",
 }

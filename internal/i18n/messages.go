@@ -388,4 +388,6 @@ var messages = map[string][2]string{
 	"field.sort":             {"Sắp xếp", "Sort"},
 	"field.status":           {"Trạng thái", "Status"},
 	"field.unit":             {"Đơn vị", "Unit"},
+	"field.lang":             {"Ngôn ngữ", "Language"},
+	"field.actor_kind":       {"Người thực hiện", "Actor"},
 }
