@@ -46,8 +46,12 @@ func (w *statusWriter) Flush() {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // apiCatchAll is the pattern that answers unknown API paths with a JSON
-// 404; metrics count those as unmatched.
-const apiCatchAll = "/api/"
+// 404, pageCatchAll unknown pages with a page; metrics count those as
+// unmatched.
+const (
+	apiCatchAll  = "/api/"
+	pageCatchAll = "/"
+)
 
 // routeKey carries a *string through the middleware to the mux, which
 // fills it with the pattern that served the request: the middleware pass
@@ -76,7 +80,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		var route string
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), routeKey{}, &route)))
 		d := time.Since(start)
-		if route == "" || route == apiCatchAll {
+		if route == "" || route == apiCatchAll || route == pageCatchAll {
 			route = "unmatched"
 		}
 		if sw.status == 0 {

@@ -144,7 +144,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /enrollment/{id}/revoke", s.uiAuth(s.uiRevokeEnrollment))
 
 	// Any other page path: a "no such page" page in the layout.
-	s.mux.HandleFunc("/", s.uiNotFound)
+	s.mux.HandleFunc(pageCatchAll, s.uiNotFound)
 }
 
 // measureCards fill the dashboard's cards for the directive's five
