@@ -50,7 +50,13 @@ func FieldLabel(lang, field string) (string, bool) {
 	if field == "" {
 		return "", false
 	}
-	return Lookup(lang, "field."+field)
+	if label, ok := Lookup(lang, "field."+field); ok {
+		return label, true
+	}
+	if i := strings.LastIndexByte(field, '.'); i >= 0 { // "params.paths": paths
+		return Lookup(lang, "field."+field[i+1:])
+	}
+	return "", false
 }
 
 // HasErrorFormat reports whether format has a Vietnamese text.
@@ -265,4 +271,13 @@ var errorFormats = map[string]string{
 	"must be vi or en":                                       "phải là vi (tiếng Việt) hoặc en (tiếng Anh)",
 	"must be person, system or all":                          "phải là person (người dùng), system (hệ thống) hoặc all (tất cả)",
 	"metrics need Authorization: Bearer <the metrics token>": "số liệu giám sát cần Authorization: Bearer <khóa số liệu>",
+
+	// Scan reports an agent sends.
+	"give the report an id of 1 to 200 characters":   "hãy đặt cho kết quả quét một mã dài 1 đến 200 ký tự",
+	"the scan report is missing":                     "thiếu kết quả quét",
+	"at most %d paths":                               "tối đa %d thư mục",
+	"at most %d findings":                            "tối đa %d phát hiện",
+	"must be file, process or connection":            "phải là tệp, tiến trình hoặc kết nối mạng",
+	"the matched indicator is missing":               "thiếu dấu hiệu nhận diện đã khớp",
+	"report id %q is taken; send it with another id": "mã kết quả quét %q đã được dùng; hãy gửi với mã khác",
 }

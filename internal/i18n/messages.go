@@ -389,5 +389,7 @@ var messages = map[string][2]string{
 	"field.status":           {"Trạng thái", "Status"},
 	"field.unit":             {"Đơn vị", "Unit"},
 	"field.lang":             {"Ngôn ngữ", "Language"},
+	"field.params":           {"Tham số quét", "Scan parameters"},
+	"field.findings":         {"Phát hiện", "Findings"},
 	"field.actor_kind":       {"Người thực hiện", "Actor"},
 }
