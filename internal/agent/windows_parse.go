@@ -419,7 +419,7 @@ func applyWindowsReport(data []byte, inv *asset.Inventory) error {
 	}
 	if w.CS != nil {
 		if w.CS.DNSHostName != "" {
-			inv.Hostname = strings.ToLower(w.CS.DNSHostName)
+			inv.Hostname = w.CS.DNSHostName // as Windows shows it; the hub matches case-insensitively
 		}
 		if w.CS.PartOfDomain.V {
 			inv.Domain, inv.DomainKind = strings.ToLower(w.CS.Domain), "ad"

@@ -66,7 +66,7 @@ func ParseCSV(r io.Reader, file string) ([]*Inventory, error) {
 			break
 		}
 		if err != nil {
-			return nil, tooLarge(lr, file, err)
+			return nil, tooLarge(lr, file, quoteHint(err))
 		}
 		line := c.Line()
 		inv, ferr := csvHost(c)
@@ -98,6 +98,19 @@ func ParseCSV(r io.Reader, file string) ([]*Inventory, error) {
 	return out, nil
 }
 
+// quoteHint says how to fix the usual cause of a row longer than the
+// header: a list ("Firefox=132; 7-Zip=24.08") holding the separator,
+// not quoted.
+func quoteHint(err error) error {
+	var de *datafile.Error
+	if errors.Is(err, datafile.ErrTooManyFields) && errors.As(err, &de) {
+		e := *de
+		e.Err = fmt.Errorf("%w: a value holding the separator (a list in software, hotfixes or admins) must be in double quotes, as in \"Firefox=132; 7-Zip=24.08\"", de.Err)
+		return &e
+	}
+	return err
+}
+
 // tooLarge replaces err (which may be a cut-off last line) with the size
 // limit when the input went past it.
 func tooLarge(lr *io.LimitedReader, file string, err error) error {
@@ -116,7 +129,7 @@ func csvHost(c *datafile.CSV) (*Inventory, error) {
 	if err := CheckHostname(host); err != nil {
 		return nil, bad("hostname", "%v", err)
 	}
-	inv.Hostname = strings.ToLower(host)
+	inv.Hostname = host // as written; hosts match case-insensitively (hostname_key)
 	if before, _, ok := strings.Cut(inv.Hostname, "."); ok {
 		inv.FQDN, inv.Hostname = inv.Hostname, before
 	}

@@ -238,7 +238,8 @@ func osqInventory(h *osqHost) (*Inventory, error) {
 	if host == "" {
 		return nil, errors.New("system_info: no hostname (is the system_info query in the results?)")
 	}
-	host = strings.ToLower(host)
+	// The name keeps its case as the host reports it; hosts match
+	// case-insensitively (hostname_key).
 	if short, _, ok := strings.Cut(host, "."); ok {
 		inv.FQDN = host
 		inv.Domain, inv.DomainKind = host[len(short)+1:], "dns"

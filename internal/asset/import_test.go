@@ -70,7 +70,7 @@ func TestParseCSVErrors(t *testing.T) {
 		{"hostname,addresses\nws-1,10.0.0.1\nws-2,10.0.0.300\n", `h.csv:3:2: field "addresses": not an IP address: "10.0.0.300"`},
 		{"hostname,last_patch\nws-1,last tuesday\n", `h.csv:2:2: field "last_patch": not a date`},
 		{"hostname\nws 1\n", `h.csv:2:1: field "hostname": invalid character ' '`},
-		{"hostname\nws-1\nWS-1\n", `h.csv:3:1: field "hostname": host "ws-1" already on line 2`},
+		{"hostname\nws-1\nWS-1\n", `h.csv:3:1: field "hostname": host "WS-1" already on line 2`},
 		{"hostname,mac\nws-1,00:11:22\n", `h.csv:2:2: field "mac": not a MAC address`},
 		{"hostname,role\nws-1,router\n", `h.csv:2:2: field "role": must be server or workstation`},
 		{"hostname,os_name\nws-1,\"Debian\n", `h.csv:2: extraneous or missing " in quoted-field`},
@@ -154,7 +154,7 @@ func TestParseOsqueryResultsLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := hosts[0]
-	if h.Hostname != "ws-207" || h.OS.Family != "windows" || h.Role != RoleWorkstation || h.CollectedAt.Unix() != 1732694400 {
+	if h.Hostname != "WS-207" || h.OS.Family != "windows" || h.Role != RoleWorkstation || h.CollectedAt.Unix() != 1732694400 {
 		t.Errorf("identity: %+v", h)
 	}
 	if len(h.Hotfixes) != 2 || h.LastPatchAt.Format("2006-01-02") != "2024-11-13" {
@@ -284,5 +284,31 @@ func TestParseCSVHeaderAliases(t *testing.T) {
 	_, err = ParseCSV(strings.NewReader("host,hostname\nws-1,ws-1\n"), "h.csv")
 	if err == nil || !errors.Is(err, datafile.ErrDuplicateColumn) || !strings.HasPrefix(err.Error(), `h.csv:1:2: column "hostname" appears twice (also column 1)`) {
 		t.Errorf("alias and name: %v", err)
+	}
+}
+
+// TestParseCSVQuotedLists: in a semicolon-separated file (what a
+// Vietnamese-locale spreadsheet saves) a software list holding ';' works
+// quoted, as docs/inventory-import.md says, and unquoted gives an error
+// naming the line and column and saying to quote it. Host names keep the
+// case they are written in.
+func TestParseCSVQuotedLists(t *testing.T) {
+	header := "hostname;os_name;software;admins\n"
+	invs, err := ParseCSV(strings.NewReader(header+`PC-KeToan-01;Windows 10 Pro;"Mozilla Firefox=132.0.2; 7-Zip=24.08";"Administrator; it-support"`+"\n"), "hosts.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := invs[0]
+	if h.Hostname != "PC-KeToan-01" || len(h.Software) != 2 || len(h.Accounts) != 2 {
+		t.Errorf("quoted lists: host %q, software %v, admins %v", h.Hostname, h.Software, h.Accounts)
+	}
+	_, err = ParseCSV(strings.NewReader(header+"PC-KeToan-01;Windows 10 Pro;Mozilla Firefox=132.0.2; 7-Zip=24.08;Administrator\n"), "hosts.csv")
+	want := `hosts.csv:2:5: 5 fields, but the header has 4: a value holding the separator (a list in software, hotfixes or admins) must be in double quotes`
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("unquoted list:\n got %v\nwant %s", err, want)
+	}
+	var de *datafile.Error
+	if !errors.As(err, &de) || de.Line != 2 || de.Column != 5 || !errors.Is(err, datafile.ErrTooManyFields) {
+		t.Errorf("unquoted list: error %#v is not positioned", err)
 	}
 }

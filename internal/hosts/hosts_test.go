@@ -50,6 +50,10 @@ func TestImportMatchesHosts(t *testing.T) {
 		if err != nil || res.Created != 2 {
 			t.Fatalf("first import: %+v %v", res, err)
 		}
+		// Names keep their case; matching ignores it (below).
+		if hs, _, _ := s.ListHosts(ctx, HostFilter{Query: "pc-02"}); len(hs) != 1 || hs[0].Hostname != "PC-02" {
+			t.Fatalf("PC-02 found as %+v", hs)
+		}
 		// Same host again (FQDN-style name, same address): updated.
 		again := inv("pc-01.bhxh.local", "10.1.0.1", time.Hour, true)
 		again.Software = append(again.Software, asset.Software{Name: "7-Zip", Version: "23.01", Vendor: "Igor Pavlov", Source: asset.SoftwareRegistry})
