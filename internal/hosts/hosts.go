@@ -316,8 +316,15 @@ func guessRole(inv *asset.Inventory) string {
 // same machine id, else the same short hostname sharing an address (or
 // with no addresses on either side to compare).
 func matchHost(ctx context.Context, tx *store.Tx, unitID int64, key, machineID string, addrs []string) (int64, error) {
-	rows, err := tx.Query(ctx, `SELECT id, addresses, machine_id FROM hosts WHERE unit_id = ? AND (hostname_key = ? OR (machine_id = ? AND machine_id <> '')) ORDER BY id`,
-		unitID, key, machineID)
+	// Without a machine id the query must not mention machine_id: SQLite
+	// would answer "machine_id = ''" from its index with every host of the
+	// unit that has none (all imported ones), making each match a scan and
+	// an import of n hosts O(n²).
+	q, args := `SELECT id, addresses, machine_id FROM hosts WHERE unit_id = ? AND hostname_key = ? ORDER BY id`, []any{unitID, key}
+	if machineID != "" {
+		q, args = `SELECT id, addresses, machine_id FROM hosts WHERE unit_id = ? AND (hostname_key = ? OR machine_id = ?) ORDER BY id`, []any{unitID, key, machineID}
+	}
+	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return 0, fmt.Errorf("hosts: match host: %w", err)
 	}
