@@ -53,6 +53,10 @@ const maxCSVBytes = 256 << 20
 // first bad value, nothing and a *datafile.Error naming line, column and
 // field: an import is all or nothing. file names the input in errors.
 func ParseCSV(r io.Reader, file string) ([]*Inventory, error) {
+	return parseCSV(r, file, DefaultMaxImportHosts)
+}
+
+func parseCSV(r io.Reader, file string, maxHosts int) ([]*Inventory, error) {
 	lr := &io.LimitedReader{R: r, N: maxCSVBytes + 1}
 	c, err := datafile.NewCSV(lr, file, csvSpec)
 	if err != nil {
@@ -69,6 +73,9 @@ func ParseCSV(r io.Reader, file string) ([]*Inventory, error) {
 			return nil, tooLarge(lr, file, quoteHint(err))
 		}
 		line := c.Line()
+		if len(out) == maxHosts {
+			return nil, &datafile.Error{File: file, Line: line, Err: &TooManyHostsError{Limit: maxHosts}}
+		}
 		inv, ferr := csvHost(c)
 		if ferr != nil {
 			return nil, ferr

@@ -87,6 +87,10 @@ type osqHost struct {
 // Unknown query names are ignored. Errors name file and, for the log form,
 // line.
 func ParseOsquery(r io.Reader, file string) ([]*Inventory, error) {
+	return parseOsquery(r, file, DefaultMaxImportHosts)
+}
+
+func parseOsquery(r io.Reader, file string, maxHosts int) ([]*Inventory, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxCSVBytes+1))
 	if err != nil {
 		return nil, &datafile.Error{File: file, Err: err}
@@ -94,7 +98,7 @@ func ParseOsquery(r io.Reader, file string) ([]*Inventory, error) {
 	if len(data) > maxCSVBytes {
 		return nil, &datafile.Error{File: file, Err: fmt.Errorf("file larger than the %d MiB limit", maxCSVBytes>>20)}
 	}
-	hosts, err := osqDecode(data, file)
+	hosts, err := osqDecode(data, file, maxHosts)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +128,7 @@ func ParseOsquery(r io.Reader, file string) ([]*Inventory, error) {
 	return out, nil
 }
 
-func osqDecode(data []byte, file string) ([]*osqHost, error) {
+func osqDecode(data []byte, file string, maxHosts int) ([]*osqHost, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var hosts []*osqHost
@@ -165,6 +169,9 @@ func osqDecode(data []byte, file string) ([]*osqHost, error) {
 			}
 			h := byID[id]
 			if h == nil {
+				if len(hosts) == maxHosts {
+					return nil, &datafile.Error{File: file, Line: line, Err: &TooManyHostsError{Limit: maxHosts}}
+				}
 				h = &osqHost{id: id, results: map[string][]osqRow{}}
 				byID[id] = h
 				hosts = append(hosts, h)
@@ -195,6 +202,9 @@ func osqDecode(data []byte, file string) ([]*osqHost, error) {
 		}
 		if len(h.results) == 0 {
 			return nil, &datafile.Error{File: file, Line: line, Err: errors.New("object has none of the query pack's results (system_info, os_version, ...)")}
+		}
+		if len(hosts) == maxHosts {
+			return nil, &datafile.Error{File: file, Line: line, Err: &TooManyHostsError{Limit: maxHosts}}
 		}
 		hosts = append(hosts, h)
 	}
@@ -510,11 +520,15 @@ func parseOsqDate(s string) (time.Time, bool) {
 // an array of them, or one per line), osquery results (objects keyed by
 // query name, or an osqueryd results log), or the CSV template.
 func ParseInventoryFile(r io.Reader, file string) ([]*Inventory, error) {
+	return parseInventoryFile(r, file, DefaultMaxImportHosts)
+}
+
+func parseInventoryFile(r io.Reader, file string, maxHosts int) ([]*Inventory, error) {
 	br := bufio.NewReader(r)
 	head, _ := br.Peek(64 << 10)
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
 	if len(trimmed) == 0 || trimmed[0] != '{' && trimmed[0] != '[' {
-		return ParseCSV(br, file)
+		return parseCSV(br, file, maxHosts)
 	}
 	if trimmed[0] == '{' {
 		// Tell by the first key: osquery results start with a query name
@@ -525,62 +539,97 @@ func ParseInventoryFile(r io.Reader, file string) ([]*Inventory, error) {
 		key, _ := dec.Token()
 		k, _ := key.(string)
 		if osqQueryName(k) != "" || k == "name" || k == "hostIdentifier" || k == "calendarTime" || k == "unixTime" || k == "snapshot" || k == "action" || k == "decorations" {
-			return ParseOsquery(br, file)
+			return parseOsquery(br, file, maxHosts)
 		}
 	}
-	return parseAgentDocs(br, file)
+	return parseAgentDocs(br, file, maxHosts)
 }
 
 // parseAgentDocs reads agent inventories: one object, an array, or a
-// sequence (JSON lines). Errors name the record and the JSON path.
-func parseAgentDocs(r io.Reader, file string) ([]*Inventory, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxCSVBytes+1))
-	if err != nil {
-		return nil, &datafile.Error{File: file, Err: err}
+// sequence (JSON lines), one record at a time, so the file itself is never
+// held whole. Errors name the record and the JSON path.
+func parseAgentDocs(r io.Reader, file string, maxHosts int) ([]*Inventory, error) {
+	lr := &io.LimitedReader{R: r, N: maxCSVBytes + 1}
+	br := bufio.NewReader(lr)
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
 	}
-	if len(data) > maxCSVBytes {
-		return nil, &datafile.Error{File: file, Err: fmt.Errorf("file larger than the %d MiB limit", maxCSVBytes>>20)}
-	}
-	var raws []json.RawMessage
-	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
-	if len(trimmed) > 0 && trimmed[0] == '[' {
-		if err := json.Unmarshal(trimmed, &raws); err != nil {
-			return nil, &datafile.Error{File: file, Err: fmt.Errorf("expected an array of inventory objects: %w", err)}
+	dec := json.NewDecoder(br)
+	tooBig := func(err error) error {
+		if lr.N <= 0 {
+			return &datafile.Error{File: file, Err: fmt.Errorf("file larger than the %d MiB limit", maxCSVBytes>>20)}
 		}
-	} else {
-		dec := json.NewDecoder(bytes.NewReader(trimmed))
-		for {
-			var raw json.RawMessage
-			err := dec.Decode(&raw)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return nil, &datafile.Error{File: file, Record: fmt.Sprintf("record %d", len(raws)+1), Err: fmt.Errorf("malformed JSON: %w", err)}
-			}
-			raws = append(raws, raw)
-		}
+		return err
 	}
-	if len(raws) == 0 {
-		return nil, &datafile.Error{File: file, Err: errors.New("no inventory records")}
+	array := false
+	if first, _ := skipSpace(br); first == '[' {
+		array = true
+		if _, err := dec.Token(); err != nil {
+			return nil, tooBig(&datafile.Error{File: file, Err: fmt.Errorf("expected an array of inventory objects: %w", err)})
+		}
 	}
 	var out []*Inventory
-	for i, raw := range raws {
+	var one error // the error of a lone record, reported without its number
+	for n := 1; ; n++ {
+		if array && !dec.More() {
+			if _, err := dec.Token(); err != nil {
+				return nil, tooBig(&datafile.Error{File: file, Err: fmt.Errorf("expected an array of inventory objects: %w", err)})
+			}
+			break
+		}
+		var raw json.RawMessage
+		err := dec.Decode(&raw)
+		if err == io.EOF && !array {
+			break
+		}
+		if err != nil {
+			if array {
+				return nil, tooBig(&datafile.Error{File: file, Err: fmt.Errorf("expected an array of inventory objects: %w", err)})
+			}
+			return nil, tooBig(&datafile.Error{File: file, Record: fmt.Sprintf("record %d", n), Err: fmt.Errorf("malformed JSON: %w", err)})
+		}
+		if len(out) == maxHosts {
+			return nil, &datafile.Error{File: file, Record: fmt.Sprintf("record %d", n), Err: &TooManyHostsError{Limit: maxHosts}}
+		}
+		if one != nil {
+			return nil, &datafile.Error{File: file, Record: "record 1", Err: one}
+		}
 		if len(raw) > MaxDocumentBytes {
-			return nil, &datafile.Error{File: file, Record: fmt.Sprintf("record %d", i+1), Err: fmt.Errorf("%w: the limit is %d MiB", ErrTooLarge, MaxDocumentBytes>>20)}
+			return nil, &datafile.Error{File: file, Record: fmt.Sprintf("record %d", n), Err: fmt.Errorf("%w: the limit is %d MiB", ErrTooLarge, MaxDocumentBytes>>20)}
 		}
 		inv, err := Unmarshal(raw)
 		if err == nil {
 			err = inv.Validate()
 		}
 		if err != nil {
-			if len(raws) == 1 {
-				return nil, &datafile.Error{File: file, Err: err}
+			if n == 1 {
+				// Named by its number only if a second record follows.
+				one = err
+				continue
 			}
-			return nil, &datafile.Error{File: file, Record: fmt.Sprintf("record %d", i+1), Err: err}
+			return nil, &datafile.Error{File: file, Record: fmt.Sprintf("record %d", n), Err: err}
 		}
 		inv.Normalize()
 		out = append(out, inv)
 	}
+	if one != nil {
+		return nil, &datafile.Error{File: file, Err: one}
+	}
+	if len(out) == 0 {
+		return nil, &datafile.Error{File: file, Err: errors.New("no inventory records")}
+	}
 	return out, nil
+}
+
+// skipSpace discards white space and returns the next byte, unread.
+func skipSpace(br *bufio.Reader) (byte, error) {
+	for {
+		b, err := br.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		if b != ' ' && b != '\t' && b != '\r' && b != '\n' {
+			return b, br.UnreadByte()
+		}
+	}
 }

@@ -38,6 +38,9 @@ type Config struct {
 	// Stderr receives the one-time messages for the person starting the
 	// hub (generated password, demo logins).
 	Stderr io.Writer
+	// ImportMaxRows caps the hosts of one inventory import
+	// (asset.DefaultMaxImportHosts when 0).
+	ImportMaxRows int
 	// MetricsListen, when set, serves /metrics on this address only (a
 	// network Prometheus reaches and users do not), not on Listen.
 	MetricsListen string
@@ -108,7 +111,7 @@ func New(db *store.DB, cfg Config) (*Hub, error) {
 	var err error
 	h.Server, err = web.New(web.Config{Services: h.Services, DB: db, Logger: cfg.Logger, BodyLimit: cfg.BodyLimit,
 		SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy, OIDC: sso, Version: cfg.Version,
-		MetricsToken: cfg.MetricsToken, MetricsElsewhere: cfg.MetricsListen != ""})
+		MetricsToken: cfg.MetricsToken, MetricsElsewhere: cfg.MetricsListen != "", ImportMaxRows: cfg.ImportMaxRows})
 	if err != nil {
 		return nil, err
 	}

@@ -134,6 +134,7 @@ var messages = map[string][2]string{
 	"users.last_login":                {"Đăng nhập lần cuối", "Last sign-in"},
 	"users.disable":                   {"Khóa tài khoản", "Disable"},
 	"users.enable":                    {"Mở khóa tài khoản", "Enable"},
+	"hosts.import_too_many":           {"quá %s máy trong một lần nhập; hãy chia tệp (giới hạn là %[1]s máy mỗi lần nhập)", "more than %s hosts in one import; split the file (the limit is %[1]s hosts per import)"},
 	"users.change_password":           {"Đổi mật khẩu của bạn", "Change your password"},
 	"users.current_password":          {"Mật khẩu hiện tại", "Current password"},
 	"users.new_password":              {"Mật khẩu mới", "New password"},

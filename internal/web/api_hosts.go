@@ -1,9 +1,9 @@
 package web
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -503,7 +503,9 @@ func (s *Server) apiCoverage(w http.ResponseWriter, r *http.Request) {
 
 // apiImportHosts reads a file of inventories: `vigil agent collect` JSON
 // (one object, an array or JSON lines), the CSV template, or osquery JSON
-// results. The format is detected unless ?format= says.
+// results. The format is detected unless ?format= says. The body is
+// parsed as it arrives (never held whole) and refused at the first host
+// past --import-max-rows.
 func (s *Server) apiImportHosts(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	file := q.Get("file")
@@ -516,18 +518,14 @@ func (s *Server) apiImportHosts(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 256<<20)
-	data, err := io.ReadAll(r.Body)
+	release, err := s.admitBody(r)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, r, errs.Errorf(errs.ETOOLARGE, "import file larger than 256 MiB; split it"))
-			return
-		}
 		writeError(w, r, err)
 		return
 	}
-	invs, err := ParseInventoryFile(file, q.Get("format"), data)
+	defer release()
+	r.Body = http.MaxBytesReader(w, r.Body, maxImportBytes)
+	invs, err := s.parseImport(r, file, q.Get("format"))
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -540,29 +538,40 @@ func (s *Server) apiImportHosts(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-// ParseInventoryFile decodes an import file: Vigil's agent JSON (one
-// object, an array or JSON lines), the CSV template or osquery results,
-// detected from the content unless format names one.
-func ParseInventoryFile(file, format string, data []byte) ([]*asset.Inventory, error) {
-	var invs []*asset.Inventory
-	var err error
-	r := bytes.NewReader(data)
+// maxImportBytes bounds an import's body; the host limit usually stops it
+// first.
+const maxImportBytes = 256 << 20
+
+// parseImport decodes an import body with errors the caller can act on:
+// the file, line and field of a bad value, the host limit (in the
+// signed-in user's language), the size limit.
+func (s *Server) parseImport(r *http.Request, file, format string) ([]*asset.Inventory, error) {
 	switch format {
-	case "", "agent":
-		invs, err = asset.ParseInventoryFile(r, file)
-	case "csv":
-		invs, err = asset.ParseCSV(r, file)
-	case "osquery":
-		invs, err = asset.ParseOsquery(r, file)
+	case "", "agent", "csv", "osquery":
 	default:
 		return nil, errs.Invalid("format", "unknown inventory format %q (agent, csv, osquery)", format)
 	}
-	if err != nil {
-		var ie *datafile.Error
-		if errors.As(err, &ie) {
-			return nil, &errs.Error{Code: errs.EINVALID, Field: ie.Field, Message: ie.Error()}
-		}
-		return nil, inventoryErr("", err)
+	invs, err := asset.ParseImport(r.Body, file, format, s.ImportMaxRows)
+	if err == nil {
+		return invs, nil
 	}
-	return invs, nil
+	var mbe *http.MaxBytesError
+	var many *asset.TooManyHostsError
+	var ie *datafile.Error
+	switch {
+	case errors.As(err, &mbe):
+		return nil, errs.Errorf(errs.ETOOLARGE, "%s: import file larger than %d MiB; split it", file, maxImportBytes>>20)
+	case errors.As(err, &many):
+		lang := "en"
+		if p := principalOf(r); p != nil && p.Via == "session" {
+			lang = langOf(r)
+		}
+		where := &datafile.Error{File: file}
+		errors.As(err, &where)
+		msg := fmt.Sprintf(i18n.T(lang, "hosts.import_too_many"), i18n.Number(many.Limit, lang))
+		return nil, errs.Errorf(errs.ETOOLARGE, "%s", (&datafile.Error{File: where.File, Line: where.Line, Record: where.Record, Err: errors.New(msg)}).Error())
+	case errors.As(err, &ie):
+		return nil, &errs.Error{Code: errs.EINVALID, Field: ie.Field, Message: ie.Error()}
+	}
+	return nil, inventoryErr("", err)
 }

@@ -47,6 +47,9 @@ type Config struct {
 	// OIDC, when set, offers "sign in with your organisation".
 	OIDC    *auth.OIDC
 	Version string
+	// ImportMaxRows caps the hosts of one inventory import
+	// (asset.DefaultMaxImportHosts when 0).
+	ImportMaxRows int
 	// MetricsToken, when set, is the bearer token /metrics requires.
 	MetricsToken string
 	// MetricsElsewhere leaves /metrics off Handler: the hub serves
