@@ -3,12 +3,17 @@ package audit_test
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"vigil/internal/audit"
 	"vigil/internal/auth"
+	"vigil/internal/i18n"
 	"vigil/internal/store"
 	"vigil/internal/store/storetest"
 )
@@ -284,6 +289,47 @@ func BenchmarkDescribe(b *testing.B) {
 	for b.Loop() {
 		if _, err := audit.Describe(actx, db, recs, "vi"); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestEveryRecordedActionHasASentence finds every action the hub records
+// in its source and checks each has a sentence of its own in both
+// languages (the generic one is for rows of older or newer hubs).
+func TestEveryRecordedActionHasASentence(t *testing.T) {
+	re := regexp.MustCompile(`(?:Action: *|s\.[Aa]udit\([a-z]+, [a-z]+, |appendUserAudit\(ctx, tx, |appendAudit\(ctx, tx, )"([a-z_]+\.[a-z_]+)"`)
+	found := map[string]bool{}
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range re.FindAllSubmatch(b, -1) {
+			found[string(m[1])] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) < 20 {
+		t.Fatalf("found only %d actions: %v", len(found), found)
+	}
+	for a := range found {
+		if !i18n.Has("audit.do." + a) {
+			t.Errorf("%s has no sentence (audit.do.%s in internal/i18n/audit_messages.go)", a, a)
+		}
+		for _, lang := range []string{"vi", "en"} {
+			views, err := audit.Describe(context.Background(), nil, []audit.Record{{Action: a, ObjectType: "x", ObjectID: "1", Actor: "system", Summary: []byte(`{}`)}}, lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := views[0].Sentence; strings.Contains(s, map[string]string{"vi": "một thao tác", "en": "acted on"}[lang]) || strings.Contains(s, a) {
+				t.Errorf("%s (%s) has no sentence of its own: %q", a, lang, s)
+			}
 		}
 	}
 }

@@ -41,6 +41,7 @@ var auditMessages = map[string][2]string{
 	"audit.do.host.delete":                 {"{actor} đã xóa máy {object}", "{actor} removed host {object}"},
 	"audit.do.host.scan_requested":         {"{actor} đã yêu cầu rà quét mã độc trên máy {object}", "{actor} requested a malware scan of host {object}"},
 	"audit.do.host.scan_finished":          {"{actor} đã rà quét xong máy {object}", "{actor} finished scanning host {object}"},
+	"audit.do.host.scan_reported":          {"{actor} đã gửi kết quả rà quét ngoại tuyến của máy {object}", "{actor} sent the results of an offline scan of host {object}"},
 	"audit.do.finding.update":              {"{actor} đã cập nhật phát hiện {object}", "{actor} updated finding {object}"},
 	"audit.do.finding.update.status":       {"{actor} đã đổi trạng thái phát hiện {object}", "{actor} changed the status of finding {object}"},
 	"audit.do.finding.update.owner":        {"{actor} đã giao phát hiện {object} cho người xử lý", "{actor} assigned finding {object}"},

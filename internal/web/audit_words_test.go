@@ -15,7 +15,7 @@ var auditActions = []string{
 	"unit.create", "unit.update", "unit.delete", "user.create", "user.update", "user.password_reset",
 	"contact.create", "contact.delete", "auth.login", "auth.logout", "auth.login_failed",
 	"token.create", "token.revoke", "enrollment_token.create", "enrollment_token.revoke", "agent.enroll",
-	"host.import", "host.delete", "host.scan_requested", "host.scan_finished", "finding.update", "finding.reopen",
+	"host.import", "host.delete", "host.scan_requested", "host.scan_finished", "host.scan_reported", "finding.update", "finding.reopen",
 }
 
 var (
