@@ -545,17 +545,46 @@ type ChangeRecord struct {
 	asset.Change
 }
 
-// Changes returns a host's inventory history, newest first.
-func (s *Service) Changes(ctx context.Context, hostID int64, before int64, limit int) ([]ChangeRecord, int64, error) {
-	if _, err := s.GetHostHeader(ctx, hostID); err != nil {
+// ChangeFilter selects a host's inventory changes, newest first unless
+// Sort says.
+type ChangeFilter struct {
+	HostID int64
+	Sort   string // a key of ChangeSorts
+	Desc   bool
+	Offset int // rows skipped (pages by position)
+	Limit  int
+}
+
+// ChangeSorts are the columns a host's changes sort by.
+var ChangeSorts = map[string]string{
+	"at":      "c.at",
+	"kind":    "c.kind",
+	"subject": "c.subject",
+}
+
+// ChangeSortKeys lists the keys of ChangeSorts.
+var ChangeSortKeys = []string{"at", "kind", "subject"}
+
+// Changes returns a page of a host's inventory history and how many
+// changes it has in all.
+func (s *Service) Changes(ctx context.Context, f ChangeFilter) ([]ChangeRecord, int, error) {
+	if _, err := s.GetHostHeader(ctx, f.HostID); err != nil {
 		return nil, 0, err
 	}
-	l := store.NewList("id DESC", limit, 100).Where("host_id = ?", hostID).After(before)
-	out, next, err := store.Fetch(ctx, s.DB, l, `SELECT id, at, kind, subject, old, new FROM host_changes`, scanChange, func(c ChangeRecord) int64 { return c.ID })
-	if err != nil {
-		return nil, 0, fmt.Errorf("hosts: changes of host %d: %w", hostID, err)
+	l := store.NewList("c.id DESC", f.Limit, 100).Where("c.host_id = ?", f.HostID)
+	if f.Sort != "" {
+		expr, ok := ChangeSorts[f.Sort]
+		if !ok {
+			return nil, 0, errs.Invalid("sort", "cannot sort by %q; sort by one of %s", f.Sort, strings.Join(ChangeSortKeys, ", "))
+		}
+		l.OrderBy(expr, f.Desc)
 	}
-	return out, next, nil
+	l.Skip(f.Offset)
+	out, total, err := store.FetchPage(ctx, s.DB, l, `SELECT c.id, c.at, c.kind, c.subject, c.old, c.new`, ` FROM host_changes c`, scanChange)
+	if err != nil {
+		return nil, 0, fmt.Errorf("hosts: changes of host %d: %w", f.HostID, err)
+	}
+	return out, total, nil
 }
 
 func scanChange(sc store.Scanner) (ChangeRecord, error) {

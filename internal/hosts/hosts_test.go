@@ -88,7 +88,7 @@ func TestImportMatchesHosts(t *testing.T) {
 		if len(hs) != 1 {
 			t.Fatalf("search by address found %d", len(hs))
 		}
-		changes, _, _ := s.Changes(ctx, hs[0].ID, 0, 10)
+		changes, _, _ := s.Changes(ctx, ChangeFilter{HostID: hs[0].ID, Limit: 10})
 		if len(changes) == 0 || changes[0].Kind != asset.ChangeSoftwareAdded {
 			t.Fatalf("changes %+v", changes)
 		}

@@ -96,47 +96,77 @@ func (s *Service) CreateScanTask(ctx context.Context, hostID int64, params agent
 	return t, nil
 }
 
-// ListTasks returns a host's tasks, newest first.
-func (s *Service) ListTasks(ctx context.Context, hostID int64) ([]*Task, error) {
-	if _, err := s.GetHostHeader(ctx, hostID); err != nil {
+// TaskFilter selects the tasks of a host, newest first unless Sort says.
+type TaskFilter struct {
+	HostID int64
+	Sort   string // a key of TaskSorts
+	Desc   bool
+	Offset int // rows skipped (pages by position)
+	Limit  int
+}
+
+// TaskSorts are the columns a host's tasks sort by.
+var TaskSorts = map[string]string{
+	"created": "t.created_at",
+	"updated": "t.updated_at",
+	"status":  "t.status",
+	"kind":    "t.kind",
+}
+
+// TaskSortKeys lists the keys of TaskSorts.
+var TaskSortKeys = []string{"created", "updated", "status", "kind"}
+
+// ListTasks returns a page of the tasks sent to a host's agent (or
+// reported by it) and how many there are in all.
+func (s *Service) ListTasks(ctx context.Context, f TaskFilter) ([]*Task, int, error) {
+	if _, err := s.GetHostHeader(ctx, f.HostID); err != nil {
+		return nil, 0, err
+	}
+	l := store.NewList("t.id DESC", f.Limit, 100).Where("t.host_id = ?", f.HostID)
+	switch expr, ok := TaskSorts[f.Sort]; {
+	case f.Sort == "":
+		l.OrderBy(TaskSorts["created"], true)
+	case !ok:
+		return nil, 0, errs.Invalid("sort", "cannot sort by %q; sort by one of %s", f.Sort, strings.Join(TaskSortKeys, ", "))
+	default:
+		l.OrderBy(expr, f.Desc)
+	}
+	l.Skip(f.Offset)
+	out, total, err := store.FetchPage(ctx, s.DB, l, `SELECT t.id, t.host_id, t.kind, t.params, t.status, t.progress, t.result, t.error, t.created_by, t.origin, t.created_at, t.updated_at`,
+		` FROM agent_tasks t`, scanTask)
+	if err != nil {
+		return nil, 0, fmt.Errorf("hosts: list tasks: %w", err)
+	}
+	return out, total, nil
+}
+
+func scanTask(sc store.Scanner) (*Task, error) {
+	var t Task
+	var params, progress, result string
+	var c, u int64
+	if err := sc.Scan(&t.ID, &t.HostID, &t.Kind, &params, &t.Status, &progress, &result, &t.Error, &t.CreatedBy, &t.Origin, &c, &u); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT id, host_id, kind, params, status, progress, result, error, created_by, origin, created_at, updated_at
-		FROM agent_tasks WHERE host_id = ? ORDER BY created_at DESC LIMIT 100`, hostID)
-	if err != nil {
-		return nil, fmt.Errorf("hosts: list tasks: %w", err)
+	t.CreatedAt, t.UpdatedAt = store.Time(c), store.Time(u)
+	if t.Kind == agentapi.TaskScan {
+		t.Scan = &agentapi.ScanParams{}
+		if err := json.Unmarshal([]byte(params), t.Scan); err != nil {
+			return nil, fmt.Errorf("hosts: task %s: stored parameters: %w", t.ID, err)
+		}
 	}
-	defer rows.Close()
-	var out []*Task
-	for rows.Next() {
-		var t Task
-		var params, progress, result string
-		var c, u int64
-		if err := rows.Scan(&t.ID, &t.HostID, &t.Kind, &params, &t.Status, &progress, &result, &t.Error, &t.CreatedBy, &t.Origin, &c, &u); err != nil {
-			return nil, err
+	if progress != "" {
+		t.Progress = &scan.Progress{}
+		if err := json.Unmarshal([]byte(progress), t.Progress); err != nil {
+			return nil, fmt.Errorf("hosts: task %s: stored progress: %w", t.ID, err)
 		}
-		t.CreatedAt, t.UpdatedAt = store.Time(c), store.Time(u)
-		if t.Kind == agentapi.TaskScan {
-			t.Scan = &agentapi.ScanParams{}
-			if err := json.Unmarshal([]byte(params), t.Scan); err != nil {
-				return nil, fmt.Errorf("hosts: task %s: stored parameters: %w", t.ID, err)
-			}
-		}
-		if progress != "" {
-			t.Progress = &scan.Progress{}
-			if err := json.Unmarshal([]byte(progress), t.Progress); err != nil {
-				return nil, fmt.Errorf("hosts: task %s: stored progress: %w", t.ID, err)
-			}
-		}
-		if result != "" {
-			t.Report = &scan.Report{}
-			if err := json.Unmarshal([]byte(result), t.Report); err != nil {
-				return nil, fmt.Errorf("hosts: task %s: stored report: %w", t.ID, err)
-			}
-		}
-		out = append(out, &t)
 	}
-	return out, rows.Err()
+	if result != "" {
+		t.Report = &scan.Report{}
+		if err := json.Unmarshal([]byte(result), t.Report); err != nil {
+			return nil, fmt.Errorf("hosts: task %s: stored report: %w", t.ID, err)
+		}
+	}
+	return &t, nil
 }
 
 // TaskResult records an agent's progress or result for one of its tasks;

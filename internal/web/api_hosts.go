@@ -441,38 +441,6 @@ func (s *Server) apiDeleteHost(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) apiHostChanges(w http.ResponseWriter, r *http.Request) {
-	id, err := pathInt(r, "id")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	before, limit, err := pageParams(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	cs, next, err := s.Hosts.Changes(r.Context(), id, before, limit)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeList(w, cs, next)
-}
-
-func (s *Server) apiHostTasks(w http.ResponseWriter, r *http.Request) {
-	id, err := pathInt(r, "id")
-	var ts []*hosts.Task
-	if err == nil {
-		ts, err = s.Hosts.ListTasks(r.Context(), id)
-	}
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeList(w, ts, 0)
-}
-
 func (s *Server) apiScanHost(w http.ResponseWriter, r *http.Request) {
 	id, err := pathInt(r, "id")
 	if err != nil {

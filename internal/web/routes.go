@@ -83,9 +83,10 @@ func (s *Server) routes() {
 		RawBody: "application/octet-stream", Status: http.StatusOK, Result: hosts.ImportResult{}, Query: []string{"unit", "file", "format"}, Handler: s.apiImportHosts})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}", Tag: "hosts", Summary: "A host with its latest inventory", Result: hosts.HostDetail{}, Handler: s.apiGetHost})
 	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/hosts/{id}", Tag: "hosts", Summary: "Remove a decommissioned host", Handler: s.apiDeleteHost})
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}/changes", Tag: "hosts", Summary: "A host's inventory history", Result: hosts.ChangeRecord{}, List: true,
-		Query: []string{"cursor", "limit"}, Handler: s.apiHostChanges})
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}/tasks", Tag: "hosts", Summary: "Tasks sent to a host's agent", Result: hosts.Task{}, List: true, Handler: s.apiHostTasks})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}/changes", Tag: "hosts", Summary: "A host's inventory history", Result: hosts.ChangeRecord{},
+		Paged: true, Sorts: hosts.ChangeSortKeys, Handler: s.apiHostChanges})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}/tasks", Tag: "hosts", Summary: "Tasks sent to a host's agent", Result: hosts.Task{},
+		Paged: true, Sorts: hosts.TaskSortKeys, Handler: s.apiHostTasks})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/hosts/{id}/scan", Tag: "hosts", Summary: "Ask a host's agent for a malware scan", Body: scanRequest{}, Result: hosts.Task{}, Handler: s.apiScanHost})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/units/{code}/coverage", Tag: "hosts", Summary: "Security-control coverage of a unit's subtree", Result: hosts.Coverage{}, Handler: s.apiCoverage})
 

@@ -109,8 +109,12 @@ func (s *Server) uiHosts(w http.ResponseWriter, r *http.Request) {
 type hostData struct {
 	Host     *hosts.HostDetail
 	Changes  []changeView
+	Pager    *pager // the changes'
 	Tasks    []*hosts.Task
 	Findings []findingView
+	// TasksTotal and FindingsTotal are the true counts; the page lists
+	// the newest and links to the whole list when there are more.
+	TasksTotal, FindingsTotal int
 	CanWrite bool
 	Statuses []string
 	SigAge   string
@@ -119,16 +123,29 @@ type hostData struct {
 func (s *Server) uiHost(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id, err := pathInt(r, "id")
-	var h *hosts.HostDetail
-	if err == nil {
-		h, err = s.Hosts.GetHost(ctx, id)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
 	}
+	// The page's list parameters are its change history's.
+	lp, err := readList(r, hosts.ChangeSortKeys)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	if lp.Format != "" {
+		if err := s.exportChanges(w, r, lp, hosts.ChangeFilter{HostID: id}); err != nil {
+			s.uiError(w, r, err)
+		}
+		return
+	}
+	h, err := s.Hosts.GetHost(ctx, id)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
 	d := &hostData{Host: h, CanWrite: principalOf(r).CanWrite(h.UnitPath), Statuses: findings.Statuses}
-	changes, _, err := s.Hosts.Changes(ctx, id, 0, 50)
+	changes, total, err := s.Hosts.Changes(ctx, hosts.ChangeFilter{HostID: id, Sort: lp.Sort, Desc: lp.Desc, Offset: lp.Offset, Limit: lp.Limit})
 	if err != nil {
 		s.uiError(w, r, err)
 		return
@@ -136,15 +153,17 @@ func (s *Server) uiHost(w http.ResponseWriter, r *http.Request) {
 	for _, c := range changes {
 		d.Changes = append(d.Changes, viewChange(langOf(r), c))
 	}
-	if d.Tasks, err = s.Hosts.ListTasks(ctx, id); err != nil {
+	d.Pager = newPager(r, lp, len(changes), total)
+	if d.Tasks, d.TasksTotal, err = s.Hosts.ListTasks(ctx, hosts.TaskFilter{HostID: id, Limit: 20}); err != nil {
 		s.uiError(w, r, err)
 		return
 	}
-	fs, _, err := s.Findings.List(ctx, findings.Filter{HostID: id, Limit: 200})
+	fs, ftotal, err := s.Findings.List(ctx, findings.Filter{HostID: id, Limit: 200})
 	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
+	d.FindingsTotal = ftotal
 	d.Findings = viewFindings(fs)
 	for _, c := range h.Controls {
 		if !c.UpdatedAt.IsZero() {
