@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"vigil/internal/detect"
 	"vigil/internal/detect/internal/testdatadir"
 	"vigil/internal/detect/parse"
+	"vigil/internal/detect/sigma"
 )
 
 // attackEVTX reads the shared attack samples into memory so the benchmark
@@ -126,4 +128,27 @@ func BenchmarkSigmaHQ(b *testing.B) {
 		}
 		b.ReportMetric(0, "ns/op")
 	})
+}
+
+// BenchmarkLoadSigmaHQ loads and compiles the 3,141 files of SigmaHQ's
+// rules folder, as `vigil detect --rules` does before a hunt, reporting
+// wall time (ns/op) and the process's CPU time (cpu-ns/op, all threads,
+// so comparable whatever -cpu is). scripts/bench-sigma-load.sh runs it on
+// one core beside a bare parse of the same files by Python and libyaml.
+func BenchmarkLoadSigmaHQ(b *testing.B) {
+	dir := filepath.Join(testdatadir.Shared(b, "sigma"), "rules")
+	var files, rules int
+	var cpu time.Duration
+	for b.Loop() {
+		c0 := processCPU()
+		res, err := sigma.Load([]string{dir}, sigma.Filter{}, sigma.Options{})
+		cpu += processCPU() - c0
+		if err != nil {
+			b.Fatal(err)
+		}
+		files, rules = res.Files, res.Rules.Len()
+	}
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(files), "files")
+	b.ReportMetric(float64(rules), "rules")
 }

@@ -80,7 +80,25 @@ type fieldMatch struct {
 	// multi tests the many plain "contains" patterns of a long list
 	// (marked inMulti) in one pass over the value instead of one
 	// strings.Contains each.
-	multi *acMachine
+	multi *lazyAC
+}
+
+// lazyAC builds a field's list automaton the first time an event needs
+// it: most rules are never evaluated in a given hunt (their prefilter
+// literals are not found), and building every list's tables up front was
+// a third of loading SigmaHQ's rules.
+type lazyAC struct {
+	once sync.Once
+	lits []string
+	m    *acMachine
+}
+
+func (l *lazyAC) get() *acMachine {
+	l.once.Do(func() {
+		l.m = newACMachine(l.lits)
+		l.lits = nil
+	})
+	return l.m
 }
 
 // minLiteral is the shortest literal the automaton looks for.
@@ -473,7 +491,7 @@ func (rs *RuleSet) compileField(sc *specCompiler, fs *FieldSpec, id int32) (*fie
 			}
 		}
 		if len(lits) >= multiMin {
-			fm.multi = newACMachine(lits)
+			fm.multi = &lazyAC{lits: lits}
 			for i := range fm.pats {
 				if fm.pats[i].kind == pContains && !fm.pats[i].cased {
 					fm.pats[i].inMulti = true

@@ -22,3 +22,13 @@ func lockThread() func() {
 	runtime.LockOSThread()
 	return runtime.UnlockOSThread
 }
+
+// processCPU returns the CPU time of the whole process (user and system,
+// all threads), for work spread over goroutines.
+func processCPU() time.Duration {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

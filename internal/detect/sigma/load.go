@@ -6,8 +6,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -44,9 +47,11 @@ type LoadResult struct {
 // Load reads rules from files and directories (recursively, *.yml and
 // *.yaml), keeps those the filter selects, and compiles them. It fails only
 // when a path cannot be read at all; bad rules are reported in Refused.
+// Files are read and parsed on all cores; the result does not depend on
+// how many (rules keep the order of the files as walked).
 func Load(paths []string, filter Filter, opts Options) (*LoadResult, error) {
 	res := &LoadResult{}
-	var rules []*Rule
+	var files []string
 	seen := map[string]bool{}
 	for _, p := range paths {
 		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -60,37 +65,67 @@ func Load(paths []string, filter Filter, opts Options) (*LoadResult, error) {
 			if path != p && ext != ".yml" && ext != ".yaml" {
 				return nil
 			}
-			if seen[path] {
-				return nil
-			}
-			seen[path] = true
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			res.Files++
-			rs, errs := Parse(data, path)
-			for _, e := range errs {
-				re := &RuleError{Path: path, Err: e}
-				if pe, ok := e.(*ParseError); ok {
-					re.ID, re.Err = pe.ID, pe.Pos.Err
-					if pe.Pos.Line > 0 {
-						re.Err = fmt.Errorf("line %d: %w", pe.Pos.Line, pe.Pos.Err)
-					}
-				}
-				res.Refused = append(res.Refused, re)
-			}
-			for _, r := range rs {
-				if !filter.Keep(r) {
-					res.Skipped++
-					continue
-				}
-				rules = append(rules, r)
+			if !seen[path] {
+				seen[path] = true
+				files = append(files, path)
 			}
 			return nil
 		})
 		if err != nil {
 			return nil, fmt.Errorf("sigma: load rules: %w", err)
+		}
+	}
+	type parsed struct {
+		rules []*Rule
+		errs  []error
+		err   error // the file could not be read
+	}
+	out := make([]parsed, len(files))
+	workers := min(runtime.GOMAXPROCS(0), len(files))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(files) {
+					return
+				}
+				data, err := os.ReadFile(files[i])
+				if err != nil {
+					out[i].err = err
+					continue
+				}
+				out[i].rules, out[i].errs = Parse(data, files[i])
+			}
+		}()
+	}
+	wg.Wait()
+	var rules []*Rule
+	for i, path := range files {
+		p := &out[i]
+		if p.err != nil {
+			return nil, fmt.Errorf("sigma: load rules: %w", p.err)
+		}
+		res.Files++
+		for _, e := range p.errs {
+			re := &RuleError{Path: path, Err: e}
+			if pe, ok := e.(*ParseError); ok {
+				re.ID, re.Err = pe.ID, pe.Pos.Err
+				if pe.Pos.Line > 0 {
+					re.Err = fmt.Errorf("line %d: %w", pe.Pos.Line, pe.Pos.Err)
+				}
+			}
+			res.Refused = append(res.Refused, re)
+		}
+		for _, r := range p.rules {
+			if !filter.Keep(r) {
+				res.Skipped++
+				continue
+			}
+			rules = append(rules, r)
 		}
 	}
 	set, errs := Compile(rules, opts)

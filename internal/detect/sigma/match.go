@@ -489,7 +489,7 @@ func (m *Matcher) matchField(fm *fieldMatch) bool {
 		}
 		if fm.multi != nil {
 			for j := range m.slots {
-				if m.multiAny(fm.multi, int32(j)) {
+				if m.multiAny(fm.multi.get(), int32(j)) {
 					return true
 				}
 			}
@@ -519,7 +519,7 @@ func (m *Matcher) matchField(fm *fieldMatch) bool {
 		}
 	}
 	if fm.multi != nil && pos >= 0 {
-		return m.multiAny(fm.multi, pos)
+		return m.multiAny(fm.multi.get(), pos)
 	}
 	return fm.all && len(fm.pats) > 0
 }

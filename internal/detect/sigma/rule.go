@@ -126,9 +126,22 @@ func (e *ParseError) As(target any) bool {
 // detection rules (correlation rules, filters) are returned as errors so the
 // caller can report them; path is used in messages only.
 func Parse(data []byte, path string) ([]*Rule, []error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var rules []*Rule
 	var errs []error
+	if docs, ok := fastDocuments(data); ok {
+		for _, doc := range docs {
+			r, err := parseRule(doc.Content[0], path)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if r != nil {
+				rules = append(rules, r)
+			}
+		}
+		return rules, errs
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var doc yaml.Node
 		err := dec.Decode(&doc)
