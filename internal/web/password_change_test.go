@@ -55,6 +55,10 @@ func TestOwnPasswordChangeForm(t *testing.T) {
 			t.Fatalf("login %d", s)
 		}
 		page := "/users/" + itoa(w.userIDs["viewerA"])
+		// Every page links the signed-in user to their own page.
+		if _, home, _ := b.do("GET", "/", nil, nil); !strings.Contains(home, `class="me" href="`+page+`"`) {
+			t.Error("the header does not link to the user's own page")
+		}
 		_, body, _ := b.do("GET", page, nil, nil)
 		if !strings.Contains(body, `name="current_password"`) || !strings.Contains(body, `name="password"`) {
 			t.Fatalf("own user page has no password form:\n%s", body)

@@ -64,7 +64,7 @@ func (s *Server) routes() {
 		Paged: true, Sorts: hosts.EnrollmentTokenSortKeys, Query: []string{"unit"}, Handler: s.apiListEnrollmentTokens})
 	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/enrollment-tokens/{id}", Tag: "agents", Summary: "Revoke an enrolment token", Handler: s.apiRevokeEnrollmentToken})
 
-	s.api(apiRoute{Method: "POST", Path: agentapi.PathEnroll, Tag: "agents", Public: true, Summary: "Enrol an agent with an enrolment token",
+	s.api(apiRoute{Method: "POST", Path: agentapi.PathEnroll, Tag: "agents", Public: true, Summary: "Enrol an agent with an enrolment token (Authorization: Bearer vge_..., checked before the body is read)",
 		Body: agentapi.EnrollRequest{}, Result: agentapi.EnrollResponse{}, Handler: s.apiEnroll})
 	s.api(apiRoute{Method: "POST", Path: agentapi.PathHeartbeat, Tag: "agents", Agent: true, Summary: "Agent heartbeat; returns pending tasks",
 		Body: agentapi.HeartbeatRequest{}, Result: agentapi.HeartbeatResponse{}, Status: http.StatusOK, Handler: s.apiHeartbeat})
