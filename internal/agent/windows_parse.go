@@ -590,6 +590,7 @@ func windowsFirewall(w *winReport) asset.Control {
 		} else {
 			off = append(off, p.Name)
 		}
+		c.Profiles = append(c.Profiles, asset.ControlProfile{Name: p.Name, Enabled: p.Enabled.V})
 	}
 	c.Enabled = len(on) > 0 && len(off) == 0
 	switch {

@@ -3,6 +3,7 @@ package agent
 import (
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +85,10 @@ func TestWindowsWorkstation(t *testing.T) {
 	fw := control(inv, asset.ControlFirewall, "Windows Defender Firewall")
 	if fw == nil || fw.Enabled || fw.Detail != "profiles off: Public" {
 		t.Errorf("firewall: %+v", fw)
+	}
+	// Each profile's state travels to the hub, which says where it is off.
+	if want := []asset.ControlProfile{{Name: "Domain", Enabled: true}, {Name: "Private", Enabled: true}, {Name: "Public", Enabled: false}}; fw == nil || !slices.Equal(fw.Profiles, want) {
+		t.Errorf("firewall profiles: %+v", fw)
 	}
 	bl := control(inv, asset.ControlDiskEncryption, "BitLocker")
 	if bl == nil || !bl.Enabled || bl.Detail != "protected: C:; not protected: D:" {

@@ -211,7 +211,20 @@ type Control struct {
 	Running   *bool      `json:"running,omitempty"`
 	Version   string     `json:"version,omitempty"`
 	Detail    string     `json:"detail,omitempty"`
+	// Profiles is the state of each profile of a control that has several
+	// (the Domain, Private and Public profiles of Windows Firewall), so
+	// "off" can say where.
+	Profiles []ControlProfile `json:"profiles,omitempty"`
 }
+
+// ControlProfile is one profile of a control.
+type ControlProfile struct {
+	Name    string `json:"name"`
+	Enabled bool   `json:"enabled"`
+}
+
+// maxProfiles bounds Control.Profiles.
+const maxProfiles = 16
 
 // Limits on an inventory document. The hub refuses documents past them with
 // a message naming the limit.
@@ -734,6 +747,12 @@ func (inv *Inventory) Validate() error {
 			v.strAt(p.f("product"), c.Product, maxName, true)
 			v.strAt(p.f("version"), c.Version, maxVersion, false)
 			v.strAt(p.f("detail"), c.Detail, maxDetail, false)
+			if len(c.Profiles) > maxProfiles {
+				v.addAt(p.f("profiles"), "at most %d profiles", maxProfiles)
+			}
+			for j, pr := range c.Profiles {
+				v.strAt(p.sub("profiles", j).f("name"), pr.Name, 64, true)
+			}
 		}
 	}
 	if v.count("warnings", len(inv.Warnings)) {

@@ -60,6 +60,8 @@ func TestValidatePaths(t *testing.T) {
 		{"control char", func(i *Inventory) { i.Accounts[1].Name = "a\x00b" }, "accounts[1].name: contains control character"},
 		{"bad sha", func(i *Inventory) { i.Processes = []Process{{PID: 1, SHA256: "ABC"}} }, "processes[0].sha256: not 64"},
 		{"too many", func(i *Inventory) { i.Controls = make([]Control, 300) }, "controls: too many items (300, limit 256)"},
+		{"unnamed profile", func(i *Inventory) { i.Controls[0].Profiles = []ControlProfile{{Name: "Domain"}, {}} }, "controls[0].profiles[1].name: required"},
+		{"too many profiles", func(i *Inventory) { i.Controls[0].Profiles = make([]ControlProfile, 17) }, "controls[0].profiles: at most 16 profiles"},
 		{"schema", func(i *Inventory) { i.Schema = 9 }, "schema: unsupported schema version 9"},
 	}
 	for _, tt := range tests {

@@ -74,20 +74,28 @@ type Host struct {
 	OpenFindings int        `json:"open_findings"`
 }
 
-// Control is a host's security control as summarised for lists.
+// Control is a host's security control as summarised for lists: enough
+// to say why a check fails (reasons.go).
 type Control struct {
-	Kind      string    `json:"kind"`
-	Product   string    `json:"product"`
-	Enabled   bool      `json:"enabled"`
-	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	Kind        string    `json:"kind"`
+	Product     string    `json:"product"`
+	Enabled     bool      `json:"enabled"`
+	UpdatedAt   time.Time `json:"updated_at,omitzero"`
+	Running     *bool     `json:"running,omitempty"`
+	RealTime    *bool     `json:"real_time,omitempty"`
+	OffProfiles []string  `json:"off_profiles,omitempty"` // Windows Firewall profiles that are off
 }
 
-// HostStatus is the host's standing against each coverage check.
+// HostStatus is the host's standing against each coverage check, and for
+// each it fails, why.
 type HostStatus struct {
 	Antivirus bool `json:"antivirus"` // AV running with signatures < 3 days old, or EDR running
 	Firewall  bool `json:"firewall"`
 	AgentSeen bool `json:"agent_seen"` // agent called in within 24 h
 	HasAgent  bool `json:"has_agent"`
+	// Why holds a Reason for each failed check ("antivirus", "firewall",
+	// "agent").
+	Why map[string]Reason `json:"why,omitempty"`
 }
 
 // controlSummary is what ingest derives from an inventory's controls.
@@ -198,9 +206,14 @@ func prepare(inv *asset.Inventory) (*prepared, error) {
 	}
 	ctl := make([]Control, 0, len(inv.Controls))
 	for _, c := range inv.Controls {
-		x := Control{Kind: c.Kind, Product: c.Product, Enabled: c.Enabled}
+		x := Control{Kind: c.Kind, Product: c.Product, Enabled: c.Enabled, Running: c.Running, RealTime: c.RealTime}
 		if c.UpdatedAt != nil {
 			x.UpdatedAt = *c.UpdatedAt
+		}
+		for _, pr := range c.Profiles {
+			if !pr.Enabled {
+				x.OffProfiles = append(x.OffProfiles, pr.Name)
+			}
 		}
 		ctl = append(ctl, x)
 	}
@@ -416,17 +429,23 @@ func (s *Service) scanHost(sc interface{ Scan(...any) error }) (*Host, error) {
 		h.Addresses = []string{}
 	}
 	h.AgentSeenAt, h.FirstSeen, h.LastSeen, h.InventoryAt = store.Time(agentSeen), store.Time(first), store.Time(last), store.Time(invAt)
-	now := s.now()
-	sigFresh := avUpdated != 0 && now.Sub(store.Time(avUpdated)) < SignatureMaxAge
-	h.Status = HostStatus{
-		Antivirus: (avOK && sigFresh) || edrOK,
-		Firewall:  fwOK,
-		HasAgent:  h.AgentID != "",
-		AgentSeen: h.AgentID != "" && agentSeen != 0 && now.Sub(h.AgentSeenAt) < AgentStaleAfter,
-	}
 	h.Controls = []Control{}
 	if err := json.Unmarshal([]byte(controls), &h.Controls); err != nil {
 		return nil, fmt.Errorf("hosts: host %d: stored controls: %w", h.ID, err)
+	}
+	now := s.now()
+	var why [3]Reason
+	h.Status.HasAgent = h.AgentID != ""
+	h.Status.Antivirus, why[0] = AntivirusCheck(avOK, store.Time(avUpdated), edrOK, h.Controls, now)
+	h.Status.Firewall, why[1] = FirewallCheck(fwOK, h.Controls)
+	h.Status.AgentSeen, why[2] = AgentCheck(h.AgentID, h.AgentSeenAt, now)
+	for i, check := range Checks {
+		if why[i].Code != "" {
+			if h.Status.Why == nil {
+				h.Status.Why = map[string]Reason{}
+			}
+			h.Status.Why[check] = why[i]
+		}
 	}
 	return &h, nil
 }

@@ -401,4 +401,25 @@ var messages = map[string][2]string{
 	"field.params":           {"Tham số quét", "Scan parameters"},
 	"field.findings":         {"Phát hiện", "Findings"},
 	"field.actor_kind":       {"Người thực hiện", "Actor"},
+
+	// Why a host fails a coverage check (hosts.Reason; {0}, {1} are its
+	// arguments), and the agent's heartbeat on the host page.
+	"reason.av_none":               {"Không có phần mềm chống mã độc", "No anti-malware product"},
+	"reason.av_disabled":           {"{0} đang tắt", "{0} is disabled"},
+	"reason.av_not_running":        {"{0} không chạy", "{0} is not running"},
+	"reason.av_realtime_off":       {"{0}: bảo vệ thời gian thực đang tắt", "{0}: real-time protection is off"},
+	"reason.av_signatures_old":     {"Chữ ký cũ {0} ngày", "Signatures {0} days old"},
+	"reason.av_signatures_unknown": {"Không rõ ngày cập nhật chữ ký", "Signature date unknown"},
+	"reason.edr_not_running":       {"{0} (EDR) không chạy", "{0} (EDR) is not running"},
+	"reason.fw_none":               {"Không có tường lửa", "No firewall"},
+	"reason.fw_off":                {"Tường lửa đang tắt", "Firewall off"},
+	"reason.fw_profile_off":        {"Tường lửa tắt ở hồ sơ {0}", "Firewall off on the {0} profile"},
+	"reason.fw_profiles_off":       {"Tường lửa tắt ở các hồ sơ {0}", "Firewall off on the {0} profiles"},
+	"reason.agent_none":            {"Chưa cài tác tử", "No agent"},
+	"reason.agent_never":           {"Tác tử chưa gửi tín hiệu lần nào", "The agent has never called in"},
+	"reason.agent_silent":          {"Không có tín hiệu từ {0}", "No heartbeat since {0}"},
+	"hosts.inventory_at":           {"Danh mục thu thập lúc", "Inventory collected"},
+	"hosts.heartbeat":              {"Tín hiệu tác tử lần cuối", "Agent's last heartbeat"},
+	"hosts.heartbeat_never":        {"chưa lần nào", "never"},
+	"hosts.scan_waits":             {"Tác tử đang không liên lạc: yêu cầu quét sẽ chờ đến khi tác tử liên lạc lại với trung tâm.", "The agent is silent: the scan will wait until the agent calls in."},
 }

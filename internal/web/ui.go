@@ -41,6 +41,7 @@ func newUIRenderer() (*uiRenderer, error) {
 		"indent":   func(n int) string { return strings.Repeat("\u00a0\u00a0\u00a0\u00a0", n) },
 		"query":    func(v url.Values) string { return v.Encode() },
 		"num":      func(lang string, n int) string { return i18n.Number(n, lang) },
+		"why":      reasonText,
 		"tf": func(lang, key string, args ...any) string {
 			return fmt.Sprintf(i18n.T(lang, key), args...)
 		},
