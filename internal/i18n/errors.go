@@ -218,6 +218,7 @@ var errorFormats = map[string]string{
 	"must be running, done or failed":                                                     "phải là đang chạy, xong hoặc lỗi",
 	"cannot be stored: %v":                                                                "không lưu được: %v",
 	"inventory is larger than the limit of %d MiB":                                        "danh mục lớn hơn giới hạn %d MiB",
+	"%s: import file larger than %d MiB; split it":                                        "%s: tệp nhập lớn hơn %d MiB; hãy chia nhỏ",
 	"import file larger than 256 MiB; split it":                                           "tệp nhập lớn hơn 256 MiB; hãy chia nhỏ",
 	"unknown inventory format %q (agent, csv, osquery)":                                   "không rõ định dạng danh mục %q (agent, csv, osquery)",
 	"must be a host id":                                                                   "phải là mã số của một máy",

@@ -537,7 +537,8 @@ func (s *Server) parseImport(r *http.Request, file, format string) ([]*asset.Inv
 		where := &datafile.Error{File: file}
 		errors.As(err, &where)
 		msg := fmt.Sprintf(i18n.T(lang, "hosts.import_too_many"), i18n.Number(many.Limit, lang))
-		return nil, errs.Errorf(errs.ETOOLARGE, "%s", (&datafile.Error{File: where.File, Line: where.Line, Record: where.Record, Err: errors.New(msg)}).Error())
+		// msg is already in the reader's language (English for the API).
+		return nil, &errs.Error{Code: errs.ETOOLARGE, Message: (&datafile.Error{File: where.File, Line: where.Line, Record: where.Record, Err: errors.New(msg)}).Error()}
 	case errors.As(err, &ie):
 		return nil, &errs.Error{Code: errs.EINVALID, Field: ie.Field, Message: ie.Error()}
 	}
