@@ -44,6 +44,10 @@ type dirRef struct {
 	fd   int // unix.AT_FDCWD for a root that is a file
 	path string
 	refs atomic.Int32
+	// local: a disk or memory file system (localFS), where fstat and
+	// close of a file opened for reading never wait for a device or a
+	// server.
+	local bool
 }
 
 func (d *dirRef) release() {
@@ -85,7 +89,7 @@ func (s *scanner) walk(roots []string, workers int) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			h := &hasher{s: s, buf: make([]byte, BufferSize), h: sha256.New(), euid: os.Geteuid()}
+			h := &hasher{s: s, buf: make([]byte, BufferSize), h: sha256.New(), euid: os.Geteuid(), noOpenat2: slowCalls, noNowait: slowCalls}
 			for b := range jobs {
 				h.batch(b)
 				b.dir.release()
@@ -131,7 +135,7 @@ func (w *walker) root(root string) error {
 		if err != nil {
 			return &os.PathError{Op: "open", Path: root, Err: err}
 		}
-		d := &dirRef{fd: fd, path: root}
+		d := &dirRef{fd: fd, path: root, local: isLocalFS(fd)}
 		d.refs.Store(1)
 		return w.dir(d, true)
 	case unix.S_IFREG:
@@ -221,7 +225,7 @@ func (w *walker) dir(d *dirRef, isRoot bool) error {
 			w.s.fail(&os.PathError{Op: "open", Path: path, Err: err})
 			continue
 		}
-		sub := &dirRef{fd: fd, path: path}
+		sub := &dirRef{fd: fd, path: path, local: isLocalFS(fd)}
 		sub.refs.Store(1)
 		if err := w.dir(sub, false); err != nil {
 			return err
@@ -286,6 +290,9 @@ type hasher struct {
 	// CAP_FOWNER), so files are opened without it and it is set with
 	// fcntl on the files this user owns.
 	ownerOnly bool
+	// noOpenat2, noNowait: the kernel refused openat2 or RWF_NOWAIT, so
+	// every open and read is an ordinary one.
+	noOpenat2, noNowait bool
 }
 
 func (h *hasher) batch(b *batch) {
@@ -298,7 +305,7 @@ func (h *hasher) batch(b *batch) {
 			end = int(b.offs[k+1])
 		}
 		name := b.names[off:end] // with its NUL
-		size, op, err := h.file(b.dir.fd, name)
+		size, op, err := h.file(b.dir, name)
 		switch err {
 		case nil:
 			h.s.hashed(&h.sum, size, func() string { return b.dir.join(name[:len(name)-1]) })
@@ -312,19 +319,29 @@ func (h *hasher) batch(b *batch) {
 	}
 }
 
-// file hashes the regular file name (NUL-terminated) of directory dirfd
+// file hashes the regular file name (NUL-terminated) of directory d
 // into h.sum; on an error, op names the failed call.
-func (h *hasher) file(dirfd int, name []byte) (size int64, op string, err error) {
+//
+// System calls cost more than anything else here, and a Go
+// syscall.Syscall costs a good deal more than the system call itself (it
+// tells the scheduler the thread may block). So where the kernel is told
+// not to block, the calls are raw: the open asks for a lookup from the
+// cache only (openat2 RESOLVE_CACHED) and each read for cached pages
+// only (preadv2 RWF_NOWAIT), falling back to an ordinary, scheduled call
+// when the answer is EAGAIN; fstat and close are raw on local file
+// systems. A scan of a cold disk or a network share still lets the rest
+// of the process (the agent's heartbeat) run while it waits.
+func (h *hasher) file(d *dirRef, name []byte) (size int64, op string, err error) {
 	const flags = unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLOEXEC
 	fd := -1
 	if !h.ownerOnly {
-		fd, err = openatBytes(dirfd, name, flags|unix.O_NOATIME)
+		fd, err = h.open(d.fd, name, flags|unix.O_NOATIME)
 		if err == unix.EPERM {
 			h.ownerOnly = true
 		}
 	}
 	if h.ownerOnly && fd < 0 {
-		fd, err = openatBytes(dirfd, name, flags)
+		fd, err = h.open(d.fd, name, flags)
 	}
 	if err != nil {
 		if err == unix.ELOOP { // a symbolic link swapped in since the walk
@@ -332,8 +349,8 @@ func (h *hasher) file(dirfd int, name []byte) (size int64, op string, err error)
 		}
 		return 0, "open", err
 	}
-	defer syscall.Close(fd)
-	if err := unix.Fstat(fd, &h.st); err != nil {
+	defer closeFD(fd, d.local)
+	if err := fstat(fd, &h.st, d.local); err != nil {
 		return 0, "fstat", err
 	}
 	if h.st.Mode&unix.S_IFMT != unix.S_IFREG {
@@ -350,7 +367,7 @@ func (h *hasher) file(dirfd int, name []byte) (size int64, op string, err error)
 	// Read exactly the size fstat gave (a file growing meanwhile is hashed
 	// as it was): a small file takes one read and no read for EOF.
 	if size <= int64(len(h.buf)) {
-		n, err := readFull(fd, h.buf[:size])
+		n, err := h.readFull(fd, h.buf[:size], 0)
 		if err != nil {
 			return int64(n), "read", err
 		}
@@ -364,7 +381,7 @@ func (h *hasher) file(dirfd int, name []byte) (size int64, op string, err error)
 		if rest := size - total; rest < int64(len(chunk)) {
 			chunk = chunk[:rest]
 		}
-		n, err := readFull(fd, chunk)
+		n, err := h.readFull(fd, chunk, total)
 		h.h.Write(chunk[:n])
 		total += int64(n)
 		if err != nil {
@@ -378,11 +395,54 @@ func (h *hasher) file(dirfd int, name []byte) (size int64, op string, err error)
 	return total, "", nil
 }
 
-// readFull reads until p is full or the file ends.
-func readFull(fd int, p []byte) (int, error) {
+// open opens name in dirfd: from the dentry cache without blocking if it
+// can, else with an ordinary openat.
+func (h *hasher) open(dirfd int, name []byte, flags int) (int, error) {
+	if !h.noOpenat2 {
+		how := unix.OpenHow{Flags: uint64(flags), Resolve: resolveCached}
+		r, _, e := syscall.RawSyscall6(unix.SYS_OPENAT2, uintptr(dirfd), uintptr(unsafe.Pointer(&name[0])), uintptr(unsafe.Pointer(&how)), unix.SizeofOpenHow, 0, 0)
+		switch e {
+		case 0:
+			return int(r), nil
+		case unix.EAGAIN, unix.EINTR: // not cached: look it up the slow way
+		case unix.ENOSYS, unix.E2BIG: // before Linux 5.12, or seccomp
+			h.noOpenat2 = true
+		default:
+			if e == unix.EINVAL {
+				h.noOpenat2 = true
+				break
+			}
+			return -1, e
+		}
+	}
+	return openatBytes(dirfd, name, flags)
+}
+
+// readFull reads p from offset off until p is full or the file ends:
+// from the page cache without blocking where it can, the rest with
+// ordinary reads.
+func (h *hasher) readFull(fd int, p []byte, off int64) (int, error) {
 	n := 0
 	for n < len(p) {
-		m, err := syscall.Read(fd, p[n:])
+		if !h.noNowait {
+			iov := unix.Iovec{Base: &p[n]}
+			iov.SetLen(len(p) - n)
+			r, _, e := syscall.RawSyscall6(unix.SYS_PREADV2, uintptr(fd), uintptr(unsafe.Pointer(&iov)), 1, uintptr(off+int64(n)), 0, unix.RWF_NOWAIT)
+			switch e {
+			case 0:
+				if r == 0 {
+					return n, nil // end of file
+				}
+				n += int(r)
+				continue
+			case unix.EAGAIN, unix.EINTR: // not in the page cache: wait for it below
+			case unix.EOPNOTSUPP, unix.ENOSYS, unix.EINVAL:
+				h.noNowait = true
+			default:
+				return n, e
+			}
+		}
+		m, err := syscall.Pread(fd, p[n:], off+int64(n))
 		if err == syscall.EINTR {
 			continue
 		}
@@ -395,6 +455,51 @@ func readFull(fd int, p []byte) (int, error) {
 		n += m
 	}
 	return n, nil
+}
+
+// resolveCached is RESOLVE_CACHED of openat2(2): fail with EAGAIN rather
+// than read the disk (or ask a server) to look the name up.
+const resolveCached = 0x20
+
+func fstat(fd int, st *unix.Stat_t, raw bool) error {
+	if !raw {
+		return unix.Fstat(fd, st)
+	}
+	if _, _, e := syscall.RawSyscall(unix.SYS_FSTAT, uintptr(fd), uintptr(unsafe.Pointer(st)), 0); e != 0 {
+		return e
+	}
+	return nil
+}
+
+func closeFD(fd int, raw bool) {
+	if raw {
+		syscall.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)
+		return
+	}
+	syscall.Close(fd)
+}
+
+// slowCalls makes every open and read an ordinary, scheduled system call,
+// as on a kernel without openat2 and RWF_NOWAIT (tests).
+var slowCalls = false
+
+// isLocalFS reports whether the directory fd is on a file system whose
+// fstat and close do not wait: disks and memory, not network shares or
+// FUSE.
+func isLocalFS(fd int) bool {
+	if slowCalls {
+		return false
+	}
+	var st unix.Statfs_t
+	if unix.Fstatfs(fd, &st) != nil {
+		return false
+	}
+	switch uint32(st.Type) {
+	case unix.EXT4_SUPER_MAGIC, unix.XFS_SUPER_MAGIC, unix.BTRFS_SUPER_MAGIC, unix.TMPFS_MAGIC, unix.F2FS_SUPER_MAGIC,
+		unix.OVERLAYFS_SUPER_MAGIC, unix.SQUASHFS_MAGIC, unix.RAMFS_MAGIC, unix.ISOFS_SUPER_MAGIC, 0x2fc12fc1 /* zfs */:
+		return true
+	}
+	return false
 }
 
 // openatBytes is openat with a NUL-terminated name, which spares the
