@@ -202,8 +202,13 @@ type Filter struct {
 	UnitCode   string
 	Since      time.Time
 	Until      time.Time
-	Before     int64 // cursor: rows with seq < Before
+	Oldest     bool // oldest first; newest first otherwise
+	Offset     int  // rows skipped (pages by position)
 	Limit      int
+	// CountLimit bounds the count of matching rows (0: Offset+CountCap);
+	// NoCount skips it (the dashboard's recent changes).
+	CountLimit int
+	NoCount    bool
 	// ActorKind keeps the rows of people (ActorPerson: signed-in users,
 	// and failed sign-ins, which someone typed) or of the system
 	// (ActorSystem: the hub and its agents); "" keeps both.
@@ -212,15 +217,38 @@ type Filter struct {
 	ChangesOnly bool
 }
 
-// List returns audit rows newest first, scoped to the caller: admins and
-// analysts see all rows, others the rows of units in their subtree.
-func List(ctx context.Context, db *store.DB, f Filter) ([]Record, int64, error) {
+// CountCap is how many rows past the page's start List counts at most.
+// An exact COUNT over a million rows takes a third of a second to over a
+// second on SQLite (every row of the caller's scope and filter is
+// visited); counting up to 10,000 more takes a few milliseconds, and a
+// list of more says "more than" (Total.Capped).
+const CountCap = 10_000
+
+// Total is how many rows a filter selects: N exactly, or more than N when
+// Capped.
+type Total struct {
+	N      int
+	Capped bool
+}
+
+// SortKeys are the orders of the audit log: by time, which is its
+// sequence (newest first unless ?order=asc).
+var SortKeys = []string{"at"}
+
+// List returns a page of audit rows, newest first (f.Oldest: oldest
+// first), and how many match, scoped to the caller: admins and analysts
+// see all rows, others the rows of units in their subtree.
+func List(ctx context.Context, db *store.DB, f Filter) ([]Record, Total, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
-		return nil, 0, err
+		return nil, Total{}, err
+	}
+	order, dir := "a.seq DESC", "DESC"
+	if f.Oldest {
+		order, dir = "a.seq", ""
 	}
 	// Conditions on the row itself; the unit scope is applied below.
-	l := store.NewList("a.seq DESC", f.Limit, 50)
+	l := store.NewList(order, f.Limit, 50).Skip(f.Offset)
 	if f.Actor != "" {
 		l.Where("a.actor = ?", f.Actor)
 	}
@@ -254,20 +282,25 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Record, int64, error) 
 	if !f.Until.IsZero() {
 		l.Where("a.at < ?", store.Micros(f.Until))
 	}
-	l.After(f.Before)
+	countLimit := f.CountLimit
+	if countLimit <= 0 {
+		countLimit = l.Offset() + CountCap
+	}
 	const cols = `SELECT a.seq, a.at, a.actor_id, a.actor, a.action, a.object_type, a.object_id, COALESCE(a.unit_id, 0), COALESCE(u.code, ''), a.summary, a.ip, a.prev_hash, a.hash`
-	var q string
-	var args []any
+	var q, countQ string
+	var args, countArgs []any
 	if p.SeesAllUnits() && f.UnitCode == "" {
 		q, args = l.SQL(cols + ` FROM audit_log a LEFT JOIN units u ON u.id = a.unit_id`)
+		cond, cargs := l.Conditions()
+		countQ, countArgs = `SELECT 1 FROM audit_log a WHERE `+cond, cargs
 	} else {
 		units, err := listUnits(ctx, db, p, f.UnitCode)
 		if err != nil {
-			return nil, 0, err
+			return nil, Total{}, err
 		}
 		switch {
 		case len(units) == 0:
-			return nil, 0, nil
+			return nil, Total{}, nil
 		case len(units) <= maxUnitBranches:
 			// Walking the whole log newest first until enough rows of a
 			// few units turn up reads all of it when those units are quiet
@@ -284,18 +317,23 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Record, int64, error) 
 			}
 			cond, cargs := l.Conditions()
 			branches := make([]string, len(units))
+			marks := make([]string, len(units))
 			for i, id := range units {
-				branches[i] = `SELECT * FROM (SELECT ` + branchCols + ` FROM audit_log a WHERE a.unit_id = ? AND ` + cond + ` ORDER BY a.seq DESC LIMIT ?) b` + strconv.Itoa(i)
+				branches[i] = `SELECT * FROM (SELECT ` + branchCols + ` FROM audit_log a WHERE a.unit_id = ? AND ` + cond + ` ORDER BY ` + order + ` LIMIT ?) b` + strconv.Itoa(i)
 				args = append(args, id)
 				args = append(args, cargs...)
-				args = append(args, l.Limit+1)
+				args = append(args, l.Offset()+l.Limit)
+				marks[i] = "?"
+				countArgs = append(countArgs, id)
 			}
 			if db.Dialect == store.SQLite {
-				q = cols + ` FROM audit_log a JOIN units u ON u.id = a.unit_id WHERE a.seq IN (SELECT seq FROM (` + strings.Join(branches, " UNION ALL ") + `) ORDER BY seq DESC LIMIT ?) ORDER BY a.seq DESC`
+				q = cols + ` FROM audit_log a JOIN units u ON u.id = a.unit_id WHERE a.seq IN (SELECT seq FROM (` + strings.Join(branches, " UNION ALL ") + `) ORDER BY seq ` + dir + ` LIMIT ? OFFSET ?) ORDER BY ` + order
 			} else {
-				q = cols + ` FROM (` + strings.Join(branches, " UNION ALL ") + `) a JOIN units u ON u.id = a.unit_id ORDER BY a.seq DESC LIMIT ?`
+				q = cols + ` FROM (` + strings.Join(branches, " UNION ALL ") + `) a JOIN units u ON u.id = a.unit_id ORDER BY ` + order + ` LIMIT ? OFFSET ?`
 			}
-			args = append(args, l.Limit+1)
+			args = append(args, l.Limit, l.Offset())
+			countQ = `SELECT 1 FROM audit_log a WHERE a.unit_id IN (` + strings.Join(marks, ", ") + `) AND ` + cond
+			countArgs = append(countArgs, cargs...)
 		default:
 			// A large subtree owns a large share of the log, so its rows
 			// turn up soon when walking it newest first.
@@ -304,11 +342,25 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Record, int64, error) 
 				l.Where("u.code = ?", f.UnitCode)
 			}
 			q, args = l.SQL(cols + ` FROM audit_log a JOIN units u ON u.id = a.unit_id`)
+			cond, cargs := l.Conditions()
+			countQ, countArgs = `SELECT 1 FROM audit_log a JOIN units u ON u.id = a.unit_id WHERE `+cond, cargs
+		}
+	}
+	var total Total
+	if !f.NoCount {
+		// Count one row past the bound to know whether there are more.
+		var n int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM (`+countQ+` LIMIT ?) c`, append(countArgs, countLimit+1)...).Scan(&n); err != nil {
+			return nil, Total{}, fmt.Errorf("audit: count: %w", err)
+		}
+		total = Total{N: min(n, countLimit), Capped: n > countLimit}
+		if n <= l.Offset() {
+			return nil, total, nil
 		}
 	}
 	rows, err := db.Query(ctx, q, args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("audit: list: %w", err)
+		return nil, Total{}, fmt.Errorf("audit: list: %w", err)
 	}
 	defer rows.Close()
 	var out []Record
@@ -317,17 +369,16 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Record, int64, error) 
 		var at int64
 		var summary string
 		if err := rows.Scan(&r.Seq, &at, &r.ActorID, &r.Actor, &r.Action, &r.ObjectType, &r.ObjectID, &r.UnitID, &r.UnitCode, &summary, &r.IP, &r.PrevHash, &r.Hash); err != nil {
-			return nil, 0, fmt.Errorf("audit: list: %w", err)
+			return nil, Total{}, fmt.Errorf("audit: list: %w", err)
 		}
 		r.At = store.Time(at)
 		r.Summary = json.RawMessage(summary)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("audit: list: %w", err)
+		return nil, Total{}, fmt.Errorf("audit: list: %w", err)
 	}
-	out, next := store.Page(out, l.Limit, func(r Record) int64 { return r.Seq })
-	return out, next, nil
+	return out, total, nil
 }
 
 // maxUnitBranches bounds the units List merges one by one (SQLite allows

@@ -99,13 +99,21 @@ func TestListScopeAndFilters(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		appendN(t, db, 30)
 		ctx := auth.WithPrincipal(context.Background(), &auth.Principal{UserID: 1, Email: "a@test.vigil", Role: auth.RoleAnalyst})
-		page, next, err := audit.List(ctx, db, audit.Filter{Limit: 10})
-		if err != nil || len(page) != 10 || next != page[9].Seq || page[0].Seq != 30 {
-			t.Fatalf("first page: %d rows next %d err %v", len(page), next, err)
+		page, total, err := audit.List(ctx, db, audit.Filter{Limit: 10})
+		if err != nil || len(page) != 10 || total != (audit.Total{N: 30}) || page[0].Seq != 30 {
+			t.Fatalf("first page: %d rows, total %+v, err %v", len(page), total, err)
 		}
-		page2, _, _ := audit.List(ctx, db, audit.Filter{Limit: 10, Before: next})
+		page2, _, _ := audit.List(ctx, db, audit.Filter{Limit: 10, Offset: 10})
 		if page2[0].Seq != 20 {
 			t.Fatalf("second page starts at %d", page2[0].Seq)
+		}
+		oldest, _, _ := audit.List(ctx, db, audit.Filter{Limit: 10, Offset: 10, Oldest: true})
+		if oldest[0].Seq != 11 || oldest[9].Seq != 20 {
+			t.Fatalf("oldest first, second page: %d..%d", oldest[0].Seq, oldest[9].Seq)
+		}
+		// A count bounded below the rows says it is a lower bound.
+		if _, total, _ := audit.List(ctx, db, audit.Filter{Limit: 10, CountLimit: 25}); total != (audit.Total{N: 25, Capped: true}) {
+			t.Fatalf("bounded count: %+v", total)
 		}
 		only, _, _ := audit.List(ctx, db, audit.Filter{Action: "unit."})
 		if len(only) != 30 {

@@ -120,9 +120,12 @@ func TestListPlansAgree(t *testing.T) {
 				f.Limit = 7
 				pctx := auth.WithPrincipal(ctx, p)
 				for page := 0; ; page++ {
-					recs, next, err := audit.List(pctx, db, f)
+					recs, total, err := audit.List(pctx, db, f)
 					if err != nil {
 						t.Fatalf("%s %+v: %v", name, f, err)
+					}
+					if total != (audit.Total{N: len(want)}) {
+						t.Errorf("%s %+v: total %+v, want %d", name, f, total, len(want))
 					}
 					for _, r := range recs {
 						got = append(got, r.Seq)
@@ -130,10 +133,26 @@ func TestListPlansAgree(t *testing.T) {
 							t.Errorf("%s %+v: row %d has unit id %d but no code", name, f, r.Seq, r.UnitID)
 						}
 					}
-					if next == 0 || page > 100 {
+					if len(recs) < f.Limit || page > 100 {
 						break
 					}
-					f.Before = next
+					f.Offset += f.Limit
+				}
+				// Oldest first is the same rows the other way round.
+				var back []int64
+				for off := 0; off < len(want)+f.Limit; off += f.Limit {
+					f.Offset, f.Oldest = off, true
+					recs, _, err := audit.List(pctx, db, f)
+					if err != nil {
+						t.Fatalf("%s %+v: %v", name, f, err)
+					}
+					for _, r := range recs {
+						back = append(back, r.Seq)
+					}
+				}
+				slices.Reverse(back)
+				if !slices.Equal(back, want) {
+					t.Errorf("%s, filter %+v oldest first:\n got %v\nwant %v", name, f, back, want)
 				}
 				if !slices.Equal(got, want) {
 					t.Errorf("%s, filter %+v:\n got %v\nwant %v", name, f, got, want)

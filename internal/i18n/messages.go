@@ -259,6 +259,7 @@ var messages = map[string][2]string{
 	// Lists: columns and words of the paged lists and their exports.
 	"list.shown_of":         {"Hiển thị %s trên tổng %s", "Showing %s of %s"},
 	"cov.shown_of":          {"Hiển thị %s trên tổng %s máy", "Showing %s of %s hosts"},
+	"list.range_more":       {"%s–%s trên hơn %s", "%s–%s of more than %s"},
 	"list.see_all":          {"Xem toàn bộ danh sách", "See the whole list"},
 	"hosts.fqdn":            {"Tên miền đầy đủ (FQDN)", "Fully qualified name (FQDN)"},
 	"hosts.agent_seen":      {"Tác tử liên lạc lần cuối", "Agent last heard from"},
@@ -268,6 +269,8 @@ var messages = map[string][2]string{
 	"tokens.owner":          {"Người sở hữu", "Owner"},
 	"tokens.expired":        {"Đã hết hạn", "Expired"},
 	"tokens.used_up":        {"Đã dùng hết", "Used up"},
+	"export.audit.changes":  {"Thay đổi", "Changes"},
+	"export.audit.seq":      {"Số thứ tự", "Sequence"},
 	"export.change.at":      {"Thời điểm", "When"},
 	"export.change.subject": {"Đối tượng", "What"},
 	"export.change.old":     {"Trước", "Before"},

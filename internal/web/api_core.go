@@ -352,7 +352,7 @@ func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
-	f, err := auditFilter(r)
+	lp, f, err := auditList(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -362,7 +362,13 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	recs, next, err := audit.List(r.Context(), s.DB, f)
+	if lp.Format != "" {
+		if err := s.exportAudit(w, r, lp, f); err != nil {
+			writeError(w, r, err)
+		}
+		return
+	}
+	recs, total, err := audit.List(r.Context(), s.DB, f)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -372,22 +378,25 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeList(w, auditItems(views), next)
+	writePageCapped(w, lp, auditItems(views), total.N, total.Capped)
 }
 
-func auditFilter(r *http.Request) (audit.Filter, error) {
+// auditList reads the audit log's list parameters (50 rows a page unless
+// ?limit= says) and filters.
+func auditList(r *http.Request) (listParams, audit.Filter, error) {
 	q := r.URL.Query()
+	lp, err := readList(r, audit.SortKeys)
+	if err != nil {
+		return lp, audit.Filter{}, err
+	}
+	if q.Get("limit") == "" {
+		lp.Limit = 50
+	}
 	f := audit.Filter{Actor: strings.TrimSpace(q.Get("actor")), Action: strings.TrimSpace(q.Get("action")), ObjectType: q.Get("object_type"),
-		ObjectID: q.Get("object_id"), UnitCode: strings.TrimSpace(q.Get("unit"))}
-	var err error
+		ObjectID: q.Get("object_id"), UnitCode: strings.TrimSpace(q.Get("unit")),
+		Oldest: lp.Sort == "at" && !lp.Desc, Offset: lp.Offset, Limit: lp.Limit}
 	if f.ActorKind, err = auditActorKind(q); err != nil {
-		return f, err
-	}
-	if f.Before, f.Limit, err = pageParams(r); err != nil {
-		return f, err
-	}
-	if f.Limit == 100 && q.Get("limit") == "" {
-		f.Limit = 50
+		return lp, f, err
 	}
 	for _, p := range []struct {
 		name string
@@ -399,11 +408,11 @@ func auditFilter(r *http.Request) (audit.Filter, error) {
 		}
 		t, err := parseDateParam(v)
 		if err != nil {
-			return f, errs.Invalid(p.name, "must be a date (dd/mm/yyyy or yyyy-mm-dd) or RFC 3339 time")
+			return lp, f, errs.Invalid(p.name, "must be a date (dd/mm/yyyy or yyyy-mm-dd) or RFC 3339 time")
 		}
 		*p.dst = t
 	}
-	return f, nil
+	return lp, f, nil
 }
 
 // parseDateParam accepts RFC 3339, yyyy-mm-dd and dd/mm/yyyy (dates at

@@ -71,7 +71,7 @@ var auditActionValues = []string{
 
 // recentChanges is what the dashboard lists: the latest changes people
 // made, without the system's rows and without sign-ins.
-var recentChanges = audit.Filter{Limit: 8, ActorKind: audit.ActorPerson, ChangesOnly: true}
+var recentChanges = audit.Filter{Limit: 8, ActorKind: audit.ActorPerson, ChangesOnly: true, NoCount: true}
 
 // auditActions is the action filter's choices in lang, with current among
 // them when a link asked for an action the list does not offer.

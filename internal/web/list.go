@@ -107,13 +107,22 @@ type pageResponse[T any] struct {
 	Offset int    `json:"offset"`
 	Next   string `json:"next"`
 	Prev   string `json:"prev"`
+	// TotalCapped says total is a lower bound: more rows match than were
+	// counted (the audit log counts at most 10,000 past the page).
+	TotalCapped bool `json:"total_capped,omitempty"`
 }
 
 func writePage[T any](w http.ResponseWriter, p listParams, items []T, total int) {
+	writePageCapped(w, p, items, total, false)
+}
+
+// writePageCapped is writePage for a list whose count may stop short:
+// capped says more than total rows match.
+func writePageCapped[T any](w http.ResponseWriter, p listParams, items []T, total int, capped bool) {
 	if items == nil {
 		items = []T{}
 	}
-	resp := pageResponse[T]{Items: items, Total: total, Offset: p.Offset}
+	resp := pageResponse[T]{Items: items, Total: total, Offset: p.Offset, TotalCapped: capped}
 	if p.Offset+len(items) < total {
 		resp.Next = encodeOffset(p.Offset + p.Limit)
 	}
@@ -127,6 +136,7 @@ func writePage[T any](w http.ResponseWriter, p listParams, items []T, total int)
 // both ways, sort and export.
 type pager struct {
 	From, To, Total int
+	Capped          bool // Total is a lower bound: "more than"
 	Prev, Next      string // URLs; "" when there is no such page
 	Sort            string
 	Desc            bool
@@ -203,7 +213,11 @@ func (pg *pager) Summary() string {
 	if pg.Total == 0 {
 		return i18n.T(pg.lang, "list.none")
 	}
-	return fmt.Sprintf(i18n.T(pg.lang, "list.range"), i18n.Number(pg.From, pg.lang), i18n.Number(pg.To, pg.lang), i18n.Number(pg.Total, pg.lang))
+	key := "list.range"
+	if pg.Capped {
+		key = "list.range_more"
+	}
+	return fmt.Sprintf(i18n.T(pg.lang, key), i18n.Number(pg.From, pg.lang), i18n.Number(pg.To, pg.lang), i18n.Number(pg.Total, pg.lang))
 }
 
 // exportLang is the language of an export: ?lang= when it names one, the

@@ -71,11 +71,12 @@ func (s *Server) openAPIDoc() map[string]any {
 			var sch any = ref(name)
 			if rt.Paged {
 				sch = map[string]any{"type": "object", "required": []string{"items", "total", "offset", "next", "prev"}, "properties": map[string]any{
-					"items":  map[string]any{"type": "array", "items": ref(name)},
-					"total":  map[string]any{"type": "integer", "description": "how many items match the filters in all"},
-					"offset": map[string]any{"type": "integer", "description": "position of the first item"},
-					"next":   map[string]any{"type": "string", "description": "cursor of the next page; empty at the end"},
-					"prev":   map[string]any{"type": "string", "description": "cursor of the previous page; empty on the first"},
+					"items":        map[string]any{"type": "array", "items": ref(name)},
+					"total":        map[string]any{"type": "integer", "description": "how many items match the filters in all"},
+					"offset":       map[string]any{"type": "integer", "description": "position of the first item"},
+					"next":         map[string]any{"type": "string", "description": "cursor of the next page; empty at the end"},
+					"prev":         map[string]any{"type": "string", "description": "cursor of the previous page; empty on the first"},
+					"total_capped": map[string]any{"type": "boolean", "description": "total is a lower bound: more items match than were counted"},
 				}}
 			} else if rt.List {
 				sch = map[string]any{"type": "object", "required": []string{"items", "next"}, "properties": map[string]any{
@@ -95,7 +96,7 @@ func (s *Server) openAPIDoc() map[string]any {
 	return map[string]any{
 		"openapi": "3.0.3",
 		"info": map[string]any{"title": "Vigil API", "version": s.Version,
-			"description": "Vigil's JSON API. Authenticate with Authorization: Bearer <token> (POST /api/v1/auth/token). Lists return {items, next}; pass ?cursor=<next> for the next page and ?limit= up to 1000."},
+			"description": "Vigil's JSON API. Authenticate with Authorization: Bearer <token> (POST /api/v1/auth/token). Lists return {items, total, offset, next, prev}; pass ?cursor=<next> or <prev> for the neighbouring pages, ?limit= up to 1000, ?sort=&order= to sort and ?format=csv|xlsx to export every matching item."},
 		"servers":    []any{map[string]any{"url": "/"}},
 		"security":   []any{map[string]any{"bearer": []string{}}},
 		"paths":      paths,

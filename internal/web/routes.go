@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"vigil/internal/agent/agentapi"
+	"vigil/internal/audit"
 	"vigil/internal/auth"
 	"vigil/internal/errs"
 	"vigil/internal/findings"
@@ -54,8 +55,8 @@ func (s *Server) routes() {
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/tokens", Tag: "auth", Summary: "Create an API token acting as the caller", Body: tokenCreate{}, Result: tokenResponse{}, Handler: s.apiCreateToken})
 	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/tokens/{id}", Tag: "auth", Summary: "Revoke an API token", Handler: s.apiRevokeToken})
 
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/audit", Tag: "audit", Summary: "Browse the audit log, newest first", Result: auditItem{}, List: true,
-		Query: []string{"actor", "actor_kind", "action", "object_type", "object_id", "unit", "since", "until", "cursor", "limit", "lang"}, Handler: s.apiAudit})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/audit", Tag: "audit", Summary: "Browse the audit log, newest first (sort=at&order=asc: oldest first); total counts at most 10,000 rows past the page (total_capped)", Result: auditItem{},
+		Paged: true, Sorts: audit.SortKeys, Query: []string{"actor", "actor_kind", "action", "object_type", "object_id", "unit", "since", "until", "lang"}, Handler: s.apiAudit})
 
 	// API: measure 1 — agents, hosts, malware review, coverage.
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/enrollment-tokens", Tag: "agents", Summary: "Create an enrolment token for a unit's agents",

@@ -564,18 +564,24 @@ func (s *Server) uiRevokeToken(w http.ResponseWriter, r *http.Request) {
 
 type auditData struct {
 	Records []audit.View
-	Next    string
+	Pager   *pager
 	Filter  url.Values
 	Actions []auditActionChoice
 }
 
 func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) {
-	f, err := auditFilter(r)
+	lp, f, err := auditList(r)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
-	recs, next, err := audit.List(r.Context(), s.DB, f)
+	if lp.Format != "" {
+		if err := s.exportAudit(w, r, lp, f); err != nil {
+			s.uiError(w, r, err)
+		}
+		return
+	}
+	recs, total, err := audit.List(r.Context(), s.DB, f)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
@@ -586,10 +592,9 @@ func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	q := r.URL.Query()
-	q.Del("cursor")
-	q.Del("flash")
-	d := &auditData{Records: views, Next: encodeCursor(next), Filter: q}
+	pg := newPager(r, lp, len(views), total.N)
+	pg.Capped = total.Capped
+	d := &auditData{Records: views, Pager: pg, Filter: r.URL.Query()}
 	d.Actions = auditActions(lang, f.Action)
 	s.render(w, r, http.StatusOK, "audit", s.newPage(r, "audit", "audit.title", d))
 }
