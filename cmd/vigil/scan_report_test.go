@@ -20,6 +20,7 @@ import (
 
 	"vigil/internal/auth"
 	"vigil/internal/hub"
+	"vigil/internal/i18n"
 	"vigil/internal/org"
 	"vigil/internal/store/storetest"
 )
@@ -220,4 +221,10 @@ func TestAgentScanReportEndToEnd(t *testing.T) {
 	if len(tasks.Items) != 3 {
 		t.Errorf("host tasks: %+v", tasks.Items)
 	}
+
+	// In a browser, in Vietnamese: the finding, the scans the agent
+	// reported, and its last heartbeat.
+	browserCheck(t, srv.URL, "officer@e2e.vigil", pw, "/hosts/"+hid, []string{
+		"invoice.pdf.exe", i18n.T("vi", "hosts.task_from_agent"), i18n.T("vi", "hosts.heartbeat"),
+	})
 }
