@@ -136,7 +136,7 @@ func writePageCapped[T any](w http.ResponseWriter, p listParams, items []T, tota
 // both ways, sort and export.
 type pager struct {
 	From, To, Total int
-	Capped          bool // Total is a lower bound: "more than"
+	Capped          bool   // Total is a lower bound: "more than"
 	Prev, Next      string // URLs; "" when there is no such page
 	Sort            string
 	Desc            bool

@@ -112,12 +112,13 @@ type hostData struct {
 	Pager    *pager // the changes'
 	Tasks    []*hosts.Task
 	Findings []findingView
-	// TasksTotal and FindingsTotal are the true counts; the page lists
-	// the newest and links to the whole list when there are more.
-	TasksTotal, FindingsTotal int
 	CanWrite bool
 	Statuses []string
 	SigAge   string
+
+	// TasksTotal and FindingsTotal are the true counts; the page lists
+	// the newest and links to the whole list when there are more.
+	TasksTotal, FindingsTotal int
 }
 
 func (s *Server) uiHost(w http.ResponseWriter, r *http.Request) {
