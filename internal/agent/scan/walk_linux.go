@@ -407,11 +407,18 @@ func (h *hasher) open(dirfd int, name []byte, flags int) (int, error) {
 		case unix.EAGAIN, unix.EINTR: // not cached: look it up the slow way
 		case unix.ENOSYS, unix.E2BIG: // before Linux 5.12, or seccomp
 			h.noOpenat2 = true
-		default:
-			if e == unix.EINVAL {
+		case unix.EINVAL: // before Linux 5.12: RESOLVE_CACHED unknown
+			h.noOpenat2 = true
+		case unix.EPERM:
+			// O_NOATIME on a file of another user, or a seccomp filter
+			// (old container runtimes) that refuses openat2 itself: ask
+			// openat, which tells them apart.
+			fd, err := openatBytes(dirfd, name, flags)
+			if err == nil {
 				h.noOpenat2 = true
-				break
 			}
+			return fd, err
+		default:
 			return -1, e
 		}
 	}
@@ -436,7 +443,7 @@ func (h *hasher) readFull(fd int, p []byte, off int64) (int, error) {
 				n += int(r)
 				continue
 			case unix.EAGAIN, unix.EINTR: // not in the page cache: wait for it below
-			case unix.EOPNOTSUPP, unix.ENOSYS, unix.EINVAL:
+			case unix.EOPNOTSUPP, unix.ENOSYS, unix.EINVAL, unix.EPERM: // not this file system, kernel, or seccomp filter
 				h.noNowait = true
 			default:
 				return n, e
