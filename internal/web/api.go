@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -149,56 +148,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc.Encode(v)
 }
 
-// listResponse is every list's shape.
+// listResponse is the answer of an action returning the items it
+// changed (paged lists answer pageResponse, list.go).
 type listResponse[T any] struct {
 	Items []T    `json:"items"`
 	Next  string `json:"next"`
-}
-
-func writeList[T any](w http.ResponseWriter, items []T, next int64) {
-	if items == nil {
-		items = []T{}
-	}
-	writeJSON(w, http.StatusOK, listResponse[T]{Items: items, Next: encodeCursor(next)})
-}
-
-// Cursors are opaque to clients; today they wrap the last row's key.
-func encodeCursor(n int64) string {
-	if n == 0 {
-		return ""
-	}
-	return base64.RawURLEncoding.EncodeToString([]byte("c" + strconv.FormatInt(n, 10)))
-}
-
-func decodeCursor(s string) (int64, error) {
-	if s == "" {
-		return 0, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) < 2 || b[0] != 'c' {
-		return 0, errs.Invalid("cursor", "is not a cursor this server issued")
-	}
-	n, err := strconv.ParseInt(string(b[1:]), 10, 64)
-	if err != nil || n < 0 {
-		return 0, errs.Invalid("cursor", "is not a cursor this server issued")
-	}
-	return n, nil
-}
-
-// pageParams reads ?cursor= and ?limit= (1..1000, default 100).
-func pageParams(r *http.Request) (after int64, limit int, err error) {
-	after, err = decodeCursor(r.URL.Query().Get("cursor"))
-	if err != nil {
-		return 0, 0, err
-	}
-	limit = 100
-	if l := r.URL.Query().Get("limit"); l != "" {
-		limit, err = strconv.Atoi(l)
-		if err != nil || limit < 1 || limit > 1000 {
-			return 0, 0, errs.Invalid("limit", "must be a number from 1 to 1000")
-		}
-	}
-	return after, limit, nil
 }
 
 // decodeJSON reads a JSON body into v, refusing unknown fields, trailing
