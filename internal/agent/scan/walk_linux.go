@@ -503,7 +503,7 @@ func isLocalFS(fd int) bool {
 	}
 	switch uint32(st.Type) {
 	case unix.EXT4_SUPER_MAGIC, unix.XFS_SUPER_MAGIC, unix.BTRFS_SUPER_MAGIC, unix.TMPFS_MAGIC, unix.F2FS_SUPER_MAGIC,
-		unix.OVERLAYFS_SUPER_MAGIC, unix.SQUASHFS_MAGIC, unix.RAMFS_MAGIC, unix.ISOFS_SUPER_MAGIC, 0x2fc12fc1 /* zfs */:
+		unix.OVERLAYFS_SUPER_MAGIC, unix.SQUASHFS_MAGIC, unix.RAMFS_MAGIC, unix.ISOFS_SUPER_MAGIC, 0x2fc12fc1 /* zfs */ :
 		return true
 	}
 	return false
