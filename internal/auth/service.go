@@ -306,7 +306,7 @@ func (s *Service) CreateToken(ctx context.Context, name string, expiresIn time.D
 		expiresIn = 90 * 24 * time.Hour
 	}
 	if expiresIn < time.Minute || expiresIn > MaxTokenLifetime {
-		return nil, "", errs.Invalid("expires_in", "must be between 1m and %s", MaxTokenLifetime)
+		return nil, "", errs.Invalid("expires_in", "must be from 1 minute to %d days", int(MaxTokenLifetime/(24*time.Hour)))
 	}
 	secret := NewSecret(TokenPrefix)
 	t := &APIToken{Name: name, Prefix: DisplayPrefix(secret), UserID: p.UserID, UserEmail: p.Email, CreatedAt: time.Now().UTC(), ExpiresAt: time.Now().Add(expiresIn).UTC()}

@@ -14,6 +14,7 @@ import (
 	"vigil/internal/audit"
 	"vigil/internal/auth"
 	"vigil/internal/errs"
+	"vigil/internal/i18n"
 	"vigil/internal/store"
 )
 
@@ -41,7 +42,7 @@ func (t *EnrollmentToken) Active(now time.Time) bool {
 // EnrollmentTokenInput creates a token.
 type EnrollmentTokenInput struct {
 	Unit      string `json:"unit"`
-	ExpiresIn string `json:"expires_in"` // a duration such as "72h"
+	ExpiresIn string `json:"expires_in"` // days ("3"), the last day ("31/12/2026") or a duration ("72h"); default 3 days
 	MaxUses   int    `json:"max_uses"`
 }
 
@@ -60,13 +61,14 @@ func (s *Service) CreateEnrollmentToken(ctx context.Context, in EnrollmentTokenI
 		return nil, errs.Forbidden("you may not enrol agents in unit %s", in.Unit)
 	}
 	d := 72 * time.Hour
-	if in.ExpiresIn != "" {
-		if d, err = time.ParseDuration(in.ExpiresIn); err != nil {
-			return nil, errs.Invalid("expires_in", "must be a duration such as \"72h\"")
+	if strings.TrimSpace(in.ExpiresIn) != "" {
+		var ok bool
+		if d, ok = i18n.ParseLifetime(in.ExpiresIn, s.now()); !ok {
+			return nil, errs.Invalid("expires_in", "%q is not a number of days (3), a last day (31/12/2026) or a duration (72h)", in.ExpiresIn)
 		}
 	}
 	if d < time.Minute || d > 90*24*time.Hour {
-		return nil, errs.Invalid("expires_in", "must be between 1m and 2160h (90 days)")
+		return nil, errs.Invalid("expires_in", "must be from 1 minute to %d days", 90)
 	}
 	if in.MaxUses == 0 {
 		in.MaxUses = 100

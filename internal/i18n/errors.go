@@ -129,7 +129,7 @@ var errorFormats = map[string]string{
 	"missing or wrong CSRF token; reload the page and try again":                    "phiên làm việc của biểu mẫu không hợp lệ; hãy tải lại trang rồi thử lại",
 	"wrong e-mail or password (after %d wrong tries sign-in pauses for %d minutes)": "sai thư điện tử hoặc mật khẩu (sau %d lần sai, việc đăng nhập tạm dừng %d phút)",
 	"too many sign-in attempts from your address; wait a minute":                    "có quá nhiều lần đăng nhập từ địa chỉ của bạn; hãy chờ một phút",
-	"is not your current password (after %d wrong tries, wait %d minutes)":          "không phải mật khẩu hiện tại của bạn (sau %d lần sai, hãy chờ %d phút)",
+	"is not your current password (after %d wrong tries, wait %d minutes)":          "mật khẩu hiện tại không đúng (sau %d lần sai, hãy chờ %d phút rồi thử lại)",
 	"this account is disabled":                                                      "tài khoản này đã bị khóa",
 	"sign-in state does not match; start again":                                     "trạng thái đăng nhập không khớp; hãy đăng nhập lại từ đầu",
 	"the identity provider refused the sign-in code":                                "hệ thống xác thực của tổ chức từ chối mã đăng nhập",
@@ -151,11 +151,10 @@ var errorFormats = map[string]string{
 	// Passwords, users and API tokens.
 	"must be at least %d characters":                       "phải có ít nhất %d ký tự",
 	"must be at most 256 bytes":                            "dài quá 256 byte",
-	"is required to change your own password":              "cần nhập để đổi mật khẩu của bạn",
+	"is required to change your own password":              "hãy nhập mật khẩu hiện tại để đổi mật khẩu",
 	"only a user may own API tokens":                       "chỉ người dùng mới có khóa API",
 	"must be 1-100 bytes":                                  "phải dài từ 1 đến 100 byte",
 	"must be 1-200 bytes":                                  "phải dài từ 1 đến 200 byte",
-	"must be between 1m and %s":                            "phải từ 1 phút đến %s",
 	"must be one of admin, analyst, officer, viewer":       "phải là một trong các vai trò: quản trị, chuyên viên giám sát, cán bộ an toàn thông tin, người xem",
 	"your role may not manage users":                       "vai trò của bạn không được quản lý người dùng",
 	"you may not create a %s in unit %s":                   "bạn không được tạo người dùng vai trò %s trong đơn vị %s",
@@ -187,10 +186,6 @@ var errorFormats = map[string]string{
 
 	// Agents, enrolment, hosts and scans.
 	"you may not enrol agents in unit %s":                                                 "bạn không được đăng ký tác tử cho đơn vị %s",
-	"must be a duration such as \"72h\"":                                                  "phải là số ngày (ví dụ 3) hoặc một ngày dd/mm/yyyy",
-	"must be a duration such as \"24h\"":                                                  "phải là số ngày (ví dụ 1) hoặc một ngày dd/mm/yyyy",
-	"must be a duration such as \"720h\"":                                                 "phải là số ngày (ví dụ 30) hoặc một ngày dd/mm/yyyy",
-	"must be between 1m and 2160h (90 days)":                                              "phải từ 1 phút đến 90 ngày",
 	"must be between 1 and 100000":                                                        "phải từ 1 đến 100000",
 	"you may not revoke this token":                                                       "bạn không được thu hồi mã này",
 	"not an enrolment token":                                                              "không phải mã đăng ký tác tử",
@@ -266,7 +261,6 @@ var errorFormats = map[string]string{
 	"the body's token differs from the Authorization header's":     "mã trong nội dung khác với mã trong tiêu đề Authorization",
 	"send the enrolment token as Authorization: Bearer <token>":    "hãy gửi mã đăng ký tác tử dạng Authorization: Bearer <mã>",
 	"enrolment token required: send Authorization: Bearer <token>": "cần mã đăng ký tác tử: gửi Authorization: Bearer <mã>",
-	"is not a duration such as 720h: %q":                           "%q không phải số ngày (ví dụ 30) hoặc một ngày dd/mm/yyyy",
 
 	// The audit log and metrics.
 	"must be vi or en":                                       "phải là vi (tiếng Việt) hoặc en (tiếng Anh)",
@@ -281,4 +275,12 @@ var errorFormats = map[string]string{
 	"must be file, process or connection":            "phải là tệp, tiến trình hoặc kết nối mạng",
 	"the matched indicator is missing":               "thiếu dấu hiệu nhận diện đã khớp",
 	"report id %q is taken; send it with another id": "mã kết quả quét %q đã được dùng; hãy gửi với mã khác",
+
+	// Lifetimes of tokens.
+	"%q is not a number of days (3), a last day (31/12/2026) or a duration (72h)":   "%q không phải số ngày (ví dụ 3) hay ngày cuối cùng còn dùng (31/12/2026)",
+	"%q is not a number of days (30), a last day (31/12/2026) or a duration (720h)": "%q không phải số ngày (ví dụ 30) hay ngày cuối cùng còn dùng (31/12/2026)",
+	"%q is not a number of days (1), a last day (31/12/2026) or a duration (24h)":   "%q không phải số ngày (ví dụ 1) hay ngày cuối cùng còn dùng (31/12/2026)",
+	"must be from 1 minute to %d days":                                              "phải từ 1 phút đến %d ngày",
+	"your role does not use API tokens":                                             "vai trò của bạn không dùng khóa API",
+	"only a unit's officers and administrators enrol agents":                        "chỉ cán bộ an toàn thông tin của đơn vị và quản trị viên mới đăng ký tác tử",
 }

@@ -11,6 +11,7 @@ import (
 	"vigil/internal/auth"
 	"vigil/internal/datafile"
 	"vigil/internal/errs"
+	"vigil/internal/i18n"
 	"vigil/internal/org"
 )
 
@@ -34,7 +35,7 @@ type tokenRequest struct {
 	Email     string `json:"email"`
 	Password  string `json:"password"`
 	Name      string `json:"name,omitempty"`
-	ExpiresIn string `json:"expires_in,omitempty"`
+	ExpiresIn string `json:"expires_in,omitempty"` // days ("1"), the last day ("31/12/2026") or a duration ("24h"); default 1 day
 }
 
 type tokenResponse struct {
@@ -52,7 +53,7 @@ type me struct {
 
 type tokenCreate struct {
 	Name      string `json:"name"`
-	ExpiresIn string `json:"expires_in"`
+	ExpiresIn string `json:"expires_in"` // days ("30"), the last day ("31/12/2026") or a duration ("720h"); default 90 days
 }
 
 // signInBodyLimit bounds the anonymous sign-in body: an e-mail, a
@@ -73,9 +74,9 @@ func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	expires := 24 * time.Hour
-	if req.ExpiresIn != "" {
-		if expires, err = time.ParseDuration(req.ExpiresIn); err != nil {
-			writeError(w, r, errs.Invalid("expires_in", "must be a duration such as \"24h\""))
+	if strings.TrimSpace(req.ExpiresIn) != "" {
+		if expires, err = tokenLifetime(req.ExpiresIn); err != nil {
+			writeError(w, r, err)
 			return
 		}
 	}
@@ -323,13 +324,10 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	var d time.Duration
-	if in.ExpiresIn != "" {
-		var err error
-		if d, err = time.ParseDuration(in.ExpiresIn); err != nil {
-			writeError(w, r, errs.Invalid("expires_in", "must be a duration such as \"720h\""))
-			return
-		}
+	d, err := tokenLifetime(in.ExpiresIn)
+	if err != nil {
+		writeError(w, r, err)
+		return
 	}
 	t, secret, err := s.Auth.CreateToken(r.Context(), in.Name, d)
 	if err != nil {
@@ -427,4 +425,21 @@ func parseDateParam(v string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, errors.New("bad date")
+}
+
+// tokenLifetime reads an API token's expires_in: days ("30", "30 ngày"),
+// the last day ("31/12/2026") or, as before, a Go duration ("720h"); ""
+// leaves the default to auth.
+func tokenLifetime(v string) (time.Duration, error) {
+	if strings.TrimSpace(v) == "" {
+		return 0, nil
+	}
+	d, ok := i18n.ParseLifetime(v, time.Now())
+	if !ok {
+		return 0, errs.Invalid("expires_in", "%q is not a number of days (30), a last day (31/12/2026) or a duration (720h)", v)
+	}
+	if d <= 0 {
+		return 0, errs.Invalid("expires_in", "must be from 1 minute to %d days", int(auth.MaxTokenLifetime/(24*time.Hour)))
+	}
+	return d, nil
 }

@@ -34,9 +34,10 @@ var deniedWords = []string{
 }
 
 // deniedPhrases are English phrases no Vietnamese page may hold.
-var deniedPhrases = []string{"page not found", "FQDN / domain", "real-time off", "internal error", "not found", "must be", "is required"}
+var deniedPhrases = []string{"page not found", "FQDN / domain", "real-time off", "internal error", "not found", "must be", "Must be", "is required", "Is required", "is not a"}
 
 var (
+	postFormRE   = regexp.MustCompile(`<form method="post" action="([^"]*)"`)
 	uiGetRouteRE = regexp.MustCompile(`s\.mux\.HandleFunc\("GET (/[^"]*)"`)
 	scriptRE     = regexp.MustCompile(`(?s)<(script|style)\b.*?</(script|style)>`)
 	readAttrRE   = regexp.MustCompile(`\b(?:placeholder|title|aria-label|alt)="([^"]*)"`)
@@ -218,6 +219,18 @@ func TestEveryPageSpeaksTheReadersLanguage(t *testing.T) {
 					}
 					for _, p := range languageProblems(lang, readerText(body)) {
 						t.Errorf("%s %s %s: %s", actor, lang, path, p)
+					}
+					if actor == "viewerA" {
+						// A viewer sees no form it cannot submit and no
+						// link to a page it cannot use.
+						for _, m := range postFormRE.FindAllStringSubmatch(body, -1) {
+							if m[1] != "/logout" && m[1] != "/users/"+itoa(w.userIDs["viewerA"]) {
+								t.Errorf("viewer %s: a form to %s", path, m[1])
+							}
+						}
+						if strings.Contains(body, `href="/tokens"`) || strings.Contains(body, `href="/enrollment"`) {
+							t.Errorf("viewer %s: a link to the token or enrolment page", path)
+						}
 					}
 				}
 				if ok < len(paths)/2 {

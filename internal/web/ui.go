@@ -32,16 +32,20 @@ type uiRenderer struct {
 
 func newUIRenderer() (*uiRenderer, error) {
 	funcs := template.FuncMap{
-		"t":        func(lang, key string) string { return i18n.T(lang, key) },
-		"date":     func(lang string, t time.Time) string { return i18n.FormatDate(t, lang) },
-		"datetime": func(lang string, t time.Time) string { return i18n.FormatTime(t, lang) },
-		"kind":     func(lang, k string) string { return i18n.T(lang, "kind."+k) },
-		"word":     word,
-		"role":     func(lang string, r any) string { return i18n.T(lang, fmt.Sprint("role.", r)) },
-		"indent":   func(n int) string { return strings.Repeat("\u00a0\u00a0\u00a0\u00a0", n) },
-		"query":    func(v url.Values) string { return v.Encode() },
-		"num":      func(lang string, n int) string { return i18n.Number(n, lang) },
-		"why":      reasonText,
+		"t":           func(lang, key string) string { return i18n.T(lang, key) },
+		"date":        func(lang string, t time.Time) string { return i18n.FormatDate(t, lang) },
+		"datetime":    func(lang string, t time.Time) string { return i18n.FormatTime(t, lang) },
+		"kind":        func(lang, k string) string { return i18n.T(lang, "kind."+k) },
+		"word":        word,
+		"fieldError":  fieldError,
+		"invalid":     invalid,
+		"formOther":   formOther,
+		"unitChoices": unitChoices,
+		"role":        func(lang string, r any) string { return i18n.T(lang, fmt.Sprint("role.", r)) },
+		"indent":      func(n int) string { return strings.Repeat("\u00a0\u00a0\u00a0\u00a0", n) },
+		"query":       func(v url.Values) string { return v.Encode() },
+		"num":         func(lang string, n int) string { return i18n.Number(n, lang) },
+		"why":         reasonText,
 		"tf": func(lang, key string, args ...any) string {
 			return fmt.Sprintf(i18n.T(lang, key), args...)
 		},
@@ -114,6 +118,11 @@ type page struct {
 	Version string
 	Data    any
 }
+
+// CanUseTokens and CanEnroll say whether the navigation offers the API
+// token and agent enrolment pages (whose handlers refuse the others).
+func (p *page) CanUseTokens() bool { return canUseTokens(p.User) }
+func (p *page) CanEnroll() bool    { return canEnroll(p.User) }
 
 func langOf(r *http.Request) string {
 	if c, err := r.Cookie("vigil_lang"); err == nil && c.Value == "en" {

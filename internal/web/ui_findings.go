@@ -199,6 +199,12 @@ func (s *Server) uiUpdateFinding(w http.ResponseWriter, r *http.Request) {
 	status, note := r.PostFormValue("status"), r.PostFormValue("note")
 	f, err := s.Findings.Update(r.Context(), id, findings.Update{Status: &status, Note: &note})
 	if err != nil {
+		// A change the hub refused comes back on the host's page, in the
+		// finding's row, with what was typed.
+		if cur, gerr := s.Findings.Get(r.Context(), id); gerr == nil && formError(err) {
+			s.renderHost(w, r, statusOf(errs.Code(err)), cur.HostID, newFormState(r, err, "status", "note"), id)
+			return
+		}
 		s.uiError(w, r, err)
 		return
 	}

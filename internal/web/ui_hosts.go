@@ -10,6 +10,7 @@ import (
 
 	"vigil/internal/agent/agentapi"
 	"vigil/internal/asset"
+	"vigil/internal/auth"
 	"vigil/internal/errs"
 	"vigil/internal/findings"
 	"vigil/internal/hosts"
@@ -119,10 +120,25 @@ type hostData struct {
 	// TasksTotal and FindingsTotal are the true counts; the page lists
 	// the newest and links to the whole list when there are more.
 	TasksTotal, FindingsTotal int
+
+	// Form is the scan request or a finding's change when the hub
+	// refused it; FormFinding names the finding (0: the scan form).
+	Form        *formState
+	FormFinding int64
 }
 
+// FindingForm is the refused change of finding id, if that is the one.
+func (d *hostData) FindingForm(id int64) *formState {
+	if d.FormFinding == id {
+		return d.Form
+	}
+	return nil
+}
+
+// ScanForm is the refused scan request, if any.
+func (d *hostData) ScanForm() *formState { return d.FindingForm(0) }
+
 func (s *Server) uiHost(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	id, err := pathInt(r, "id")
 	if err != nil {
 		s.uiError(w, r, err)
@@ -140,12 +156,24 @@ func (s *Server) uiHost(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	s.renderHost(w, r, http.StatusOK, id, nil, 0)
+}
+
+// renderHost shows host id's page; form, when set, is a refused scan
+// request (finding 0) or change of finding.
+func (s *Server) renderHost(w http.ResponseWriter, r *http.Request, status int, id int64, form *formState, finding int64) {
+	ctx := r.Context()
+	lp, err := readList(r, hosts.ChangeSortKeys)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
 	h, err := s.Hosts.GetHost(ctx, id)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
-	d := &hostData{Host: h, CanWrite: principalOf(r).CanWrite(h.UnitPath), Statuses: findings.Statuses}
+	d := &hostData{Host: h, CanWrite: principalOf(r).CanWrite(h.UnitPath), Statuses: findings.Statuses, Form: form, FormFinding: finding}
 	changes, total, err := s.Hosts.Changes(ctx, hosts.ChangeFilter{HostID: id, Sort: lp.Sort, Desc: lp.Desc, Offset: lp.Offset, Limit: lp.Limit})
 	if err != nil {
 		s.uiError(w, r, err)
@@ -173,7 +201,7 @@ func (s *Server) uiHost(w http.ResponseWriter, r *http.Request) {
 	}
 	pg := s.newPage(r, "hosts", "hosts.title", d)
 	pg.Title = h.Hostname
-	s.render(w, r, http.StatusOK, "host", pg)
+	s.render(w, r, status, "host", pg)
 }
 
 // changeView is one line of a host's history in words: the stored change
@@ -242,6 +270,10 @@ func (s *Server) uiScanHost(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if _, err := s.Hosts.CreateScanTask(r.Context(), id, agentapi.ScanParams{Paths: paths}); err != nil {
+		if formError(err) {
+			s.renderHost(w, r, statusOf(errs.Code(err)), id, newFormState(r, err, "paths"), 0)
+			return
+		}
 		s.uiError(w, r, err)
 		return
 	}
@@ -259,7 +291,14 @@ func (s *Server) uiCoverage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "coverage", pg)
 }
 
+// canEnroll: only those who may write a unit (its officers, the
+// administrators) enrol agents; the page is not shown to others.
+func canEnroll(p *auth.Principal) bool {
+	return p != nil && (p.Role == auth.RoleAdmin || p.Role == auth.RoleOfficer)
+}
+
 type enrollData struct {
+	Form   *formState // the create form, when it comes back refused
 	Tokens []*hosts.EnrollmentToken
 	Pager  *pager
 	New    *hosts.EnrollmentToken
@@ -297,6 +336,10 @@ func (s *Server) enrollData(r *http.Request) (*enrollData, error) {
 }
 
 func (s *Server) uiEnrollment(w http.ResponseWriter, r *http.Request) {
+	if !canEnroll(principalOf(r)) {
+		s.uiError(w, r, errs.Forbidden("only a unit's officers and administrators enrol agents"))
+		return
+	}
 	lp, err := readList(r, hosts.EnrollmentTokenSortKeys)
 	if err != nil {
 		s.uiError(w, r, err)
@@ -317,30 +360,43 @@ func (s *Server) uiEnrollment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) uiCreateEnrollment(w http.ResponseWriter, r *http.Request) {
+	if !canEnroll(principalOf(r)) {
+		s.uiError(w, r, errs.Forbidden("only a unit's officers and administrators enrol agents"))
+		return
+	}
 	var maxUses int
+	var err error
 	if v := strings.TrimSpace(r.PostFormValue("max_uses")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			s.uiError(w, r, errs.Invalid("max_uses", "must be a whole number, not %q", v))
-			return
+		if maxUses, err = strconv.Atoi(v); err != nil {
+			err = errs.Invalid("max_uses", "must be a whole number, not %q", v)
 		}
-		maxUses = n
 	}
-	t, err := s.Hosts.CreateEnrollmentToken(r.Context(), hosts.EnrollmentTokenInput{Unit: r.PostFormValue("unit"), ExpiresIn: r.PostFormValue("expires_in"), MaxUses: maxUses})
-	if err != nil {
+	var t *hosts.EnrollmentToken
+	if err == nil {
+		t, err = s.Hosts.CreateEnrollmentToken(r.Context(), hosts.EnrollmentTokenInput{Unit: r.PostFormValue("unit"), ExpiresIn: r.PostFormValue("expires_in"), MaxUses: maxUses})
+	}
+	if err != nil && !formError(err) {
 		s.uiError(w, r, err)
 		return
 	}
-	d, err := s.enrollData(r)
-	if err != nil {
-		s.uiError(w, r, err)
+	d, derr := s.enrollData(r)
+	if derr != nil {
+		s.uiError(w, r, derr)
 		return
+	}
+	status := http.StatusOK
+	if err != nil {
+		d.Form, status = newFormState(r, err, "unit", "expires_in", "max_uses"), statusOf(errs.Code(err))
 	}
 	d.New = t
-	s.render(w, r, http.StatusOK, "enrollment", s.newPage(r, "hosts", "hosts.enroll", d))
+	s.render(w, r, status, "enrollment", s.newPage(r, "hosts", "hosts.enroll", d))
 }
 
 func (s *Server) uiRevokeEnrollment(w http.ResponseWriter, r *http.Request) {
+	if !canEnroll(principalOf(r)) {
+		s.uiError(w, r, errs.Forbidden("only a unit's officers and administrators enrol agents"))
+		return
+	}
 	id, err := pathInt(r, "id")
 	if err == nil {
 		err = s.Hosts.RevokeEnrollmentToken(r.Context(), id)

@@ -10,7 +10,6 @@ import (
 	"vigil/internal/audit"
 	"vigil/internal/auth"
 	"vigil/internal/errs"
-	"vigil/internal/i18n"
 	"vigil/internal/org"
 )
 
@@ -97,7 +96,7 @@ type unitsData struct {
 	Parents  []*org.Unit
 	Kinds    []string
 	CanWrite bool
-	Form     org.UnitInput
+	Form     *formState // the create form, when it comes back refused
 }
 
 // allUnits pages through every unit in scope (a few thousand at most).
@@ -196,22 +195,20 @@ func (s *Server) uiCreateUnit(w http.ResponseWriter, r *http.Request) {
 	in := org.UnitInput{Code: r.PostFormValue("code"), Name: r.PostFormValue("name"), Kind: r.PostFormValue("kind"), Parent: r.PostFormValue("parent")}
 	u, err := s.Org.CreateUnit(r.Context(), in)
 	if err != nil {
-		if e, ok := errs.As(err); ok && (e.Code == errs.EINVALID || e.Code == errs.ECONFLICT) {
-			d := &unitsData{Kinds: org.Kinds, CanWrite: true, Form: in}
-			if lerr := s.unitsPage(r, d); lerr != nil {
-				s.uiError(w, r, lerr)
-				return
-			}
-			if lerr := s.unitParents(r, d); lerr != nil {
-				s.uiError(w, r, lerr)
-				return
-			}
-			pg := s.newPage(r, "units", "units.title", d)
-			pg.Error = err.Error()
-			s.render(w, r, http.StatusBadRequest, "units", pg)
+		if !formError(err) {
+			s.uiError(w, r, err)
 			return
 		}
-		s.uiError(w, r, err)
+		d := &unitsData{Kinds: org.Kinds, CanWrite: true, Form: newFormState(r, err, "code", "name", "kind", "parent")}
+		if lerr := s.unitsPage(r, d); lerr != nil {
+			s.uiError(w, r, lerr)
+			return
+		}
+		if lerr := s.unitParents(r, d); lerr != nil {
+			s.uiError(w, r, lerr)
+			return
+		}
+		s.render(w, r, statusOf(errs.Code(err)), "units", s.newPage(r, "units", "units.title", d))
 		return
 	}
 	redirectSaved(w, r, "/units/"+url.PathEscape(u.Code))
@@ -226,6 +223,7 @@ type unitData struct {
 	Users    []*org.User
 	CanWrite bool
 	Extra    []unitSection
+	Form     *formState // the contact form, when it comes back refused
 
 	// ChildrenTotal and UsersTotal are the true counts; the page lists
 	// the first of them and links to the whole list when there are more.
@@ -240,6 +238,12 @@ type unitSection struct {
 }
 
 func (s *Server) uiUnit(w http.ResponseWriter, r *http.Request) {
+	s.renderUnit(w, r, http.StatusOK, nil)
+}
+
+// renderUnit shows a unit's page, with the contact form's input and
+// message when it comes back refused.
+func (s *Server) renderUnit(w http.ResponseWriter, r *http.Request, status int, form *formState) {
 	ctx := r.Context()
 	lp, err := readList(r, org.ContactSortKeys)
 	if err != nil {
@@ -257,7 +261,7 @@ func (s *Server) uiUnit(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	d := &unitData{Unit: u, CanWrite: principalOf(r).CanWrite(u.Path)}
+	d := &unitData{Unit: u, CanWrite: principalOf(r).CanWrite(u.Path), Form: form}
 	if u.Parent != "" {
 		// The parent of a unit at the top of the caller's subtree is out
 		// of scope: the page shows no link then, but a failure is a failure.
@@ -294,13 +298,17 @@ func (s *Server) uiUnit(w http.ResponseWriter, r *http.Request) {
 	}
 	pg := s.newPage(r, "units", "units.title", d)
 	pg.Title = u.Name
-	s.render(w, r, http.StatusOK, "unit", pg)
+	s.render(w, r, status, "unit", pg)
 }
 
 func (s *Server) uiAddContact(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("code")
 	in := org.ContactInput{Name: r.PostFormValue("name"), Position: r.PostFormValue("position"), Phone: r.PostFormValue("phone"), Email: r.PostFormValue("email")}
 	if _, err := s.Org.AddContact(r.Context(), code, in); err != nil {
+		if formError(err) {
+			s.renderUnit(w, r, statusOf(errs.Code(err)), newFormState(r, err, "name", "position", "phone", "email"))
+			return
+		}
 		s.uiError(w, r, err)
 		return
 	}
@@ -327,7 +335,7 @@ type usersData struct {
 	Units     []*org.Unit
 	Roles     []auth.Role
 	CanManage bool
-	Form      org.UserInput
+	Form      *formState // the create form, when it comes back refused
 }
 
 // usersData is the users page: a page of the list and, for those who
@@ -392,20 +400,17 @@ func (s *Server) uiCreateUser(w http.ResponseWriter, r *http.Request) {
 	in := org.UserInput{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Password: r.PostFormValue("password"), Role: r.PostFormValue("role"), Unit: r.PostFormValue("unit")}
 	u, err := s.Org.CreateUser(r.Context(), in)
 	if err != nil {
-		if e, ok := errs.As(err); ok && (e.Code == errs.EINVALID || e.Code == errs.ECONFLICT) {
-			d, derr := s.usersData(r, true)
-			if derr != nil {
-				s.uiError(w, r, derr)
-				return
-			}
-			in.Password = ""
-			d.Form = in
-			pg := s.newPage(r, "users", "users.title", d)
-			pg.Error = err.Error()
-			s.render(w, r, http.StatusBadRequest, "users", pg)
+		if !formError(err) {
+			s.uiError(w, r, err)
 			return
 		}
-		s.uiError(w, r, err)
+		d, derr := s.usersData(r, true)
+		if derr != nil {
+			s.uiError(w, r, derr)
+			return
+		}
+		d.Form = newFormState(r, err, "email", "name", "password", "role", "unit")
+		s.render(w, r, statusOf(errs.Code(err)), "users", s.newPage(r, "users", "users.title", d))
 		return
 	}
 	redirectSaved(w, r, "/users/"+strconv.FormatInt(u.ID, 10))
@@ -417,17 +422,16 @@ type userData struct {
 	Roles     []auth.Role
 	CanManage bool
 	Self      bool
-	// FieldErrors holds a message per form field, shown beside it.
-	FieldErrors map[string]string
+	Form      *formState // a change that comes back refused
 }
 
 func (s *Server) uiUser(w http.ResponseWriter, r *http.Request) {
 	s.renderUser(w, r, http.StatusOK, nil)
 }
 
-// renderUser shows a user's page, with a refused change's message beside
-// its field when fieldErr is set.
-func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, status int, fieldErr *errs.Error) {
+// renderUser shows a user's page, with a refused change's input and
+// message when form is set.
+func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, status int, form *formState) {
 	id, err := pathInt(r, "id")
 	var u *org.User
 	if err == nil {
@@ -438,7 +442,7 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	p := principalOf(r)
-	d := &userData{User: u, CanManage: p.CanManageUsers(u.UnitPath, u.Role), Self: u.ID == p.UserID}
+	d := &userData{User: u, CanManage: p.CanManageUsers(u.UnitPath, u.Role), Self: u.ID == p.UserID, Form: form}
 	if d.CanManage {
 		ud, err := s.usersData(r, false)
 		if err != nil {
@@ -449,16 +453,6 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	pg := s.newPage(r, "users", "users.title", d)
 	pg.Title = u.Name
-	if fieldErr != nil {
-		msg := fieldErr.Message
-		if fieldErr.Field == "current_password" {
-			msg = i18n.T(pg.Lang, "users.current_password_wrong")
-			if strings.Contains(fieldErr.Message, "required") {
-				msg = i18n.T(pg.Lang, "users.current_password_required")
-			}
-		}
-		d.FieldErrors = map[string]string{fieldErr.Field: msg}
-	}
 	s.render(w, r, status, "user", pg)
 }
 
@@ -490,8 +484,8 @@ func (s *Server) uiUpdateUser(w http.ResponseWriter, r *http.Request) {
 		patch.Unlock = true
 	}
 	if _, err := s.Org.UpdateUser(r.Context(), id, patch); err != nil {
-		if e, ok := errs.As(err); ok && e.Code == errs.EINVALID && (e.Field == "current_password" || e.Field == "password") {
-			s.renderUser(w, r, http.StatusBadRequest, e)
+		if formError(err) {
+			s.renderUser(w, r, statusOf(errs.Code(err)), newFormState(r, err, "name", "role", "unit", "password", "current_password"))
 			return
 		}
 		s.uiError(w, r, err)
@@ -505,9 +499,20 @@ type tokensData struct {
 	Pager  *pager
 	New    string
 	Now    time.Time
+	Form   *formState // the create form, when it comes back refused
+}
+
+// canUseTokens: API tokens are for people who work from the command line
+// (vigil import, exports); a viewer only looks, so the page is not theirs.
+func canUseTokens(p *auth.Principal) bool {
+	return p != nil && p.Role != auth.RoleViewer
 }
 
 func (s *Server) uiTokens(w http.ResponseWriter, r *http.Request) {
+	if !canUseTokens(principalOf(r)) {
+		s.uiError(w, r, errs.Forbidden("your role does not use API tokens"))
+		return
+	}
 	lp, err := readList(r, auth.TokenSortKeys)
 	if err != nil {
 		s.uiError(w, r, err)
@@ -528,29 +533,38 @@ func (s *Server) uiTokens(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) uiCreateToken(w http.ResponseWriter, r *http.Request) {
-	var d time.Duration
-	if v := strings.TrimSpace(r.PostFormValue("expires_in")); v != "" {
-		var err error
-		if d, err = time.ParseDuration(v); err != nil {
-			s.uiError(w, r, errs.Invalid("expires_in", "is not a duration such as 720h: %q", v))
-			return
-		}
+	if !canUseTokens(principalOf(r)) {
+		s.uiError(w, r, errs.Forbidden("your role does not use API tokens"))
+		return
 	}
-	_, secret, err := s.Auth.CreateToken(r.Context(), r.PostFormValue("name"), d)
-	if err != nil {
+	var secret string
+	d, err := tokenLifetime(r.PostFormValue("expires_in"))
+	if err == nil {
+		_, secret, err = s.Auth.CreateToken(r.Context(), r.PostFormValue("name"), d)
+	}
+	if err != nil && !formError(err) {
 		s.uiError(w, r, err)
 		return
 	}
-	ts, pg, err := s.tokenPage(r)
-	if err != nil {
-		s.uiError(w, r, err)
+	ts, pg, lerr := s.tokenPage(r)
+	if lerr != nil {
+		s.uiError(w, r, lerr)
 		return
+	}
+	data := &tokensData{Tokens: ts, Pager: pg, New: secret, Now: time.Now()}
+	status := http.StatusOK
+	if err != nil {
+		data.Form, status = newFormState(r, err, "name", "expires_in"), statusOf(errs.Code(err))
 	}
 	// The secret is shown once, in this response, never in a URL.
-	s.render(w, r, http.StatusOK, "tokens", s.newPage(r, "tokens", "tokens.title", &tokensData{Tokens: ts, Pager: pg, New: secret, Now: time.Now()}))
+	s.render(w, r, status, "tokens", s.newPage(r, "tokens", "tokens.title", data))
 }
 
 func (s *Server) uiRevokeToken(w http.ResponseWriter, r *http.Request) {
+	if !canUseTokens(principalOf(r)) {
+		s.uiError(w, r, errs.Forbidden("your role does not use API tokens"))
+		return
+	}
 	id, err := pathInt(r, "id")
 	if err == nil {
 		err = s.Auth.RevokeToken(r.Context(), id)
