@@ -72,7 +72,7 @@ func chromiumPath(t *testing.T) string {
 
 // newBrowser starts headless Chromium with a fresh profile and returns a
 // tab's context, ended when the test ends.
-func newBrowser(t *testing.T, timeout time.Duration) context.Context {
+func newBrowser(t *testing.T, timeout time.Duration, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	exe := chromiumPath(t)
 	opts := []chromedp.ExecAllocatorOption{
@@ -90,6 +90,7 @@ func newBrowser(t *testing.T, timeout time.Duration) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 	}
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
