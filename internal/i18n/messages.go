@@ -143,7 +143,7 @@ var messages = map[string][2]string{
 	"tokens.title":    {"Khóa API", "API tokens"},
 	"tokens.new":      {"Tạo khóa API", "Create an API token"},
 	"tokens.created":  {"Khóa mới — sao chép ngay, khóa sẽ không hiển thị lại:", "New token — copy it now, it will not be shown again:"},
-	"tokens.lifetime": {"Thời hạn: số ngày (ví dụ 30) hoặc ngày cuối cùng còn dùng (dd/mm/yyyy)", "Lifetime: days (e.g. 30) or the last day it works (dd/mm/yyyy)"},
+	"tokens.lifetime": {"Thời hạn: số ngày, hoặc ngày cuối cùng còn dùng (dd/mm/yyyy)", "Lifetime: days, or the last day it works (dd/mm/yyyy)"},
 	"tokens.revoked":  {"Đã thu hồi", "Revoked"},
 	"tokens.help":     {"Dùng với dòng lệnh: VIGIL_SERVER=… VIGIL_TOKEN=… vigil units import FILE.csv", "Use from the command line: VIGIL_SERVER=… VIGIL_TOKEN=… vigil units import FILE.csv"},
 
