@@ -38,16 +38,3 @@ func ParseLifetime(s string, now time.Time) (d time.Duration, ok bool) {
 	}
 	return 0, false
 }
-
-// Days writes a lifetime in whole days as the reader says it ("3 ngày",
-// "3 days"), for messages and form defaults.
-func Days(d time.Duration, lang string) string {
-	n := int(d / (24 * time.Hour))
-	if lang == "en" {
-		if n == 1 {
-			return "1 day"
-		}
-		return strconv.Itoa(n) + " days"
-	}
-	return strconv.Itoa(n) + " ngày"
-}
