@@ -46,6 +46,9 @@ type Config struct {
 	MetricsListen string
 	// MetricsToken, when set, is the bearer token /metrics requires.
 	MetricsToken string
+	// Watch configures the event pipeline (listeners, bus, rules, role);
+	// see watch.go and docs/watch.md.
+	Watch WatchConfig
 	// Ready, if set, is called with the bound address once serving;
 	// MetricsReady with the metrics listener's.
 	Ready, MetricsReady func(addr string)
@@ -206,6 +209,12 @@ func Run(ctx context.Context, cfg Config) error {
 			cfg.MetricsReady(mln.Addr().String())
 		}
 	}
+	stopWatch, err := h.startWatch(ctx, cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopWatch()
 	jobCtx, stopJobs := context.WithCancel(context.Background())
 	wg := sched.Start(jobCtx)
 	go func() { errc <- srv.Serve(ln) }()
