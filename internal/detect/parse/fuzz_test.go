@@ -100,3 +100,30 @@ func FuzzFile(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParserLine covers one-record text parsing as the hub's pipeline
+// calls it, reusing one Parser across inputs.
+func FuzzParserLine(f *testing.F) {
+	seedLines(f, "syslog.log", "access.log")
+	f.Add([]byte("<13>1 - - - - - - CEF:0|V|P|1|100|N|5|src=192.0.2.1"))
+	f.Add([]byte("Jan  1 00:00:00 fw LEEF:2.0|V|P|1|E|x5E|a=1^b=2"))
+	p := NewParser()
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var ev detect.Event
+		if err := p.Line(&ev, line); err != nil && Reason(err) == "" {
+			t.Fatal("error without a reason")
+		}
+	})
+}
+
+// FuzzParserJSON covers one-record JSON parsing, reusing one Parser.
+func FuzzParserJSON(f *testing.F) {
+	seedLines(f, "eve.json", "wazuh_alerts.json", "generic.jsonl", "win_lines.jsonl", "winlogbeat.json", "nxlog.json", "journal.json")
+	p := NewParser()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var ev detect.Event
+		if err := p.JSON(&ev, data); err != nil && Reason(err) == "" {
+			t.Fatal("error without a reason")
+		}
+	})
+}
