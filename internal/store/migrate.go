@@ -96,9 +96,12 @@ func Migrations(d Dialect) ([]Migration, error) {
 		ms = append(ms, Migration{Version: v, Name: strings.TrimSuffix(name, ".sql"), SQL: sql})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	// Numbers are handed out ahead to work landing in parallel, so the
+	// sequence may have holes for a while: each version only has to be
+	// unique. A hole filled later is applied then (see MigrateTo).
 	for i, m := range ms {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("store: migrations are not numbered 1..n (found %d at position %d)", m.Version, i+1)
+		if m.Version < 1 || (i > 0 && m.Version == ms[i-1].Version) {
+			return nil, fmt.Errorf("store: migration %s: version %d is not a new positive number", m.Name, m.Version)
 		}
 	}
 	return ms, nil
@@ -158,19 +161,18 @@ func (db *DB) MigrateTo(ctx context.Context, target int) ([]int, error) {
 		}
 		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7326001)`)
 	}
-	have, err := db.SchemaVersion(ctx)
+	pending, have, err := db.pending(ctx, ms)
 	if err != nil {
 		return nil, err
 	}
-	know := len(ms)
-	if have > know {
+	if know := LatestVersion(db.Dialect); have > know {
 		return nil, &ErrSchemaTooNew{Have: have, Know: know}
 	}
 	var applied []int
-	if target > know {
-		target = know
-	}
-	for _, m := range ms[have:max(have, target)] {
+	for _, m := range pending {
+		if m.Version > target {
+			break
+		}
 		err := db.InTx(ctx, func(tx *Tx) error {
 			for _, stmt := range splitStatements(m.SQL) {
 				if _, err := tx.Tx.ExecContext(ctx, stmt); err != nil {
@@ -191,7 +193,11 @@ func (db *DB) MigrateTo(ctx context.Context, target int) ([]int, error) {
 // CheckSchema returns nil when the database is at exactly the version this
 // binary knows (the readiness check), an error otherwise.
 func (db *DB) CheckSchema(ctx context.Context) error {
-	have, err := db.SchemaVersion(ctx)
+	ms, err := Migrations(db.Dialect)
+	if err != nil {
+		return err
+	}
+	pending, have, err := db.pending(ctx, ms)
 	if err != nil {
 		return err
 	}
@@ -199,10 +205,43 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 	if have > know {
 		return &ErrSchemaTooNew{Have: have, Know: know}
 	}
-	if have < know {
-		return fmt.Errorf("store: database schema is at version %d, %d pending: run vigil migrate", have, know-have)
+	if len(pending) > 0 {
+		return fmt.Errorf("store: database schema is at version %d, %d pending: run vigil migrate", have, len(pending))
 	}
 	return nil
+}
+
+// pending returns the known migrations the database has not applied, in
+// order (a hole in the numbering filled after later versions were applied
+// is among them), and the highest version applied.
+func (db *DB) pending(ctx context.Context, ms []Migration) ([]Migration, int, error) {
+	have, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := db.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: read applied migrations: %w", err)
+	}
+	defer rows.Close()
+	done := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, 0, err
+		}
+		done[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	var out []Migration
+	for _, m := range ms {
+		if !done[m.Version] {
+			out = append(out, m)
+		}
+	}
+	return out, have, nil
 }
 
 // splitStatements splits a migration on semicolons at line ends, skipping
