@@ -59,10 +59,14 @@ type Bus interface {
 
 // Stats are a bus's counters since the process started, and its backlog.
 type Stats struct {
+	Kind      string // "journal" or "jetstream"
+	Where     string // the journal's directory or the NATS server
 	Published uint64
+	Consumed  uint64 // records acknowledged by this process's consumers
 	Refused   uint64 // records refused with ErrFull
 	Pending   uint64 // published but not yet acknowledged by every group
 	Bytes     int64  // bytes held on disk or in the stream
+	MaxBytes  int64  // the cap beyond which Publish refuses
 }
 
 // ErrFull is returned by Publish when the bus cannot take more.
