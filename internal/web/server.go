@@ -21,6 +21,7 @@ import (
 	"vigil/internal/findings"
 	"vigil/internal/hosts"
 	"vigil/internal/org"
+	"vigil/internal/sources"
 	"vigil/internal/store"
 )
 
@@ -31,6 +32,8 @@ type Services struct {
 	Org      *org.Service
 	Hosts    *hosts.Service
 	Findings *findings.Service
+	// The watch.
+	Sources *sources.Service
 }
 
 // Config configures a Server.
