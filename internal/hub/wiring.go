@@ -8,11 +8,11 @@ import (
 	"vigil/internal/audit"
 	"vigil/internal/auth"
 	"vigil/internal/demo"
+	"vigil/internal/duty"
 	"vigil/internal/findings"
 	"vigil/internal/hosts"
 	"vigil/internal/jobs"
 	"vigil/internal/org"
-	"vigil/internal/sources"
 	"vigil/internal/store"
 	"vigil/internal/web"
 )
@@ -30,7 +30,7 @@ func services(db *store.DB) web.Services {
 		Org:      &org.Service{DB: db},
 		Hosts:    &hosts.Service{DB: db},
 		Findings: &findings.Service{DB: db},
-		Sources:  &sources.Service{DB: db},
+		Duty:     &duty.Service{DB: db},
 	}
 }
 
@@ -77,13 +77,5 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 			soc = a.Email
 		}
 	}
-	if err := h.Findings.LoadDemo(ctx, officers, soc); err != nil {
-		return err
-	}
-	if n, err := h.Sources.LoadDemo(ctx); err != nil {
-		return err
-	} else if n > 0 {
-		h.logger.Info("demo event sources loaded", "sources", n)
-	}
-	return nil
+	return h.Findings.LoadDemo(ctx, officers, soc)
 }

@@ -17,11 +17,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"vigil/internal/auth"
+	"vigil/internal/duty"
 	"vigil/internal/errs"
 	"vigil/internal/findings"
 	"vigil/internal/hosts"
 	"vigil/internal/org"
-	"vigil/internal/sources"
 	"vigil/internal/store"
 )
 
@@ -32,8 +32,7 @@ type Services struct {
 	Org      *org.Service
 	Hosts    *hosts.Service
 	Findings *findings.Service
-	// The watch.
-	Sources *sources.Service
+	Duty     *duty.Service // the watch: duty rosters (internal/duty)
 }
 
 // Config configures a Server.
