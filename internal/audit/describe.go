@@ -347,7 +347,7 @@ func recordedName(r *Record, doc *summaryDoc) string {
 	before, _ := doc.Before.(map[string]any)
 	var keys []string
 	switch r.ObjectType {
-	case "unit", "user", "contact", "api_token":
+	case "unit", "user", "contact", "api_token", "source":
 		keys = []string{"name"}
 	case "host":
 		keys = []string{"hostname"}
@@ -578,6 +578,7 @@ var lookups = map[string]struct {
 	"contact":          {`SELECT x.id, x.name, '', x.unit_id FROM contacts x WHERE x.id IN (%s)`, true},
 	"api_token":        {`SELECT x.id, x.name, '', 0 FROM api_tokens x WHERE x.id IN (%s)`, true},
 	"enrollment_token": {`SELECT x.id, x.prefix, '', x.unit_id FROM enrollment_tokens x WHERE x.id IN (%s)`, true},
+	"source":           {`SELECT x.id, x.name, '', x.unit_id FROM sources x WHERE x.id IN (%s)`, true},
 	"host":             {`SELECT x.id, x.hostname, '', x.unit_id FROM hosts x WHERE x.id IN (%s)`, true},
 	"finding":          {`SELECT x.id, x.title, h.hostname, h.unit_id FROM findings x JOIN hosts h ON h.id = x.host_id WHERE x.id IN (%s)`, true},
 	"agent":            {`SELECT x.id, h.hostname, '', x.unit_id FROM agents x JOIN hosts h ON h.id = x.host_id WHERE x.id IN (%s)`, false},

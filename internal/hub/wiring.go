@@ -13,6 +13,7 @@ import (
 	"vigil/internal/hosts"
 	"vigil/internal/jobs"
 	"vigil/internal/org"
+	"vigil/internal/sources"
 	"vigil/internal/store"
 	"vigil/internal/web"
 )
@@ -31,6 +32,7 @@ func services(db *store.DB) web.Services {
 		Hosts:    &hosts.Service{DB: db},
 		Findings: &findings.Service{DB: db},
 		Duty:     &duty.Service{DB: db},
+		Sources:  &sources.Service{DB: db},
 	}
 }
 
@@ -77,5 +79,13 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 			soc = a.Email
 		}
 	}
-	return h.Findings.LoadDemo(ctx, officers, soc)
+	if err := h.Findings.LoadDemo(ctx, officers, soc); err != nil {
+		return err
+	}
+	if n, err := h.Sources.LoadDemo(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo event sources loaded", "sources", n)
+	}
+	return nil
 }

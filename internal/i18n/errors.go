@@ -276,6 +276,22 @@ var errorFormats = map[string]string{
 	"the matched indicator is missing":               "thiếu dấu hiệu nhận diện đã khớp",
 	"report id %q is taken; send it with another id": "mã kết quả quét %q đã được dùng; hãy gửi với mã khác",
 
+	// Event sources (internal/sources) and ingest.
+	"you may not register event sources in unit %s": "bạn không được đăng ký nguồn sự kiện cho đơn vị %s",
+	"unit %s already has a source named %q":         "đơn vị %s đã có nguồn sự kiện tên %q",
+	"must be at most %d bytes":                      "dài quá %d byte",
+	"must be from 1 to %d minutes":                  "phải từ 1 đến %d phút",
+	"%q is not an IP address or a CIDR prefix":      "%q không phải địa chỉ IP hay dải CIDR",
+	"at most %d addresses or prefixes":              "tối đa %d địa chỉ hoặc dải địa chỉ",
+	"%s is already the address of another source":   "%s đã là địa chỉ của một nguồn khác",
+	"you may not change this source":                "bạn không được sửa nguồn sự kiện này",
+	"you may not revoke this source":                "bạn không được thu hồi nguồn sự kiện này",
+	"you may not change this source's token":        "bạn không được cấp mã mới cho nguồn sự kiện này",
+	"source %q is revoked; register it again":       "nguồn %q đã bị thu hồi; hãy đăng ký lại",
+	"not an event source token":                     "không phải mã nguồn sự kiện",
+	"unknown event source token":                    "mã nguồn sự kiện không tồn tại",
+	"this event source was revoked":                 "nguồn sự kiện này đã bị thu hồi",
+
 	// Lifetimes of tokens.
 	"%q is not a number of days (3), a last day (31/12/2026) or a duration (72h)":   "%q không phải số ngày (ví dụ 3) hay ngày cuối cùng còn dùng (31/12/2026)",
 	"%q is not a number of days (30), a last day (31/12/2026) or a duration (720h)": "%q không phải số ngày (ví dụ 30) hay ngày cuối cùng còn dùng (31/12/2026)",

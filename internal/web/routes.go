@@ -12,6 +12,7 @@ import (
 	"vigil/internal/findings"
 	"vigil/internal/hosts"
 	"vigil/internal/org"
+	"vigil/internal/sources"
 )
 
 // This file lists every route the hub serves, in one place (as Miniflux
@@ -100,6 +101,19 @@ func (s *Server) routes() {
 		Body: findingsBulk{}, Result: findings.Finding{}, List: true, Handler: s.apiUpdateFindings})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/findings/{id}", Tag: "findings", Summary: "A finding with its evidence", Result: findings.Finding{}, Handler: s.apiGetFinding})
 	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/findings/{id}", Tag: "findings", Summary: "Change a finding's status, note, owner or due date", Body: findings.Update{}, Result: findings.Finding{}, Handler: s.apiUpdateFinding})
+
+	// API: the watch — event sources (internal/sources).
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/sources", Tag: "sources", Summary: "Event sources in scope, with their counts", Result: sources.Source{},
+		Paged: true, Sorts: sources.SortKeys, Query: []string{"unit", "kind", "status", "q"}, Handler: s.apiListSources})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/sources", Tag: "sources", Summary: "Register an event source in a unit; the answer holds its token, shown this once",
+		Body: sources.Input{}, Result: sources.Source{}, Handler: s.apiCreateSource})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/sources/unknown-senders", Tag: "sources", Summary: "Syslog senders no source claims (administrators and analysts)", Result: sources.UnknownSender{},
+		Paged: true, Sorts: sources.UnknownSortKeys, Handler: s.apiUnknownSenders})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/sources/{id}", Tag: "sources", Summary: "An event source with its counts", Result: sources.Source{}, Handler: s.apiGetSource})
+	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/sources/{id}", Tag: "sources", Summary: "Change a source's name, kind, interval or sender addresses", Body: sources.Patch{}, Result: sources.Source{}, Handler: s.apiUpdateSource})
+	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/sources/{id}", Tag: "sources", Summary: "Revoke an event source (its token and addresses stop being accepted)", Handler: s.apiRevokeSource})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/sources/{id}/token", Tag: "sources", Summary: "Give a source a new token (returned this once); the old one stops working",
+		Result: sources.Source{}, Status: http.StatusOK, Handler: s.apiRotateSourceToken})
 
 	// API: the duty roster (measures 2 and 5; internal/duty).
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/duty/now", Tag: "duty", Summary: "Who is on duty now at a unit (the SOC's unit without ?unit=), with the previous shift's handover notes",

@@ -176,6 +176,67 @@ var scopeMatrix = map[string]func(t *testing.T, w *world){
 		w.tokens["spare"] = spare
 		expect(t, w.call("spare", "GET", "/api/v1/me", nil), 401, "revoked token refused")
 	},
+	// The watch: event sources.
+	"GET /api/v1/sources": func(t *testing.T, w *world) {
+		w.source(t, "A", "IDS A")
+		w.source(t, "B", "IDS B")
+		got := codes(t, w.call("officerA", "GET", "/api/v1/sources", nil), "unit")
+		if !got["A"] || got["B"] {
+			t.Errorf("officerA lists sources of %v", got)
+		}
+		got = codes(t, w.call("analyst", "GET", "/api/v1/sources", nil), "unit")
+		if !got["A"] || !got["B"] {
+			t.Errorf("analyst lists sources of %v", got)
+		}
+		expect(t, w.call("officerA", "GET", "/api/v1/sources?unit=B", nil), 404, "officerA filters on B")
+	},
+	"POST /api/v1/sources": func(t *testing.T, w *world) {
+		in := func(unit string) map[string]string { return map[string]string{"unit": unit, "name": "SIEM " + unit, "kind": "siem"} }
+		expect(t, w.call("officerA", "POST", "/api/v1/sources", in("B")), 400, "officerA registers in B")
+		expect(t, w.call("viewerA", "POST", "/api/v1/sources", in("A")), 403, "viewerA registers")
+		expect(t, w.call("analyst", "POST", "/api/v1/sources", in("A")), 403, "analyst registers")
+		r := w.call("officerA", "POST", "/api/v1/sources", in("A1"))
+		expect(t, r, 201, "officerA registers in A1")
+		if m := r.json(t); m["token"] == nil || m["id"] == nil {
+			t.Errorf("no id or token: %s", r.Body)
+		}
+	},
+	"GET /api/v1/sources/unknown-senders": func(t *testing.T, w *world) {
+		expect(t, w.call("officerA", "GET", "/api/v1/sources/unknown-senders", nil), 200, "officerA (an empty list)")
+		expect(t, w.call("analyst", "GET", "/api/v1/sources/unknown-senders", nil), 200, "analyst")
+	},
+	"GET /api/v1/sources/{id}": func(t *testing.T, w *world) {
+		a, _ := w.source(t, "A", "Get A")
+		b, _ := w.source(t, "B", "Get B")
+		expect(t, w.call("officerA", "GET", "/api/v1/sources/"+b, nil), 404, "officerA fetches B's")
+		expect(t, w.call("viewerA", "GET", "/api/v1/sources/"+a, nil), 200, "viewerA fetches A's")
+		if r := w.call("viewerA", "GET", "/api/v1/sources/"+a, nil); r.json(t)["token"] != nil {
+			t.Error("the token is shown again")
+		}
+	},
+	"PATCH /api/v1/sources/{id}": func(t *testing.T, w *world) {
+		a, _ := w.source(t, "A", "Patch A")
+		b, _ := w.source(t, "B", "Patch B")
+		p := map[string]any{"interval_minutes": 15}
+		expect(t, w.call("officerA", "PATCH", "/api/v1/sources/"+b, p), 404, "officerA changes B's")
+		expect(t, w.call("viewerA", "PATCH", "/api/v1/sources/"+a, p), 403, "viewerA changes A's")
+		expect(t, w.call("analyst", "PATCH", "/api/v1/sources/"+a, p), 403, "analyst changes A's")
+		expect(t, w.call("officerA", "PATCH", "/api/v1/sources/"+a, p), 200, "officerA changes A's")
+	},
+	"DELETE /api/v1/sources/{id}": func(t *testing.T, w *world) {
+		a, _ := w.source(t, "A", "Revoke A")
+		b, _ := w.source(t, "B", "Revoke B")
+		expect(t, w.call("officerA", "DELETE", "/api/v1/sources/"+b, nil), 404, "officerA revokes B's")
+		expect(t, w.call("viewerA", "DELETE", "/api/v1/sources/"+a, nil), 403, "viewerA revokes A's")
+		expect(t, w.call("officerA", "DELETE", "/api/v1/sources/"+a, nil), 204, "officerA revokes A's")
+	},
+	"POST /api/v1/sources/{id}/token": func(t *testing.T, w *world) {
+		a, _ := w.source(t, "A", "Rotate A")
+		b, _ := w.source(t, "B", "Rotate B")
+		expect(t, w.call("officerA", "POST", "/api/v1/sources/"+b+"/token", nil), 404, "officerA rotates B's")
+		expect(t, w.call("viewerA", "POST", "/api/v1/sources/"+a+"/token", nil), 403, "viewerA rotates A's")
+		expect(t, w.call("officerA", "POST", "/api/v1/sources/"+a+"/token", nil), 200, "officerA rotates A's")
+	},
 	"GET /api/v1/audit": func(t *testing.T, w *world) {
 		for _, it := range w.call("officerA", "GET", "/api/v1/audit?limit=1000", nil).items(t) {
 			u := fmt.Sprint(it["unit"])

@@ -22,6 +22,7 @@ import (
 	"vigil/internal/findings"
 	"vigil/internal/hosts"
 	"vigil/internal/org"
+	"vigil/internal/sources"
 	"vigil/internal/store"
 )
 
@@ -32,7 +33,9 @@ type Services struct {
 	Org      *org.Service
 	Hosts    *hosts.Service
 	Findings *findings.Service
-	Duty     *duty.Service // the watch: duty rosters (internal/duty)
+	// The watch.
+	Sources *sources.Service
+	Duty    *duty.Service // the watch: duty rosters (internal/duty)
 }
 
 // Config configures a Server.
