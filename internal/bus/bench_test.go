@@ -27,6 +27,10 @@ func BenchmarkJournalPublish(b *testing.B) {
 }
 
 func benchPublish(b *testing.B, j *Journal, publishers, batch int) {
+	benchPublishBus(b, j, publishers, batch)
+}
+
+func benchPublishBus(b *testing.B, j Bus, publishers, batch int) {
 	ctx := context.Background()
 	var left atomic.Int64
 	left.Store(int64(b.N))
@@ -85,4 +89,11 @@ func BenchmarkJournalConsume(b *testing.B) {
 		return nil
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "records/s")
+}
+
+// BenchmarkJetStreamPublish measures records/s acknowledged by an embedded
+// NATS server (file storage) with 16 publishers sending batches of 64.
+func BenchmarkJetStreamPublish(b *testing.B) {
+	s := openJS(b, JetStreamOptions{URL: embeddedNATS(b), MaxBytes: 8 << 30})
+	benchPublishBus(b, s, 16, 64)
 }
