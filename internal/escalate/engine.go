@@ -1,0 +1,329 @@
+package escalate
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"vigil/internal/auth"
+	"vigil/internal/store"
+)
+
+// enabledPolicies reads every enabled policy with its unit's path.
+func (s *Service) enabledPolicies(ctx context.Context) ([]*Policy, error) {
+	rows, err := s.DB.Query(ctx, policyColumns+policyFrom+` WHERE NOT ep.disabled ORDER BY ep.id`)
+	if err != nil {
+		return nil, fmt.Errorf("escalate: policies: %w", err)
+	}
+	defer rows.Close()
+	var out []*Policy
+	for rows.Next() {
+		p, err := scanPolicy(rows)
+		if err != nil {
+			return nil, err
+		}
+		if len(p.stored) > 0 {
+			out = append(out, p)
+		}
+	}
+	return out, rows.Err()
+}
+
+// policyFor picks the policy of an alert of severity sev in the unit at
+// path: the nearest unit's (deepest path), the oldest among one unit's.
+func policyFor(policies []*Policy, path, sev string) *Policy {
+	var best *Policy
+	for _, p := range policies {
+		if !strings.HasPrefix(path, p.unitPath) || !AtLeast(sev, p.MinSeverity) {
+			continue
+		}
+		if best == nil || len(p.unitPath) > len(best.unitPath) {
+			best = p
+		}
+	}
+	return best
+}
+
+// offsets are the steps' times after the alert was raised.
+func (s *Service) offsets(p *Policy) []time.Duration {
+	out := make([]time.Duration, len(p.stored))
+	var sum time.Duration
+	for i, st := range p.stored {
+		sum += time.Duration(st.Delay) * s.minute()
+		out[i] = sum
+	}
+	return out
+}
+
+// Escalate reaches every due step of every unacknowledged alert: it
+// records the step and a notification per recipient (delivered by
+// Deliver). It returns how many notifications it made.
+func (s *Service) Escalate(ctx context.Context) (int, error) {
+	if s.Alerts == nil {
+		return 0, nil
+	}
+	ctx = auth.WithPrincipal(ctx, auth.System)
+	policies, err := s.enabledPolicies(ctx)
+	if err != nil || len(policies) == 0 {
+		return 0, err
+	}
+	now := s.now()
+	minSev, first := "critical", time.Duration(1<<62)
+	for _, p := range policies {
+		if severityRank(p.MinSeverity) < severityRank(minSev) {
+			minSev = p.MinSeverity
+		}
+		first = min(first, s.offsets(p)[0])
+	}
+	alerts, err := s.Alerts.Unacknowledged(ctx, minSev, now.Add(-first), 1000)
+	if err != nil {
+		return 0, fmt.Errorf("escalate: unacknowledged alerts: %w", err)
+	}
+	units := map[int64]*unitRef{}
+	made := 0
+	for i := range alerts {
+		a := &alerts[i]
+		u, ok := units[a.UnitID]
+		if !ok {
+			if u, err = unitByID(ctx, s.DB, a.UnitID); err != nil {
+				if store.IsNoRows(err) {
+					continue
+				}
+				return made, fmt.Errorf("escalate: unit of alert %d: %w", a.ID, err)
+			}
+			units[a.UnitID] = u
+		}
+		pol := policyFor(policies, u.Path, a.Severity)
+		if pol == nil {
+			continue
+		}
+		reached, err := s.reachedSteps(ctx, a.ID, pol.ID)
+		if err != nil {
+			return made, err
+		}
+		for step, off := range s.offsets(pol) {
+			if reached[step] || a.FirstSeen.Add(off).After(now) {
+				continue
+			}
+			n, err := s.reach(ctx, a, u, pol, step, now)
+			if err != nil {
+				return made, err
+			}
+			made += n
+		}
+	}
+	if made > 0 {
+		s.Kick()
+	}
+	return made, nil
+}
+
+func (s *Service) reachedSteps(ctx context.Context, alertID, policyID int64) (map[int]bool, error) {
+	rows, err := s.DB.Query(ctx, `SELECT step FROM escalation_steps WHERE alert_id = ? AND policy_id = ?`, alertID, policyID)
+	if err != nil {
+		return nil, fmt.Errorf("escalate: steps of alert %d: %w", alertID, err)
+	}
+	defer rows.Close()
+	out := map[int]bool{}
+	for rows.Next() {
+		var n int
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out[n] = true
+	}
+	return out, rows.Err()
+}
+
+// recipient is one addressee of a step, or (reason set) the record that
+// the step found nobody.
+type recipient struct {
+	target    string
+	key       string // identity within the step, for the unique index
+	display   string
+	userID    int64
+	channelID int64
+	kind      string
+	address   string
+	lang      string
+	reason    string // why nobody could be told; the notification fails at once
+}
+
+// reach claims step of alert a under pol and records its notifications;
+// another hub that claimed it first makes this a no-op.
+func (s *Service) reach(ctx context.Context, a *Alert, u *unitRef, pol *Policy, step int, now time.Time) (int, error) {
+	// Who is told is decided before the transaction: the duty roster is
+	// another capability's, read through the database pool.
+	rcpts, err := s.recipients(ctx, u, pol, pol.stored[step], now)
+	if err != nil {
+		return 0, err
+	}
+	waited := now.Sub(a.FirstSeen)
+	msgs := map[string]message{}
+	made := 0
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		made = 0
+		res, err := tx.Exec(ctx, `INSERT INTO escalation_steps (alert_id, policy_id, step, reached_at, holder) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			a.ID, pol.ID, step, store.Micros(now), s.holder())
+		if err != nil {
+			return fmt.Errorf("escalate: claim step: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil
+		}
+		for _, r := range rcpts {
+			m, ok := msgs[r.lang]
+			if !ok {
+				m = s.escalationMessage(r.lang, a, u, pol, step, waited)
+				msgs[r.lang] = m
+			}
+			status, lastErr := StatusPending, ""
+			if r.reason != "" {
+				status, lastErr = StatusFailed, r.reason
+			}
+			payload := ""
+			if r.kind == KindWebhook {
+				payload = string(m.Payload)
+			}
+			res, err := tx.Exec(ctx, `INSERT INTO notifications (alert_id, policy_id, step, target, recipient_key, recipient, user_id, channel_id, kind, address, unit_id,
+				alert_title, severity, host, lang, subject, body, payload, status, next_attempt_at, last_error, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+				a.ID, pol.ID, step+1, r.target, r.key, clip(r.display, 300), r.userID, r.channelID, r.kind, clip(r.address, 2000), a.UnitID,
+				clip(a.Title, 500), a.Severity, clip(a.Host, 300), r.lang, m.Subject, m.Body, payload, status, store.Micros(now), lastErr,
+				store.Micros(now), store.Micros(now))
+			if err != nil {
+				return fmt.Errorf("escalate: record notification: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 1 && r.reason == "" {
+				made++
+			}
+		}
+		return nil
+	})
+	return made, err
+}
+
+// unitChain is the unit at path and the units above it, nearest first.
+func unitChain(path string) []int64 {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	out := make([]int64, 0, len(parts))
+	for i := len(parts) - 1; i >= 0; i-- {
+		if id, err := strconv.ParseInt(parts[i], 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// recipients resolves a step's target at now.
+func (s *Service) recipients(ctx context.Context, u *unitRef, pol *Policy, st storedStep, now time.Time) ([]recipient, error) {
+	none := func(format string, args ...any) []recipient {
+		return []recipient{{target: st.Target, key: "none", display: "—", kind: KindEmail, lang: "vi", reason: fmt.Sprintf(format, args...)}}
+	}
+	people := func(ps []Person) []recipient {
+		var out []recipient
+		for _, p := range ps {
+			if p.Email == "" {
+				continue
+			}
+			key := "user:" + strconv.FormatInt(p.UserID, 10)
+			if p.UserID == 0 {
+				key = "email:" + strings.ToLower(p.Email)
+			}
+			display := p.Email
+			if p.Name != "" {
+				display = p.Name + " <" + p.Email + ">"
+			}
+			out = append(out, recipient{target: st.Target, key: key, display: display, userID: p.UserID, kind: KindEmail, address: p.Email, lang: "vi"})
+		}
+		return out
+	}
+	switch st.Target {
+	case TargetUnitDuty:
+		if s.OnDuty == nil {
+			return none("the duty roster is not connected to escalation"), nil
+		}
+		for _, id := range unitChain(u.Path) {
+			ps, err := s.OnDuty(ctx, id, now)
+			if err != nil {
+				return nil, fmt.Errorf("escalate: who is on duty for unit %d: %w", id, err)
+			}
+			if r := people(ps); len(r) > 0 {
+				return r, nil
+			}
+		}
+		return none("nobody is on duty for unit %s or the units above it", u.Code), nil
+	case TargetSOCDuty, TargetSOCLead:
+		if pol.socUnitID == 0 {
+			return none("the policy names no SOC unit"), nil
+		}
+		if s.OnDuty == nil {
+			return none("the duty roster is not connected to escalation"), nil
+		}
+		ps, err := s.OnDuty(ctx, pol.socUnitID, now)
+		if err != nil {
+			return nil, fmt.Errorf("escalate: who is on duty at the SOC: %w", err)
+		}
+		var leads, others []Person
+		for _, p := range ps {
+			if p.Lead {
+				leads = append(leads, p)
+			} else {
+				others = append(others, p)
+			}
+		}
+		if st.Target == TargetSOCLead {
+			if r := people(leads); len(r) > 0 {
+				return r, nil
+			}
+			return none("no lead is on duty at the SOC (%s)", pol.SOCUnit), nil
+		}
+		if len(others) == 0 {
+			others = leads
+		}
+		if r := people(others); len(r) > 0 {
+			return r, nil
+		}
+		return none("nobody is on duty at the SOC (%s)", pol.SOCUnit), nil
+	case TargetUser:
+		var email, name string
+		var disabled bool
+		err := s.DB.QueryRow(ctx, `SELECT email, name, disabled FROM users WHERE id = ?`, st.UserID).Scan(&email, &name, &disabled)
+		if store.IsNoRows(err) {
+			return none("the user of this step no longer exists"), nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("escalate: step user: %w", err)
+		}
+		if disabled {
+			return none("user %s is disabled", email), nil
+		}
+		return people([]Person{{UserID: st.UserID, Email: email, Name: name}}), nil
+	case TargetChannel:
+		c, err := s.getChannel(ctx, s.DB, st.ChannelID)
+		if store.IsNoRows(err) {
+			return none("the channel of this step no longer exists"), nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("escalate: step channel: %w", err)
+		}
+		r := recipient{target: st.Target, key: "channel:" + strconv.FormatInt(c.ID, 10), display: c.Name, channelID: c.ID, kind: c.Kind, address: c.Target, lang: c.Lang}
+		if c.Disabled {
+			r.reason = "the channel is disabled"
+		}
+		return []recipient{r}, nil
+	}
+	return none("unknown step target %q", st.Target), nil
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && n < len(s) && s[n]&0xc0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
