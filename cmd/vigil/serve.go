@@ -39,6 +39,7 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 			oidcRedirect := fs.String("oidc-redirect-url", "-", "", "this hub's callback URL, https://HOST/auth/oidc/callback")
 			oidcRole := fs.String("oidc-role-claim", "-", "vigil_role", "ID-token claim holding the Vigil role")
 			oidcUnit := fs.String("oidc-unit-claim", "-", "vigil_unit", "ID-token claim holding the unit code")
+			escalation := addEscalationFlags(fs)
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return cli.UsageError("serve takes no arguments")
@@ -56,6 +57,7 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 					SecureCookies: *secure, TrustProxy: *trustProxy,
 					BodyLimit: int64(*bodyLimit), OIDC: oidc, Version: version, Logger: logger, Stderr: fs.Stderr,
 					MetricsListen: *metricsListen, MetricsToken: *metricsToken, ImportMaxRows: *importMaxRows,
+					Escalation: escalation(),
 				})
 			}
 		},

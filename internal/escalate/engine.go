@@ -256,13 +256,20 @@ func (s *Service) recipients(ctx context.Context, u *unitRef, pol *Policy, st st
 		}
 		return none("nobody is on duty for unit %s or the units above it", u.Code), nil
 	case TargetSOCDuty, TargetSOCLead:
-		if pol.socUnitID == 0 {
-			return none("the policy names no SOC unit"), nil
+		socID, socCode := pol.socUnitID, pol.SOCUnit
+		if socID == 0 && s.SOCUnit != nil {
+			var err error
+			if socID, socCode, err = s.SOCUnit(ctx); err != nil {
+				return nil, fmt.Errorf("escalate: the SOC unit: %w", err)
+			}
+		}
+		if socID == 0 {
+			return none("no SOC unit is named, in the policy or in the duty settings"), nil
 		}
 		if s.OnDuty == nil {
 			return none("the duty roster is not connected to escalation"), nil
 		}
-		ps, err := s.OnDuty(ctx, pol.socUnitID, now)
+		ps, err := s.OnDuty(ctx, socID, now)
 		if err != nil {
 			return nil, fmt.Errorf("escalate: who is on duty at the SOC: %w", err)
 		}
@@ -278,7 +285,7 @@ func (s *Service) recipients(ctx context.Context, u *unitRef, pol *Policy, st st
 			if r := people(leads); len(r) > 0 {
 				return r, nil
 			}
-			return none("no lead is on duty at the SOC (%s)", pol.SOCUnit), nil
+			return none("no lead is on duty at the SOC (%s)", socCode), nil
 		}
 		if len(others) == 0 {
 			others = leads
@@ -286,7 +293,7 @@ func (s *Service) recipients(ctx context.Context, u *unitRef, pol *Policy, st st
 		if r := people(others); len(r) > 0 {
 			return r, nil
 		}
-		return none("nobody is on duty at the SOC (%s)", pol.SOCUnit), nil
+		return none("nobody is on duty at the SOC (%s)", socCode), nil
 	case TargetUser:
 		var email, name string
 		var disabled bool

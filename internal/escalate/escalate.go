@@ -125,6 +125,9 @@ type Service struct {
 	// person on duty cannot be known is recorded as failed).
 	Alerts Alerts
 	OnDuty OnDutyFunc
+	// SOCUnit names the unit that runs the SOC (internal/duty's setting),
+	// for policies that name none.
+	SOCUnit func(ctx context.Context) (id int64, code string, err error)
 	// Mail sends e-mail; nil records e-mail notifications as failed
 	// ("no SMTP server configured").
 	Mail *Mailer

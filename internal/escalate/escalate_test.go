@@ -508,7 +508,6 @@ func TestPoliciesAreScoped(t *testing.T) {
 			{"steps[1].target", []escalate.StepInput{{Target: escalate.TargetUnitDuty}, {Target: "boss"}}},
 			{"steps[0].user", []escalate.StepInput{{Target: escalate.TargetUser, User: "officerb@test.vigil"}}},
 			{"steps[0].user", []escalate.StepInput{{Target: escalate.TargetUser, User: "nobody@test.vigil"}}},
-			{"soc_unit", []escalate.StepInput{{Target: escalate.TargetSOCDuty}}},
 			{"steps", nil},
 		} {
 			in := escalate.PolicyInput{Unit: "A", Name: "x", MinSeverity: "high", Steps: c.steps}

@@ -160,7 +160,6 @@ func (s *Service) validatePolicy(ctx context.Context, q querier, p *auth.Princip
 	if len(in.Steps) > MaxSteps {
 		return nil, nil, nil, errs.Invalid("steps", "a policy has at most %d steps", MaxSteps)
 	}
-	needSOC := false
 	steps := make([]storedStep, 0, len(in.Steps))
 	for i, st := range in.Steps {
 		field := fmt.Sprintf("steps[%d]", i)
@@ -171,7 +170,6 @@ func (s *Service) validatePolicy(ctx context.Context, q querier, p *auth.Princip
 		switch st.Target {
 		case TargetUnitDuty:
 		case TargetSOCDuty, TargetSOCLead:
-			needSOC = true
 		case TargetUser:
 			email := strings.ToLower(strings.TrimSpace(st.User))
 			var uid int64
@@ -201,10 +199,9 @@ func (s *Service) validatePolicy(ctx context.Context, q querier, p *auth.Princip
 		steps = append(steps, ss)
 	}
 	var soc *unitRef
-	if in.SOCUnit = strings.TrimSpace(in.SOCUnit); in.SOCUnit != "" || needSOC {
-		if in.SOCUnit == "" {
-			return nil, nil, nil, errs.Invalid("soc_unit", "name the SOC unit whose people on duty the SOC steps reach")
-		}
+	if in.SOCUnit = strings.TrimSpace(in.SOCUnit); in.SOCUnit != "" {
+		// Without one, the SOC steps reach the hub's SOC unit (the duty
+		// roster's setting).
 		u, err := unitByCode(ctx, q, in.SOCUnit)
 		if err := p.CheckRead(err, func() string { return u.Path }, errs.Invalid("soc_unit", "unit %q does not exist", in.SOCUnit)); err != nil {
 			return nil, nil, nil, err

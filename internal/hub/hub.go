@@ -49,6 +49,9 @@ type Config struct {
 	// Watch configures the event pipeline (listeners, bus, rules, role);
 	// see watch.go and docs/watch.md.
 	Watch WatchConfig
+	// Escalation configures notifications (SMTP, links, Telegram); see
+	// escalation.go.
+	Escalation EscalationConfig
 	// Ready, if set, is called with the bound address once serving;
 	// MetricsReady with the metrics listener's.
 	Ready, MetricsReady func(addr string)
@@ -101,6 +104,7 @@ func New(db *store.DB, cfg Config) (*Hub, error) {
 	}
 	h := &Hub{DB: db, logger: cfg.Logger}
 	h.Services = services(db)
+	h.configureEscalation(cfg)
 	var sso *auth.OIDC
 	if cfg.OIDC.Issuer != "" {
 		var err error
@@ -217,6 +221,7 @@ func Run(ctx context.Context, cfg Config) error {
 	defer stopWatch()
 	jobCtx, stopJobs := context.WithCancel(context.Background())
 	wg := sched.Start(jobCtx)
+	h.startEscalation(jobCtx, cfg, wg)
 	go func() { errc <- srv.Serve(ln) }()
 	addr := ln.Addr().String()
 	cfg.Logger.Info("vigil hub serving", "url", "http://"+addr, "database", h.DB.Dialect.String(), "where", h.DB.Where)

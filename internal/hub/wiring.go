@@ -9,6 +9,7 @@ import (
 	"vigil/internal/auth"
 	"vigil/internal/demo"
 	"vigil/internal/duty"
+	"vigil/internal/escalate"
 	"vigil/internal/findings"
 	"vigil/internal/hosts"
 	"vigil/internal/jobs"
@@ -33,6 +34,7 @@ func services(db *store.DB) web.Services {
 		Findings: &findings.Service{DB: db},
 		Duty:     &duty.Service{DB: db},
 		Sources:  &sources.Service{DB: db},
+		Escalate: &escalate.Service{DB: db},
 	}
 }
 

@@ -322,4 +322,21 @@ var errorFormats = map[string]string{
 	"is required: this hub has no SOC unit named":                  "chưa được nhập: hệ thống chưa xác định đơn vị trực SOC",
 	"only an administrator may name the SOC's unit":                "chỉ quản trị viên mới được chọn đơn vị trực SOC",
 	"%q is not a moment: write it as dd/mm/yyyy HH:MM or RFC 3339": "%q không phải thời điểm: hãy viết dạng dd/mm/yyyy GG:PP hoặc RFC 3339",
+
+	// Escalation and notifications (internal/escalate).
+	"you may not manage escalation of unit %s":                                 "bạn không được quản lý việc leo thang cảnh báo của đơn vị %s",
+	"a policy needs at least one step":                                         "chính sách cần ít nhất một bậc",
+	"a policy has at most %d steps":                                            "chính sách có tối đa %d bậc",
+	"must be a number of minutes from 0 to %d":                                 "phải là số phút từ 0 đến %d",
+	"channel %d does not exist":                                                "không có kênh thông báo số %d",
+	"unit %s already has a policy named %q":                                    "đơn vị %s đã có chính sách tên %q",
+	"unit %s already has a channel named %q":                                   "đơn vị %s đã có kênh thông báo tên %q",
+	"channel %q is used by escalation policy %q; change the policy first":      "kênh %q đang được chính sách leo thang %q sử dụng; hãy sửa chính sách trước",
+	"give 1 to 20 e-mail addresses":                                            "hãy nhập từ 1 đến 20 địa chỉ thư điện tử",
+	"%q is not an e-mail address":                                              "%q không phải địa chỉ thư điện tử",
+	"an e-mail channel has no secret":                                          "kênh thư điện tử không có khóa bí mật",
+	"must be an http:// or https:// URL without a user name or password":       "phải là địa chỉ http:// hoặc https:// không kèm tên đăng nhập hay mật khẩu",
+	"must be a Telegram chat id (a number, -100… for groups) or @channel name": "phải là mã cuộc trò chuyện Telegram (một số, nhóm bắt đầu bằng -100…) hoặc tên kênh dạng @ten_kenh",
+	"must be a Telegram bot token (123456789:AA…, from @BotFather)":            "phải là mã bot Telegram (dạng 123456789:AA…, lấy từ @BotFather)",
+	"must be at most 2000 bytes":                                               "dài quá 2000 byte",
 }

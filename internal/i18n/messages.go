@@ -525,4 +525,9 @@ var messages = map[string][2]string{
 	"esc.target.user":       {"người dùng được chỉ định", "a named user"},
 	"esc.target.channel":    {"kênh thông báo", "a notification channel"},
 	"esc.target.test":       {"thử kênh", "channel test"},
+	"field.min_severity":    {"Mức độ tối thiểu", "Minimum severity"},
+	"field.soc_unit":        {"Đơn vị SOC", "SOC unit"},
+	"field.steps":           {"Các bậc leo thang", "Escalation steps"},
+	"field.target":          {"Nơi nhận", "Send to"},
+	"field.secret":          {"Khóa bí mật", "Secret"},
 }

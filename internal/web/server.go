@@ -19,6 +19,7 @@ import (
 	"vigil/internal/auth"
 	"vigil/internal/duty"
 	"vigil/internal/errs"
+	"vigil/internal/escalate"
 	"vigil/internal/findings"
 	"vigil/internal/hosts"
 	"vigil/internal/org"
@@ -36,6 +37,8 @@ type Services struct {
 	// The watch.
 	Sources *sources.Service
 	Duty    *duty.Service // the watch: duty rosters (internal/duty)
+	// Escalate is the watch's escalation: policies, channels, notifications.
+	Escalate *escalate.Service
 }
 
 // Config configures a Server.
