@@ -40,6 +40,10 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 			oidcRole := fs.String("oidc-role-claim", "-", "vigil_role", "ID-token claim holding the Vigil role")
 			oidcUnit := fs.String("oidc-unit-claim", "-", "vigil_unit", "ID-token claim holding the unit code")
 			escalation := addEscalationFlags(fs)
+			// The bus and this process's role (docs/watch.md).
+			busURL := fs.String("bus", "-", "", "NATS server carrying events between hub processes, nats://HOST:PORT; empty keeps them in the on-disk journal under --data-dir (one process)")
+			role := fs.String("role", "-", "all", "part of the watch this process runs: all, ingest (listeners and events API), detect (the detection pipeline) or web (UI and API); other than all needs --bus")
+			busMax := fs.Int("journal-max-bytes", "-", 1<<30, "bytes of received events the journal (or the NATS stream) holds before ingest refuses more")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return cli.UsageError("serve takes no arguments")
@@ -51,6 +55,7 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 				oidc = auth.OIDCConfig{Issuer: *oidcIssuer, ClientID: *oidcClient, ClientSecret: *oidcSecret, RedirectURL: *oidcRedirect, RoleClaim: *oidcRole, UnitClaim: *oidcUnit}
 				ctx, stop := signalContext(ctx)
 				defer stop()
+				watch := hub.WatchConfig{Bus: *busURL, Role: *role, BusMaxBytes: int64(*busMax)}
 				return hub.Run(ctx, hub.Config{
 					Listen: *listen, DataDir: *db.dataDir, DatabaseURL: *db.database,
 					Demo: *demo, AdminEmail: *adminEmail, AdminPassword: *adminPassword,
@@ -58,6 +63,7 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 					BodyLimit: int64(*bodyLimit), OIDC: oidc, Version: version, Logger: logger, Stderr: fs.Stderr,
 					MetricsListen: *metricsListen, MetricsToken: *metricsToken, ImportMaxRows: *importMaxRows,
 					Escalation: escalation(),
+					Watch: watch,
 				})
 			}
 		},

@@ -14,10 +14,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// GroupPipeline is the consumer group of the detection pipeline. Buses
+// GroupDetect is the consumer group of the detection pipeline. Buses
 // create it when they open, so records published before a detect process
 // first consumes are kept for it.
-const GroupPipeline = "pipeline"
+const GroupDetect = "detect"
 
 // JetStreamOptions configure a JetStream bus; only URL is required.
 type JetStreamOptions struct {
@@ -29,7 +29,7 @@ type JetStreamOptions struct {
 	// MaxBytes caps the stream; Publish returns ErrFull beyond it
 	// (DefaultJournalMaxBytes when 0).
 	MaxBytes int64
-	// Groups are created at open (GroupPipeline when empty): the stream
+	// Groups are created at open (GroupDetect when empty): the stream
 	// keeps a record until every group has acknowledged it, and drops
 	// records no group is there to receive.
 	Groups []string
@@ -74,7 +74,7 @@ func OpenJetStream(ctx context.Context, opts JetStreamOptions) (*JetStream, erro
 		opts.MaxBytes = DefaultJournalMaxBytes
 	}
 	if len(opts.Groups) == 0 {
-		opts.Groups = []string{GroupPipeline}
+		opts.Groups = []string{GroupDetect}
 	}
 	if opts.MaxAckPending <= 0 {
 		opts.MaxAckPending = 8192
@@ -345,7 +345,9 @@ func (s *JetStream) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.stop)
 		<-s.done
-		s.nc.Flush()
+		if s.nc.IsConnected() {
+			s.nc.FlushTimeout(2 * time.Second) // acknowledgements in flight
+		}
 		s.nc.Close()
 	})
 	return nil

@@ -90,7 +90,7 @@ func testJetStream(t *testing.T, url, stream string) {
 		t.Fatalf("sequences %d..%d", recs[0].Seq, recs[299].Seq)
 	}
 	// A failed batch comes back; then every record arrives, in order.
-	got := consumeN(t, a, GroupPipeline, 300, func(call int) bool { return call == 1 })
+	got := consumeN(t, a, GroupDetect, 300, func(call int) bool { return call == 1 })
 	seen := map[string]Record{}
 	for _, r := range got {
 		seen[string(r.Data)] = r
@@ -132,7 +132,7 @@ func testJetStream(t *testing.T, url, stream string) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.Consume(cctx, GroupPipeline, func(_ context.Context, recs []Record) error {
+			s.Consume(cctx, GroupDetect, func(_ context.Context, recs []Record) error {
 				mu.Lock()
 				defer mu.Unlock()
 				per[i] += len(recs)
@@ -182,7 +182,7 @@ func TestJetStreamFullPushesBack(t *testing.T) {
 	if st := s.Stats(); st.Refused != 1 {
 		t.Fatalf("stats %+v", st)
 	}
-	consumeN(t, s, GroupPipeline, n, nil)
+	consumeN(t, s, GroupDetect, n, nil)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		err := s.Publish(ctx, []Record{rec(1)})

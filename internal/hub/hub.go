@@ -15,6 +15,7 @@ import (
 
 	"vigil/internal/audit"
 	"vigil/internal/auth"
+	"vigil/internal/bus"
 	"vigil/internal/demo"
 	"vigil/internal/jobs"
 	"vigil/internal/store"
@@ -63,6 +64,9 @@ type Hub struct {
 	web.Services
 	DB     *store.DB
 	Server *web.Server
+	// Bus carries events from ingest to detection; startWatch opens it
+	// (watch.go).
+	Bus    bus.Bus
 	logger *slog.Logger
 }
 
@@ -175,6 +179,9 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	if cfg.Demo && !loopback(cfg.Listen) {
 		return fmt.Errorf("refusing --demo on %s: the demo accounts share a published password; serve the demo on 127.0.0.1 only", cfg.Listen)
+	}
+	if err := cfg.Watch.check(); err != nil {
+		return err
 	}
 	h, err := Open(ctx, cfg)
 	if err != nil {
