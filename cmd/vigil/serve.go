@@ -63,7 +63,7 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 					BodyLimit: int64(*bodyLimit), OIDC: oidc, Version: version, Logger: logger, Stderr: fs.Stderr,
 					MetricsListen: *metricsListen, MetricsToken: *metricsToken, ImportMaxRows: *importMaxRows,
 					Escalation: escalation(),
-					Watch: watch,
+					Watch:      watch,
 				})
 			}
 		},
