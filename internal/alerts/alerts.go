@@ -102,18 +102,18 @@ const (
 
 // Alert is one group of matches in the queue.
 type Alert struct {
-	ID          int64  `json:"id"`
-	RuleID      string `json:"rule_id"`
-	RuleTitle   string `json:"rule_title"`
-	Severity    string `json:"severity"`
-	Host        string `json:"host"`              // the inventory's name, or as the event named it
-	HostID      int64  `json:"host_id,omitempty"` // 0 when the host is not in the inventory
-	Unit        string `json:"unit"`
-	UnitName    string `json:"unit_name"`
-	UnitID      int64  `json:"unit_id"`
-	SourceID    int64  `json:"source_id,omitempty"`
-	Key         string `json:"key,omitempty"` // values of the rule's grouping fields
-	Count       int64  `json:"count"`
+	ID          int64     `json:"id"`
+	RuleID      string    `json:"rule_id"`
+	RuleTitle   string    `json:"rule_title"`
+	Severity    string    `json:"severity"`
+	Host        string    `json:"host"`              // the inventory's name, or as the event named it
+	HostID      int64     `json:"host_id,omitempty"` // 0 when the host is not in the inventory
+	Unit        string    `json:"unit"`
+	UnitName    string    `json:"unit_name"`
+	UnitID      int64     `json:"unit_id"`
+	SourceID    int64     `json:"source_id,omitempty"`
+	Key         string    `json:"key,omitempty"` // values of the rule's grouping fields
+	Count       int64     `json:"count"`
 	FirstSeen   time.Time `json:"first_seen"`
 	LastSeen    time.Time `json:"last_seen"`
 	Status      string    `json:"status"`

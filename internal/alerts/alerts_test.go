@@ -140,8 +140,8 @@ func TestGroupingAndWindow(t *testing.T) {
 		for i := range 30 {
 			batch = append(batch, match(f, "r1", "pc-kt01", "k", t0.Add(time.Duration(i)*time.Second)))
 		}
-		batch = append(batch, match(f, "r1", "pc-kt01", "other", t0))          // another key
-		batch = append(batch, match(f, "r2", "pc-kt01", "k", t0))              // another rule
+		batch = append(batch, match(f, "r1", "pc-kt01", "other", t0))            // another key
+		batch = append(batch, match(f, "r2", "pc-kt01", "k", t0))                // another rule
 		batch = append(batch, match(f, "r1", "pc-kt01", "k", t0.Add(time.Hour))) // past the window
 		if err := f.svc.Record(context.Background(), batch); err != nil {
 			t.Fatal(err)
@@ -191,12 +191,13 @@ func TestGroupingAndWindow(t *testing.T) {
 			t.Errorf("event fields %s (%v)", d.Events[0].Fields, err)
 		}
 		// Matches one at a time keep the same bound.
-		for i := range 40 {
-			if err := f.svc.Record(context.Background(), []alerts.Match{match(f, "r1", "pc-kt01", "k", t0.Add(time.Duration(30+i)*time.Second))}); err != nil {
+		for i := range 70 {
+			if err := f.svc.Record(context.Background(), []alerts.Match{match(f, "r3", "pc-kt01", "k", t0.Add(time.Duration(i)*time.Second))}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		d, _ = f.svc.Get(f.analyst, big.ID)
+		d = list(t, f.analyst, f, alerts.Filter{Rule: "r3"})[0]
+		d, _ = f.svc.Get(f.analyst, d.ID)
 		if d.Count != 70 || len(d.Events) != 25 || d.Events[5].Seq != 51 || d.Events[24].Seq != 70 {
 			t.Errorf("after 40 more: count %d, %d events, [5]=%d", d.Count, len(d.Events), d.Events[5].Seq)
 		}
@@ -264,7 +265,7 @@ func TestQueueActions(t *testing.T) {
 		f := setup(t, db)
 		if err := f.svc.Record(context.Background(), []alerts.Match{
 			match(f, "r1", "pc-kt01", "k", f.now), match(f, "r2", "pc-kt01", "k", f.now),
-			{RuleID: "rb", Level: "critical", UnitID: f.unit["B"], Host: "srv-dc01", Time: f.now},
+			{RuleID: "rb", RuleTitle: "Rule rb", Level: "critical", UnitID: f.unit["B"], Host: "srv-dc01", Time: f.now},
 		}); err != nil {
 			t.Fatal(err)
 		}

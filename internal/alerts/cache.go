@@ -29,7 +29,7 @@ type inventory struct {
 
 // attribute finds the inventory host a match names: by host name, then by
 // its addresses. Among hosts of the same name in several units, one in
-// the source's unit subtree wins; a match with no source unit takes a name
+// the source's unit subtree wins; outside it a name (or address) is taken
 // only when it is unique.
 func (inv *inventory) attribute(m *Match) (hostRef, bool) {
 	src := inv.unitPath[m.UnitID]
@@ -40,8 +40,9 @@ func (inv *inventory) attribute(m *Match) (hostRef, bool) {
 					return h, true
 				}
 			}
-			return hostRef{}, false
 		}
+		// The central SOC's sensors see every unit's hosts: outside the
+		// source's subtree a host is taken only when no other has the name.
 		if len(cands) == 1 {
 			return cands[0], true
 		}

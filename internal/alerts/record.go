@@ -239,11 +239,11 @@ func hostKey(name string) string {
 
 // writer holds the statements one batch repeats.
 type writer struct {
-	ctx                                          context.Context
-	tx                                           *store.Tx
-	now                                          int64
+	ctx                                         context.Context
+	tx                                          *store.Tx
+	now                                         int64
 	update, insert, byKey, retire, event, prune *sql.Stmt
-	hit                                          *sql.Stmt
+	hit                                         *sql.Stmt
 }
 
 func (s *Service) newWriter(ctx context.Context, tx *store.Tx, now time.Time) (*writer, error) {
@@ -304,7 +304,11 @@ func (w *writer) write(sg *segment, window int64) (group, error) {
 	}
 	for attempt := 0; id == 0; attempt++ {
 		r := sg.matches[0]
-		err := w.insert.QueryRowContext(w.ctx, clip(r.m.RuleID, 200), clip(r.m.RuleTitle, 500), r.severity, Rank(r.severity), r.groupKey, sg.openKey,
+		title := r.m.RuleTitle
+		if strings.TrimSpace(title) == "" {
+			title = r.m.RuleID
+		}
+		err := w.insert.QueryRowContext(w.ctx, clip(r.m.RuleID, 200), clip(title, 500), r.severity, Rank(r.severity), r.groupKey, sg.openKey,
 			r.host, r.hostKey, r.hostID, r.unitID, r.m.SourceID, n, first, last, w.now, w.now, w.now).Scan(&id)
 		if err == nil {
 			total, gfirst, glast = n, first, last

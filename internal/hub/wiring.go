@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"vigil/internal/alerts"
 	"vigil/internal/audit"
 	"vigil/internal/auth"
 	"vigil/internal/demo"
@@ -35,6 +36,7 @@ func services(db *store.DB) web.Services {
 		Duty:     &duty.Service{DB: db},
 		Sources:  &sources.Service{DB: db},
 		Escalate: &escalate.Service{DB: db},
+		Alerts:   &alerts.Service{DB: db},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"vigil/internal/agent/agentapi"
+	"vigil/internal/alerts"
 	"vigil/internal/audit"
 	"vigil/internal/auth"
 	"vigil/internal/duty"
@@ -118,6 +119,13 @@ func (s *Server) routes() {
 	// API: the duty roster (measures 2 and 5; internal/duty).
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/duty/now", Tag: "duty", Summary: "Who is on duty now at a unit (the SOC's unit without ?unit=), with the previous shift's handover notes",
 		Result: duty.Now{}, Query: []string{"unit", "at"}, Handler: s.apiDutyNow})
+	// API: the alert queue (the watch).
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/alerts", Tag: "alerts", Summary: "Alerts in scope, newest first (status=active: open and acknowledged)", Result: alerts.Alert{},
+		Paged: true, Sorts: alerts.SortKeys, Query: []string{"unit", "severity", "status", "rule", "host", "host_id", "assignee"}, Handler: s.apiListAlerts})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/alerts/bulk", Tag: "alerts", Summary: "Acknowledge, assign, close or reopen several alerts at once (all or none)",
+		Body: alertsBulk{}, Result: alerts.Alert{}, List: true, Status: http.StatusOK, Handler: s.apiUpdateAlerts})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/alerts/{id}", Tag: "alerts", Summary: "An alert with its kept events", Result: alerts.Alert{}, Handler: s.apiGetAlert})
+	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/alerts/{id}", Tag: "alerts", Summary: "Acknowledge, assign, close (with a reason) or reopen an alert", Body: alerts.Update{}, Result: alerts.Alert{}, Handler: s.apiUpdateAlert})
 
 	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
 	s.mux.HandleFunc(apiCatchAll, func(w http.ResponseWriter, r *http.Request) {

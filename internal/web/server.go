@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"vigil/internal/alerts"
 	"vigil/internal/auth"
 	"vigil/internal/duty"
 	"vigil/internal/errs"
@@ -39,6 +40,7 @@ type Services struct {
 	Duty    *duty.Service // the watch: duty rosters (internal/duty)
 	// Escalate is the watch's escalation: policies, channels, notifications.
 	Escalate *escalate.Service
+	Alerts   *alerts.Service
 }
 
 // Config configures a Server.
