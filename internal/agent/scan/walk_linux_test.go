@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -40,5 +41,61 @@ func TestFilesOrdinaryCalls(t *testing.T) {
 		if rep.Files != 3 || rep.Special != 1 || rep.Bytes != int64(len(big)+5) || len(rep.Findings) != 1 || rep.Findings[0].Path != filepath.Join(root, "d/big.bin") {
 			t.Errorf("ordinary calls %v: files %d special %d bytes %d findings %+v", slow, rep.Files, rep.Special, rep.Bytes, rep.Findings)
 		}
+	}
+}
+
+// TestFilesLanes hashes files of every size around the edges the Linux
+// walk cares about (SHA-256's 56 and 64 bytes, a page, a lane's read),
+// many to a directory and one alone, with and without the SHA extensions
+// and with ordinary calls (fstat before every read): every digest is
+// right, every file counted once.
+func TestFilesLanes(t *testing.T) {
+	root := t.TempDir()
+	sizes := []int{0, 1, 55, 56, 63, 64, 65, 119, 120, 4095, 4096, 4097, 8192, 12345,
+		laneChunk - 1, laneChunk, laneChunk + 1, 2 * laneChunk, 3*laneChunk + 77}
+	rows := []string{}
+	var total int64
+	for i, n := range sizes {
+		data := make([]byte, n)
+		for j := range data {
+			data[j] = byte(i + j*31 + j>>9)
+		}
+		dir := "many"
+		if i == 7 {
+			dir = "alone"
+		}
+		writeFile(t, filepath.Join(root, dir, fmt.Sprintf("f%02d", i)), data)
+		sum := sha256.Sum256(data)
+		rows = append(rows, "sha256,"+Hex(sum))
+		total += int64(n)
+	}
+	set := indicators(t, rows...)
+	shaExt := haveSHA2x
+	defer func() { haveSHA2x = shaExt }()
+	for _, ext := range []bool{shaExt, false} {
+		for _, slow := range []bool{false, true} {
+			haveSHA2x, slowCalls = ext, slow
+			for _, workers := range []int{1, 3} {
+				var rep Report
+				err := Files(context.Background(), Options{Paths: []string{root}, Indicators: set, Workers: workers}, &rep)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.Files != int64(len(sizes)) || rep.Bytes != total || len(rep.Findings) != len(sizes) || rep.Unreadable != 0 {
+					t.Errorf("SHA extensions %v, ordinary calls %v, %d workers: files %d bytes %d (want %d) findings %d unreadable %d %v",
+						ext, slow, workers, rep.Files, rep.Bytes, total, len(rep.Findings), rep.Unreadable, rep.Errors)
+				}
+			}
+			slowCalls = false
+		}
+	}
+	// The size limit holds without fstat: a file over it, under a read.
+	haveSHA2x = shaExt
+	var rep Report
+	if err := Files(context.Background(), Options{Paths: []string{root}, Indicators: set, MaxSize: 4096}, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(11); rep.Files != want || rep.TooLarge != int64(len(sizes))-want {
+		t.Errorf("max size: files %d too large %d", rep.Files, rep.TooLarge)
 	}
 }
