@@ -181,7 +181,7 @@ func (s *Service) CreateChannel(ctx context.Context, in ChannelInput) (*Channel,
 // channelSummary is what the audit log keeps of a channel: never the
 // secret, only whether there is one and its hint.
 func channelSummary(c *Channel) map[string]any {
-	return map[string]any{"name": c.Name, "unit": c.Unit, "kind": c.Kind, "target": c.Target, "secret": c.SecretHint, "lang": c.Lang, "disabled": c.Disabled}
+	return map[string]any{"name": c.Name, "unit": c.Unit, "channel_kind": c.Kind, "target": c.Target, "secret": c.SecretHint, "lang": c.Lang, "disabled": c.Disabled}
 }
 
 // UpdateChannel replaces a channel with in (keeping its secret when in

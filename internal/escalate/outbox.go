@@ -294,7 +294,7 @@ func (s *Service) TestChannel(ctx context.Context, id int64) (*Notification, err
 			return fmt.Errorf("escalate: record test: %w", err)
 		}
 		return audit.Append(ctx, tx, audit.Entry{Action: "notification_channel.test", ObjectType: "notification_channel", ObjectID: strconv.FormatInt(c.ID, 10),
-			UnitID: c.unitID, After: map[string]any{"name": c.Name, "kind": c.Kind, "notification": nid}})
+			UnitID: c.unitID, After: map[string]any{"name": c.Name, "channel_kind": c.Kind, "notification": nid, "unit": c.Unit}})
 	})
 	if err != nil {
 		return nil, err

@@ -172,6 +172,28 @@ var auditMessages = map[string][2]string{
 	"audit.v.reason.unknown account":            {"Tài khoản không tồn tại", "No such account"},
 	"audit.v.reason.malformed e-mail":           {"Địa chỉ thư không hợp lệ", "Not a valid e-mail address"},
 	"audit.note.via vigil users reset-password": {"Đặt lại bằng lệnh vigil users reset-password", "Reset with vigil users reset-password"},
+
+	// Escalation (internal/escalate).
+	"audit.do.escalation_policy.create":    {"{actor} đã tạo chính sách leo thang {object}", "{actor} created escalation policy {object}"},
+	"audit.do.escalation_policy.update":    {"{actor} đã sửa chính sách leo thang {object}", "{actor} changed escalation policy {object}"},
+	"audit.do.escalation_policy.delete":    {"{actor} đã xóa chính sách leo thang {object}", "{actor} deleted escalation policy {object}"},
+	"audit.do.notification_channel.create": {"{actor} đã tạo kênh thông báo {object}", "{actor} created notification channel {object}"},
+	"audit.do.notification_channel.update": {"{actor} đã sửa kênh thông báo {object}", "{actor} changed notification channel {object}"},
+	"audit.do.notification_channel.delete": {"{actor} đã xóa kênh thông báo {object}", "{actor} deleted notification channel {object}"},
+	"audit.do.notification_channel.test":   {"{actor} đã gửi thử kênh thông báo {object}", "{actor} sent a test on notification channel {object}"},
+	"audit.type.escalation_policy":         {"chính sách leo thang", "escalation policy"},
+	"audit.type.notification_channel":      {"kênh thông báo", "notification channel"},
+	"audit.a.escalation_policy.":           {"Chính sách leo thang cảnh báo", "Escalation policies"},
+	"audit.a.notification_channel.":        {"Kênh thông báo", "Notification channels"},
+	"audit.f.min_severity":                 {"Mức độ tối thiểu", "Minimum severity"},
+	"audit.f.soc_unit":                     {"Đơn vị SOC", "SOC unit"},
+	"audit.f.steps":                        {"Các bậc leo thang", "Escalation steps"},
+	"audit.f.channel_kind":                 {"Loại kênh", "Kind of channel"},
+	"audit.f.target":                       {"Nơi nhận", "Send to"},
+	"audit.f.secret":                       {"Khóa bí mật (4 ký tự cuối)", "Secret (last four characters)"},
+	"audit.f.secret_changed":               {"Đã đổi khóa bí mật", "Secret changed"},
+	"audit.f.lang":                         {"Ngôn ngữ", "Language"},
+	"audit.f.notification":                 {"Mã thông báo", "Notification"},
 }
 
 // Has reports whether key has a message.

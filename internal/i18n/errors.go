@@ -339,4 +339,5 @@ var errorFormats = map[string]string{
 	"must be a Telegram chat id (a number, -100… for groups) or @channel name": "phải là mã cuộc trò chuyện Telegram (một số, nhóm bắt đầu bằng -100…) hoặc tên kênh dạng @ten_kenh",
 	"must be a Telegram bot token (123456789:AA…, from @BotFather)":            "phải là mã bot Telegram (dạng 123456789:AA…, lấy từ @BotFather)",
 	"must be at most 2000 bytes":                                               "dài quá 2000 byte",
+	"must be a number":                                                         "phải là một số",
 }

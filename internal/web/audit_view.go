@@ -67,6 +67,7 @@ var auditActionValues = []string{
 	"auth.", "auth.login", "auth.login_failed",
 	"contact.", "token.", "enrollment_token.", "agent.enroll",
 	"host.", "host.scan_requested", "finding.",
+	"escalation_policy.", "notification_channel.",
 }
 
 // recentChanges is what the dashboard lists: the latest changes people

@@ -10,6 +10,7 @@ import (
 	"vigil/internal/auth"
 	"vigil/internal/duty"
 	"vigil/internal/errs"
+	"vigil/internal/escalate"
 	"vigil/internal/findings"
 	"vigil/internal/hosts"
 	"vigil/internal/org"
@@ -126,6 +127,26 @@ func (s *Server) routes() {
 		Body: alertsBulk{}, Result: alerts.Alert{}, List: true, Status: http.StatusOK, Handler: s.apiUpdateAlerts})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/alerts/{id}", Tag: "alerts", Summary: "An alert with its kept events", Result: alerts.Alert{}, Handler: s.apiGetAlert})
 	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/alerts/{id}", Tag: "alerts", Summary: "Acknowledge, assign, close (with a reason) or reopen an alert", Body: alerts.Update{}, Result: alerts.Alert{}, Handler: s.apiUpdateAlert})
+
+	// API: escalation of unacknowledged alerts (internal/escalate).
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/escalation/policies", Tag: "escalation", Summary: "Escalation policies in scope", Result: escalate.Policy{},
+		Paged: true, Sorts: escalate.PolicySortKeys, Query: []string{"unit"}, Handler: s.apiListPolicies})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/escalation/policies", Tag: "escalation", Summary: "Create an escalation policy for a unit's subtree (steps: delay in minutes after the previous step, target)",
+		Body: escalate.PolicyInput{}, Result: escalate.Policy{}, Handler: s.apiCreatePolicy})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/escalation/policies/{id}", Tag: "escalation", Summary: "An escalation policy", Result: escalate.Policy{}, Handler: s.apiGetPolicy})
+	s.api(apiRoute{Method: "PUT", Path: "/api/v1/escalation/policies/{id}", Tag: "escalation", Summary: "Replace an escalation policy", Body: escalate.PolicyInput{}, Result: escalate.Policy{}, Handler: s.apiUpdatePolicy})
+	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/escalation/policies/{id}", Tag: "escalation", Summary: "Delete an escalation policy (its notifications stay in the log)", Handler: s.apiDeletePolicy})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/escalation/channels", Tag: "escalation", Summary: "Notification channels in scope (secrets shown by their last four characters)", Result: escalate.Channel{},
+		Paged: true, Sorts: escalate.ChannelSortKeys, Query: []string{"unit", "kind"}, Handler: s.apiListChannels})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/escalation/channels", Tag: "escalation", Summary: "Create a channel: e-mail addresses, a webhook (HMAC-signed) or a Telegram chat",
+		Body: escalate.ChannelInput{}, Result: escalate.Channel{}, Handler: s.apiCreateChannel})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/escalation/channels/{id}", Tag: "escalation", Summary: "A notification channel", Result: escalate.Channel{}, Handler: s.apiGetChannel})
+	s.api(apiRoute{Method: "PUT", Path: "/api/v1/escalation/channels/{id}", Tag: "escalation", Summary: "Replace a channel (an empty secret keeps the current one)", Body: escalate.ChannelInput{}, Result: escalate.Channel{}, Handler: s.apiUpdateChannel})
+	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/escalation/channels/{id}", Tag: "escalation", Summary: "Delete a channel no policy uses", Handler: s.apiDeleteChannel})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/escalation/channels/{id}/test", Tag: "escalation", Summary: "Send a test message on a channel now; the answer is the notification with its result",
+		Result: escalate.Notification{}, Status: http.StatusOK, Handler: s.apiTestChannel})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/escalation/notifications", Tag: "escalation", Summary: "The notification log: who was told what, when, with which result; newest first",
+		Result: escalate.Notification{}, Paged: true, Sorts: escalate.NotificationSortKeys, Query: []string{"unit", "status", "kind", "target", "alert", "channel", "q", "since", "until"}, Handler: s.apiListNotifications})
 
 	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
 	s.mux.HandleFunc(apiCatchAll, func(w http.ResponseWriter, r *http.Request) {
