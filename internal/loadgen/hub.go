@@ -160,6 +160,15 @@ func (h *Hub) Alerts(ctx context.Context, rule string) ([]Alert, error) {
 	}
 }
 
+// Total returns how many alerts a rule has (the list's true total).
+func (h *Hub) Total(ctx context.Context, rule string) (int, error) {
+	var page struct {
+		Total int `json:"total"`
+	}
+	_, err := h.do(ctx, "GET", "/api/v1/alerts?"+url.Values{"rule": {rule}, "limit": {"1"}}.Encode(), h.Token, nil, &page, "")
+	return page.Total, err
+}
+
 // MarkerLatencies polls the alerts of MarkerRuleID every interval until
 // every marker's alert is visible or ctx ends, and returns the time from
 // each marker's sending to its alert being seen (missing markers are left
@@ -223,7 +232,7 @@ type Events struct {
 // counting the alerts counts the events that reached detection.
 func EventHost(run string, i int) string { return fmt.Sprintf("kill-%s-%d", run, i) }
 
-// PostEvents sends journald-shaped JSON events matching MarkerRule in
+// PostEvents sends journald-shaped JSON events matching CountRuleID in
 // batches, as fast as the hub acknowledges them, until Count or the first
 // failure (a hub killed on purpose), and returns how many were
 // acknowledged.
@@ -255,7 +264,7 @@ func (h *Hub) PostEvents(ctx context.Context, cfg Events) (acked int, err error)
 				body.Reset()
 				now := time.Now().UnixMicro()
 				for i := first; i < first+n; i++ {
-					fmt.Fprintf(&body, `{"__REALTIME_TIMESTAMP":"%d","_HOSTNAME":"%s","SYSLOG_IDENTIFIER":"vigilmark","_PID":"%d","MESSAGE":"vigil load benchmark acknowledged event %d"}`+"\n",
+					fmt.Fprintf(&body, `{"__REALTIME_TIMESTAMP":"%d","_HOSTNAME":"%s","SYSLOG_IDENTIFIER":"vigilcount","_PID":"%d","MESSAGE":"vigil load benchmark acknowledged event %d"}`+"\n",
 						now, EventHost(cfg.Run, i), 100+i%30000, i)
 				}
 				status, err := h.do(ctx, "POST", "/api/v1/events", cfg.SourceToken, &body, nil, "application/x-ndjson")

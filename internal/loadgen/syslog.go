@@ -18,26 +18,38 @@ import (
 	"time"
 )
 
-// MarkerRuleID is the id of the Sigma rule markers match (MarkerRule).
+// MarkerRuleID is the id of the Sigma rule markers match: syslog lines of
+// the program "vigilmark" (the host names differ so that each marker makes
+// an alert of its own).
 const MarkerRuleID = "5f0c2a1e-7b7d-4c1a-9a57-0d1e6c0b4a11"
 
-// MarkerRule is a Sigma rule matching the markers, syslog lines of the
-// program "vigilmark" (the host names differ so that each marker makes an
-// alert of its own).
-const MarkerRule = `title: Vigil load benchmark marker
-id: ` + MarkerRuleID + `
+// CountRuleID is the id of the rule the events of PostEvents match (the
+// program "vigilcount"), one alert per event, so that the alerts of the
+// rule count the events that reached detection.
+const CountRuleID = "5f0c2a1e-7b7d-4c1a-9a57-0d1e6c0b4a12"
+
+// Rules are the benchmark's Sigma rules by file name.
+var Rules = map[string]string{
+	"vigil-bench-marker.yml": rule(MarkerRuleID, "Vigil load benchmark marker", "the marker events vigil loadgen mixes into its load, to time receipt to alert", "vigilmark"),
+	"vigil-bench-count.yml":  rule(CountRuleID, "Vigil load benchmark counted event", "the events vigil loadgen posts over HTTP, one alert each, to count them", "vigilcount"),
+}
+
+func rule(id, title, what, program string) string {
+	return `title: ` + title + `
+id: ` + id + `
 status: test
-description: Matches the marker events vigil loadgen mixes into its load, to time receipt to alert.
+description: Matches ` + what + `.
 author: Vigil
 date: 2026-12-03
 logsource:
   product: linux
 detection:
   selection:
-    process.name: vigilmark
+    process.name: ` + program + `
   condition: selection
 level: high
 `
+}
 
 // Syslog configures a run of syslog over TCP.
 type Syslog struct {
