@@ -77,7 +77,7 @@ func (s *Service) Escalate(ctx context.Context) (int, error) {
 		}
 		first = min(first, s.offsets(p)[0])
 	}
-	alerts, err := s.Alerts.Unacknowledged(ctx, minSev, now.Add(-first), 1000)
+	alerts, err := s.Alerts.Unacknowledged(ctx, minSev, first, 1000)
 	if err != nil {
 		return 0, fmt.Errorf("escalate: unacknowledged alerts: %w", err)
 	}
@@ -103,8 +103,12 @@ func (s *Service) Escalate(ctx context.Context) (int, error) {
 		if err != nil {
 			return made, err
 		}
+		raised := a.Raised
+		if raised.IsZero() {
+			raised = a.FirstSeen
+		}
 		for step, off := range s.offsets(pol) {
-			if reached[step] || a.FirstSeen.Add(off).After(now) {
+			if reached[step] || raised.Add(off).After(now) {
 				continue
 			}
 			n, err := s.reach(ctx, a, u, pol, step, now)
@@ -160,7 +164,11 @@ func (s *Service) reach(ctx context.Context, a *Alert, u *unitRef, pol *Policy, 
 	if err != nil {
 		return 0, err
 	}
-	waited := now.Sub(a.FirstSeen)
+	raised := a.Raised
+	if raised.IsZero() {
+		raised = a.FirstSeen
+	}
+	waited := now.Sub(raised)
 	msgs := map[string]message{}
 	made := 0
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {

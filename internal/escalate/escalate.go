@@ -88,17 +88,20 @@ type Alert struct {
 	Host      string
 	UnitID    int64
 	Count     int
-	FirstSeen time.Time // when the alert was raised: step delays count from here
+	FirstSeen time.Time // the first matched event's time
 	LastSeen  time.Time
+	// Raised is when the hub raised the alert: step delays count from
+	// here (FirstSeen when zero). An event's own time may be long past.
+	Raised time.Time
 }
 
 // Alerts is the alert queue as escalation sees it (internal/alerts
 // provides it; see AlertsFunc).
 type Alerts interface {
 	// Unacknowledged lists open alerts nobody has acknowledged, of
-	// severity min or above, raised at or before raisedBefore, oldest
+	// severity min or above, raised more than olderThan ago, oldest
 	// first, at most limit.
-	Unacknowledged(ctx context.Context, min string, raisedBefore time.Time, limit int) ([]Alert, error)
+	Unacknowledged(ctx context.Context, min string, olderThan time.Duration, limit int) ([]Alert, error)
 	// Acknowledged reports which of ids are no longer waiting for
 	// someone: acknowledged, assigned or closed since they were raised.
 	Acknowledged(ctx context.Context, ids []int64) (map[int64]bool, error)

@@ -21,6 +21,7 @@ import (
 
 // queue is the test's alert queue: the Alerts interface over a slice.
 type queue struct {
+	now    func() time.Time
 	mu     sync.Mutex
 	alerts []escalate.Alert
 	acked  map[int64]bool
@@ -41,7 +42,8 @@ func (q *queue) ack(id int64) {
 	q.acked[id] = true
 }
 
-func (q *queue) Unacknowledged(_ context.Context, min string, before time.Time, limit int) ([]escalate.Alert, error) {
+func (q *queue) Unacknowledged(_ context.Context, min string, olderThan time.Duration, limit int) ([]escalate.Alert, error) {
+	before := q.now().Add(-olderThan)
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var out []escalate.Alert
@@ -140,6 +142,7 @@ func setup(t *testing.T, db *store.DB) *fixture {
 		f.ctx[name] = auth.WithPrincipal(context.Background(), &p)
 		f.users[name] = p.UserID
 	}
+	f.alerts.now = f.clock
 	f.smtp = escalatetest.NewSMTPServer(t)
 	f.webhook = escalatetest.NewWebhookReceiver(t, "whsec-0123456789abcdef")
 	f.webhook.Now = f.clock

@@ -82,6 +82,7 @@ const claimLease = 2 * time.Minute
 
 // Deliver sends the due notifications; it returns how many were delivered.
 func (s *Service) Deliver(ctx context.Context) (int, error) {
+	ctx = auth.WithPrincipal(ctx, auth.System)
 	now := s.now()
 	rows, err := s.DB.Query(ctx, `SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= ? AND claimed_until < ? ORDER BY next_attempt_at, id LIMIT 100`,
 		store.Micros(now), store.Micros(now))

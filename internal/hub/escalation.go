@@ -37,6 +37,7 @@ type EscalationConfig struct {
 func (h *Hub) configureEscalation(cfg Config) {
 	e, c := h.Escalate, cfg.Escalation
 	e.Logger = h.logger
+	e.Alerts = escalate.FromAlerts(h.Alerts)
 	e.OnDuty = func(ctx context.Context, unitID int64, at time.Time) ([]escalate.Person, error) {
 		ps, err := h.Duty.OnDuty(auth.WithPrincipal(ctx, auth.System), unitID, at)
 		if err != nil {
