@@ -61,6 +61,13 @@ func (h *Hub) startWatch(ctx context.Context, cfg Config) (stop func(), err erro
 	// pipeline (the detect group's consumer) when role.Detects() start
 	// here, each in a function of its own that takes b and returns its
 	// stop, appended to stops.
+	if role.Detects() {
+		stopPipeline, err := h.startPipeline(ctx, cfg, b)
+		if err != nil {
+			return nil, err
+		}
+		stops = append(stops, stopPipeline)
+	}
 	return stop, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"vigil/internal/hosts"
 	"vigil/internal/jobs"
 	"vigil/internal/org"
+	"vigil/internal/pipeline"
 	"vigil/internal/sources"
 	"vigil/internal/store"
 	"vigil/internal/web"
@@ -37,6 +38,7 @@ func services(db *store.DB) web.Services {
 		Sources:  &sources.Service{DB: db},
 		Escalate: &escalate.Service{DB: db},
 		Alerts:   &alerts.Service{DB: db},
+		Rules:    &pipeline.Service{DB: db},
 	}
 }
 

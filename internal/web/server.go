@@ -24,6 +24,7 @@ import (
 	"vigil/internal/findings"
 	"vigil/internal/hosts"
 	"vigil/internal/org"
+	"vigil/internal/pipeline"
 	"vigil/internal/sources"
 	"vigil/internal/store"
 )
@@ -41,6 +42,9 @@ type Services struct {
 	// Escalate is the watch's escalation: policies, channels, notifications.
 	Escalate *escalate.Service
 	Alerts   *alerts.Service
+	// Rules are the detection rules the pipeline runs (directory and UI),
+	// their exceptions and the indicators (internal/pipeline).
+	Rules *pipeline.Service
 }
 
 // Config configures a Server.

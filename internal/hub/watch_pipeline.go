@@ -1,0 +1,40 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"vigil/internal/bus"
+	"vigil/internal/pipeline"
+)
+
+// startPipeline runs detection in this process: the rules (directory,
+// UI, indicators) kept current by the rules service, and the consumer of
+// the bus's detect group handing matches to the alerts.
+func (h *Hub) startPipeline(ctx context.Context, cfg Config, b bus.Bus) (stop func(), err error) {
+	m := pipeline.NewMetrics(h.Server.Registry())
+	rules := h.Rules
+	rules.Engine = pipeline.NewEngine()
+	rules.Dirs = cfg.Watch.Rules
+	rules.Metrics = m
+	rules.Logger = h.logger
+	rules.Indicators = []pipeline.IndicatorProvider{pipeline.IndicatorFuncs{Sources: &h.Hosts.IndicatorSources}}
+	stopRules := rules.Start(ctx)
+	p := &pipeline.Pipeline{Engine: rules.Engine, Alerts: h.Alerts, Logger: h.logger, Metrics: m}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := p.Run(ctx, b); err != nil && !errors.Is(err, context.Canceled) && ctx.Err() == nil {
+			h.logger.Error("detection pipeline stopped", "err", err)
+		}
+	}()
+	h.logger.Info("detection pipeline running", "rules_dirs", cfg.Watch.Rules)
+	return func() {
+		cancel()
+		wg.Wait()
+		stopRules()
+	}, nil
+}
