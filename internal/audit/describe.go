@@ -347,7 +347,7 @@ func recordedName(r *Record, doc *summaryDoc) string {
 	before, _ := doc.Before.(map[string]any)
 	var keys []string
 	switch r.ObjectType {
-	case "unit", "user", "contact", "api_token", "source", "escalation_policy", "notification_channel":
+	case "unit", "user", "contact", "api_token", "source", "escalation_policy", "notification_channel", "probe":
 		keys = []string{"name"}
 	case "host":
 		keys = []string{"hostname"}

@@ -68,6 +68,7 @@ type Hub struct {
 	// (watch.go).
 	Bus    bus.Bus
 	logger *slog.Logger
+	listen string // the demo's health probe checks the hub's own address
 }
 
 // AuditAdapter lets auth write to the audit log without importing it.
@@ -106,9 +107,10 @@ func New(db *store.DB, cfg Config) (*Hub, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	h := &Hub{DB: db, logger: cfg.Logger}
+	h := &Hub{DB: db, logger: cfg.Logger, listen: cfg.Listen}
 	h.Services = services(db)
 	h.configureEscalation(cfg)
+	h.Health.Logger = cfg.Logger
 	var sso *auth.OIDC
 	if cfg.OIDC.Issuer != "" {
 		var err error
@@ -229,6 +231,10 @@ func Run(ctx context.Context, cfg Config) error {
 	jobCtx, stopJobs := context.WithCancel(context.Background())
 	wg := sched.Start(jobCtx)
 	h.startEscalation(jobCtx, cfg, wg)
+	// The health probes run on their own intervals (seconds, not job
+	// slots); processes sharing a database claim each check.
+	wg.Add(1)
+	go func() { defer wg.Done(); h.Health.RunProbes(jobCtx) }()
 	go func() { errc <- srv.Serve(ln) }()
 	addr := ln.Addr().String()
 	cfg.Logger.Info("vigil hub serving", "url", "http://"+addr, "database", h.DB.Dialect.String(), "where", h.DB.Where)

@@ -12,6 +12,7 @@ import (
 	"vigil/internal/duty"
 	"vigil/internal/escalate"
 	"vigil/internal/findings"
+	"vigil/internal/health"
 	"vigil/internal/hosts"
 	"vigil/internal/jobs"
 	"vigil/internal/org"
@@ -39,6 +40,7 @@ func services(db *store.DB) web.Services {
 		Escalate: &escalate.Service{DB: db},
 		Alerts:   &alerts.Service{DB: db},
 		Rules:    &pipeline.Service{DB: db},
+		Health:   &health.Service{DB: db},
 	}
 }
 
@@ -62,6 +64,8 @@ func (h *Hub) jobs(sched *jobs.Scheduler) []jobs.Job {
 			}
 			return err
 		}},
+		// Health: single probe checks give way to their hourly roll-up.
+		{Name: "health-prune", Every: time.Hour, Run: h.Health.Prune},
 	}
 }
 
@@ -92,6 +96,9 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 		return err
 	} else if n > 0 {
 		h.logger.Info("demo event sources loaded", "sources", n)
+	}
+	if _, err := h.Health.LoadDemo(ctx, h.listen); err != nil {
+		return err
 	}
 	return nil
 }

@@ -92,6 +92,7 @@ var auditMessages = map[string][2]string{
 	"audit.type.finding":          {"phát hiện", "finding"},
 	"audit.type.task":             {"tác vụ rà quét", "scan task"},
 	"audit.type.other":            {"đối tượng", "object"},
+	"audit.type.probe":            {"kiểm tra kết nối", "probe"},
 
 	// Who acted.
 	"audit.actor.system":      {"Hệ thống Vigil", "Vigil (system)"},
@@ -194,6 +195,20 @@ var auditMessages = map[string][2]string{
 	"audit.f.secret_changed":               {"Đã đổi khóa bí mật", "Secret changed"},
 	"audit.f.lang":                         {"Ngôn ngữ", "Language"},
 	"audit.f.notification":                 {"Mã thông báo", "Notification"},
+	// Health probes.
+	"audit.do.probe.create":      {"{actor} đã thêm kiểm tra kết nối {object}", "{actor} added probe {object}"},
+	"audit.do.probe.update":      {"{actor} đã sửa kiểm tra kết nối {object}", "{actor} changed probe {object}"},
+	"audit.do.probe.delete":      {"{actor} đã xóa kiểm tra kết nối {object}", "{actor} deleted probe {object}"},
+	"audit.f.probe_kind":         {"Cách kiểm tra", "Kind of check"},
+	"audit.f.probe_target":       {"Địa chỉ kiểm tra", "Probe target"},
+	"audit.f.interval_seconds":   {"Chu kỳ (giây)", "Interval (seconds)"},
+	"audit.f.timeout_seconds":    {"Thời gian chờ (giây)", "Timeout (seconds)"},
+	"audit.f.down_after_seconds": {"Ngưỡng cảnh báo (giây)", "Alert after (seconds)"},
+	"audit.f.enabled":            {"Đang bật", "Enabled"},
+	"audit.f.want_status":        {"Mã trạng thái HTTP", "HTTP status"},
+	"audit.f.want_body":          {"Nội dung phải chứa", "Body contains"},
+	"audit.f.want_fingerprint":   {"Dấu vân tay chứng thư", "Certificate fingerprint"},
+	"audit.f.want_banner":        {"Lời chào TCP", "TCP banner"},
 }
 
 // Has reports whether key has a message.

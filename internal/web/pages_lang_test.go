@@ -110,12 +110,13 @@ func uiPagePaths(t *testing.T, w *world, extraHost int64) []string {
 	}
 	sort.Strings(hostIDs)
 	values := map[string][]string{
-		"/units/{code}":     {"A", "B"},
-		"/users/{id}":       {itoa(w.userIDs["officerA"]), itoa(w.userIDs["analyst"])},
-		"/hosts/{id}":       hostIDs,
-		"/{$}":              {""},
-		"/units/{code}/":    {"A", "B"},
-		"/enrollment/{id}/": {},
+		"/units/{code}":       {"A", "B"},
+		"/users/{id}":         {itoa(w.userIDs["officerA"]), itoa(w.userIDs["analyst"])},
+		"/hosts/{id}":         hostIDs,
+		"/{$}":                {""},
+		"/units/{code}/":      {"A", "B"},
+		"/enrollment/{id}/":   {},
+		"/health/probes/{id}": {w.anyProbe(t)},
 	}
 	var out []string
 	for _, m := range uiGetRouteRE.FindAllStringSubmatch(string(src), -1) {

@@ -12,6 +12,7 @@ import (
 	"vigil/internal/errs"
 	"vigil/internal/escalate"
 	"vigil/internal/findings"
+	"vigil/internal/health"
 	"vigil/internal/hosts"
 	"vigil/internal/org"
 	"vigil/internal/sources"
@@ -147,6 +148,22 @@ func (s *Server) routes() {
 		Result: escalate.Notification{}, Status: http.StatusOK, Handler: s.apiTestChannel})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/escalation/notifications", Tag: "escalation", Summary: "The notification log: who was told what, when, with which result; newest first",
 		Result: escalate.Notification{}, Paged: true, Sorts: escalate.NotificationSortKeys, Query: []string{"unit", "status", "kind", "target", "alert", "channel", "q", "since", "until"}, Handler: s.apiListNotifications})
+	// API: health of the watch — the probe of the national monitoring
+	// center and its uptime, episodes of ill health, feeds.
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/health/probes", Tag: "health", Summary: "Probes of the connection to the national monitoring center, with their state", Result: health.Probe{},
+		Paged: true, Sorts: health.ProbeSortKeys, Handler: s.apiListProbes})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/health/probes", Tag: "health", Summary: "Add a probe (administrators)", Body: health.ProbeInput{}, Result: health.Probe{}, Handler: s.apiCreateProbe})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/health/probes/{id}", Tag: "health", Summary: "A probe and its last check", Result: health.Probe{}, Handler: s.apiGetProbe})
+	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/health/probes/{id}", Tag: "health", Summary: "Change a probe (administrators)", Body: health.ProbeInput{}, Result: health.Probe{}, Handler: s.apiUpdateProbe})
+	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/health/probes/{id}", Tag: "health", Summary: "Remove a probe and its history (administrators)", Handler: s.apiDeleteProbe})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/health/probes/{id}/check", Tag: "health", Summary: "Check a probe now and record the result (administrators)", Result: health.Result{}, Status: http.StatusOK, Handler: s.apiCheckProbe})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/health/probes/{id}/uptime", Tag: "health", Summary: "A probe's uptime over a period (period=24h|7d|holiday, or since/until), by hour or by day; time no check vouches for is unknown, not up",
+		Result: health.History{}, Query: []string{"period", "since", "until"}, Handler: s.apiProbeUptime})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/health/probes/{id}/results", Tag: "health", Summary: "A probe's single checks, newest first (kept a few days; the hourly roll-up stays)", Result: health.Result{},
+		Paged: true, Handler: s.apiProbeResults})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/health/episodes", Tag: "health", Summary: "Episodes of ill health (probe down, source silent, agents offline, feed stale), newest first; scoped by unit", Result: health.Episode{},
+		Paged: true, Query: []string{"kind", "open"}, Handler: s.apiHealthEpisodes})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/health/feeds", Tag: "health", Summary: "Feeds the hub refreshes from outside, with their age", Result: health.FeedState{}, List: true, Handler: s.apiHealthFeeds})
 
 	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
 	s.mux.HandleFunc(apiCatchAll, func(w http.ResponseWriter, r *http.Request) {
@@ -192,6 +209,14 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /enrollment", s.uiAuth(s.uiEnrollment))
 	s.mux.HandleFunc("POST /enrollment", s.uiAuth(s.uiCreateEnrollment))
 	s.mux.HandleFunc("POST /enrollment/{id}/revoke", s.uiAuth(s.uiRevokeEnrollment))
+
+	// Pages: health of the watch.
+	s.mux.HandleFunc("GET /health", s.uiAuth(s.uiHealth))
+	s.mux.HandleFunc("POST /health/probes", s.uiAuth(s.uiCreateProbe))
+	s.mux.HandleFunc("GET /health/probes/{id}", s.uiAuth(s.uiProbe))
+	s.mux.HandleFunc("POST /health/probes/{id}", s.uiAuth(s.uiUpdateProbe))
+	s.mux.HandleFunc("POST /health/probes/{id}/delete", s.uiAuth(s.uiDeleteProbe))
+	s.mux.HandleFunc("POST /health/probes/{id}/check", s.uiAuth(s.uiCheckProbe))
 
 	// Any other page path: a "no such page" page in the layout.
 	s.mux.HandleFunc(pageCatchAll, s.uiNotFound)

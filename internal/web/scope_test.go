@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -249,6 +250,94 @@ var scopeMatrix = map[string]func(t *testing.T, w *world){
 			t.Errorf("analyst audit units %v lacks B", got)
 		}
 	},
+
+	// Health of the watch: the probe is the hub's, read by everyone
+	// signed in and set by administrators; episodes of units are scoped.
+	"GET /api/v1/health/probes": func(t *testing.T, w *world) {
+		w.probe(t, "list")
+		if got := codes(t, w.call("viewerA", "GET", "/api/v1/health/probes", nil), "name"); !got["ncsc-list"] {
+			t.Errorf("viewerA lists probes %v", got)
+		}
+	},
+	"POST /api/v1/health/probes": func(t *testing.T, w *world) {
+		in := map[string]any{"name": "ncsc-post", "kind": "tcp", "target": "127.0.0.1:9"}
+		for _, who := range []string{"officerA", "analyst", "viewerA"} {
+			expect(t, w.call(who, "POST", "/api/v1/health/probes", in), 403, who+" adds a probe")
+		}
+		expect(t, w.call("admin", "POST", "/api/v1/health/probes", in), 201, "admin adds a probe")
+		expect(t, w.call("admin", "POST", "/api/v1/health/probes", in), 409, "same name again")
+	},
+	"GET /api/v1/health/probes/{id}": func(t *testing.T, w *world) {
+		id := w.probe(t, "get")
+		expect(t, w.call("officerB", "GET", "/api/v1/health/probes/"+id, nil), 200, "officerB reads the probe")
+		expect(t, w.call("officerB", "GET", "/api/v1/health/probes/999999", nil), 404, "no such probe")
+	},
+	"PATCH /api/v1/health/probes/{id}": func(t *testing.T, w *world) {
+		id := w.probe(t, "patch")
+		expect(t, w.call("officerA", "PATCH", "/api/v1/health/probes/"+id, map[string]any{"enabled": false}), 403, "officerA changes the probe")
+		expect(t, w.call("admin", "PATCH", "/api/v1/health/probes/"+id, map[string]any{"enabled": false}), 200, "admin changes the probe")
+	},
+	"DELETE /api/v1/health/probes/{id}": func(t *testing.T, w *world) {
+		id := w.probe(t, "delete")
+		expect(t, w.call("analyst", "DELETE", "/api/v1/health/probes/"+id, nil), 403, "analyst deletes the probe")
+		expect(t, w.call("admin", "DELETE", "/api/v1/health/probes/"+id, nil), 204, "admin deletes the probe")
+		expect(t, w.call("admin", "GET", "/api/v1/health/probes/"+id, nil), 404, "deleted")
+	},
+	"POST /api/v1/health/probes/{id}/check": func(t *testing.T, w *world) {
+		id := w.probe(t, "check")
+		expect(t, w.call("officerA", "POST", "/api/v1/health/probes/"+id+"/check", nil), 403, "officerA checks")
+		r := w.call("admin", "POST", "/api/v1/health/probes/"+id+"/check", nil)
+		expect(t, r, 200, "admin checks")
+		if r.json(t)["ok"] != false {
+			t.Errorf("check of a closed port: %s", r.Body)
+		}
+	},
+	"GET /api/v1/health/probes/{id}/uptime": func(t *testing.T, w *world) {
+		id := w.probe(t, "uptime")
+		expect(t, w.call("viewerA", "GET", "/api/v1/health/probes/"+id+"/uptime?period=7d", nil), 200, "viewerA reads uptime")
+		expect(t, w.call("viewerA", "GET", "/api/v1/health/probes/"+id+"/uptime?period=1y", nil), 400, "unknown period")
+	},
+	"GET /api/v1/health/probes/{id}/results": func(t *testing.T, w *world) {
+		id := w.probe(t, "results")
+		expect(t, w.call("viewerA", "GET", "/api/v1/health/probes/"+id+"/results", nil), 200, "viewerA reads results")
+	},
+	"GET /api/v1/health/episodes": func(t *testing.T, w *world) {
+		for _, unit := range []string{"A1", "B"} {
+			if _, err := w.db.Exec(context.Background(), `INSERT INTO health_episodes (kind, subject, unit_id, title, started_at) SELECT 'agents', CAST(id AS TEXT), id, code, 1 FROM units WHERE code = ?`, unit); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := codes(t, w.call("officerA", "GET", "/api/v1/health/episodes?kind=agents", nil), "unit")
+		if !got["A1"] || got["B"] {
+			t.Errorf("officerA sees episodes of %v; want A1 only", got)
+		}
+		got = codes(t, w.call("analyst", "GET", "/api/v1/health/episodes?kind=agents&open=true", nil), "unit")
+		if !got["A1"] || !got["B"] {
+			t.Errorf("analyst sees episodes of %v; want A1 and B", got)
+		}
+	},
+	"GET /api/v1/health/feeds": func(t *testing.T, w *world) {
+		expect(t, w.call("viewerA", "GET", "/api/v1/health/feeds", nil), 200, "viewerA reads feeds")
+		expect(t, w.call(w.agentTok["A"], "GET", "/api/v1/health/feeds", nil), 403, "an agent reads feeds")
+	},
+}
+
+// probe adds a probe of a closed local port as the administrator and
+// returns its id.
+func (w *world) probe(t *testing.T, name string) string {
+	t.Helper()
+	r := w.call("admin", "POST", "/api/v1/health/probes", map[string]any{"name": "ncsc-" + name, "kind": "tcp", "target": "127.0.0.1:9", "interval_seconds": 60, "timeout_seconds": 1})
+	expect(t, r, 201, "add probe "+name)
+	return fmt.Sprint(int64(r.json(t)["id"].(float64)))
+}
+
+// anyProbe returns the id of a probe, adding one if there is none.
+func (w *world) anyProbe(t *testing.T) string {
+	t.Helper()
+	if items := w.call("admin", "GET", "/api/v1/health/probes", nil).items(t); len(items) > 0 {
+		return fmt.Sprint(int64(items[0]["id"].(float64)))
+	}
+	return w.probe(t, "any")
 }
 
 func TestScopeMatrix(t *testing.T) {

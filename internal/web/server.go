@@ -22,6 +22,7 @@ import (
 	"vigil/internal/errs"
 	"vigil/internal/escalate"
 	"vigil/internal/findings"
+	"vigil/internal/health"
 	"vigil/internal/hosts"
 	"vigil/internal/org"
 	"vigil/internal/pipeline"
@@ -44,7 +45,8 @@ type Services struct {
 	Alerts   *alerts.Service
 	// Rules are the detection rules the pipeline runs (directory and UI),
 	// their exceptions and the indicators (internal/pipeline).
-	Rules *pipeline.Service
+	Rules  *pipeline.Service
+	Health *health.Service
 }
 
 // Config configures a Server.

@@ -46,6 +46,9 @@ func newUIRenderer() (*uiRenderer, error) {
 		"query":       func(v url.Values) string { return v.Encode() },
 		"num":         func(lang string, n int) string { return i18n.Number(n, lang) },
 		"why":         reasonText,
+		"uptime":      uptimeText,   // health: "99,5% (2% unknown)"
+		"duration":    durationText, // health: "2 giờ 5 phút"
+		"secs":        func(f float64) time.Duration { return time.Duration(f * float64(time.Second)) },
 		"tf": func(lang, key string, args ...any) string {
 			return fmt.Sprintf(i18n.T(lang, key), args...)
 		},

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,6 +19,8 @@ type measureCard struct {
 	Key   string // "m1".."m5"
 	Link  string
 	Stats []cardStat // empty: the card shows its empty state
+	// Chart is a server-drawn SVG under the figures (health's uptime).
+	Chart template.HTML
 }
 
 type cardStat struct {
