@@ -145,16 +145,27 @@ func (r *ring) sqe() *uringSQE {
 
 // submit hands the queued entries to the kernel and waits for all their
 // completions, calling done for each. An error leaves the ring unusable.
+//
+// The first call is raw: the kernel opens and reads what its caches hold
+// while it takes the entries, so on a warm tree every completion is there
+// when it returns; only an entry it sent to its workers (a name or a page
+// to fetch from the disk) is waited for, with an ordinary, scheduled call,
+// so the rest of the process runs meanwhile.
 func (r *ring) submit(done func(userData uint64, res int32)) error {
 	n := r.queued
 	atomic.StoreUint32(r.sqTail, atomic.LoadUint32(r.sqTail)+uint32(n))
 	r.queued = 0
 	unsent, pending := n, n
-	for pending > 0 {
-		// An ordinary, scheduled call: it waits while the kernel reads a
-		// file that is not in the page cache. The kernel skips the wait
-		// when it takes fewer entries than offered.
-		m, _, e := syscall.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(unsent), uintptr(pending), uringEnterGetevents, 0, 0)
+	for first := true; pending > 0; first = false {
+		var m uintptr
+		var e syscall.Errno
+		if first {
+			m, _, e = syscall.RawSyscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(unsent), 0, 0, 0, 0)
+		} else {
+			// The kernel skips the wait when it takes fewer entries than
+			// offered.
+			m, _, e = syscall.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(unsent), uintptr(pending), uringEnterGetevents, 0, 0)
+		}
 		switch e {
 		case 0:
 			unsent -= int(m)
