@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,6 +105,12 @@ func canManage(p *auth.Principal) bool {
 func canReadRules(p *auth.Principal) bool {
 	return canManage(p) || p != nil && p.Via != "agent" && (p.Role == auth.RoleOfficer || p.Role == auth.RoleAnalyst)
 }
+
+// CanReadRules reports whether p sees the rules page.
+func CanReadRules(p *auth.Principal) bool { return canReadRules(p) }
+
+// CanManageRules reports whether p adds, changes and enables rules.
+func CanManageRules(p *auth.Principal) bool { return canManage(p) }
 
 func requireRead(ctx context.Context) (*auth.Principal, error) {
 	p, err := auth.Require(ctx)
@@ -268,7 +275,7 @@ func (s *Service) check(ctx context.Context, text string) (*checked, error) {
 			return nil, err
 		}
 		if _, cerrs := sigma.Compile([]*sigma.Rule{r}, sigma.Options{Placeholders: ph}); len(cerrs) > 0 {
-			return nil, compileError(r, cerrs[0])
+			return nil, compileError(text, r, cerrs[0])
 		}
 	}
 	return &checked{rule: r, yaml: text}, nil
@@ -286,12 +293,54 @@ func yamlError(err error) error {
 	return errs.Invalid("yaml", "%v", err)
 }
 
-func compileError(r *sigma.Rule, err *sigma.RuleError) error {
+func compileError(text string, r *sigma.Rule, err *sigma.RuleError) error {
 	var ph *sigma.PlaceholderError
 	if errors.As(err.Err, &ph) {
 		return errs.Invalid("yaml", "%v: the inventory gives values for %s only", err.Err, strings.Join(PlaceholderNames, ", "))
 	}
-	return errs.Invalid("yaml", "line %d: %v", max(r.Line, 1), err.Err)
+	return errs.Invalid("yaml", "line %d: %v", compileLine(text, r, err.Err.Error()), err.Err)
+}
+
+// quoted finds the quoted words of a compiler message.
+var quoted = regexp.MustCompile(`"([^"]+)"`)
+
+// compileLine guesses the line a compiler error is about, since compiled
+// rules keep no positions: the first line holding a word the message
+// quotes (a modifier, a value, a search name), else the condition for a
+// condition error, else the detection.
+func compileLine(text string, r *sigma.Rule, msg string) int {
+	lines := strings.Split(text, "\n")
+	find := func(s string) int {
+		for i, l := range lines {
+			if strings.Contains(l, s) {
+				return i + 1
+			}
+		}
+		return 0
+	}
+	for _, m := range quoted.FindAllStringSubmatch(msg, -1) {
+		if n := find("|" + m[1]); n > 0 {
+			return n
+		}
+		if n := find(m[1]); n > 0 {
+			return n
+		}
+	}
+	if strings.Contains(msg, "condition") {
+		if n := find("condition:"); n > 0 {
+			return n
+		}
+	}
+	if strings.HasPrefix(msg, "search ") {
+		name, _, _ := strings.Cut(strings.TrimPrefix(msg, "search "), ":")
+		if n := find(" " + name + ":"); n > 0 {
+			return n
+		}
+	}
+	if n := find("detection:"); n > 0 {
+		return n
+	}
+	return max(r.Line, 1)
 }
 
 func newUUID() string {
@@ -324,8 +373,11 @@ func (s *Service) Create(ctx context.Context, in RuleInput) (*Rule, error) {
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var source string
 		err := tx.QueryRow(ctx, `SELECT source FROM rules WHERE rule_id = ?`, r.ID).Scan(&source)
+		if err == nil && source == SourceDir {
+			return errs.Conflict("yaml", "the rules directory has a rule with the id %s: give this one another id", r.ID)
+		}
 		if err == nil {
-			return errs.Conflict("yaml", "a rule with the id %s exists already (from %s): give this one another id", r.ID, sourceName(source))
+			return errs.Conflict("yaml", "a rule with the id %s exists already: give this one another id", r.ID)
 		}
 		if !store.IsNoRows(err) {
 			return fmt.Errorf("pipeline: create rule: %w", err)
@@ -333,7 +385,7 @@ func (s *Service) Create(ctx context.Context, in RuleInput) (*Rule, error) {
 		if _, err := tx.Exec(ctx, `INSERT INTO rules (rule_id, source, title, title_fold, level, status, yaml, enabled, created_by, created_at, updated_by, updated_at)
 			VALUES (?, 'ui', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, r.Title, i18n.Fold(r.Title), ruleLevel(r), r.Status, c.yaml, true, p.Email, now, p.Email, now); err != nil {
 			if store.IsUniqueViolation(err) {
-				return errs.Conflict("yaml", "a rule with the id %s exists already (from %s): give this one another id", r.ID, sourceName(SourceUI))
+				return errs.Conflict("yaml", "a rule with the id %s exists already: give this one another id", r.ID)
 			}
 			return fmt.Errorf("pipeline: create rule: %w", err)
 		}
@@ -352,13 +404,6 @@ func (s *Service) Create(ctx context.Context, in RuleInput) (*Rule, error) {
 	}
 	s.Poke()
 	return out, nil
-}
-
-func sourceName(s string) string {
-	if s == SourceDir {
-		return "the rules directory"
-	}
-	return "the UI"
 }
 
 func ruleLevel(r *sigma.Rule) string {

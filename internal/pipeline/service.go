@@ -384,7 +384,8 @@ func dirRuleID(r *sigma.Rule) string {
 	if r.ID != "" {
 		return r.ID
 	}
-	return "file:" + filepath.Base(r.Path) + "#" + r.Title
+	sum := sha256.Sum256([]byte(r.Path + "\x00" + r.Title))
+	return "noid-" + hex.EncodeToString(sum[:8])
 }
 
 // syncCatalog writes the directory's rules into the rules table (so

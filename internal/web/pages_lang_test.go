@@ -117,6 +117,7 @@ func uiPagePaths(t *testing.T, w *world, extraHost int64) []string {
 		"/units/{code}/":      {"A", "B"},
 		"/enrollment/{id}/":   {},
 		"/health/probes/{id}": {w.anyProbe(t)},
+		"/rules/{id}":         {w.anyRule(t)},
 	}
 	var out []string
 	for _, m := range uiGetRouteRE.FindAllStringSubmatch(string(src), -1) {

@@ -15,6 +15,7 @@ import (
 	"vigil/internal/health"
 	"vigil/internal/hosts"
 	"vigil/internal/org"
+	"vigil/internal/pipeline"
 	"vigil/internal/sources"
 )
 
@@ -165,6 +166,24 @@ func (s *Server) routes() {
 		Paged: true, Query: []string{"kind", "open"}, Handler: s.apiHealthEpisodes})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/health/feeds", Tag: "health", Summary: "Feeds the hub refreshes from outside, with their age", Result: health.FeedState{}, List: true, Handler: s.apiHealthFeeds})
 
+	// API: detection rules of the watch (internal/pipeline): directory
+	// and UI rules, enabling, per-unit exceptions.
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/rules", Tag: "rules", Summary: "Detection rules (directory and UI) with their state and matches in the last 24 h",
+		Result: pipeline.Rule{}, Paged: true, Sorts: pipeline.RuleSortKeys, Query: []string{"q", "source", "level", "enabled"}, Handler: s.apiListRules})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/rules", Tag: "rules", Summary: "Add a Sigma rule (YAML) managed in the UI; errors name the line",
+		Body: pipeline.RuleInput{}, Result: pipeline.Rule{}, Handler: s.apiCreateRule})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/rules/{id}", Tag: "rules", Summary: "A rule with its YAML", Result: pipeline.Rule{}, Handler: s.apiGetRule})
+	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/rules/{id}", Tag: "rules", Summary: "Enable or disable a rule, or replace a UI rule's YAML",
+		Body: pipeline.RulePatch{}, Result: pipeline.Rule{}, Handler: s.apiUpdateRule})
+	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/rules/{id}", Tag: "rules", Summary: "Delete a rule managed in the UI", Handler: s.apiDeleteRule})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/rules/{id}/exceptions", Tag: "rules", Summary: "A rule's exceptions in scope", Result: pipeline.Exception{},
+		Paged: true, Sorts: pipeline.ExceptionSortKeys, Query: []string{"unit"}, Handler: s.apiListRuleExceptions})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/rules/{id}/exceptions", Tag: "rules", Summary: "Stop a rule alerting for a unit's subtree (officers: their units)",
+		Body: pipeline.ExceptionInput{}, Result: pipeline.Exception{}, Handler: s.apiAddRuleException})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/rule-exceptions", Tag: "rules", Summary: "Rule exceptions in scope", Result: pipeline.Exception{},
+		Paged: true, Sorts: pipeline.ExceptionSortKeys, Query: []string{"rule", "unit"}, Handler: s.apiListRuleExceptions})
+	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/rule-exceptions/{id}", Tag: "rules", Summary: "Remove an exception: the rule alerts for the unit again", Handler: s.apiDeleteRuleException})
+
 	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
 	s.mux.HandleFunc(apiCatchAll, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, errs.NotFound("API endpoint "+r.Method+" "+r.URL.Path))
@@ -217,6 +236,15 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /health/probes/{id}", s.uiAuth(s.uiUpdateProbe))
 	s.mux.HandleFunc("POST /health/probes/{id}/delete", s.uiAuth(s.uiDeleteProbe))
 	s.mux.HandleFunc("POST /health/probes/{id}/check", s.uiAuth(s.uiCheckProbe))
+
+	// Pages: detection rules (internal/pipeline).
+	s.mux.HandleFunc("GET /rules", s.uiAuth(s.uiRules))
+	s.mux.HandleFunc("POST /rules", s.uiAuth(s.uiCreateRule))
+	s.mux.HandleFunc("GET /rules/{id}", s.uiAuth(s.uiRule))
+	s.mux.HandleFunc("POST /rules/{id}", s.uiAuth(s.uiUpdateRule))
+	s.mux.HandleFunc("POST /rules/{id}/delete", s.uiAuth(s.uiDeleteRule))
+	s.mux.HandleFunc("POST /rules/{id}/exceptions", s.uiAuth(s.uiAddRuleException))
+	s.mux.HandleFunc("POST /rule-exceptions/{id}/delete", s.uiAuth(s.uiDeleteRuleException))
 
 	// Any other page path: a "no such page" page in the layout.
 	s.mux.HandleFunc(pageCatchAll, s.uiNotFound)
