@@ -87,7 +87,7 @@ func TestWatchBusAndRoles(t *testing.T) {
 		t.Fatal("embedded NATS server did not start")
 	}
 	t.Cleanup(ns.Shutdown) // after the hubs' cleanups
-	shared := t.TempDir() // one database, as processes on several machines share PostgreSQL
+	shared := t.TempDir()  // one database, as processes on several machines share PostgreSQL
 	for _, role := range []string{"ingest", "detect", "web"} {
 		addr, err := startHub(t, shared, hub.WatchConfig{Role: role, Bus: ns.ClientURL()})
 		if err != nil {

@@ -287,7 +287,9 @@ func (w *walker) dispatch(d *dirRef) {
 // hasher is one worker's state, reused for every file. It hashes two
 // files at once (two lanes) where the CPU has the SHA extensions: one
 // file's rounds wait on the latency of the SHA instructions, and the
-// other's fill the gap (sha256x2_amd64.s).
+// other's fill the gap (sha256x2_amd64.s). Where the kernel offers
+// io_uring, it opens, reads the start of and closes files in rounds
+// (ring), and the lanes take the files from there.
 type hasher struct {
 	s     *scanner
 	lanes [2]lane
@@ -302,10 +304,34 @@ type hasher struct {
 	// every open and read is an ordinary one.
 	noOpenat2, noNowait bool
 
-	jobs <-chan *batch
-	done func(*batch) // gives a batch back once its files are all started
-	cur  *batch
-	next int // the next file of cur
+	jobs  <-chan *batch
+	done  func(*batch) // gives a batch back once its files are all started
+	cur   *batch
+	next  int  // the next file of cur
+	ended bool // jobs is closed
+
+	ring   *ring   // nil: one system call at a time
+	free   []*slot // slots for the next round
+	round  []*slot // the files of the last round not yet given to a lane
+	closes []int32 // descriptors to close in the next round
+}
+
+// roundFiles is the most files a ring round takes, and slotRead the most
+// it reads of each: the whole of most files of a system tree (nine in ten
+// files of the Go installation are under 15 KB).
+const (
+	roundFiles = 24
+	slotRead   = 32 << 10
+)
+
+// slot is a file of a ring round: opened, and its start read into buf.
+type slot struct {
+	buf  []byte
+	dir  *dirRef // holds a reference
+	name []byte  // NUL-terminated
+	fd   int     // -1: open it the ordinary way (a network share, O_NOATIME refused, an error to tell)
+	n    int     // bytes read
+	err  error   // of the read
 }
 
 // lane is a file being read and hashed.
@@ -314,28 +340,41 @@ type lane struct {
 	fd   int
 	dir  *dirRef // holds a reference while busy
 	name []byte  // NUL-terminated
-	// buf[p:q] is read and not yet hashed; buf has room for a read of
-	// laneChunk after an incomplete block, and for the padding.
-	buf  []byte
-	p, q int
-	off  int64 // bytes read so far
-	size int64 // from fstat; -1 when the file was not asked
-	eof  bool  // the whole file is read
-	last bool  // the padding is in buf: the blocks left are the last
-	st   [8]uint32
-	h    hash.Hash // without the SHA extensions
+	// buf[p:q] is read and not yet hashed, in own or in a slot's buffer
+	// (slot); own has room for a read of laneChunk after an incomplete
+	// block, and both for the padding.
+	buf, own []byte
+	slot     *slot
+	p, q     int
+	off      int64 // bytes read so far
+	size     int64 // from fstat; -1 when the file was not asked
+	eof      bool  // the whole file is read
+	last     bool  // the padding is in buf: the blocks left are the last
+	st       [8]uint32
+	h        hash.Hash // without the SHA extensions
 }
 
 func newHasher(s *scanner, jobs <-chan *batch, done func(*batch)) *hasher {
 	h := &hasher{s: s, euid: os.Geteuid(), noOpenat2: slowCalls, noNowait: slowCalls, jobs: jobs, done: done}
 	for i := range h.lanes {
-		h.lanes[i].buf = make([]byte, 64+laneChunk+padLen)
+		h.lanes[i].own = make([]byte, 64+laneChunk+padLen)
 		if !haveSHA2x {
 			h.lanes[i].h = sha256.New()
 		}
 	}
+	if !slowCalls && !noRing {
+		h.ring = newRing()
+	}
+	if h.ring != nil {
+		for range roundFiles + len(h.lanes) {
+			h.free = append(h.free, &slot{buf: make([]byte, slotRead+padLen)})
+		}
+	}
 	return h
 }
+
+// noRing turns the ring off (tests).
+var noRing = false
 
 // run hashes the files of every batch until the walk ends.
 func (h *hasher) run() {
@@ -358,6 +397,12 @@ func (h *hasher) run() {
 		case rb:
 			h.blocks(b)
 		default:
+			if h.ring != nil {
+				if len(h.closes) > 0 {
+					h.fill()
+				}
+				h.ring.close()
+			}
 			return
 		}
 	}
@@ -387,10 +432,7 @@ func (h *hasher) ready(l *lane) bool {
 		case l.q-l.p >= 64:
 			return true
 		case l.eof && haveSHA2x && !l.last:
-			copy(l.buf, l.buf[l.p:l.q])
-			l.q -= l.p
-			l.p = 0
-			l.q = len(pad(l.buf[:l.q], l.off))
+			l.p, l.q = 0, len(pad(l.buf[:copy(l.buf, l.buf[l.p:l.q])], l.off))
 			l.last = true
 		case l.eof:
 			h.finish(l)
@@ -400,41 +442,139 @@ func (h *hasher) ready(l *lane) bool {
 	}
 }
 
-// start opens the next file in l; false when there is none.
+// start gives l the next file (it may be dropped at once: l is left idle);
+// false when there is none.
 func (h *hasher) start(l *lane) bool {
-	for {
-		d, name, ok := h.nextFile()
-		if !ok {
-			return false
+	if h.ring != nil {
+		if len(h.round) == 0 {
+			h.fill()
 		}
-		fd, op, err := h.open(d, name)
-		if err == nil {
-			l.busy, l.fd, l.dir = true, fd, d
-			d.refs.Add(1)
-			l.name = append(l.name[:0], name...)
-			l.p, l.q, l.off, l.size, l.eof, l.last = 0, 0, 0, -1, false, false
-			if haveSHA2x {
-				l.st = sha256IV
-			} else {
-				l.h.Reset()
-			}
-			if !d.local || h.ownerOnly {
-				// A network share may answer reads short before the
-				// end; and O_NOATIME is set by owner.
-				if h.stat(l) {
-					return true
-				}
-				continue
-			}
+		if len(h.round) > 0 {
+			sl := h.round[0]
+			h.round = h.round[1:]
+			h.take(l, sl)
 			return true
 		}
+		if h.ring != nil {
+			return false
+		}
+	}
+	d, name, ok := h.nextFile(true)
+	if !ok {
+		return false
+	}
+	h.begin(l, d, name)
+	return true
+}
+
+// begin opens the file name of d in l, the ordinary way.
+func (h *hasher) begin(l *lane, d *dirRef, name []byte) {
+	fd, op, err := h.open(d, name)
+	if err != nil {
 		h.count(d, name, op, err)
+		return
+	}
+	h.init(l, fd, d, name)
+	d.refs.Add(1)
+	if !d.local || h.ownerOnly {
+		// A network share may answer reads short before the end; and
+		// O_NOATIME is set by owner.
+		h.stat(l)
+	}
+}
+
+func (h *hasher) init(l *lane, fd int, d *dirRef, name []byte) {
+	l.busy, l.fd, l.dir = true, fd, d
+	l.name = append(l.name[:0], name...)
+	l.buf, l.slot = l.own, nil
+	l.p, l.q, l.off, l.size, l.eof, l.last = 0, 0, 0, -1, false, false
+	if haveSHA2x {
+		l.st = sha256IV
+	} else {
+		l.h.Reset()
+	}
+}
+
+// take gives l the file of a ring round.
+func (h *hasher) take(l *lane, sl *slot) {
+	if sl.fd < 0 {
+		h.begin(l, sl.dir, sl.name)
+		sl.dir.release()
+		h.free = append(h.free, sl)
+		return
+	}
+	h.init(l, sl.fd, sl.dir, sl.name) // the slot's reference is the lane's now
+	l.buf, l.slot = sl.buf, sl
+	h.got(l, sl.n, sl.err, slotRead)
+}
+
+// fill runs a ring round: it opens up to roundFiles files and reads the
+// start of each, with one system call for the opens (and the closes of
+// files done since the last round) and one for the reads. A file the ring
+// fails to open is opened again the ordinary way, for the error to be
+// told as always (and O_NOATIME refused for others' files, a symbolic
+// link swapped in); the ring is dropped if the kernel fails it.
+func (h *hasher) fill() {
+	for len(h.round) < roundFiles && len(h.free) > 0 {
+		// Wait for the walker only for the first file: a round that
+		// came back empty would end the lane.
+		d, name, ok := h.nextFile(len(h.round) == 0)
+		if !ok {
+			break
+		}
+		sl := h.free[len(h.free)-1]
+		h.free = h.free[:len(h.free)-1]
+		d.refs.Add(1)
+		sl.dir, sl.name, sl.fd, sl.n, sl.err = d, append(sl.name[:0], name...), -1, 0, nil
+		h.round = append(h.round, sl)
+		if d.local && !h.ownerOnly {
+			e := h.ring.sqe()
+			e.opcode, e.fd, e.addr = uringOpOpenat, int32(d.fd), uint64(uintptr(unsafe.Pointer(&sl.name[0])))
+			e.opFlags, e.userData = fileFlags|unix.O_NOATIME, uint64(len(h.round))
+		}
+	}
+	for _, fd := range h.closes {
+		e := h.ring.sqe()
+		e.opcode, e.fd = uringOpClose, fd
+	}
+	h.closes = h.closes[:0]
+	err := h.ring.submit(func(ud uint64, res int32) {
+		if ud > 0 && res >= 0 {
+			h.round[ud-1].fd = int(res)
+		}
+	})
+	if err == nil {
+		for i, sl := range h.round {
+			if sl.fd >= 0 {
+				e := h.ring.sqe()
+				e.opcode, e.fd, e.addr, e.len = uringOpRead, int32(sl.fd), uint64(uintptr(unsafe.Pointer(&sl.buf[0]))), slotRead
+				e.userData = uint64(i + 1)
+			}
+		}
+		err = h.ring.submit(func(ud uint64, res int32) {
+			if sl := h.round[ud-1]; res >= 0 {
+				sl.n = int(res)
+			} else {
+				sl.err = syscall.Errno(-res)
+			}
+		})
+	}
+	if err != nil {
+		h.ring.close()
+		h.ring = nil
+		for _, sl := range h.round {
+			if sl.fd >= 0 {
+				closeFD(sl.fd, true)
+				sl.fd = -1
+			}
+		}
 	}
 }
 
 // nextFile is the next file to hash, from the batches the walker sends;
-// once the scan is cancelled it only gives the batches back.
-func (h *hasher) nextFile() (*dirRef, []byte, bool) {
+// without wait, only from a batch already sent. Once the scan is
+// cancelled it only gives the batches back.
+func (h *hasher) nextFile(wait bool) (*dirRef, []byte, bool) {
 	for {
 		if b := h.cur; b != nil {
 			if k := h.next; k < len(b.offs) && h.s.ctx.Err() == nil {
@@ -448,8 +588,22 @@ func (h *hasher) nextFile() (*dirRef, []byte, bool) {
 			h.cur = nil
 			h.done(b)
 		}
-		b, ok := <-h.jobs
+		if h.ended {
+			return nil, nil, false
+		}
+		var b *batch
+		ok := true
+		if wait {
+			b, ok = <-h.jobs
+		} else {
+			select {
+			case b, ok = <-h.jobs:
+			default:
+				return nil, nil, false
+			}
+		}
 		if !ok {
+			h.ended = true
 			return nil, nil, false
 		}
 		h.cur, h.next = b, 0
@@ -475,9 +629,16 @@ func (h *hasher) drop(l *lane, op string, err error) {
 }
 
 func (h *hasher) close(l *lane) {
-	closeFD(l.fd, l.dir.local)
+	if h.ring != nil && l.dir.local {
+		h.closes = append(h.closes, int32(l.fd))
+	} else {
+		closeFD(l.fd, l.dir.local)
+	}
 	l.dir.release()
-	l.busy, l.dir = false, nil
+	if l.slot != nil {
+		h.free = append(h.free, l.slot)
+	}
+	l.busy, l.dir, l.slot = false, nil, nil
 }
 
 // finish counts l's file, hashed, and matches its digest.
@@ -543,8 +704,24 @@ func (h *hasher) open(d *dirRef, name []byte) (fd int, op string, err error) {
 	return fd, "", nil
 }
 
-// read reads the next part of l's file after its incomplete block, and
-// tells where the file ends.
+// read reads the next part of l's file, after its incomplete block.
+func (h *hasher) read(l *lane) {
+	l.q = copy(l.own, l.buf[l.p:l.q])
+	l.p, l.buf = 0, l.own
+	if l.slot != nil { // on from the ring's read, in the lane's own buffer
+		h.free = append(h.free, l.slot)
+		l.slot = nil
+	}
+	want := laneChunk
+	if l.size >= 0 {
+		want = int(min(int64(want), l.size-l.off))
+	}
+	n, err := h.pread(l.fd, l.buf[l.q:l.q+want], l.off)
+	h.got(l, n, err, want)
+}
+
+// got takes in a read of n bytes (of want) at the end of l.buf, and tells
+// where the file ends.
 //
 // A file on a local file system is not asked its size: the walk's d_type
 // says it is a regular file, and the reads say where it ends. A read
@@ -553,19 +730,11 @@ func (h *hasher) open(d *dirRef, name []byte) (fd int, op string, err error) {
 // that stops short inside a page has reached the end; one that stops on a
 // boundary is followed by another, which returns 0 at the end (as
 // sha256sum's do). A small file so costs an open, one read and a close.
-// A file that fills the buffer, is empty, or fails to read is asked
-// (fstat) as before: a large file for the size limit and its type; an
-// empty one or a failed read because a device or pipe swapped in since
-// the directory was read would look like that.
-func (h *hasher) read(l *lane) {
-	copy(l.buf, l.buf[l.p:l.q])
-	l.q -= l.p
-	l.p = 0
-	want := laneChunk
-	if l.size >= 0 {
-		want = int(min(int64(want), l.size-l.off))
-	}
-	n, err := h.pread(l.fd, l.buf[l.q:l.q+want], l.off)
+// A file is asked (fstat) as before where the reads cannot tell: a large
+// one for the size limit and its type (a device swapped in since the
+// directory was read would not end), an empty one or one that fails to
+// read (a device or a pipe would look like that).
+func (h *hasher) got(l *lane, n int, err error, want int) {
 	if err != nil {
 		if l.size < 0 && !h.stat(l) {
 			return
@@ -589,7 +758,7 @@ func (h *hasher) read(l *lane) {
 		h.drop(l, "", errTooLarge)
 	case n < want && l.off%4096 != 0:
 		l.eof = true
-	case n == want:
+	case l.off >= laneChunk:
 		h.stat(l)
 	}
 }

@@ -3,10 +3,12 @@ package scan
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // TestFilesOrdinaryCalls runs the Linux walk with ordinary system calls
@@ -73,8 +75,10 @@ func TestFilesLanes(t *testing.T) {
 	shaExt := haveSHA2x
 	defer func() { haveSHA2x = shaExt }()
 	for _, ext := range []bool{shaExt, false} {
-		for _, slow := range []bool{false, true} {
-			haveSHA2x, slowCalls = ext, slow
+		// The ring (where the kernel has io_uring), raw calls one by one,
+		// ordinary calls.
+		for _, mode := range []string{"ring", "raw", "ordinary"} {
+			haveSHA2x, noRing, slowCalls = ext, mode != "ring", mode == "ordinary"
 			for _, workers := range []int{1, 3} {
 				var rep Report
 				err := Files(context.Background(), Options{Paths: []string{root}, Indicators: set, Workers: workers}, &rep)
@@ -82,11 +86,11 @@ func TestFilesLanes(t *testing.T) {
 					t.Fatal(err)
 				}
 				if rep.Files != int64(len(sizes)) || rep.Bytes != total || len(rep.Findings) != len(sizes) || rep.Unreadable != 0 {
-					t.Errorf("SHA extensions %v, ordinary calls %v, %d workers: files %d bytes %d (want %d) findings %d unreadable %d %v",
-						ext, slow, workers, rep.Files, rep.Bytes, total, len(rep.Findings), rep.Unreadable, rep.Errors)
+					t.Errorf("SHA extensions %v, %s calls, %d workers: files %d bytes %d (want %d) findings %d unreadable %d %v",
+						ext, mode, workers, rep.Files, rep.Bytes, total, len(rep.Findings), rep.Unreadable, rep.Errors)
 				}
 			}
-			slowCalls = false
+			noRing, slowCalls = false, false
 		}
 	}
 	// The size limit holds without fstat: a file over it, under a read.
@@ -97,5 +101,35 @@ func TestFilesLanes(t *testing.T) {
 	}
 	if want := int64(11); rep.Files != want || rep.TooLarge != int64(len(sizes))-want {
 		t.Errorf("max size: files %d too large %d", rep.Files, rep.TooLarge)
+	}
+}
+
+// TestFilesCancel cancels scans at different points: each ends, with the
+// context's error or done, and none waits forever on the walker or the
+// ring.
+func TestFilesCancel(t *testing.T) {
+	root := t.TempDir()
+	for i := 0; i < 2000; i++ {
+		writeFile(t, filepath.Join(root, fmt.Sprintf("d%02d/f%04d", i%40, i)), make([]byte, i%5000))
+	}
+	for _, delay := range []time.Duration{0, 100 * time.Microsecond, time.Millisecond, 5 * time.Millisecond} {
+		for _, workers := range []int{1, 2} {
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(delay, cancel)
+			done := make(chan error, 1)
+			go func() {
+				var rep Report
+				done <- Files(ctx, Options{Paths: []string{root}, Workers: workers}, &rep)
+			}()
+			select {
+			case err := <-done:
+				if err != nil && !errors.Is(err, context.Canceled) {
+					t.Errorf("cancel after %v, %d workers: %v", delay, workers, err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("cancel after %v, %d workers: the scan did not end", delay, workers)
+			}
+			cancel()
+		}
 	}
 }
