@@ -17,6 +17,9 @@ import (
 	"time"
 
 	"vigil/internal/alerts"
+	"vigil/internal/bus"
+	"vigil/internal/hosts"
+	"vigil/internal/sources"
 	"vigil/internal/store"
 )
 
@@ -47,6 +50,13 @@ type Service struct {
 	RootCAs *x509.CertPool
 	// Feeds are what the hub refreshes from outside (feeds.go).
 	Feeds []Feed
+	// Sources and Hosts are looked at by Sweep for silent sources and
+	// offline agents; nil skips them.
+	Sources *sources.Service
+	Hosts   *hosts.Service
+	// BusStats reports the bus between ingest and detection, when this
+	// process has one (the hub sets it).
+	BusStats func() (bus.Stats, bool)
 
 	// ResultRetention is how long single checks are kept (the hourly
 	// roll-up stays for HourRetention); defaults 3 and 400 days.

@@ -110,7 +110,7 @@ func New(db *store.DB, cfg Config) (*Hub, error) {
 	h := &Hub{DB: db, logger: cfg.Logger, listen: cfg.Listen}
 	h.Services = services(db)
 	h.configureEscalation(cfg)
-	h.Health.Logger = cfg.Logger
+	h.configureHealth(cfg)
 	var sso *auth.OIDC
 	if cfg.OIDC.Issuer != "" {
 		var err error
@@ -231,10 +231,7 @@ func Run(ctx context.Context, cfg Config) error {
 	jobCtx, stopJobs := context.WithCancel(context.Background())
 	wg := sched.Start(jobCtx)
 	h.startEscalation(jobCtx, cfg, wg)
-	// The health probes run on their own intervals (seconds, not job
-	// slots); processes sharing a database claim each check.
-	wg.Add(1)
-	go func() { defer wg.Done(); h.Health.RunProbes(jobCtx) }()
+	h.startHealth(jobCtx, wg)
 	go func() { errc <- srv.Serve(ln) }()
 	addr := ln.Addr().String()
 	cfg.Logger.Info("vigil hub serving", "url", "http://"+addr, "database", h.DB.Dialect.String(), "where", h.DB.Where)

@@ -66,6 +66,8 @@ func (h *Hub) jobs(sched *jobs.Scheduler) []jobs.Job {
 		}},
 		// Health: single probe checks give way to their hourly roll-up.
 		{Name: "health-prune", Every: time.Hour, Run: h.Health.Prune},
+		// Health: silent sources, units with agents offline, stale feeds.
+		{Name: "health-sweep", Every: time.Minute, Run: h.Health.Sweep},
 	}
 }
 

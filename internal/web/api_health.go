@@ -7,6 +7,7 @@ import (
 
 	"vigil/internal/errs"
 	"vigil/internal/health"
+	"vigil/internal/hosts"
 	"vigil/internal/i18n"
 )
 
@@ -222,4 +223,88 @@ func (s *Server) apiHealthFeeds(w http.ResponseWriter, r *http.Request) {
 		list = []health.FeedState{}
 	}
 	writeJSON(w, http.StatusOK, listResponse[health.FeedState]{Items: list})
+}
+
+// healthSourceFilter reads ?unit=&silent= of the sources' health list.
+func healthSourceFilter(r *http.Request, lp listParams) (health.SourceFilter, error) {
+	q := r.URL.Query()
+	f := health.SourceFilter{Unit: q.Get("unit"), Sort: lp.Sort, Desc: lp.Desc, Offset: lp.Offset, Limit: lp.Limit}
+	switch q.Get("silent") {
+	case "", "0", "false":
+	case "1", "true":
+		f.Silent = true
+	default:
+		return f, errs.Invalid("silent", "must be true or false")
+	}
+	return f, nil
+}
+
+func (s *Server) apiHealthSources(w http.ResponseWriter, r *http.Request) {
+	lp, err := readList(r, health.SourceSortKeys)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	f, err := healthSourceFilter(r, lp)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if lp.Format != "" {
+		if err := s.exportHealthSources(w, r, lp, f); err != nil {
+			writeError(w, r, err)
+		}
+		return
+	}
+	list, total, err := s.Health.ListSources(r.Context(), f)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writePage(w, lp, list, total)
+}
+
+// exportHealthSources writes the sources f selects with their state.
+func (s *Server) exportHealthSources(w http.ResponseWriter, r *http.Request, lp listParams, f health.SourceFilter) error {
+	lang := exportLang(r)
+	when := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return i18n.FormatTime(t, lang)
+	}
+	cols := []exportColumn[*health.SourceHealth]{
+		{"common.name", func(x *health.SourceHealth) string { return x.Name }},
+		{"common.kind", func(x *health.SourceHealth) string { return x.Kind }},
+		{"common.unit", func(x *health.SourceHealth) string { return x.Unit + " " + x.UnitName }},
+		{"common.status", func(x *health.SourceHealth) string { return i18n.T(lang, "health.source."+x.State) }},
+		{"health.silent_since", func(x *health.SourceHealth) string { return when(x.SilentSince) }},
+		{"health.last_event", func(x *health.SourceHealth) string { return when(x.LastEventAt) }},
+		{"health.expected_every", func(x *health.SourceHealth) string { return strconv.Itoa(x.IntervalMinutes) }},
+	}
+	return exportList(w, r, lp, "sources-health", cols, func(offset, limit int) ([]*health.SourceHealth, int, error) {
+		f.Offset, f.Limit = offset, limit
+		return s.Health.ListSources(r.Context(), f)
+	})
+}
+
+func (s *Server) apiHealthAgents(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Health.OfflineAgents(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []*hosts.OfflineAgents{}
+	}
+	writeJSON(w, http.StatusOK, listResponse[*hosts.OfflineAgents]{Items: list})
+}
+
+func (s *Server) apiHealthCounters(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Health.PipelineCounters(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, listResponse[health.Counter]{Items: list})
 }

@@ -52,8 +52,8 @@ func TestHealthPages(t *testing.T) {
 		}
 		text := pageText(t, body)
 		want := map[string][]string{
-			"vi": {"Kết nối tới NCSC", "Hoạt động 7 ngày qua", "không rõ", "Bị từ chối kết nối", "Diễn biến gần đây", "chưa có trong phiên bản này"},
-			"en": {"Connection to the NCSC", "Uptime, last 7 days", "unknown", "Connection refused", "Recent episodes", "not in this hub yet"},
+			"vi": {"Kết nối tới NCSC", "Hoạt động 7 ngày qua", "không rõ", "Bị từ chối kết nối", "Diễn biến gần đây", "chưa có số liệu trong tiến trình này", "Nguồn sự kiện", "Mọi tác tử đều đang liên lạc"},
+			"en": {"Connection to the NCSC", "Uptime, last 7 days", "unknown", "Connection refused", "Recent episodes", "no figure in this process", "Event sources", "Every agent is calling in"},
 		}[lang]
 		for _, s := range want {
 			if !strings.Contains(text, s) {

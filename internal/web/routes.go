@@ -165,6 +165,10 @@ func (s *Server) routes() {
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/health/episodes", Tag: "health", Summary: "Episodes of ill health (probe down, source silent, agents offline, feed stale), newest first; scoped by unit", Result: health.Episode{},
 		Paged: true, Query: []string{"kind", "open"}, Handler: s.apiHealthEpisodes})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/health/feeds", Tag: "health", Summary: "Feeds the hub refreshes from outside, with their age", Result: health.FeedState{}, List: true, Handler: s.apiHealthFeeds})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/health/sources", Tag: "health", Summary: "Active event sources in scope: reporting, or silent since their last event", Result: health.SourceHealth{},
+		Paged: true, Sorts: health.SourceSortKeys, Query: []string{"unit", "silent"}, Handler: s.apiHealthSources})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/health/agents", Tag: "health", Summary: "Units in scope with agents offline (not seen for longer than the threshold), counted per unit", Result: hosts.OfflineAgents{}, List: true, Handler: s.apiHealthAgents})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/health/counters", Tag: "health", Summary: "The pipeline's counters: bus backlog (this process), ingest's UDP drops and refusals (callers who see every unit)", Result: health.Counter{}, List: true, Handler: s.apiHealthCounters})
 
 	// API: detection rules of the watch (internal/pipeline): directory
 	// and UI rules, enabling, per-unit exceptions.

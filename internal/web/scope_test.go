@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"vigil/internal/auth"
+	"vigil/internal/sources"
 )
 
 // expect asserts a status, printing the body on mismatch.
@@ -192,7 +195,9 @@ var scopeMatrix = map[string]func(t *testing.T, w *world){
 		expect(t, w.call("officerA", "GET", "/api/v1/sources?unit=B", nil), 404, "officerA filters on B")
 	},
 	"POST /api/v1/sources": func(t *testing.T, w *world) {
-		in := func(unit string) map[string]string { return map[string]string{"unit": unit, "name": "SIEM " + unit, "kind": "siem"} }
+		in := func(unit string) map[string]string {
+			return map[string]string{"unit": unit, "name": "SIEM " + unit, "kind": "siem"}
+		}
 		expect(t, w.call("officerA", "POST", "/api/v1/sources", in("B")), 400, "officerA registers in B")
 		expect(t, w.call("viewerA", "POST", "/api/v1/sources", in("A")), 403, "viewerA registers")
 		expect(t, w.call("analyst", "POST", "/api/v1/sources", in("A")), 403, "analyst registers")
@@ -315,6 +320,40 @@ var scopeMatrix = map[string]func(t *testing.T, w *world){
 		if !got["A1"] || !got["B"] {
 			t.Errorf("analyst sees episodes of %v; want A1 and B", got)
 		}
+	},
+	"GET /api/v1/health/sources": func(t *testing.T, w *world) {
+		sys := auth.WithPrincipal(context.Background(), auth.System)
+		for _, unit := range []string{"A1", "B"} {
+			if _, err := w.hub.Sources.Create(sys, sources.Input{Unit: unit, Name: "health SIEM " + unit, Kind: "siem"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := codes(t, w.call("officerA", "GET", "/api/v1/health/sources?limit=1000", nil), "unit")
+		if !got["A1"] || got["B"] {
+			t.Errorf("officerA sees sources of %v; want A's subtree only", got)
+		}
+		got = codes(t, w.call("analyst", "GET", "/api/v1/health/sources?limit=1000", nil), "unit")
+		if !got["A1"] || !got["B"] {
+			t.Errorf("analyst sees sources of %v", got)
+		}
+		expect(t, w.call("officerA", "GET", "/api/v1/health/sources?unit=B", nil), 404, "officerA filters on B")
+	},
+	"GET /api/v1/health/agents": func(t *testing.T, w *world) {
+		if _, err := w.db.Exec(context.Background(), `UPDATE hosts SET agent_seen_at = 1 WHERE agent_id <> ''`); err != nil {
+			t.Fatal(err)
+		}
+		r := w.call("officerA", "GET", "/api/v1/health/agents", nil)
+		expect(t, r, 200, "officerA's offline agents")
+		got := codes(t, r, "unit")
+		if got["B"] || len(got) == 0 {
+			t.Errorf("officerA sees offline agents of %v", got)
+		}
+		if got := codes(t, w.call("analyst", "GET", "/api/v1/health/agents", nil), "unit"); !got["B"] {
+			t.Errorf("analyst sees offline agents of %v", got)
+		}
+	},
+	"GET /api/v1/health/counters": func(t *testing.T, w *world) {
+		expect(t, w.call("viewerA", "GET", "/api/v1/health/counters", nil), 200, "viewerA reads counters")
 	},
 	"GET /api/v1/health/feeds": func(t *testing.T, w *world) {
 		expect(t, w.call("viewerA", "GET", "/api/v1/health/feeds", nil), 200, "viewerA reads feeds")

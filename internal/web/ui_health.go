@@ -11,6 +11,7 @@ import (
 	"vigil/internal/auth"
 	"vigil/internal/errs"
 	"vigil/internal/health"
+	"vigil/internal/hosts"
 	"vigil/internal/i18n"
 )
 
@@ -36,10 +37,16 @@ type healthData struct {
 	Form     *formState // the new-probe form, when it comes back refused
 	Kinds    []string
 	Counters []pipelineCounter
+	Sources  []*health.SourceHealth
+	Pager    *pager // the sources'
+	Silent   bool   // only silent sources are listed
+	Agents   []*hosts.OfflineAgents
+	// AgentsAfter is how long an agent is silent before it counts.
+	AgentsAfter time.Duration
 }
 
 // pipelineCounter is one of the pipeline's figures; Missing says the part
-// that counts it is not in this hub yet.
+// that counts it is not in this process.
 type pipelineCounter struct {
 	Label   string
 	Value   string
@@ -88,7 +95,8 @@ func (s *Server) probeViews(r *http.Request, withHoliday bool) ([]*probeView, er
 
 func (s *Server) healthData(r *http.Request) (*healthData, error) {
 	ctx := r.Context()
-	d := &healthData{Now: time.Now(), IsAdmin: isAdmin(principalOf(r)), Kinds: []string{health.KindTCP, health.KindHTTPS}}
+	lang := langOf(r)
+	d := &healthData{Now: time.Now(), IsAdmin: isAdmin(principalOf(r)), Kinds: []string{health.KindTCP, health.KindHTTPS}, AgentsAfter: s.Health.AgentsOfflineThreshold()}
 	d.Holiday = health.HolidayAt(d.Now)
 	var err error
 	if d.Probes, err = s.probeViews(r, true); err != nil {
@@ -103,20 +111,55 @@ func (s *Server) healthData(r *http.Request) (*healthData, error) {
 	if d.Feeds, err = s.Health.FeedStatus(ctx); err != nil {
 		return nil, err
 	}
-	d.Counters = s.pipelineCounters(langOf(r))
+	lp, err := readList(r, health.SourceSortKeys)
+	if err != nil {
+		return nil, err
+	}
+	if r.URL.Query().Get("sort") == "" {
+		lp.Sort = "last_event" // the longest silent first
+	}
+	if r.URL.Query().Get("limit") == "" {
+		lp.Limit = 50
+	}
+	f, err := healthSourceFilter(r, lp)
+	if err != nil {
+		return nil, err
+	}
+	d.Silent = f.Silent
+	var total int
+	if d.Sources, total, err = s.Health.ListSources(ctx, f); err != nil {
+		return nil, err
+	}
+	d.Pager = newPager(r, lp, len(d.Sources), total)
+	if d.Agents, err = s.Health.OfflineAgents(ctx); err != nil {
+		return nil, err
+	}
+	counters, err := s.Health.PipelineCounters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range counters {
+		label, ok := i18n.Lookup(lang, "health.counter."+c.Name)
+		if !ok {
+			label = c.Name
+		}
+		d.Counters = append(d.Counters, pipelineCounter{Label: label, Value: i18n.Number(int(c.Value), lang), Missing: c.Missing,
+			Bad: c.Value > 0 && c.Name != "bus_pending"})
+	}
 	return d, nil
 }
 
-// pipelineCounters are the watch's own figures, from the parts that
-// count them; a part not in this hub yet shows as a labelled gap.
-func (s *Server) pipelineCounters(lang string) []pipelineCounter {
-	return []pipelineCounter{
-		{Label: i18n.T(lang, "health.bus_backlog"), Missing: true},
-		{Label: i18n.T(lang, "health.udp_drops"), Missing: true},
-	}
-}
-
 func (s *Server) uiHealth(w http.ResponseWriter, r *http.Request) {
+	if lp, err := readList(r, health.SourceSortKeys); err == nil && lp.Format != "" {
+		f, err := healthSourceFilter(r, lp)
+		if err == nil {
+			err = s.exportHealthSources(w, r, lp, f)
+		}
+		if err != nil {
+			s.uiError(w, r, err)
+		}
+		return
+	}
 	d, err := s.healthData(r)
 	if err != nil {
 		s.uiError(w, r, err)

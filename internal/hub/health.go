@@ -1,0 +1,48 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"vigil/internal/health"
+)
+
+// configureHealth connects the health service to what it watches: the
+// event sources, the hosts' agents, the alert queue it raises alerts in,
+// this process's bus, and the feeds the hub refreshes from outside.
+func (h *Hub) configureHealth(cfg Config) {
+	hs := h.Health
+	hs.Logger = h.logger
+	hs.Sources, hs.Hosts = h.Sources, h.Hosts
+	hs.UseAlerts(h.Alerts)
+	hs.BusStats = h.BusStats
+	// The rules: the detection rules compiled last, where this process
+	// runs the pipeline (a web-only process reports none).
+	hs.Feeds = append(hs.Feeds, health.FeedFunc(func(ctx context.Context) ([]health.FeedState, error) {
+		if h.Rules == nil || h.Rules.Engine == nil {
+			return nil, nil
+		}
+		st := health.FeedState{Name: "rules", Title: "Sigma rules (directory and UI)"}
+		if rs := h.Rules.Current(); rs != nil {
+			st.LastUpdate = rs.Built
+			if n := len(rs.Refused); n > 0 {
+				st.LastError = fmt.Sprintf("%d rules refused", n)
+			}
+		}
+		if st.LastUpdate.IsZero() {
+			return nil, nil // not built yet: starting
+		}
+		return []health.FeedState{st}, nil
+	}))
+}
+
+// startHealth runs the probes on their own intervals (seconds, not job
+// slots); processes sharing a database claim each check.
+func (h *Hub) startHealth(ctx context.Context, wg *sync.WaitGroup) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		h.Health.RunProbes(ctx)
+	}()
+}
