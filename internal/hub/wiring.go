@@ -102,5 +102,10 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 	if _, err := h.Health.LoadDemo(ctx, h.listen); err != nil {
 		return err
 	}
+	if n, err := h.Rules.LoadDemo(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo detection rules loaded", "rules", n)
+	}
 	return nil
 }

@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -89,7 +90,8 @@ func newWorld(t *testing.T, db *store.DB) *world {
 		t.Fatal(err)
 	}
 	m := pipeline.NewMetrics(nil)
-	w.rules = &pipeline.Service{DB: db, Engine: pipeline.NewEngine(), Dirs: []string{w.dir}, Metrics: m, Poll: 50 * time.Millisecond}
+	w.rules = &pipeline.Service{DB: db, Engine: pipeline.NewEngine(), Dirs: []string{w.dir}, Metrics: m, Poll: 50 * time.Millisecond,
+		Logger: slog.New(slog.DiscardHandler)}
 	w.alerts = &alerts.Service{DB: db}
 	w.journal, err = bus.OpenJournal(filepath.Join(t.TempDir(), "journal"), bus.JournalOptions{})
 	if err != nil {
@@ -194,4 +196,32 @@ func (s staticIndicators) Version(context.Context) (string, error) { return "1",
 func (s staticIndicators) Add(_ context.Context, b *ioc.Builder) (int, error) {
 	b.Add(ioc.KindIP, "198.51.100.66", "C2 of the test")
 	return 1, nil
+}
+
+// TestDemoRulesAndCorrelation loads the demo's UI rules and exception,
+// then runs the correlation in the stream: five failed SSH logins on one
+// host within five minutes give one correlation alert, beside the single
+// failures (generate: true), and none for the excepted district.
+func TestDemoRulesAndCorrelation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		if n, err := w.rules.LoadDemo(w.sys); err != nil || n != 4 {
+			t.Fatalf("demo rules: %d %v", n, err)
+		}
+		if n, _ := w.rules.LoadDemo(w.sys); n != 0 {
+			t.Fatalf("demo rules loaded twice: %d", n)
+		}
+		w.run(t)
+		var lines []string
+		for i := 0; i < 6; i++ {
+			lines = append(lines, fmt.Sprintf("<38>Dec  3 10:00:%02d web-7 sshd[1]: Failed password for invalid user u%d from 203.0.113.1 port 1 ssh2", i, i))
+		}
+		w.publish(t, "A", bus.FormatText, lines...)
+		w.matches(t, "3f5c9a10-7d2e-4c61-9b1e-0a6d2f000002", 1)
+		w.matches(t, "3f5c9a10-7d2e-4c61-9b1e-0a6d2f000001", 6)
+		w.publish(t, "A1", bus.FormatText, lines[0])
+		w.publish(t, "A", bus.FormatJSON, `{"Event":{"System":{"Provider":{"Name":"Microsoft-Windows-Eventlog"},"EventID":1102,"Channel":"Security","Computer":"ws-1","EventRecordID":9},"EventData":{}}}`)
+		w.matches(t, "3f5c9a10-7d2e-4c61-9b1e-0a6d2f000003", 1)
+		w.matches(t, "3f5c9a10-7d2e-4c61-9b1e-0a6d2f000001", 6) // A1 is excepted
+	})
 }
