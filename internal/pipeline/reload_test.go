@@ -94,10 +94,10 @@ func TestExceptions(t *testing.T) {
 		line := func(host string, i int) string {
 			return fmt.Sprintf("<38>Dec  3 10:00:00 %s sshd[1]: Failed password for invalid user u%d from 203.0.113.1 port 1 ssh2", host, i)
 		}
-		w.publish(t, "A1", bus.FormatText, line("web-1", 1), line("web-2", 2))    // A1's own source
+		w.publish(t, "A1", bus.FormatText, line("web-1", 1), line("web-2", 2))     // A1's own source
 		w.publish(t, "BHXHVN", bus.FormatText, line("web-9", 3), line("WEB-9", 4)) // the root's SIEM about A1's host
 		w.publish(t, "A", bus.FormatText, line("web-3", 5))                        // A alerts
-		w.publish(t, "B", bus.FormatText, line("web-4", 6), line("web-5", 7))     // B alerts
+		w.publish(t, "B", bus.FormatText, line("web-4", 6), line("web-5", 7))      // B alerts
 		got := w.matches(t, sshdID, 3)
 		if got[w.units["A"]] != 1 || got[w.units["B"]] != 2 {
 			t.Errorf("matches by unit: %v", got)
