@@ -14,6 +14,7 @@ import (
 	"vigil/internal/findings"
 	"vigil/internal/health"
 	"vigil/internal/hosts"
+	"vigil/internal/ingest"
 	"vigil/internal/jobs"
 	"vigil/internal/org"
 	"vigil/internal/pipeline"
@@ -30,13 +31,15 @@ import (
 
 // services builds every capability's service on db, in dependency order.
 func services(db *store.DB) web.Services {
+	src := &sources.Service{DB: db}
 	return web.Services{
 		Auth:     &auth.Service{DB: db, Audit: AuditAdapter, Throttle: auth.NewThrottle(20, 30)},
 		Org:      &org.Service{DB: db},
 		Hosts:    &hosts.Service{DB: db},
 		Findings: &findings.Service{DB: db},
 		Duty:     &duty.Service{DB: db},
-		Sources:  &sources.Service{DB: db},
+		Sources:  src,
+		Ingest:   ingest.New(src, ingest.Config{}, nil),
 		Escalate: &escalate.Service{DB: db},
 		Alerts:   &alerts.Service{DB: db},
 		Rules:    &pipeline.Service{DB: db},

@@ -75,6 +75,9 @@ func (f *framer) next() ([]byte, frameStatus) {
 			f.start += n
 			f.skip -= n
 			if f.skip > 0 {
+				if f.eof {
+					f.skip = 0 // the stream ended inside the skipped frame
+				}
 				return nil, frameNeedRead
 			}
 			continue

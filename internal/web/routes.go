@@ -118,6 +118,12 @@ func (s *Server) routes() {
 	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/sources/{id}", Tag: "sources", Summary: "Revoke an event source (its token and addresses stop being accepted)", Handler: s.apiRevokeSource})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/sources/{id}/token", Tag: "sources", Summary: "Give a source a new token (returned this once); the old one stops working",
 		Result: sources.Source{}, Status: http.StatusOK, Handler: s.apiRotateSourceToken})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/events", Tag: "sources", Public: true,
+		Summary: "Send events as a source (Authorization: Bearer vgs_..., checked before the body is read): JSON lines, a JSON array of objects, or text/plain log lines; gzip accepted. 202 once durable, with counts and each refused line's reason; 503 with Retry-After when the pipeline is full",
+		RawBody: "application/x-ndjson", Result: eventsAccepted{}, Status: http.StatusAccepted, Handler: s.apiPostEvents})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/events/evtx", Tag: "sources", Public: true,
+		Summary: "Upload a Windows EVTX file as a source (Authorization: Bearer vgs_...); its events are published as they are read",
+		RawBody: "application/octet-stream", Result: eventsAccepted{}, Status: http.StatusAccepted, Query: []string{"file"}, Handler: s.apiPostEVTX})
 
 	// API: the duty roster (measures 2 and 5; internal/duty).
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/duty/now", Tag: "duty", Summary: "Who is on duty now at a unit (the SOC's unit without ?unit=), with the previous shift's handover notes",

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"vigil/internal/auth"
+	"vigil/internal/bus"
 	"vigil/internal/sources"
 )
 
@@ -242,6 +243,17 @@ var scopeMatrix = map[string]func(t *testing.T, w *world){
 		expect(t, w.call("officerA", "POST", "/api/v1/sources/"+b+"/token", nil), 404, "officerA rotates B's")
 		expect(t, w.call("viewerA", "POST", "/api/v1/sources/"+a+"/token", nil), 403, "viewerA rotates A's")
 		expect(t, w.call("officerA", "POST", "/api/v1/sources/"+a+"/token", nil), 200, "officerA rotates A's")
+	},
+	"POST /api/v1/events": func(t *testing.T, w *world) {
+		w.journal(t, bus.JournalOptions{})
+		_, token := w.source(t, "A", "Events A")
+		expect(t, w.call("officerA", "POST", "/api/v1/events", jsonBody(`{"a":1}`)), 401, "a user's token is no source's")
+		expect(t, w.call(token, "POST", "/api/v1/events", jsonBody(`{"a":1}`)), 202, "the source's token")
+	},
+	"POST /api/v1/events/evtx": func(t *testing.T, w *world) {
+		_, token := w.source(t, "A", "EVTX A")
+		expect(t, w.call("officerA", "POST", "/api/v1/events/evtx", "x"), 401, "a user's token is no source's")
+		expect(t, w.call(token, "POST", "/api/v1/events/evtx", "not evtx"), 400, "the source's token, not an EVTX file")
 	},
 	"GET /api/v1/audit": func(t *testing.T, w *world) {
 		for _, it := range w.call("officerA", "GET", "/api/v1/audit?limit=1000", nil).items(t) {

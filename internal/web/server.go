@@ -24,6 +24,7 @@ import (
 	"vigil/internal/findings"
 	"vigil/internal/health"
 	"vigil/internal/hosts"
+	"vigil/internal/ingest"
 	"vigil/internal/org"
 	"vigil/internal/pipeline"
 	"vigil/internal/sources"
@@ -39,6 +40,7 @@ type Services struct {
 	Findings *findings.Service
 	// The watch.
 	Sources *sources.Service
+	Ingest  *ingest.Service
 	Duty    *duty.Service // the watch: duty rosters (internal/duty)
 	// Escalate is the watch's escalation: policies, channels, notifications.
 	Escalate *escalate.Service

@@ -173,7 +173,7 @@ func (w *world) call(actor, method, path string, body any) response {
 		req.Header.Set("Content-Type", ct)
 	}
 	switch {
-	case len(actor) > 6 && actor[:6] == "agent.", strings.HasPrefix(actor, "vge_"):
+	case len(actor) > 6 && actor[:6] == "agent.", strings.HasPrefix(actor, "vge_"), strings.HasPrefix(actor, "vgs_"):
 		req.Header.Set("Authorization", "Bearer "+actor)
 	case actor != "":
 		req.Header.Set("Authorization", "Bearer "+w.tokens[actor])
