@@ -44,6 +44,7 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 			busURL := fs.String("bus", "-", "", "NATS server carrying events between hub processes, nats://HOST:PORT; empty keeps them in the on-disk journal under --data-dir (one process)")
 			role := fs.String("role", "-", "all", "part of the watch this process runs: all, ingest (listeners and events API), detect (the detection pipeline) or web (UI and API); other than all needs --bus")
 			busMax := fs.Int("journal-max-bytes", "-", 1<<30, "bytes of received events the journal (or the NATS stream) holds before ingest refuses more")
+			syslog := addIngestFlags(fs) // listeners (serve_ingest.go)
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return cli.UsageError("serve takes no arguments")
@@ -56,6 +57,7 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 				ctx, stop := signalContext(ctx)
 				defer stop()
 				watch := hub.WatchConfig{Bus: *busURL, Role: *role, BusMaxBytes: int64(*busMax)}
+				syslog(&watch)
 				return hub.Run(ctx, hub.Config{
 					Listen: *listen, DataDir: *db.dataDir, DatabaseURL: *db.database,
 					Demo: *demo, AdminEmail: *adminEmail, AdminPassword: *adminPassword,

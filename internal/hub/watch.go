@@ -2,14 +2,17 @@ package hub
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"vigil/internal/bus"
+	"vigil/internal/ingest"
 )
 
 // WatchConfig is the part of `vigil serve` that runs the watch: which
@@ -61,6 +64,13 @@ func (h *Hub) startWatch(ctx context.Context, cfg Config) (stop func(), err erro
 	// pipeline (the detect group's consumer) when role.Detects() start
 	// here, each in a function of its own that takes b and returns its
 	// stop, appended to stops.
+	if role.Ingests() {
+		stopIngest, err := h.startIngest(ctx, cfg, b)
+		if err != nil {
+			return nil, err
+		}
+		stops = append(stops, stopIngest)
+	}
 	if role.Detects() {
 		stopPipeline, err := h.startPipeline(ctx, cfg, b)
 		if err != nil {
@@ -170,4 +180,51 @@ func (h *Hub) registerBusMetrics(b bus.Bus) {
 	gauge("vigil_bus_pending_records", "Event records published and not yet acknowledged by every consumer group.", func(s bus.Stats) float64 { return float64(s.Pending) })
 	gauge("vigil_bus_bytes", "Bytes the bus holds (journal segments or JetStream stream).", func(s bus.Stats) float64 { return float64(s.Bytes) })
 	gauge("vigil_bus_max_bytes", "The bus's cap in bytes beyond which events are refused.", func(s bus.Stats) float64 { return float64(s.MaxBytes) })
+}
+
+// startIngest lets the events API publish to b, starts the syslog
+// listeners the configuration names (none by default) and the flushing
+// of the sources' counters. Its stop closes the listeners, waits for
+// their connections, and flushes the counters a last time.
+func (h *Hub) startIngest(ctx context.Context, cfg Config, b bus.Bus) (stop func(), err error) {
+	w := cfg.Watch
+	in := h.Ingest
+	in.Logger = h.logger
+	if err := in.Metrics.Register(h.Server.Registry()); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if !errors.As(err, &are) {
+			return nil, err
+		}
+	}
+	addrs := ingest.Addrs{UDP: w.SyslogUDP, TCP: w.SyslogTCP, TLS: w.SyslogTLS}
+	if w.SyslogTLS != "" {
+		if w.TLSCert == "" || w.TLSKey == "" {
+			return nil, errors.New("--syslog-tls needs --tls-cert and --tls-key")
+		}
+		cert, err := tls.LoadX509KeyPair(w.TLSCert, w.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("syslog TLS: %w", err)
+		}
+		addrs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	in.SetBus(b)
+	flushCtx, stopFlush := context.WithCancel(context.Background())
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		h.Sources.Run(flushCtx, 5*time.Second, h.logger)
+	}()
+	ls, err := in.Listen(ctx, addrs)
+	if err != nil {
+		in.SetBus(nil)
+		stopFlush()
+		<-flushed
+		return nil, err
+	}
+	return func() {
+		ls.Close()
+		in.SetBus(nil)
+		stopFlush()
+		<-flushed
+	}, nil
 }

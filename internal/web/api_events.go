@@ -51,7 +51,9 @@ func (s *Server) apiPostEvents(w http.ResponseWriter, r *http.Request) {
 	text := false
 	ct := strings.ToLower(r.Header.Get("Content-Type"))
 	switch {
-	case ct == "", strings.HasPrefix(ct, "application/json"), strings.HasPrefix(ct, "application/x-ndjson"),
+	// application/x-www-form-urlencoded is what curl --data sends when
+	// told nothing: taken as JSON, as the body says.
+	case ct == "", strings.HasPrefix(ct, "application/json"), strings.HasPrefix(ct, "application/x-www-form-urlencoded"), strings.HasPrefix(ct, "application/x-ndjson"),
 		strings.HasPrefix(ct, "application/jsonl"), strings.HasPrefix(ct, "application/x-jsonlines"):
 	case strings.HasPrefix(ct, "text/plain"):
 		text = true
