@@ -31,16 +31,17 @@ import (
 //     wants them; a path string is built only for a finding or an error;
 //   - a worker opens, reads and closes through raw descriptors (no
 //     os.File: that would cost a fcntl and two epoll_ctl per file); on a
-//     local file system a file is not asked its size (see hasher.read): a
+//     local file system a file is not asked its size (see hasher.got): a
 //     file smaller than a read (most files) costs an open, one read and a
-//     close;
+//     close; where the kernel offers io_uring, those are made for a few
+//     dozen files at a time with two system calls (ring, hasher.fill);
 //   - a worker hashes two files at once where the CPU has the SHA
 //     extensions (sha256x2_amd64.s), with its own SHA-256 padding, so
 //     the SHA unit is kept busy.
 //
 // The checks are those of the portable walk: a regular file (d_type, with
 // O_NOFOLLOW|O_NONBLOCK on the open; fstat where the reads cannot tell, see
-// hasher.read), within the size limit, read with O_NOATIME where allowed.
+// hasher.got), within the size limit, read with O_NOATIME where allowed.
 
 // dirRef is an open directory shared by the walker and the batches of its
 // files; the last user closes it.
