@@ -252,19 +252,19 @@ func socID(u *unitRef) int64 {
 
 // policySummary is what the audit log keeps of a policy.
 func policySummary(p *Policy) map[string]any {
-	steps := make([]string, len(p.Steps))
+	steps := make([]map[string]any, len(p.Steps))
 	for i, st := range p.Steps {
-		who := st.Target
+		step := map[string]any{"delay_minutes": st.DelayMinutes, "target": st.Target}
 		switch st.Target {
 		case TargetUser:
-			who += ":" + st.User
+			step["user"] = st.User
 		case TargetChannel:
-			who += ":" + st.ChannelName
+			step["channel"] = st.ChannelName
 		}
-		steps[i] = fmt.Sprintf("+%d min %s", st.DelayMinutes, who)
+		steps[i] = step
 	}
 	return map[string]any{"name": p.Name, "unit": p.Unit, "min_severity": p.MinSeverity, "soc_unit": p.SOCUnit,
-		"steps": strings.Join(steps, "; "), "disabled": p.Disabled}
+		"steps": steps, "disabled": p.Disabled}
 }
 
 // UpdatePolicy replaces a policy with in, as the caller.

@@ -119,6 +119,9 @@ func uiPagePaths(t *testing.T, w *world, extraHost int64) []string {
 		"/health/probes/{id}": {w.anyProbe(t)},
 		"/rules/{id}":         {w.anyRule(t)},
 	}
+	esc := w.escalation(t)
+	values["/escalation/policies/{id}"] = []string{esc.policyA, esc.policyB}
+	values["/escalation/channels/{id}"] = []string{esc.channelA, esc.channelB}
 	var out []string
 	for _, m := range uiGetRouteRE.FindAllStringSubmatch(string(src), -1) {
 		route := m[1]

@@ -256,6 +256,22 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /rules/{id}/exceptions", s.uiAuth(s.uiAddRuleException))
 	s.mux.HandleFunc("POST /rule-exceptions/{id}/delete", s.uiAuth(s.uiDeleteRuleException))
 
+	// Pages: escalation of unacknowledged alerts.
+	s.mux.HandleFunc("GET /escalation", s.uiAuth(s.uiEscalation))
+	s.mux.HandleFunc("GET /escalation/policies/new", s.uiAuth(s.uiNewPolicy))
+	s.mux.HandleFunc("POST /escalation/policies", s.uiAuth(s.uiCreatePolicy))
+	s.mux.HandleFunc("GET /escalation/policies/{id}", s.uiAuth(s.uiPolicy))
+	s.mux.HandleFunc("POST /escalation/policies/{id}", s.uiAuth(s.uiUpdatePolicy))
+	s.mux.HandleFunc("POST /escalation/policies/{id}/delete", s.uiAuth(s.uiDeletePolicy))
+	s.mux.HandleFunc("GET /escalation/channels", s.uiAuth(s.uiChannels))
+	s.mux.HandleFunc("GET /escalation/channels/new", s.uiAuth(s.uiNewChannel))
+	s.mux.HandleFunc("POST /escalation/channels", s.uiAuth(s.uiCreateChannel))
+	s.mux.HandleFunc("GET /escalation/channels/{id}", s.uiAuth(s.uiChannel))
+	s.mux.HandleFunc("POST /escalation/channels/{id}", s.uiAuth(s.uiUpdateChannel))
+	s.mux.HandleFunc("POST /escalation/channels/{id}/test", s.uiAuth(s.uiTestChannel))
+	s.mux.HandleFunc("POST /escalation/channels/{id}/delete", s.uiAuth(s.uiDeleteChannel))
+	s.mux.HandleFunc("GET /escalation/notifications", s.uiAuth(s.uiNotifications))
+
 	// Any other page path: a "no such page" page in the layout.
 	s.mux.HandleFunc(pageCatchAll, s.uiNotFound)
 }
