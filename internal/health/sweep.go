@@ -97,7 +97,7 @@ func (s *Service) offlineAgents(ctx context.Context) ([]ill, error) {
 		id := strconv.FormatInt(u.UnitID, 10)
 		out = append(out, ill{subject: id, unitID: u.UnitID, title: u.UnitName, since: u.Newest,
 			detail: fmt.Sprintf("%d of %d agents offline", u.Offline, u.Agents),
-			match: alerts.Match{RuleID: RuleAgentsOffline, RuleTitle: fmt.Sprintf("Agents offline in %s", u.UnitName), Level: "medium",
+			match: alerts.Match{RuleID: RuleAgentsOffline, RuleTitle: fmt.Sprintf("Agents offline in %s", u.UnitName), Level: "low",
 				UnitID: u.UnitID, Key: "agents:" + id}})
 	}
 	return out, nil

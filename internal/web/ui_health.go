@@ -102,7 +102,9 @@ func (s *Server) healthData(r *http.Request) (*healthData, error) {
 	if d.Probes, err = s.probeViews(r, true); err != nil {
 		return nil, err
 	}
-	if d.Open, _, err = s.Health.ListEpisodes(ctx, health.EpisodeFilter{Open: true, Limit: 200}); err != nil {
+	// Units with agents offline have their own table below: the list of
+	// what is going on names the rest.
+	if d.Open, _, err = s.Health.ListEpisodes(ctx, health.EpisodeFilter{Open: true, Kinds: []string{health.EpisodeProbe, health.EpisodeSource, health.EpisodeFeed}, Limit: 200}); err != nil {
 		return nil, err
 	}
 	if d.Recent, _, err = s.Health.ListEpisodes(ctx, health.EpisodeFilter{Limit: 20}); err != nil {
