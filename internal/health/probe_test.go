@@ -310,11 +310,11 @@ func TestUptimeWithGaps(t *testing.T) {
 		if h.Buckets[3].Up != 300 || h.Buckets[4].Up != 300 || h.Buckets[3].Checks != 1 || h.Buckets[4].Checks != 0 {
 			t.Errorf("split: %+v / %+v", h.Buckets[3].Uptime, h.Buckets[4].Uptime)
 		}
-		// The current hour ends now: the last check vouches for its
-		// interval, but the hour holds no more than has passed of it.
+		// The period ends now: the last check vouches for the two minutes
+		// since it, not for the rest of its interval still ahead.
 		f.set(t0.Add(3*time.Hour + 57*time.Minute))
 		h, _ = f.svc.ProbeHistory(ctx, p2.ID, t0.Add(3*time.Hour), time.Time{})
-		if h.Uptime.Up != 300 || h.Uptime.Unknown != 52*60 {
+		if h.Uptime.Up != 120 || h.Uptime.Unknown != 55*60 {
 			t.Errorf("current hour: up %v unknown %v", h.Uptime.Up, h.Uptime.Unknown)
 		}
 		// Long periods come by day.

@@ -258,3 +258,52 @@ func TestStaleFeeds(t *testing.T) {
 		t.Errorf("open feed episodes %+v", eps)
 	}
 }
+
+// A real listener goes away and comes back: one alert in the real queue,
+// its recovery noted on it.
+func TestProbeOutageInTheQueue(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWatchWorld(t, db)
+		ln := tcpServer(t, "")
+		p, err := w.svc.CreateProbe(w.sys, health.ProbeInput{Name: ptr("NCSC"), Kind: ptr("tcp"), Target: ptr(ln), IntervalSeconds: ptr(60), TimeoutSeconds: ptr(1), DownAfterSeconds: ptr(120)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t0 := w.now
+		check := func(min int, target string) {
+			w.set(t0.Add(time.Duration(min) * time.Minute))
+			p.Target = target
+			r := health.Check(context.Background(), p, nil)
+			r.At = w.now
+			if err := w.svc.Record(w.sys, p, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		down := closedPort(t)
+		check(0, ln)
+		for m := 1; m <= 6; m++ {
+			check(m, down)
+		}
+		got := w.alertsOf(t, health.RuleProbeDown)
+		if len(got) != 1 || got[0].Severity != "high" || got[0].Count != 1 {
+			t.Fatalf("alerts %+v", got)
+		}
+		check(7, ln)
+		a, err := w.alerts.Get(w.sys, got[0].ID)
+		if err != nil || !strings.Contains(a.Note, "Back to normal") {
+			t.Errorf("recovery note %q %v", a.Note, err)
+		}
+		// Up to now (the last check's minute is still ahead): 1 min up,
+		// 6 down; a minute later the last check's minute counts too.
+		h, _ := w.svc.ProbeHistory(w.sys, p.ID, t0, time.Time{})
+		if h.Uptime.Down != 6*60 || h.Uptime.Up != 60 || h.Uptime.Unknown != 0 {
+			t.Errorf("uptime %+v", h.Uptime)
+		}
+		w.set(t0.Add(8 * time.Minute))
+		h, _ = w.svc.ProbeHistory(w.sys, p.ID, t0, time.Time{})
+		if h.Uptime.Down != 6*60 || h.Uptime.Up != 2*60 {
+			t.Errorf("uptime %+v", h.Uptime)
+		}
+	})
+}

@@ -238,6 +238,22 @@ func (s *Service) ProbeHistory(ctx context.Context, id int64, from, to time.Time
 		}
 		span := end.Sub(start).Seconds()
 		upS, downS := float64(up)/1e6, float64(down)/1e6
+		// The hour the period ends in holds what the last check vouches
+		// for beyond the end (the end is now, and the next check is still
+		// ahead): take that off the last check's state.
+		if !to.Before(start) && to.Before(start.Add(time.Hour)) && !p.LastAt.After(to) {
+			ahead := p.LastAt.Add(p.Interval())
+			if ahead.After(start.Add(time.Hour)) {
+				ahead = start.Add(time.Hour)
+			}
+			if fut := ahead.Sub(to).Seconds(); fut > 0 {
+				if p.LastOK {
+					upS -= min(fut, upS)
+				} else {
+					downS -= min(fut, downS)
+				}
+			}
+		}
 		if k := upS + downS; k > span && k > 0 {
 			upS, downS = upS*span/k, downS*span/k
 		}
