@@ -74,15 +74,7 @@ say "$n rules in $work/rules"
 
 # Indicators: addresses, domains and SHA-256 digests that the load never
 # contains (no alert storm), as a feed would hold.
-awk -v n="$IOCS_N" 'BEGIN {
-	print "type,value,comment"
-	for (i = 0; i < n; i++) {
-		k = i % 3
-		if (k == 0) printf "ip,%d.%d.%d.%d,bench\n", 100 + int(i / 16777216) % 100, int(i / 65536) % 256, int(i / 256) % 256, i % 256
-		else if (k == 1) printf "domain,c2-%d.bench-bad.example,bench\n", i
-		else printf "sha256,%064x,bench\n", i
-	}
-}' > "$work/indicators.csv"
+"$vigil" loadgen indicators "$IOCS_N" >"$work/indicators.csv"
 say "$IOCS_N indicators in $work/indicators.csv"
 
 http_port=$(free_port)

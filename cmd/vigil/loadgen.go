@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,7 +26,7 @@ func init() {
 with marker events mixed in, events over HTTP counted as acknowledged, and the
 alerts they make counted. Every run stops by itself after --count lines or
 --duration. Results are printed as key=value pairs on one line.`,
-		Subs: []*cli.Command{loadgenRule, loadgenSetup, loadgenSyslog, loadgenEvents, loadgenAlerts},
+		Subs: []*cli.Command{loadgenRule, loadgenIndicators, loadgenSetup, loadgenSyslog, loadgenEvents, loadgenAlerts},
 	})
 }
 
@@ -43,6 +44,22 @@ var loadgenRule = &cli.Command{
 			}
 		}
 		return nil
+	},
+}
+
+var loadgenIndicators = &cli.Command{
+	Name:  "indicators",
+	Short: "write N indicators as CSV (for the hub's --ioc)",
+	Usage: "vigil loadgen indicators N > indicators.csv",
+	Run: func(ctx context.Context, fs *cli.FlagSet, args []string) error {
+		if len(args) != 1 {
+			return cli.UsageError("give the number of indicators")
+		}
+		n, err := strconv.Atoi(args[0])
+		if err != nil || n < 0 {
+			return cli.UsageError("the number of indicators must be a whole number")
+		}
+		return loadgen.WriteIndicators(fs.Stdout, n)
 	},
 }
 

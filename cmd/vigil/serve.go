@@ -45,6 +45,8 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 			role := fs.String("role", "-", "all", "part of the watch this process runs: all, ingest (listeners and events API), detect (the detection pipeline) or web (UI and API); other than all needs --bus")
 			busMax := fs.Int("journal-max-bytes", "-", 1<<30, "bytes of received events the journal (or the NATS stream) holds before ingest refuses more")
 			syslog := addIngestFlags(fs) // listeners (serve_ingest.go)
+			rulesDirs := fs.Strings("rules", "Sigma rule directory or file detection loads besides the rules managed in the UI; re-read when it changes (repeatable; env: comma-separated)")
+			iocFiles := fs.Strings("ioc", "indicator file (CSV type,value[,comment] or STIX 2.x) detection matches besides the hub's own; re-read when it changes (repeatable; env: comma-separated)")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return cli.UsageError("serve takes no arguments")
@@ -56,7 +58,7 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 				oidc = auth.OIDCConfig{Issuer: *oidcIssuer, ClientID: *oidcClient, ClientSecret: *oidcSecret, RedirectURL: *oidcRedirect, RoleClaim: *oidcRole, UnitClaim: *oidcUnit}
 				ctx, stop := signalContext(ctx)
 				defer stop()
-				watch := hub.WatchConfig{Bus: *busURL, Role: *role, BusMaxBytes: int64(*busMax)}
+				watch := hub.WatchConfig{Bus: *busURL, Role: *role, BusMaxBytes: int64(*busMax), Indicators: *iocFiles, Rules: *rulesDirs}
 				syslog(&watch)
 				return hub.Run(ctx, hub.Config{
 					Listen: *listen, DataDir: *db.dataDir, DatabaseURL: *db.database,

@@ -34,6 +34,9 @@ type WatchConfig struct {
 	// is off when its address is empty. TLS needs TLSCert and TLSKey.
 	SyslogUDP, SyslogTCP, SyslogTLS string
 	TLSCert, TLSKey                 string
+	// Indicators are indicator files (CSV or STIX 2.x) the pipeline
+	// matches besides the hub's own (--ioc; watch_ioc.go).
+	Indicators []string
 }
 
 // startWatch starts this process's part of the watch: the bus, then the

@@ -20,6 +20,9 @@ func (h *Hub) startPipeline(ctx context.Context, cfg Config, b bus.Bus) (stop fu
 	rules.Metrics = m
 	rules.Logger = h.logger
 	rules.Indicators = []pipeline.IndicatorProvider{pipeline.IndicatorFuncs{Sources: &h.Hosts.IndicatorSources}}
+	if len(cfg.Watch.Indicators) > 0 {
+		rules.Indicators = append(rules.Indicators, fileIndicators{paths: cfg.Watch.Indicators, logger: h.logger})
+	}
 	stopRules := rules.Start(ctx)
 	p := &pipeline.Pipeline{Engine: rules.Engine, Alerts: h.Alerts, Logger: h.logger, Metrics: m}
 	ctx, cancel := context.WithCancel(ctx)

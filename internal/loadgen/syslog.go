@@ -9,7 +9,9 @@ package loadgen
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strconv"
@@ -222,4 +224,24 @@ func WaitFileSize(ctx context.Context, path string, size int64) (time.Time, erro
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// WriteIndicators writes n indicators as CSV (type,value,comment): a third
+// each of IPv4 addresses, domains and SHA-256 digests (of the index, so
+// spread as real digests are), none of which the generated load contains.
+func WriteIndicators(w io.Writer, n int) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	bw.WriteString("type,value,comment\n")
+	for i := 0; i < n; i++ {
+		switch i % 3 {
+		case 0:
+			fmt.Fprintf(bw, "ip,%d.%d.%d.%d,bench\n", 100+(i>>24)%100, (i>>16)&255, (i>>8)&255, i&255)
+		case 1:
+			fmt.Fprintf(bw, "domain,c2-%d.bench-bad.example,bench\n", i)
+		default:
+			sum := sha256.Sum256(strconv.AppendInt(nil, int64(i), 10))
+			fmt.Fprintf(bw, "sha256,%x,bench\n", sum)
+		}
+	}
+	return bw.Flush()
 }
