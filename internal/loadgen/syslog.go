@@ -97,11 +97,6 @@ func SendSyslog(ctx context.Context, cfg Syslog) (SyslogResult, error) {
 	if cfg.Run == "" {
 		cfg.Run = strconv.FormatInt(time.Now().Unix(), 36)
 	}
-	if cfg.Duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cfg.Duration)
-		defer cancel()
-	}
 	// The lines are made once: the generator shares the machine with the
 	// hub and should cost it little.
 	pool := make([][]byte, linePool)
@@ -113,6 +108,11 @@ func SendSyslog(ctx context.Context, cfg Syslog) (SyslogResult, error) {
 	var mu sync.Mutex
 	var markers []Marker
 	errc := make(chan error, cfg.Conns)
+	if cfg.Duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cfg.Duration)
+		defer cancel()
+	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	for c := 0; c < cfg.Conns; c++ {
