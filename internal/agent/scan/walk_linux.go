@@ -313,7 +313,8 @@ type hasher struct {
 
 	ring   *ring   // nil: one system call at a time
 	free   []*slot // slots for the next round
-	round  []*slot // the files of the last round not yet given to a lane
+	round  []*slot // the files of the last round, round[taken:] not yet given to a lane
+	taken  int
 	closes []int32 // descriptors to close in the next round
 }
 
@@ -447,13 +448,12 @@ func (h *hasher) ready(l *lane) bool {
 // false when there is none.
 func (h *hasher) start(l *lane) bool {
 	if h.ring != nil {
-		if len(h.round) == 0 {
+		if h.taken == len(h.round) {
 			h.fill()
 		}
-		if len(h.round) > 0 {
-			sl := h.round[0]
-			h.round = h.round[1:]
-			h.take(l, sl)
+		if h.taken < len(h.round) {
+			h.taken++
+			h.take(l, h.round[h.taken-1])
 			return true
 		}
 		if h.ring != nil {
@@ -516,6 +516,7 @@ func (h *hasher) take(l *lane, sl *slot) {
 // told as always (and O_NOATIME refused for others' files, a symbolic
 // link swapped in); the ring is dropped if the kernel fails it.
 func (h *hasher) fill() {
+	h.round, h.taken = h.round[:0], 0
 	for len(h.round) < roundFiles && len(h.free) > 0 {
 		// Wait for the walker only for the first file: a round that
 		// came back empty would end the lane.
