@@ -31,6 +31,7 @@ import (
 	"encoding/json"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"vigil/internal/auth"
@@ -163,10 +164,14 @@ type Service struct {
 	groups   map[string]*group
 	inv      *inventory
 	sups     *suppressions
-	swept    time.Time
+	// supsStale makes the next Record reload the suppressions (one was
+	// added or removed here).
+	supsStale atomic.Bool
+	swept     time.Time
 
-	feedMu sync.Mutex
-	feed   *feed
+	feedMu  sync.Mutex
+	feed    *feed
+	closing chan struct{}
 }
 
 func (s *Service) now() time.Time {

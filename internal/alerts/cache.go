@@ -195,7 +195,7 @@ func (s *Service) loadCaches(ctx context.Context, now time.Time) error {
 			s.inv = inv
 		}
 	}
-	if s.sups == nil || now.Sub(s.sups.loaded) >= min(s.refresh(), 10*time.Second) {
+	if s.sups == nil || s.supsStale.Swap(false) || now.Sub(s.sups.loaded) >= min(s.refresh(), 10*time.Second) {
 		ss, err := loadSuppressions(ctx, s.DB, now)
 		if err != nil {
 			if s.sups == nil {

@@ -3,10 +3,13 @@ package alerts
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"vigil/internal/auth"
+	"vigil/internal/errs"
 	"vigil/internal/store"
 )
 
@@ -18,6 +21,10 @@ import (
 
 // PollEvery is how often the feed reads the changes.
 var PollEvery = time.Second
+
+// MaxSubscriptionsPerUser bounds the live pages one user keeps open (each
+// holds a connection and a buffer).
+const MaxSubscriptionsPerUser = 5
 
 // lookback re-reads changes this far behind the cursor: a transaction that
 // stamped its change before the cursor but committed after it (another
@@ -51,6 +58,18 @@ func (s *Service) Subscribe(ctx context.Context) (*Subscription, func(), error) 
 	sub := &Subscription{c: make(chan *Alert, 256), p: p}
 	sub.C = sub.c
 	s.feedMu.Lock()
+	if s.feed != nil {
+		n := 0
+		for o := range s.feed.subs {
+			if o.p.UserID == p.UserID && o.p.Email == p.Email {
+				n++
+			}
+		}
+		if n >= MaxSubscriptionsPerUser {
+			s.feedMu.Unlock()
+			return nil, nil, errs.Errorf(errs.ETOOMANY, "too many live pages open: close one and try again")
+		}
+	}
 	if s.feed == nil {
 		pctx, cancel := context.WithCancel(context.Background())
 		s.feed = &feed{subs: map[*Subscription]struct{}{}, cancel: cancel}
@@ -155,4 +174,72 @@ func (s *Service) changedSince(ctx context.Context, since int64) ([]*Alert, erro
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// Matcher returns whether an alert passes f (its unit, severity, status,
+// rule, host and assignee conditions), for live pages that filter the
+// feed as their list is filtered.
+func (s *Service) Matcher(ctx context.Context, f Filter) (func(*Alert) bool, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	path := ""
+	if f.Unit != "" {
+		if _, path, err = s.unitPathByCode(ctx, p, f.Unit); err != nil {
+			return nil, err
+		}
+	}
+	statuses, err := expand("status", f.Statuses, Statuses)
+	if err != nil {
+		return nil, err
+	}
+	sevs, err := expand("severity", f.Severities, Severities)
+	if err != nil {
+		return nil, err
+	}
+	host, assignee := "", strings.ToLower(strings.TrimSpace(f.Assignee))
+	if f.Host != "" {
+		host = hostKey(f.Host)
+	}
+	return func(a *Alert) bool {
+		switch {
+		case !p.CanRead(a.unitPath), path != "" && !strings.HasPrefix(a.unitPath, path),
+			len(statuses) > 0 && !slices.Contains(statuses, a.Status),
+			len(sevs) > 0 && !slices.Contains(sevs, a.Severity),
+			f.Rule != "" && a.RuleID != strings.TrimSpace(f.Rule),
+			host != "" && hostKey(a.Host) != host,
+			f.HostID != 0 && a.HostID != f.HostID,
+			assignee == "none" && a.Assignee != "",
+			assignee != "" && assignee != "none" && a.Assignee != assignee:
+			return false
+		}
+		return true
+	}, nil
+}
+
+// Closing is closed by CloseStreams: live streams end when it is, so a
+// hub shutting down is not held up by pages left open.
+func (s *Service) Closing() <-chan struct{} {
+	s.feedMu.Lock()
+	defer s.feedMu.Unlock()
+	if s.closing == nil {
+		s.closing = make(chan struct{})
+	}
+	return s.closing
+}
+
+// CloseStreams ends every live stream (the hub calls it when it shuts
+// down).
+func (s *Service) CloseStreams() {
+	s.feedMu.Lock()
+	defer s.feedMu.Unlock()
+	if s.closing == nil {
+		s.closing = make(chan struct{})
+	}
+	select {
+	case <-s.closing:
+	default:
+		close(s.closing)
+	}
 }

@@ -251,6 +251,7 @@ func Run(ctx context.Context, cfg Config) error {
 	cfg.Logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	h.Alerts.CloseStreams() // live alert pages would hold Shutdown up
 	err = nil
 	for _, s := range servers {
 		if serr := s.Shutdown(sctx); serr != nil && err == nil {

@@ -97,6 +97,9 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 	if err := h.Findings.LoadDemo(ctx, officers, soc); err != nil {
 		return err
 	}
+	if err := h.Alerts.LoadDemo(ctx, officers, soc); err != nil {
+		return err
+	}
 	if n, err := h.Sources.LoadDemo(ctx); err != nil {
 		return err
 	} else if n > 0 {

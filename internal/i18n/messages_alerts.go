@@ -21,6 +21,7 @@ var alertMessages = map[string][2]string{
 	"field.rule_id":               {"Mã quy tắc", "Rule id"},
 	"field.expires":               {"Hết hạn", "Expires"},
 	"field.value":                 {"Giá trị", "Value"},
+	"field.inactive":              {"Cả quy tắc không còn hiệu lực", "Inactive rules too"},
 	"field.field":                 {"Trường", "Field"},
 	"nav.alerts":                  {"Cảnh báo", "Alerts"},
 	"alerts.title":                {"Hàng đợi cảnh báo", "Alert queue"},

@@ -58,6 +58,9 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	for _, route := range served {
 		var method, path string
 		fmt.Sscanf(route, "%s %s", &method, &path)
+		if route == "GET /api/v1/alerts/stream" {
+			continue // never ends: the scope matrix reads it
+		}
 		resp := w.call("admin", method, fillPath(path), nil)
 		if resp.Status == http.StatusMethodNotAllowed || strings.Contains(string(resp.Body), "API endpoint") {
 			t.Errorf("%s is documented but not served: %d %s", route, resp.Status, resp.Body)

@@ -118,6 +118,7 @@ func uiPagePaths(t *testing.T, w *world, extraHost int64) []string {
 		"/enrollment/{id}/":   {},
 		"/health/probes/{id}": {w.anyProbe(t)},
 		"/rules/{id}":         {w.anyRule(t)},
+		"/alerts/{id}":        {itoa(seedAlerts(t, w)["A"])},
 	}
 	esc := w.escalation(t)
 	values["/escalation/policies/{id}"] = []string{esc.policyA, esc.policyB}

@@ -135,6 +135,13 @@ func (s *Server) routes() {
 		Body: alertsBulk{}, Result: alerts.Alert{}, List: true, Status: http.StatusOK, Handler: s.apiUpdateAlerts})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/alerts/{id}", Tag: "alerts", Summary: "An alert with its kept events", Result: alerts.Alert{}, Handler: s.apiGetAlert})
 	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/alerts/{id}", Tag: "alerts", Summary: "Acknowledge, assign, close (with a reason) or reopen an alert", Body: alerts.Update{}, Result: alerts.Alert{}, Handler: s.apiUpdateAlert})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/alerts/stream", Tag: "alerts", Summary: "Server-sent events: each change of an alert in scope (event alert, with match for the filters given), reload when changes were dropped; at most 5 per user",
+		Result: liveAlert{}, Status: http.StatusOK, Query: []string{"unit", "severity", "status", "rule", "host", "host_id", "assignee"}, Handler: s.apiAlertStream})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/alerts/suppressions", Tag: "alerts", Summary: "Suppression rules in scope (inactive=true: expired and removed ones too)", Result: alerts.Suppression{},
+		Paged: true, Sorts: alerts.SuppressionSortKeys, Query: []string{"unit", "rule", "inactive"}, Handler: s.apiListSuppressions})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/alerts/suppressions", Tag: "alerts", Summary: "Add a suppression rule (rule id; optional host, unit, field value; expiry date; reason)",
+		Body: alerts.SuppressionInput{}, Result: alerts.Suppression{}, Handler: s.apiCreateSuppression})
+	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/alerts/suppressions/{id}", Tag: "alerts", Summary: "Remove a suppression rule before its expiry", Handler: s.apiRemoveSuppression})
 
 	// API: escalation of unacknowledged alerts (internal/escalate).
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/escalation/policies", Tag: "escalation", Summary: "Escalation policies in scope", Result: escalate.Policy{},
@@ -255,6 +262,14 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /rules/{id}/delete", s.uiAuth(s.uiDeleteRule))
 	s.mux.HandleFunc("POST /rules/{id}/exceptions", s.uiAuth(s.uiAddRuleException))
 	s.mux.HandleFunc("POST /rule-exceptions/{id}/delete", s.uiAuth(s.uiDeleteRuleException))
+	// Pages: the alert queue (the watch).
+	s.mux.HandleFunc("GET /alerts", s.uiAuth(s.uiAlerts))
+	s.mux.HandleFunc("POST /alerts", s.uiAuth(s.uiUpdateAlerts))
+	s.mux.HandleFunc("GET /alerts/suppressions", s.uiAuth(s.uiSuppressions))
+	s.mux.HandleFunc("POST /alerts/suppressions", s.uiAuth(s.uiCreateSuppression))
+	s.mux.HandleFunc("POST /alerts/suppressions/{id}/remove", s.uiAuth(s.uiRemoveSuppression))
+	s.mux.HandleFunc("GET /alerts/{id}", s.uiAuth(s.uiAlert))
+	s.mux.HandleFunc("POST /alerts/{id}", s.uiAuth(s.uiUpdateAlert))
 
 	// Pages: escalation of unacknowledged alerts.
 	s.mux.HandleFunc("GET /escalation", s.uiAuth(s.uiEscalation))
@@ -280,11 +295,11 @@ func (s *Server) routes() {
 // measures, in order; nil leaves a measure's card in its empty state.
 func (s *Server) measureCards() [5]func(r *http.Request) (*measureCard, error) {
 	return [5]func(r *http.Request) (*measureCard, error){
-		s.hostsCard, // 1: hosts, controls, malware review
-		nil,         // 2: the watch
-		nil,         // 3: vulnerabilities
-		nil,         // 4: awareness
-		nil,         // 5: the SOC and incidents
+		s.hostsCard,  // 1: hosts, controls, malware review
+		s.alertsCard, // 2: the watch
+		nil,          // 3: vulnerabilities
+		nil,          // 4: awareness
+		nil,          // 5: the SOC and incidents
 	}
 }
 
@@ -292,5 +307,6 @@ func (s *Server) measureCards() [5]func(r *http.Request) (*measureCard, error) {
 func (s *Server) unitSections() []func(r *http.Request, u *org.Unit) (*unitSection, error) {
 	return []func(r *http.Request, u *org.Unit) (*unitSection, error){
 		s.hostsUnitSection,
+		s.alertsUnitSection,
 	}
 }
