@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"strings"
 	"sync"
@@ -19,6 +20,9 @@ type EscalationConfig struct {
 	// with a clear reason when it is empty. SMTPUser and SMTPPassword
 	// authenticate (after STARTTLS); SMTPFrom is the sender.
 	SMTPAddr, SMTPFrom, SMTPUser, SMTPPassword string
+	// SMTPTLS configures STARTTLS (the system's roots and the server's
+	// name when nil); tests trust their own server's certificate here.
+	SMTPTLS *tls.Config
 	// PublicURL is the hub's address as people reach it, for links in
 	// messages ("https://vigil.example.vn"); http://LISTEN when empty.
 	PublicURL string
@@ -62,7 +66,7 @@ func (h *Hub) configureEscalation(cfg Config) {
 			host, _, _ := net.SplitHostPort(c.SMTPAddr)
 			from = "vigil@" + strings.TrimPrefix(host, "smtp.")
 		}
-		e.Mail = &escalate.Mailer{Addr: c.SMTPAddr, From: from, User: c.SMTPUser, Password: c.SMTPPassword}
+		e.Mail = &escalate.Mailer{Addr: c.SMTPAddr, From: from, User: c.SMTPUser, Password: c.SMTPPassword, TLS: c.SMTPTLS}
 	}
 	e.PublicURL = c.PublicURL
 	if e.PublicURL == "" {
