@@ -510,6 +510,8 @@ var messages = map[string][2]string{
 	"sources.reason.revoked":        {"nguồn đã thu hồi", "source revoked"},
 	"sources.reason.unknown_token":  {"mã không tồn tại", "unknown token"},
 	"sources.reason.unknown_sender": {"địa chỉ lạ", "unknown sender"},
+	"sources.every":                 {"gửi ít nhất mỗi %d phút", "sends at least every %d minutes"},
+	"sources.ago":                   {"%s trước", "%s ago"},
 
 	// Why a host fails a coverage check (hosts.Reason; {0}, {1} are its
 	// arguments), and the agent's heartbeat on the host page.

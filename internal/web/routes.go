@@ -287,6 +287,12 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /escalation/channels/{id}/delete", s.uiAuth(s.uiDeleteChannel))
 	s.mux.HandleFunc("GET /escalation/notifications", s.uiAuth(s.uiNotifications))
 
+	// Pages: the watch — event sources.
+	s.mux.HandleFunc("GET /sources", s.uiAuth(s.uiSources))
+	s.mux.HandleFunc("POST /sources", s.uiAuth(s.uiCreateSource))
+	s.mux.HandleFunc("POST /sources/{id}/revoke", s.uiAuth(s.uiRevokeSource))
+	s.mux.HandleFunc("POST /sources/{id}/token", s.uiAuth(s.uiRotateSource))
+
 	// Any other page path: a "no such page" page in the layout.
 	s.mux.HandleFunc(pageCatchAll, s.uiNotFound)
 }

@@ -6,6 +6,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -193,4 +195,34 @@ func TestEVTXUpload(t *testing.T) {
 	}
 	r = w.postEvents(t, token, "/api/v1/events/evtx", "application/octet-stream", "", []byte("this is not an EVTX file at all, not even close"))
 	expect(t, r, 400, "not EVTX")
+}
+
+// The sources page registers a source (the token shown once), keeps
+// what was typed beside a bad field, lists the counts and offers the
+// unknown senders for registration.
+func TestSourcesPage(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, storetest.Open(t, "sqlite"))
+	status, body := w.postForm("officerA", "vi", "/sources", url.Values{"unit": {"A"}, "name": {"IDS tỉnh"}, "kind": {"ids"}, "interval_minutes": {"30"}, "senders": {"10.1.0.300"}})
+	if status != 400 || !strings.Contains(fieldMessage(body, "senders"), "không phải địa chỉ IP") || !strings.Contains(body, `value="IDS tỉnh"`) {
+		t.Fatalf("bad sender: %d, beside the field %q", status, fieldMessage(body, "senders"))
+	}
+	status, body = w.postForm("officerA", "en", "/sources", url.Values{"unit": {"A"}, "name": {"IDS tỉnh"}, "kind": {"ids"}, "interval_minutes": {"30"}, "senders": {"10.1.0.30, 10.1.1.0/24"}})
+	if status != 200 || !strings.Contains(body, "copy it now") || !strings.Contains(body, "vgs_") || !strings.Contains(body, "10.1.1.0/24") {
+		t.Fatalf("register: %d %s", status, body)
+	}
+	_, page := w.getPage("officerA", "vi", "/sources")
+	if !strings.Contains(page, "IDS tỉnh") || strings.Contains(page, `id="new-token"`) || strings.Contains(page, "Địa chỉ gửi syslog chưa đăng ký") {
+		t.Error("the list shows the token again, or an officer sees the unknown senders")
+	}
+	w.hub.Sources.NoteUnknownSender(netip.MustParseAddr("198.51.100.7"), 3, []byte("<13>hello from afar"))
+	w.hub.Sources.Flush(context.Background())
+	_, page = w.getPage("admin", "vi", "/sources")
+	if !strings.Contains(page, "198.51.100.7") || !strings.Contains(page, "/sources?sender=198.51.100.7#new") || !strings.Contains(page, "Gói bị hệ điều hành bỏ") {
+		t.Errorf("admin's page lacks the unknown sender or the UDP drops")
+	}
+	_, page = w.getPage("admin", "en", "/sources?sender=198.51.100.7")
+	if !strings.Contains(page, `value="198.51.100.7"`) {
+		t.Error("the register link does not fill the sender")
+	}
 }
