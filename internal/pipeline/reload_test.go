@@ -3,6 +3,8 @@ package pipeline_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -191,4 +193,35 @@ detection:
 		w.publish(t, "A", bus.FormatJSON, fmt.Sprintf(ev, "dc01.bhxh.local", 1), fmt.Sprintf(ev, "ws-01.bhxh.local", 2))
 		w.matches(t, "8e000000-0000-4000-8000-000000000001", 1)
 	})
+}
+
+// TestIndicatorFilesReload reads an indicator file and reads it again
+// only when it changes.
+func TestIndicatorFilesReload(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	path := filepath.Join(t.TempDir(), "iocs.csv")
+	if err := os.WriteFile(path, []byte("type,value,comment\nip,198.51.100.7,C2\ndomain,evil.example,phishing\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &pipeline.Service{DB: db, Engine: pipeline.NewEngine(), Indicators: []pipeline.IndicatorProvider{pipeline.IndicatorFiles{Paths: []string{path}}}}
+	if err := s.ReloadIndicators(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	first := s.Engine.IOC.Load()
+	if first.Len() != 2 {
+		t.Fatalf("%d indicators", first.Len())
+	}
+	if err := s.ReloadIndicators(context.Background(), true); err != nil || s.Engine.IOC.Load() != first {
+		t.Fatalf("an unchanged file was read again (%v)", err)
+	}
+	if err := os.WriteFile(path, []byte("type,value\nip,198.51.100.7\ndomain,evil.example\nsha256,"+strings.Repeat("ab", 32)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(path, time.Now().Add(time.Second), time.Now().Add(time.Second))
+	if err := s.ReloadIndicators(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Engine.IOC.Load().Len(); n != 3 {
+		t.Fatalf("after the change: %d indicators", n)
+	}
 }

@@ -618,15 +618,17 @@ func (s *Service) ReloadIndicators(ctx context.Context, force bool) error {
 		return nil
 	}
 	h := sha256.New()
+	unknown := false
 	for i, p := range s.Indicators {
 		v, err := p.Version(ctx)
 		if err != nil {
 			return err
 		}
+		unknown = unknown || v == ""
 		fmt.Fprintf(h, "%d:%s\n", i, v)
 	}
 	sig := hex.EncodeToString(h.Sum(nil))
-	if !force && sig == s.indSig {
+	if sig == s.indSig && !(force && unknown) {
 		return nil
 	}
 	b := ioc.NewBuilder()
