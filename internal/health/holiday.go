@@ -3,43 +3,34 @@ package health
 import (
 	"time"
 
-	"vigil/internal/i18n"
+	"vigil/internal/duty"
 )
 
-// lunarNewYear is the first day of each lunar year (Tết Nguyên Đán) in
-// Vietnam.
-var lunarNewYear = []time.Time{
-	day(2024, 2, 10), day(2025, 1, 29), day(2026, 2, 17), day(2027, 2, 6), day(2028, 1, 26),
-	day(2029, 2, 13), day(2030, 2, 3), day(2031, 1, 23), day(2032, 2, 11),
-}
-
-func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, i18n.Location) }
-
-// Holiday is a Lunar New Year holiday period: the days off and the days
-// around them, from five days before the first day of the year to the
-// end of its sixth day.
+// Holiday is the Lunar New Year holiday period the duty roster's preset
+// plans (the official days off and the days around them), over which the
+// probe's uptime is reported.
 type Holiday struct {
 	Year     int       `json:"year"`
+	Name     string    `json:"name"` // "Tết Bính Ngọ"
 	From     time.Time `json:"from"`
-	To       time.Time `json:"to"`
+	To       time.Time `json:"to"` // the end of the last day
 	Upcoming bool      `json:"upcoming"` // it has not begun
 }
 
+func holidayOf(y int) Holiday {
+	h := duty.TetHoliday(y)
+	return Holiday{Year: y, Name: h.Name, From: h.From, To: h.To.AddDate(0, 0, 1)}
+}
+
 // HolidayAt is the holiday period now falls in, or else the last one that
-// began before now (the one whose record there is); with none known, the
-// next one.
+// began before now (the one there is a record of).
 func HolidayAt(now time.Time) Holiday {
-	var last *Holiday
-	for _, t := range lunarNewYear {
-		h := Holiday{Year: t.Year(), From: t.AddDate(0, 0, -5), To: t.AddDate(0, 0, 6)}
-		if h.From.After(now) {
-			if last == nil {
-				h.Upcoming = true
-				return h
-			}
-			break
+	for y := now.Year() + 1; y >= now.Year()-1; y-- {
+		if h := holidayOf(y); !h.From.After(now) {
+			return h
 		}
-		last = &h
 	}
-	return *last
+	h := holidayOf(now.Year())
+	h.Upcoming = true
+	return h
 }
