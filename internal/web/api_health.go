@@ -181,6 +181,12 @@ func (s *Server) apiProbeResults(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	if lp.Format != "" {
+		if err := s.exportProbeResults(w, r, lp, id); err != nil {
+			writeError(w, r, err)
+		}
+		return
+	}
 	list, total, err := s.Health.ProbeResults(r.Context(), id, lp.Offset, lp.Limit)
 	if err != nil {
 		writeError(w, r, err)
@@ -275,7 +281,7 @@ func (s *Server) exportHealthSources(w http.ResponseWriter, r *http.Request, lp 
 	}
 	cols := []exportColumn[*health.SourceHealth]{
 		{"common.name", func(x *health.SourceHealth) string { return x.Name }},
-		{"common.kind", func(x *health.SourceHealth) string { return x.Kind }},
+		{"common.kind", func(x *health.SourceHealth) string { return i18n.T(lang, "sources.kind."+x.Kind) }},
 		{"common.unit", func(x *health.SourceHealth) string { return x.Unit + " " + x.UnitName }},
 		{"common.status", func(x *health.SourceHealth) string { return i18n.T(lang, "health.source."+x.State) }},
 		{"health.silent_since", func(x *health.SourceHealth) string { return when(x.SilentSince) }},

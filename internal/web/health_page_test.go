@@ -68,6 +68,14 @@ func TestHealthPages(t *testing.T) {
 			t.Errorf("probe page (%s): %d", lang, st)
 		}
 	}
+	st, body, hdr = b.do("GET", probePage+"?format=csv", nil, nil)
+	if st != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") || strings.Count(body, "\n") < 2 {
+		t.Errorf("results export: %d %s %q", st, hdr.Get("Content-Type"), body)
+	}
+	st, body, _ = b.do("GET", "/health?silent=true&format=csv", nil, nil)
+	if st != 200 || !strings.Contains(body, ",") {
+		t.Errorf("sources export: %d %q", st, body)
+	}
 	// The demo's week reads as a believable uptime: outages, a gap.
 	var id int64
 	db.QueryRow(context.Background(), `SELECT id FROM health_probes WHERE target = '127.0.0.1:9'`).Scan(&id)

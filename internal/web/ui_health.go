@@ -324,6 +324,12 @@ func (s *Server) uiProbe(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
+	if lp, err := readList(r, nil); err == nil && lp.Format != "" {
+		if err := s.exportProbeResults(w, r, lp, id); err != nil {
+			s.uiError(w, r, err)
+		}
+		return
+	}
 	d, err := s.probeData(r, id)
 	if err != nil {
 		s.uiError(w, r, err)
@@ -519,4 +525,23 @@ func durationText(lang string, d time.Duration) string {
 		parts = append(parts, fmt.Sprintf(i18n.T(lang, "health.minutes"), mins))
 	}
 	return strings.Join(parts, " ")
+}
+
+// exportProbeResults writes a probe's kept checks as CSV or XLSX.
+func (s *Server) exportProbeResults(w http.ResponseWriter, r *http.Request, lp listParams, id int64) error {
+	lang := exportLang(r)
+	cols := []exportColumn[*health.Result]{
+		{"health.at", func(x *health.Result) string { return i18n.FormatTime(x.At, lang) }},
+		{"common.status", func(x *health.Result) string {
+			if x.OK {
+				return i18n.T(lang, "health.state.up")
+			}
+			return i18n.T(lang, "health.err."+x.ErrKind)
+		}},
+		{"health.latency", func(x *health.Result) string { return strconv.FormatFloat(x.LatencyMS, 'f', 1, 64) }},
+		{"health.error", func(x *health.Result) string { return x.Error }},
+	}
+	return exportList(w, r, lp, "probe-"+strconv.FormatInt(id, 10), cols, func(offset, limit int) ([]*health.Result, int, error) {
+		return s.Health.ProbeResults(r.Context(), id, offset, limit)
+	})
 }
