@@ -13,7 +13,7 @@ type Holiday struct {
 	Year     int       `json:"year"`
 	Name     string    `json:"name"` // "Tết Bính Ngọ"
 	From     time.Time `json:"from"`
-	To       time.Time `json:"to"` // the end of the last day
+	To       time.Time `json:"to"`       // the end of the last day
 	Upcoming bool      `json:"upcoming"` // it has not begun
 }
 
