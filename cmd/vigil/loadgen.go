@@ -101,7 +101,7 @@ var loadgenSyslog = &cli.Command{
 	Usage: "vigil loadgen syslog --to HOST:PORT (--count N | --duration D) [--hub URL --token T] [--wait-file PATH]",
 	Long: `Sends syslog lines (web, mail, firewall, cron, sshd; RFC 3164 and 5424) over
 --conns TCP connections as fast as the receiver takes them, until --count
-lines or --duration. Every --marker-every lines one is a marker that a rule
+lines or --duration; --rate paces them. Every --marker-every lines one is a marker that a rule
 of 'vigil loadgen rules' matches, from a host of its own.
 
 With --hub, it then waits until the hub's detection pipeline has consumed
@@ -121,6 +121,7 @@ every line and prints events_per_s the same way.`,
 		conns := fs.Int("conns", lgEnv("conns"), 4, "parallel TCP connections")
 		every := fs.Int("marker-every", lgEnv("marker-every"), 0, "one marker line every so many lines (0: none)")
 		run := fs.String("run", lgEnv("run"), "", "name of the run in the markers' host names")
+		rate := fs.Int("rate", lgEnv("rate"), 0, "lines per second over all connections (0: full speed)")
 		octet := fs.Bool("octet", lgEnv("octet"), false, "octet-counting framing (RFC 6587) instead of newlines")
 		waitFile := fs.String("wait-file", lgEnv("wait-file"), "", "file another receiver writes the lines to")
 		timeout := fs.Duration("timeout", lgEnv("timeout"), 5*time.Minute, "longest wait for consumption, alerts or the file")
@@ -137,7 +138,7 @@ every line and prints events_per_s the same way.`,
 				}
 			}
 			start := time.Now()
-			res, err := loadgen.SendSyslog(ctx, loadgen.Syslog{Addr: *to, Count: *count, Duration: *duration, Conns: *conns, MarkerEvery: *every, Run: *run, Octet: *octet})
+			res, err := loadgen.SendSyslog(ctx, loadgen.Syslog{Addr: *to, Count: *count, Duration: *duration, Conns: *conns, MarkerEvery: *every, Run: *run, Octet: *octet, Rate: *rate})
 			if err != nil {
 				return err
 			}

@@ -54,6 +54,11 @@ func TestSendSyslogStopsAfterCount(t *testing.T) {
 	if res.Lines != 25000 || lines.Load() != 25000 || markers.Load() != 25 || len(res.Markers) != 25 || bytes.Load() != res.Bytes {
 		t.Fatalf("sent %+v lines, received %d lines (%d bytes, %d markers)", res.Lines, lines.Load(), bytes.Load(), markers.Load())
 	}
+	// A rate paces the lines.
+	res, err = SendSyslog(context.Background(), Syslog{Addr: ln.Addr().String(), Count: 2000, Rate: 5000})
+	if err != nil || res.Lines != 2000 || res.Elapsed < 300*time.Millisecond {
+		t.Fatalf("paced run: %v, %d lines in %v, want 2000 in about 400ms", err, res.Lines, res.Elapsed)
+	}
 	// A duration alone stops too.
 	res, err = SendSyslog(context.Background(), Syslog{Addr: ln.Addr().String(), Duration: 200 * time.Millisecond})
 	if err != nil || res.Lines == 0 || res.Elapsed > 2*time.Second {

@@ -65,6 +65,9 @@ type Syslog struct {
 	Run         string
 	// Octet frames lines as RFC 6587 octet counting instead of newlines.
 	Octet bool
+	// Rate paces the lines to so many per second over all connections
+	// (0: as fast as the receiver takes them).
+	Rate int
 }
 
 // Marker is a marker line sent: its host and when it left.
@@ -132,6 +135,18 @@ func SendSyslog(ctx context.Context, cfg Syslog) (SyslogResult, error) {
 				n := next.Add(1) - 1
 				if cfg.Count > 0 && n >= int64(cfg.Count) {
 					break
+				}
+				if cfg.Rate > 0 && n%64 == 0 {
+					// Ahead of the pace: wait, with what is buffered sent.
+					if ahead := time.Duration(float64(n)/float64(cfg.Rate)*float64(time.Second)) - time.Since(start); ahead > time.Millisecond {
+						if err := w.Flush(); err != nil {
+							break
+						}
+						select {
+						case <-ctx.Done():
+						case <-time.After(ahead):
+						}
+					}
 				}
 				marker := cfg.MarkerEvery > 0 && n%int64(cfg.MarkerEvery) == int64(cfg.MarkerEvery)-1
 				var host string
