@@ -347,8 +347,10 @@ func recordedName(r *Record, doc *summaryDoc) string {
 	before, _ := doc.Before.(map[string]any)
 	var keys []string
 	switch r.ObjectType {
-	case "unit", "user", "contact", "api_token", "source", "escalation_policy", "notification_channel", "probe":
+	case "unit", "user", "contact", "api_token", "source", "escalation_policy", "notification_channel", "probe", "roster":
 		keys = []string{"name"}
+	case "shift": // a duty shift: its time, as recorded ("06/02/2027 06:00–14:00")
+		keys = []string{"shift"}
 	case "host":
 		keys = []string{"hostname"}
 	case "enrollment_token":
@@ -579,6 +581,7 @@ var lookups = map[string]struct {
 	"api_token":        {`SELECT x.id, x.name, '', 0 FROM api_tokens x WHERE x.id IN (%s)`, true},
 	"enrollment_token": {`SELECT x.id, x.prefix, '', x.unit_id FROM enrollment_tokens x WHERE x.id IN (%s)`, true},
 	"source":           {`SELECT x.id, x.name, '', x.unit_id FROM sources x WHERE x.id IN (%s)`, true},
+	"roster":           {`SELECT x.id, x.name, '', x.unit_id FROM duty_rosters x WHERE x.id IN (%s)`, true},
 	"host":             {`SELECT x.id, x.hostname, '', x.unit_id FROM hosts x WHERE x.id IN (%s)`, true},
 	"finding":          {`SELECT x.id, x.title, h.hostname, h.unit_id FROM findings x JOIN hosts h ON h.id = x.host_id WHERE x.id IN (%s)`, true},
 	"agent":            {`SELECT x.id, h.hostname, '', x.unit_id FROM agents x JOIN hosts h ON h.id = x.host_id WHERE x.id IN (%s)`, false},

@@ -440,9 +440,9 @@ func (s *Service) notes(ctx context.Context, f NoteFilter) ([]*Note, int, error)
 	return out, total, nil
 }
 
-// shiftLabel names a shift in the audit log: "2027-02-06 06:00–14:00".
+// shiftLabel names a shift in the audit log: "06/02/2027 06:00–14:00".
 func shiftLabel(from, to time.Time) string {
-	return from.In(i18n.Location).Format("2006-01-02 15:04") + "–" + to.In(i18n.Location).Format("15:04")
+	return from.In(i18n.Location).Format("02/01/2006 15:04") + "–" + to.In(i18n.Location).Format("15:04")
 }
 
 func clip(s string, n int) string {

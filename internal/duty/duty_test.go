@@ -256,3 +256,13 @@ func TestRosterOnDutyAndScope(t *testing.T) {
 		}
 	})
 }
+
+func (tm *team) setDisabled(t *testing.T, email string, v bool) {
+	t.Helper()
+	if _, err := tm.db.Exec(tm.ctx["system"], `UPDATE users SET disabled = ? WHERE email = ?`, v, email); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (tm *team) disable(t *testing.T, email string) { tm.setDisabled(t, email, true) }
+func (tm *team) enable(t *testing.T, email string)  { tm.setDisabled(t, email, false) }

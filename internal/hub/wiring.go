@@ -113,5 +113,8 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 	} else if n > 0 {
 		h.logger.Info("demo detection rules loaded", "rules", n)
 	}
+	if err := h.Duty.LoadDemo(ctx, h.Org, demo.Password, soc, officers); err != nil {
+		return err
+	}
 	return nil
 }

@@ -355,6 +355,8 @@ var errorFormats = map[string]string{
 	"only the people on a shift write its handover note":           "chỉ người trực ca mới được ghi sổ giao ca của ca đó",
 	"is required: this hub has no SOC unit named":                  "chưa được nhập: hệ thống chưa xác định đơn vị trực SOC",
 	"only an administrator may name the SOC's unit":                "chỉ quản trị viên mới được chọn đơn vị trực SOC",
+	"must be a user id":                                            "phải là mã người dùng",
+	"must be a roster id":                                          "phải là mã lịch trực",
 	"%q is not a moment: write it as dd/mm/yyyy HH:MM or RFC 3339": "%q không phải thời điểm: hãy viết dạng dd/mm/yyyy GG:PP hoặc RFC 3339",
 
 	// Escalation and notifications (internal/escalate).

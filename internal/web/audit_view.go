@@ -68,6 +68,7 @@ var auditActionValues = []string{
 	"contact.", "token.", "enrollment_token.", "agent.enroll",
 	"host.", "host.scan_requested", "finding.",
 	"escalation_policy.", "notification_channel.",
+	"roster.", "shift.",
 }
 
 // recentChanges is what the dashboard lists: the latest changes people

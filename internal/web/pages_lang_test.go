@@ -123,6 +123,8 @@ func uiPagePaths(t *testing.T, w *world, extraHost int64) []string {
 	esc := w.escalation(t)
 	values["/escalation/policies/{id}"] = []string{esc.policyA, esc.policyB}
 	values["/escalation/channels/{id}"] = []string{esc.channelA, esc.channelB}
+	roster, shift := w.dutyRoster(t)
+	values["/duty/rosters/{id}"], values["/duty/shifts/{id}"] = []string{roster}, []string{shift}
 	var out []string
 	for _, m := range uiGetRouteRE.FindAllStringSubmatch(string(src), -1) {
 		route := m[1]

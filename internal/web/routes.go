@@ -128,6 +128,30 @@ func (s *Server) routes() {
 	// API: the duty roster (measures 2 and 5; internal/duty).
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/duty/now", Tag: "duty", Summary: "Who is on duty now at a unit (the SOC's unit without ?unit=), with the previous shift's handover notes",
 		Result: duty.Now{}, Query: []string{"unit", "at"}, Handler: s.apiDutyNow})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/duty/rosters", Tag: "duty", Summary: "Duty rosters in scope, the latest period first, with their uncovered hours", Result: duty.Roster{},
+		Paged: true, Sorts: duty.RosterSortKeys, Query: []string{"unit", "q", "active"}, Handler: s.apiListRosters})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/duty/rosters", Tag: "duty", Summary: "Make a roster and its shifts from a pattern (3x8, 2x12, custom) over a period or the Tết preset",
+		Body: duty.RosterInput{}, Result: duty.Roster{}, Handler: s.apiCreateRoster})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/duty/rosters/{id}", Tag: "duty", Summary: "A roster", Result: duty.Roster{}, Handler: s.apiGetRoster})
+	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/duty/rosters/{id}", Tag: "duty", Summary: "Remove a roster with its shifts, swaps and notes", Handler: s.apiDeleteRoster})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/duty/rosters/{id}/shifts", Tag: "duty", Summary: "A roster's shifts in time order with the people on them", Result: duty.Shift{},
+		Paged: true, Sorts: duty.ShiftSortKeys, Query: []string{"from", "to", "uncovered", "user"}, Handler: s.apiRosterShifts})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/duty/rosters/{id}/calendar.ics", Tag: "duty", Summary: "A roster as iCalendar (RFC 5545)", Status: http.StatusOK, Handler: s.apiRosterCalendar})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/duty/calendar.ics", Tag: "duty", Summary: "One person's shifts as iCalendar (?user=e-mail; the caller's by default)", Query: []string{"user"}, Status: http.StatusOK, Handler: s.apiPersonCalendar})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/duty/shifts/{id}", Tag: "duty", Summary: "A shift with the people on it", Result: duty.Shift{}, Handler: s.apiGetShift})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/duty/shifts/{id}/assignments", Tag: "duty", Summary: "Put someone on a shift (or change their role on it)",
+		Body: duty.Assignment{}, Result: duty.Shift{}, Status: http.StatusOK, Handler: s.apiAssign})
+	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/duty/shifts/{id}/assignments/{user}", Tag: "duty", Summary: "Take someone (a user id) off a shift", Result: duty.Shift{}, Handler: s.apiUnassign})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/duty/shifts/{id}/notes", Tag: "duty", Summary: "A shift's handover notes", Result: duty.Note{},
+		Paged: true, Sorts: duty.NoteSortKeys, Handler: s.apiShiftNotes})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/duty/shifts/{id}/notes", Tag: "duty", Summary: "Write a handover note on a shift you are on", Body: noteInput{}, Result: duty.Note{}, Handler: s.apiAddNote})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/duty/swaps", Tag: "duty", Summary: "Swaps of shifts in scope", Result: duty.Swap{},
+		Paged: true, Sorts: duty.SwapSortKeys, Query: []string{"unit", "roster"}, Handler: s.apiListSwaps})
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/duty/swaps", Tag: "duty", Summary: "Swap two people's shifts (or, without shift_b, have user_b cover user_a)", Body: duty.SwapInput{}, Result: duty.Swap{}, Handler: s.apiSwap})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/duty/soc", Tag: "duty", Summary: "The unit that runs the 24/7 SOC", Result: duty.SOC{}, Handler: s.apiGetSOC})
+	s.api(apiRoute{Method: "PUT", Path: "/api/v1/duty/soc", Tag: "duty", Summary: "Name the unit that runs the SOC (administrators)", Body: socInput{}, Result: duty.SOC{}, Handler: s.apiSetSOC})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/duty/tet", Tag: "duty", Summary: "The Tết preset's estimate of a year's holiday (?year=)", Result: duty.Holiday{}, Query: []string{"year"}, Handler: s.apiTet})
+
 	// API: the alert queue (the watch).
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/alerts", Tag: "alerts", Summary: "Alerts in scope, newest first (status=active: open and acknowledged)", Result: alerts.Alert{},
 		Paged: true, Sorts: alerts.SortKeys, Query: []string{"unit", "severity", "status", "rule", "host", "host_id", "assignee"}, Handler: s.apiListAlerts})
@@ -242,6 +266,18 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /findings", s.uiAuth(s.uiFindings))
 	s.mux.HandleFunc("POST /findings", s.uiAuth(s.uiUpdateFindings))
 	s.mux.HandleFunc("POST /findings/{id}", s.uiAuth(s.uiUpdateFinding))
+	// Pages: the duty roster.
+	s.mux.HandleFunc("GET /duty", s.uiAuth(s.uiDuty))
+	s.mux.HandleFunc("GET /duty/new", s.uiAuth(s.uiDutyNew))
+	s.mux.HandleFunc("POST /duty/rosters", s.uiAuth(s.uiCreateRoster))
+	s.mux.HandleFunc("GET /duty/rosters/{id}", s.uiAuth(s.uiRoster))
+	s.mux.HandleFunc("POST /duty/rosters/{id}/delete", s.uiAuth(s.uiDeleteRoster))
+	s.mux.HandleFunc("GET /duty/shifts/{id}", s.uiAuth(s.uiShift))
+	s.mux.HandleFunc("POST /duty/shifts/{id}/assign", s.uiAuth(s.uiAssign))
+	s.mux.HandleFunc("POST /duty/shifts/{id}/unassign", s.uiAuth(s.uiUnassign))
+	s.mux.HandleFunc("POST /duty/shifts/{id}/swap", s.uiAuth(s.uiSwap))
+	s.mux.HandleFunc("POST /duty/shifts/{id}/notes", s.uiAuth(s.uiAddNote))
+
 	s.mux.HandleFunc("GET /enrollment", s.uiAuth(s.uiEnrollment))
 	s.mux.HandleFunc("POST /enrollment", s.uiAuth(s.uiCreateEnrollment))
 	s.mux.HandleFunc("POST /enrollment/{id}/revoke", s.uiAuth(s.uiRevokeEnrollment))
@@ -305,7 +341,7 @@ func (s *Server) measureCards() [5]func(r *http.Request) (*measureCard, error) {
 		s.alertsCard, // 2: the watch
 		nil,          // 3: vulnerabilities
 		nil,          // 4: awareness
-		nil,          // 5: the SOC and incidents
+		s.dutyCard,   // 5: the SOC's watch (who is on duty, the holiday roster's gaps) and incidents
 	}
 }
 
@@ -314,5 +350,6 @@ func (s *Server) unitSections() []func(r *http.Request, u *org.Unit) (*unitSecti
 	return []func(r *http.Request, u *org.Unit) (*unitSection, error){
 		s.hostsUnitSection,
 		s.alertsUnitSection,
+		s.dutyUnitSection,
 	}
 }

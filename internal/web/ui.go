@@ -74,6 +74,13 @@ func newUIRenderer() (*uiRenderer, error) {
 			}
 			return v
 		},
+		// The duty roster's: a stored day (yyyy-mm-dd), hours, a weekday.
+		"day":   func(lang, d string) string { return dayText(d, lang) },
+		"hours": func(lang string, h float64) string { return hoursText(h, lang) },
+		"weekday": func(lang string, t time.Time) string {
+			return i18n.T(lang, fmt.Sprintf("weekday.%d", t.In(i18n.Location).Weekday()))
+		},
+		"weekParam": func(t time.Time) string { return t.In(i18n.Location).Format("2006-01-02") },
 		"has": func(s []string, x string) bool {
 			for _, v := range s {
 				if v == x {
