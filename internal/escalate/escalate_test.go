@@ -678,3 +678,46 @@ func TestWebhookSignature(t *testing.T) {
 		t.Errorf("forged timestamp: %v", err)
 	}
 }
+
+func TestDemo(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		f.alerts.add(escalate.Alert{ID: 5, Title: "Mimikatz", Severity: "critical", Host: "pc-a", UnitID: f.units["A"], FirstSeen: f.clock().Add(-time.Hour), Raised: f.clock().Add(-time.Hour)})
+		f.alerts.add(escalate.Alert{ID: 6, Title: "Quét cổng", Severity: "high", Host: "pc-a1", UnitID: f.units["A1"], FirstSeen: f.clock().Add(-time.Hour)})
+		n, err := f.svc.LoadDemo(context.Background(), map[string]string{"A": "officera@test.vigil"}, "analyst@test.vigil")
+		if err != nil || n != 1 {
+			t.Fatalf("demo: %d policies, %v", n, err)
+		}
+		if n, err := f.svc.LoadDemo(context.Background(), nil, ""); err != nil || n != 0 {
+			t.Fatalf("demo twice: %d, %v", n, err)
+		}
+		log := f.log(t, escalate.NotificationFilter{})
+		if len(log) != 5 {
+			t.Fatalf("%d demo notifications, want 5", len(log))
+		}
+		var delivered, failed int
+		for _, n := range log {
+			switch n.Status {
+			case escalate.StatusDelivered:
+				delivered++
+			case escalate.StatusFailed:
+				failed++
+			}
+		}
+		if delivered != 4 || failed != 1 {
+			t.Errorf("%d delivered, %d failed", delivered, failed)
+		}
+		// The demo's steps count as reached: the worker goes on from
+		// step 3, and never repeats the first two.
+		f.tick(t)
+		if after := f.log(t, escalate.NotificationFilter{AlertID: 5}); len(after) < 3 || after[0].Step != 1 || after[1].Step != 2 {
+			t.Errorf("after a tick: %+v", after)
+		}
+		for _, n := range f.log(t, escalate.NotificationFilter{}) {
+			if n.Step <= 2 && n.Target != "channel" && n.Attempts != 1 {
+				t.Errorf("demo step sent again: %+v", n)
+			}
+		}
+	})
+}

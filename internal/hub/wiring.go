@@ -100,6 +100,11 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 	if err := h.Alerts.LoadDemo(ctx, officers, soc); err != nil {
 		return err
 	}
+	if n, err := h.Escalate.LoadDemo(ctx, officers, soc); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo escalation policies loaded", "policies", n)
+	}
 	if n, err := h.Sources.LoadDemo(ctx); err != nil {
 		return err
 	} else if n > 0 {
