@@ -137,25 +137,27 @@ every line and prints events_per_s the same way.`,
 					return err
 				}
 			}
-			start := time.Now()
-			res, err := loadgen.SendSyslog(ctx, loadgen.Syslog{Addr: *to, Count: *count, Duration: *duration, Conns: *conns, MarkerEvery: *every, Run: *run, Octet: *octet, Rate: *rate})
-			if err != nil {
-				return err
-			}
-			out := []string{fmt.Sprintf("lines=%d bytes=%d send_s=%.3f send_per_s=%.0f", res.Lines, res.Bytes, res.Elapsed.Seconds(), res.Rate())}
 			wctx, cancel := context.WithTimeout(ctx, *timeout)
 			defer cancel()
 			var wg sync.WaitGroup
 			var lat []time.Duration
 			var missing int
 			var latErr error
-			if *hubURL != "" && len(res.Markers) > 0 {
+			var markers chan loadgen.Marker
+			if *hubURL != "" && *every > 0 {
+				markers = make(chan loadgen.Marker, 1<<16)
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					lat, missing, latErr = h.MarkerLatencies(wctx, res.Markers, 50*time.Millisecond)
+					lat, missing, latErr = h.MarkerLatencies(wctx, markers, 50*time.Millisecond)
 				}()
 			}
+			start := time.Now()
+			res, err := loadgen.SendSyslog(ctx, loadgen.Syslog{Addr: *to, Count: *count, Duration: *duration, Conns: *conns, MarkerEvery: *every, Run: *run, Octet: *octet, Rate: *rate, Markers: markers})
+			if err != nil {
+				return err
+			}
+			out := []string{fmt.Sprintf("lines=%d bytes=%d send_s=%.3f send_per_s=%.0f", res.Lines, res.Bytes, res.Elapsed.Seconds(), res.Rate())}
 			switch {
 			case *hubURL != "":
 				var done time.Time

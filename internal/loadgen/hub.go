@@ -178,20 +178,37 @@ func (h *Hub) Total(ctx context.Context, rule string) (int, error) {
 	return page.Total, err
 }
 
-// MarkerLatencies polls the alerts of MarkerRuleID every interval until
-// every marker's alert is visible or ctx ends, and returns the time from
-// each marker's sending to its alert being seen (missing markers are left
+// MarkerLatencies takes markers as they are sent and polls the alerts of
+// MarkerRuleID every interval until the channel is closed and every
+// marker's alert was seen, or ctx ends. It returns the time from each
+// marker's sending to its alert being seen (markers never seen are left
 // out; missing says how many).
-func (h *Hub) MarkerLatencies(ctx context.Context, markers []Marker, interval time.Duration) (lat []time.Duration, missing int, err error) {
-	pending := make(map[string]time.Time, len(markers))
-	for _, m := range markers {
-		pending[m.Host] = m.Sent
-	}
-	// The newest alerts every interval (markers arrive a few per
-	// interval), and all of them every 20th time in case more came at once.
-	for poll := 1; len(pending) > 0; poll++ {
+func (h *Hub) MarkerLatencies(ctx context.Context, markers <-chan Marker, interval time.Duration) (lat []time.Duration, missing int, err error) {
+	pending := map[string]time.Time{}
+	open := true
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for poll := 1; open || len(pending) > 0; {
+		select {
+		case m, ok := <-markers:
+			if !ok {
+				open, markers = false, nil
+				continue
+			}
+			pending[m.Host] = m.Sent
+			continue
+		case <-ctx.Done():
+			return lat, len(pending), nil
+		case <-t.C:
+		}
+		if len(pending) == 0 {
+			continue
+		}
+		// The newest alerts every interval (markers arrive a few per
+		// interval), and all of them every 20th time in case more came
+		// at once.
 		limit := 200
-		if poll%20 == 0 {
+		if poll++; poll%20 == 0 {
 			limit = 0
 		}
 		alerts, err := h.alerts(ctx, MarkerRuleID, limit)
@@ -207,14 +224,6 @@ func (h *Hub) MarkerLatencies(ctx context.Context, markers []Marker, interval ti
 				lat = append(lat, seen.Sub(sent))
 				delete(pending, a.Host)
 			}
-		}
-		if len(pending) == 0 {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return lat, len(pending), nil
-		case <-time.After(interval):
 		}
 	}
 	return lat, len(pending), nil

@@ -68,6 +68,9 @@ type Syslog struct {
 	// Rate paces the lines to so many per second over all connections
 	// (0: as fast as the receiver takes them).
 	Rate int
+	// Markers, if set, receives each marker as soon as it is sent (and is
+	// closed when the run ends), for timing its alert meanwhile.
+	Markers chan<- Marker
 }
 
 // Marker is a marker line sent: its host and when it left.
@@ -91,6 +94,9 @@ func (r SyslogResult) Rate() float64 { return float64(r.Lines) / r.Elapsed.Secon
 // lines or Duration, whichever comes first. The lines look like a mix of
 // what units' servers send (web, mail, firewall, cron, sshd, RFC 5424).
 func SendSyslog(ctx context.Context, cfg Syslog) (SyslogResult, error) {
+	if cfg.Markers != nil {
+		defer close(cfg.Markers)
+	}
 	if cfg.Count <= 0 && cfg.Duration <= 0 {
 		return SyslogResult{}, fmt.Errorf("loadgen: give a count or a duration")
 	}
@@ -170,9 +176,13 @@ func SendSyslog(ctx context.Context, cfg Syslog) (SyslogResult, error) {
 					if err := w.Flush(); err != nil {
 						break
 					}
+					m := Marker{Host: host, Sent: time.Now()}
 					mu.Lock()
-					markers = append(markers, Marker{Host: host, Sent: time.Now()})
+					markers = append(markers, m)
 					mu.Unlock()
+					if cfg.Markers != nil {
+						cfg.Markers <- m
+					}
 				}
 			}
 			if err := w.Flush(); err != nil && ctx.Err() == nil {
