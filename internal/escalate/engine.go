@@ -77,12 +77,18 @@ func (s *Service) Escalate(ctx context.Context) (int, error) {
 		}
 		first = min(first, s.offsets(p)[0])
 	}
-	alerts, err := s.Alerts.Unacknowledged(ctx, minSev, first, 1000)
+	alerts, err := s.Alerts.Unacknowledged(ctx, minSev, first, 10000)
 	if err != nil {
 		return 0, fmt.Errorf("escalate: unacknowledged alerts: %w", err)
 	}
 	units := map[int64]*unitRef{}
-	made := 0
+	type job struct {
+		a   *Alert
+		u   *unitRef
+		pol *Policy
+	}
+	var jobs []job
+	var ids []int64
 	for i := range alerts {
 		a := &alerts[i]
 		u, ok := units[a.UnitID]
@@ -91,18 +97,23 @@ func (s *Service) Escalate(ctx context.Context) (int, error) {
 				if store.IsNoRows(err) {
 					continue
 				}
-				return made, fmt.Errorf("escalate: unit of alert %d: %w", a.ID, err)
+				return 0, fmt.Errorf("escalate: unit of alert %d: %w", a.ID, err)
 			}
 			units[a.UnitID] = u
 		}
-		pol := policyFor(policies, u.Path, a.Severity)
-		if pol == nil {
-			continue
+		if pol := policyFor(policies, u.Path, a.Severity); pol != nil {
+			jobs = append(jobs, job{a, u, pol})
+			ids = append(ids, a.ID)
 		}
-		reached, err := s.reachedSteps(ctx, a.ID, pol.ID)
-		if err != nil {
-			return made, err
-		}
+	}
+	reachedAll, err := s.reachedSteps(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	made := 0
+	for _, j := range jobs {
+		a, u, pol := j.a, j.u, j.pol
+		reached := reachedAll[[2]int64{a.ID, pol.ID}]
 		raised := a.Raised
 		if raised.IsZero() {
 			raised = a.FirstSeen
@@ -124,21 +135,41 @@ func (s *Service) Escalate(ctx context.Context) (int, error) {
 	return made, nil
 }
 
-func (s *Service) reachedSteps(ctx context.Context, alertID, policyID int64) (map[int]bool, error) {
-	rows, err := s.DB.Query(ctx, `SELECT step FROM escalation_steps WHERE alert_id = ? AND policy_id = ?`, alertID, policyID)
-	if err != nil {
-		return nil, fmt.Errorf("escalate: steps of alert %d: %w", alertID, err)
-	}
-	defer rows.Close()
-	out := map[int]bool{}
-	for rows.Next() {
-		var n int
-		if err := rows.Scan(&n); err != nil {
+// reachedSteps reads the steps the alerts of ids have reached, by
+// (alert, policy), a few hundred alerts a query.
+func (s *Service) reachedSteps(ctx context.Context, ids []int64) (map[[2]int64]map[int]bool, error) {
+	out := map[[2]int64]map[int]bool{}
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := s.DB.Query(ctx, `SELECT alert_id, policy_id, step FROM escalation_steps WHERE alert_id IN (`+
+			strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("escalate: steps reached: %w", err)
+		}
+		for rows.Next() {
+			var alert, policy int64
+			var step int
+			if err := rows.Scan(&alert, &policy, &step); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			k := [2]int64{alert, policy}
+			if out[k] == nil {
+				out[k] = map[int]bool{}
+			}
+			out[k][step] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return nil, err
 		}
-		out[n] = true
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // recipient is one addressee of a step, or (reason set) the record that
