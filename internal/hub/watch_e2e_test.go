@@ -65,7 +65,8 @@ func freePort(t *testing.T) string {
 // and over POST /api/v1/events; the alerts appear in GET /api/v1/alerts;
 // nobody acknowledges them, so they are escalated to the SMTP server (the
 // unit's officer on duty, then the SOC analyst on duty) and to the webhook;
-// the duty roster names who got them. A policy's minute lasts 50 ms here.
+// the duty roster names who got them; an alert acknowledged at once is not
+// escalated. A policy's minute lasts 100 ms here.
 func TestWatchEndToEnd(t *testing.T) {
 	sigma := sharedData(t, "sigma")
 	ctx := context.Background()
@@ -94,6 +95,8 @@ func TestWatchEndToEnd(t *testing.T) {
 	// The rule's own example of the event, as rsyslog forwards it.
 	useradd := "<86>Dec 21 17:13:54 testserver useradd[1337]: new user: name=john, UID=0, GID=0, home=/home/john, shell=/bin/bash"
 
+	// A policy's minute lasts this long here.
+	const minute = 100 * time.Millisecond
 	smtpSrv := escalatetest.NewSMTPServer(t)
 	hook := escalatetest.NewWebhookReceiver(t, "whsec-e2e-0123456789abcdef")
 
@@ -108,7 +111,7 @@ func TestWatchEndToEnd(t *testing.T) {
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "e2e", Ready: func(a string) { ready <- a },
 			Watch: hub.WatchConfig{SyslogTCP: syslogAddr, Rules: []string{rules}},
 			Escalation: hub.EscalationConfig{SMTPAddr: smtpSrv.Addr, SMTPFrom: "vigil@e2e.vigil", SMTPUser: smtpSrv.User, SMTPPassword: smtpSrv.Password,
-				SMTPTLS: smtpSrv.ClientTLS, PublicURL: "https://vigil.e2e.test", Every: 100 * time.Millisecond, Minute: 50 * time.Millisecond}})
+				SMTPTLS: smtpSrv.ClientTLS, PublicURL: "https://vigil.e2e.test", Every: 100 * time.Millisecond, Minute: minute}})
 	}()
 	var base string
 	select {
@@ -255,12 +258,15 @@ func TestWatchEndToEnd(t *testing.T) {
 		t.Fatalf("HTTP source: %d", st)
 	}
 
+	officer := login("attt.daklak@e2e.vigil")
 	sent := time.Now()
 	conn, err := net.Dial("tcp", syslogAddr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fmt.Fprintf(conn, "%s\n", useradd); err != nil {
+	// The same event from a second host: an alert of its own, which the
+	// officer acknowledges at once.
+	if _, err := fmt.Fprintf(conn, "%s\n%s\n", useradd, strings.Replace(useradd, "testserver", "otherserver", 1)); err != nil {
 		t.Fatal(err)
 	}
 	conn.Close()
@@ -284,16 +290,28 @@ func TestWatchEndToEnd(t *testing.T) {
 	for {
 		list.Items = nil
 		call(admin, "GET", "/api/v1/alerts?unit=T66&status=open", nil, &list)
-		if len(list.Items) >= 2 || time.Now().After(deadline) {
+		if len(list.Items) >= 3 || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	visible := time.Since(sent)
 	rulesSeen := map[string]alert{}
+	var acked alert
 	for _, a := range list.Items {
+		if a.Host == "otherserver" {
+			acked = a
+			continue
+		}
 		rulesSeen[a.RuleID] = a
 	}
+	if acked.ID == 0 {
+		t.Fatalf("no alert for the second host: %+v", list.Items)
+	}
+	if st := call(officer, "PATCH", fmt.Sprintf("/api/v1/alerts/%d", acked.ID), map[string]any{"action": "acknowledge"}, nil); st != 200 {
+		t.Fatalf("acknowledge: %d", st)
+	}
+	ackedAfter := time.Since(sent)
 	syslogAlert, okS := rulesSeen["0ac15ec3-d24f-4246-aa2a-3077bb1cf90e"]
 	httpAlert, okH := rulesSeen["cc9cbe82-7bc0-4ef5-bc23-bbfb83947be7"]
 	if !okS || !okH {
@@ -305,6 +323,7 @@ func TestWatchEndToEnd(t *testing.T) {
 	if !strings.EqualFold(httpAlert.Host, "ar-win-dc.attackrange.local") && !strings.HasPrefix(strings.ToLower(httpAlert.Host), "ar-win-dc") {
 		t.Errorf("HTTP alert %+v", httpAlert)
 	}
+	t.Logf("acknowledged the second host's alert %v after sending", ackedAfter.Round(time.Millisecond))
 	t.Logf("alerts visible %v after sending: %q (%s), %q (%s)", visible.Round(time.Millisecond), syslogAlert.RuleTitle, syslogAlert.Host, httpAlert.RuleTitle, httpAlert.Host)
 
 	// Nobody acknowledges them: two e-mails to the officer on duty, then
@@ -341,6 +360,18 @@ func TestWatchEndToEnd(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(ids, want) {
 		t.Errorf("webhook alerts %v, want %v", ids, want)
+	}
+
+	// The acknowledged alert was never escalated, even once its steps were
+	// long due.
+	time.Sleep(30 * minute)
+	if n := len(smtpSrv.Messages()); n != 4 {
+		t.Errorf("%d e-mails once every step was due, want 4", n)
+	}
+	for _, m := range smtpSrv.Messages() {
+		if strings.Contains(m.Subject, "otherserver") {
+			t.Errorf("the acknowledged alert was e-mailed: %s", m.Subject)
+		}
 	}
 
 	// The notification log says who got what: the people the roster
@@ -381,5 +412,5 @@ func TestWatchEndToEnd(t *testing.T) {
 			t.Errorf("step %d went to %s", n.Step, n.Address)
 		}
 	}
-	t.Logf("escalated (4 e-mails, 2 webhooks) %v after sending; policy: +15 min, +10 min at 50 ms a minute", escalated.Round(time.Millisecond))
+	t.Logf("escalated (4 e-mails, 2 webhooks) %v after sending; policy: +15 min, +10 min at %v a minute", escalated.Round(time.Millisecond), minute)
 }
