@@ -628,6 +628,8 @@ var messages = map[string][2]string{
 	"duty.written_at":       {"Thời điểm ghi", "Written at"},
 	"duty.swapped_at":       {"Thời điểm đổi", "Swapped at"},
 	"duty.by":               {"Người thực hiện", "By"},
+	"duty.tet.off":          {"nghỉ Tết (ước tính)", "Tết day off (estimated)"},
+	"duty.tet.new_year":     {"Mùng 1 Tết", "Lunar New Year's Day"},
 	"weekday.0":             {"Chủ nhật", "Sunday"},
 	"weekday.1":             {"Thứ Hai", "Monday"},
 	"weekday.2":             {"Thứ Ba", "Tuesday"},

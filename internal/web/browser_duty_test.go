@@ -72,6 +72,15 @@ func (b *browser) dutyScenario() {
 	}
 	b.wantText("#uncovered-hours", "12")
 	b.wantText("#duty-grid thead", "06/02/2027")
+	b.wantText("#duty-grid thead th.tet-new_year", "06/02/2027")
+	if n := b.count(`#duty-grid thead th.tet-off`); n != 2 {
+		t.Errorf("%d days off marked in the first week, want 2 (05 and 07/02)", n)
+	}
+	// The roster as a calendar, from the page's link with the session.
+	status, ics := b.fetch(b.attr(`a[href$="/calendar.ics"]`, "href"))
+	if status != 200 || !strings.HasPrefix(ics, "BEGIN:VCALENDAR") || strings.Count(ics, "BEGIN:VEVENT") != 22 || !strings.Contains(ics, "CHƯA CÓ NGƯỜI TRỰC") {
+		t.Errorf("the roster's calendar: %d %.300s", status, ics)
+	}
 	screenshot(t, b.ctx, "duty-roster")
 	b.clickAndWait(`#week-next`)
 	b.wantText("#week-title", "08/02/2027")
@@ -80,6 +89,10 @@ func (b *browser) dutyScenario() {
 	}
 	b.clickAndWait(`#week-prev`)
 	b.wantText("#week-title", "01/02/2027")
+
+	// The unit's page says who is on duty there and its gaps.
+	b.open("/units/T48")
+	b.wantText("main", i18n.T("vi", "duty.uncovered_hours"))
 
 	// A new roster from the form: a day that does not exist comes back
 	// with the input kept and the reason beside the field.

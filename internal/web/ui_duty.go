@@ -195,6 +195,7 @@ type gridRow struct {
 type dutyRosterData struct {
 	Roster     *duty.Roster
 	Days       []time.Time
+	Marks      []string // per day: "new_year", "off" (a Tết day off) or ""
 	Rows       []gridRow
 	Week       time.Time
 	Prev, Next string
@@ -250,8 +251,24 @@ func (s *Server) uiRoster(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := &dutyRosterData{Roster: ro, Week: week, CanManage: duty.CanManage(principalOf(r), ro.UnitPath())}
+	// A Tết roster marks the days off (as the preset estimates them) and
+	// Lunar New Year's Day in its header.
+	var tet *duty.Holiday
+	if ro.Preset == duty.PresetTet {
+		h := duty.TetHoliday(first.AddDate(0, 0, 7).Year())
+		tet = &h
+	}
 	for i := 0; i < 7; i++ {
-		d.Days = append(d.Days, week.AddDate(0, 0, i))
+		day := week.AddDate(0, 0, i)
+		d.Days = append(d.Days, day)
+		var mark string
+		switch {
+		case tet != nil && day.Equal(tet.NewYear):
+			mark = "new_year"
+		case tet != nil && !day.Before(tet.First) && !day.After(tet.Last):
+			mark = "off"
+		}
+		d.Marks = append(d.Marks, mark)
 	}
 	byStart := map[string]*duty.Shift{}
 	for _, sh := range shifts {
