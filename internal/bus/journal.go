@@ -64,6 +64,9 @@ type Journal struct {
 	changed   chan struct{} // closed (and replaced) when records become durable
 	groups    map[string]*group
 	broken    error // a failed write that could not be undone
+	// offsetMu serialises writing the groups' files (the checkpointer and
+	// a group's creation share a temporary name).
+	offsetMu sync.Mutex
 
 	published, refused, consumed atomic.Uint64
 	recovery                     Recovery

@@ -115,7 +115,10 @@ func (j *Journal) groupFor(name string) (*group, error) {
 	g.position(j.segs, g.committed)
 	j.groups[name] = g
 	j.mu.Unlock()
-	if err := writeOffset(g.path, g.committed); err != nil {
+	j.offsetMu.Lock()
+	err := writeOffset(g.path, g.committed)
+	j.offsetMu.Unlock()
+	if err != nil {
 		return nil, err
 	}
 	g.mu.Lock()
@@ -354,6 +357,8 @@ func (j *Journal) checkpoint() {
 	if len(groups) == 0 {
 		return
 	}
+	j.offsetMu.Lock()
+	defer j.offsetMu.Unlock()
 	low := ^uint64(0)
 	for _, g := range groups {
 		g.mu.Lock()
