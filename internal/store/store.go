@@ -80,7 +80,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// wait for each other instead of failing; _txlock=immediate takes the
 	// write lock at BEGIN so two writers never deadlock upgrading a read lock.
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-		"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	sdb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
