@@ -341,3 +341,134 @@ func TestQueueActions(t *testing.T) {
 		_ = strconv.Itoa
 	})
 }
+
+// TestSuppressionsAndExpiry: a live suppression counts matches instead of
+// alerting (by host, unit subtree or field value); an expired or removed
+// one does not, and none is created that has already expired.
+func TestSuppressionsAndExpiry(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		day := f.now.Add(48 * time.Hour).Format("2006-01-02")
+		byField, err := f.svc.CreateSuppression(f.officerA, alerts.SuppressionInput{RuleID: "r1", Field: "CommandLine", Value: "WHOAMI /ALL", Unit: "A", Reason: "kịch bản kiểm tra", Expires: day})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.CreateSuppression(f.officerA, alerts.SuppressionInput{RuleID: "r2", Unit: "B", Reason: "x", Expires: day}); err == nil {
+			t.Error("officer A suppressed in B")
+		}
+		if _, err := f.svc.CreateSuppression(f.officerA, alerts.SuppressionInput{RuleID: "r2", Reason: "x", Expires: day}); err == nil {
+			t.Error("officer A suppressed everywhere")
+		}
+		if _, err := f.svc.CreateSuppression(f.officerA, alerts.SuppressionInput{RuleID: "r2", Unit: "A", Reason: "x", Expires: "2020-01-01"}); err == nil {
+			t.Error("an expired suppression was created")
+		}
+		global, err := f.svc.CreateSuppression(f.analyst, alerts.SuppressionInput{RuleID: "r3", Host: "PC-KT01.bhxh.local", Reason: "máy quét", Expires: day})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := func(ms ...alerts.Match) {
+			t.Helper()
+			if err := f.svc.Record(context.Background(), ms); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b := match(f, "r3", "srv-dc01", "k", f.now)
+		b.UnitID = f.unit["B"]
+		rec(match(f, "r1", "pc-kt01", "k", f.now), match(f, "r1", "pc-kt01", "k", f.now), match(f, "r3", "pc-kt01", "k", f.now), b)
+		if got := list(t, f.analyst, f, alerts.Filter{}); len(got) != 1 || got[0].RuleID != "r3" || got[0].Unit != "B" {
+			t.Fatalf("alerts past the suppressions: %d", len(got))
+		}
+		sups, _, err := f.svc.Suppressions(f.analyst, alerts.SuppressionFilter{Sort: "rule"})
+		if err != nil || len(sups) != 2 || sups[0].Hits != 2 || sups[1].Hits != 1 {
+			t.Fatalf("suppression hits: %v %v", sups, err)
+		}
+		// Officer B sees the rule for every unit, not A's.
+		if got, _, _ := f.svc.Suppressions(f.officerB, alerts.SuppressionFilter{}); len(got) != 1 || got[0].ID != global.ID {
+			t.Errorf("officer B sees %d rules", len(got))
+		}
+		// Removed, and expired: matches alert again.
+		if err := f.svc.RemoveSuppression(f.officerB, byField.ID); err == nil {
+			t.Error("officer B removed A's rule")
+		}
+		if err := f.svc.RemoveSuppression(f.officerA, byField.ID); err != nil {
+			t.Fatal(err)
+		}
+		f.now = f.now.Add(72 * time.Hour)
+		rec(match(f, "r1", "pc-kt01", "k", f.now), match(f, "r3", "pc-kt01", "k", f.now))
+		if got := list(t, f.analyst, f, alerts.Filter{}); len(got) != 3 {
+			t.Errorf("%d alerts after the rules ended, want 3", len(got))
+		}
+		if got, _, _ := f.svc.Suppressions(f.analyst, alerts.SuppressionFilter{}); len(got) != 0 {
+			t.Errorf("%d rules still listed as active", len(got))
+		}
+		if got, _, _ := f.svc.Suppressions(f.analyst, alerts.SuppressionFilter{Inactive: true}); len(got) != 2 || got[0].Active || got[1].Active {
+			t.Errorf("inactive rules: %d", len(got))
+		}
+	})
+}
+
+// TestTwoProcesses: two services on one database (two hub processes)
+// share the open groups: their matches join one alert, and a closing by
+// one is seen by the other, whose stale index then opens a new alert.
+func TestTwoProcesses(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		other := &alerts.Service{DB: db, Now: f.svc.Now}
+		for i := range 3 {
+			for _, s := range []*alerts.Service{f.svc, other} {
+				if err := s.Record(context.Background(), []alerts.Match{match(f, "r1", "pc-kt01", "k", f.now.Add(time.Duration(i)*time.Second))}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		got := list(t, f.analyst, f, alerts.Filter{})
+		if len(got) != 1 || got[0].Count != 6 {
+			t.Fatalf("two processes: %d alerts", len(got))
+		}
+		if _, err := f.svc.Update(f.officerA, got[0].ID, alerts.Update{Action: "close", Reason: "duplicate"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := other.Record(context.Background(), []alerts.Match{match(f, "r1", "pc-kt01", "k", f.now)}); err != nil {
+			t.Fatal(err)
+		}
+		got = list(t, f.analyst, f, alerts.Filter{Statuses: []string{"open"}})
+		if len(got) != 1 || got[0].Count != 1 {
+			t.Errorf("after the close: %d open alerts", len(got))
+		}
+	})
+}
+
+// TestFeed: a subscriber receives the changes in its scope, whichever
+// service (hub process) made them.
+func TestFeed(t *testing.T) {
+	alerts.PollEvery = 50 * time.Millisecond
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		f.svc.Now = nil // the feed's cursor follows the clock
+		sub, stop, err := f.svc.Subscribe(f.officerB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stop()
+		other := &alerts.Service{DB: db}
+		a := match(f, "in-a", "pc-kt01", "k", time.Now())
+		b := match(f, "in-b", "srv-dc01", "k", time.Now())
+		b.UnitID = f.unit["B"]
+		if err := other.Record(context.Background(), []alerts.Match{a, b}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case got := <-sub.C:
+			if got == nil || got.RuleID != "in-b" {
+				t.Errorf("officer B's feed: %+v", got)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("no change arrived")
+		}
+		select {
+		case got := <-sub.C:
+			t.Errorf("officer B's feed carried %s", got.RuleID)
+		case <-time.After(300 * time.Millisecond):
+		}
+	})
+}

@@ -129,8 +129,19 @@ func (s *Service) Record(ctx context.Context, matches []Match) error {
 			return err
 		}
 		defer w.close()
-		var prev map[string]int64 = map[string]int64{} // open key → alert last written in this batch
+		// New groups go in by multi-row INSERTs; the rest (existing
+		// alerts, a group the window cut in two, a group another process
+		// holds) one by one.
+		done, err := w.insertNew(segs, written)
+		if err != nil {
+			return err
+		}
+		prev := map[string]int64{} // open key → alert last written in this batch
 		for i, sg := range segs {
+			if done[i] {
+				prev[sg.openKey] = written[i].id
+				continue
+			}
 			if sg.retire == -1 {
 				sg.retire = prev[sg.openKey]
 			}
@@ -140,6 +151,9 @@ func (s *Service) Record(ctx context.Context, matches []Match) error {
 			}
 			written[i] = g
 			prev[sg.openKey] = g.id
+		}
+		if err := w.flush(); err != nil {
+			return err
 		}
 		for id, n := range hits {
 			if _, err := w.hit.ExecContext(ctx, n, store.Micros(now), id); err != nil {
@@ -239,15 +253,51 @@ func hostKey(name string) string {
 
 // writer holds the statements one batch repeats.
 type writer struct {
-	ctx                                         context.Context
-	tx                                          *store.Tx
-	now                                         int64
-	update, insert, byKey, retire, event, prune *sql.Stmt
-	hit                                         *sql.Stmt
+	ctx                                       context.Context
+	tx                                        *store.Tx
+	now                                       int64
+	update, insert, byKey, retire, prune, hit *sql.Stmt
+	rebind                                    func(string) string
+	events                                    []any // rows waiting for one multi-row INSERT, eventColumns values each
+}
+
+const (
+	eventColumns = 5
+	eventChunk   = 200 // rows per INSERT: a few statements per batch, far below both engines' parameter limits
+)
+
+// keep queues a kept event; rows go in by eventChunk.
+func (w *writer) keep(alertID, seq int64, r *resolved) error {
+	w.events = append(w.events, alertID, seq, r.at, r.m.SourceID, eventJSON(r.m))
+	if len(w.events) >= eventChunk*eventColumns {
+		return w.flush()
+	}
+	return nil
+}
+
+// flush inserts the queued events.
+func (w *writer) flush() error {
+	n := len(w.events) / eventColumns
+	if n == 0 {
+		return nil
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO alert_events (alert_id, seq, at, source_id, fields) VALUES `)
+	for i := range n {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?)")
+	}
+	if _, err := w.tx.Tx.ExecContext(w.ctx, w.rebind(q.String()), w.events...); err != nil {
+		return fmt.Errorf("alerts: keep events: %w", err)
+	}
+	w.events = w.events[:0]
+	return nil
 }
 
 func (s *Service) newWriter(ctx context.Context, tx *store.Tx, now time.Time) (*writer, error) {
-	w := &writer{ctx: ctx, tx: tx, now: store.Micros(now)}
+	w := &writer{ctx: ctx, tx: tx, now: store.Micros(now), rebind: s.DB.Rebind}
 	for _, p := range []struct {
 		st **sql.Stmt
 		q  string
@@ -261,7 +311,6 @@ func (s *Service) newWriter(ctx context.Context, tx *store.Tx, now time.Time) (*
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?) ON CONFLICT (open_key) DO NOTHING RETURNING id`},
 		{&w.byKey, `SELECT id, first_seen, last_seen FROM alerts WHERE open_key = ?`},
 		{&w.retire, `UPDATE alerts SET open_key = NULL WHERE id = ?`},
-		{&w.event, `INSERT INTO alert_events (alert_id, seq, at, source_id, fields) VALUES (?, ?, ?, ?, ?)`},
 		{&w.prune, `DELETE FROM alert_events WHERE alert_id = ? AND seq > ? AND seq <= ?`},
 		{&w.hit, `UPDATE alert_suppressions SET hits = hits + ?, last_hit_at = ? WHERE id = ?`},
 	} {
@@ -276,7 +325,7 @@ func (s *Service) newWriter(ctx context.Context, tx *store.Tx, now time.Time) (*
 }
 
 func (w *writer) close() {
-	for _, st := range []*sql.Stmt{w.update, w.insert, w.byKey, w.retire, w.event, w.prune, w.hit} {
+	for _, st := range []*sql.Stmt{w.update, w.insert, w.byKey, w.retire, w.prune, w.hit} {
 		if st != nil {
 			st.Close()
 		}
@@ -304,11 +353,7 @@ func (w *writer) write(sg *segment, window int64) (group, error) {
 	}
 	for attempt := 0; id == 0; attempt++ {
 		r := sg.matches[0]
-		title := r.m.RuleTitle
-		if strings.TrimSpace(title) == "" {
-			title = r.m.RuleID
-		}
-		err := w.insert.QueryRowContext(w.ctx, clip(r.m.RuleID, 200), clip(title, 500), r.severity, Rank(r.severity), r.groupKey, sg.openKey,
+		err := w.insert.QueryRowContext(w.ctx, clip(r.m.RuleID, 200), ruleTitle(r.m), r.severity, Rank(r.severity), r.groupKey, sg.openKey,
 			r.host, r.hostKey, r.hostID, r.unitID, r.m.SourceID, n, first, last, w.now, w.now, w.now).Scan(&id)
 		if err == nil {
 			total, gfirst, glast = n, first, last
@@ -338,24 +383,123 @@ func (w *writer) write(sg *segment, window int64) (group, error) {
 			}
 		}
 	}
-	// The batch's matches are numbers total-n+1 .. total of the alert;
-	// keep those among the first KeepFirst and the last KeepLast.
+	if err := w.keepEvents(id, total, sg); err != nil {
+		return group{}, err
+	}
+	return group{id: id, first: gfirst, last: glast}, nil
+}
+
+// keepEvents keeps the segment's matched events that are among the first
+// KeepFirst and the last KeepLast of the alert (total matches so far), and
+// drops older kept ones that are no longer among the last.
+func (w *writer) keepEvents(id, total int64, sg *segment) error {
+	// The batch's matches are numbers total-n+1 .. total of the alert.
+	n := int64(len(sg.matches))
 	base := total - n
 	for i, r := range sg.matches {
 		seq := base + int64(i) + 1
 		if (seq > KeepFirst && seq <= total-KeepLast) || r.m.Event == nil {
 			continue
 		}
-		if _, err := w.event.ExecContext(w.ctx, id, seq, r.at, r.m.SourceID, eventJSON(r.m)); err != nil {
-			return group{}, fmt.Errorf("alerts: keep event: %w", err)
+		if err := w.keep(id, seq, r); err != nil {
+			return err
 		}
 	}
 	if base > KeepFirst && total-KeepLast > KeepFirst {
+		if err := w.flush(); err != nil { // the rows to prune may be among those waiting
+			return err
+		}
 		if _, err := w.prune.ExecContext(w.ctx, id, KeepFirst, total-KeepLast); err != nil {
-			return group{}, fmt.Errorf("alerts: drop old events: %w", err)
+			return fmt.Errorf("alerts: drop old events: %w", err)
 		}
 	}
-	return group{id: id, first: gfirst, last: glast}, nil
+	return nil
+}
+
+const (
+	alertColumns = 17
+	alertChunk   = 200
+)
+
+// insertNew files the batch's new groups (no alert in the index, first of
+// their key in the batch) with multi-row INSERTs and marks them done; a
+// group another process holds is left for write.
+func (w *writer) insertNew(segs []*segment, written []group) ([]bool, error) {
+	done := make([]bool, len(segs))
+	var chunk []int
+	seen := map[string]bool{}
+	flush := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		var q strings.Builder
+		q.WriteString(`INSERT INTO alerts (rule_id, rule_title, severity, severity_rank, group_key, open_key, host, host_key, host_id, unit_id, source_id,
+			match_count, first_seen, last_seen, status_since, created_at, changed_at) VALUES `)
+		args := make([]any, 0, len(chunk)*alertColumns)
+		byKey := map[string]int{}
+		for j, i := range chunk {
+			sg := segs[i]
+			r := sg.matches[0]
+			if j > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, clip(r.m.RuleID, 200), ruleTitle(r.m), r.severity, Rank(r.severity), r.groupKey, sg.openKey,
+				r.host, r.hostKey, r.hostID, r.unitID, r.m.SourceID, int64(len(sg.matches)), sg.matches[0].at, sg.matches[len(sg.matches)-1].at, w.now, w.now, w.now)
+			byKey[sg.openKey] = i
+		}
+		q.WriteString(` ON CONFLICT (open_key) DO NOTHING RETURNING id, open_key`)
+		rows, err := w.tx.Tx.QueryContext(w.ctx, w.rebind(q.String()), args...)
+		if err != nil {
+			return fmt.Errorf("alerts: new alerts: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var key string
+			if err := rows.Scan(&id, &key); err != nil {
+				return fmt.Errorf("alerts: new alerts: %w", err)
+			}
+			i := byKey[key]
+			sg := segs[i]
+			done[i] = true
+			written[i] = group{id: id, first: sg.matches[0].at, last: sg.matches[len(sg.matches)-1].at}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("alerts: new alerts: %w", err)
+		}
+		rows.Close()
+		for _, i := range chunk {
+			if done[i] {
+				if err := w.keepEvents(written[i].id, int64(len(segs[i].matches)), segs[i]); err != nil {
+					return err
+				}
+			}
+		}
+		chunk = chunk[:0]
+		return nil
+	}
+	for i, sg := range segs {
+		if sg.target != 0 || sg.retire != 0 || seen[sg.openKey] {
+			continue
+		}
+		seen[sg.openKey] = true
+		chunk = append(chunk, i)
+		if len(chunk) == alertChunk {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return done, flush()
+}
+
+// ruleTitle is the match's rule title, its id when it has none.
+func ruleTitle(m *Match) string {
+	if strings.TrimSpace(m.RuleTitle) == "" {
+		return clip(m.RuleID, 500)
+	}
+	return clip(m.RuleTitle, 500)
 }
 
 // eventJSON is a matched event's fields as one JSON object in the event's
