@@ -14,6 +14,7 @@ import (
 
 	"vigil/internal/asset"
 	"vigil/internal/bus"
+	"vigil/internal/detect/sigma"
 	"vigil/internal/hosts"
 	"vigil/internal/pipeline"
 	"vigil/internal/store"
@@ -224,4 +225,28 @@ func TestIndicatorFilesReload(t *testing.T) {
 	if n := s.Engine.IOC.Load().Len(); n != 3 {
 		t.Fatalf("after the change: %d indicators", n)
 	}
+}
+
+// TestChangeFromAnotherProcess: a rule added through a web-only
+// process's service reaches the detecting process by the version row.
+func TestChangeFromAnotherProcess(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		w.run(t)
+		web := &pipeline.Service{DB: db} // no engine: a --role web process
+		if _, err := web.Create(w.sys, pipeline.RuleInput{YAML: eveRule}); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			rs := w.rules.Engine.Rules()
+			if rs.Sigma != nil && slices.ContainsFunc(rs.Sigma.Rules(), func(c *sigma.Compiled) bool { return c.ID == "6c1a0c2e-0f0e-4d5e-9a51-000000000002" }) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the detecting process did not pick up the rule")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
 }

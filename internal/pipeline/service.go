@@ -53,6 +53,10 @@ type Service struct {
 	dirErrs   []*sigma.RuleError
 	indSig    string
 	lastBuilt atomic.Pointer[Ruleset]
+
+	phMu  sync.Mutex
+	ph    map[string][]string // placeholders computed for phSig
+	phSig string              // the hosts table's shape when they were
 }
 
 func (s *Service) now() time.Time {
@@ -527,6 +531,33 @@ var PlaceholderNames = []string{"DomainControllers", "dc_machine_accounts", "dc_
 // it are refused with that reason.
 func (s *Service) Placeholders(ctx context.Context) (map[string][]string, error) {
 	ctx = auth.WithPrincipal(ctx, auth.System)
+	// Reading the servers' inventories is the slow part of a reload; the
+	// values only change when a host is added, removed or re-inventoried.
+	var n, maxID, maxInv int64
+	var roles string
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(MAX(inventory_at), 0), COALESCE(SUM(CASE WHEN role = 'server' THEN id ELSE 0 END), 0) || '' FROM hosts`).
+		Scan(&n, &maxID, &maxInv, &roles); err != nil {
+		return nil, fmt.Errorf("pipeline: placeholders: %w", err)
+	}
+	sig := fmt.Sprintf("%d/%d/%d/%s", n, maxID, maxInv, roles)
+	s.phMu.Lock()
+	if s.phSig == sig && s.ph != nil {
+		ph := s.ph
+		s.phMu.Unlock()
+		return ph, nil
+	}
+	s.phMu.Unlock()
+	ph, err := s.placeholders(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.phMu.Lock()
+	s.ph, s.phSig = ph, sig
+	s.phMu.Unlock()
+	return ph, nil
+}
+
+func (s *Service) placeholders(ctx context.Context) (map[string][]string, error) {
 	rows, err := s.DB.Query(ctx, `SELECT hostname, fqdn, role, addresses, CASE WHEN role = 'server' THEN inventory ELSE '' END FROM hosts`)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: placeholders: %w", err)
