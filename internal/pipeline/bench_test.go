@@ -158,4 +158,3 @@ func BenchmarkPipeline(b *testing.B) {
 	b.Logf("%d rules, %d indicators, %d cores: %.0f events/s, %.2f µs of CPU per event (%.0f events/s per core busy)", rs.Len(), e.IOC.Load().Len(),
 		runtime.GOMAXPROCS(0), float64(events)/el.Seconds(), float64(cpu.Microseconds())/float64(events), float64(events)/cpu.Seconds())
 }
-
