@@ -76,6 +76,14 @@ func TestHealthPages(t *testing.T) {
 	if st != 200 || !strings.Contains(body, ",") {
 		t.Errorf("sources export: %d %q", st, body)
 	}
+	// The dashboard's measure-5 card carries the link's state, its week
+	// and the strip, beside the duty roster's figures.
+	st, body, _ = b.do("GET", "/", nil, nil)
+	card := body[strings.Index(body, `id="measure-m5"`):]
+	card = card[:strings.Index(card, "</section>")]
+	if st != 200 || !strings.Contains(card, `<svg class="uptime"`) || !strings.Contains(card, "/health/probes/") {
+		t.Errorf("dashboard card 5: %d %s", st, card)
+	}
 	// The demo's week reads as a believable uptime: outages, a gap.
 	var id int64
 	db.QueryRow(context.Background(), `SELECT id FROM health_probes WHERE target = '127.0.0.1:9'`).Scan(&id)

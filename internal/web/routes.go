@@ -337,11 +337,11 @@ func (s *Server) routes() {
 // measures, in order; nil leaves a measure's card in its empty state.
 func (s *Server) measureCards() [5]func(r *http.Request) (*measureCard, error) {
 	return [5]func(r *http.Request) (*measureCard, error){
-		s.hostsCard,  // 1: hosts, controls, malware review
-		s.alertsCard, // 2: the watch
-		nil,          // 3: vulnerabilities
-		nil,          // 4: awareness
-		s.dutyCard,   // 5: the SOC's watch (who is on duty, the holiday roster's gaps) and incidents
+		s.hostsCard,              // 1: hosts, controls, malware review
+		s.alertsCard,             // 2: the watch
+		nil,                      // 3: vulnerabilities
+		nil,                      // 4: awareness
+		s.withHealth(s.dutyCard), // 5: the SOC's watch (who is on duty, the holiday roster's gaps), the NCSC link's uptime, and incidents
 	}
 }
 
