@@ -154,11 +154,6 @@ func (s *Server) apiUnknownSenders(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	list, total, err := s.Sources.UnknownSenders(r.Context(), lp.Sort, lp.Desc, lp.Offset, lp.Limit)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
 	if lp.Format != "" {
 		lang := exportLang(r)
 		cols := []exportColumn[*sources.UnknownSender]{
@@ -173,6 +168,11 @@ func (s *Server) apiUnknownSenders(w http.ResponseWriter, r *http.Request) {
 		}); err != nil {
 			writeError(w, r, err)
 		}
+		return
+	}
+	list, total, err := s.Sources.UnknownSenders(r.Context(), lp.Sort, lp.Desc, lp.Offset, lp.Limit)
+	if err != nil {
+		writeError(w, r, err)
 		return
 	}
 	writePage(w, lp, list, total)

@@ -226,3 +226,22 @@ func TestSourcesPage(t *testing.T) {
 		t.Error("the register link does not fill the sender")
 	}
 }
+
+// The sources list exports what the caller sees, in the reader's words.
+func TestSourcesExport(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, storetest.Open(t, "sqlite"))
+	w.source(t, "A", "Exported A")
+	w.source(t, "B", "Hidden B")
+	r := w.call("officerA", "GET", "/api/v1/sources?format=csv&lang=vi&sort=name", nil)
+	body := string(r.Body)
+	if r.Status != 200 || !strings.Contains(body, "Exported A") || strings.Contains(body, "Hidden B") || !strings.Contains(body, "Loại nguồn") {
+		t.Fatalf("csv %d: %s", r.Status, body)
+	}
+	w.hub.Sources.NoteUnknownSender(netip.MustParseAddr("203.0.113.5"), 1, []byte("x"))
+	w.hub.Sources.Flush(context.Background())
+	r = w.call("analyst", "GET", "/api/v1/sources/unknown-senders?format=xlsx", nil)
+	if r.Status != 200 || !strings.Contains(r.Header.Get("Content-Type"), "spreadsheet") {
+		t.Fatalf("xlsx %d %s", r.Status, r.Header.Get("Content-Type"))
+	}
+}
