@@ -84,7 +84,7 @@ func (s *Server) uiCreateRule(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if !formError(err) {
+	if !formError(err) || errs.Code(err) == errs.EFORBIDDEN {
 		s.uiError(w, r, err)
 		return
 	}
@@ -166,7 +166,7 @@ func (s *Server) uiUpdateRule(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
-	if !formError(err) || in.YAML == nil {
+	if !formError(err) || in.YAML == nil || errs.Code(err) == errs.EFORBIDDEN {
 		s.uiError(w, r, err)
 		return
 	}
