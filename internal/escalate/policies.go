@@ -180,10 +180,11 @@ func (s *Service) validatePolicy(ctx context.Context, q querier, p *auth.Princip
 			if err != nil && !store.IsNoRows(err) {
 				return nil, nil, nil, fmt.Errorf("escalate: step user: %w", err)
 			}
-			// The answer is the same for an unknown e-mail and one the
-			// caller may not see, so it reveals no account.
+			// The user must be able to see the policy's unit (an officer may
+			// name the SOC's analyst, as a finding's owner). The answer is
+			// the same for an unknown e-mail, so it reveals no account.
 			who := auth.Principal{Role: auth.Role(role), UnitPath: path, Via: "session"}
-			if email == "" || err != nil || disabled || !p.CanRead(path) || !who.CanRead(unit.Path) {
+			if email == "" || err != nil || disabled || !who.CanRead(unit.Path) {
 				return nil, nil, nil, errs.Invalid(field+".user", "%q is not an active user who can see unit %s", email, unit.Code)
 			}
 			ss.UserID = uid
