@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"vigil/internal/alerts"
 	"vigil/internal/auth"
 	"vigil/internal/errs"
@@ -396,6 +398,26 @@ func TestProbeDownRaisesOneAlertPerEpisode(t *testing.T) {
 		}
 		if len(f.raised) != 2 {
 			t.Errorf("%d alerts after a second outage, want 2", len(f.raised))
+		}
+		// Prometheus sees the probe down and one probe episode going on.
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(f.svc.Collector())
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]float64{}
+		for _, mf := range mfs {
+			for _, m := range mf.GetMetric() {
+				name := mf.GetName()
+				for _, l := range m.GetLabel() {
+					name += "/" + l.GetValue()
+				}
+				seen[name] = m.GetGauge().GetValue()
+			}
+		}
+		if v, ok := seen["vigil_health_probe_up/NCSC"]; !ok || v != 0 || seen["vigil_health_episodes_open/probe"] != 1 {
+			t.Errorf("metrics %v", seen)
 		}
 		eps, total, err := f.svc.ListEpisodes(ctx, health.EpisodeFilter{Kinds: []string{"probe"}})
 		if err != nil || total != 2 || !eps[0].Open() || eps[1].Open() || eps[1].Duration(f.now) != 20*time.Minute {

@@ -40,6 +40,9 @@ func (h *Hub) configureHealth(cfg Config) {
 // startHealth runs the probes on their own intervals (seconds, not job
 // slots); processes sharing a database claim each check.
 func (h *Hub) startHealth(ctx context.Context, wg *sync.WaitGroup) {
+	if err := h.Server.Registry().Register(h.Health.Collector()); err != nil {
+		h.logger.Warn("health metrics", "err", err)
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

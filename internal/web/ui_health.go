@@ -142,6 +142,11 @@ func (s *Server) healthData(r *http.Request) (*healthData, error) {
 	}
 	for _, c := range counters {
 		label, ok := i18n.Lookup(lang, "health.counter."+c.Name)
+		if reason, refused := strings.CutPrefix(c.Name, "refused_"); !ok && refused {
+			if r, ok2 := i18n.Lookup(lang, "sources.reason."+reason); ok2 {
+				label, ok = fmt.Sprintf(i18n.T(lang, "health.counter.refused"), r), true
+			}
+		}
 		if !ok {
 			label = c.Name
 		}
