@@ -160,7 +160,7 @@ func (s *Service) CreateSuppression(ctx context.Context, in SuppressionInput) (*
 		}
 		return audit.Append(ctx, tx, audit.Entry{Action: "alert_suppression.create", ObjectType: "alert_suppression", ObjectID: strconv.FormatInt(id, 10), UnitID: unitID,
 			After: map[string]any{"rule_id": in.RuleID, "host": in.Host, "unit": in.Unit, "field": in.Field, "value": in.Value, "reason": in.Reason,
-				"expires": expires.In(i18n.Location).Format("2006-01-02")}})
+				"expires_at": expires.UTC().Format(time.RFC3339Nano)}})
 	})
 	if err != nil {
 		return nil, err

@@ -574,17 +574,19 @@ var lookups = map[string]struct {
 	query   string
 	numeric bool
 }{
-	"user":             {`SELECT x.id, x.name, x.email, 0 FROM users x WHERE x.id IN (%s)`, true},
-	"unit_id":          {`SELECT x.id, x.name, '', 0 FROM units x WHERE x.id IN (%s)`, true},
-	"unit":             {`SELECT x.code, x.name, '', x.id FROM units x WHERE x.code IN (%s)`, false},
-	"contact":          {`SELECT x.id, x.name, '', x.unit_id FROM contacts x WHERE x.id IN (%s)`, true},
-	"api_token":        {`SELECT x.id, x.name, '', 0 FROM api_tokens x WHERE x.id IN (%s)`, true},
-	"enrollment_token": {`SELECT x.id, x.prefix, '', x.unit_id FROM enrollment_tokens x WHERE x.id IN (%s)`, true},
-	"source":           {`SELECT x.id, x.name, '', x.unit_id FROM sources x WHERE x.id IN (%s)`, true},
-	"roster":           {`SELECT x.id, x.name, '', x.unit_id FROM duty_rosters x WHERE x.id IN (%s)`, true},
-	"host":             {`SELECT x.id, x.hostname, '', x.unit_id FROM hosts x WHERE x.id IN (%s)`, true},
-	"finding":          {`SELECT x.id, x.title, h.hostname, h.unit_id FROM findings x JOIN hosts h ON h.id = x.host_id WHERE x.id IN (%s)`, true},
-	"agent":            {`SELECT x.id, h.hostname, '', x.unit_id FROM agents x JOIN hosts h ON h.id = x.host_id WHERE x.id IN (%s)`, false},
+	"user":              {`SELECT x.id, x.name, x.email, 0 FROM users x WHERE x.id IN (%s)`, true},
+	"unit_id":           {`SELECT x.id, x.name, '', 0 FROM units x WHERE x.id IN (%s)`, true},
+	"unit":              {`SELECT x.code, x.name, '', x.id FROM units x WHERE x.code IN (%s)`, false},
+	"contact":           {`SELECT x.id, x.name, '', x.unit_id FROM contacts x WHERE x.id IN (%s)`, true},
+	"api_token":         {`SELECT x.id, x.name, '', 0 FROM api_tokens x WHERE x.id IN (%s)`, true},
+	"enrollment_token":  {`SELECT x.id, x.prefix, '', x.unit_id FROM enrollment_tokens x WHERE x.id IN (%s)`, true},
+	"source":            {`SELECT x.id, x.name, '', x.unit_id FROM sources x WHERE x.id IN (%s)`, true},
+	"roster":            {`SELECT x.id, x.name, '', x.unit_id FROM duty_rosters x WHERE x.id IN (%s)`, true},
+	"host":              {`SELECT x.id, x.hostname, '', x.unit_id FROM hosts x WHERE x.id IN (%s)`, true},
+	"finding":           {`SELECT x.id, x.title, h.hostname, h.unit_id FROM findings x JOIN hosts h ON h.id = x.host_id WHERE x.id IN (%s)`, true},
+	"agent":             {`SELECT x.id, h.hostname, '', x.unit_id FROM agents x JOIN hosts h ON h.id = x.host_id WHERE x.id IN (%s)`, false},
+	"alert":             {`SELECT x.id, x.rule_title, x.host, x.unit_id FROM alerts x WHERE x.id IN (%s)`, true},
+	"alert_suppression": {`SELECT x.id, x.rule_id, '', x.unit_id FROM alert_suppressions x WHERE x.id IN (%s)`, true},
 }
 
 // resolve runs one query per kind of object wanted (in chunks of 500 ids).

@@ -228,6 +228,19 @@ func TestAlertPages(t *testing.T) {
 		if a["status"] != "acknowledged" || a["assignee"] != "viewera@test.vigil" || a["note"] != "Mở lại để kiểm tra" {
 			t.Errorf("after the page's changes: %v", a)
 		}
+		// The audit log says it in words.
+		_, body = w.getPage("officerA", "vi", "/audit")
+		text := pageText(t, body)
+		for _, want := range []string{"đã đóng cảnh báo Suspicious Certutil Command Usage", "Cảnh báo nhầm", "đã mở lại cảnh báo", "Đã tiếp nhận"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the audit log does not say %q", want)
+			}
+		}
+		for _, code := range []string{"false_positive", "acknowledged", "alert.close", "Assignee"} {
+			if strings.Contains(text, code) {
+				t.Errorf("the audit log shows %q", code)
+			}
+		}
 		// A suppression rule from the page; the form keeps its input.
 		st, body = w.postForm("officerA", "vi", "/alerts/suppressions", url.Values{"rule_id": {"r-page"}, "unit": {"A"}, "expires": {"31/12/2020"}, "reason": {"thử"}})
 		if st != 400 || fieldMessage(body, "expires") == "" || !strings.Contains(body, `value="r-page"`) {

@@ -16,6 +16,7 @@ var auditActions = []string{
 	"contact.create", "contact.delete", "auth.login", "auth.logout", "auth.login_failed",
 	"token.create", "token.revoke", "enrollment_token.create", "enrollment_token.revoke", "agent.enroll",
 	"host.import", "host.delete", "host.scan_requested", "host.scan_finished", "host.scan_reported", "finding.update", "finding.reopen",
+	"alert.acknowledge", "alert.update", "alert.close", "alert.reopen", "alert_suppression.create", "alert_suppression.delete",
 	"probe.create", "probe.update", "probe.delete",
 }
 
