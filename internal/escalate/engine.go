@@ -201,9 +201,9 @@ func (s *Service) reach(ctx context.Context, a *Alert, u *unitRef, pol *Policy, 
 	}
 	waited := now.Sub(raised)
 	msgs := map[string]message{}
-	made := 0
+	made, claimed := 0, false
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		made = 0
+		made, claimed = 0, false
 		res, err := tx.Exec(ctx, `INSERT INTO escalation_steps (alert_id, policy_id, step, reached_at, holder) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			a.ID, pol.ID, step, store.Micros(now), s.holder())
 		if err != nil {
@@ -212,6 +212,7 @@ func (s *Service) reach(ctx context.Context, a *Alert, u *unitRef, pol *Policy, 
 		if n, _ := res.RowsAffected(); n != 1 {
 			return nil
 		}
+		claimed = true
 		for _, r := range rcpts {
 			m, ok := msgs[r.lang]
 			if !ok {
@@ -241,6 +242,9 @@ func (s *Service) reach(ctx context.Context, a *Alert, u *unitRef, pol *Policy, 
 		}
 		return nil
 	})
+	if err == nil && claimed {
+		s.countStep(pol.stored[step].Target)
+	}
 	return made, err
 }
 

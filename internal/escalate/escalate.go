@@ -152,6 +152,8 @@ type Service struct {
 	// gets (8 when 0).
 	RetryBase, RetryMax time.Duration
 	MaxAttempts         int
+	// Metrics, when set, count attempts and steps for /metrics.
+	Metrics *Metrics
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// Holder names this process in claims.

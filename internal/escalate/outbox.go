@@ -178,6 +178,7 @@ func (s *Service) finish(ctx context.Context, n *Notification, status, reason st
 		s.logger().Warn("notification update failed", "notification", n.ID, "err", err)
 	}
 	n.Status, n.LastError = status, reason
+	s.countAttempt(n.Kind, status)
 }
 
 // attempt sends a claimed notification once and records the result.
@@ -202,6 +203,12 @@ func (s *Service) attempt(ctx context.Context, n *Notification) error {
 		s.logger().Warn("notification update failed", "notification", n.ID, "err", err)
 	}
 	n.Status, n.Attempts, n.LastError = status, attempts, lastErr
+	switch {
+	case status == StatusPending:
+		s.countAttempt(n.Kind, "retry")
+	default:
+		s.countAttempt(n.Kind, status)
+	}
 	if delivered > 0 {
 		n.DeliveredAt = store.Time(delivered)
 	}

@@ -85,6 +85,12 @@ func (h *Hub) startEscalation(ctx context.Context, cfg Config, wg *sync.WaitGrou
 	if h.Escalate.Mail != nil {
 		h.logger.Info("notifications by e-mail", "smtp", h.Escalate.Mail.String())
 	}
+	if h.Escalate.Metrics == nil {
+		m := escalate.NewMetrics()
+		if err := m.Register(h.Server.Registry()); err == nil {
+			h.Escalate.Metrics = m
+		}
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

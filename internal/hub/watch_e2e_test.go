@@ -412,5 +412,17 @@ func TestWatchEndToEnd(t *testing.T) {
 			t.Errorf("step %d went to %s", n.Step, n.Address)
 		}
 	}
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`vigil_notification_attempts_total{kind="email",result="delivered"} 4`, `vigil_notification_attempts_total{kind="webhook",result="delivered"} 2`,
+		`vigil_escalation_steps_total{target="unit_duty"} 2`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	t.Logf("escalated (4 e-mails, 2 webhooks) %v after sending; policy: +15 min, +10 min at %v a minute", escalated.Round(time.Millisecond), minute)
 }

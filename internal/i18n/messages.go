@@ -733,6 +733,7 @@ var messages = map[string][2]string{
 	"esc.since":             {"Từ ngày", "From"},
 	"esc.until":             {"Đến ngày", "Until"},
 	"esc.next_attempt":      {"gửi lại lúc", "next attempt"},
+	"esc.message":           {"Nội dung đã gửi", "What was sent"},
 	"esc.no_notifications":  {"Không có thông báo nào khớp bộ lọc.", "No notification matches these filters."},
 	// Health of the watch (internal/health): the probe of the national
 	// monitoring center, episodes, feeds, the pipeline's counters.
