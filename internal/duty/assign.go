@@ -84,6 +84,9 @@ func (s *Service) Assign(ctx context.Context, shiftID int64, in Assignment) (*Sh
 		default:
 			_, err = tx.Exec(ctx, `UPDATE duty_assignments SET role = ? WHERE shift_id = ? AND user_id = ?`, in.Role, shiftID, uid)
 		}
+		if store.IsUniqueViolation(err) {
+			return errs.Conflict("user", "%q is already on shift %d", in.User, shiftID)
+		}
 		if err != nil {
 			return fmt.Errorf("duty: assign: %w", err)
 		}
@@ -208,8 +211,9 @@ func (s *Service) Swap(ctx context.Context, in SwapInput) (*Swap, error) {
 			_, err := tx.Exec(ctx, `UPDATE duty_assignments SET user_id = ?, created_by = ?, created_at = ? WHERE shift_id = ? AND user_id = ?`, to, p.Email, now, shift, from)
 			return err
 		}
+		// "shift" names the row's object (shift A) in the audit log.
 		after := map[string]any{"user_a": strings.ToLower(strings.TrimSpace(in.UserA)), "user_b": strings.ToLower(strings.TrimSpace(in.UserB)),
-			"shift_a": shiftLabel(a.StartsAt, a.EndsAt), "roster": a.Roster}
+			"shift": shiftLabel(a.StartsAt, a.EndsAt), "roster": a.Roster}
 		if in.ShiftB != 0 {
 			b, err := s.getShift(ctx, tx, p, in.ShiftB)
 			if err != nil {
