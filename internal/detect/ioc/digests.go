@@ -1,11 +1,18 @@
 package ioc
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"hash/maphash"
+)
 
 // digestSet is a set of SHA-256 digests built for constant-time lookup:
 // an open-addressing table, at most half full, of 16-bit fingerprints
-// (the digests' first bytes), placed by their next 64 bits. Digests are
-// uniformly distributed, so a lookup that misses (nearly every file an
+// (the digests' first bytes), placed by a seeded hash of the whole digest.
+// Real digests are uniformly distributed, but a feed is outside data: one
+// of made-up or zero-padded values placed by raw digest bytes would pile
+// onto a few slots and make building the table quadratic (a million such
+// entries kept a hub from starting for minutes), so the place is hashed
+// with a seed the feed cannot know. A lookup that misses (nearly every file an
 // agent hashes is clean) reads one slot, one cache line, whether the set
 // holds ten digests or ten million; only a fingerprint match (1 in 65,535
 // misses) reads the whole digest. The table is 6 bytes a slot beside the
@@ -16,6 +23,7 @@ type digestSet struct {
 	ids  []int32  // entry of each slot
 	ents []kv[[32]byte]
 	mask uint64
+	seed maphash.Seed
 	n    int
 }
 
@@ -26,7 +34,7 @@ func newDigestSet(ents []kv[[32]byte]) *digestSet {
 	for size < 2*len(ents) {
 		size <<= 1
 	}
-	h := &digestSet{fp: make([]uint16, size), ids: make([]int32, size), ents: ents, mask: uint64(size - 1)}
+	h := &digestSet{fp: make([]uint16, size), ids: make([]int32, size), ents: ents, mask: uint64(size - 1), seed: maphash.MakeSeed()}
 	for i := range ents {
 		f, slot := h.place(&ents[i].k)
 		for h.fp[slot] != 0 {
@@ -49,7 +57,7 @@ func (h *digestSet) place(sum *[32]byte) (fp uint16, slot uint64) {
 	if fp == 0 {
 		fp = 1
 	}
-	return fp, binary.BigEndian.Uint64(sum[8:16]) & h.mask
+	return fp, maphash.Bytes(h.seed, sum[:]) & h.mask
 }
 
 // lookup returns the meta of sum, if the set holds it.

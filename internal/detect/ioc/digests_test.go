@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 func randomSums(n int, seed uint64) [][32]byte {
@@ -92,5 +93,30 @@ func BenchmarkLookupSHA256(b *testing.B) {
 				b.Fatal("no hits")
 			}
 		})
+	}
+}
+
+// TestDigestSetSkewedFeed: digests that are not spread (zero-padded
+// counters, as a careless or hostile feed holds) still build in linear time.
+func TestDigestSetSkewedFeed(t *testing.T) {
+	ents := make([]kv[[32]byte], 200000)
+	for i := range ents {
+		binary.BigEndian.PutUint32(ents[i].k[28:], uint32(i))
+		ents[i].m = uint32(i)
+	}
+	start := time.Now()
+	h := newDigestSet(ents)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("built %d skewed digests in %v", len(ents), took)
+	}
+	for _, i := range []int{0, 1, 199999} {
+		if m, ok := h.lookup(&ents[i].k); !ok || m != uint32(i) {
+			t.Fatalf("digest %d: %v %v", i, m, ok)
+		}
+	}
+	var absent [32]byte
+	absent[0] = 1
+	if _, ok := h.lookup(&absent); ok {
+		t.Fatal("found a digest never added")
 	}
 }
