@@ -841,6 +841,7 @@ var messages = map[string][2]string{
 	"health.oldest_seen":                {"Liên lạc cũ nhất", "Longest silent since"},
 	"health.see_hosts":                  {"Xem các máy", "See the hosts"},
 	"health.units_offline":              {"%d đơn vị có tác tử mất liên lạc (xem bảng bên dưới)", "%d units with agents offline (see the table below)"},
+	"health.agents_offline":             {"Tác tử mất liên lạc", "Agents offline"},
 	"health.no_offline":                 {"Mọi tác tử đều đang liên lạc.", "Every agent is calling in."},
 	"health.counter.bus_pending":        {"Sự kiện chờ xử lý (hàng đợi)", "Events waiting (bus backlog)"},
 	"health.counter.bus_refused":        {"Sự kiện bị từ chối do hàng đợi đầy", "Events refused, bus full"},

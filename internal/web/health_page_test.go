@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"vigil/internal/auth"
+	"vigil/internal/sources"
 	"vigil/internal/store/storetest"
 )
 
@@ -83,6 +84,14 @@ func TestHealthPages(t *testing.T) {
 	card = card[:strings.Index(card, "</section>")]
 	if st != 200 || !strings.Contains(card, `<svg class="uptime"`) || !strings.Contains(card, "/health/probes/") {
 		t.Errorf("dashboard card 5: %d %s", st, card)
+	}
+	// A unit's page says how its sources and agents are.
+	if _, err := w.hub.Sources.Create(auth.WithPrincipal(context.Background(), auth.System), sources.Input{Unit: "A1", Name: "SIEM A1", Kind: "siem"}); err != nil {
+		t.Fatal(err)
+	}
+	st, body, _ = b.do("GET", "/units/A", nil, nil)
+	if text := pageText(t, body); st != 200 || !strings.Contains(text, "Health of the watch") || !strings.Contains(text, "Event sources 1") {
+		t.Errorf("unit page has no health section: %d %s", st, text)
 	}
 	// The demo's week reads as a believable uptime: outages, a gap.
 	var id int64

@@ -351,5 +351,6 @@ func (s *Server) unitSections() []func(r *http.Request, u *org.Unit) (*unitSecti
 		s.hostsUnitSection,
 		s.alertsUnitSection,
 		s.dutyUnitSection,
+		s.healthUnitSection,
 	}
 }

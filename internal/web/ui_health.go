@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"vigil/internal/health"
 	"vigil/internal/hosts"
 	"vigil/internal/i18n"
+	"vigil/internal/org"
 )
 
 // The health page: the probe of the national center with its uptime, the
@@ -549,4 +551,37 @@ func (s *Server) exportProbeResults(w http.ResponseWriter, r *http.Request, lp l
 	return exportList(w, r, lp, "probe-"+strconv.FormatInt(id, 10), cols, func(offset, limit int) ([]*health.Result, int, error) {
 		return s.Health.ProbeResults(r.Context(), id, offset, limit)
 	})
+}
+
+// healthUnitSection adds a unit's watch health to its page: its sources
+// (how many silent) and its agents offline (its subtree).
+func (s *Server) healthUnitSection(r *http.Request, u *org.Unit) (*unitSection, error) {
+	ctx := r.Context()
+	_, all, err := s.Health.ListSources(ctx, health.SourceFilter{Unit: u.Code, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	_, silent, err := s.Health.ListSources(ctx, health.SourceFilter{Unit: u.Code, Silent: true, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	offline, err := s.Health.OfflineAgents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lost := 0
+	for _, o := range offline {
+		if strings.HasPrefix(o.UnitPath, u.Path) {
+			lost += o.Offline
+		}
+	}
+	if all == 0 && lost == 0 {
+		return nil, nil
+	}
+	lang := langOf(r)
+	return &unitSection{Title: i18n.T(lang, "health.title"), Link: "/health", Stats: []cardStat{
+		{Label: i18n.T(lang, "health.sources"), Value: strconv.Itoa(all)},
+		{Label: i18n.T(lang, "health.source.silent"), Value: strconv.Itoa(silent), Bad: silent > 0, Link: "/health?silent=true&unit=" + url.QueryEscape(u.Code) + "#health-sources"},
+		{Label: i18n.T(lang, "health.agents_offline"), Value: strconv.Itoa(lost), Bad: lost > 0, Link: "/health#health-agents"},
+	}}, nil
 }
