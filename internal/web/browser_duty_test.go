@@ -137,6 +137,7 @@ func (b *browser) dutyScenario() {
 	b.do(chromedp.SendKeys(chromedp.CSS(`#note-form textarea[name=body]`), "Không có sự cố; SIEM bình thường."))
 	b.submit(`#note-form button[type=submit]`)
 	b.wantText("main", "Không có sự cố; SIEM bình thường.")
+	screenshot(t, b.ctx, "duty-shift")
 	// Back on the roster, the shift is covered: two red cells left.
 	b.clickAndWait(`nav.crumbs a[href^="/duty/rosters/"]`)
 	if n := b.count(`#duty-grid td.uncovered`); n != 2 {
