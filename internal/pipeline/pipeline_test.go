@@ -185,6 +185,22 @@ func TestRecordToAlert(t *testing.T) {
 		}
 		w.matches(t, "6c1a0c2e-0f0e-4d5e-9a51-000000000002", 1)
 		w.matches(t, "ioc:ip", 1)
+		// Indicator kinds are listed among the rules and disabled like them.
+		off := false
+		if _, err := w.rules.Update(w.sys, "ioc:ip", pipeline.RulePatch{Enabled: &off}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.rules.Reload(w.sys); err != nil {
+			t.Fatal(err)
+		}
+		w.publish(t, "B", bus.FormatJSON,
+			`{"timestamp":"2026-12-03T10:00:01.000000+0700","flow_id":2,"event_type":"dns","src_ip":"192.0.2.31","dest_ip":"198.51.100.66","proto":"UDP","dns":{"type":"query","rrname":"c3.sinkhole.example","rrtype":"A"}}`)
+		w.matches(t, "6c1a0c2e-0f0e-4d5e-9a51-000000000002", 2)
+		w.matches(t, "ioc:ip", 1)
+		list, total, err := w.rules.List(w.sys, pipeline.RuleFilter{Source: pipeline.SourceIOC})
+		if err != nil || total != len(pipeline.IOCKinds) || list[0].Level != "high" {
+			t.Errorf("indicator kinds listed: %d %v", total, err)
+		}
 	})
 }
 

@@ -25,6 +25,7 @@ import (
 const (
 	SourceDir = "dir" // the rules directory (--rules)
 	SourceUI  = "ui"  // pasted or uploaded in the UI, kept in the database
+	SourceIOC = "ioc" // the matches of one kind of indicator ("ioc:ip")
 )
 
 // Rule is one detection rule as the rules page and API show it.
@@ -33,7 +34,7 @@ type Rule struct {
 	Title      string    `json:"title"`
 	Level      string    `json:"level"`
 	Status     string    `json:"status"` // the rule's own Sigma status (stable, test, ...)
-	Source     string    `json:"source"` // dir or ui
+	Source     string    `json:"source"` // dir, ui or ioc
 	Path       string    `json:"path,omitempty"`
 	Enabled    bool      `json:"enabled"`
 	Error      string    `json:"error,omitempty"` // why the rule did not load, if it did not
@@ -62,7 +63,7 @@ type RulePatch struct {
 // RuleFilter selects rules. Empty fields select all.
 type RuleFilter struct {
 	Q       string // in the id or the title
-	Source  string // dir or ui
+	Source  string // dir, ui or ioc
 	Level   string
 	Enabled string // "true", "false" or ""
 	Sort    string // a key of RuleSorts; "" is by title
@@ -178,10 +179,10 @@ func (s *Service) List(ctx context.Context, f RuleFilter) ([]*Rule, int, error) 
 	}
 	switch f.Source {
 	case "":
-	case SourceDir, SourceUI:
+	case SourceDir, SourceUI, SourceIOC:
 		l.Where("r.source = ?", f.Source)
 	default:
-		return nil, 0, errs.Invalid("source", "%q is not one of %s", f.Source, "dir, ui")
+		return nil, 0, errs.Invalid("source", "%q is not one of %s", f.Source, "dir, ui, ioc")
 	}
 	if f.Level != "" {
 		if !slices.Contains(Levels, f.Level) {

@@ -54,6 +54,8 @@ type Service struct {
 	indSig    string
 	lastBuilt atomic.Pointer[Ruleset]
 
+	iocRows atomic.Bool // the indicator kinds are in the rules table
+
 	phMu  sync.Mutex
 	ph    map[string][]string // placeholders computed for phSig
 	phSig string              // the hosts table's shape when they were
@@ -358,6 +360,9 @@ func (s *Service) Reload(ctx context.Context) error {
 		}
 	}
 	rs.Sigma, rs.Refused, rs.Built = set, refused, time.Now()
+	if err := s.ensureIOCRows(ctx); err != nil {
+		return err
+	}
 	if err := s.syncCatalog(ctx, dirChanged, dirIDs, refused, uiErr); err != nil {
 		return err
 	}
@@ -374,6 +379,32 @@ func (s *Service) Reload(ctx context.Context) error {
 	}
 	s.logger().Info("rules loaded", "rules", set.Len(), "refused", len(refused), "disabled", len(disabled), "took", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// IOCKinds are the indicator kinds listed among the rules (as
+// "ioc:<kind>"), so they are enabled, disabled and excepted like rules.
+var IOCKinds = []string{"ip", "domain", "url", "md5", "sha1", "sha256", "account", "hostname", "email"}
+
+// ensureIOCRows lists the indicator kinds in the rules table once.
+func (s *Service) ensureIOCRows(ctx context.Context) error {
+	if s.iocRows.Load() {
+		return nil
+	}
+	now := store.Micros(s.now())
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		for _, k := range IOCKinds {
+			title := "Indicator matches: " + k
+			if _, err := tx.Exec(ctx, `INSERT INTO rules (rule_id, source, title, title_fold, level, status, enabled, created_by, created_at, updated_by, updated_at)
+				VALUES (?, 'ioc', ?, ?, 'high', 'stable', ?, 'system', ?, 'system', ?) ON CONFLICT (rule_id) DO NOTHING`, "ioc:"+k, title, i18n.Fold(title), true, now, now); err != nil {
+				return fmt.Errorf("pipeline: indicator rules: %w", err)
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		s.iocRows.Store(true)
+	}
+	return err
 }
 
 // keepStatus leaves out deprecated and unsupported rules, as vigil detect

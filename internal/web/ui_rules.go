@@ -1,12 +1,14 @@
 package web
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"vigil/internal/errs"
+	"vigil/internal/i18n"
 	"vigil/internal/org"
 	"vigil/internal/pipeline"
 )
@@ -131,6 +133,10 @@ func (s *Server) renderRule(w http.ResponseWriter, r *http.Request, status int, 
 		CanExcept: pipeline.CanManageRules(p) || p.Role == "officer", Form: form, XForm: xform}
 	pg := s.newPage(r, "rules", "rules.rule", d)
 	pg.Title = rule.Title
+	if rule.Source == pipeline.SourceIOC {
+		lang := langOf(r)
+		pg.Title = fmt.Sprintf(i18n.T(lang, "rules.ioc_title"), i18n.T(lang, "rules.ioc_kind."+strings.TrimPrefix(rule.ID, "ioc:")))
+	}
 	s.render(w, r, status, "rule", pg)
 }
 
