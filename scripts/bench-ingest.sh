@@ -36,6 +36,9 @@ IOCS_N="${INGEST_INDICATORS:-1000000}"
 CONNS="${INGEST_CONNS:-4}"
 RATE="${INGEST_RATE:-50000}"
 PACED_SECONDS="${INGEST_PACED_SECONDS:-20}"
+# INGEST_BUS=nats://HOST:PORT runs the hub over JetStream instead of the
+# journal (the stream VIGIL_EVENTS on that server is used).
+BUS="${INGEST_BUS:-}"
 rules_src="../shared/data/sigma/rules"
 
 say() { echo "bench-ingest: $*" >&2; }
@@ -99,7 +102,7 @@ fi
 hub_pid=""
 start_hub() {
 	"$vigil" serve --listen "127.0.0.1:$http_port" --data-dir "$work/data" --admin-password "$password" \
-		--syslog-tcp "127.0.0.1:$syslog_port" --rules "$work/rules" "${ioc_flag[@]}" --log-level warn \
+		--syslog-tcp "127.0.0.1:$syslog_port" --rules "$work/rules" "${ioc_flag[@]}" ${BUS:+--bus "$BUS"} --log-level warn \
 		>>"$work/hub.log" 2>&1 &
 	hub_pid=$!
 	pids+=("$hub_pid")
@@ -223,7 +226,9 @@ else
 fi
 
 ns=$(awk -v r="$vrate" 'BEGIN { printf "%.0f", 1e9 / r }')
-line="BenchmarkIngestSyslogTCP/rules=$n/indicators=$IOCS_N 1 $ns ns/op $vrate events/s $fp99 backlog-p99-ms"
+busname=journal
+if [ -n "$BUS" ]; then busname=jetstream; fi
+line="BenchmarkIngestSyslogTCP/bus=$busname/rules=$n/indicators=$IOCS_N 1 $ns ns/op $vrate events/s $fp99 backlog-p99-ms"
 if [ -n "$rrate" ]; then
 	ratio=$(awk -v v="$vrate" -v r="$rrate" 'BEGIN { printf "%.3f", v / r }')
 	line="$line $ratio x-rsyslog"

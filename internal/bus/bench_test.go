@@ -97,3 +97,23 @@ func BenchmarkJetStreamPublish(b *testing.B) {
 	s := openJS(b, JetStreamOptions{URL: embeddedNATS(b), MaxBytes: 8 << 30})
 	benchPublishBus(b, s, 16, 64)
 }
+
+// BenchmarkJetStreamConsume measures records/s one process consumes (and
+// acknowledges) from an embedded NATS server, the backlog published first.
+func BenchmarkJetStreamConsume(b *testing.B) {
+	s := openJS(b, JetStreamOptions{URL: embeddedNATS(b), MaxBytes: 8 << 30})
+	benchPublishBus(b, s, 16, 64)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.ResetTimer()
+	start := time.Now()
+	got := 0
+	s.Consume(ctx, GroupDetect, func(_ context.Context, recs []Record) error {
+		got += len(recs)
+		if got >= b.N {
+			cancel()
+		}
+		return nil
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "records/s")
+}
