@@ -250,3 +250,31 @@ func TestChangeFromAnotherProcess(t *testing.T) {
 		}
 	})
 }
+
+// TestMissingRulesDirectory: a rules directory that cannot be read does
+// not keep the UI's rules from running, and its rules load once it can.
+func TestMissingRulesDirectory(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	w := newWorld(t, db)
+	dir := filepath.Join(t.TempDir(), "later")
+	w.rules.Dirs = []string{dir}
+	if _, err := w.rules.Create(w.sys, pipeline.RuleInput{YAML: eveRule}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.rules.Reload(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.rules.Engine.Rules().Sigma.Len(); n != 1 {
+		t.Fatalf("%d rules with the directory missing, want the UI's 1", n)
+	}
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "sshd.yml"), []byte(sshdRule), 0o644)
+	w.run(t)
+	deadline := time.Now().Add(10 * time.Second)
+	for w.rules.Engine.Rules().Sigma.Len() != 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the directory's rule did not load once the directory appeared")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

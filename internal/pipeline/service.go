@@ -49,12 +49,14 @@ type Service struct {
 	reloadMu  sync.Mutex
 	version   atomic.Int64 // rules_version applied
 	dirSig    string
+	dirErr    string // why the rules directory could not be read, if it could not
 	dirRules  []*sigma.Rule
 	dirErrs   []*sigma.RuleError
 	indSig    string
 	lastBuilt atomic.Pointer[Ruleset]
 
 	iocRows atomic.Bool // the indicator kinds are in the rules table
+	failed  atomic.Bool // the last reload failed; the next poll tries again
 
 	phMu  sync.Mutex
 	ph    map[string][]string // placeholders computed for phSig
@@ -170,16 +172,16 @@ func (s *Service) changed(ctx context.Context) (bool, error) {
 	if err := s.DB.QueryRow(ctx, `SELECT version FROM rules_version WHERE id = 1`).Scan(&v); err != nil {
 		return false, fmt.Errorf("pipeline: rules version: %w", err)
 	}
-	if v != s.version.Load() {
-		return true, nil
+	if v != s.version.Load() || s.failed.Load() {
+		return true, nil // changed, or the last reload failed: try again
 	}
 	sig, _, err := dirSignature(s.Dirs)
-	if err != nil {
-		return false, err
-	}
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
-	return sig != s.dirSig, nil
+	if err != nil {
+		return err.Error() != s.dirErr, nil // a new failure is worth a reload (and a log line)
+	}
+	return sig != s.dirSig || s.dirErr != "", nil
 }
 
 // dirSignature sums the rule files' names, sizes and modification times,
@@ -271,9 +273,10 @@ type uiRule struct {
 // Reload compiles the current rules (directory and database), their
 // states and exceptions, with placeholders from the inventory, and swaps
 // them into the Engine. Matching goes on meanwhile with the old set.
-func (s *Service) Reload(ctx context.Context) error {
+func (s *Service) Reload(ctx context.Context) (err error) {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
+	defer func() { s.failed.Store(err != nil) }()
 	start := time.Now()
 	var version int64
 	if err := s.DB.QueryRow(ctx, `SELECT version FROM rules_version WHERE id = 1`).Scan(&version); err != nil {
@@ -281,7 +284,15 @@ func (s *Service) Reload(ctx context.Context) error {
 	}
 	sig, files, err := dirSignature(s.Dirs)
 	if err != nil {
-		return err
+		// An unreadable directory keeps the rules last read from it (none
+		// at first); the UI's rules load all the same.
+		if s.dirErr == "" || s.dirErr != err.Error() {
+			s.logger().Error("rules directory unreadable", "err", err)
+		}
+		s.dirErr = err.Error()
+		sig = s.dirSig
+	} else {
+		s.dirErr = ""
 	}
 	dirChanged := sig != s.dirSig
 	if dirChanged {
