@@ -130,6 +130,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		wait := r.cycle(ctx)
 		if r.lastCollect != collected {
 			debug.FreeOSMemory() // a collection's garbage is megabytes
+			trimWorkingSet()
 		}
 		timer.Reset(wait)
 	}

@@ -279,6 +279,15 @@ func variant(r *Record, doc *summaryDoc) string {
 			return "enable"
 		}
 		return changed[0]
+	case "rule.update":
+		if len(after) == 1 {
+			switch after["enabled"] {
+			case true:
+				return "enable"
+			case false:
+				return "disable"
+			}
+		}
 	case "finding.update":
 		if _, ok := after["status"]; ok {
 			return "status"
@@ -349,6 +358,10 @@ func recordedName(r *Record, doc *summaryDoc) string {
 	switch r.ObjectType {
 	case "unit", "user", "contact", "api_token", "source", "escalation_policy", "notification_channel", "probe", "roster":
 		keys = []string{"name"}
+	case "rule":
+		keys = []string{"title"}
+	case "rule_exception": // the rule it exempts a unit from
+		keys = []string{"rule"}
 	case "shift": // a duty shift: its time, as recorded ("06/02/2027 06:00–14:00")
 		keys = []string{"shift"}
 	case "host":
@@ -587,6 +600,8 @@ var lookups = map[string]struct {
 	"agent":             {`SELECT x.id, h.hostname, '', x.unit_id FROM agents x JOIN hosts h ON h.id = x.host_id WHERE x.id IN (%s)`, false},
 	"alert":             {`SELECT x.id, x.rule_title, x.host, x.unit_id FROM alerts x WHERE x.id IN (%s)`, true},
 	"alert_suppression": {`SELECT x.id, x.rule_id, '', x.unit_id FROM alert_suppressions x WHERE x.id IN (%s)`, true},
+	"rule":              {`SELECT x.rule_id, x.title, '', 0 FROM rules x WHERE x.rule_id IN (%s)`, false},
+	"rule_exception":    {`SELECT x.id, COALESCE(r.title, x.rule_id), '', x.unit_id FROM rule_exceptions x LEFT JOIN rules r ON r.rule_id = x.rule_id WHERE x.id IN (%s)`, true},
 }
 
 // resolve runs one query per kind of object wanted (in chunks of 500 ids).

@@ -255,6 +255,26 @@ var auditMessages = map[string][2]string{
 	"audit.f.want_body":          {"Nội dung phải chứa", "Body contains"},
 	"audit.f.want_fingerprint":   {"Dấu vân tay chứng thư", "Certificate fingerprint"},
 	"audit.f.want_banner":        {"Lời chào TCP", "TCP banner"},
+	// Detection rules of the watch.
+	"audit.do.rule.create":           {"{actor} đã thêm luật phát hiện {object}", "{actor} added detection rule {object}"},
+	"audit.do.rule.update":           {"{actor} đã sửa luật phát hiện {object}", "{actor} changed detection rule {object}"},
+	"audit.do.rule.update.enable":    {"{actor} đã bật luật phát hiện {object}", "{actor} enabled detection rule {object}"},
+	"audit.do.rule.update.disable":   {"{actor} đã tắt luật phát hiện {object}", "{actor} disabled detection rule {object}"},
+	"audit.do.rule.delete":           {"{actor} đã xóa luật phát hiện {object}", "{actor} deleted detection rule {object}"},
+	"audit.do.rule.exception_add":    {"{actor} đã miễn áp dụng luật {object} cho một đơn vị", "{actor} exempted a unit from rule {object}"},
+	"audit.do.rule.exception_delete": {"{actor} đã bỏ miễn áp dụng luật {object} cho một đơn vị", "{actor} removed a unit's exemption from rule {object}"},
+	"audit.type.rule":                {"luật phát hiện", "detection rule"},
+	"audit.type.rule_exception":      {"miễn áp dụng luật", "rule exception"},
+	"audit.f.title":                  {"Tiêu đề", "Title"},
+	"audit.f.level":                  {"Mức độ", "Level"},
+	"audit.f.yaml":                   {"Nội dung luật", "Rule text"},
+	"audit.f.rule":                   {"Luật", "Rule"},
+	"audit.v.yaml.changed":           {"Đã thay đổi", "Changed"},
+	"audit.v.level.critical":         {"Nghiêm trọng", "Critical"},
+	"audit.v.level.high":             {"Cao", "High"},
+	"audit.v.level.medium":           {"Trung bình", "Medium"},
+	"audit.v.level.low":              {"Thấp", "Low"},
+	"audit.v.level.informational":    {"Thông tin", "Informational"},
 }
 
 // Has reports whether key has a message.

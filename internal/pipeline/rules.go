@@ -289,9 +289,9 @@ func yamlError(err error) error {
 		if pe.Pos.Line > 0 {
 			return errs.Invalid("yaml", "line %d: %v", pe.Pos.Line, pe.Pos.Err)
 		}
-		return errs.Invalid("yaml", "%v", pe.Pos.Err)
+		return errs.Invalid("yaml", "the rule cannot be read: %v", pe.Pos.Err)
 	}
-	return errs.Invalid("yaml", "%v", err)
+	return errs.Invalid("yaml", "the rule cannot be read: %v", err)
 }
 
 func compileError(text string, r *sigma.Rule, err *sigma.RuleError) error {
