@@ -21,7 +21,7 @@ func (h *Hub) startPipeline(ctx context.Context, cfg Config, b bus.Bus) (stop fu
 	rules.Logger = h.logger
 	rules.Indicators = []pipeline.IndicatorProvider{pipeline.IndicatorFuncs{Sources: &h.Hosts.IndicatorSources}}
 	if len(cfg.Watch.Indicators) > 0 {
-		rules.Indicators = append(rules.Indicators, fileIndicators{paths: cfg.Watch.Indicators, logger: h.logger})
+		rules.Indicators = append(rules.Indicators, pipeline.IndicatorFiles{Paths: cfg.Watch.Indicators, Logger: h.logger})
 	}
 	stopRules := rules.Start(ctx)
 	p := &pipeline.Pipeline{Engine: rules.Engine, Alerts: h.Alerts, Logger: h.logger, Metrics: m}
