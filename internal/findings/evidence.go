@@ -27,6 +27,16 @@ type MissingUpdateEvidence struct {
 	Installed string `json:"installed,omitempty"` // the version the host runs
 	Released  string `json:"released,omitempty"`  // yyyy-mm-dd
 	Advisory  string `json:"advisory,omitempty"`  // the vendor's bulletin
+	// For a Microsoft update computed from MSRC data: the KB (digits
+	// only), the CVEs it fixes on this host's product with the most severe
+	// first, the highest CVSS among them, the MSRC document ("2023-Dec")
+	// and the later KBs that would also cover it.
+	KB         string   `json:"kb,omitempty"`
+	CVEs       []string `json:"cves,omitempty"`
+	CVSS       float64  `json:"cvss,omitempty"`
+	Document   string   `json:"document,omitempty"`
+	CoveredBy  []string `json:"covered_by,omitempty"`
+	FixedBuild string   `json:"fixed_build,omitempty"`
 }
 
 // VulnerabilityEvidence is a CVE on a host, from a scanner report or an

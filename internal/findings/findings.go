@@ -142,6 +142,17 @@ type Observation struct {
 	Evidence any    // marshalled to JSON
 	Source   string // what reported it ("scan task …", "inventory", "import nessus.xml")
 	SeenAt   time.Time
+	// Vulnerability facts (kinds vulnerability and missing_update): the CVE
+	// (the most severe one for an update fixing several), its CVSS base
+	// score, EPSS probability (0..1), whether CISA's KEV lists it and the
+	// due date it gives, and the port a scanner saw it on. Zero when not
+	// known.
+	CVE    string
+	CVSS   float64
+	EPSS   float64
+	KEV    bool
+	KEVDue time.Time
+	Port   string
 }
 
 // Outcome says what Record did with an observation.
@@ -189,15 +200,22 @@ func Record(ctx context.Context, tx *store.Tx, o Observation) (int64, Outcome, e
 	seen := store.Micros(o.SeenAt)
 	key, title, source := clip(o.Key, 1000), clip(o.Title, 500), clip(o.Source, 200)
 	due := seen + DueIn[o.Severity].Microseconds()
+	var kevDue int64
+	if !o.KEVDue.IsZero() {
+		kevDue = store.Micros(o.KEVDue)
+	}
+	cve, port := clip(o.CVE, 40), clip(o.Port, 40)
 
 	var id int64
 	var status string
 	err := tx.QueryRow(ctx, `SELECT id, status FROM findings WHERE host_id = ? AND kind = ? AND finding_key = ?`, o.HostID, o.Kind, key).Scan(&id, &status)
 	switch {
 	case store.IsNoRows(err):
-		err = tx.QueryRow(ctx, `INSERT INTO findings (host_id, kind, finding_key, title, severity, evidence, source, status, status_since, due_at, first_seen, last_seen, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?) RETURNING id`,
-			o.HostID, o.Kind, key, title, o.Severity, string(evidence), source, seen, due, seen, seen, seen).Scan(&id)
+		err = tx.QueryRow(ctx, `INSERT INTO findings (host_id, kind, finding_key, title, severity, evidence, source, status, status_since, due_at, first_seen, last_seen, updated_at,
+			cve, cvss, epss, kev, kev_due, port)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			o.HostID, o.Kind, key, title, o.Severity, string(evidence), source, seen, due, seen, seen, seen,
+			cve, o.CVSS, o.EPSS, o.KEV, kevDue, port).Scan(&id)
 		if err != nil {
 			return 0, 0, fmt.Errorf("findings: record: %w", err)
 		}
@@ -208,8 +226,9 @@ func Record(ctx context.Context, tx *store.Tx, o Observation) (int64, Outcome, e
 	switch status {
 	case StatusResolved:
 		if _, err := tx.Exec(ctx, `UPDATE findings SET status = 'open', status_since = ?, due_at = ?, reopened = reopened + 1, times_seen = times_seen + 1,
-			last_seen = ?, title = ?, severity = ?, evidence = ?, source = ?, updated_by = 'system', updated_at = ? WHERE id = ?`,
-			seen, due, seen, title, o.Severity, string(evidence), source, seen, id); err != nil {
+			last_seen = ?, title = ?, severity = ?, evidence = ?, source = ?, updated_by = 'system', updated_at = ?,
+			cve = ?, cvss = ?, epss = ?, kev = ?, kev_due = ?, port = ? WHERE id = ?`,
+			seen, due, seen, title, o.Severity, string(evidence), source, seen, cve, o.CVSS, o.EPSS, o.KEV, kevDue, port, id); err != nil {
 			return 0, 0, fmt.Errorf("findings: reopen: %w", err)
 		}
 		var unitID int64
@@ -228,8 +247,9 @@ func Record(ctx context.Context, tx *store.Tx, o Observation) (int64, Outcome, e
 		}
 		return id, Suppressed, nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE findings SET times_seen = times_seen + 1, last_seen = ?, title = ?, severity = ?, evidence = ?, source = ? WHERE id = ?`,
-		seen, title, o.Severity, string(evidence), source, id); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE findings SET times_seen = times_seen + 1, last_seen = ?, title = ?, severity = ?, evidence = ?, source = ?,
+		cve = ?, cvss = ?, epss = ?, kev = ?, kev_due = ?, port = ? WHERE id = ?`,
+		seen, title, o.Severity, string(evidence), source, cve, o.CVSS, o.EPSS, o.KEV, kevDue, port, id); err != nil {
 		return 0, 0, fmt.Errorf("findings: record: %w", err)
 	}
 	return id, Updated, nil
