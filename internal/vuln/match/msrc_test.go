@@ -1,7 +1,6 @@
 package match
 
 import (
-	"encoding/xml"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,6 +11,7 @@ import (
 	"vigil/internal/asset"
 	"vigil/internal/store/storetest"
 	"vigil/internal/vuln/kb"
+	"vigil/internal/vuln/msrc"
 )
 
 // msrcDir is the shared MSRC data, from the project root.
@@ -26,19 +26,21 @@ func needMSRC(t testing.TB) []string {
 	return files
 }
 
-// loadMSRC reads the MSRC documents into Data.
+// loadMSRC reads the MSRC documents into Data with the product's parser.
 func loadMSRC(t testing.TB, files []string) *Data {
 	t.Helper()
 	d := &Data{Version: "test"}
 	for _, f := range files {
-		if err := readCVRF(f, d); err != nil {
+		products, fixes, cves, err := msrc.ParseFile(f)
+		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
+		d.Products = append(d.Products, products...)
+		d.Fixes = append(d.Fixes, fixes...)
+		d.CVEs = append(d.CVEs, cves...)
 	}
 	return d
 }
-
-var mapSeverity = map[string]string{"Critical": kb.SeverityCritical, "Important": kb.SeverityHigh, "Moderate": kb.SeverityMedium, "Low": kb.SeverityLow}
 
 // independentCritical counts, with a plain second pass over the raw XML
 // (no shared code with the reader under test), the CVEs MSRC rates
@@ -273,91 +275,4 @@ func TestServer2019Only2023(t *testing.T) {
 	if u.Severity != kb.SeverityCritical {
 		t.Errorf("severity %s", u.Severity)
 	}
-}
-
-// --- a minimal CVRF reader for these tests only (the product's parser is
-// internal/vuln/msrc) ---
-
-type tcvrf struct {
-	Tracking struct {
-		ID string `xml:"Identification>ID"`
-	} `xml:"DocumentTracking"`
-	Products []struct {
-		ID   string `xml:"ProductID,attr"`
-		Name string `xml:",chardata"`
-	} `xml:"ProductTree>FullProductName"`
-	Vulns []struct {
-		CVE     string `xml:"CVE"`
-		Threats []struct {
-			Type        string   `xml:"Type,attr"`
-			Description string   `xml:"Description"`
-			ProductIDs  []string `xml:"ProductID"`
-		} `xml:"Threats>Threat"`
-		Scores []struct {
-			Base       float64  `xml:"BaseScore"`
-			ProductIDs []string `xml:"ProductID"`
-		} `xml:"CVSSScoreSets>ScoreSet"`
-		Remediations []struct {
-			Type         string   `xml:"Type,attr"`
-			Description  string   `xml:"Description"`
-			URL          string   `xml:"URL"`
-			Supercedence string   `xml:"Supercedence"`
-			ProductIDs   []string `xml:"ProductID"`
-			SubType      string   `xml:"SubType"`
-			FixedBuild   string   `xml:"FixedBuild"`
-		} `xml:"Remediations>Remediation"`
-	} `xml:"Vulnerability"`
-}
-
-func readCVRF(path string, d *Data) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	var doc tcvrf
-	if err := xml.NewDecoder(f).Decode(&doc); err != nil {
-		return err
-	}
-	docID := doc.Tracking.ID
-	rel, _ := time.Parse("2006-Jan", docID)
-	for _, p := range doc.Products {
-		d.Products = append(d.Products, kb.Product{ID: p.ID, Name: strings.TrimSpace(p.Name)})
-	}
-	for _, v := range doc.Vulns {
-		sev := map[string]string{}
-		for _, th := range v.Threats {
-			if th.Type == "Severity" {
-				for _, id := range th.ProductIDs {
-					sev[id] = mapSeverity[th.Description]
-				}
-			}
-		}
-		c := kb.CVE{ID: v.CVE, Source: "msrc"}
-		for _, s := range v.Scores {
-			if s.Base > c.CVSS {
-				c.CVSS = s.Base
-			}
-		}
-		for _, s := range sev {
-			if severityRank(s) > severityRank(c.Severity) {
-				c.Severity = s
-			}
-		}
-		d.CVEs = append(d.CVEs, c)
-		for _, r := range v.Remediations {
-			if r.Type != "Vendor Fix" {
-				continue
-			}
-			var sup []string
-			for _, s := range strings.FieldsFunc(r.Supercedence, func(r rune) bool { return r == ';' || r == ',' || r == ' ' }) {
-				sup = append(sup, s)
-			}
-			for _, id := range r.ProductIDs {
-				d.Fixes = append(d.Fixes, kb.MSFix{CVE: v.CVE, ProductID: id, KB: strings.TrimSpace(r.Description), SubType: r.SubType, FixedBuild: r.FixedBuild,
-					Supersedes: sup, URL: r.URL, Severity: sev[id], Released: rel, Document: docID})
-			}
-		}
-	}
-	return nil
 }
