@@ -3,6 +3,8 @@ package match
 import (
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"vigil/internal/asset"
 	"vigil/internal/vuln/kb"
@@ -16,7 +18,35 @@ import (
 type cpeNode struct {
 	and     bool
 	negate  bool
-	matches []kb.CPEMatch
+	matches []cpeM
+}
+
+// cpeM is a CPE match with its version bounds parsed.
+type cpeM struct {
+	kb.CPEMatch
+	exact, si, se, ei, ee ver
+	anyVersion            bool
+}
+
+func newCPEM(m kb.CPEMatch) cpeM {
+	c := cpeM{CPEMatch: m}
+	c.anyVersion = m.Version == "*" || m.Version == "-" || m.Version == ""
+	if !c.anyVersion {
+		c.exact = parseVer(m.Version)
+	}
+	if m.VersionStartIncluding != "" {
+		c.si = parseVer(m.VersionStartIncluding)
+	}
+	if m.VersionStartExcluding != "" {
+		c.se = parseVer(m.VersionStartExcluding)
+	}
+	if m.VersionEndIncluding != "" {
+		c.ei = parseVer(m.VersionEndIncluding)
+	}
+	if m.VersionEndExcluding != "" {
+		c.ee = parseVer(m.VersionEndExcluding)
+	}
+	return c
 }
 
 type cpeConfig struct {
@@ -27,8 +57,24 @@ type cpeConfig struct {
 
 type cpeIndex struct {
 	configs []cpeConfig
-	byVP    map[string][]int // "vendor:product" of a vulnerable match → configs
+	byVP    map[string][]int // "vendor:product" of a vulnerable match → configs that need a full evaluation
+	// simple are the configurations of one OR node whose matches all name
+	// one product (most of NVD): whether they hold depends on that
+	// product's version only, so their answer per (product, version) is
+	// kept in hits — hosts installed from the same images share it.
+	simple map[string][]int
+	hits   sync.Map // vp + "\x00" + version → []simpleHit
+	nhits  atomic.Int64
 }
+
+// simpleHit is a simple configuration a version satisfies and the match
+// that did.
+type simpleHit struct {
+	config, node, match int
+}
+
+// maxHits bounds the cache of simple answers; past it, it starts again.
+const maxHits = 1 << 20
 
 func newCPEIndex(ms []kb.CPEMatch) *cpeIndex {
 	type ck struct {
@@ -41,7 +87,7 @@ func newCPEIndex(ms []kb.CPEMatch) *cpeIndex {
 	}
 	cfgAt := map[ck]int{}
 	nodeAt := map[nk]int{}
-	ix := &cpeIndex{byVP: map[string][]int{}}
+	ix := &cpeIndex{byVP: map[string][]int{}, simple: map[string][]int{}}
 	for _, m := range ms {
 		c := ck{m.CVE, m.Config}
 		ci, ok := cfgAt[c]
@@ -62,15 +108,66 @@ func newCPEIndex(ms []kb.CPEMatch) *cpeIndex {
 			m.Part, m.Vendor, m.Product, m.Version = splitCPE(m.Criteria)
 		}
 		m.Vendor, m.Product = strings.ToLower(m.Vendor), strings.ToLower(m.Product)
-		cfg.nodes[ni].matches = append(cfg.nodes[ni].matches, m)
-		if m.Vulnerable {
-			vp := m.Vendor + ":" + m.Product
-			if l := ix.byVP[vp]; len(l) == 0 || l[len(l)-1] != ci {
-				ix.byVP[vp] = append(l, ci)
+		cfg.nodes[ni].matches = append(cfg.nodes[ni].matches, newCPEM(m))
+	}
+	for ci := range ix.configs {
+		cfg := &ix.configs[ci]
+		vp, simple := "", len(cfg.nodes) == 1 && !cfg.nodes[0].negate && !cfg.nodes[0].and
+		for _, n := range cfg.nodes {
+			for _, m := range n.matches {
+				x := m.Vendor + ":" + m.Product
+				if vp == "" {
+					vp = x
+				}
+				if x != vp || !m.Vulnerable || m.Part == "o" {
+					simple = false
+				}
+			}
+		}
+		if simple {
+			ix.simple[vp] = append(ix.simple[vp], ci)
+			continue
+		}
+		seen := map[string]bool{}
+		for _, n := range cfg.nodes {
+			for _, m := range n.matches {
+				if x := m.Vendor + ":" + m.Product; m.Vulnerable && !seen[x] {
+					seen[x] = true
+					ix.byVP[x] = append(ix.byVP[x], ci)
+				}
 			}
 		}
 	}
 	return ix
+}
+
+// simpleHits returns the simple configurations of vp that version p
+// satisfies, computing them once per (product, version).
+func (ix *cpeIndex) simpleHits(vp string, p *hostPkg) []simpleHit {
+	list := ix.simple[vp]
+	if len(list) == 0 {
+		return nil
+	}
+	key := vp + "\x00" + p.upstream
+	if h, ok := ix.hits.Load(key); ok {
+		return h.([]simpleHit)
+	}
+	var out []simpleHit
+	for _, ci := range list {
+		n := &ix.configs[ci].nodes[0]
+		for mi := range n.matches {
+			if n.matches[mi].inRange(*p) {
+				out = append(out, simpleHit{ci, 0, mi})
+				break
+			}
+		}
+	}
+	if ix.nhits.Add(1) > maxHits {
+		ix.hits.Clear()
+		ix.nhits.Store(0)
+	}
+	ix.hits.Store(key, out)
+	return out
 }
 
 // splitCPE reads part, vendor, product and version from a CPE 2.3 string.
@@ -85,6 +182,7 @@ func splitCPE(s string) (part, vendor, product, version string) {
 // hostPkg is an installed package as the CPE matcher sees it.
 type hostPkg struct {
 	name, source, version, upstream string
+	v                               ver
 }
 
 // osCPE names a host's operating system as NVD's platform CPEs do
@@ -129,6 +227,7 @@ func (ix *Index) matchSoftware(inv *asset.Inventory, ms map[int]bool, r *Result)
 		}
 		r.Mapped++
 		p := hostPkg{name: s.Name, source: s.Source, version: s.Version, upstream: Upstream(s.Version, s.Source)}
+		p.v = parseVer(p.upstream)
 		for _, c := range cpes {
 			have[c.String()] = append(have[c.String()], p)
 		}
@@ -145,34 +244,42 @@ func (ix *Index) matchSoftware(inv *asset.Inventory, ms map[int]bool, r *Result)
 		vps = append(vps, vp)
 	}
 	sort.Strings(vps)
+	add := func(cve string, hit cpeHit) {
+		if _, dup := found[cve]; dup {
+			return
+		}
+		v := Vulnerability{CVE: cve, Package: hit.pkg.name, Source: hit.pkg.source, Version: hit.pkg.version, Vendor: hit.m.Vendor, Product: hit.m.Product,
+			FixedIn: hit.m.VersionEndExcluding}
+		if c := ix.cves[cve]; c != nil {
+			v.Severity, v.CVSS = c.Severity, c.CVSS
+		}
+		if v.Severity == "" {
+			v.Severity = severityFromCVSS(v.CVSS)
+		}
+		if k := ix.kev[cve]; k != nil {
+			v.KEV, v.KEVDue = true, k.Due
+		}
+		v.EPSS = ix.epss[cve]
+		found[cve] = len(r.Vulns)
+		r.Vulns = append(r.Vulns, v)
+	}
 	for _, vp := range vps {
+		pkgs := have[vp]
+		for i := range pkgs {
+			for _, h := range ix.cpe.simpleHits(vp, &pkgs[i]) {
+				cfg := &ix.cpe.configs[h.config]
+				add(cfg.cve, cpeHit{pkg: pkgs[i], m: cfg.nodes[h.node].matches[h.match].CPEMatch})
+			}
+		}
 		for _, ci := range ix.cpe.byVP[vp] {
 			if seen[ci] {
 				continue
 			}
 			seen[ci] = true
 			cfg := &ix.cpe.configs[ci]
-			hit, ok := e.config(cfg)
-			if !ok {
-				continue
+			if hit, ok := e.config(cfg); ok {
+				add(cfg.cve, hit)
 			}
-			if _, dup := found[cfg.cve]; dup {
-				continue
-			}
-			v := Vulnerability{CVE: cfg.cve, Package: hit.pkg.name, Source: hit.pkg.source, Version: hit.pkg.version, Vendor: hit.m.Vendor, Product: hit.m.Product,
-				FixedIn: hit.m.VersionEndExcluding}
-			if c := ix.cves[cfg.cve]; c != nil {
-				v.Severity, v.CVSS = c.Severity, c.CVSS
-			}
-			if v.Severity == "" {
-				v.Severity = severityFromCVSS(v.CVSS)
-			}
-			if k := ix.kev[cfg.cve]; k != nil {
-				v.KEV, v.KEVDue = true, k.Due
-			}
-			v.EPSS = ix.epss[cfg.cve]
-			found[cfg.cve] = len(r.Vulns)
-			r.Vulns = append(r.Vulns, v)
 		}
 	}
 	sort.SliceStable(r.Vulns, func(i, j int) bool {
@@ -269,40 +376,30 @@ func (e *cpeEval) node(n *cpeNode) (cpeHit, bool) {
 }
 
 // match decides one CPE match against the host.
-func (e *cpeEval) match(m *kb.CPEMatch) (cpeHit, bool) {
+func (e *cpeEval) match(m *cpeM) (cpeHit, bool) {
 	if m.Part == "o" && e.os.Vendor != "" && m.Vendor == e.os.Vendor && m.Product == e.os.Product {
-		if m.Version == "*" || m.Version == "-" || m.Version == "" || e.osVersion == "-" || CompareVersion(m.Version, e.osVersion) == 0 {
-			return cpeHit{m: *m, pkg: hostPkg{name: e.os.Product, version: e.osVersion}}, true
+		if m.anyVersion || e.osVersion == "-" || CompareVersion(m.Version, e.osVersion) == 0 {
+			return cpeHit{m: m.CPEMatch, pkg: hostPkg{name: e.os.Product, version: e.osVersion}}, true
 		}
 		return cpeHit{}, false
 	}
 	for _, p := range e.have[m.Vendor+":"+m.Product] {
-		if inRange(p.upstream, m) {
-			return cpeHit{pkg: p, m: *m}, true
+		if m.inRange(p) {
+			return cpeHit{pkg: p, m: m.CPEMatch}, true
 		}
 	}
 	return cpeHit{}, false
 }
 
-// inRange reports whether version v is what m describes: an exact version,
-// or any version ("*", "-") within the start/end bounds.
-func inRange(v string, m *kb.CPEMatch) bool {
-	if v == "" {
+func (m *cpeM) inRange(p hostPkg) bool {
+	if p.upstream == "" {
 		return false
 	}
-	if m.Version != "*" && m.Version != "-" && m.Version != "" {
-		return CompareVersion(v, m.Version) == 0
+	if !m.anyVersion {
+		return cmpVer(p.v, m.exact) == 0
 	}
-	if m.VersionStartIncluding != "" && CompareVersion(v, m.VersionStartIncluding) < 0 {
-		return false
-	}
-	if m.VersionStartExcluding != "" && CompareVersion(v, m.VersionStartExcluding) <= 0 {
-		return false
-	}
-	if m.VersionEndIncluding != "" && CompareVersion(v, m.VersionEndIncluding) > 0 {
-		return false
-	}
-	if m.VersionEndExcluding != "" && CompareVersion(v, m.VersionEndExcluding) >= 0 {
+	if m.si != nil && cmpVer(p.v, m.si) < 0 || m.se != nil && cmpVer(p.v, m.se) <= 0 ||
+		m.ei != nil && cmpVer(p.v, m.ei) > 0 || m.ee != nil && cmpVer(p.v, m.ee) >= 0 {
 		return false
 	}
 	return true
