@@ -296,7 +296,6 @@ func BenchmarkFullMatch50k(b *testing.B) {
 	b.ReportMetric(float64(un), "unmapped-pkgs")
 }
 
-
 // BenchmarkFullMatch50kReference is the peer: a plain matcher written
 // without the index (for each host, each MSRC fix of its product, the
 // supersedence chain walked from each installed KB; each package
@@ -365,7 +364,7 @@ type reference struct {
 	sup       map[string][]string
 	names     map[string]string
 	byProduct map[string][]*kb.MSFix
-	products  sync.Map // WinOS → ProductID, found by a scan of the names
+	products  sync.Map        // WinOS → ProductID, found by a scan of the names
 	fixable   map[string]bool // product|CVE with a fix that is not a hotpatch
 }
 
