@@ -29,6 +29,7 @@ import (
 	"vigil/internal/pipeline"
 	"vigil/internal/sources"
 	"vigil/internal/store"
+	"vigil/internal/vulnmatch"
 )
 
 // Services are the capabilities the handlers call. The hub builds them, in
@@ -49,6 +50,9 @@ type Services struct {
 	// their exceptions and the indicators (internal/pipeline).
 	Rules  *pipeline.Service
 	Health *health.Service
+	// VulnMatch matches inventories against the vulnerability knowledge
+	// base: a host's missing Microsoft updates (internal/vulnmatch).
+	VulnMatch *vulnmatch.Service
 }
 
 // Config configures a Server.

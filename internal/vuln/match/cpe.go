@@ -1,10 +1,9 @@
 package match
 
 import (
+	"math"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"vigil/internal/asset"
 	"vigil/internal/vuln/kb"
@@ -14,6 +13,12 @@ import (
 // joined by its operator (AND ties an application to a platform, OR or
 // none means any node); a node has CPE matches joined by its operator and
 // may be negated. A host is affected when one configuration holds.
+//
+// Versions are compared once per installed package, not once per match:
+// every version bound NVD gives for a product is sorted into a list, each
+// match's bounds become positions in it, and an installed version is
+// placed in the list by binary search. Whether a match holds is then two
+// integer comparisons.
 
 type cpeNode struct {
 	and     bool
@@ -21,32 +26,13 @@ type cpeNode struct {
 	matches []cpeM
 }
 
-// cpeM is a CPE match with its version bounds parsed.
+// cpeM is a CPE match with its version bounds as positions among its
+// product's bounds: a version at position p (2i+1 when it equals bound i,
+// 2i when it falls between bounds i-1 and i) is in range when lo ≤ p ≤ hi.
 type cpeM struct {
 	kb.CPEMatch
-	exact, si, se, ei, ee ver
-	anyVersion            bool
-}
-
-func newCPEM(m kb.CPEMatch) cpeM {
-	c := cpeM{CPEMatch: m}
-	c.anyVersion = m.Version == "*" || m.Version == "-" || m.Version == ""
-	if !c.anyVersion {
-		c.exact = parseVer(m.Version)
-	}
-	if m.VersionStartIncluding != "" {
-		c.si = parseVer(m.VersionStartIncluding)
-	}
-	if m.VersionStartExcluding != "" {
-		c.se = parseVer(m.VersionStartExcluding)
-	}
-	if m.VersionEndIncluding != "" {
-		c.ei = parseVer(m.VersionEndIncluding)
-	}
-	if m.VersionEndExcluding != "" {
-		c.ee = parseVer(m.VersionEndExcluding)
-	}
-	return c
+	vp     string
+	lo, hi int
 }
 
 type cpeConfig struct {
@@ -57,24 +43,14 @@ type cpeConfig struct {
 
 type cpeIndex struct {
 	configs []cpeConfig
-	byVP    map[string][]int // "vendor:product" of a vulnerable match → configs that need a full evaluation
+	bounds  map[string][]ver // vendor:product → its distinct version bounds, sorted
 	// simple are the configurations of one OR node whose matches all name
-	// one product (most of NVD): whether they hold depends on that
-	// product's version only, so their answer per (product, version) is
-	// kept in hits — hosts installed from the same images share it.
-	simple map[string][]int
-	hits   sync.Map // vp + "\x00" + version → []simpleHit
-	nhits  atomic.Int64
+	// one product (most of NVD), decided from that product's version
+	// alone; the others (AND with a platform, negated nodes, several
+	// products) are in complex and evaluated whole.
+	simple  map[string][]int
+	complex map[string][]int
 }
-
-// simpleHit is a simple configuration a version satisfies and the match
-// that did.
-type simpleHit struct {
-	config, node, match int
-}
-
-// maxHits bounds the cache of simple answers; past it, it starts again.
-const maxHits = 1 << 20
 
 func newCPEIndex(ms []kb.CPEMatch) *cpeIndex {
 	type ck struct {
@@ -87,7 +63,8 @@ func newCPEIndex(ms []kb.CPEMatch) *cpeIndex {
 	}
 	cfgAt := map[ck]int{}
 	nodeAt := map[nk]int{}
-	ix := &cpeIndex{byVP: map[string][]int{}, simple: map[string][]int{}}
+	ix := &cpeIndex{bounds: map[string][]ver{}, simple: map[string][]int{}, complex: map[string][]int{}}
+	raw := map[string][]string{}
 	for _, m := range ms {
 		c := ck{m.CVE, m.Config}
 		ci, ok := cfgAt[c]
@@ -108,18 +85,42 @@ func newCPEIndex(ms []kb.CPEMatch) *cpeIndex {
 			m.Part, m.Vendor, m.Product, m.Version = splitCPE(m.Criteria)
 		}
 		m.Vendor, m.Product = strings.ToLower(m.Vendor), strings.ToLower(m.Product)
-		cfg.nodes[ni].matches = append(cfg.nodes[ni].matches, newCPEM(m))
+		vp := m.Vendor + ":" + m.Product
+		cfg.nodes[ni].matches = append(cfg.nodes[ni].matches, cpeM{CPEMatch: m, vp: vp})
+		for _, b := range []string{m.VersionStartIncluding, m.VersionStartExcluding, m.VersionEndIncluding, m.VersionEndExcluding} {
+			if b != "" {
+				raw[vp] = append(raw[vp], b)
+			}
+		}
+		if !anyVersion(m.Version) {
+			raw[vp] = append(raw[vp], m.Version)
+		}
+	}
+	for vp, list := range raw {
+		vs := make([]ver, len(list))
+		for i, s := range list {
+			vs[i] = parseVer(s)
+		}
+		sort.Slice(vs, func(i, j int) bool { return cmpVer(vs[i], vs[j]) < 0 })
+		out := vs[:0]
+		for _, v := range vs {
+			if len(out) == 0 || cmpVer(out[len(out)-1], v) != 0 {
+				out = append(out, v)
+			}
+		}
+		ix.bounds[vp] = out
 	}
 	for ci := range ix.configs {
 		cfg := &ix.configs[ci]
 		vp, simple := "", len(cfg.nodes) == 1 && !cfg.nodes[0].negate && !cfg.nodes[0].and
-		for _, n := range cfg.nodes {
-			for _, m := range n.matches {
-				x := m.Vendor + ":" + m.Product
+		for ni := range cfg.nodes {
+			for mi := range cfg.nodes[ni].matches {
+				m := &cfg.nodes[ni].matches[mi]
+				ix.place(m)
 				if vp == "" {
-					vp = x
+					vp = m.vp
 				}
-				if x != vp || !m.Vulnerable || m.Part == "o" {
+				if m.vp != vp || !m.Vulnerable || m.Part == "o" {
 					simple = false
 				}
 			}
@@ -131,9 +132,9 @@ func newCPEIndex(ms []kb.CPEMatch) *cpeIndex {
 		seen := map[string]bool{}
 		for _, n := range cfg.nodes {
 			for _, m := range n.matches {
-				if x := m.Vendor + ":" + m.Product; m.Vulnerable && !seen[x] {
-					seen[x] = true
-					ix.byVP[x] = append(ix.byVP[x], ci)
+				if m.Vulnerable && !seen[m.vp] {
+					seen[m.vp] = true
+					ix.complex[m.vp] = append(ix.complex[m.vp], ci)
 				}
 			}
 		}
@@ -141,33 +142,56 @@ func newCPEIndex(ms []kb.CPEMatch) *cpeIndex {
 	return ix
 }
 
-// simpleHits returns the simple configurations of vp that version p
-// satisfies, computing them once per (product, version).
-func (ix *cpeIndex) simpleHits(vp string, p *hostPkg) []simpleHit {
-	list := ix.simple[vp]
-	if len(list) == 0 {
-		return nil
+func anyVersion(v string) bool { return v == "*" || v == "-" || v == "" }
+
+// boundAt is the index of bound s among vp's bounds.
+func (ix *cpeIndex) boundAt(vp, s string) int {
+	bs := ix.bounds[vp]
+	v := parseVer(s)
+	return sort.Search(len(bs), func(i int) bool { return cmpVer(bs[i], v) >= 0 })
+}
+
+// place turns m's version bounds into positions.
+func (ix *cpeIndex) place(m *cpeM) {
+	m.lo, m.hi = math.MinInt, math.MaxInt
+	if !anyVersion(m.Version) {
+		i := ix.boundAt(m.vp, m.Version)
+		m.lo, m.hi = 2*i+1, 2*i+1
+		return
 	}
-	key := vp + "\x00" + p.upstream
-	if h, ok := ix.hits.Load(key); ok {
-		return h.([]simpleHit)
+	if s := m.VersionStartIncluding; s != "" {
+		m.lo = 2*ix.boundAt(m.vp, s) + 1
 	}
-	var out []simpleHit
-	for _, ci := range list {
-		n := &ix.configs[ci].nodes[0]
-		for mi := range n.matches {
-			if n.matches[mi].inRange(*p) {
-				out = append(out, simpleHit{ci, 0, mi})
-				break
-			}
-		}
+	if s := m.VersionStartExcluding; s != "" {
+		m.lo = 2*ix.boundAt(m.vp, s) + 2
 	}
-	if ix.nhits.Add(1) > maxHits {
-		ix.hits.Clear()
-		ix.nhits.Store(0)
+	if s := m.VersionEndIncluding; s != "" {
+		m.hi = 2*ix.boundAt(m.vp, s) + 1
 	}
-	ix.hits.Store(key, out)
-	return out
+	if s := m.VersionEndExcluding; s != "" {
+		m.hi = 2 * ix.boundAt(m.vp, s)
+	}
+}
+
+// position places version v among vp's bounds.
+func (ix *cpeIndex) position(vp string, v ver) int {
+	bs := ix.bounds[vp]
+	i := sort.Search(len(bs), func(i int) bool { return cmpVer(bs[i], v) >= 0 })
+	if i < len(bs) && cmpVer(bs[i], v) == 0 {
+		return 2*i + 1
+	}
+	return 2 * i
+}
+
+// hostPkg is an installed package as the CPE matcher sees it, placed
+// among the bounds of one NVD product.
+type hostPkg struct {
+	name, source, version, upstream string
+	pos                             int
+}
+
+func (m *cpeM) holds(p *hostPkg) bool {
+	return p.upstream != "" && m.lo <= p.pos && p.pos <= m.hi
 }
 
 // splitCPE reads part, vendor, product and version from a CPE 2.3 string.
@@ -177,12 +201,6 @@ func splitCPE(s string) (part, vendor, product, version string) {
 		return "", "", "", ""
 	}
 	return f[2], f[3], f[4], f[5]
-}
-
-// hostPkg is an installed package as the CPE matcher sees it.
-type hostPkg struct {
-	name, source, version, upstream string
-	v                               ver
 }
 
 // osCPE names a host's operating system as NVD's platform CPEs do
@@ -214,7 +232,7 @@ func osCPE(os asset.OS) (CPEName, string) {
 // matchSoftware matches inv's packages (except those ms says MSRC
 // covers) against NVD and fills r.Vulns, r.Mapped and r.Unmapped.
 func (ix *Index) matchSoftware(inv *asset.Inventory, ms map[int]bool, r *Result) {
-	have := map[string][]hostPkg{}
+	var have map[string][]hostPkg
 	for i, s := range inv.Software {
 		if ms[i] {
 			r.Mapped++
@@ -226,30 +244,37 @@ func (ix *Index) matchSoftware(inv *asset.Inventory, ms map[int]bool, r *Result)
 			continue
 		}
 		r.Mapped++
-		p := hostPkg{name: s.Name, source: s.Source, version: s.Version, upstream: Upstream(s.Version, s.Source)}
-		p.v = parseVer(p.upstream)
+		if ix.cpe == nil {
+			continue
+		}
+		up := Upstream(s.Version, s.Source)
+		var v ver
 		for _, c := range cpes {
-			have[c.String()] = append(have[c.String()], p)
+			vp := c.String()
+			if _, known := ix.cpe.bounds[vp]; !known && len(ix.cpe.simple[vp]) == 0 && len(ix.cpe.complex[vp]) == 0 {
+				continue
+			}
+			if v == nil {
+				v = parseVer(up)
+			}
+			if have == nil {
+				have = map[string][]hostPkg{}
+			}
+			have[vp] = append(have[vp], hostPkg{name: s.Name, source: s.Source, version: s.Version, upstream: up, pos: ix.cpe.position(vp, v)})
 		}
 	}
-	if ix.cpe == nil || len(have) == 0 {
+	if len(have) == 0 {
 		return
 	}
 	osName, osVer := osCPE(inv.OS)
 	e := &cpeEval{have: have, os: osName, osVersion: osVer}
-	seen := map[int]bool{}
-	found := map[string]int{} // CVE → index in r.Vulns
-	vps := make([]string, 0, len(have))
-	for vp := range have {
-		vps = append(vps, vp)
-	}
-	sort.Strings(vps)
-	add := func(cve string, hit cpeHit) {
-		if _, dup := found[cve]; dup {
+	found := map[string]bool{}
+	add := func(cve string, p *hostPkg, m *kb.CPEMatch) {
+		if found[cve] {
 			return
 		}
-		v := Vulnerability{CVE: cve, Package: hit.pkg.name, Source: hit.pkg.source, Version: hit.pkg.version, Vendor: hit.m.Vendor, Product: hit.m.Product,
-			FixedIn: hit.m.VersionEndExcluding}
+		found[cve] = true
+		v := Vulnerability{CVE: cve, Package: p.name, Source: p.source, Version: p.version, Vendor: m.Vendor, Product: m.Product, FixedIn: m.VersionEndExcluding}
 		if c := ix.cves[cve]; c != nil {
 			v.Severity, v.CVSS = c.Severity, c.CVSS
 		}
@@ -260,25 +285,40 @@ func (ix *Index) matchSoftware(inv *asset.Inventory, ms map[int]bool, r *Result)
 			v.KEV, v.KEVDue = true, k.Due
 		}
 		v.EPSS = ix.epss[cve]
-		found[cve] = len(r.Vulns)
 		r.Vulns = append(r.Vulns, v)
 	}
+	vps := make([]string, 0, len(have))
+	for vp := range have {
+		vps = append(vps, vp)
+	}
+	sort.Strings(vps)
+	var seen map[int]bool
 	for _, vp := range vps {
 		pkgs := have[vp]
-		for i := range pkgs {
-			for _, h := range ix.cpe.simpleHits(vp, &pkgs[i]) {
-				cfg := &ix.cpe.configs[h.config]
-				add(cfg.cve, cpeHit{pkg: pkgs[i], m: cfg.nodes[h.node].matches[h.match].CPEMatch})
+		for _, ci := range ix.cpe.simple[vp] {
+			cfg := &ix.cpe.configs[ci]
+			ms := cfg.nodes[0].matches
+		next:
+			for mi := range ms {
+				for pi := range pkgs {
+					if ms[mi].holds(&pkgs[pi]) {
+						add(cfg.cve, &pkgs[pi], &ms[mi].CPEMatch)
+						break next
+					}
+				}
 			}
 		}
-		for _, ci := range ix.cpe.byVP[vp] {
+		for _, ci := range ix.cpe.complex[vp] {
+			if seen == nil {
+				seen = map[int]bool{}
+			}
 			if seen[ci] {
 				continue
 			}
 			seen[ci] = true
 			cfg := &ix.cpe.configs[ci]
 			if hit, ok := e.config(cfg); ok {
-				add(cfg.cve, hit)
+				add(cfg.cve, &hit.pkg, &hit.m)
 			}
 		}
 	}
@@ -289,19 +329,6 @@ func (ix *Index) matchSoftware(inv *asset.Inventory, ms map[int]bool, r *Result)
 		}
 		return a.CVE < b.CVE
 	})
-}
-
-// severityFromCVSS grades a CVSS v3 base score as NVD does.
-func severityFromCVSS(s float64) string {
-	switch {
-	case s >= 9:
-		return kb.SeverityCritical
-	case s >= 7:
-		return kb.SeverityHigh
-	case s >= 4:
-		return kb.SeverityMedium
-	}
-	return kb.SeverityLow
 }
 
 type cpeEval struct {
@@ -378,29 +405,29 @@ func (e *cpeEval) node(n *cpeNode) (cpeHit, bool) {
 // match decides one CPE match against the host.
 func (e *cpeEval) match(m *cpeM) (cpeHit, bool) {
 	if m.Part == "o" && e.os.Vendor != "" && m.Vendor == e.os.Vendor && m.Product == e.os.Product {
-		if m.anyVersion || e.osVersion == "-" || CompareVersion(m.Version, e.osVersion) == 0 {
+		if anyVersion(m.Version) || e.osVersion == "-" || CompareVersion(m.Version, e.osVersion) == 0 {
 			return cpeHit{m: m.CPEMatch, pkg: hostPkg{name: e.os.Product, version: e.osVersion}}, true
 		}
 		return cpeHit{}, false
 	}
-	for _, p := range e.have[m.Vendor+":"+m.Product] {
-		if m.inRange(p) {
-			return cpeHit{pkg: p, m: m.CPEMatch}, true
+	pkgs := e.have[m.vp]
+	for i := range pkgs {
+		if m.holds(&pkgs[i]) {
+			return cpeHit{pkg: pkgs[i], m: m.CPEMatch}, true
 		}
 	}
 	return cpeHit{}, false
 }
 
-func (m *cpeM) inRange(p hostPkg) bool {
-	if p.upstream == "" {
-		return false
+// severityFromCVSS grades a CVSS v3 base score as NVD does.
+func severityFromCVSS(s float64) string {
+	switch {
+	case s >= 9:
+		return kb.SeverityCritical
+	case s >= 7:
+		return kb.SeverityHigh
+	case s >= 4:
+		return kb.SeverityMedium
 	}
-	if !m.anyVersion {
-		return cmpVer(p.v, m.exact) == 0
-	}
-	if m.si != nil && cmpVer(p.v, m.si) < 0 || m.se != nil && cmpVer(p.v, m.se) <= 0 ||
-		m.ei != nil && cmpVer(p.v, m.ei) > 0 || m.ee != nil && cmpVer(p.v, m.ee) >= 0 {
-		return false
-	}
-	return true
+	return kb.SeverityLow
 }
