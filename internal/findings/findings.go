@@ -291,6 +291,7 @@ type Filter struct {
 	CVE        string // findings about this CVE (the finding's CVE, or one a missing update fixes)
 	KEV        bool   // only those CISA lists as known exploited
 	Source     string // reported by this source ("msrc", "nvd", "import x.nessus")
+	Key        string // the finding's key ("kb:5034441")
 	// MS2023 selects the Microsoft 2023 high and critical fixes the
 	// directive names: missing updates computed from MSRC data, high or
 	// critical, released in a 2023 monthly document or fixing a CVE
@@ -443,6 +444,9 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Finding, int, error) {
 	}
 	if f.Source != "" {
 		l.Where("f.source = ?", f.Source)
+	}
+	if f.Key != "" {
+		l.Where("f.finding_key = ?", f.Key)
 	}
 	if f.MS2023 {
 		l.Where(MS2023Condition)

@@ -134,8 +134,8 @@ func (s *Service) SetDueDays(ctx context.Context, in []DueSetting) ([]DueSetting
 				return fmt.Errorf("findings: set due days: %w", err)
 			}
 			if err := audit.Append(ctx, tx, audit.Entry{Action: "finding_due.update", ObjectType: "finding_due", ObjectID: d.Kind + "/" + d.Severity,
-				Before: map[string]any{"kind": d.Kind, "severity": d.Severity, "days": was},
-				After:  map[string]any{"kind": d.Kind, "severity": d.Severity, "days": d.Days}}); err != nil {
+				Before: map[string]any{"finding_kind": d.Kind, "severity": d.Severity, "days": was},
+				After:  map[string]any{"finding_kind": d.Kind, "severity": d.Severity, "days": d.Days}}); err != nil {
 				return err
 			}
 		}
