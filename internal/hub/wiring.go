@@ -71,6 +71,10 @@ func (h *Hub) jobs(sched *jobs.Scheduler) []jobs.Job {
 		{Name: "health-prune", Every: time.Hour, Run: h.Health.Prune},
 		// Health: silent sources, units with agents offline, stale feeds.
 		{Name: "health-sweep", Every: time.Minute, Run: h.Health.Sweep},
+		// Findings: risk acceptances that ended reopen; priorities follow
+		// changed EPSS/KEV facts and host exposure (issue 11).
+		{Name: "finding-risk-expiry", Every: 10 * time.Minute, Run: func(ctx context.Context) error { _, err := h.Findings.ExpireRisks(ctx); return err }},
+		{Name: "finding-priority", Every: time.Hour, Run: func(ctx context.Context) error { _, err := findings.RecomputePriorities(ctx, h.DB); return err }},
 	}
 }
 
