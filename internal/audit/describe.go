@@ -387,8 +387,8 @@ const redacted = "[redacted]"
 // fallbackName labels an object whose name is known nowhere.
 func fallbackName(r *Record, lang string) string {
 	switch {
-	case r.ObjectType == "unit":
-		return r.ObjectID // the unit's code
+	case r.ObjectType == "unit", r.ObjectType == "feed":
+		return r.ObjectID // the unit's code; the feed's name (MSRC, NVD, KEV, EPSS)
 	case r.Action == "auth.login_failed" && strings.HasPrefix(r.ObjectID, "unknown:"):
 		return i18n.T(lang, "audit.unknown_account")
 	case r.ObjectID == "":

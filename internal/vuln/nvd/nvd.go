@@ -433,4 +433,3 @@ func Sniff(head []byte) bool {
 	return strings.HasPrefix(strings.TrimLeft(strings.TrimPrefix(s, "\uFEFF"), " \t\r\n"), "{") &&
 		(strings.Contains(s, `"NVD_CVE"`) || (strings.Contains(s, `"vulnerabilities"`) && strings.Contains(s, `"cve"`)))
 }
-
