@@ -276,11 +276,11 @@ func TestQueueActions(t *testing.T) {
 		}
 		// Escalation's query: critical, unacknowledged, older than 10 minutes.
 		f.now = f.now.Add(20 * time.Minute)
-		un, err := f.svc.Unacknowledged(f.sys, "high", 10*time.Minute)
+		un, err := f.svc.Unacknowledged(f.sys, "high", 10*time.Minute, 0, 100)
 		if err != nil || len(un) != 3 {
 			t.Fatalf("unacknowledged: %d (%v)", len(un), err)
 		}
-		if un, _ := f.svc.Unacknowledged(f.sys, "critical", 30*time.Minute); len(un) != 0 {
+		if un, _ := f.svc.Unacknowledged(f.sys, "critical", 30*time.Minute, 0, 100); len(un) != 0 {
 			t.Errorf("older than 30 minutes: %d", len(un))
 		}
 		// Viewers read only; officers of another unit do not see it.

@@ -414,8 +414,10 @@ func (s *Service) update(ctx context.Context, tx *store.Tx, p *auth.Principal, i
 
 // Unacknowledged returns the alerts in the caller's scope (everything for
 // auth.System) that nobody has acknowledged, of at least minSeverity,
-// raised more than olderThan ago, oldest first: what escalation chases.
-func (s *Service) Unacknowledged(ctx context.Context, minSeverity string, olderThan time.Duration) ([]*Alert, error) {
+// raised more than olderThan ago, oldest first, from the first whose id is
+// above afterID, at most limit (1..10,000): what escalation chases, a page
+// at a time so a flood of old alerts cannot hide the new ones.
+func (s *Service) Unacknowledged(ctx context.Context, minSeverity string, olderThan time.Duration, afterID int64, limit int) ([]*Alert, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -425,9 +427,10 @@ func (s *Service) Unacknowledged(ctx context.Context, minSeverity string, olderT
 		return nil, errs.Invalid("severity", "%q is not one of %s", minSeverity, strings.Join(Severities, ", "))
 	}
 	cond, args := p.Scope("u.path")
-	args = append(args, r, store.Micros(s.now().Add(-olderThan)))
+	limit = min(max(limit, 1), 10000)
+	args = append(args, r, store.Micros(s.now().Add(-olderThan)), afterID, limit)
 	rows, err := s.DB.Query(ctx, `SELECT `+columns+from+` WHERE `+cond+` AND a.status = 'open' AND a.acked_at = 0 AND a.severity_rank >= ? AND a.created_at <= ?
-		ORDER BY a.created_at, a.id LIMIT 10000`, args...)
+		AND a.id > ? ORDER BY a.id LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("alerts: unacknowledged: %w", err)
 	}

@@ -12,16 +12,13 @@ func FromAlerts(q *alerts.Service) Alerts { return alertQueue{q} }
 
 type alertQueue struct{ q *alerts.Service }
 
-func (a alertQueue) Unacknowledged(ctx context.Context, minSeverity string, olderThan time.Duration, limit int) ([]Alert, error) {
-	list, err := a.q.Unacknowledged(ctx, minSeverity, olderThan)
+func (a alertQueue) Unacknowledged(ctx context.Context, minSeverity string, olderThan time.Duration, afterID int64, limit int) ([]Alert, error) {
+	list, err := a.q.Unacknowledged(ctx, minSeverity, olderThan, afterID, limit)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Alert, 0, min(len(list), limit))
+	out := make([]Alert, 0, len(list))
 	for _, x := range list {
-		if len(out) == limit {
-			break
-		}
 		out = append(out, Alert{ID: x.ID, RuleID: x.RuleID, Title: x.RuleTitle, Severity: x.Severity, Host: x.Host, UnitID: x.UnitID,
 			Count: int(x.Count), FirstSeen: x.FirstSeen, LastSeen: x.LastSeen, Raised: x.CreatedAt})
 	}

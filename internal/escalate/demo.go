@@ -58,7 +58,7 @@ func (s *Service) LoadDemo(ctx context.Context, officers map[string]string, soc 
 		return len(made), nil
 	}
 	// The log: the first steps of a few demo alerts.
-	alerts, err := s.Alerts.Unacknowledged(sys, "high", 0, 20)
+	alerts, err := s.Alerts.Unacknowledged(sys, "high", 0, 0, 20)
 	if err != nil {
 		return len(made), err
 	}

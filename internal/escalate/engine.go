@@ -77,11 +77,38 @@ func (s *Service) Escalate(ctx context.Context) (int, error) {
 		}
 		first = min(first, s.offsets(p)[0])
 	}
-	alerts, err := s.Alerts.Unacknowledged(ctx, minSev, first, 10000)
-	if err != nil {
-		return 0, fmt.Errorf("escalate: unacknowledged alerts: %w", err)
-	}
+	// A page at a time, through every unacknowledged alert: a flood of old
+	// ones (their steps all reached) must not hide a new critical one.
 	units := map[int64]*unitRef{}
+	made := 0
+	unackPage := s.UnackPage
+	if unackPage <= 0 {
+		unackPage = 2000
+	}
+	for after := int64(0); ; {
+		alerts, err := s.Alerts.Unacknowledged(ctx, minSev, first, after, unackPage)
+		if err != nil {
+			return made, fmt.Errorf("escalate: unacknowledged alerts: %w", err)
+		}
+		n, err := s.escalatePage(ctx, alerts, policies, units, now)
+		made += n
+		if err != nil {
+			return made, err
+		}
+		if len(alerts) < unackPage {
+			break
+		}
+		after = alerts[len(alerts)-1].ID
+	}
+	if made > 0 {
+		s.Kick()
+	}
+	return made, nil
+}
+
+// escalatePage reaches the due steps of one page of alerts.
+func (s *Service) escalatePage(ctx context.Context, alerts []Alert, policies []*Policy, units map[int64]*unitRef, now time.Time) (int, error) {
+	var err error
 	type job struct {
 		a   *Alert
 		u   *unitRef
@@ -128,9 +155,6 @@ func (s *Service) Escalate(ctx context.Context) (int, error) {
 			}
 			made += n
 		}
-	}
-	if made > 0 {
-		s.Kick()
 	}
 	return made, nil
 }

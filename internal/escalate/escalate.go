@@ -99,9 +99,9 @@ type Alert struct {
 // provides it; see AlertsFunc).
 type Alerts interface {
 	// Unacknowledged lists open alerts nobody has acknowledged, of
-	// severity min or above, raised more than olderThan ago, oldest
-	// first, at most limit.
-	Unacknowledged(ctx context.Context, min string, olderThan time.Duration, limit int) ([]Alert, error)
+	// severity min or above, raised more than olderThan ago, in the order
+	// of their ids from the first above afterID, at most limit.
+	Unacknowledged(ctx context.Context, min string, olderThan time.Duration, afterID int64, limit int) ([]Alert, error)
 	// Acknowledged reports which of ids are no longer waiting for
 	// someone: acknowledged, assigned or closed since they were raised.
 	Acknowledged(ctx context.Context, ids []int64) (map[int64]bool, error)
@@ -143,6 +143,9 @@ type Service struct {
 	// HTTP is the client of webhooks and Telegram (a 15 s timeout, no
 	// redirects followed, when nil).
 	HTTP HTTPDoer
+	// UnackPage is how many unacknowledged alerts Escalate reads at once
+	// (2,000 when 0); it walks through all of them, a page at a time.
+	UnackPage int
 
 	// Minute is how long a "minute" of a step's delay lasts: time.Minute
 	// unless a test wants its escalation in seconds.

@@ -2,6 +2,7 @@ package escalate_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -42,13 +43,16 @@ func (q *queue) ack(id int64) {
 	q.acked[id] = true
 }
 
-func (q *queue) Unacknowledged(_ context.Context, min string, olderThan time.Duration, limit int) ([]escalate.Alert, error) {
+func (q *queue) Unacknowledged(_ context.Context, min string, olderThan time.Duration, afterID int64, limit int) ([]escalate.Alert, error) {
 	before := q.now().Add(-olderThan)
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var out []escalate.Alert
 	for _, a := range q.alerts {
-		if !q.acked[a.ID] && escalate.AtLeast(a.Severity, min) && !a.FirstSeen.After(before) {
+		if len(out) == limit {
+			break
+		}
+		if a.ID > afterID && !q.acked[a.ID] && escalate.AtLeast(a.Severity, min) && !a.FirstSeen.After(before) {
 			out = append(out, a)
 		}
 	}
@@ -314,6 +318,33 @@ func TestAcknowledgingStopsTheEscalation(t *testing.T) {
 		log := f.log(t, escalate.NotificationFilter{AlertID: 7})
 		if len(log) != 1 || log[0].Status != escalate.StatusCancelled {
 			t.Fatalf("log %+v", log)
+		}
+	})
+}
+
+// More unacknowledged alerts than a page: every one is reached, the new
+// critical one after a flood of old ones included.
+func TestEscalationWalksEveryPage(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		f.svc.UnackPage = 3
+		f.standard(t, 0)
+		f.onDuty[f.units["A"]] = []escalate.Person{f.person("officera", false)}
+		for i := range 7 {
+			f.alerts.add(escalate.Alert{ID: int64(i + 1), Title: "Ransomware", Severity: "critical", Host: fmt.Sprintf("pc-a-%d", i), UnitID: f.units["A"], FirstSeen: f.clock()})
+		}
+		f.advance(15 * time.Minute)
+		if made, _ := f.svc.Escalate(context.Background()); made != 7 {
+			t.Fatalf("made %d notifications for 7 alerts read 3 at a time", made)
+		}
+		f.alerts.add(escalate.Alert{ID: 8, Title: "Mã độc", Severity: "critical", Host: "pc-a-new", UnitID: f.units["A"], FirstSeen: f.clock()})
+		f.advance(15 * time.Minute)
+		if made, _ := f.svc.Escalate(context.Background()); made < 1 {
+			t.Fatalf("the new alert behind 7 old ones was not escalated")
+		}
+		if log := f.log(t, escalate.NotificationFilter{AlertID: 8}); len(log) != 1 {
+			t.Fatalf("alert 8: %d notifications", len(log))
 		}
 	})
 }

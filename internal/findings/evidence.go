@@ -37,6 +37,9 @@ type MissingUpdateEvidence struct {
 	Document   string   `json:"document,omitempty"`
 	CoveredBy  []string `json:"covered_by,omitempty"`
 	FixedBuild string   `json:"fixed_build,omitempty"`
+	// Replaces lists the earlier updates ("KB5032196") that first fixed
+	// the CVEs and that this newer one stands in for on the host.
+	Replaces []string `json:"replaces,omitempty"`
 }
 
 // VulnerabilityEvidence is a CVE on a host, from a scanner report or an
