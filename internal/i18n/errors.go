@@ -200,6 +200,12 @@ var errorFormats = map[string]string{
 	"must be one of %s":                                                              "phải là một trong: %s",
 	"a unit cannot be its own parent":                                                "đơn vị không thể là cấp trên của chính nó",
 	"unit %q does not exist":                                                         "không có đơn vị %q",
+	"choose the unit the scanned hosts belong to":                                    "hãy chọn đơn vị quản lý các máy được quét",
+	"you may not import scans into unit %s":                                          "bạn không được nhập kết quả quét vào đơn vị %s",
+	"unknown scan format %q; give one of %s":                                         "không biết định dạng kết quả quét %q; hãy chọn một trong: %s",
+	"%q is neither an IP address nor a host name":                                    "%q không phải địa chỉ IP hay tên máy",
+	"the hub is importing as many scans as it may at once; try again shortly":        "hệ thống đang nhập tối đa số báo cáo quét cùng lúc; hãy thử lại sau ít phút",
+	"%s: a scan report may be at most %d MiB; nothing was imported":                  "%s: báo cáo quét chỉ được tối đa %d MiB; chưa nhập gì",
 	"you may not add units under %s":                                                 "bạn không được thêm đơn vị trực thuộc %s",
 	"only an administrator may create a top-level unit":                              "chỉ quản trị viên mới được tạo đơn vị cấp cao nhất",
 	"a unit with code %q already exists":                                             "đã có đơn vị mang mã %q",
@@ -391,4 +397,10 @@ var errorFormats = map[string]string{
 	"a probe named %q already exists":                            "đã có kiểm tra kết nối mang tên %q",
 	"must be before the end of the period":                       "phải trước thời điểm kết thúc",
 	"the period may be at most %d days":                          "khoảng thời gian không được dài quá %d ngày",
+	// Issue 11, knowledge base (internal/vuln, helper kb).
+	"only administrators and the SOC may load vulnerability feeds": "chỉ quản trị viên và trung tâm giám sát (SOC) được nạp nguồn dữ liệu lỗ hổng",
+	"%s: not a readable gzip file: %v":                             "%s: không đọc được tệp nén gzip: %v",
+	"%s: empty file":                                               "%s: tệp rỗng",
+	"%s: not a feed Vigil reads (MSRC CVRF XML/JSON or CSAF, NVD CVE API 2.0 JSON, CISA KEV JSON, EPSS CSV)": "%s: không phải nguồn dữ liệu Vigil đọc được (MSRC CVRF XML/JSON hoặc CSAF, NVD CVE API 2.0 JSON, CISA KEV JSON, EPSS CSV)",
+	"%q is not a CVE id (CVE-YYYY-NNNN)": "%q không phải mã CVE (CVE-YYYY-NNNN)",
 }
