@@ -597,6 +597,7 @@ var lookups = map[string]struct {
 	"roster":            {`SELECT x.id, x.name, '', x.unit_id FROM duty_rosters x WHERE x.id IN (%s)`, true},
 	"host":              {`SELECT x.id, x.hostname, '', x.unit_id FROM hosts x WHERE x.id IN (%s)`, true},
 	"finding":           {`SELECT x.id, x.title, h.hostname, h.unit_id FROM findings x JOIN hosts h ON h.id = x.host_id WHERE x.id IN (%s)`, true},
+	"scan_import":       {`SELECT x.id, x.file_name, '', x.unit_id FROM scan_imports x WHERE x.id IN (%s)`, true},
 	"agent":             {`SELECT x.id, h.hostname, '', x.unit_id FROM agents x JOIN hosts h ON h.id = x.host_id WHERE x.id IN (%s)`, false},
 	"alert":             {`SELECT x.id, x.rule_title, x.host, x.unit_id FROM alerts x WHERE x.id IN (%s)`, true},
 	"alert_suppression": {`SELECT x.id, x.rule_id, '', x.unit_id FROM alert_suppressions x WHERE x.id IN (%s)`, true},

@@ -18,6 +18,7 @@ import (
 	"vigil/internal/jobs"
 	"vigil/internal/org"
 	"vigil/internal/pipeline"
+	"vigil/internal/scanimport"
 	"vigil/internal/sources"
 	"vigil/internal/store"
 	"vigil/internal/web"
@@ -44,6 +45,7 @@ func services(db *store.DB) web.Services {
 		Alerts:   &alerts.Service{DB: db},
 		Rules:    &pipeline.Service{DB: db},
 		Health:   &health.Service{DB: db},
+		Scans:    &scanimport.Service{DB: db},
 	}
 }
 

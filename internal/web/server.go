@@ -27,6 +27,7 @@ import (
 	"vigil/internal/ingest"
 	"vigil/internal/org"
 	"vigil/internal/pipeline"
+	"vigil/internal/scanimport"
 	"vigil/internal/sources"
 	"vigil/internal/store"
 )
@@ -49,6 +50,8 @@ type Services struct {
 	// their exceptions and the indicators (internal/pipeline).
 	Rules  *pipeline.Service
 	Health *health.Service
+	// Scans imports vulnerability scanners' reports (internal/scanimport).
+	Scans *scanimport.Service
 }
 
 // Config configures a Server.
