@@ -21,6 +21,7 @@ import (
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
 	"vigil/internal/store"
+	"vigil/internal/vuln"
 	"vigil/internal/web"
 )
 
@@ -46,6 +47,7 @@ func services(db *store.DB) web.Services {
 		Rules:    &pipeline.Service{DB: db},
 		Health:   &health.Service{DB: db},
 		Scans:    &scanimport.Service{DB: db},
+		Vuln:     &vuln.Service{DB: db},
 	}
 }
 

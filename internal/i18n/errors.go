@@ -402,5 +402,8 @@ var errorFormats = map[string]string{
 	"%s: not a readable gzip file: %v":                             "%s: không đọc được tệp nén gzip: %v",
 	"%s: empty file":                                               "%s: tệp rỗng",
 	"%s: not a feed Vigil reads (MSRC CVRF XML/JSON or CSAF, NVD CVE API 2.0 JSON, CISA KEV JSON, EPSS CSV)": "%s: không phải nguồn dữ liệu Vigil đọc được (MSRC CVRF XML/JSON hoặc CSAF, NVD CVE API 2.0 JSON, CISA KEV JSON, EPSS CSV)",
-	"%q is not a CVE id (CVE-YYYY-NNNN)": "%q không phải mã CVE (CVE-YYYY-NNNN)",
+	"%s: larger than %d MiB once decompressed; split it":                                                     "%s: lớn hơn %d MiB sau khi giải nén; hãy chia nhỏ",
+	"%s: more than %d records; split it":                                                                     "%s: nhiều hơn %d bản ghi; hãy chia nhỏ",
+	"%s: feed file larger than %d MiB; split it":                                                             "%s: tệp nguồn dữ liệu lớn hơn %d MiB; hãy chia nhỏ",
+	"%q is not a CVE id (CVE-YYYY-NNNN)":                                                                     "%q không phải mã CVE (CVE-YYYY-NNNN)",
 }

@@ -12,6 +12,7 @@ import (
 
 	"vigil/internal/audit"
 	"vigil/internal/auth"
+	"vigil/internal/errs"
 	"vigil/internal/store"
 	"vigil/internal/vuln/epss"
 	"vigil/internal/vuln/kb"
@@ -36,7 +37,7 @@ func (im *importer) tooMany() error {
 		max = DefaultMaxRecords
 	}
 	if im.res.Records > max {
-		return fmt.Errorf("%s: more than %d records; split the file or raise the limit", im.res.File, max)
+		return errs.Errorf(errs.ETOOLARGE, "%s: more than %d records; split it", im.res.File, max)
 	}
 	return nil
 }
@@ -95,7 +96,7 @@ func (im *importer) msrc(r io.Reader, name string) error {
 		},
 		Product: func(p kb.Product) error {
 			if len(products) > 100000 {
-				return fmt.Errorf("%s: more than 100000 products", name)
+				return errs.Errorf(errs.ETOOLARGE, "%s: more than %d records; split it", name, 100000)
 			}
 			products = append(products, p)
 			im.res.Products++

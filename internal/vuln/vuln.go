@@ -213,7 +213,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, name string) (*Result
 		err = imp.epss(body, name)
 	}
 	if errors.Is(err, errTooBig) {
-		err = fmt.Errorf("%s: larger than %d MiB once decompressed; split it or raise the limit", name, max>>20)
+		err = errs.Errorf(errs.ETOOLARGE, "%s: larger than %d MiB once decompressed; split it", name, max>>20)
 	}
 	if err != nil && ctx.Err() != nil {
 		err = fmt.Errorf("%s: import interrupted after %d records (%w); the records before were written whole — import the file again to complete it", name, res.Records, ctx.Err())

@@ -18,6 +18,7 @@ import (
 	"vigil/internal/pipeline"
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
+	"vigil/internal/vuln"
 )
 
 // This file lists every route the hub serves, in one place (as Miniflux
@@ -118,6 +119,16 @@ func (s *Server) routes() {
 		RawBody: "application/octet-stream", Status: http.StatusOK, Result: scanimport.Result{}, Query: []string{"unit", "file", "format", "host"}, Handler: s.apiImportScan})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/scan-imports", Tag: "scans", Summary: "Past scanner imports into units in scope, newest first, with what each did",
 		Result: scanimport.Import{}, Paged: true, Sorts: scanimport.SortKeys, Query: []string{"unit", "format", "status"}, Handler: s.apiListScanImports})
+
+	// API: the vulnerability knowledge base (internal/vuln): feed files
+	// loaded by administrators and the SOC, read by every signed-in user.
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/feeds/import", Tag: "vulnerabilities",
+		Summary: "Load a feed file (MSRC CVRF XML/JSON or CSAF, NVD CVE API 2.0 JSON, CISA KEV JSON, EPSS CSV; gzip accepted), detected by content and parsed as it arrives; idempotent; administrators and analysts",
+		RawBody: "application/octet-stream", Status: http.StatusOK, Result: vuln.Result{}, Query: []string{"file"}, Handler: s.apiImportFeed})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/feeds", Tag: "vulnerabilities", Summary: "What each feed has loaded, from where, how old it is, its last error; MSRC documents; recent imports",
+		Result: vuln.Status{}, Handler: s.apiFeedStatus})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/cves/{id}", Tag: "vulnerabilities", Summary: "A CVE with what MSRC, NVD, KEV and EPSS say of it and Microsoft's fixes",
+		Result: vuln.CVEDetail{}, Handler: s.apiGetCVE})
 
 	// API: the watch — event sources (internal/sources).
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/sources", Tag: "sources", Summary: "Event sources in scope, with their counts", Result: sources.Source{},
@@ -302,6 +313,7 @@ func (s *Server) routes() {
 
 	// Pages: health of the watch.
 	s.mux.HandleFunc("GET /health", s.uiAuth(s.uiHealth))
+	s.mux.HandleFunc("GET /feeds", s.uiAuth(s.uiFeeds))
 	s.mux.HandleFunc("POST /health/probes", s.uiAuth(s.uiCreateProbe))
 	s.mux.HandleFunc("GET /health/probes/{id}", s.uiAuth(s.uiProbe))
 	s.mux.HandleFunc("POST /health/probes/{id}", s.uiAuth(s.uiUpdateProbe))
