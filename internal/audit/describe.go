@@ -387,8 +387,12 @@ const redacted = "[redacted]"
 // fallbackName labels an object whose name is known nowhere.
 func fallbackName(r *Record, lang string) string {
 	switch {
-	case r.ObjectType == "unit":
-		return r.ObjectID // the unit's code
+	case r.ObjectType == "unit", r.ObjectType == "feed":
+		return r.ObjectID // the unit's code; the feed's name (MSRC, NVD, KEV, EPSS)
+	case r.ObjectType == "finding_due":
+		// "vulnerability/critical": the kind and severity in words.
+		kind, sev, _ := strings.Cut(r.ObjectID, "/")
+		return i18n.T(lang, "finding.kind."+kind) + " — " + i18n.T(lang, "severity."+sev)
 	case r.Action == "auth.login_failed" && strings.HasPrefix(r.ObjectID, "unknown:"):
 		return i18n.T(lang, "audit.unknown_account")
 	case r.ObjectID == "":
@@ -521,7 +525,7 @@ func formatValue(lang, k string, v any) string {
 			if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
 				return i18n.FormatTime(t, lang)
 			}
-		case "due":
+		case "due", "expires":
 			if t, err := time.ParseInLocation("2006-01-02", x, i18n.Location); err == nil {
 				return i18n.FormatDate(t, lang)
 			}

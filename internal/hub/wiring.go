@@ -21,6 +21,7 @@ import (
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
 	"vigil/internal/store"
+	"vigil/internal/vuln"
 	"vigil/internal/web"
 )
 
@@ -46,6 +47,7 @@ func services(db *store.DB) web.Services {
 		Rules:    &pipeline.Service{DB: db},
 		Health:   &health.Service{DB: db},
 		Scans:    &scanimport.Service{DB: db},
+		Vuln:     &vuln.Service{DB: db},
 	}
 }
 
@@ -73,6 +75,10 @@ func (h *Hub) jobs(sched *jobs.Scheduler) []jobs.Job {
 		{Name: "health-prune", Every: time.Hour, Run: h.Health.Prune},
 		// Health: silent sources, units with agents offline, stale feeds.
 		{Name: "health-sweep", Every: time.Minute, Run: h.Health.Sweep},
+		// Findings: risk acceptances that ended reopen; priorities follow
+		// changed EPSS/KEV facts and host exposure (issue 11).
+		{Name: "finding-risk-expiry", Every: 10 * time.Minute, Run: func(ctx context.Context) error { _, err := h.Findings.ExpireRisks(ctx); return err }},
+		{Name: "finding-priority", Every: time.Hour, Run: func(ctx context.Context) error { _, err := findings.RecomputePriorities(ctx, h.DB); return err }},
 	}
 }
 

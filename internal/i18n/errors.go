@@ -399,4 +399,13 @@ var errorFormats = map[string]string{
 	"a probe named %q already exists":                            "đã có kiểm tra kết nối mang tên %q",
 	"must be before the end of the period":                       "phải trước thời điểm kết thúc",
 	"the period may be at most %d days":                          "khoảng thời gian không được dài quá %d ngày",
+	// Issue 11, knowledge base (internal/vuln, helper kb).
+	"only administrators and the SOC may load vulnerability feeds": "chỉ quản trị viên và trung tâm giám sát (SOC) được nạp nguồn dữ liệu lỗ hổng",
+	"%s: not a readable gzip file: %v":                             "%s: không đọc được tệp nén gzip: %v",
+	"%s: empty file":                                               "%s: tệp rỗng",
+	"%s: not a feed Vigil reads (MSRC CVRF XML/JSON or CSAF, NVD CVE API 2.0 JSON, CISA KEV JSON, EPSS CSV)": "%s: không phải nguồn dữ liệu Vigil đọc được (MSRC CVRF XML/JSON hoặc CSAF, NVD CVE API 2.0 JSON, CISA KEV JSON, EPSS CSV)",
+	"%s: larger than %d MiB once decompressed; split it":                                                     "%s: lớn hơn %d MiB sau khi giải nén; hãy chia nhỏ",
+	"%s: more than %d records; split it":                                                                     "%s: nhiều hơn %d bản ghi; hãy chia nhỏ",
+	"%s: feed file larger than %d MiB; split it":                                                             "%s: tệp nguồn dữ liệu lớn hơn %d MiB; hãy chia nhỏ",
+	"%q is not a CVE id (CVE-YYYY-NNNN)":                                                                     "%q không phải mã CVE (CVE-YYYY-NNNN)",
 }

@@ -30,6 +30,7 @@ import (
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
 	"vigil/internal/store"
+	"vigil/internal/vuln"
 )
 
 // Services are the capabilities the handlers call. The hub builds them, in
@@ -52,6 +53,9 @@ type Services struct {
 	Health *health.Service
 	// Scans imports vulnerability scanners' reports (internal/scanimport).
 	Scans *scanimport.Service
+	// Vuln is the vulnerability knowledge base: feeds loaded, CVE lookup
+	// (internal/vuln).
+	Vuln *vuln.Service
 }
 
 // Config configures a Server.
