@@ -206,7 +206,7 @@ func trendChart(points []findings.WeekPoint, lang string) template.HTML {
 	const width, height, gap = 480, 120, 6
 	bw := (width - gap*(len(points)+1)) / len(points)
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="trend" viewBox="0 0 %d %d" role="img" aria-label="%s">`, width, height+18, template.HTMLEscapeString(i18n.T(lang, "vuln.trend")))
+	fmt.Fprintf(&b, `<svg class="trend" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="%s">`, width, height+18, width, height+18, template.HTMLEscapeString(i18n.T(lang, "vuln.trend")))
 	for i, p := range points {
 		h := p.Open * height / top
 		x := gap + i*(bw+gap)
