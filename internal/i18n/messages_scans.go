@@ -9,6 +9,8 @@ func init() {
 }
 
 var scanMessages = map[string][2]string{
+	"scans.all_statuses":           {"Mọi trạng thái", "Any status"},
+	"scans.detect":                 {"Tự nhận ra từ nội dung", "Detect from the content"},
 	"nav.scans":                    {"Nhập kết quả quét", "Scan imports"},
 	"scans.title":                  {"Nhập kết quả quét lỗ hổng", "Vulnerability scan imports"},
 	"scans.intro":                  {"Tải lên báo cáo của Nessus, OpenVAS/Greenbone, Qualys, Nexpose, Nmap (vulners), Trivy, Grype, OSV-Scanner hoặc Nuclei. Định dạng được nhận ra từ nội dung tệp. Mỗi báo cáo được nhập trọn vẹn hoặc không nhập gì; lần quét mới hơn đóng các lỗ hổng không còn được báo.", "Upload a report of Nessus, OpenVAS/Greenbone, Qualys, Nexpose, Nmap (vulners), Trivy, Grype, OSV-Scanner or Nuclei. The format is told from the file's content. Each report is imported whole or not at all; a newer scan closes the vulnerabilities it no longer reports."},

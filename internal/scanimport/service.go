@@ -230,13 +230,18 @@ func (s *Service) Import(ctx context.Context, opt Options, body io.Reader) (*Res
 			}
 		}
 		w.scanner = ScannerNames[w.format]
-		rep, err := Parse(br, opt.File, w.format, w)
+		rep, err := pipeline(ctx, w, func(sink Sink) (*Report, error) {
+			rep, err := Parse(br, opt.File, w.format, sink)
+			if err != nil {
+				return nil, err
+			}
+			// Read to the end: the digest covers the whole file.
+			if _, err := io.Copy(io.Discard, br); err != nil {
+				return nil, err
+			}
+			return rep, nil
+		})
 		if err != nil {
-			return err
-		}
-		// Read to the end: the digest covers the whole file, and bytes
-		// after the document are a sign of a damaged upload.
-		if _, err := io.Copy(io.Discard, in); err != nil {
 			return err
 		}
 		res.Bytes, res.SHA256 = in.n, hex.EncodeToString(h.Sum(nil))
@@ -445,18 +450,20 @@ func (w *writer) Record(r *Record) error {
 			filed++ // the same finding again in this report (another package, another plugin)
 			continue
 		}
-		var id int64
-		var status string
-		err := w.tx.QueryRow(w.ctx, `SELECT id, status FROM findings WHERE host_id = ? AND kind = ? AND finding_key = ?`, hs.id, findings.KindVulnerability, key).Scan(&id, &status)
-		if err != nil && !store.IsNoRows(err) {
-			return fmt.Errorf("scanimport: %w", err)
-		}
-		if err == nil && status == findings.StatusResolved && hs.older {
-			// This scanner has since scanned the host again: an older
-			// report cannot reopen what was fixed.
-			w.seen[sk] = id
-			kept++
-			continue
+		if hs.older {
+			var id int64
+			var status string
+			err := w.tx.QueryRow(w.ctx, `SELECT id, status FROM findings WHERE host_id = ? AND kind = ? AND finding_key = ?`, hs.id, findings.KindVulnerability, key).Scan(&id, &status)
+			if err != nil && !store.IsNoRows(err) {
+				return fmt.Errorf("scanimport: %w", err)
+			}
+			if err == nil && status == findings.StatusResolved {
+				// This scanner has since scanned the host again: an older
+				// report cannot reopen what was fixed.
+				w.seen[sk] = id
+				kept++
+				continue
+			}
 		}
 		cve := ""
 		if i < len(r.CVEs) {
@@ -606,4 +613,93 @@ func (w *writer) close(hostID int64, note string) error {
 		w.res.FindClose++
 	}
 	return nil
+}
+
+// event is a host or a record on its way from the parser to the writer.
+type event struct {
+	host *Host
+	rec  *Record
+}
+
+// chanSink hands the parser's hosts and records to the writer's goroutine.
+type chanSink struct {
+	ch   chan []event
+	buf  []event
+	stop <-chan struct{}
+}
+
+var errStopped = errors.New("scanimport: the writer stopped")
+
+func (c *chanSink) push(e event) error {
+	c.buf = append(c.buf, e)
+	if len(c.buf) < cap(c.buf) {
+		return nil
+	}
+	return c.flush()
+}
+
+func (c *chanSink) flush() error {
+	if len(c.buf) == 0 {
+		return nil
+	}
+	select {
+	case c.ch <- c.buf:
+		c.buf = make([]event, 0, cap(c.buf))
+		return nil
+	case <-c.stop:
+		return errStopped
+	}
+}
+
+func (c *chanSink) Host(h *Host) error {
+	cp := *h // the parser goes on changing its own
+	return c.push(event{host: &cp})
+}
+
+func (c *chanSink) Record(r *Record) error { return c.push(event{rec: r}) }
+
+// pipeline runs parse on its own goroutine, feeding the writer on this
+// one, so reading the report and writing the database overlap. The
+// writer's first error stops the parser; the parser's error is returned
+// after what it read before has been written (and is rolled back with
+// it).
+func pipeline(ctx context.Context, w Sink, parse func(Sink) (*Report, error)) (*Report, error) {
+	stop := make(chan struct{})
+	cs := &chanSink{ch: make(chan []event, 16), buf: make([]event, 0, 128), stop: stop}
+	var rep *Report
+	var perr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(cs.ch)
+		rep, perr = parse(cs)
+		if perr == nil {
+			perr = cs.flush()
+		}
+	}()
+	var werr error
+	for batch := range cs.ch {
+		if werr != nil {
+			continue
+		}
+		for _, e := range batch {
+			if e.host != nil {
+				werr = w.Host(e.host)
+			} else {
+				werr = w.Record(e.rec)
+			}
+			if werr == nil {
+				werr = ctx.Err()
+			}
+			if werr != nil {
+				close(stop)
+				break
+			}
+		}
+	}
+	<-done
+	if werr != nil {
+		return nil, werr
+	}
+	return rep, perr
 }

@@ -84,7 +84,10 @@ func (x *xmlReader) line() int {
 // x.text while x.want is set); io.EOF at the end of a complete document.
 func (x *xmlReader) next() (xml.Token, error) {
 	for {
-		tok, err := x.d.Token()
+		// RawToken is Token without namespace translation and without its
+		// nesting check, which is done here against the stack (faster,
+		// and the reports use no namespaces that matter).
+		tok, err := x.d.RawToken()
 		if err != nil {
 			if err == io.EOF {
 				if len(x.stack) > 0 {
@@ -103,6 +106,13 @@ func (x *xmlReader) next() (xml.Token, error) {
 			x.stack = append(x.stack, t.Name.Local)
 			return t, nil
 		case xml.EndElement:
+			if len(x.stack) == 0 || x.stack[len(x.stack)-1] != t.Name.Local {
+				open := "nothing"
+				if len(x.stack) > 0 {
+					open = "<" + x.stack[len(x.stack)-1] + ">"
+				}
+				return nil, x.errAt("", fmt.Errorf("</%s> closes %s", t.Name.Local, open))
+			}
 			x.stack = x.stack[:len(x.stack)-1]
 			return t, nil
 		case xml.CharData:

@@ -37,7 +37,7 @@ func (s *Server) apiImportScan(w http.ResponseWriter, r *http.Request) {
 
 func scanImportFilter(r *http.Request) scanimport.Filter {
 	q := r.URL.Query()
-	return scanimport.Filter{Unit: q.Get("unit"), Format: q.Get("format"), Status: q.Get("status")}
+	return scanimport.Filter{Unit: q.Get("unit"), Format: q.Get("scanner"), Status: q.Get("status")}
 }
 
 func (s *Server) apiListScanImports(w http.ResponseWriter, r *http.Request) {

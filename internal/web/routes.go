@@ -118,7 +118,7 @@ func (s *Server) routes() {
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/scans/import", Tag: "scans", Summary: "Import a scanner's report (Nessus, OpenVAS, Qualys, Nexpose, Nmap, Trivy, Grype, OSV-Scanner, Nuclei; detected from the content) into a unit's hosts and vulnerability findings; streamed, atomic, at most 1 GiB",
 		RawBody: "application/octet-stream", Status: http.StatusOK, Result: scanimport.Result{}, Query: []string{"unit", "file", "format", "host"}, Handler: s.apiImportScan})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/scan-imports", Tag: "scans", Summary: "Past scanner imports into units in scope, newest first, with what each did",
-		Result: scanimport.Import{}, Paged: true, Sorts: scanimport.SortKeys, Query: []string{"unit", "format", "status"}, Handler: s.apiListScanImports})
+		Result: scanimport.Import{}, Paged: true, Sorts: scanimport.SortKeys, Query: []string{"unit", "scanner", "status"}, Handler: s.apiListScanImports})
 
 	// API: the vulnerability knowledge base (internal/vuln): feed files
 	// loaded by administrators and the SOC, read by every signed-in user.
@@ -287,6 +287,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /hosts/{id}", s.uiAuth(s.uiHost))
 	s.mux.HandleFunc("POST /hosts/{id}/scan", s.uiAuth(s.uiScanHost))
 	s.mux.HandleFunc("GET /units/{code}/coverage", s.uiAuth(s.uiCoverage))
+	s.mux.HandleFunc("GET /scans", s.uiAuth(s.uiScans))
+	s.mux.HandleFunc("POST /scans", s.uiAuth(s.uiImportScan))
 	s.mux.HandleFunc("GET /findings", s.uiAuth(s.uiFindings))
 	s.mux.HandleFunc("POST /findings", s.uiAuth(s.uiUpdateFindings))
 	s.mux.HandleFunc("POST /findings/{id}", s.uiAuth(s.uiUpdateFinding))

@@ -237,5 +237,8 @@ func skipValue(d *json.Decoder) error {
 // Sniff says whether the start of an input looks like the KEV catalog.
 func Sniff(head []byte) bool {
 	s := string(head)
-	return strings.Contains(s, `"catalogVersion"`) || strings.Contains(s, `"cveID"`) || strings.Contains(s, "Known Exploited Vulnerabilities")
+	if strings.Contains(s, `"$schema"`) {
+		return false // the catalog's JSON schema names the same keys
+	}
+	return strings.Contains(s, `"catalogVersion"`) || (strings.Contains(s, `"cveID"`) && strings.Contains(s, `"dateAdded"`))
 }
