@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"vigil/internal/cli"
 	"vigil/internal/hosts"
+	"vigil/internal/i18n"
+	"vigil/internal/scanimport"
 )
 
 func init() {
@@ -70,6 +74,96 @@ same file twice updates rather than duplicates.`,
 					return nil
 				}
 			},
+		}, {
+			Name:  "scan",
+			Short: "import vulnerability scanners' reports",
+			Usage: "vigil import scan --server URL --token TOKEN --unit CODE [--host ADDR] [--format F] [--json] FILE...",
+			Long: `Sends each FILE to the hub, which files what the scanner found as
+vulnerability findings on unit CODE's hosts (found by IP address or host
+name, or added). The format is detected from the content: Nessus (.nessus
+v2), OpenVAS/Greenbone XML, Qualys VM asset data report XML, Rapid7
+Nexpose XML 2.0, Nmap XML (with the vulners script), Trivy JSON, Grype
+JSON, OSV-Scanner JSON, Nuclei JSON lines. Trivy, Grype and OSV-Scanner
+reports name no host: --host says which machine was scanned. Each file is
+streamed and imported atomically: a malformed, truncated or oversized file
+is refused with the place it goes wrong, and nothing of it is kept.
+Importing a newer scan of a host closes the findings that scanner no
+longer reports there ("fixed, verified by scan"); an older scan closes
+nothing. Prints one line per file (--json: one JSON object per file).
+See docs/vuln-scans.md.`,
+			Setup: func(fs *cli.FlagSet) func(ctx context.Context, args []string) error {
+				af := addAPIFlags(fs)
+				unit := fs.String("unit", "-", "", "code of the unit the scanned hosts belong to")
+				host := fs.String("host", "-", "", "the scanned machine (IP or name) of a Trivy, Grype or OSV-Scanner report")
+				format := fs.String("format", "-", "", "nessus, openvas, qualys, nexpose, nmap, trivy, grype, osv-scanner or nuclei; detected when empty")
+				asJSON := fs.Bool("json", "-", false, "print a JSON object per file instead of a sentence")
+				return func(ctx context.Context, args []string) error {
+					if len(args) == 0 {
+						return cli.UsageError("give at least one file")
+					}
+					if *unit == "" {
+						return cli.UsageError("--unit is required")
+					}
+					c, err := af.client()
+					if err != nil {
+						return err
+					}
+					failed := 0
+					for _, path := range args {
+						f, err := os.Open(path)
+						if err != nil {
+							fmt.Fprintf(fs.Stderr, "%s: %v\n", path, err)
+							failed++
+							continue
+						}
+						q := url.Values{"unit": {*unit}, "file": {filepath.Base(path)}}
+						if *format != "" {
+							q.Set("format", *format)
+						}
+						if *host != "" {
+							q.Set("host", *host)
+						}
+						var res scanimport.Result
+						err = c.Do(ctx, "POST", "/api/v1/scans/import?"+q.Encode(), "application/octet-stream", f, &res)
+						f.Close()
+						if err != nil {
+							if *asJSON {
+								json.NewEncoder(fs.Stdout).Encode(map[string]string{"file": path, "error": err.Error()})
+							} else {
+								fmt.Fprintf(fs.Stderr, "%s: %v\n", path, err)
+							}
+							failed++
+							continue
+						}
+						if *asJSON {
+							json.NewEncoder(fs.Stdout).Encode(res)
+							continue
+						}
+						fmt.Fprintln(fs.Stdout, scanSummary(path, &res))
+					}
+					if failed > 0 {
+						return &cli.ExitError{Code: 1, Err: fmt.Errorf("%d of %d files not imported", failed, len(args))}
+					}
+					return nil
+				}
+			},
 		}},
 	})
+}
+
+// scanSummary is the one line `vigil import scan` prints for a file.
+func scanSummary(path string, r *scanimport.Result) string {
+	var why []string
+	for _, s := range r.Skipped {
+		why = append(why, fmt.Sprintf("%d %s", s.Count, i18n.T("en", "scans.skip."+s.Reason)))
+	}
+	line := fmt.Sprintf("%s: %s, %d records: %d loaded, %d skipped; hosts %d new, %d updated; findings %d new, %d updated, %d closed",
+		path, r.Scanner, r.Read, r.Loaded, r.Skip, r.HostsNew, r.HostsUpd, r.FindNew, r.FindUpd+r.FindReop, r.FindClose)
+	if len(why) > 0 {
+		line += " (skipped: " + strings.Join(why, "; ") + ")"
+	}
+	if r.HostsOld > 0 {
+		line += fmt.Sprintf("; %d hosts had a newer scan already: nothing closed on them", r.HostsOld)
+	}
+	return line
 }

@@ -387,8 +387,12 @@ const redacted = "[redacted]"
 // fallbackName labels an object whose name is known nowhere.
 func fallbackName(r *Record, lang string) string {
 	switch {
-	case r.ObjectType == "unit":
-		return r.ObjectID // the unit's code
+	case r.ObjectType == "unit", r.ObjectType == "feed":
+		return r.ObjectID // the unit's code; the feed's name (MSRC, NVD, KEV, EPSS)
+	case r.ObjectType == "finding_due":
+		// "vulnerability/critical": the kind and severity in words.
+		kind, sev, _ := strings.Cut(r.ObjectID, "/")
+		return i18n.T(lang, "finding.kind."+kind) + " — " + i18n.T(lang, "severity."+sev)
 	case r.Action == "auth.login_failed" && strings.HasPrefix(r.ObjectID, "unknown:"):
 		return i18n.T(lang, "audit.unknown_account")
 	case r.ObjectID == "":
@@ -521,7 +525,7 @@ func formatValue(lang, k string, v any) string {
 			if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
 				return i18n.FormatTime(t, lang)
 			}
-		case "due":
+		case "due", "expires":
 			if t, err := time.ParseInLocation("2006-01-02", x, i18n.Location); err == nil {
 				return i18n.FormatDate(t, lang)
 			}
@@ -597,6 +601,7 @@ var lookups = map[string]struct {
 	"roster":            {`SELECT x.id, x.name, '', x.unit_id FROM duty_rosters x WHERE x.id IN (%s)`, true},
 	"host":              {`SELECT x.id, x.hostname, '', x.unit_id FROM hosts x WHERE x.id IN (%s)`, true},
 	"finding":           {`SELECT x.id, x.title, h.hostname, h.unit_id FROM findings x JOIN hosts h ON h.id = x.host_id WHERE x.id IN (%s)`, true},
+	"scan_import":       {`SELECT x.id, x.file_name, '', x.unit_id FROM scan_imports x WHERE x.id IN (%s)`, true},
 	"agent":             {`SELECT x.id, h.hostname, '', x.unit_id FROM agents x JOIN hosts h ON h.id = x.host_id WHERE x.id IN (%s)`, false},
 	"alert":             {`SELECT x.id, x.rule_title, x.host, x.unit_id FROM alerts x WHERE x.id IN (%s)`, true},
 	"alert_suppression": {`SELECT x.id, x.rule_id, '', x.unit_id FROM alert_suppressions x WHERE x.id IN (%s)`, true},

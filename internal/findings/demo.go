@@ -12,8 +12,15 @@ import (
 // lifecycle, as officers working the queue would: some in progress with an
 // owner, some resolved with a note, a few past their due date. It does
 // nothing once any finding has left "open".
-func (s *Service) LoadDemo(ctx context.Context, officers map[string]string, soc string) error {
+func (s *Service) LoadDemo(ctx context.Context, officers map[string]string, soc string) (err error) {
 	ctx = auth.WithPrincipal(ctx, auth.System)
+	// Vulnerabilities and missing updates (issue 11) have their own demo,
+	// moved along by their own rules, after the malware queue's.
+	defer func() {
+		if err == nil {
+			err = s.loadVulnDemo(ctx, officers, soc)
+		}
+	}()
 	var moved int
 	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM findings WHERE status <> 'open'`).Scan(&moved); err != nil {
 		return err
@@ -21,7 +28,7 @@ func (s *Service) LoadDemo(ctx context.Context, officers map[string]string, soc 
 	if moved > 0 {
 		return nil
 	}
-	list, _, err := s.List(ctx, Filter{Limit: 1000})
+	list, _, err := s.List(ctx, Filter{Limit: 1000, Kinds: []string{KindMalware, KindWarningList}})
 	if err != nil {
 		return err
 	}

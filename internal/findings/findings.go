@@ -107,10 +107,27 @@ type Finding struct {
 	Note        string          `json:"note,omitempty"`
 	UpdatedBy   string          `json:"updated_by,omitempty"`
 	UpdatedAt   time.Time       `json:"updated_at"`
+	// Vulnerability facts (kinds vulnerability and missing_update; zero
+	// otherwise): Host repeats Hostname under the name the issue's API
+	// gives it; KEVDue is CISA's federal due date, shown beside Vigil's.
+	Host     string    `json:"host"`
+	CVE      string    `json:"cve"`
+	CVSS     float64   `json:"cvss"`
+	EPSS     float64   `json:"epss"`
+	KEV      bool      `json:"kev"`
+	KEVDue   time.Time `json:"kev_due,omitzero"`
+	Port     string    `json:"port,omitempty"`
+	Priority int       `json:"priority"`
+	// An accepted risk's approver (e-mail and name) and the day it ends;
+	// then the finding reopens.
+	RiskApprover     string    `json:"risk_approver,omitempty"`
+	RiskApproverName string    `json:"risk_approver_name,omitempty"`
+	RiskExpires      time.Time `json:"risk_expires,omitzero"`
 
-	unitID   int64
-	unitPath string
-	ownerID  int64
+	unitID         int64
+	unitPath       string
+	ownerID        int64
+	riskApproverID int64
 }
 
 // UnitPath is the materialised path of the finding's unit, for scope checks.
@@ -199,7 +216,14 @@ func Record(ctx context.Context, tx *store.Tx, o Observation) (int64, Outcome, e
 	}
 	seen := store.Micros(o.SeenAt)
 	key, title, source := clip(o.Key, 1000), clip(o.Title, 500), clip(o.Source, 200)
-	due := seen + DueIn[o.Severity].Microseconds()
+	due, err := dueFor(ctx, tx, o.Kind, o.Severity, seen)
+	if err != nil {
+		return 0, 0, err
+	}
+	priority, err := priorityOf(ctx, tx, o, evidence)
+	if err != nil {
+		return 0, 0, err
+	}
 	var kevDue int64
 	if !o.KEVDue.IsZero() {
 		kevDue = store.Micros(o.KEVDue)
@@ -208,14 +232,14 @@ func Record(ctx context.Context, tx *store.Tx, o Observation) (int64, Outcome, e
 
 	var id int64
 	var status string
-	err := tx.QueryRow(ctx, `SELECT id, status FROM findings WHERE host_id = ? AND kind = ? AND finding_key = ?`, o.HostID, o.Kind, key).Scan(&id, &status)
+	err = tx.QueryRow(ctx, `SELECT id, status FROM findings WHERE host_id = ? AND kind = ? AND finding_key = ?`, o.HostID, o.Kind, key).Scan(&id, &status)
 	switch {
 	case store.IsNoRows(err):
 		err = tx.QueryRow(ctx, `INSERT INTO findings (host_id, kind, finding_key, title, severity, evidence, source, status, status_since, due_at, first_seen, last_seen, updated_at,
-			cve, cvss, epss, kev, kev_due, port)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			cve, cvss, epss, kev, kev_due, port, priority)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			o.HostID, o.Kind, key, title, o.Severity, string(evidence), source, seen, due, seen, seen, seen,
-			cve, o.CVSS, o.EPSS, o.KEV, kevDue, port).Scan(&id)
+			cve, o.CVSS, o.EPSS, o.KEV, kevDue, port, priority).Scan(&id)
 		if err != nil {
 			return 0, 0, fmt.Errorf("findings: record: %w", err)
 		}
@@ -227,8 +251,8 @@ func Record(ctx context.Context, tx *store.Tx, o Observation) (int64, Outcome, e
 	case StatusResolved:
 		if _, err := tx.Exec(ctx, `UPDATE findings SET status = 'open', status_since = ?, due_at = ?, reopened = reopened + 1, times_seen = times_seen + 1,
 			last_seen = ?, title = ?, severity = ?, evidence = ?, source = ?, updated_by = 'system', updated_at = ?,
-			cve = ?, cvss = ?, epss = ?, kev = ?, kev_due = ?, port = ? WHERE id = ?`,
-			seen, due, seen, title, o.Severity, string(evidence), source, seen, cve, o.CVSS, o.EPSS, o.KEV, kevDue, port, id); err != nil {
+			cve = ?, cvss = ?, epss = ?, kev = ?, kev_due = ?, port = ?, priority = ? WHERE id = ?`,
+			seen, due, seen, title, o.Severity, string(evidence), source, seen, cve, o.CVSS, o.EPSS, o.KEV, kevDue, port, priority, id); err != nil {
 			return 0, 0, fmt.Errorf("findings: reopen: %w", err)
 		}
 		var unitID int64
@@ -242,14 +266,14 @@ func Record(ctx context.Context, tx *store.Tx, o Observation) (int64, Outcome, e
 		}
 		return id, Reopened, nil
 	case StatusAcceptedRisk, StatusFalsePositive:
-		if _, err := tx.Exec(ctx, `UPDATE findings SET times_seen = times_seen + 1, last_seen = ? WHERE id = ?`, seen, id); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE findings SET times_seen = times_seen + 1, last_seen = ?, priority = ? WHERE id = ?`, seen, priority, id); err != nil {
 			return 0, 0, fmt.Errorf("findings: record: %w", err)
 		}
 		return id, Suppressed, nil
 	}
 	if _, err := tx.Exec(ctx, `UPDATE findings SET times_seen = times_seen + 1, last_seen = ?, title = ?, severity = ?, evidence = ?, source = ?,
-		cve = ?, cvss = ?, epss = ?, kev = ?, kev_due = ?, port = ? WHERE id = ?`,
-		seen, title, o.Severity, string(evidence), source, cve, o.CVSS, o.EPSS, o.KEV, kevDue, port, id); err != nil {
+		cve = ?, cvss = ?, epss = ?, kev = ?, kev_due = ?, port = ?, priority = ? WHERE id = ?`,
+		seen, title, o.Severity, string(evidence), source, cve, o.CVSS, o.EPSS, o.KEV, kevDue, port, priority, id); err != nil {
 		return 0, 0, fmt.Errorf("findings: record: %w", err)
 	}
 	return id, Updated, nil
@@ -264,10 +288,19 @@ type Filter struct {
 	HostID     int64
 	Owner      string // e-mail
 	Overdue    bool   // active and past their due date
-	Sort       string // a key of Sorts; "" is newest first
-	Desc       bool
-	Offset     int // rows skipped (pages by position)
-	Limit      int
+	CVE        string // findings about this CVE (the finding's CVE, or one a missing update fixes)
+	KEV        bool   // only those CISA lists as known exploited
+	Source     string // reported by this source ("msrc", "nvd", "import x.nessus")
+	Key        string // the finding's key ("kb:5034441")
+	// MS2023 selects the Microsoft 2023 high and critical fixes the
+	// directive names: missing updates computed from MSRC data, high or
+	// critical, released in a 2023 monthly document or fixing a CVE
+	// numbered 2023.
+	MS2023 bool
+	Sort   string // a key of Sorts; "" is newest first
+	Desc   bool
+	Offset int // rows skipped (pages by position)
+	Limit  int
 }
 
 // Sorts are the columns a list of findings sorts by.
@@ -281,24 +314,37 @@ var Sorts = map[string]string{
 	"first_seen": "f.first_seen",
 	"last_seen":  "f.last_seen",
 	"title":      "f.title",
+	"priority":   "f.priority",
+	"cvss":       "f.cvss",
+	"epss":       "f.epss",
+	"cve":        "f.cve",
 }
 
 // SortKeys lists the keys of Sorts, for messages and the API document.
-var SortKeys = []string{"severity", "due", "host", "unit", "kind", "status", "first_seen", "last_seen", "title"}
+var SortKeys = []string{"severity", "due", "host", "unit", "kind", "status", "first_seen", "last_seen", "title", "priority", "cvss", "epss", "cve"}
 
 const columns = `f.id, f.kind, f.finding_key, f.host_id, h.hostname, u.id, u.code, u.name, u.path, f.title, f.severity, f.evidence, f.source,
 	f.status, f.status_since, f.owner_id, COALESCE(o.email, ''), COALESCE(o.name, ''), f.due_at, f.first_seen, f.last_seen, f.times_seen, f.reopened,
-	f.note, f.updated_by, f.updated_at`
+	f.note, f.updated_by, f.updated_at, f.cve, f.cvss, f.epss, f.kev, f.kev_due, f.port, f.priority,
+	f.risk_approver_id, COALESCE(ra.email, ''), COALESCE(ra.name, ''), f.risk_expires_at`
 
-const from = ` FROM findings f JOIN hosts h ON h.id = f.host_id JOIN units u ON u.id = h.unit_id LEFT JOIN users o ON o.id = f.owner_id`
+const from = ` FROM findings f JOIN hosts h ON h.id = f.host_id JOIN units u ON u.id = h.unit_id LEFT JOIN users o ON o.id = f.owner_id LEFT JOIN users ra ON ra.id = f.risk_approver_id`
 
 func (s *Service) scan(sc interface{ Scan(...any) error }) (*Finding, error) {
 	var f Finding
 	var evidence string
-	var since, due, first, last, updated int64
+	var since, due, first, last, updated, kevDue, riskExpires int64
 	if err := sc.Scan(&f.ID, &f.Kind, &f.Key, &f.HostID, &f.Hostname, &f.unitID, &f.Unit, &f.UnitName, &f.unitPath, &f.Title, &f.Severity, &evidence, &f.Source,
-		&f.Status, &since, &f.ownerID, &f.Owner, &f.OwnerName, &due, &first, &last, &f.TimesSeen, &f.Reopened, &f.Note, &f.UpdatedBy, &updated); err != nil {
+		&f.Status, &since, &f.ownerID, &f.Owner, &f.OwnerName, &due, &first, &last, &f.TimesSeen, &f.Reopened, &f.Note, &f.UpdatedBy, &updated,
+		&f.CVE, &f.CVSS, &f.EPSS, &f.KEV, &kevDue, &f.Port, &f.Priority, &f.riskApproverID, &f.RiskApprover, &f.RiskApproverName, &riskExpires); err != nil {
 		return nil, err
+	}
+	f.Host = f.Hostname
+	if kevDue > 0 {
+		f.KEVDue = store.Time(kevDue)
+	}
+	if riskExpires > 0 {
+		f.RiskExpires = store.Time(riskExpires)
 	}
 	f.Evidence = json.RawMessage(evidence)
 	f.StatusSince, f.FirstSeen, f.LastSeen, f.UpdatedAt = store.Time(since), store.Time(first), store.Time(last), store.Time(updated)
@@ -385,6 +431,29 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Finding, int, error) {
 	if f.Overdue {
 		l.Where("f.status IN ('open', 'in_progress') AND f.due_at > 0 AND f.due_at < ?", store.Micros(s.now()))
 	}
+	if c := strings.TrimSpace(f.CVE); c != "" {
+		cve, err := ParseCVE(c)
+		if err != nil {
+			return nil, 0, err
+		}
+		// A missing update lists the CVEs it fixes in its evidence.
+		l.Where(`(f.cve = ? OR (f.kind = 'missing_update' AND f.evidence LIKE ? ESCAPE '\'))`, cve, store.LikeContains(`"`+cve+`"`))
+	}
+	if f.KEV {
+		l.Where("f.kev")
+	}
+	if f.Source != "" {
+		l.Where("f.source = ?", f.Source)
+	}
+	if f.Key != "" {
+		l.Where("f.finding_key = ?", f.Key)
+	}
+	if f.MS2023 {
+		l.Where(MS2023Condition)
+	}
+	if f.Sort == "" && (f.CVE != "" || f.KEV || f.MS2023) {
+		f.Sort, f.Desc = "priority", true
+	}
 	if f.Sort != "" {
 		expr, ok := Sorts[f.Sort]
 		if !ok {
@@ -439,6 +508,42 @@ type Update struct {
 	// Due is a date (2026-12-31 or 31/12/2026, the end of that day in
 	// Asia/Ho_Chi_Minh); "" removes the due date.
 	Due *string `json:"due,omitempty"`
+	// Approver and Expires are needed to accept a risk: the e-mail of an
+	// officer of the finding's unit or a unit above it (or an
+	// administrator) who approved it, and the day the acceptance ends
+	// (yyyy-mm-dd or dd/mm/yyyy, at most a year ahead), when the finding
+	// reopens. The note gives the reason.
+	Approver *string `json:"approver,omitempty"`
+	Expires  *string `json:"expires,omitempty"`
+}
+
+// MaxRiskDays bounds a risk acceptance: it is looked at again within a
+// year.
+const MaxRiskDays = 365
+
+// MS2023Condition selects, in a findings query, the Microsoft 2023 high
+// and critical fixes: missing updates computed from MSRC data, of severity
+// high or critical, released in a 2023 monthly document ("2023-Dec") or
+// fixing a CVE numbered 2023 (a later cumulative update that closes 2023
+// flaws counts too).
+const MS2023Condition = `(f.kind = 'missing_update' AND f.source = 'msrc' AND f.severity IN ('critical', 'high')
+	AND (f.evidence LIKE '%"document":"2023-%' OR f.evidence LIKE '%"CVE-2023-%' OR f.cve LIKE 'CVE-2023-%'))`
+
+// ParseCVE checks a CVE id (CVE-2023-21554; lower case accepted) and
+// returns it in upper case.
+func ParseCVE(s string) (string, error) {
+	c := strings.ToUpper(strings.TrimSpace(s))
+	bad := errs.Invalid("cve", "%q is not a CVE id: write it as CVE-2023-21554", s)
+	rest, ok := strings.CutPrefix(c, "CVE-")
+	if !ok || len(rest) < 9 || len(c) > 30 || rest[4] != '-' {
+		return "", bad
+	}
+	for i, r := range rest {
+		if i != 4 && (r < '0' || r > '9') {
+			return "", bad
+		}
+	}
+	return c, nil
 }
 
 // ParseDue reads a due date as a day, yyyy-mm-dd or dd/mm/yyyy, and
@@ -476,7 +581,7 @@ func (s *Service) UpdateMany(ctx context.Context, ids []int64, in Update) ([]*Fi
 	if len(ids) > 1000 {
 		return nil, errs.Invalid("ids", "change at most 1000 findings at once")
 	}
-	if in.Status == nil && in.Note == nil && in.Owner == nil && in.Due == nil {
+	if in.Status == nil && in.Note == nil && in.Owner == nil && in.Due == nil && in.Approver == nil && in.Expires == nil {
 		return nil, errs.Invalid("", "nothing to change: give status, note, owner or due")
 	}
 	if in.Status != nil && !slices.Contains(Statuses, *in.Status) {
@@ -495,11 +600,17 @@ func (s *Service) UpdateMany(ctx context.Context, ids []int64, in Update) ([]*Fi
 			return nil, err
 		}
 	}
+	var risk riskInput
+	if in.Status != nil && *in.Status == StatusAcceptedRisk {
+		if risk, err = s.readRisk(in); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]*Finding, 0, len(ids))
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		out = out[:0]
 		for _, id := range ids {
-			f, err := s.update(ctx, tx, p, id, in, due)
+			f, err := s.update(ctx, tx, p, id, in, due, risk)
 			if err != nil {
 				if len(ids) > 1 {
 					if e, ok := errs.As(err); ok {
@@ -518,7 +629,59 @@ func (s *Service) UpdateMany(ctx context.Context, ids []int64, in Update) ([]*Fi
 	return out, nil
 }
 
-func (s *Service) update(ctx context.Context, tx *store.Tx, p *auth.Principal, id int64, in Update, due time.Time) (*Finding, error) {
+// riskInput is a risk acceptance's approver and end, read once for all
+// the findings of a change.
+type riskInput struct {
+	approver string
+	expires  time.Time
+}
+
+func (s *Service) readRisk(in Update) (riskInput, error) {
+	var r riskInput
+	if in.Approver != nil {
+		r.approver = strings.ToLower(strings.TrimSpace(*in.Approver))
+	}
+	if r.approver == "" {
+		return r, errs.Invalid("approver", "accepting a risk needs the e-mail of the officer or administrator who approved it")
+	}
+	if in.Expires == nil || strings.TrimSpace(*in.Expires) == "" {
+		return r, errs.Invalid("expires", "accepting a risk needs the day the acceptance ends")
+	}
+	end, err := ParseDue(*in.Expires)
+	if err != nil {
+		return r, errs.Invalid("expires", "%q is not a date: write it as dd/mm/yyyy (31/12/2026) or yyyy-mm-dd", *in.Expires)
+	}
+	now := s.now()
+	if !end.After(now) {
+		return r, errs.Invalid("expires", "the acceptance must end after today")
+	}
+	if end.After(now.AddDate(0, 0, MaxRiskDays+1)) {
+		return r, errs.Invalid("expires", "a risk is accepted for at most %d days", MaxRiskDays)
+	}
+	r.expires = end
+	return r, nil
+}
+
+// approverFor checks that email names an active user who may approve a
+// risk on the finding's unit: an administrator, or an officer of that unit
+// or of a unit above it.
+func approverFor(ctx context.Context, tx *store.Tx, f *Finding, email string) (int64, error) {
+	var id int64
+	var a auth.Principal
+	var disabled bool
+	err := tx.QueryRow(ctx, `SELECT us.id, us.role, un.path, us.disabled FROM users us JOIN units un ON un.id = us.unit_id WHERE us.email = ?`, email).
+		Scan(&id, &a.Role, &a.UnitPath, &disabled)
+	if err != nil && !store.IsNoRows(err) {
+		return 0, fmt.Errorf("findings: approver: %w", err)
+	}
+	a.Via = "session"
+	if err != nil || disabled || !a.CanWrite(f.unitPath) {
+		return 0, errs.Invalid("approver", "%q is not an active officer of unit %s or of a unit above it, nor an administrator", email, f.Unit)
+	}
+	return id, nil
+}
+
+func (s *Service) update(ctx context.Context, tx *store.Tx, p *auth.Principal, id int64, in Update, due time.Time, risk riskInput) (*Finding, error) {
 	f, err := s.get(ctx, tx, p, id)
 	if err != nil {
 		return nil, err
@@ -577,11 +740,36 @@ func (s *Service) update(ctx context.Context, tx *store.Tx, p *auth.Principal, i
 			dueAt = d
 		}
 	}
+	approverID, riskEnd := f.riskApproverID, store.Micros(f.RiskExpires)
+	if f.RiskExpires.IsZero() {
+		riskEnd = 0
+	}
+	switch {
+	case status == StatusAcceptedRisk && in.Status != nil && *in.Status == StatusAcceptedRisk:
+		aid, err := approverFor(ctx, tx, f, risk.approver)
+		if err != nil {
+			return nil, err
+		}
+		if aid != approverID || store.Micros(risk.expires) != riskEnd {
+			before["approver"], after["approver"] = f.RiskApprover, risk.approver
+			before["expires"], after["expires"] = formatDue(riskEnd), formatDue(store.Micros(risk.expires))
+			if _, ok := after["status"]; !ok {
+				// Renewed or re-approved: the reason is asked again.
+				if in.Note == nil || strings.TrimSpace(*in.Note) == "" {
+					return nil, errs.Invalid("note", "say why the risk is accepted")
+				}
+			}
+			approverID, riskEnd = aid, store.Micros(risk.expires)
+		}
+	case status != StatusAcceptedRisk:
+		approverID, riskEnd = 0, 0
+	}
 	if len(after) == 0 {
 		return f, nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE findings SET status = ?, status_since = ?, note = ?, owner_id = ?, due_at = ?, updated_by = ?, updated_at = ? WHERE id = ?`,
-		status, since, note, ownerID, dueAt, p.Email, store.Micros(now), id); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE findings SET status = ?, status_since = ?, note = ?, owner_id = ?, due_at = ?, risk_approver_id = ?, risk_expires_at = ?,
+		updated_by = ?, updated_at = ? WHERE id = ?`,
+		status, since, note, ownerID, dueAt, approverID, riskEnd, p.Email, store.Micros(now), id); err != nil {
 		return nil, fmt.Errorf("findings: update %d: %w", id, err)
 	}
 	if err := audit.Append(ctx, tx, audit.Entry{Action: "finding.update", ObjectType: "finding", ObjectID: strconv.FormatInt(id, 10), UnitID: f.unitID,

@@ -18,8 +18,10 @@ import (
 	"vigil/internal/jobs"
 	"vigil/internal/org"
 	"vigil/internal/pipeline"
+	"vigil/internal/scanimport"
 	"vigil/internal/sources"
 	"vigil/internal/store"
+	"vigil/internal/vuln"
 	"vigil/internal/web"
 )
 
@@ -44,6 +46,8 @@ func services(db *store.DB) web.Services {
 		Alerts:   &alerts.Service{DB: db},
 		Rules:    &pipeline.Service{DB: db},
 		Health:   &health.Service{DB: db},
+		Scans:    &scanimport.Service{DB: db},
+		Vuln:     &vuln.Service{DB: db},
 	}
 }
 
@@ -71,6 +75,10 @@ func (h *Hub) jobs(sched *jobs.Scheduler) []jobs.Job {
 		{Name: "health-prune", Every: time.Hour, Run: h.Health.Prune},
 		// Health: silent sources, units with agents offline, stale feeds.
 		{Name: "health-sweep", Every: time.Minute, Run: h.Health.Sweep},
+		// Findings: risk acceptances that ended reopen; priorities follow
+		// changed EPSS/KEV facts and host exposure (issue 11).
+		{Name: "finding-risk-expiry", Every: 10 * time.Minute, Run: func(ctx context.Context) error { _, err := h.Findings.ExpireRisks(ctx); return err }},
+		{Name: "finding-priority", Every: time.Hour, Run: func(ctx context.Context) error { _, err := findings.RecomputePriorities(ctx, h.DB); return err }},
 	}
 }
 
@@ -93,6 +101,11 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 		case auth.RoleAnalyst:
 			soc = a.Email
 		}
+	}
+	if n, err := h.Vuln.LoadDemo(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo vulnerability knowledge base loaded", "records", n)
 	}
 	if err := h.Findings.LoadDemo(ctx, officers, soc); err != nil {
 		return err
@@ -120,6 +133,11 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 	}
 	if err := h.Duty.LoadDemo(ctx, h.Org, demo.Password, soc, officers); err != nil {
 		return err
+	}
+	if n, err := h.Scans.LoadDemo(ctx, []string{"T01", "T48"}); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo scan imports loaded", "imports", n)
 	}
 	return nil
 }

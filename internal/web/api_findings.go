@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"vigil/internal/errs"
@@ -14,20 +15,33 @@ import (
 // API and the pages.
 func findingFilter(r *http.Request) (findings.Filter, error) {
 	q := r.URL.Query()
-	f := findings.Filter{Unit: q.Get("unit"), Kinds: q["kind"], Statuses: q["status"], Severities: q["severity"], Owner: q.Get("owner")}
+	f := findings.Filter{Unit: q.Get("unit"), Kinds: q["kind"], Statuses: q["status"], Severities: q["severity"], Owner: q.Get("owner"),
+		CVE: q.Get("cve"), Source: q.Get("source")}
+	for _, b := range []struct {
+		name string
+		to   *bool
+	}{{"overdue", &f.Overdue}, {"kev", &f.KEV}, {"ms2023", &f.MS2023}} {
+		switch q.Get(b.name) {
+		case "", "0", "false":
+		case "1", "true":
+			*b.to = true
+		default:
+			return f, errs.Invalid(b.name, "must be true or false")
+		}
+	}
+	if v := q.Get("kb"); v != "" {
+		kb := strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(v)), "KB")
+		if kb == "" || strings.Trim(kb, "0123456789") != "" || len(kb) > 12 {
+			return f, errs.Invalid("kb", "%q is not a KB number: write it as KB5034441 or 5034441", v)
+		}
+		f.Key = "kb:" + kb
+	}
 	if v := q.Get("host"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
 			return f, errs.Invalid("host", "must be a host id")
 		}
 		f.HostID = id
-	}
-	switch q.Get("overdue") {
-	case "", "0", "false":
-	case "1", "true":
-		f.Overdue = true
-	default:
-		return f, errs.Invalid("overdue", "must be true or false")
 	}
 	return f, nil
 }
@@ -83,6 +97,13 @@ func (s *Server) exportFindings(w http.ResponseWriter, r *http.Request, lp listP
 		{"finding.due", func(x *findings.Finding) string { return date(x.DueAt) }},
 		{"finding.first_seen", func(x *findings.Finding) string { return i18n.FormatTime(x.FirstSeen, lang) }},
 		{"finding.last_seen", func(x *findings.Finding) string { return i18n.FormatTime(x.LastSeen, lang) }},
+		{"vuln.cve", func(x *findings.Finding) string { return x.CVE }},
+		{"vuln.cvss", func(x *findings.Finding) string { return scoreText(x.CVSS, lang) }},
+		{"vuln.epss", func(x *findings.Finding) string { return epssText(x.EPSS, lang) }},
+		{"vuln.kev", func(x *findings.Finding) string { return yesNo(lang, x.KEV) }},
+		{"vuln.kev_due", func(x *findings.Finding) string { return date(x.KEVDue) }},
+		{"vuln.priority", func(x *findings.Finding) string { return strconv.Itoa(x.Priority) }},
+		{"finding.source", func(x *findings.Finding) string { return x.Source }},
 		{"finding.evidence", func(x *findings.Finding) string { return evidenceText(x) }},
 		{"finding.note", func(x *findings.Finding) string { return x.Note }},
 	}

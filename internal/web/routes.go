@@ -16,7 +16,9 @@ import (
 	"vigil/internal/hosts"
 	"vigil/internal/org"
 	"vigil/internal/pipeline"
+	"vigil/internal/scanimport"
 	"vigil/internal/sources"
+	"vigil/internal/vuln"
 	"vigil/internal/vulnmatch"
 )
 
@@ -104,11 +106,33 @@ func (s *Server) routes() {
 	// API: the findings queue (every kind: malware, vulnerabilities,
 	// missing updates, warning-list matches).
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/findings", Tag: "findings", Summary: "Findings on hosts in scope, newest first", Result: findings.Finding{},
-		Paged: true, Sorts: findings.SortKeys, Query: []string{"unit", "kind", "status", "severity", "host", "owner", "overdue"}, Handler: s.apiListFindings})
+		Paged: true, Sorts: findings.SortKeys, Query: []string{"unit", "kind", "status", "severity", "host", "owner", "overdue", "cve", "kev", "source", "kb", "ms2023"}, Handler: s.apiListFindings})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/findings/bulk", Tag: "findings", Summary: "Change several findings at once (all or none)",
 		Body: findingsBulk{}, Result: findings.Finding{}, List: true, Handler: s.apiUpdateFindings})
+	// API: findings to closure and the vulnerability views (issue 11).
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/findings/due-days", Tag: "findings", Summary: "Days to fix a finding, per kind and severity", Result: dueDaysBody{}, Handler: s.apiDueDays})
+	s.api(apiRoute{Method: "PUT", Path: "/api/v1/findings/due-days", Tag: "findings", Summary: "Change the days to fix a finding (administrators; new and reopened findings)",
+		Body: dueDaysBody{}, Result: dueDaysBody{}, Status: http.StatusOK, Handler: s.apiSetDueDays})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/vulnerabilities/dashboard", Tag: "findings", Summary: "A unit's vulnerabilities and missing updates: totals, the units under it rolled up, the weekly trend",
+		Result: findings.Dashboard{}, Query: []string{"unit", "weeks", "ms2023"}, Handler: s.apiVulnDashboard})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/findings/{id}", Tag: "findings", Summary: "A finding with its evidence", Result: findings.Finding{}, Handler: s.apiGetFinding})
 	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/findings/{id}", Tag: "findings", Summary: "Change a finding's status, note, owner or due date", Body: findings.Update{}, Result: findings.Finding{}, Handler: s.apiUpdateFinding})
+
+	// API: vulnerability scanners' reports (internal/scanimport).
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/scans/import", Tag: "scans", Summary: "Import a scanner's report (Nessus, OpenVAS, Qualys, Nexpose, Nmap, Trivy, Grype, OSV-Scanner, Nuclei; detected from the content) into a unit's hosts and vulnerability findings; streamed, atomic, at most 1 GiB",
+		RawBody: "application/octet-stream", Status: http.StatusOK, Result: scanimport.Result{}, Query: []string{"unit", "file", "format", "host"}, Handler: s.apiImportScan})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/scan-imports", Tag: "scans", Summary: "Past scanner imports into units in scope, newest first, with what each did",
+		Result: scanimport.Import{}, Paged: true, Sorts: scanimport.SortKeys, Query: []string{"unit", "scanner", "status"}, Handler: s.apiListScanImports})
+
+	// API: the vulnerability knowledge base (internal/vuln): feed files
+	// loaded by administrators and the SOC, read by every signed-in user.
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/feeds/import", Tag: "vulnerabilities",
+		Summary: "Load a feed file (MSRC CVRF XML/JSON or CSAF, NVD CVE API 2.0 JSON, CISA KEV JSON, EPSS CSV; gzip accepted), detected by content and parsed as it arrives; idempotent; administrators and analysts",
+		RawBody: "application/octet-stream", Status: http.StatusOK, Result: vuln.Result{}, Query: []string{"file"}, Handler: s.apiImportFeed})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/feeds", Tag: "vulnerabilities", Summary: "What each feed has loaded, from where, how old it is, its last error; MSRC documents; recent imports",
+		Result: vuln.Status{}, Handler: s.apiFeedStatus})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/cves/{id}", Tag: "vulnerabilities", Summary: "A CVE with what MSRC, NVD, KEV and EPSS say of it and Microsoft's fixes",
+		Result: vuln.CVEDetail{}, Handler: s.apiGetCVE})
 
 	// API: the watch — event sources (internal/sources).
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/sources", Tag: "sources", Summary: "Event sources in scope, with their counts", Result: sources.Source{},
@@ -267,9 +291,16 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /hosts/{id}", s.uiAuth(s.uiHost))
 	s.mux.HandleFunc("POST /hosts/{id}/scan", s.uiAuth(s.uiScanHost))
 	s.mux.HandleFunc("GET /units/{code}/coverage", s.uiAuth(s.uiCoverage))
+	s.mux.HandleFunc("GET /scans", s.uiAuth(s.uiScans))
+	s.mux.HandleFunc("POST /scans", s.uiAuth(s.uiImportScan))
 	s.mux.HandleFunc("GET /findings", s.uiAuth(s.uiFindings))
 	s.mux.HandleFunc("POST /findings", s.uiAuth(s.uiUpdateFindings))
 	s.mux.HandleFunc("POST /findings/{id}", s.uiAuth(s.uiUpdateFinding))
+	// Pages: vulnerabilities (measure 3).
+	s.mux.HandleFunc("GET /vulnerabilities", s.uiAuth(s.uiVulnerabilities))
+	s.mux.HandleFunc("GET /vulnerabilities/ms2023", s.uiAuth(s.uiMS2023))
+	s.mux.HandleFunc("GET /vulnerabilities/due-days", s.uiAuth(s.uiDueDays))
+	s.mux.HandleFunc("POST /vulnerabilities/due-days", s.uiAuth(s.uiSetDueDays))
 	// Pages: the duty roster.
 	s.mux.HandleFunc("GET /duty", s.uiAuth(s.uiDuty))
 	s.mux.HandleFunc("GET /duty/new", s.uiAuth(s.uiDutyNew))
@@ -288,6 +319,7 @@ func (s *Server) routes() {
 
 	// Pages: health of the watch.
 	s.mux.HandleFunc("GET /health", s.uiAuth(s.uiHealth))
+	s.mux.HandleFunc("GET /feeds", s.uiAuth(s.uiFeeds))
 	s.mux.HandleFunc("POST /health/probes", s.uiAuth(s.uiCreateProbe))
 	s.mux.HandleFunc("GET /health/probes/{id}", s.uiAuth(s.uiProbe))
 	s.mux.HandleFunc("POST /health/probes/{id}", s.uiAuth(s.uiUpdateProbe))
@@ -343,7 +375,7 @@ func (s *Server) measureCards() [5]func(r *http.Request) (*measureCard, error) {
 	return [5]func(r *http.Request) (*measureCard, error){
 		s.hostsCard,              // 1: hosts, controls, malware review
 		s.alertsCard,             // 2: the watch
-		nil,                      // 3: vulnerabilities
+		s.vulnCard,               // 3: vulnerabilities and missing updates, Microsoft 2023 first
 		nil,                      // 4: awareness
 		s.withHealth(s.dutyCard), // 5: the SOC's watch (who is on duty, the holiday roster's gaps), the NCSC link's uptime, and incidents
 	}
@@ -354,6 +386,7 @@ func (s *Server) unitSections() []func(r *http.Request, u *org.Unit) (*unitSecti
 	return []func(r *http.Request, u *org.Unit) (*unitSection, error){
 		s.hostsUnitSection,
 		s.alertsUnitSection,
+		s.vulnUnitSection,
 		s.dutyUnitSection,
 		s.healthUnitSection,
 	}

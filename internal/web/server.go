@@ -27,8 +27,10 @@ import (
 	"vigil/internal/ingest"
 	"vigil/internal/org"
 	"vigil/internal/pipeline"
+	"vigil/internal/scanimport"
 	"vigil/internal/sources"
 	"vigil/internal/store"
+	"vigil/internal/vuln"
 	"vigil/internal/vulnmatch"
 )
 
@@ -50,6 +52,11 @@ type Services struct {
 	// their exceptions and the indicators (internal/pipeline).
 	Rules  *pipeline.Service
 	Health *health.Service
+	// Scans imports vulnerability scanners' reports (internal/scanimport).
+	Scans *scanimport.Service
+	// Vuln is the vulnerability knowledge base: feeds loaded, CVE lookup
+	// (internal/vuln).
+	Vuln *vuln.Service
 	// VulnMatch matches inventories against the vulnerability knowledge
 	// base: a host's missing Microsoft updates (internal/vulnmatch).
 	VulnMatch *vulnmatch.Service

@@ -74,6 +74,7 @@ type findingsData struct {
 // error.
 type findingsForm struct {
 	Status, Note, Owner, Due string
+	Approver, Expires        string
 	Error, Field             string
 }
 
@@ -85,7 +86,7 @@ func (s *Server) uiFindings(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderFindings(w http.ResponseWriter, r *http.Request, status int, form findingsForm) {
 	q := r.URL.Query()
-	if !q.Has("status") && !q.Has("sort") && !q.Has("kind") && !q.Has("unit") && !q.Has("overdue") && !q.Has("severity") {
+	if !q.Has("status") && !q.Has("sort") && !q.Has("kind") && !q.Has("unit") && !q.Has("overdue") && !q.Has("severity") && !q.Has("cve") && !q.Has("kev") {
 		// The queue opens on what is still to do, most severe first.
 		q.Set("status", "active")
 		q.Set("sort", "severity")
@@ -144,7 +145,8 @@ func (s *Server) uiUpdateFindings(w http.ResponseWriter, r *http.Request) {
 		}
 		ids = append(ids, id)
 	}
-	form := findingsForm{Status: r.PostForm.Get("status"), Note: r.PostForm.Get("note"), Owner: r.PostForm.Get("owner"), Due: r.PostForm.Get("due")}
+	form := findingsForm{Status: r.PostForm.Get("status"), Note: r.PostForm.Get("note"), Owner: r.PostForm.Get("owner"), Due: r.PostForm.Get("due"),
+		Approver: r.PostForm.Get("approver"), Expires: r.PostForm.Get("expires")}
 	var in findings.Update
 	if form.Status != "" {
 		in.Status = &form.Status
@@ -157,6 +159,12 @@ func (s *Server) uiUpdateFindings(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.TrimSpace(form.Due) != "" {
 		in.Due = &form.Due
+	}
+	if strings.TrimSpace(form.Approver) != "" {
+		in.Approver = &form.Approver
+	}
+	if strings.TrimSpace(form.Expires) != "" {
+		in.Expires = &form.Expires
 	}
 	if len(ids) == 0 {
 		err := errs.Invalid("id", "choose at least one finding")
@@ -197,7 +205,14 @@ func (s *Server) uiUpdateFinding(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status, note := r.PostFormValue("status"), r.PostFormValue("note")
-	f, err := s.Findings.Update(r.Context(), id, findings.Update{Status: &status, Note: &note})
+	in := findings.Update{Status: &status, Note: &note}
+	if v := r.PostFormValue("approver"); v != "" {
+		in.Approver = &v
+	}
+	if v := r.PostFormValue("expires"); v != "" {
+		in.Expires = &v
+	}
+	f, err := s.Findings.Update(r.Context(), id, in)
 	if err != nil {
 		// A change the hub refused comes back on the host's page, in the
 		// finding's row, with what was typed.
