@@ -186,7 +186,8 @@ func genHosts(rng *rand.Rand, d *Data, n int) []*asset.Inventory {
 	winImages := make([][]asset.Software, images)
 	for i := range winImages {
 		var sw []asset.Software
-		for p := 0; p < 40+rng.IntN(40); p++ {
+		n := 40 + rng.IntN(40)
+		for p := 0; p < n; p++ {
 			if p < len(winPrograms) && rng.IntN(2) == 0 {
 				sw = append(sw, asset.Software{Name: winPrograms[p], Version: genVersion(rng), Source: asset.SoftwareRegistry})
 			} else {
@@ -202,7 +203,8 @@ func genHosts(rng *rand.Rand, d *Data, n int) []*asset.Inventory {
 			src = asset.SoftwareRPM
 		}
 		var sw []asset.Software
-		for p := 0; p < 400+rng.IntN(300); p++ {
+		n := 400 + rng.IntN(300)
+		for p := 0; p < n; p++ {
 			name := fmt.Sprintf("lib-generated-%d", rng.IntN(3000))
 			if p < len(linuxPackages) {
 				name = linuxPackages[p]
@@ -341,7 +343,7 @@ func BenchmarkRematchOneHost(b *testing.B) {
 		if win == nil && strings.Contains(h.OS.Name, "2019") && len(h.Hotfixes) > 0 {
 			win = h
 		}
-		if deb == nil && strings.Contains(h.OS.Name, "Debian") && len(h.Software) >= 500 {
+		if deb == nil && strings.Contains(h.OS.Name, "Debian") && len(h.Software) >= 600 {
 			deb = h
 		}
 	}

@@ -48,8 +48,25 @@ type cpeIndex struct {
 	// one product (most of NVD), decided from that product's version
 	// alone; the others (AND with a platform, negated nodes, several
 	// products) are in complex and evaluated whole.
-	simple  map[string][]int
+	simple  map[string][]flatM
 	complex map[string][]int
+}
+
+// flatM is a simple configuration's match packed small, so a host's
+// products scan their matches from contiguous memory.
+type flatM struct {
+	lo, hi     int32
+	config, mi int32
+}
+
+func clamp32(n int) int32 {
+	switch {
+	case n < math.MinInt32:
+		return math.MinInt32
+	case n > math.MaxInt32:
+		return math.MaxInt32
+	}
+	return int32(n)
 }
 
 func newCPEIndex(ms []kb.CPEMatch) *cpeIndex {
@@ -63,7 +80,7 @@ func newCPEIndex(ms []kb.CPEMatch) *cpeIndex {
 	}
 	cfgAt := map[ck]int{}
 	nodeAt := map[nk]int{}
-	ix := &cpeIndex{bounds: map[string][]ver{}, simple: map[string][]int{}, complex: map[string][]int{}}
+	ix := &cpeIndex{bounds: map[string][]ver{}, simple: map[string][]flatM{}, complex: map[string][]int{}}
 	raw := map[string][]string{}
 	for _, m := range ms {
 		c := ck{m.CVE, m.Config}
@@ -126,7 +143,9 @@ func newCPEIndex(ms []kb.CPEMatch) *cpeIndex {
 			}
 		}
 		if simple {
-			ix.simple[vp] = append(ix.simple[vp], ci)
+			for mi, m := range cfg.nodes[0].matches {
+				ix.simple[vp] = append(ix.simple[vp], flatM{lo: clamp32(m.lo), hi: clamp32(m.hi), config: int32(ci), mi: int32(mi)})
+			}
 			continue
 		}
 		seen := map[string]bool{}
@@ -233,6 +252,9 @@ func osCPE(os asset.OS) (CPEName, string) {
 // covers) against NVD and fills r.Vulns, r.Mapped and r.Unmapped.
 func (ix *Index) matchSoftware(inv *asset.Inventory, ms map[int]bool, r *Result) {
 	var have map[string][]hostPkg
+	if r.Unmapped == nil {
+		r.Unmapped = make([]string, 0, len(inv.Software))
+	}
 	for i, s := range inv.Software {
 		if ms[i] {
 			r.Mapped++
@@ -268,7 +290,8 @@ func (ix *Index) matchSoftware(inv *asset.Inventory, ms map[int]bool, r *Result)
 	}
 	osName, osVer := osCPE(inv.OS)
 	e := &cpeEval{have: have, os: osName, osVersion: osVer}
-	found := map[string]bool{}
+	found := make(map[string]bool, 64)
+	r.Vulns = make([]Vulnerability, 0, 64)
 	add := func(cve string, p *hostPkg, m *kb.CPEMatch) {
 		if found[cve] {
 			return
@@ -295,16 +318,13 @@ func (ix *Index) matchSoftware(inv *asset.Inventory, ms map[int]bool, r *Result)
 	var seen map[int]bool
 	for _, vp := range vps {
 		pkgs := have[vp]
-		for _, ci := range ix.cpe.simple[vp] {
-			cfg := &ix.cpe.configs[ci]
-			ms := cfg.nodes[0].matches
-		next:
-			for mi := range ms {
-				for pi := range pkgs {
-					if ms[mi].holds(&pkgs[pi]) {
-						add(cfg.cve, &pkgs[pi], &ms[mi].CPEMatch)
-						break next
-					}
+		for _, f := range ix.cpe.simple[vp] {
+			for pi := range pkgs {
+				p := &pkgs[pi]
+				if p.upstream != "" && int(f.lo) <= p.pos && p.pos <= int(f.hi) {
+					cfg := &ix.cpe.configs[f.config]
+					add(cfg.cve, p, &cfg.nodes[0].matches[f.mi].CPEMatch)
+					break
 				}
 			}
 		}
@@ -318,7 +338,7 @@ func (ix *Index) matchSoftware(inv *asset.Inventory, ms map[int]bool, r *Result)
 			seen[ci] = true
 			cfg := &ix.cpe.configs[ci]
 			if hit, ok := e.config(cfg); ok {
-				add(cfg.cve, &hit.pkg, &hit.m)
+				add(cfg.cve, hit.pkg, hit.m)
 			}
 		}
 	}
@@ -338,8 +358,8 @@ type cpeEval struct {
 }
 
 type cpeHit struct {
-	pkg hostPkg
-	m   kb.CPEMatch
+	pkg *hostPkg
+	m   *kb.CPEMatch
 }
 
 // config decides a configuration; the hit is the vulnerable package.
@@ -352,14 +372,14 @@ func (e *cpeEval) config(c *cpeConfig) (cpeHit, bool) {
 			if !ok {
 				return cpeHit{}, false
 			}
-			if !got && h.m.Vulnerable {
+			if !got && h.m != nil && h.m.Vulnerable {
 				hit, got = h, true
 			}
 		}
 		return hit, got
 	}
 	for i := range c.nodes {
-		if h, ok := e.node(&c.nodes[i]); ok && h.m.Vulnerable {
+		if h, ok := e.node(&c.nodes[i]); ok && h.m != nil && h.m.Vulnerable {
 			return h, true
 		}
 	}
@@ -377,7 +397,7 @@ func (e *cpeEval) node(n *cpeNode) (cpeHit, bool) {
 				matched = false
 				break
 			}
-			if h.m.Vulnerable && !hit.m.Vulnerable || hit.pkg.name == "" {
+			if hit.m == nil || h.m.Vulnerable && !hit.m.Vulnerable {
 				hit = h
 			}
 		}
@@ -406,14 +426,14 @@ func (e *cpeEval) node(n *cpeNode) (cpeHit, bool) {
 func (e *cpeEval) match(m *cpeM) (cpeHit, bool) {
 	if m.Part == "o" && e.os.Vendor != "" && m.Vendor == e.os.Vendor && m.Product == e.os.Product {
 		if anyVersion(m.Version) || e.osVersion == "-" || CompareVersion(m.Version, e.osVersion) == 0 {
-			return cpeHit{m: m.CPEMatch, pkg: hostPkg{name: e.os.Product, version: e.osVersion}}, true
+			return cpeHit{m: &m.CPEMatch, pkg: &hostPkg{name: e.os.Product, version: e.osVersion}}, true
 		}
 		return cpeHit{}, false
 	}
 	pkgs := e.have[m.vp]
 	for i := range pkgs {
 		if m.holds(&pkgs[i]) {
-			return cpeHit{pkg: pkgs[i], m: m.CPEMatch}, true
+			return cpeHit{pkg: &pkgs[i], m: &m.CPEMatch}, true
 		}
 	}
 	return cpeHit{}, false
