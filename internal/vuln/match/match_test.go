@@ -217,7 +217,7 @@ func TestCPEMatching(t *testing.T) {
 	if r.Vulns[0].CVE != "CVE-2024-0002" || got["CVE-2024-0001"].Severity != "high" {
 		t.Errorf("order or severity: %+v", r.Vulns)
 	}
-	if r.Mapped != 3 || len(r.Unmapped) != 1 || r.Unmapped[0] != "libfoo1 1.0-1" {
+	if r.Mapped != 3 || len(r.Unmapped) != 1 || r.Unmapped[0].String() != "libfoo1 1.0-1" {
 		t.Errorf("mapped %d unmapped %v", r.Mapped, r.Unmapped)
 	}
 	// Debian 11: the AND configuration's platform does not hold; OpenSSL 3.0.13 is fixed.
