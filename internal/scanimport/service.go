@@ -29,9 +29,13 @@ import (
 
 // Defaults of the import limits.
 const (
-	// DefaultMaxBytes bounds one report (1 GiB): a bigger file is refused
-	// when its byte past the limit arrives, and nothing of it is kept.
-	DefaultMaxBytes = 1 << 30
+	// DefaultMaxBytes bounds one report (256 MiB, as the inventory
+	// import): a bigger file is refused when its byte past the limit
+	// arrives, and nothing of it is kept. An import is one transaction,
+	// which on SQLite holds the write lock while the report is read; at
+	// the measured rate a report of this size holds it a few seconds,
+	// well inside the 10 s other writers wait (store's busy_timeout).
+	DefaultMaxBytes = 256 << 20
 	// DefaultSlots is how many imports run at once; the others wait up to
 	// slotWait for a turn, then are told to try again, so uploads cannot
 	// take every database connection and core of the hub.
