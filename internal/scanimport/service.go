@@ -327,6 +327,7 @@ type writer struct {
 	hosts    map[string]*hostState
 	seen     map[seenKey]int64 // finding id of each (host, key) filed
 	skips    map[string]*Skipped
+	filed    [][2]int64 // (finding, host) pairs this import filed, for scan_findings
 	scanner  string
 	format   string
 }
@@ -499,10 +500,7 @@ func (w *writer) Record(r *Record) error {
 			w.res.FindUpd++
 		}
 		w.seen[sk] = id
-		if _, err := w.tx.Exec(w.ctx, `INSERT INTO scan_findings (scanner, finding_id, host_id, import_id) VALUES (?, ?, ?, ?)
-			ON CONFLICT (scanner, finding_id) DO UPDATE SET import_id = excluded.import_id, host_id = excluded.host_id`, w.format, id, hs.id, w.importID); err != nil {
-			return fmt.Errorf("scanimport: %w", err)
-		}
+		w.filed = append(w.filed, [2]int64{id, hs.id})
 		filed++
 	}
 	if filed == 0 && kept > 0 {
@@ -518,6 +516,19 @@ func (w *writer) Record(r *Record) error {
 // now; records the hosts' scan times and the import's row; audits.
 func (w *writer) finish(rep *Report) error {
 	ctx, tx := w.ctx, w.tx
+	// Which scanner filed each finding, in statements of many rows.
+	for len(w.filed) > 0 {
+		chunk := w.filed[:min(len(w.filed), 300)]
+		w.filed = w.filed[len(chunk):]
+		args := make([]any, 0, 4*len(chunk))
+		for _, p := range chunk {
+			args = append(args, w.format, p[0], p[1], w.importID)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO scan_findings (scanner, finding_id, host_id, import_id) VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(chunk)), ", ")+`
+			ON CONFLICT (scanner, finding_id) DO UPDATE SET import_id = excluded.import_id, host_id = excluded.host_id`, args...); err != nil {
+			return fmt.Errorf("scanimport: %w", err)
+		}
+	}
 	w.res.Format, w.res.Scanner = rep.Format, rep.Scanner
 	w.res.ScanAt = rep.ScanAt
 	if w.res.ScanAt.IsZero() {
