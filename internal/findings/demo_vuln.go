@@ -241,4 +241,3 @@ func msObservation(product string, fx demoFix) Observation {
 }
 
 var demoReleased = map[string]string{"2023-Oct": "2023-10-10", "2023-Nov": "2023-11-14", "2023-Dec": "2023-12-12"}
-

@@ -102,6 +102,11 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 			soc = a.Email
 		}
 	}
+	if n, err := h.Vuln.LoadDemo(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo vulnerability knowledge base loaded", "records", n)
+	}
 	if err := h.Findings.LoadDemo(ctx, officers, soc); err != nil {
 		return err
 	}

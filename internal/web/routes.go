@@ -382,6 +382,7 @@ func (s *Server) unitSections() []func(r *http.Request, u *org.Unit) (*unitSecti
 	return []func(r *http.Request, u *org.Unit) (*unitSection, error){
 		s.hostsUnitSection,
 		s.alertsUnitSection,
+		s.vulnUnitSection,
 		s.dutyUnitSection,
 		s.healthUnitSection,
 	}

@@ -449,3 +449,36 @@ func (s *Server) vulnCard(r *http.Request) (*measureCard, error) {
 		{Label: i18n.T(lang, "vuln.card.ms2023"), Value: i18n.Number(ms.Hosts, lang), Bad: ms.Hosts > 0, Link: "/vulnerabilities/ms2023?unit=" + url.QueryEscape(u.Code)},
 	}}, nil
 }
+
+// vulnUnitSection adds the unit's vulnerabilities (its subtree rolled up)
+// to its page, with links to the two views.
+func (s *Server) vulnUnitSection(r *http.Request, u *org.Unit) (*unitSection, error) {
+	ctx := r.Context()
+	ref, err := s.Findings.ResolveUnit(ctx, u.Code)
+	if err != nil {
+		if errs.Code(err) == errs.ENOTFOUND {
+			return nil, nil
+		}
+		return nil, err
+	}
+	all, _, err := s.Findings.Rollup(ctx, ref, false)
+	if err != nil {
+		return nil, err
+	}
+	if all.Open == 0 && all.Accepted == 0 {
+		return nil, nil
+	}
+	ms, _, err := s.Findings.Rollup(ctx, ref, true)
+	if err != nil {
+		return nil, err
+	}
+	lang := langOf(r)
+	code := url.QueryEscape(u.Code)
+	ch := all.BySeverity[findings.SeverityCritical] + all.BySeverity[findings.SeverityHigh]
+	return &unitSection{Title: i18n.T(lang, "vuln.title"), Link: "/vulnerabilities?unit=" + code, Stats: []cardStat{
+		{Label: i18n.T(lang, "vuln.card.open"), Value: i18n.Number(all.Open, lang)},
+		{Label: i18n.T(lang, "vuln.card.critical_high"), Value: i18n.Number(ch, lang), Bad: ch > 0},
+		{Label: i18n.T(lang, "vuln.card.overdue"), Value: i18n.Number(all.Overdue, lang), Bad: all.Overdue > 0},
+		{Label: i18n.T(lang, "vuln.card.ms2023"), Value: i18n.Number(ms.Hosts, lang), Bad: ms.Hosts > 0, Link: "/vulnerabilities/ms2023?unit=" + code},
+	}}, nil
+}

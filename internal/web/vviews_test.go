@@ -242,6 +242,10 @@ func TestVulnerabilityAPIAndViews(t *testing.T) {
 				t.Errorf("saved: %v", s)
 			}
 		}
+		// The unit's page has its vulnerabilities.
+		if st, page := w.getPage("officerA", "vi", "/units/A"); st != 200 || !strings.Contains(page, "Máy còn thiếu bản vá Microsoft 2023") {
+			t.Errorf("unit page section: %d", st)
+		}
 		// The dashboard's card 3 with its totals and the Microsoft 2023 link.
 		st, page = w.getPage("analyst", "vi", "/")
 		if st != 200 || !strings.Contains(page, `href="/vulnerabilities/ms2023?unit=BHXHVN"`) || !strings.Contains(page, "Máy còn thiếu bản vá Microsoft 2023") {
