@@ -267,7 +267,7 @@ func (s *Service) failure(opt Options, n int64, err error) error {
 	case errors.Is(err, errTooLarge) || errors.As(err, &mbe):
 		return errs.Errorf(errs.ETOOLARGE, "%s: a scan report may be at most %d MiB; nothing was imported", opt.File, s.maxBytes()>>20)
 	case errors.As(err, &de):
-		return &errs.Error{Code: errs.EINVALID, Field: de.Field, Message: de.Error() + "; nothing was imported"}
+		return errs.Invalid(de.Field, "%s; nothing was imported", de.Error())
 	}
 	if _, ok := errs.As(err); ok {
 		return err
@@ -278,7 +278,7 @@ func (s *Service) failure(opt Options, n int64, err error) error {
 	if strings.Contains(err.Error(), "scanimport") || strings.Contains(err.Error(), "findings") || strings.Contains(err.Error(), "hosts:") {
 		return err // the database's, an internal error
 	}
-	return &errs.Error{Code: errs.EINVALID, Message: opt.File + ": " + err.Error() + "; nothing was imported"}
+	return errs.Invalid("", "%s; nothing was imported", opt.File+": "+err.Error())
 }
 
 // recordFailure keeps a row saying the import failed and why (best
