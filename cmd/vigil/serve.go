@@ -40,6 +40,7 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 			oidcRole := fs.String("oidc-role-claim", "-", "vigil_role", "ID-token claim holding the Vigil role")
 			oidcUnit := fs.String("oidc-unit-claim", "-", "vigil_unit", "ID-token claim holding the unit code")
 			escalation := addEscalationFlags(fs)
+			feedsSync := addFeedsSyncFlags(fs)
 			// The bus and this process's role (docs/watch.md).
 			busURL := fs.String("bus", "-", "", "NATS server carrying events between hub processes, nats://HOST:PORT; empty keeps them in the on-disk journal under --data-dir (one process)")
 			role := fs.String("role", "-", "all", "part of the watch this process runs: all, ingest (listeners and events API), detect (the detection pipeline) or web (UI and API); other than all needs --bus")
@@ -58,6 +59,10 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 				oidc = auth.OIDCConfig{Issuer: *oidcIssuer, ClientID: *oidcClient, ClientSecret: *oidcSecret, RedirectURL: *oidcRedirect, RoleClaim: *oidcRole, UnitClaim: *oidcUnit}
 				ctx, stop := signalContext(ctx)
 				defer stop()
+				feeds, err := feedsSync()
+				if err != nil {
+					return err
+				}
 				watch := hub.WatchConfig{Bus: *busURL, Role: *role, BusMaxBytes: int64(*busMax), Indicators: *iocFiles, Rules: *rulesDirs}
 				syslog(&watch)
 				return hub.Run(ctx, hub.Config{
@@ -68,6 +73,7 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 					MetricsListen: *metricsListen, MetricsToken: *metricsToken, ImportMaxRows: *importMaxRows,
 					Escalation: escalation(),
 					Watch:      watch,
+					FeedsSync:  feeds,
 				})
 			}
 		},

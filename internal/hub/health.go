@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"sync"
 
+	"vigil/internal/auth"
 	"vigil/internal/health"
+	"vigil/internal/vuln"
 )
 
 // configureHealth connects the health service to what it watches: the
@@ -34,6 +36,26 @@ func (h *Hub) configureHealth(cfg Config) {
 			return nil, nil // not built yet: starting
 		}
 		return []health.FeedState{st}, nil
+	}))
+	// The vulnerability feeds a hub has loaded at least once (one never
+	// loaded is not this hub's to watch).
+	hs.Feeds = append(hs.Feeds, health.FeedFunc(func(ctx context.Context) ([]health.FeedState, error) {
+		st, err := h.Vuln.Status(auth.WithPrincipal(ctx, auth.System))
+		if err != nil {
+			return nil, err
+		}
+		var out []health.FeedState
+		for _, f := range st.Feeds {
+			if f.LoadedAt.IsZero() {
+				continue
+			}
+			s := health.FeedState{Name: "vuln/" + f.Feed, Title: vuln.Titles[f.Feed], LastUpdate: f.LoadedAt, MaxAge: vuln.MaxAge[f.Feed]}
+			if f.LastError != "" && f.ErrorAt.After(f.LoadedAt) {
+				s.LastError = f.LastError
+			}
+			out = append(out, s)
+		}
+		return out, nil
 	}))
 }
 

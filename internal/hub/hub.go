@@ -53,6 +53,8 @@ type Config struct {
 	// Escalation configures notifications (SMTP, links, Telegram); see
 	// escalation.go.
 	Escalation EscalationConfig
+	// FeedsSync schedules the vulnerability feeds' sync (feeds.go).
+	FeedsSync FeedsSyncConfig
 	// Ready, if set, is called with the bound address once serving;
 	// MetricsReady with the metrics listener's.
 	Ready, MetricsReady func(addr string)
@@ -66,9 +68,10 @@ type Hub struct {
 	Server *web.Server
 	// Bus carries events from ingest to detection; startWatch opens it
 	// (watch.go).
-	Bus    bus.Bus
-	logger *slog.Logger
-	listen string // the demo's health probe checks the hub's own address
+	Bus       bus.Bus
+	logger    *slog.Logger
+	listen    string // the demo's health probe checks the hub's own address
+	feedsSync FeedsSyncConfig
 }
 
 // AuditAdapter lets auth write to the audit log without importing it.
@@ -107,7 +110,7 @@ func New(db *store.DB, cfg Config) (*Hub, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	h := &Hub{DB: db, logger: cfg.Logger, listen: cfg.Listen}
+	h := &Hub{DB: db, logger: cfg.Logger, listen: cfg.Listen, feedsSync: cfg.FeedsSync}
 	h.Services = services(db)
 	h.configureEscalation(cfg)
 	h.configureHealth(cfg)
@@ -194,7 +197,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	sched := jobs.New(h.DB, cfg.Logger)
-	for _, j := range h.jobs(sched) {
+	for _, j := range append(h.jobs(sched), h.feedsJobs()...) {
 		sched.Add(j)
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)

@@ -10,6 +10,24 @@ import (
 	"vigil/internal/store"
 )
 
+// MaxAge is how old each feed may get before the hub calls it stale:
+// MSRC publishes monthly (the second Tuesday, revisions in between), NVD
+// and EPSS daily, KEV on most working days.
+var MaxAge = map[string]time.Duration{
+	FeedMSRC: 35 * 24 * time.Hour,
+	FeedNVD:  3 * 24 * time.Hour,
+	FeedKEV:  7 * 24 * time.Hour,
+	FeedEPSS: 3 * 24 * time.Hour,
+}
+
+// Titles name the feeds in logs and the health page.
+var Titles = map[string]string{
+	FeedMSRC: "Microsoft security updates (MSRC)",
+	FeedNVD:  "NVD CVE records",
+	FeedKEV:  "CISA Known Exploited Vulnerabilities",
+	FeedEPSS: "EPSS scores",
+}
+
 // FeedStatus is what one feed has loaded.
 type FeedStatus struct {
 	Feed      string    `json:"feed"`

@@ -34,15 +34,6 @@ type feedsData struct {
 	EPSSPct   string          // the looked-up CVE's EPSS as a percentage
 }
 
-// feedMaxAge is how old each feed may get before the page says so: MSRC
-// publishes monthly, NVD and EPSS daily, KEV on most working days.
-var feedMaxAge = map[string]time.Duration{
-	vuln.FeedMSRC: 35 * 24 * time.Hour,
-	vuln.FeedNVD:  3 * 24 * time.Hour,
-	vuln.FeedKEV:  7 * 24 * time.Hour,
-	vuln.FeedEPSS: 3 * 24 * time.Hour,
-}
-
 func (s *Server) uiFeeds(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	st, err := s.Vuln.Status(ctx)
@@ -57,7 +48,7 @@ func (s *Server) uiFeeds(w http.ResponseWriter, r *http.Request) {
 		if !f.LoadedAt.IsZero() {
 			v.Age = now.Sub(f.LoadedAt)
 		}
-		v.Stale = f.LoadedAt.IsZero() || v.Age > feedMaxAge[f.Feed]
+		v.Stale = f.LoadedAt.IsZero() || v.Age > vuln.MaxAge[f.Feed]
 		d.Feeds = append(d.Feeds, v)
 	}
 	if id := strings.TrimSpace(r.URL.Query().Get("cve")); id != "" {
