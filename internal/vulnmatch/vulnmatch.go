@@ -377,7 +377,7 @@ func (s *Service) saveState(ctx context.Context, tx *store.Tx, hostID int64, has
 	}
 	notes := r.NotCovered
 	if notes == nil {
-		notes = []string{}
+		notes = []match.Note{}
 	}
 	ul, _ := json.Marshal(list)
 	nc, _ := json.Marshal(notes)

@@ -1,6 +1,8 @@
 package match
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -274,6 +276,62 @@ func TestLookupCPE(t *testing.T) {
 		}
 		if s != c.want {
 			t.Errorf("LookupCPE(%q) = %q, want %q", c.s.Name, s, c.want)
+		}
+	}
+}
+
+// The positions the CPE index compares agree with comparing versions
+// directly, on random ranges and versions.
+func TestCPEPositionsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	v := func() string {
+		s := fmt.Sprintf("%d.%d", rng.IntN(4), rng.IntN(4))
+		if rng.IntN(2) == 0 {
+			s += fmt.Sprintf(".%d", rng.IntN(4))
+		}
+		if rng.IntN(6) == 0 {
+			s += []string{"a", "rc1", "p1", "-beta"}[rng.IntN(4)]
+		}
+		return s
+	}
+	var ms []kb.CPEMatch
+	for i := 0; i < 300; i++ {
+		m := kb.CPEMatch{CVE: fmt.Sprintf("CVE-2024-%04d", i), Vulnerable: true, Part: "a", Vendor: "openssl", Product: "openssl", Version: "*"}
+		switch rng.IntN(6) {
+		case 0:
+			m.Version = v()
+		case 1:
+			m.VersionStartIncluding, m.VersionEndExcluding = v(), v()
+		case 2:
+			m.VersionStartExcluding, m.VersionEndIncluding = v(), v()
+		case 3:
+			m.VersionEndExcluding = v()
+		case 4:
+			m.VersionStartIncluding = v()
+		}
+		ms = append(ms, m)
+	}
+	ix := NewIndex(&Data{CPE: ms})
+	direct := func(x string, m kb.CPEMatch) bool {
+		if !anyVersion(m.Version) {
+			return CompareVersion(x, m.Version) == 0
+		}
+		return (m.VersionStartIncluding == "" || CompareVersion(x, m.VersionStartIncluding) >= 0) &&
+			(m.VersionStartExcluding == "" || CompareVersion(x, m.VersionStartExcluding) > 0) &&
+			(m.VersionEndIncluding == "" || CompareVersion(x, m.VersionEndIncluding) <= 0) &&
+			(m.VersionEndExcluding == "" || CompareVersion(x, m.VersionEndExcluding) < 0)
+	}
+	for k := 0; k < 300; k++ {
+		x := v()
+		r := ix.Match(&asset.Inventory{Software: []asset.Software{{Name: "openssl", Version: x + "-1", Source: asset.SoftwareDpkg}}})
+		got := map[string]bool{}
+		for _, f := range r.Vulns {
+			got[f.CVE] = true
+		}
+		for _, m := range ms {
+			if want := direct(x, m); got[m.CVE] != want {
+				t.Fatalf("%s against %+v: positions say %v, direct comparison %v", x, m, got[m.CVE], want)
+			}
 		}
 	}
 }

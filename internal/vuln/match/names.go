@@ -63,13 +63,14 @@ var packageCPE = map[string][]CPEName{
 // rePackageCPE maps families of package names (versioned names) to NVD
 // products.
 var rePackageCPE = []struct {
-	re  *regexp.Regexp
-	cpe []CPEName
+	prefix string // a cheap test before the expression
+	re     *regexp.Regexp
+	cpe    []CPEName
 }{
-	{regexp.MustCompile(`^openjdk-\d+-(jre|jdk)(-headless)?$`), []CPEName{{"oracle", "openjdk"}}},
-	{regexp.MustCompile(`^java-\d+(\.\d+)*-openjdk(-headless|-devel)?$`), []CPEName{{"oracle", "openjdk"}}},
-	{regexp.MustCompile(`^linux-image-\d.*$`), []CPEName{{"linux", "linux_kernel"}}},
-	{regexp.MustCompile(`^kernel(-core)?$`), []CPEName{{"linux", "linux_kernel"}}},
+	{"openjdk-", regexp.MustCompile(`^openjdk-\d+-(jre|jdk)(-headless)?$`), []CPEName{{"oracle", "openjdk"}}},
+	{"java-", regexp.MustCompile(`^java-\d+(\.\d+)*-openjdk(-headless|-devel)?$`), []CPEName{{"oracle", "openjdk"}}},
+	{"linux-image-", regexp.MustCompile(`^linux-image-\d.*$`), []CPEName{{"linux", "linux_kernel"}}},
+	{"kernel", regexp.MustCompile(`^kernel(-core)?$`), []CPEName{{"linux", "linux_kernel"}}},
 }
 
 // programCPE maps Windows program names (the Uninstall key's DisplayName,
@@ -143,7 +144,7 @@ func LookupCPE(s asset.Software) []CPEName {
 			}
 		}
 		for _, r := range rePackageCPE {
-			if r.re.MatchString(n) {
+			if strings.HasPrefix(n, r.prefix) && r.re.MatchString(n) {
 				return r.cpe
 			}
 		}
