@@ -7,6 +7,15 @@ func init() {
 	for k, v := range matchMessages {
 		messages[k] = v
 	}
+	for k, v := range matchErrors {
+		errorFormats[k] = v
+	}
+}
+
+// matchErrors are the matcher's error formats (cmd/vigil missing-updates).
+var matchErrors = map[string]string{
+	"give one host id (the number in the host page's address)":        "hãy cho một mã máy (con số trong địa chỉ trang của máy)",
+	"%q is not a host id: give the number in the host page's address": "%q không phải mã máy: hãy cho con số trong địa chỉ trang của máy",
 }
 
 var matchMessages = map[string][2]string{
