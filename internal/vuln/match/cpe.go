@@ -33,12 +33,14 @@ type cpeM struct {
 	kb.CPEMatch
 	vp     string
 	lo, hi int
+	exact  ver // Version parsed, for platform matches
 }
 
 type cpeConfig struct {
 	cve   string
 	and   bool
 	nodes []cpeNode
+	multi bool // names several products: listed under each, decided once
 }
 
 type cpeIndex struct {
@@ -149,14 +151,19 @@ func newCPEIndex(ms []kb.CPEMatch) *cpeIndex {
 			continue
 		}
 		seen := map[string]bool{}
-		for _, n := range cfg.nodes {
-			for _, m := range n.matches {
+		for ni := range cfg.nodes {
+			for mi := range cfg.nodes[ni].matches {
+				m := &cfg.nodes[ni].matches[mi]
+				if !anyVersion(m.Version) {
+					m.exact = parseVer(m.Version)
+				}
 				if m.Vulnerable && !seen[m.vp] {
 					seen[m.vp] = true
 					ix.complex[m.vp] = append(ix.complex[m.vp], ci)
 				}
 			}
 		}
+		cfg.multi = len(seen) > 1
 	}
 	return ix
 }
@@ -289,7 +296,7 @@ func (ix *Index) matchSoftware(inv *asset.Inventory, ms map[int]bool, r *Result)
 		return
 	}
 	osName, osVer := osCPE(inv.OS)
-	e := &cpeEval{have: have, os: osName, osVersion: osVer}
+	e := &cpeEval{have: have, os: osName, osVersion: osVer, osVer: parseVer(osVer)}
 	found := make(map[string]bool, 64)
 	r.Vulns = make([]Vulnerability, 0, 64)
 	add := func(cve string, p *hostPkg, m *kb.CPEMatch) {
@@ -329,14 +336,16 @@ func (ix *Index) matchSoftware(inv *asset.Inventory, ms map[int]bool, r *Result)
 			}
 		}
 		for _, ci := range ix.cpe.complex[vp] {
-			if seen == nil {
-				seen = map[int]bool{}
-			}
-			if seen[ci] {
-				continue
-			}
-			seen[ci] = true
 			cfg := &ix.cpe.configs[ci]
+			if cfg.multi {
+				if seen == nil {
+					seen = map[int]bool{}
+				}
+				if seen[ci] {
+					continue
+				}
+				seen[ci] = true
+			}
 			if hit, ok := e.config(cfg); ok {
 				add(cfg.cve, hit.pkg, hit.m)
 			}
@@ -355,6 +364,7 @@ type cpeEval struct {
 	have      map[string][]hostPkg
 	os        CPEName
 	osVersion string
+	osVer     ver
 }
 
 type cpeHit struct {
@@ -425,7 +435,7 @@ func (e *cpeEval) node(n *cpeNode) (cpeHit, bool) {
 // match decides one CPE match against the host.
 func (e *cpeEval) match(m *cpeM) (cpeHit, bool) {
 	if m.Part == "o" && e.os.Vendor != "" && m.Vendor == e.os.Vendor && m.Product == e.os.Product {
-		if anyVersion(m.Version) || e.osVersion == "-" || CompareVersion(m.Version, e.osVersion) == 0 {
+		if anyVersion(m.Version) || e.osVersion == "-" || cmpVer(m.exact, e.osVer) == 0 {
 			return cpeHit{m: &m.CPEMatch, pkg: &hostPkg{name: e.os.Product, version: e.osVersion}}, true
 		}
 		return cpeHit{}, false
