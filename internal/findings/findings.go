@@ -216,23 +216,25 @@ func Record(ctx context.Context, tx *store.Tx, o Observation) (int64, Outcome, e
 	}
 	seen := store.Micros(o.SeenAt)
 	key, title, source := clip(o.Key, 1000), clip(o.Title, 500), clip(o.Source, 200)
-	due, err := dueFor(ctx, tx, o.Kind, o.Severity, seen)
+	// One query reads the due days, the host's exposure and the finding
+	// if it exists: feeders record thousands at a time.
+	st, err := loadRecordState(ctx, tx, o, key)
 	if err != nil {
 		return 0, 0, err
 	}
-	priority, err := priorityOf(ctx, tx, o, evidence)
-	if err != nil {
-		return 0, 0, err
-	}
+	due := seen + int64(st.days)*24*time.Hour.Microseconds()
+	priority := Priority(PriorityFacts{Kind: o.Kind, Severity: o.Severity, CVSS: o.CVSS, EPSS: o.EPSS, KEV: o.KEV,
+		Exposed: exposed(st.x, o.Kind, o.Port, o.Title+" "+productOfObservation(o.Evidence, evidence)), Internet: st.x.Internet, Server: st.x.Server})
 	var kevDue int64
 	if !o.KEVDue.IsZero() {
 		kevDue = store.Micros(o.KEVDue)
 	}
 	cve, port := clip(o.CVE, 40), clip(o.Port, 40)
 
-	var id int64
-	var status string
-	err = tx.QueryRow(ctx, `SELECT id, status FROM findings WHERE host_id = ? AND kind = ? AND finding_key = ?`, o.HostID, o.Kind, key).Scan(&id, &status)
+	id, status := st.id, st.status
+	if id == 0 {
+		err = sql.ErrNoRows
+	}
 	switch {
 	case store.IsNoRows(err):
 		err = tx.QueryRow(ctx, `INSERT INTO findings (host_id, kind, finding_key, title, severity, evidence, source, status, status_since, due_at, first_seen, last_seen, updated_at,

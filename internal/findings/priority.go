@@ -2,6 +2,7 @@ package findings
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -280,6 +281,75 @@ func priorityOf(ctx context.Context, tx *store.Tx, o Observation, evidence []byt
 	}
 	return Priority(PriorityFacts{Kind: o.Kind, Severity: o.Severity, CVSS: o.CVSS, EPSS: o.EPSS, KEV: o.KEV,
 		Exposed: exposed(x, o.Kind, o.Port, o.Title+" "+productOf(evidence)), Internet: x.Internet, Server: x.Server}), nil
+}
+
+// recordState is what Record needs to know before it writes: the finding
+// if it exists, the due days of its kind and severity, the host's exposure.
+type recordState struct {
+	id     int64 // 0: a new finding
+	status string
+	days   int
+	x      Exposure
+}
+
+func loadRecordState(ctx context.Context, tx *store.Tx, o Observation, key string) (recordState, error) {
+	var st recordState
+	var days, id sql.NullInt64
+	var role, addresses, hash string
+	var seenHash, ports, status sql.NullString
+	var internet sql.NullBool
+	err := tx.QueryRow(ctx, `SELECT (SELECT d.days FROM finding_due_days d WHERE d.kind = ? AND d.severity = ?), h.role, h.addresses, h.inventory_hash,
+		e.inventory_hash, e.ports, e.internet, f.id, f.status
+		FROM hosts h LEFT JOIN finding_host_exposure e ON e.host_id = h.id
+		LEFT JOIN findings f ON f.host_id = h.id AND f.kind = ? AND f.finding_key = ?
+		WHERE h.id = ?`, o.Kind, o.Severity, o.Kind, key, o.HostID).
+		Scan(&days, &role, &addresses, &hash, &seenHash, &ports, &internet, &id, &status)
+	if store.IsNoRows(err) {
+		return st, fmt.Errorf("findings: record: no host %d", o.HostID)
+	}
+	if err != nil {
+		return st, fmt.Errorf("findings: record: %w", err)
+	}
+	st.id, st.status = id.Int64, status.String
+	st.days = int(days.Int64)
+	if !days.Valid {
+		st.days = defaultDueDays(o.Kind, o.Severity)
+	}
+	if seenHash.Valid && seenHash.String == hash {
+		st.x = Exposure{Server: role == asset.RoleServer, Internet: internet.Bool}
+		for _, p := range strings.Fields(ports.String) {
+			if n, err := strconv.Atoi(p); err == nil {
+				st.x.Ports = append(st.x.Ports, n)
+			}
+		}
+		return st, nil
+	}
+	// The inventory changed since the exposure was computed (or never was).
+	if st.x, err = hostExposure(ctx, tx, o.HostID); err != nil {
+		return st, err
+	}
+	return st, nil
+}
+
+// productOfObservation is the product an observation's evidence names,
+// read from the feeder's value when it is one of this package's evidence
+// types (no JSON decoding in the hot path).
+func productOfObservation(ev any, raw []byte) string {
+	switch e := ev.(type) {
+	case nil:
+		return ""
+	case MissingUpdateEvidence:
+		return e.Product
+	case *MissingUpdateEvidence:
+		return e.Product
+	case VulnerabilityEvidence:
+		return e.Product
+	case *VulnerabilityEvidence:
+		return e.Product
+	case MalwareEvidence, *MalwareEvidence, WarningListEvidence, *WarningListEvidence:
+		return ""
+	}
+	return productOf(raw)
 }
 
 // productOf reads the product an evidence names, for relating a finding
