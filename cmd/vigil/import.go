@@ -82,7 +82,7 @@ same file twice updates rather than duplicates.`,
 vulnerability findings on unit CODE's hosts (found by IP address or host
 name, or added). The format is detected from the content: Nessus (.nessus
 v2), OpenVAS/Greenbone XML, Qualys VM asset data report XML, Rapid7
-Nexpose XML 2.0, Nmap XML (with the vulners script), Trivy JSON, Grype
+Nexpose XML 2.0, Qualys scan report XML, Nmap XML (with the vulners script), Trivy JSON, Grype
 JSON, OSV-Scanner JSON, Nuclei JSON lines. Trivy, Grype and OSV-Scanner
 reports name no host: --host says which machine was scanned. Each file is
 streamed and imported atomically: a malformed, truncated or oversized file
@@ -94,7 +94,7 @@ See docs/vuln-scans.md.`,
 			Setup: func(fs *cli.FlagSet) func(ctx context.Context, args []string) error {
 				af := addAPIFlags(fs)
 				unit := fs.String("unit", "-", "", "code of the unit the scanned hosts belong to")
-				host := fs.String("host", "-", "", "the scanned machine (IP or name) of a Trivy, Grype or OSV-Scanner report")
+				host := fs.String("host", "VIGIL_SCAN_HOST", "", "the scanned machine (IP or name) of a Trivy, Grype or OSV-Scanner report")
 				format := fs.String("format", "-", "", "nessus, openvas, qualys, nexpose, nmap, trivy, grype, osv-scanner or nuclei; detected when empty")
 				asJSON := fs.Bool("json", "-", false, "print a JSON object per file instead of a sentence")
 				return func(ctx context.Context, args []string) error {

@@ -55,6 +55,7 @@ func TestImportScanCommand(t *testing.T) {
 		t.Fatalf("vigil import scan: %v\n%s", err, out)
 	}
 	line := strings.TrimSpace(string(out))
+	t.Log(line)
 	if strings.Count(line, "\n") != 0 || !strings.Contains(line, "Nessus, 296 records") || !strings.Contains(line, "hosts 7 new") || !strings.Contains(line, "information, not a vulnerability") {
 		t.Errorf("summary: %s", line)
 	}

@@ -144,6 +144,10 @@ func TestAcceptedRiskNeedsApproverAndExpiryAndReopens(t *testing.T) {
 		if len(recs) != 2 || recs[0].Action != "finding.risk_expired" || recs[1].Action != "finding.update" {
 			t.Fatalf("audit: %v", actions)
 		}
+		// An approver without accepting a risk is refused, not dropped.
+		if _, err := f.svc.Update(f.officerA, id, findings.Update{Status: str(findings.StatusInProgress), Approver: str("officer-a@test.vigil")}); errs.Code(err) != errs.EINVALID || fieldOf(err) != "status" {
+			t.Fatalf("approver with another status: %v", err)
+		}
 		// Leaving accepted risk by hand clears the approval.
 		in.Approver, in.Expires = str("officer-a@test.vigil"), str("2027-06-30")
 		if _, err := f.svc.Update(f.officerA, id, in); err != nil {

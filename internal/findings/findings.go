@@ -603,6 +603,10 @@ func (s *Service) UpdateMany(ctx context.Context, ids []int64, in Update) ([]*Fi
 		}
 	}
 	var risk riskInput
+	given := func(p *string) bool { return p != nil && strings.TrimSpace(*p) != "" }
+	if (given(in.Approver) || given(in.Expires)) && (in.Status == nil || *in.Status != StatusAcceptedRisk) {
+		return nil, errs.Invalid("status", "an approver and an end date go with accepting a risk: choose the status accepted_risk")
+	}
 	if in.Status != nil && *in.Status == StatusAcceptedRisk {
 		if risk, err = s.readRisk(in); err != nil {
 			return nil, err

@@ -205,6 +205,7 @@ var errorFormats = map[string]string{
 	"unknown scan format %q; give one of %s":                                         "không biết định dạng kết quả quét %q; hãy chọn một trong: %s",
 	"the page takes reports up to %d MiB; import larger ones with vigil import scan": "trang này chỉ nhận báo cáo tối đa %d MiB; báo cáo lớn hơn hãy nhập bằng lệnh vigil import scan",
 	"choose the report file to import":                                               "hãy chọn tệp báo cáo cần nhập",
+	"%s; nothing was imported":                                                       "%s; chưa nhập gì",
 	"%q is neither an IP address nor a host name":                                    "%q không phải địa chỉ IP hay tên máy",
 	"the hub is importing as many scans as it may at once; try again shortly":        "hệ thống đang nhập tối đa số báo cáo quét cùng lúc; hãy thử lại sau ít phút",
 	"%s: a scan report may be at most %d MiB; nothing was imported":                  "%s: báo cáo quét chỉ được tối đa %d MiB; chưa nhập gì",

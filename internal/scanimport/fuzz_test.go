@@ -62,6 +62,9 @@ func FuzzOpenVAS(f *testing.F) {
 }
 
 func FuzzQualys(f *testing.F) {
+	if b, err := os.ReadFile("testdata/qualys_scan.xml"); err == nil {
+		f.Add(b)
+	}
 	seeds(f, "qualys", `<ASSET_DATA_REPORT><HOST_LIST><HOST><IP>10.0.0.3</IP><VULN_INFO_LIST><VULN_INFO><QID>1</QID><TYPE>Vuln</TYPE></VULN_INFO></VULN_INFO_LIST></HOST></HOST_LIST><GLOSSARY><VULN_DETAILS_LIST><VULN_DETAILS><QID>1</QID><SEVERITY>5</SEVERITY><CVE_ID_LIST><CVE_ID><ID>CVE-2021-44228</ID></CVE_ID></CVE_ID_LIST></VULN_DETAILS></VULN_DETAILS_LIST></GLOSSARY></ASSET_DATA_REPORT>`)
 	fuzzFormat(f, FormatQualys)
 }

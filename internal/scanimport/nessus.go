@@ -60,7 +60,8 @@ func parseNessus(r io.Reader, file string, sink Sink) (*Report, error) {
 					item.Skip = SkipInformational
 				}
 			case "cve", "cvss3_base_score", "cvss_base_score", "plugin_output", "plugin_name", "solution":
-				if item != nil && x.parent() == "ReportItem" {
+				// An informational item is only counted: its text is not kept.
+				if item != nil && item.Skip == "" && x.parent() == "ReportItem" {
 					x.collect()
 				}
 			}

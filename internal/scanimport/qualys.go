@@ -59,7 +59,7 @@ func parseQualys(r io.Reader, file string, sink Sink) (*Report, error) {
 			case name == "ASSET_DATA_REPORT" && x.depth() == 1:
 				sawRoot = true
 			case name == "SCAN" && x.depth() == 1:
-				return nil, x.errAt("", errors.New("a Qualys scan report (<SCAN>); export an asset data report (ASSET_DATA_REPORT) in XML"))
+				return parseQualysScan(x, rep, sink)
 			case name == "GENERATION_DATETIME" && parent == "HEADER":
 				x.collect()
 			case name == "HOST" && parent == "HOST_LIST":

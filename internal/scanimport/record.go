@@ -309,4 +309,6 @@ func fail(file string, line int, record string, field string, err error) error {
 	return &datafile.Error{File: file, Line: line, Record: record, Field: field, Err: err}
 }
 
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
 func recordName(n int) string { return fmt.Sprintf("record %d", n) }

@@ -29,9 +29,13 @@ import (
 
 // Defaults of the import limits.
 const (
-	// DefaultMaxBytes bounds one report (1 GiB): a bigger file is refused
-	// when its byte past the limit arrives, and nothing of it is kept.
-	DefaultMaxBytes = 1 << 30
+	// DefaultMaxBytes bounds one report (256 MiB, as the inventory
+	// import): a bigger file is refused when its byte past the limit
+	// arrives, and nothing of it is kept. An import is one transaction,
+	// which on SQLite holds the write lock while the report is read; at
+	// the measured rate a report of this size holds it a few seconds,
+	// well inside the 10 s other writers wait (store's busy_timeout).
+	DefaultMaxBytes = 256 << 20
 	// DefaultSlots is how many imports run at once; the others wait up to
 	// slotWait for a turn, then are told to try again, so uploads cannot
 	// take every database connection and core of the hub.
@@ -263,7 +267,7 @@ func (s *Service) failure(opt Options, n int64, err error) error {
 	case errors.Is(err, errTooLarge) || errors.As(err, &mbe):
 		return errs.Errorf(errs.ETOOLARGE, "%s: a scan report may be at most %d MiB; nothing was imported", opt.File, s.maxBytes()>>20)
 	case errors.As(err, &de):
-		return &errs.Error{Code: errs.EINVALID, Field: de.Field, Message: de.Error() + "; nothing was imported"}
+		return errs.Invalid(de.Field, "%s; nothing was imported", de.Error())
 	}
 	if _, ok := errs.As(err); ok {
 		return err
@@ -274,7 +278,7 @@ func (s *Service) failure(opt Options, n int64, err error) error {
 	if strings.Contains(err.Error(), "scanimport") || strings.Contains(err.Error(), "findings") || strings.Contains(err.Error(), "hosts:") {
 		return err // the database's, an internal error
 	}
-	return &errs.Error{Code: errs.EINVALID, Message: opt.File + ": " + err.Error() + "; nothing was imported"}
+	return errs.Invalid("", "%s; nothing was imported", opt.File+": "+err.Error())
 }
 
 // recordFailure keeps a row saying the import failed and why (best
@@ -323,6 +327,7 @@ type writer struct {
 	hosts    map[string]*hostState
 	seen     map[seenKey]int64 // finding id of each (host, key) filed
 	skips    map[string]*Skipped
+	filed    [][2]int64 // (finding, host) pairs this import filed, for scan_findings
 	scanner  string
 	format   string
 }
@@ -495,10 +500,7 @@ func (w *writer) Record(r *Record) error {
 			w.res.FindUpd++
 		}
 		w.seen[sk] = id
-		if _, err := w.tx.Exec(w.ctx, `INSERT INTO scan_findings (scanner, finding_id, host_id, import_id) VALUES (?, ?, ?, ?)
-			ON CONFLICT (scanner, finding_id) DO UPDATE SET import_id = excluded.import_id, host_id = excluded.host_id`, w.format, id, hs.id, w.importID); err != nil {
-			return fmt.Errorf("scanimport: %w", err)
-		}
+		w.filed = append(w.filed, [2]int64{id, hs.id})
 		filed++
 	}
 	if filed == 0 && kept > 0 {
@@ -514,6 +516,19 @@ func (w *writer) Record(r *Record) error {
 // now; records the hosts' scan times and the import's row; audits.
 func (w *writer) finish(rep *Report) error {
 	ctx, tx := w.ctx, w.tx
+	// Which scanner filed each finding, in statements of many rows.
+	for len(w.filed) > 0 {
+		chunk := w.filed[:min(len(w.filed), 300)]
+		w.filed = w.filed[len(chunk):]
+		args := make([]any, 0, 4*len(chunk))
+		for _, p := range chunk {
+			args = append(args, w.format, p[0], p[1], w.importID)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO scan_findings (scanner, finding_id, host_id, import_id) VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(chunk)), ", ")+`
+			ON CONFLICT (scanner, finding_id) DO UPDATE SET import_id = excluded.import_id, host_id = excluded.host_id`, args...); err != nil {
+			return fmt.Errorf("scanimport: %w", err)
+		}
+	}
 	w.res.Format, w.res.Scanner = rep.Format, rep.Scanner
 	w.res.ScanAt = rep.ScanAt
 	if w.res.ScanAt.IsZero() {

@@ -83,7 +83,8 @@ func sampleFiles(t *testing.T) []string {
 	if len(files) == 0 {
 		storetest.SkipOrFail(t, "data", "the scanner samples are not in "+samples+" (../shared/data/scans)")
 	}
-	return files
+	// Our own fixture of the format no shared sample has: Qualys' scan report.
+	return append(files, filepath.Join("testdata", "qualys_scan.xml"))
 }
 
 // independent counts what a file holds with a pass of its own that shares
@@ -98,17 +99,19 @@ type expectation struct {
 }
 
 var (
-	reItem     = regexp.MustCompile(`(?s)<ReportItem\s([^>]*)>(.*?)</ReportItem>`)
-	reHostBlk  = regexp.MustCompile(`(?s)<ReportHost\s+name="([^"]*)"(.*?)</ReportHost>`)
-	reHostIP   = regexp.MustCompile(`<tag name="host-ip">([^<]*)</tag>`)
-	reAttr     = regexp.MustCompile(`(\w+)="([^"]*)"`)
-	reCVE      = regexp.MustCompile(`<cve>([^<]*)</cve>`)
-	reOVResult = regexp.MustCompile(`<result id=`)
-	reOVLog    = regexp.MustCompile(`(?s)<result id=.*?<threat>(Log|Debug)</threat>.*?</result>`)
-	reQVuln    = regexp.MustCompile(`<VULN_INFO>`)
-	reQIg      = regexp.MustCompile(`<TYPE>Ig</TYPE>`)
-	reNXTest   = regexp.MustCompile(`<test\s[^>]*?\bstatus="([^"]*)"`)
-	reNmapID   = regexp.MustCompile(`<elem key="id">`)
+	reItem      = regexp.MustCompile(`(?s)<ReportItem\s([^>]*)>(.*?)</ReportItem>`)
+	reHostBlk   = regexp.MustCompile(`(?s)<ReportHost\s+name="([^"]*)"(.*?)</ReportHost>`)
+	reHostIP    = regexp.MustCompile(`<tag name="host-ip">([^<]*)</tag>`)
+	reAttr      = regexp.MustCompile(`(\w+)="([^"]*)"`)
+	reCVE       = regexp.MustCompile(`<cve>([^<]*)</cve>`)
+	reOVResult  = regexp.MustCompile(`<result id=`)
+	reOVLog     = regexp.MustCompile(`(?s)<result id=.*?<threat>(Log|Debug)</threat>.*?</result>`)
+	reQVuln     = regexp.MustCompile(`<VULN_INFO>`)
+	reQIg       = regexp.MustCompile(`<TYPE>Ig</TYPE>`)
+	reNXTest    = regexp.MustCompile(`<test\s[^>]*?\bstatus="([^"]*)"`)
+	reNmapID    = regexp.MustCompile(`<elem key="id">`)
+	reQScanRec  = regexp.MustCompile(`<(VULN|PRACTICE|INFO|SERVICE) number=`)
+	reQScanInfo = regexp.MustCompile(`<(INFO|SERVICE) number=`)
 )
 
 func independent(t *testing.T, path string) expectation {
@@ -157,6 +160,8 @@ func independent(t *testing.T, path string) expectation {
 		return expectation{records: len(reOVResult.FindAllString(s, -1)), info: len(reOVLog.FindAllString(s, -1)), findings: -1}
 	case "qualys":
 		return expectation{records: len(reQVuln.FindAllString(s, -1)), info: len(reQIg.FindAllString(s, -1)), findings: -1}
+	case "testdata": // the Qualys scan report fixture
+		return expectation{records: len(reQScanRec.FindAllString(s, -1)), info: len(reQScanInfo.FindAllString(s, -1)), findings: -1}
 	case "nexpose":
 		e := expectation{findings: -1}
 		for _, m := range reNXTest.FindAllStringSubmatch(s, -1) {

@@ -115,7 +115,7 @@ func (s *Server) routes() {
 	s.api(apiRoute{Method: "PATCH", Path: "/api/v1/findings/{id}", Tag: "findings", Summary: "Change a finding's status, note, owner or due date", Body: findings.Update{}, Result: findings.Finding{}, Handler: s.apiUpdateFinding})
 
 	// API: vulnerability scanners' reports (internal/scanimport).
-	s.api(apiRoute{Method: "POST", Path: "/api/v1/scans/import", Tag: "scans", Summary: "Import a scanner's report (Nessus, OpenVAS, Qualys, Nexpose, Nmap, Trivy, Grype, OSV-Scanner, Nuclei; detected from the content) into a unit's hosts and vulnerability findings; streamed, atomic, at most 1 GiB",
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/scans/import", Tag: "scans", Summary: "Import a scanner's report (Nessus, OpenVAS, Qualys, Nexpose, Nmap, Trivy, Grype, OSV-Scanner, Nuclei; detected from the content) into a unit's hosts and vulnerability findings; streamed, atomic, at most 256 MiB",
 		RawBody: "application/octet-stream", Status: http.StatusOK, Result: scanimport.Result{}, Query: []string{"unit", "file", "format", "host"}, Handler: s.apiImportScan})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/scan-imports", Tag: "scans", Summary: "Past scanner imports into units in scope, newest first, with what each did",
 		Result: scanimport.Import{}, Paged: true, Sorts: scanimport.SortKeys, Query: []string{"unit", "scanner", "status"}, Handler: s.apiListScanImports})
