@@ -253,7 +253,7 @@ func osCPE(os asset.OS) (CPEName, string) {
 func (ix *Index) matchSoftware(inv *asset.Inventory, ms map[int]bool, r *Result) {
 	var have map[string][]hostPkg
 	if r.Unmapped == nil {
-		r.Unmapped = make([]string, 0, len(inv.Software))
+		r.Unmapped = make([]Package, 0, len(inv.Software))
 	}
 	for i, s := range inv.Software {
 		if ms[i] {
@@ -262,7 +262,7 @@ func (ix *Index) matchSoftware(inv *asset.Inventory, ms map[int]bool, r *Result)
 		}
 		cpes := LookupCPE(s)
 		if len(cpes) == 0 {
-			r.Unmapped = append(r.Unmapped, strings.TrimSpace(s.Name+" "+s.Version))
+			r.Unmapped = append(r.Unmapped, Package{Name: s.Name, Version: s.Version})
 			continue
 		}
 		r.Mapped++

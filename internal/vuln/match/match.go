@@ -20,14 +20,22 @@ type Result struct {
 	Vulns    []Vulnerability // CVEs of other software (NVD), most severe first
 	// Mapped and Unmapped count the installed packages that were, or could
 	// not be, named as an NVD product (vendor:product); Unmapped lists
-	// them ("name version"). Microsoft's own programs matched through MSRC
-	// count as mapped.
+	// the latter. Microsoft's own programs matched through MSRC count as
+	// mapped.
 	Mapped   int
-	Unmapped []string
+	Unmapped []Package
 	// NotCovered says what could not be checked on this host (an unknown
 	// Windows build, Office, ...).
 	NotCovered []Note
 }
+
+// Package is an installed package named as the inventory names it.
+type Package struct {
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+}
+
+func (p Package) String() string { return strings.TrimSpace(p.Name + " " + p.Version) }
 
 // Note is something the matcher could not check on a host: Code says
 // what (one of the Note* constants, for a translated sentence), Subject

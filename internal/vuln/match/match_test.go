@@ -217,7 +217,7 @@ func TestCPEMatching(t *testing.T) {
 	if r.Vulns[0].CVE != "CVE-2024-0002" || got["CVE-2024-0001"].Severity != "high" {
 		t.Errorf("order or severity: %+v", r.Vulns)
 	}
-	if r.Mapped != 3 || len(r.Unmapped) != 1 || r.Unmapped[0] != "libfoo1 1.0-1" {
+	if r.Mapped != 3 || len(r.Unmapped) != 1 || r.Unmapped[0].String() != "libfoo1 1.0-1" {
 		t.Errorf("mapped %d unmapped %v", r.Mapped, r.Unmapped)
 	}
 	// Debian 11: the AND configuration's platform does not hold; OpenSSL 3.0.13 is fixed.
@@ -334,4 +334,30 @@ func TestCPEPositionsAgree(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzMatch feeds the matcher inventories with any OS name, build,
+// architecture, program, version and hotfix (what agents and imports
+// bring from outside): it must not panic, and what it reports must name
+// KBs of the knowledge base.
+func FuzzMatch(f *testing.F) {
+	ix := NewIndex(tinyKB())
+	f.Add("Microsoft Windows Server 2019 Standard", "17763.50", "amd64", "Microsoft .NET Runtime - 6.0.21 (x64)", "6.0.21", "KB5000002")
+	f.Add("Microsoft Windows 10 Pro", "19045.3930", "x86", "7-Zip 22.01 (x64)", "22.01", "kb")
+	f.Add("Debian GNU/Linux", "bookworm", "", "dotnet-runtime-6.0", "1:6.0.24-1~x", "")
+	f.Fuzz(func(t *testing.T, osName, build, arch, prog, version, hotfix string) {
+		for _, src := range []string{asset.SoftwareRegistry, asset.SoftwareDpkg, asset.SoftwareRPM} {
+			inv := &asset.Inventory{OS: asset.OS{Name: osName, Build: build, Version: build, Arch: arch},
+				Software: []asset.Software{{Name: prog, Version: version, Source: src}}, Hotfixes: []asset.Hotfix{{ID: hotfix}}}
+			r := ix.Match(inv)
+			for _, u := range r.Updates {
+				if u.KB == "" || len(u.CVEs) == 0 {
+					t.Fatalf("empty update %+v", u)
+				}
+			}
+			if r.Mapped+len(r.Unmapped) != 1 {
+				t.Fatalf("one package, mapped %d unmapped %d", r.Mapped, len(r.Unmapped))
+			}
+		}
+	})
 }

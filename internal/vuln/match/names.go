@@ -150,15 +150,20 @@ func LookupCPE(s asset.Software) []CPEName {
 		}
 		return nil
 	}
-	l := strings.ToLower(name)
-	if c, ok := exactProgramCPE[l]; ok {
-		return c
+	if len(name) <= 3 {
+		if c, ok := exactProgramCPE[strings.ToLower(name)]; ok {
+			return c
+		}
 	}
-	if c, ok := packageCPE[l]; ok && s.Source != asset.SoftwareRegistry && s.Source != asset.SoftwareRegWOW && s.Source != asset.SoftwareRegUser {
-		return c // osquery/import rows of Linux packages
+	if s.Source != asset.SoftwareRegistry && s.Source != asset.SoftwareRegWOW && s.Source != asset.SoftwareRegUser {
+		if c, ok := packageCPE[strings.ToLower(name)]; ok {
+			return c // osquery/import rows of Linux packages
+		}
 	}
+	// Prefixes compared without lower-casing the name (no allocation: a
+	// fleet has millions of program rows).
 	for _, r := range programCPE {
-		if strings.HasPrefix(l, r.prefix) {
+		if len(name) >= len(r.prefix) && strings.EqualFold(name[:len(r.prefix)], r.prefix) {
 			return r.cpe
 		}
 	}
