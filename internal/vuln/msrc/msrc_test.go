@@ -261,6 +261,8 @@ func TestBadInput(t *testing.T) {
 		"other json":     `{"vulnerabilities": 3}`,
 		"unknown json":   `{"a": 1}`,
 		"csv":            "cve,epss\n",
+		"mismatched tags": `<cvrfdoc><DocumentTitle>x</Title></cvrfdoc>`,
+		"unclosed":       `<cvrfdoc><DocumentTitle>x</DocumentTitle>`,
 		"empty":          "",
 	} {
 		_, err := Parse(strings.NewReader(in), "in.file", Handler{Skip: func(error) error { return nil }})
