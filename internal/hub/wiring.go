@@ -22,6 +22,7 @@ import (
 	"vigil/internal/sources"
 	"vigil/internal/store"
 	"vigil/internal/vuln"
+	"vigil/internal/vulnmatch"
 	"vigil/internal/web"
 )
 
@@ -34,6 +35,7 @@ import (
 // services builds every capability's service on db, in dependency order.
 func services(db *store.DB) web.Services {
 	src := &sources.Service{DB: db}
+	vs := &vuln.Service{DB: db}
 	return web.Services{
 		Auth:     &auth.Service{DB: db, Audit: AuditAdapter, Throttle: auth.NewThrottle(20, 30)},
 		Org:      &org.Service{DB: db},
@@ -47,7 +49,9 @@ func services(db *store.DB) web.Services {
 		Rules:    &pipeline.Service{DB: db},
 		Health:   &health.Service{DB: db},
 		Scans:    &scanimport.Service{DB: db},
-		Vuln:     &vuln.Service{DB: db},
+		Vuln:     vs,
+		// Vulnerability matching: inventories against the knowledge base.
+		VulnMatch: &vulnmatch.Service{DB: db, KB: vulnmatch.FromVuln(vs)},
 	}
 }
 
@@ -78,6 +82,9 @@ func (h *Hub) jobs(sched *jobs.Scheduler) []jobs.Job {
 		// Findings: risk acceptances that ended reopen; priorities follow
 		// changed EPSS/KEV facts and host exposure (issue 11).
 		{Name: "finding-risk-expiry", Every: 10 * time.Minute, Run: func(ctx context.Context) error { _, err := h.Findings.ExpireRisks(ctx); return err }},
+		// Vulnerability matching: hosts whose inventory or the knowledge
+		// base changed get their missing updates and CVEs again.
+		{Name: "vuln-match", Every: time.Minute, Run: h.VulnMatch.Run},
 		{Name: "finding-priority", Every: time.Hour, Run: func(ctx context.Context) error { _, err := findings.RecomputePriorities(ctx, h.DB); return err }},
 	}
 }
@@ -106,6 +113,11 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 		return err
 	} else if n > 0 {
 		h.logger.Info("demo vulnerability knowledge base loaded", "records", n)
+	}
+	if n, err := h.VulnMatch.LoadDemo(ctx, h.Hosts); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo hosts matched against the knowledge base", "hosts", n)
 	}
 	if err := h.Findings.LoadDemo(ctx, officers, soc); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"vigil/internal/errs"
 	"vigil/internal/findings"
 	"vigil/internal/store"
+	"vigil/internal/vuln/match"
 )
 
 // MissingUpdate is one Microsoft update a host lacks, as the API and the
@@ -45,11 +46,20 @@ type HostState struct {
 	Vulns     int       `json:"vulnerabilities"`
 	// Mapped and Unmapped count installed packages named, or not, as an
 	// NVD product; UnmappedList names the latter ("name version").
-	Mapped       int      `json:"mapped_packages"`
-	Unmapped     int      `json:"unmapped_packages"`
-	UnmappedList []string `json:"unmapped_list"`
-	NotCovered   []string `json:"not_covered"` // what could not be checked, in English
+	Mapped       int          `json:"mapped_packages"`
+	Unmapped     int          `json:"unmapped_packages"`
+	UnmappedList []string     `json:"unmapped_list"`
+	NotCovered   []match.Note `json:"not_covered"` // what could not be checked
 }
+
+// Packages is how many installed packages the matcher looked at.
+func (h *HostState) Packages() int { return h.Mapped + h.Unmapped }
+
+// FirstCVEs returns at most n of the update's CVEs, for a short line.
+func (m MissingUpdate) FirstCVEs(n int) []string { return m.CVEs[:min(n, len(m.CVEs))] }
+
+// MoreCVEs is how many CVEs FirstCVEs(n) leaves out.
+func (m MissingUpdate) MoreCVEs(n int) int { return max(0, len(m.CVEs)-n) }
 
 // hostInScope checks the caller may read the host.
 func (s *Service) hostInScope(ctx context.Context, hostID int64) error {
@@ -115,7 +125,7 @@ func (s *Service) State(ctx context.Context, hostID int64) (*HostState, error) {
 	if err := s.hostInScope(ctx, hostID); err != nil {
 		return nil, err
 	}
-	st := &HostState{HostID: hostID, UnmappedList: []string{}, NotCovered: []string{}}
+	st := &HostState{HostID: hostID, UnmappedList: []string{}, NotCovered: []match.Note{}}
 	var at int64
 	var ul, nc string
 	err := s.DB.QueryRow(ctx, `SELECT kb_version, matched_at, windows, updates, vulns, mapped, unmapped, unmapped_list, not_covered FROM vuln_match_state WHERE host_id = ?`, hostID).

@@ -368,16 +368,13 @@ func closingNote(kind, evidence string, inv *asset.Inventory, r *match.Result) s
 const maxUnmappedList = 5000
 
 func (s *Service) saveState(ctx context.Context, tx *store.Tx, hostID int64, hash, version string, r *match.Result, now time.Time) error {
-	list := r.Unmapped
-	if len(list) > maxUnmappedList {
-		list = list[:maxUnmappedList]
-	}
-	if list == nil {
-		list = []string{}
+	list := make([]string, 0, min(len(r.Unmapped), maxUnmappedList))
+	for _, p := range r.Unmapped[:min(len(r.Unmapped), maxUnmappedList)] {
+		list = append(list, p.String())
 	}
 	notes := r.NotCovered
 	if notes == nil {
-		notes = []string{}
+		notes = []match.Note{}
 	}
 	ul, _ := json.Marshal(list)
 	nc, _ := json.Marshal(notes)

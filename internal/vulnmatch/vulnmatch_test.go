@@ -30,7 +30,7 @@ var (
 
 // kb2023 is the MSRC documents from November 2022 to December 2023 (read
 // with the product's parser) plus two hand-made NVD configurations.
-func kb2023(t *testing.T) *match.Data {
+func kb2023(t testing.TB) *match.Data {
 	t.Helper()
 	files, _ := filepath.Glob("../../../shared/data/msrc/cvrf-202[23]-*.xml")
 	if len(files) == 0 {
@@ -68,7 +68,9 @@ type fixture struct {
 	version  string
 }
 
-func setup(t *testing.T, db *store.DB) *fixture {
+func setup(t *testing.T, db *store.DB) *fixture { return setupB(t, db) }
+
+func setupB(t testing.TB, db *store.DB) *fixture {
 	t.Helper()
 	sys := auth.WithPrincipal(context.Background(), auth.System)
 	o := &org.Service{DB: db}
@@ -116,7 +118,7 @@ func server(build string, kbs []string, openssl string) *asset.Inventory {
 	return inv
 }
 
-func (f *fixture) put(t *testing.T, unit string, inv *asset.Inventory) {
+func (f *fixture) put(t testing.TB, unit string, inv *asset.Inventory) {
 	t.Helper()
 	if _, err := f.hosts.Import(f.sys, unit, "test.json", []*asset.Inventory{inv}); err != nil {
 		t.Fatal(err)
@@ -225,4 +227,31 @@ func TestMatchHostsAndClose(t *testing.T) {
 			t.Fatalf("rolled back: %+v", st)
 		}
 	})
+}
+
+// BenchmarkRematchHostStored is re-matching one changed host with the
+// findings written (SQLite): a Windows Server 2019 host whose hotfix list
+// changes every time between two patch levels, so each op files and
+// resolves findings.
+func BenchmarkRematchHostStored(b *testing.B) {
+	db := storetest.Open(b, "sqlite")
+	f := setupB(b, db)
+	f.put(b, "A", server("17763.3287", []string{"KB5016623"}, "3.0.11"))
+	var hostID int64
+	if err := db.QueryRow(f.sys, `SELECT id FROM hosts WHERE hostname = 'srv-web-01'`).Scan(&hostID); err != nil {
+		b.Fatal(err)
+	}
+	invs := []*asset.Inventory{server("17763.5206", []string{"KB5033371"}, "3.0.13"), server("17763.3287", []string{"KB5016623"}, "3.0.11")}
+	if _, err := f.svc.MatchHost(context.Background(), hostID); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		f.put(b, "A", invs[i%2])
+		b.StartTimer()
+		if _, err := f.svc.MatchHost(context.Background(), hostID); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
 	"vigil/internal/vuln"
+	"vigil/internal/vulnmatch"
 )
 
 // This file lists every route the hub serves, in one place (as Miniflux
@@ -97,6 +98,9 @@ func (s *Server) routes() {
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}/tasks", Tag: "hosts", Summary: "Tasks sent to a host's agent", Result: hosts.Task{},
 		Paged: true, Sorts: hosts.TaskSortKeys, Handler: s.apiHostTasks})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/hosts/{id}/scan", Tag: "hosts", Summary: "Ask a host's agent for a malware scan", Body: scanRequest{}, Result: hosts.Task{}, Handler: s.apiScanHost})
+	// API: a host's missing Microsoft updates (internal/vulnmatch).
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/hosts/{id}/missing-updates", Tag: "hosts", Summary: "The Microsoft security updates a host lacks (from MSRC data): the KB to install, the CVEs it closes, severity, product",
+		Result: vulnmatch.MissingUpdate{}, List: true, Handler: s.apiMissingUpdates})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/units/{code}/coverage", Tag: "hosts", Summary: "Security-control coverage of a unit's subtree", Result: hosts.Coverage{}, Handler: s.apiCoverage})
 
 	// API: the findings queue (every kind: malware, vulnerabilities,

@@ -137,6 +137,16 @@ func init() {
 			expect(t, w.call("officerA", "GET", "/api/v1/hosts/"+id(w, "B")+"/changes", nil), 404, "officerA changes of B")
 			expect(t, w.call("officerB", "GET", "/api/v1/hosts/"+id(w, "B")+"/changes", nil), 200, "officerB changes of B")
 		},
+		"GET /api/v1/hosts/{id}/missing-updates": func(t *testing.T, w *world) {
+			expect(t, w.call("officerA", "GET", "/api/v1/hosts/"+id(w, "B")+"/missing-updates", nil), 404, "officerA missing updates of B")
+			expect(t, w.call("officerA", "GET", "/api/v1/hosts/"+id(w, "B")+"/missing-updates?format=csv", nil), 404, "officerA exports missing updates of B")
+			r := w.call("officerB", "GET", "/api/v1/hosts/"+id(w, "B")+"/missing-updates", nil)
+			expect(t, r, 200, "officerB missing updates of B")
+			if items := r.items(t); len(items) != 0 {
+				t.Errorf("no knowledge base loaded, yet missing updates: %s", r.Body)
+			}
+			expect(t, w.call("viewerA", "GET", "/api/v1/hosts/"+id(w, "A")+"/missing-updates?format=xlsx", nil), 200, "viewerA exports missing updates of A")
+		},
 		"GET /api/v1/hosts/{id}/tasks": func(t *testing.T, w *world) {
 			expect(t, w.call("officerA", "GET", "/api/v1/hosts/"+id(w, "B")+"/tasks", nil), 404, "officerA tasks of B")
 		},

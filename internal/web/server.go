@@ -31,6 +31,7 @@ import (
 	"vigil/internal/sources"
 	"vigil/internal/store"
 	"vigil/internal/vuln"
+	"vigil/internal/vulnmatch"
 )
 
 // Services are the capabilities the handlers call. The hub builds them, in
@@ -56,6 +57,9 @@ type Services struct {
 	// Vuln is the vulnerability knowledge base: feeds loaded, CVE lookup
 	// (internal/vuln).
 	Vuln *vuln.Service
+	// VulnMatch matches inventories against the vulnerability knowledge
+	// base: a host's missing Microsoft updates (internal/vulnmatch).
+	VulnMatch *vulnmatch.Service
 }
 
 // Config configures a Server.

@@ -16,6 +16,7 @@ import (
 	"vigil/internal/hosts"
 	"vigil/internal/i18n"
 	"vigil/internal/org"
+	"vigil/internal/vulnmatch"
 )
 
 // hostsCard fills measure 1's dashboard card: coverage of the top of the
@@ -121,6 +122,11 @@ type hostData struct {
 	// the newest and links to the whole list when there are more.
 	TasksTotal, FindingsTotal int
 
+	// Missing and Match are the host's missing Microsoft updates and what
+	// the vulnerability matcher last found (internal/vulnmatch).
+	Missing []vulnmatch.MissingUpdate
+	Match   *vulnmatch.HostState
+
 	// Form is the scan request or a finding's change when the hub
 	// refused it; FormFinding names the finding (0: the scan form).
 	Form        *formState
@@ -197,6 +203,15 @@ func (s *Server) renderHost(w http.ResponseWriter, r *http.Request, status int, 
 	for _, c := range h.Controls {
 		if !c.UpdatedAt.IsZero() {
 			d.SigAge = humanAge(time.Since(c.UpdatedAt), langOf(r))
+		}
+	}
+	if s.VulnMatch != nil {
+		if d.Missing, err = s.VulnMatch.MissingUpdates(ctx, id); err == nil {
+			d.Match, err = s.VulnMatch.State(ctx, id)
+		}
+		if err != nil {
+			s.uiError(w, r, err)
+			return
 		}
 	}
 	pg := s.newPage(r, "hosts", "hosts.title", d)

@@ -41,7 +41,7 @@ var (
 // GDR builds are below it.
 var sqlCUFrom = map[string]int{"2017": 3000, "2019": 4000, "2022": 4000}
 
-func (ix *Index) appTargets(inv *asset.Inventory) (out []target, ms map[int]bool, notes []string) {
+func (ix *Index) appTargets(inv *asset.Inventory) (out []target, ms map[int]bool, notes []Note) {
 	ms = map[int]bool{}
 	seen := map[string]bool{}
 	add := func(i int, id, version string) {
@@ -53,6 +53,9 @@ func (ix *Index) appTargets(inv *asset.Inventory) (out []target, ms map[int]bool
 	}
 	office := false
 	for i, s := range inv.Software {
+		if !microsoftName(s.Name) {
+			continue // the expressions below are case-insensitive: test cheaply first
+		}
 		if m := reDotnetWin.FindStringSubmatch(s.Name); m != nil {
 			name := ".NET " + m[2] + "." + m[3]
 			if strings.EqualFold(m[1], "ASP.NET Core") {
@@ -79,7 +82,7 @@ func (ix *Index) appTargets(inv *asset.Inventory) (out []target, ms map[int]bool
 			name := "microsoft exchange server " + m[1] + " cumulative update " + m[2]
 			ids := ix.byName[name]
 			if len(ids) == 0 {
-				notes = append(notes, "Exchange Server "+m[1]+" CU"+m[2]+" has no MSRC security update in the knowledge base (an unsupported cumulative update?)")
+				notes = append(notes, Note{Code: NoteExchange, Subject: "Exchange Server " + m[1] + " CU" + m[2]})
 			}
 			for _, id := range ids {
 				add(i, id, s.Version)
@@ -91,7 +94,7 @@ func (ix *Index) appTargets(inv *asset.Inventory) (out []target, ms map[int]bool
 				add(i, id, s.Version)
 			}
 			if !ms[i] {
-				notes = append(notes, "SQL Server "+m[1]+" "+s.Version+": no matching MSRC product")
+				notes = append(notes, Note{Code: NoteSQL, Subject: "SQL Server " + m[1] + " " + s.Version})
 			}
 			continue
 		}
@@ -112,10 +115,30 @@ func (ix *Index) appTargets(inv *asset.Inventory) (out []target, ms map[int]bool
 		}
 		if reOffice.MatchString(s.Name) && !office {
 			office = true
-			notes = append(notes, "Microsoft Office is not checked: MSRC gives no fixed build for Click-to-Run and Office's own updates are not in the Windows hotfix list")
+			notes = append(notes, Note{Code: NoteOffice, Subject: s.Name})
 		}
 	}
 	return out, ms, notes
+}
+
+// microsoftName reports whether a program or package name can be one of
+// the Microsoft products above: "Microsoft …", "SQL Server …", "dotnet-…",
+// "aspnetcore-…".
+func microsoftName(n string) bool {
+	if len(n) < 6 {
+		return false
+	}
+	switch n[0] {
+	case 'M', 'm':
+		return len(n) >= 10 && strings.EqualFold(n[:10], "microsoft ")
+	case 'S', 's':
+		return strings.EqualFold(n[:4], "sql ")
+	case 'd':
+		return strings.HasPrefix(n, "dotnet-")
+	case 'a':
+		return strings.HasPrefix(n, "aspnetcore-")
+	}
+	return false
 }
 
 // sqlProducts picks the MSRC products of a SQL Server installation: the

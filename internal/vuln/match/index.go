@@ -297,3 +297,25 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// Level is one cumulative update of a Windows product: installing it
+// brings the build to Revision.
+type Level struct {
+	KB       string
+	Revision int
+	Released time.Time
+	Document string
+}
+
+// Levels lists the cumulative updates of a product with a fixed build,
+// oldest first: the patch levels a host of that product can be at.
+func (ix *Index) Levels(productID string) []Level {
+	var out []Level
+	for _, g := range ix.groups[productID] {
+		if g.cumulative && g.fixedRev > 0 {
+			out = append(out, Level{KB: g.KB, Revision: g.fixedRev, Released: g.Released, Document: g.Document})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Revision < out[j].Revision })
+	return out
+}

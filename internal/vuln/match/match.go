@@ -20,14 +20,39 @@ type Result struct {
 	Vulns    []Vulnerability // CVEs of other software (NVD), most severe first
 	// Mapped and Unmapped count the installed packages that were, or could
 	// not be, named as an NVD product (vendor:product); Unmapped lists
-	// them ("name version"). Microsoft's own programs matched through MSRC
-	// count as mapped.
+	// the latter. Microsoft's own programs matched through MSRC count as
+	// mapped.
 	Mapped   int
-	Unmapped []string
-	// NotCovered says, in English, what could not be checked on this host
-	// (an unknown Windows build, Office Click-to-Run, ...).
-	NotCovered []string
+	Unmapped []Package
+	// NotCovered says what could not be checked on this host (an unknown
+	// Windows build, Office, ...).
+	NotCovered []Note
 }
+
+// Package is an installed package named as the inventory names it.
+type Package struct {
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+}
+
+func (p Package) String() string { return strings.TrimSpace(p.Name + " " + p.Version) }
+
+// Note is something the matcher could not check on a host: Code says
+// what (one of the Note* constants, for a translated sentence), Subject
+// names the thing ("Windows 10 build 12345", "Exchange Server 2019 CU11").
+type Note struct {
+	Code    string `json:"code"`
+	Subject string `json:"subject,omitempty"`
+}
+
+// Codes of Note.
+const (
+	NoteUnknownWindows = "unknown_windows" // a Windows release or build the matcher cannot name
+	NoteNoProduct      = "no_product"      // no MSRC product in the knowledge base for the host's Windows
+	NoteOffice         = "office"          // Microsoft Office is installed: not checked
+	NoteExchange       = "exchange"        // an Exchange cumulative update MSRC has no update for
+	NoteSQL            = "sql"             // a SQL Server release with no MSRC product
+)
 
 // Update is one Microsoft update the host should install: the newest
 // update of its product that covers every CVE listed.
@@ -74,6 +99,16 @@ type Vulnerability struct {
 
 var reKBInName = regexp.MustCompile(`(?i)\bKB(\d{6,8})\b`)
 
+// hasKB is a cheap test for "KB" in any case before the expression.
+func hasKB(s string) bool {
+	for i := 0; i+1 < len(s); i++ {
+		if (s[i] == 'K' || s[i] == 'k') && (s[i+1] == 'B' || s[i+1] == 'b') {
+			return true
+		}
+	}
+	return false
+}
+
 // installedKBs returns the KBs (digits) an inventory lists: its hotfixes
 // and KB numbers named by installed programs ("Security Update for
 // Exchange Server 2019 CU13 (KB5032146)").
@@ -85,6 +120,9 @@ func installedKBs(inv *asset.Inventory) map[string]bool {
 		}
 	}
 	for _, s := range inv.Software {
+		if !hasKB(s.Name) {
+			continue
+		}
 		if m := reKBInName.FindStringSubmatch(s.Name); m != nil {
 			out[strings.TrimLeft(m[1], "0")] = true
 		}
@@ -107,7 +145,7 @@ func (ix *Index) Match(inv *asset.Inventory) *Result {
 	if w, why, ok := IdentifyWindows(inv.OS); ok {
 		ids := ix.WindowsProducts(w)
 		if len(ids) == 0 {
-			r.NotCovered = append(r.NotCovered, "no MSRC product for "+w.String())
+			r.NotCovered = append(r.NotCovered, Note{Code: NoteNoProduct, Subject: w.String()})
 		} else {
 			r.Windows = ix.productName[ids[0]]
 			b := HostBuild(inv.OS)
@@ -120,7 +158,7 @@ func (ix *Index) Match(inv *asset.Inventory) *Result {
 			}
 		}
 	} else if why != "" {
-		r.NotCovered = append(r.NotCovered, why)
+		r.NotCovered = append(r.NotCovered, Note{Code: NoteUnknownWindows, Subject: why})
 	}
 	appTargets, msPackages, notes := ix.appTargets(inv)
 	targets = append(targets, appTargets...)

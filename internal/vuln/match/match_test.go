@@ -1,6 +1,8 @@
 package match
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -215,7 +217,7 @@ func TestCPEMatching(t *testing.T) {
 	if r.Vulns[0].CVE != "CVE-2024-0002" || got["CVE-2024-0001"].Severity != "high" {
 		t.Errorf("order or severity: %+v", r.Vulns)
 	}
-	if r.Mapped != 3 || len(r.Unmapped) != 1 || r.Unmapped[0] != "libfoo1 1.0-1" {
+	if r.Mapped != 3 || len(r.Unmapped) != 1 || r.Unmapped[0].String() != "libfoo1 1.0-1" {
 		t.Errorf("mapped %d unmapped %v", r.Mapped, r.Unmapped)
 	}
 	// Debian 11: the AND configuration's platform does not hold; OpenSSL 3.0.13 is fixed.
@@ -276,4 +278,86 @@ func TestLookupCPE(t *testing.T) {
 			t.Errorf("LookupCPE(%q) = %q, want %q", c.s.Name, s, c.want)
 		}
 	}
+}
+
+// The positions the CPE index compares agree with comparing versions
+// directly, on random ranges and versions.
+func TestCPEPositionsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	v := func() string {
+		s := fmt.Sprintf("%d.%d", rng.IntN(4), rng.IntN(4))
+		if rng.IntN(2) == 0 {
+			s += fmt.Sprintf(".%d", rng.IntN(4))
+		}
+		if rng.IntN(6) == 0 {
+			s += []string{"a", "rc1", "p1", "-beta"}[rng.IntN(4)]
+		}
+		return s
+	}
+	var ms []kb.CPEMatch
+	for i := 0; i < 300; i++ {
+		m := kb.CPEMatch{CVE: fmt.Sprintf("CVE-2024-%04d", i), Vulnerable: true, Part: "a", Vendor: "openssl", Product: "openssl", Version: "*"}
+		switch rng.IntN(6) {
+		case 0:
+			m.Version = v()
+		case 1:
+			m.VersionStartIncluding, m.VersionEndExcluding = v(), v()
+		case 2:
+			m.VersionStartExcluding, m.VersionEndIncluding = v(), v()
+		case 3:
+			m.VersionEndExcluding = v()
+		case 4:
+			m.VersionStartIncluding = v()
+		}
+		ms = append(ms, m)
+	}
+	ix := NewIndex(&Data{CPE: ms})
+	direct := func(x string, m kb.CPEMatch) bool {
+		if !anyVersion(m.Version) {
+			return CompareVersion(x, m.Version) == 0
+		}
+		return (m.VersionStartIncluding == "" || CompareVersion(x, m.VersionStartIncluding) >= 0) &&
+			(m.VersionStartExcluding == "" || CompareVersion(x, m.VersionStartExcluding) > 0) &&
+			(m.VersionEndIncluding == "" || CompareVersion(x, m.VersionEndIncluding) <= 0) &&
+			(m.VersionEndExcluding == "" || CompareVersion(x, m.VersionEndExcluding) < 0)
+	}
+	for k := 0; k < 300; k++ {
+		x := v()
+		r := ix.Match(&asset.Inventory{Software: []asset.Software{{Name: "openssl", Version: x + "-1", Source: asset.SoftwareDpkg}}})
+		got := map[string]bool{}
+		for _, f := range r.Vulns {
+			got[f.CVE] = true
+		}
+		for _, m := range ms {
+			if want := direct(x, m); got[m.CVE] != want {
+				t.Fatalf("%s against %+v: positions say %v, direct comparison %v", x, m, got[m.CVE], want)
+			}
+		}
+	}
+}
+
+// FuzzMatch feeds the matcher inventories with any OS name, build,
+// architecture, program, version and hotfix (what agents and imports
+// bring from outside): it must not panic, and what it reports must name
+// KBs of the knowledge base.
+func FuzzMatch(f *testing.F) {
+	ix := NewIndex(tinyKB())
+	f.Add("Microsoft Windows Server 2019 Standard", "17763.50", "amd64", "Microsoft .NET Runtime - 6.0.21 (x64)", "6.0.21", "KB5000002")
+	f.Add("Microsoft Windows 10 Pro", "19045.3930", "x86", "7-Zip 22.01 (x64)", "22.01", "kb")
+	f.Add("Debian GNU/Linux", "bookworm", "", "dotnet-runtime-6.0", "1:6.0.24-1~x", "")
+	f.Fuzz(func(t *testing.T, osName, build, arch, prog, version, hotfix string) {
+		for _, src := range []string{asset.SoftwareRegistry, asset.SoftwareDpkg, asset.SoftwareRPM} {
+			inv := &asset.Inventory{OS: asset.OS{Name: osName, Build: build, Version: build, Arch: arch},
+				Software: []asset.Software{{Name: prog, Version: version, Source: src}}, Hotfixes: []asset.Hotfix{{ID: hotfix}}}
+			r := ix.Match(inv)
+			for _, u := range r.Updates {
+				if u.KB == "" || len(u.CVEs) == 0 {
+					t.Fatalf("empty update %+v", u)
+				}
+			}
+			if r.Mapped+len(r.Unmapped) != 1 {
+				t.Fatalf("one package, mapped %d unmapped %d", r.Mapped, len(r.Unmapped))
+			}
+		}
+	})
 }

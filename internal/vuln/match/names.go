@@ -63,13 +63,14 @@ var packageCPE = map[string][]CPEName{
 // rePackageCPE maps families of package names (versioned names) to NVD
 // products.
 var rePackageCPE = []struct {
-	re  *regexp.Regexp
-	cpe []CPEName
+	prefix string // a cheap test before the expression
+	re     *regexp.Regexp
+	cpe    []CPEName
 }{
-	{regexp.MustCompile(`^openjdk-\d+-(jre|jdk)(-headless)?$`), []CPEName{{"oracle", "openjdk"}}},
-	{regexp.MustCompile(`^java-\d+(\.\d+)*-openjdk(-headless|-devel)?$`), []CPEName{{"oracle", "openjdk"}}},
-	{regexp.MustCompile(`^linux-image-\d.*$`), []CPEName{{"linux", "linux_kernel"}}},
-	{regexp.MustCompile(`^kernel(-core)?$`), []CPEName{{"linux", "linux_kernel"}}},
+	{"openjdk-", regexp.MustCompile(`^openjdk-\d+-(jre|jdk)(-headless)?$`), []CPEName{{"oracle", "openjdk"}}},
+	{"java-", regexp.MustCompile(`^java-\d+(\.\d+)*-openjdk(-headless|-devel)?$`), []CPEName{{"oracle", "openjdk"}}},
+	{"linux-image-", regexp.MustCompile(`^linux-image-\d.*$`), []CPEName{{"linux", "linux_kernel"}}},
+	{"kernel", regexp.MustCompile(`^kernel(-core)?$`), []CPEName{{"linux", "linux_kernel"}}},
 }
 
 // programCPE maps Windows program names (the Uninstall key's DisplayName,
@@ -143,21 +144,26 @@ func LookupCPE(s asset.Software) []CPEName {
 			}
 		}
 		for _, r := range rePackageCPE {
-			if r.re.MatchString(n) {
+			if strings.HasPrefix(n, r.prefix) && r.re.MatchString(n) {
 				return r.cpe
 			}
 		}
 		return nil
 	}
-	l := strings.ToLower(name)
-	if c, ok := exactProgramCPE[l]; ok {
-		return c
+	if len(name) <= 3 {
+		if c, ok := exactProgramCPE[strings.ToLower(name)]; ok {
+			return c
+		}
 	}
-	if c, ok := packageCPE[l]; ok && s.Source != asset.SoftwareRegistry && s.Source != asset.SoftwareRegWOW && s.Source != asset.SoftwareRegUser {
-		return c // osquery/import rows of Linux packages
+	if s.Source != asset.SoftwareRegistry && s.Source != asset.SoftwareRegWOW && s.Source != asset.SoftwareRegUser {
+		if c, ok := packageCPE[strings.ToLower(name)]; ok {
+			return c // osquery/import rows of Linux packages
+		}
 	}
+	// Prefixes compared without lower-casing the name (no allocation: a
+	// fleet has millions of program rows).
 	for _, r := range programCPE {
-		if strings.HasPrefix(l, r.prefix) {
+		if len(name) >= len(r.prefix) && strings.EqualFold(name[:len(r.prefix)], r.prefix) {
 			return r.cpe
 		}
 	}

@@ -221,15 +221,26 @@ func rpmvercmp(a, b string) int {
 // "8.9p1" > "8.9"), a pre-release marker (alpha, beta, rc, pre, dev, '~')
 // before the release it precedes ("2.0rc1" < "2.0"), and missing trailing
 // segments equal to zero ("1.2" == "1.2.0").
-func CompareVersion(a, b string) int {
-	ta, tb := tokens(strings.ToLower(strings.TrimSpace(a))), tokens(strings.ToLower(strings.TrimSpace(b)))
-	for k := 0; k < len(ta) || k < len(tb); k++ {
-		var x, y token
+func CompareVersion(a, b string) int { return cmpVer(parseVer(a), parseVer(b)) }
+
+// ver is a dotted version split into its segments, parsed once for
+// comparing many times.
+type ver []token
+
+func parseVer(s string) ver { return tokens(strings.ToLower(strings.TrimSpace(s))) }
+
+func cmpVer(ta, tb ver) int {
+	n := len(ta)
+	if len(tb) > n {
+		n = len(tb)
+	}
+	for k := 0; k < n; k++ {
+		x, y := &zeroToken, &zeroToken
 		if k < len(ta) {
-			x = ta[k]
+			x = &ta[k]
 		}
 		if k < len(tb) {
-			y = tb[k]
+			y = &tb[k]
 		}
 		if c := x.cmp(y); c != 0 {
 			return c
@@ -241,35 +252,34 @@ func CompareVersion(a, b string) int {
 type token struct {
 	num  string // digits without leading zeros, when numeric
 	text string
-	set  bool
 	isN  bool
+	pre  bool // a pre-release marker: alpha, beta, rc, pre, dev, preview, '~'
 }
 
-var preRelease = map[string]bool{"~": true, "alpha": true, "a": false, "beta": true, "b": false, "rc": true, "pre": true, "dev": true, "preview": true}
+// zeroToken stands for a missing segment: a zero number.
+var zeroToken = token{isN: true}
 
-// rank orders a token kind: pre-release < missing/zero < letters-as-patch < number.
-func (t token) cmp(u token) int {
-	// A missing token is a zero number.
-	if !t.set {
-		t = token{num: "", isN: true, set: true}
+var preRelease = map[string]bool{"~": true, "alpha": true, "beta": true, "rc": true, "pre": true, "dev": true, "preview": true}
+
+// cmp orders segments: pre-release < zero/missing < letters (a patch
+// suffix, "1.1.1w") < any further number.
+func (t *token) cmp(u *token) int {
+	if t.isN && u.isN { // digits without leading zeros
+		if len(t.num) != len(u.num) {
+			return sign(len(t.num) - len(u.num))
+		}
+		return strings.Compare(t.num, u.num)
 	}
-	if !u.set {
-		u = token{num: "", isN: true, set: true}
-	}
-	if t.isN && u.isN {
-		return cmpDigits(t.num, u.num)
-	}
-	tp, up := !t.isN && preRelease[t.text], !u.isN && preRelease[u.text]
 	switch {
-	case tp && up:
+	case t.pre && u.pre:
 		return strings.Compare(t.text, u.text)
-	case tp:
+	case t.pre:
 		return -1
-	case up:
+	case u.pre:
 		return 1
 	case !t.isN && !u.isN:
 		return strings.Compare(t.text, u.text)
-	case t.isN: // number vs letters: "1.0.1" > "1.0a"? a letter suffix is a patch of the previous number, below any further number
+	case t.isN: // a number against letters
 		if t.num == "" {
 			return -1 // "1.0" < "1.0a"
 		}
@@ -291,17 +301,17 @@ func tokens(s string) []token {
 			for j < len(s) && isDigit(s[j]) {
 				j++
 			}
-			out = append(out, token{num: strings.TrimLeft(s[i:j], "0"), isN: true, set: true})
+			out = append(out, token{num: strings.TrimLeft(s[i:j], "0"), isN: true})
 			i = j
 		case isLetter(c):
 			j := i
 			for j < len(s) && isLetter(s[j]) {
 				j++
 			}
-			out = append(out, token{text: s[i:j], set: true})
+			out = append(out, token{text: s[i:j], pre: preRelease[s[i:j]]})
 			i = j
 		case c == '~':
-			out = append(out, token{text: "~", set: true})
+			out = append(out, token{text: "~", pre: true})
 			i++
 		default:
 			i++

@@ -147,7 +147,8 @@ func HostBuild(os asset.OS) Build {
 // name, version, build and architecture as the agent and the importers
 // record them ("Microsoft Windows Server 2019 Standard", "10.0.17763",
 // "17763.5329", "amd64"). ok is false for non-Windows hosts and for
-// Windows releases it cannot name; why says what was missing.
+// Windows releases it cannot name; why names what it could not ("Windows 10
+// build 12345").
 func IdentifyWindows(os asset.OS) (w WinOS, why string, ok bool) {
 	n := strings.ToLower(os.Name)
 	if !strings.Contains(n, "windows") && os.Family != "windows" {
@@ -169,12 +170,12 @@ func IdentifyWindows(os asset.OS) (w WinOS, why string, ok bool) {
 		w.Family, w.Release = "server 2022", "23h2"
 	}
 	if w.Family == "" {
-		return WinOS{}, "unknown Windows release " + strings.TrimSpace(os.Name+" "+os.Version), false
+		return WinOS{}, strings.TrimSpace(os.Name + " " + os.Version), false
 	}
 	if w.Family == "10" || w.Family == "11" {
 		w.Release = releaseByBuild[b.Number]
 		if w.Release == "" {
-			return WinOS{}, "unknown Windows " + w.Family + " build " + strconv.Itoa(b.Number), false
+			return WinOS{}, "Windows " + w.Family + " build " + strconv.Itoa(b.Number), false
 		}
 	}
 	w.Core = strings.Contains(n, "core")
