@@ -22,6 +22,47 @@ type Scanned struct {
 	Addr string // canonical IP address, "" if the report has none
 	Name string // host name, short or fully qualified, lower case
 	OS   string
+	// ID is the host the caller has already matched (from UnitHosts);
+	// 0 lets UpsertScanned match or add.
+	ID int64
+}
+
+// UnitHost is a host of a unit as a scan import matches it.
+type UnitHost struct {
+	ID    int64
+	Key   string   // hostname_key
+	Addrs []string // its addresses
+}
+
+// UnitHosts lists the hosts of a unit with their name keys and addresses,
+// so an import of many hosts matches them in memory rather than with a
+// query per host.
+func UnitHosts(ctx context.Context, tx *store.Tx, unitID int64) ([]UnitHost, error) {
+	rows, err := tx.Query(ctx, `SELECT id, hostname_key, addresses FROM hosts WHERE unit_id = ? ORDER BY id`, unitID)
+	if err != nil {
+		return nil, fmt.Errorf("hosts: unit hosts: %w", err)
+	}
+	defer rows.Close()
+	var out []UnitHost
+	for rows.Next() {
+		var h UnitHost
+		var addrs string
+		if err := rows.Scan(&h.ID, &h.Key, &addrs); err != nil {
+			return nil, err
+		}
+		h.Addrs = strings.Fields(addrs)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// ScannedKey is the hostname_key UpsertScanned gives a host of that name
+// (the address when there is no name).
+func ScannedKey(name, addr string) string {
+	if strings.TrimSpace(name) == "" {
+		return addr
+	}
+	return hostKey(name)
 }
 
 // UpsertScanned finds the host of unit a scanner saw, inside the caller's
@@ -47,7 +88,12 @@ func UpsertScanned(ctx context.Context, tx *store.Tx, unitID int64, h Scanned, n
 		key = h.Addr
 	}
 	var have, fqdn, osName string
-	if h.Addr != "" {
+	if h.ID != 0 {
+		id = h.ID
+		if err := tx.QueryRow(ctx, `SELECT addresses, fqdn, os_name FROM hosts WHERE id = ? AND unit_id = ?`, id, unitID).Scan(&have, &fqdn, &osName); err != nil {
+			return 0, false, fmt.Errorf("hosts: scanned host %d: %w", id, err)
+		}
+	} else if h.Addr != "" {
 		rows, err := tx.Query(ctx, `SELECT id, hostname_key, addresses, fqdn, os_name FROM hosts WHERE unit_id = ? AND addresses LIKE ? ORDER BY id`, unitID, "% "+h.Addr+" %")
 		if err != nil {
 			return 0, false, fmt.Errorf("hosts: match scanned host: %w", err)

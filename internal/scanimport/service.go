@@ -327,7 +327,9 @@ type writer struct {
 	hosts    map[string]*hostState
 	seen     map[seenKey]int64 // finding id of each (host, key) filed
 	skips    map[string]*Skipped
-	filed    [][2]int64 // (finding, host) pairs this import filed, for scan_findings
+	filed    [][2]int64                  // (finding, host) pairs this import filed, for scan_findings
+	byAddr   map[string][]hosts.UnitHost // the unit's hosts by address, loaded at the first host
+	byKey    map[string]int64            // and by name key
 	scanner  string
 	format   string
 }
@@ -358,9 +360,54 @@ func (w *writer) host(h *Host) (*hostState, error) {
 		}
 		return hs, nil
 	}
-	id, created, err := hosts.UpsertScanned(w.ctx, w.tx, w.unitID, hosts.Scanned{Addr: h.Addr, Name: h.Name, OS: h.OS}, w.now)
+	if w.byAddr == nil {
+		// The unit's hosts, once: matching each of a report's hosts with
+		// a query would scan the unit's addresses per host.
+		list, err := hosts.UnitHosts(w.ctx, w.tx, w.unitID)
+		if err != nil {
+			return nil, err
+		}
+		w.byAddr, w.byKey = map[string][]hosts.UnitHost{}, map[string]int64{}
+		for _, u := range list {
+			for _, a := range u.Addrs {
+				w.byAddr[a] = append(w.byAddr[a], u)
+			}
+			if _, ok := w.byKey[u.Key]; !ok {
+				w.byKey[u.Key] = u.ID
+			}
+		}
+	}
+	nameKey := ""
+	if h.Name != "" {
+		nameKey = hosts.ScannedKey(h.Name, h.Addr)
+	}
+	var known int64
+	if h.Addr != "" {
+		for _, u := range w.byAddr[h.Addr] {
+			if known == 0 || u.Key == nameKey {
+				known = u.ID
+			}
+		}
+	}
+	if known == 0 && nameKey != "" {
+		known = w.byKey[nameKey]
+	}
+	id, created, err := hosts.UpsertScanned(w.ctx, w.tx, w.unitID, hosts.Scanned{Addr: h.Addr, Name: h.Name, OS: h.OS, ID: known}, w.now)
 	if err != nil {
 		return nil, err
+	}
+	u := hosts.UnitHost{ID: id, Key: hosts.ScannedKey(h.Name, h.Addr)}
+	if h.Addr != "" {
+		found := false
+		for _, o := range w.byAddr[h.Addr] {
+			found = found || o.ID == id
+		}
+		if !found {
+			w.byAddr[h.Addr] = append(w.byAddr[h.Addr], u)
+		}
+	}
+	if _, ok := w.byKey[u.Key]; !ok && created {
+		w.byKey[u.Key] = id
 	}
 	hs := &hostState{id: id, scanAt: h.ScanAt, label: key}
 	// The same host may be named by address in one place and by name in

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"vigil/internal/auth"
@@ -433,11 +436,17 @@ func TestBadReportsWriteNothing(t *testing.T) {
 				t.Errorf("%s: %v, want an error naming the file and saying %q", c.name, err, c.want)
 			}
 		}
+		// An upload that breaks off after most of the report (the client
+		// went away): rolled back like any other failure.
+		broken := io.MultiReader(strings.NewReader(string(real[:len(real)*9/10])), iotest.ErrReader(errors.New("connection reset by peer")))
+		if _, err := f.svc.Import(f.officerA, scanimport.Options{Unit: "A", File: "dropped.nessus"}, broken); err == nil || !strings.Contains(err.Error(), "connection reset") {
+			t.Errorf("dropped upload: %v", err)
+		}
 		if n := count(t, db, `SELECT COUNT(*) FROM findings`) + count(t, db, `SELECT COUNT(*) FROM hosts`); n != 0 {
 			t.Errorf("%d rows written by refused reports", n)
 		}
-		if n := count(t, db, `SELECT COUNT(*) FROM scan_imports WHERE status = 'failed'`); n != 5 {
-			t.Errorf("%d failed imports recorded, want 5", n)
+		if n := count(t, db, `SELECT COUNT(*) FROM scan_imports WHERE status = 'failed'`); n != 6 {
+			t.Errorf("%d failed imports recorded, want 6", n)
 		}
 	})
 }

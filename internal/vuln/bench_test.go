@@ -1,11 +1,14 @@
 package vuln_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"vigil/internal/store/storetest"
@@ -178,4 +181,46 @@ func BenchmarkImportNVDGenerated(b *testing.B) {
 			b.ReportMetric(benchNVDRecords, "records/op")
 		})
 	}
+}
+
+// BenchmarkParseNVDStreamPeakHeap parses 100,000 generated records (about
+// 220 MB) produced on the fly through a pipe, and reports the largest heap
+// seen while reading: it stays flat, far below the input's size.
+func BenchmarkParseNVDStreamPeakHeap(b *testing.B) {
+	const n = 100000
+	one := generatedNVD(1)
+	// The record between `"vulnerabilities":[` and the closing `]}`.
+	rec := one[bytes.Index(one, []byte(`"vulnerabilities":[`))+len(`"vulnerabilities":[`) : len(one)-2]
+	b.SetBytes(int64(n * (len(rec) + 1)))
+	var peak uint64
+	for b.Loop() {
+		pr, pw := io.Pipe()
+		go func() {
+			bw := bufio.NewWriterSize(pw, 1<<20)
+			bw.WriteString(`{"format":"NVD_CVE","vulnerabilities":[`)
+			for i := 0; i < n; i++ {
+				if i > 0 {
+					bw.WriteByte(',')
+				}
+				bw.Write(bytes.Replace(rec, []byte("CVE-2023-00000"), []byte(fmt.Sprintf("CVE-2024-%06d", i)), 1))
+			}
+			bw.WriteString("]}")
+			bw.Flush()
+			pw.Close()
+		}()
+		count := 0
+		var ms runtime.MemStats
+		err := nvd.Parse(pr, "stream.json", nvd.Handler{CVE: func(nvd.Record) error {
+			count++
+			if count%5000 == 0 {
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapAlloc)
+			}
+			return nil
+		}})
+		if err != nil || count != n {
+			b.Fatalf("%d records, %v", count, err)
+		}
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 }

@@ -32,6 +32,17 @@ type feedsData struct {
 	Detail    *vuln.CVEDetail // what is known of it
 	CVEError  string          // why the lookup found nothing
 	EPSSPct   string          // the looked-up CVE's EPSS as a percentage
+	// SubTypes says MSRC's kinds of update in the reader's language.
+	SubTypes map[string]string
+}
+
+// msrcSubTypes are MSRC's remediation sub-types and their words' keys.
+var msrcSubTypes = map[string]string{
+	"Security Update":          "feeds.subtype.security_update",
+	"Monthly Rollup":           "feeds.subtype.monthly_rollup",
+	"Security Only":            "feeds.subtype.security_only",
+	"Security Hotpatch Update": "feeds.subtype.hotpatch",
+	"IE Cumulative":            "feeds.subtype.ie_cumulative",
 }
 
 func (s *Server) uiFeeds(w http.ResponseWriter, r *http.Request) {
@@ -57,6 +68,14 @@ func (s *Server) uiFeeds(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case err == nil:
 			d.Detail = det
+			d.SubTypes = map[string]string{}
+			for _, f := range det.Fixes {
+				if key, ok := msrcSubTypes[f.SubType]; ok {
+					d.SubTypes[f.SubType] = i18n.T(langOf(r), key)
+				} else if f.SubType != "" {
+					d.SubTypes[f.SubType] = i18n.T(langOf(r), "feeds.subtype.other")
+				}
+			}
 			if det.EPSS != nil {
 				d.EPSSPct = epssPercent(det.EPSS.Score, langOf(r))
 			}

@@ -255,13 +255,15 @@ func TestBadInput(t *testing.T) {
 	small, _ := os.ReadFile(filepath.Join("testdata", "cvrf-small.xml"))
 	smallJSON, _ := os.ReadFile(filepath.Join("testdata", "cvrf-small.json"))
 	for name, in := range map[string]string{
-		"truncated xml":  string(small[:len(small)/2]),
-		"truncated json": string(smallJSON[:len(smallJSON)/2]),
-		"other xml":      `<?xml version="1.0"?><NessusClientData_v2></NessusClientData_v2>`,
-		"other json":     `{"vulnerabilities": 3}`,
-		"unknown json":   `{"a": 1}`,
-		"csv":            "cve,epss\n",
-		"empty":          "",
+		"truncated xml":   string(small[:len(small)/2]),
+		"truncated json":  string(smallJSON[:len(smallJSON)/2]),
+		"other xml":       `<?xml version="1.0"?><NessusClientData_v2></NessusClientData_v2>`,
+		"other json":      `{"vulnerabilities": 3}`,
+		"unknown json":    `{"a": 1}`,
+		"csv":             "cve,epss\n",
+		"mismatched tags": `<cvrfdoc><DocumentTitle>x</Title></cvrfdoc>`,
+		"unclosed":        `<cvrfdoc><DocumentTitle>x</DocumentTitle>`,
+		"empty":           "",
 	} {
 		_, err := Parse(strings.NewReader(in), "in.file", Handler{Skip: func(error) error { return nil }})
 		if err == nil {
