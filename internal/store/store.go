@@ -180,22 +180,78 @@ func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 }
 
 // Tx is a transaction whose methods rebind like DB's.
+//
+// A statement a transaction executes (Exec, QueryRow) a second time is
+// prepared then and reused
+// until the transaction ends (database/sql closes it at commit or
+// rollback): an import recording thousands of findings parses each of its
+// few statements once instead of once a row. Statements run once are not
+// prepared, which on PostgreSQL would cost a round trip of its own.
 type Tx struct {
 	*sql.Tx
 	db *DB
+
+	mu    sync.Mutex
+	seen  map[string]bool
+	stmts map[string]*sql.Stmt
 }
+
+// maxTxStmts bounds the statements a transaction keeps prepared.
+const maxTxStmts = 64
 
 // Dialect returns the engine of the transaction's database.
 func (tx *Tx) Dialect() Dialect { return tx.db.Dialect }
 
-func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return tx.Tx.ExecContext(ctx, tx.db.Rebind(q), args...)
+// prepared returns the statement of q (rebound) when it is run again, nil
+// the first time.
+func (tx *Tx) prepared(ctx context.Context, q string) *sql.Stmt {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	if st := tx.stmts[q]; st != nil {
+		return st
+	}
+	if !tx.seen[q] {
+		if tx.seen == nil {
+			tx.seen = map[string]bool{}
+		}
+		if len(tx.seen) < 4*maxTxStmts {
+			tx.seen[q] = true
+		}
+		return nil
+	}
+	if len(tx.stmts) >= maxTxStmts {
+		return nil
+	}
+	st, err := tx.Tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil // run unprepared; the error, if real, shows there
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[q] = st
+	return st
 }
+
+func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	q = tx.db.Rebind(q)
+	if st := tx.prepared(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return tx.Tx.ExecContext(ctx, q, args...)
+}
+// Query is never prepared: its rows may still be open when the same
+// statement runs again (walking a tree), which one prepared statement
+// could not serve.
 func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	return tx.Tx.QueryContext(ctx, tx.db.Rebind(q), args...)
 }
 func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return tx.Tx.QueryRowContext(ctx, tx.db.Rebind(q), args...)
+	q = tx.db.Rebind(q)
+	if st := tx.prepared(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return tx.Tx.QueryRowContext(ctx, q, args...)
 }
 
 // InTx runs fn in a transaction, committing when fn returns nil. On
