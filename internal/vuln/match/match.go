@@ -64,7 +64,7 @@ type Update struct {
 	CVEs       []string // most severe first
 	Severity   string   // the most severe among CVEs on this product
 	CVSS       float64  // the highest
-	TopCVE     string   // the CVE with that severity and score
+	TopCVE     string   // the CVE to name first: a known-exploited one if any, else the most severe
 	KEV        bool     // one of CVEs is known exploited
 	KEVDue     time.Time
 	EPSS       float64
@@ -78,7 +78,11 @@ type Update struct {
 	// Alternatives are other KBs that would also close every CVE (a
 	// security-only update, an older cumulative that is still enough).
 	Alternatives []string
-	Installed    string // what the host runs: its build or program version
+
+	topKEV    bool // what TopCVE was chosen by
+	topSev    string
+	topCVSS   float64
+	Installed string // what the host runs: its build or program version
 }
 
 // Vulnerability is a CVE of an installed package, from NVD.
@@ -303,8 +307,9 @@ func (ix *Index) scoreCVE(u *Update, cve, sev string) {
 			sev = c.Severity
 		}
 	}
-	if moreSevere(sev, cvss, u.Severity, u.CVSS) || u.TopCVE == "" {
-		u.TopCVE = cve
+	isKEV := ix.kev[cve] != nil
+	if u.TopCVE == "" || isKEV && !u.topKEV || isKEV == u.topKEV && moreSevere(sev, cvss, u.topSev, u.topCVSS) {
+		u.TopCVE, u.topKEV, u.topSev, u.topCVSS = cve, isKEV, sev, cvss
 	}
 	if severityRank(sev) > severityRank(u.Severity) {
 		u.Severity = sev
@@ -356,8 +361,8 @@ func mergeUpdates(in []Update) []Update {
 				o.Replaces = append(o.Replaces, c)
 			}
 		}
-		if moreSevere(u.Severity, u.CVSS, o.Severity, o.CVSS) {
-			o.TopCVE = u.TopCVE
+		if u.topKEV && !o.topKEV || u.topKEV == o.topKEV && moreSevere(u.topSev, u.topCVSS, o.topSev, o.topCVSS) {
+			o.TopCVE, o.topKEV, o.topSev, o.topCVSS = u.TopCVE, u.topKEV, u.topSev, u.topCVSS
 		}
 		if severityRank(u.Severity) > severityRank(o.Severity) {
 			o.Severity = u.Severity

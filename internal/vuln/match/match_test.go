@@ -127,6 +127,11 @@ func TestMissingUpdatesTiny(t *testing.T) {
 	if len(u.Replaces) != 3 {
 		t.Errorf("replaces %v", u.Replaces)
 	}
+	// The CVE named first is the known-exploited one (high, 7.8), not the
+	// most severe (critical, 9.8): a KEV flag beside another CVE would mislead.
+	if u.TopCVE != "CVE-2023-0003" {
+		t.Errorf("top CVE %s, want the KEV entry CVE-2023-0003", u.TopCVE)
+	}
 	// February installed by KB (build not reported): January is covered
 	// by supersedence, February itself; March and April remain under April.
 	r = ix.Match(&asset.Inventory{OS: asset.OS{Family: "windows", Name: "Microsoft Windows Server 2019 Standard"}, Hotfixes: []asset.Hotfix{{ID: "KB5000002"}}})
