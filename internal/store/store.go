@@ -240,6 +240,7 @@ func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 	}
 	return tx.Tx.ExecContext(ctx, q, args...)
 }
+
 // Query is never prepared: its rows may still be open when the same
 // statement runs again (walking a tree), which one prepared statement
 // could not serve.
