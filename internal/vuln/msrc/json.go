@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"vigil/internal/datafile"
+	"vigil/internal/vuln/internal/jsonskip"
 	"vigil/internal/vuln/kb"
 )
 
@@ -487,7 +488,7 @@ func parseJSON(r io.Reader, file string, h Handler) (Document, error) {
 				return fail(err)
 			}
 		default:
-			if err := skipValue(d); err != nil {
+			if err := jsonskip.Value(d); err != nil {
 				return fail(err)
 			}
 		}
@@ -502,27 +503,4 @@ func parseJSON(r io.Reader, file string, h Handler) (Document, error) {
 		return doc, err
 	}
 	return doc, nil
-}
-
-// skipValue consumes the next JSON value without keeping it.
-func skipValue(d *json.Decoder) error {
-	depth := 0
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			if err == io.EOF {
-				return io.ErrUnexpectedEOF
-			}
-			return err
-		}
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
-		}
-		if depth == 0 {
-			return nil
-		}
-	}
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"vigil/internal/datafile"
+	"vigil/internal/vuln/internal/jsonskip"
 	"vigil/internal/vuln/kb"
 )
 
@@ -198,7 +199,7 @@ func Parse(r io.Reader, file string, h Handler) error {
 					return fail(err)
 				}
 			default:
-				if err := skipValue(d); err != nil {
+				if err := jsonskip.Value(d); err != nil {
 					return fail(err)
 				}
 			}
@@ -403,28 +404,6 @@ func clip(s string, n int) string {
 		n--
 	}
 	return s[:n]
-}
-
-func skipValue(d *json.Decoder) error {
-	depth := 0
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			if err == io.EOF {
-				return io.ErrUnexpectedEOF
-			}
-			return err
-		}
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
-		}
-		if depth == 0 {
-			return nil
-		}
-	}
 }
 
 // Sniff says whether the start of an input looks like NVD API 2.0 JSON.
