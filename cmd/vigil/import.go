@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"vigil/internal/cli"
+	"vigil/internal/client"
 	"vigil/internal/hosts"
 	"vigil/internal/i18n"
 	"vigil/internal/scanimport"
@@ -46,32 +48,17 @@ same file twice updates rather than duplicates.`,
 					if err != nil {
 						return err
 					}
-					failed := 0
-					for _, path := range args {
-						f, err := os.Open(path)
-						if err != nil {
-							fmt.Fprintf(fs.Stderr, "%s: %v\n", path, err)
-							failed++
-							continue
-						}
-						q := url.Values{"unit": {*unit}, "file": {filepath.Base(path)}}
-						if *format != "" {
-							q.Set("format", *format)
-						}
-						var res hosts.ImportResult
-						err = c.Do(ctx, "POST", "/api/v1/hosts/import?"+q.Encode(), "application/octet-stream", f, &res)
-						f.Close()
+					q := url.Values{"unit": {*unit}}
+					if *format != "" {
+						q.Set("format", *format)
+					}
+					return postFiles(ctx, c, fs, args, "/api/v1/hosts/import", q, func(path string, res *hosts.ImportResult, err error) {
 						if err != nil {
 							fmt.Fprintf(fs.Stderr, "%s: %v; nothing of this file was imported\n", path, err)
-							failed++
-							continue
+							return
 						}
 						fmt.Fprintf(fs.Stdout, "%s: %d hosts added, %d updated, %d changes recorded\n", path, res.Created, res.Updated, res.Changes)
-					}
-					if failed > 0 {
-						return &cli.ExitError{Code: 1, Err: fmt.Errorf("%d of %d files not imported", failed, len(args))}
-					}
-					return nil
+					})
 				}
 			},
 		}, {
@@ -108,43 +95,25 @@ See docs/vuln-scans.md.`,
 					if err != nil {
 						return err
 					}
-					failed := 0
-					for _, path := range args {
-						f, err := os.Open(path)
-						if err != nil {
+					q := url.Values{"unit": {*unit}}
+					if *format != "" {
+						q.Set("format", *format)
+					}
+					if *host != "" {
+						q.Set("host", *host)
+					}
+					return postFiles(ctx, c, fs, args, "/api/v1/scans/import", q, func(path string, res *scanimport.Result, err error) {
+						switch {
+						case err != nil && *asJSON:
+							json.NewEncoder(fs.Stdout).Encode(map[string]string{"file": path, "error": err.Error()})
+						case err != nil:
 							fmt.Fprintf(fs.Stderr, "%s: %v\n", path, err)
-							failed++
-							continue
-						}
-						q := url.Values{"unit": {*unit}, "file": {filepath.Base(path)}}
-						if *format != "" {
-							q.Set("format", *format)
-						}
-						if *host != "" {
-							q.Set("host", *host)
-						}
-						var res scanimport.Result
-						err = c.Do(ctx, "POST", "/api/v1/scans/import?"+q.Encode(), "application/octet-stream", f, &res)
-						f.Close()
-						if err != nil {
-							if *asJSON {
-								json.NewEncoder(fs.Stdout).Encode(map[string]string{"file": path, "error": err.Error()})
-							} else {
-								fmt.Fprintf(fs.Stderr, "%s: %v\n", path, err)
-							}
-							failed++
-							continue
-						}
-						if *asJSON {
+						case *asJSON:
 							json.NewEncoder(fs.Stdout).Encode(res)
-							continue
+						default:
+							fmt.Fprintln(fs.Stdout, scanSummary(path, res))
 						}
-						fmt.Fprintln(fs.Stdout, scanSummary(path, &res))
-					}
-					if failed > 0 {
-						return &cli.ExitError{Code: 1, Err: fmt.Errorf("%d of %d files not imported", failed, len(args))}
-					}
-					return nil
+					})
 				}
 			},
 		}},
@@ -166,4 +135,35 @@ func scanSummary(path string, r *scanimport.Result) string {
 		line += fmt.Sprintf("; %d hosts had a newer scan already: nothing closed on them", r.HostsOld)
 	}
 	return line
+}
+
+// postFiles streams each file to endpoint (with query and the file's base
+// name as file=) and hands report the decoded result or the error; a file
+// that cannot be opened is said on stderr. It fails when any file did.
+func postFiles[T any](ctx context.Context, c *client.Client, fs *cli.FlagSet, files []string, endpoint string, query url.Values,
+	report func(path string, res *T, err error)) error {
+	failed := 0
+	for _, path := range files {
+		f, err := os.Open(path)
+		if err != nil {
+			fmt.Fprintf(fs.Stderr, "%s: %v\n", path, err)
+			failed++
+			continue
+		}
+		q := maps.Clone(query)
+		q.Set("file", filepath.Base(path))
+		var res T
+		err = c.Do(ctx, "POST", endpoint+"?"+q.Encode(), "application/octet-stream", f, &res)
+		f.Close()
+		if err != nil {
+			failed++
+			report(path, nil, err)
+			continue
+		}
+		report(path, &res, nil)
+	}
+	if failed > 0 {
+		return &cli.ExitError{Code: 1, Err: fmt.Errorf("%d of %d files not imported", failed, len(files))}
+	}
+	return nil
 }
