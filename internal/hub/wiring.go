@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"vigil/internal/advisory"
 	"vigil/internal/alerts"
 	"vigil/internal/audit"
 	"vigil/internal/auth"
@@ -15,14 +16,17 @@ import (
 	"vigil/internal/health"
 	"vigil/internal/hosts"
 	"vigil/internal/ingest"
+	"vigil/internal/intel"
 	"vigil/internal/jobs"
 	"vigil/internal/org"
 	"vigil/internal/pipeline"
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
 	"vigil/internal/store"
+	"vigil/internal/taxii"
 	"vigil/internal/vuln"
 	"vigil/internal/vulnmatch"
+	"vigil/internal/watchlist"
 	"vigil/internal/web"
 )
 
@@ -52,6 +56,11 @@ func services(db *store.DB) web.Services {
 		Vuln:     vs,
 		// Vulnerability matching: inventories against the knowledge base.
 		VulnMatch: &vulnmatch.Service{DB: db, KB: vulnmatch.FromVuln(vs)},
+		// Warning lists and threat intelligence (issue 12).
+		Intel:      &intel.Service{DB: db},
+		Watchlist:  &watchlist.Service{DB: db},
+		TAXII:      &taxii.Service{DB: db},
+		Advisories: &advisory.Service{DB: db},
 	}
 }
 

@@ -365,6 +365,13 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /sources/{id}/revoke", s.uiAuth(s.uiRevokeSource))
 	s.mux.HandleFunc("POST /sources/{id}/token", s.uiAuth(s.uiRotateSource))
 
+	// Warning lists and threat intelligence (issue 12): each capability
+	// lists its API routes and pages in its own routes_<x>.go.
+	s.routesIntel()
+	s.routesWatchlist()
+	s.routesTAXII()
+	s.routesAdvisories()
+
 	// Any other page path: a "no such page" page in the layout.
 	s.mux.HandleFunc(pageCatchAll, s.uiNotFound)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"vigil/internal/advisory"
 	"vigil/internal/alerts"
 	"vigil/internal/auth"
 	"vigil/internal/duty"
@@ -25,13 +26,16 @@ import (
 	"vigil/internal/health"
 	"vigil/internal/hosts"
 	"vigil/internal/ingest"
+	"vigil/internal/intel"
 	"vigil/internal/org"
 	"vigil/internal/pipeline"
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
 	"vigil/internal/store"
+	"vigil/internal/taxii"
 	"vigil/internal/vuln"
 	"vigil/internal/vulnmatch"
+	"vigil/internal/watchlist"
 )
 
 // Services are the capabilities the handlers call. The hub builds them, in
@@ -60,6 +64,15 @@ type Services struct {
 	// VulnMatch matches inventories against the vulnerability knowledge
 	// base: a host's missing Microsoft updates (internal/vulnmatch).
 	VulnMatch *vulnmatch.Service
+	// Intel keeps indicators and the monthly warning lists (internal/intel).
+	Intel *intel.Service
+	// Watchlist matches published lists and keeps the clean-up queue
+	// (internal/watchlist).
+	Watchlist *watchlist.Service
+	// TAXII serves and polls TAXII 2.1 collections (internal/taxii).
+	TAXII *taxii.Service
+	// Advisories carries advisories to the units (internal/advisory).
+	Advisories *advisory.Service
 }
 
 // Config configures a Server.
