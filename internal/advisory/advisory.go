@@ -7,6 +7,9 @@
 package advisory
 
 import (
+	"context"
+	"errors"
+	"io"
 	"time"
 
 	"vigil/internal/store"
@@ -16,4 +19,12 @@ import (
 type Service struct {
 	DB  *store.DB
 	Now func() time.Time // for tests; time.Now when nil
+}
+
+// ImportFeed reads an RSS 2.0 or Atom 1.0 document from an advisory
+// channel (feed names the channel) and files each item not seen before as
+// a draft advisory; it returns how many were new. The TAXII/feeds poller
+// calls it for feeds of kind "rss".
+func (s *Service) ImportFeed(ctx context.Context, feed string, r io.Reader) (int, error) {
+	return 0, errors.New("advisory: feed import not implemented yet")
 }

@@ -9,6 +9,8 @@ package intel
 
 import (
 	"context"
+	"errors"
+	"io"
 	"time"
 
 	"vigil/internal/intel/format"
@@ -70,4 +72,24 @@ func (s *Service) now() time.Time {
 		return s.Now()
 	}
 	return time.Now()
+}
+
+// ImportInput is one file to import.
+type ImportInput struct {
+	Name   string    // the file's name, in messages
+	Data   io.Reader // the file
+	Source string    // default source for indicators that name none
+	TLP    string    // default marking
+	Report string    // the report the file came from
+	List   string    // join this warning list (created for the current month when new) and publish it
+	Unit   string    // with List: the entries target this unit's subtree
+}
+
+// Import reads a file of any format format.Detect knows, stores its
+// indicators (the same kind, value and source update the stored row) and,
+// with List, adds them to the list and publishes it. The caller needs
+// write rights at the root (the IT Center) for a list without Unit, or
+// over Unit.
+func (s *Service) Import(ctx context.Context, in ImportInput) (*ImportResult, error) {
+	return nil, errors.New("intel: import not implemented yet")
 }
