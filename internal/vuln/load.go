@@ -387,6 +387,8 @@ func (im *importer) writeNVD(tx *store.Tx, recs []nvd.Record) ([]string, error) 
 
 func (im *importer) kev(r io.Reader, name string) error {
 	var pend []kb.KEV
+	var count int
+	seen := map[string]struct{}{}
 	flush := func() error {
 		if len(pend) == 0 {
 			return nil
@@ -396,10 +398,14 @@ func (im *importer) kev(r io.Reader, name string) error {
 		return im.write(func(tx *store.Tx) ([]string, error) { return im.writeKEV(tx, batch) })
 	}
 	_, err := kev.Parse(r, name, kev.Handler{
-		Header: func(h kev.Header) error { im.res.DataDate = h.Released; im.res.Document = h.Version; return nil },
+		Header: func(h kev.Header) error {
+			im.res.DataDate, im.res.Document, count = h.Released, h.Version, h.Count
+			return nil
+		},
 		Entry: func(k kb.KEV) error {
 			im.res.Records++
 			im.res.Loaded++
+			seen[k.CVE] = struct{}{}
 			if err := im.tooMany(); err != nil {
 				return err
 			}
@@ -414,7 +420,51 @@ func (im *importer) kev(r io.Reader, name string) error {
 	if err != nil {
 		return err
 	}
-	return flush()
+	if err := flush(); err != nil {
+		return err
+	}
+	// The KEV file is CISA's whole catalogue: when every entry it counts
+	// was read, a CVE stored but no longer in it was taken off the list
+	// (CISA has removed a few), and findings about it stop saying
+	// "known exploited". A partial or damaged file removes nothing.
+	if count == 0 || im.res.Skipped > 0 || len(seen) != count {
+		return nil
+	}
+	return im.write(func(tx *store.Tx) ([]string, error) { return im.removeKEV(tx, seen) })
+}
+
+// removeKEV deletes the stored KEV entries the complete catalogue seen no
+// longer holds and clears the findings about them.
+func (im *importer) removeKEV(tx *store.Tx, seen map[string]struct{}) ([]string, error) {
+	rows, err := tx.Query(im.ctx, `SELECT cve FROM vuln_kev`)
+	if err != nil {
+		return nil, fmt.Errorf("vuln: read kev: %w", err)
+	}
+	var gone []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if _, ok := seen[id]; !ok {
+			gone = append(gone, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, chunk := range chunks(gone, 500) {
+		if _, err := tx.Exec(im.ctx, `DELETE FROM vuln_kev WHERE cve IN (`+marks(len(chunk))+`)`, anys(chunk)...); err != nil {
+			return nil, fmt.Errorf("vuln: remove kev: %w", err)
+		}
+		if _, err := tx.Exec(im.ctx, `UPDATE findings SET kev = FALSE, kev_due = 0 WHERE cve IN (`+marks(len(chunk))+`)`, anys(chunk)...); err != nil {
+			return nil, fmt.Errorf("vuln: clear findings' kev: %w", err)
+		}
+	}
+	im.res.Removed = len(gone)
+	return gone, nil
 }
 
 func (im *importer) writeKEV(tx *store.Tx, ks []kb.KEV) ([]string, error) {
