@@ -296,18 +296,11 @@ func (s *Service) store(ctx context.Context, tx *store.Tx, unitID int64, hostID 
 	}
 	for _, c := range changes {
 		if _, err := tx.Exec(ctx, `INSERT INTO host_changes (host_id, at, kind, subject, old, new) VALUES (?, ?, ?, ?, ?, ?)`,
-			hostID, nowUS, c.Kind, clip(c.Subject, 500), clip(c.Old, 500), clip(c.New, 500)); err != nil {
+			hostID, nowUS, c.Kind, i18n.Clip(c.Subject, 500), i18n.Clip(c.Old, 500), i18n.Clip(c.New, 500)); err != nil {
 			return 0, false, nil, fmt.Errorf("hosts: record change: %w", err)
 		}
 	}
 	return hostID, created, changes, nil
-}
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 // guessRole tells servers from workstations when the inventory does not.

@@ -13,6 +13,7 @@ import (
 	"vigil/internal/audit"
 	"vigil/internal/auth"
 	"vigil/internal/errs"
+	"vigil/internal/i18n"
 	"vigil/internal/store"
 	"vigil/internal/vuln/epss"
 	"vigil/internal/vuln/kb"
@@ -632,14 +633,14 @@ func (s *Service) finish(ctx context.Context, res *Result, started time.Time) er
 		} else {
 			_, err = tx.Exec(ctx, `INSERT INTO vuln_feeds (feed, source, last_error, error_at) VALUES (?, ?, ?, ?)
 				ON CONFLICT (feed) DO UPDATE SET last_error = excluded.last_error, error_at = excluded.error_at`,
-				res.Feed, res.File, clip(res.Error, 2000), store.Micros(now))
+				res.Feed, res.File, i18n.Clip(res.Error, 2000), store.Micros(now))
 		}
 		if err != nil {
 			return fmt.Errorf("vuln: record feed status: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO vuln_imports (feed, source, actor, started_at, finished_at, records, changed, unchanged, skipped, data_date, error)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			res.Feed, res.File, actor, store.Micros(started), store.Micros(now), res.Records, res.Changed, res.Unchanged, res.Skipped, micros(res.DataDate), clip(res.Error, 2000)); err != nil {
+			res.Feed, res.File, actor, store.Micros(started), store.Micros(now), res.Records, res.Changed, res.Unchanged, res.Skipped, micros(res.DataDate), i18n.Clip(res.Error, 2000)); err != nil {
 			return fmt.Errorf("vuln: record import: %w", err)
 		}
 		if err := tx.QueryRow(ctx, `SELECT version FROM vuln_kb_version WHERE id = 1`).Scan(&res.Version); err != nil {
@@ -650,7 +651,7 @@ func (s *Service) finish(ctx context.Context, res *Result, started time.Time) er
 			after["document"] = res.Document
 		}
 		if res.Error != "" {
-			after["error"] = clip(res.Error, 500)
+			after["error"] = i18n.Clip(res.Error, 500)
 		}
 		return audit.Append(ctx, tx, audit.Entry{Action: "feed.import", ObjectType: "feed", ObjectID: strings.ToUpper(res.Feed), After: after})
 	})
@@ -747,14 +748,4 @@ func digest(parts ...any) string {
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
 }
