@@ -314,8 +314,8 @@ type Action struct {
 // MaxNote bounds an action's note.
 const MaxNote = 4000
 
-// checkAction validates an action input.
-func checkAction(in *ActionInput) error {
+// CheckAction validates and trims an action input.
+func CheckAction(in *ActionInput) error {
 	in.Action = strings.TrimSpace(in.Action)
 	in.Note = strings.TrimSpace(in.Note)
 	if !slices.Contains(format.Actions, in.Action) {
@@ -365,7 +365,7 @@ func (s *Service) RecordAction(ctx context.Context, id int64, in ActionInput) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := checkAction(&in); err != nil {
+	if err := CheckAction(&in); err != nil {
 		return nil, err
 	}
 	h, err := s.writable(ctx, p, id)
