@@ -34,7 +34,9 @@ func init() {
 			forA := w.advisoryFor(t, false, "A")
 			forB := w.advisoryFor(t, false, "B")
 			draft := w.advisoryFor(t, true)
-			ids := func(actor, q string) map[string]bool { return codes(t, w.call(actor, "GET", "/api/v1/advisories"+q, nil), "id") }
+			ids := func(actor, q string) map[string]bool {
+				return codes(t, w.call(actor, "GET", "/api/v1/advisories"+q, nil), "id")
+			}
 			if got := ids("officerA", ""); !got[forA] || got[forB] || got[draft] {
 				t.Errorf("officerA lists %v; want %s only", got, forA)
 			}
