@@ -366,7 +366,40 @@ func matchHost(ctx context.Context, tx *store.Tx, unitID int64, key, machineID s
 	if byName != 0 {
 		return byName, nil
 	}
-	return noAddr, nil
+	if noAddr != 0 || len(addrs) == 0 {
+		return noAddr, nil
+	}
+	return scannedByAddress(ctx, tx, unitID, addrs)
+}
+
+// scannedByAddress finds the host a vulnerability scanner added knowing
+// only an address (its hostname is that address, it has no machine id)
+// that an inventory now names: the first inventory of that machine takes
+// the host over, with its findings, instead of adding a second one. Two
+// such hosts for the inventory's addresses are ambiguous: none is taken.
+func scannedByAddress(ctx context.Context, tx *store.Tx, unitID int64, addrs []string) (int64, error) {
+	args := []any{unitID, SourceScan}
+	for _, a := range addrs {
+		args = append(args, a)
+	}
+	rows, err := tx.Query(ctx, `SELECT id FROM hosts WHERE unit_id = ? AND source = ? AND machine_id = '' AND hostname_key IN (`+
+		strings.TrimSuffix(strings.Repeat("?, ", len(addrs)), ", ")+`) ORDER BY id LIMIT 2`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("hosts: match scanned host: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return 0, err
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil || len(ids) != 1 {
+		return 0, err
+	}
+	return ids[0], nil
 }
 
 // HostFilter selects hosts.
