@@ -114,6 +114,7 @@ func New(db *store.DB, cfg Config) (*Hub, error) {
 	h.Services = services(db)
 	h.configureEscalation(cfg)
 	h.configureHealth(cfg)
+	h.configureTAXII()
 	var sso *auth.OIDC
 	if cfg.OIDC.Issuer != "" {
 		var err error
