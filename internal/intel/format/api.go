@@ -26,8 +26,6 @@ type WriteOptions struct {
 	Title    string // bundle / event title (the list's name)
 }
 
-
-
 // WriteMISP writes a MISP event (JSON, {"Event": {...}}) holding the
 // indicators as attributes.
 func WriteMISP(w io.Writer, inds []Indicator, opt WriteOptions) error { return errTodo }
