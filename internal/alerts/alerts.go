@@ -210,13 +210,3 @@ func canWork(p *auth.Principal, path string) bool {
 func CanWork(p *auth.Principal) bool {
 	return p != nil && p.Via != "agent" && (p.Role == auth.RoleAdmin || p.Role == auth.RoleAnalyst || p.Role == auth.RoleOfficer)
 }
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && n < len(s) && s[n]&0xc0 == 0x80 {
-		n--
-	}
-	return s[:n]
-}

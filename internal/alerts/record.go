@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"vigil/internal/i18n"
 	"vigil/internal/store"
 )
 
@@ -218,7 +219,7 @@ func (s *Service) resolve(m *Match, now time.Time) *resolved {
 				}
 			}
 		}
-		r.host = clip(r.host, 255)
+		r.host = i18n.Clip(r.host, 255)
 		r.hostKey = hostKey(r.host)
 		r.unitID = m.UnitID
 		if _, ok := s.inv.unitPath[r.unitID]; !ok {
@@ -226,7 +227,7 @@ func (s *Service) resolve(m *Match, now time.Time) *resolved {
 		}
 	}
 	r.unitPath = s.inv.unitPath[r.unitID]
-	r.groupKey = clip(m.Key, 1000)
+	r.groupKey = i18n.Clip(m.Key, 1000)
 	ident := m.RuleID + "\x1f" + strconv.FormatInt(r.unitID, 10) + "\x1f"
 	if r.hostID != 0 {
 		ident += "#" + strconv.FormatInt(r.hostID, 10)
@@ -353,7 +354,7 @@ func (w *writer) write(sg *segment, window int64) (group, error) {
 	}
 	for attempt := 0; id == 0; attempt++ {
 		r := sg.matches[0]
-		err := w.insert.QueryRowContext(w.ctx, clip(r.m.RuleID, 200), ruleTitle(r.m), r.severity, Rank(r.severity), r.groupKey, sg.openKey,
+		err := w.insert.QueryRowContext(w.ctx, i18n.Clip(r.m.RuleID, 200), ruleTitle(r.m), r.severity, Rank(r.severity), r.groupKey, sg.openKey,
 			r.host, r.hostKey, r.hostID, r.unitID, r.m.SourceID, n, first, last, w.now, w.now, w.now).Scan(&id)
 		if err == nil {
 			total, gfirst, glast = n, first, last
@@ -444,7 +445,7 @@ func (w *writer) insertNew(segs []*segment, written []group) ([]bool, error) {
 				q.WriteString(", ")
 			}
 			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, clip(r.m.RuleID, 200), ruleTitle(r.m), r.severity, Rank(r.severity), r.groupKey, sg.openKey,
+			args = append(args, i18n.Clip(r.m.RuleID, 200), ruleTitle(r.m), r.severity, Rank(r.severity), r.groupKey, sg.openKey,
 				r.host, r.hostKey, r.hostID, r.unitID, r.m.SourceID, int64(len(sg.matches)), sg.matches[0].at, sg.matches[len(sg.matches)-1].at, w.now, w.now, w.now)
 			byKey[sg.openKey] = i
 		}
@@ -497,9 +498,9 @@ func (w *writer) insertNew(segs []*segment, written []group) ([]bool, error) {
 // ruleTitle is the match's rule title, its id when it has none.
 func ruleTitle(m *Match) string {
 	if strings.TrimSpace(m.RuleTitle) == "" {
-		return clip(m.RuleID, 500)
+		return i18n.Clip(m.RuleID, 500)
 	}
-	return clip(m.RuleTitle, 500)
+	return i18n.Clip(m.RuleTitle, 500)
 }
 
 // eventJSON is a matched event's fields as one JSON object in the event's
@@ -522,21 +523,21 @@ func eventJSON(m *Match) string {
 		b.Write(vb)
 	}
 	if e.Host != "" {
-		put("_host", clip(e.Host, 255))
+		put("_host", i18n.Clip(e.Host, 255))
 	}
 	if e.Source != "" {
-		put("_source", clip(e.Source, 255))
+		put("_source", i18n.Clip(e.Source, 255))
 	}
 	seen := map[string]int{}
 	for i, f := range e.Fields {
-		name := clip(f.Name, 128)
+		name := i18n.Clip(f.Name, 128)
 		if c := seen[name]; c > 0 {
 			seen[name]++
 			name += "#" + strconv.Itoa(c+1)
 		} else {
 			seen[name] = 1
 		}
-		v := clip(f.Value, 2048)
+		v := i18n.Clip(f.Value, 2048)
 		if b.Len()+len(name)+len(v)+64 > MaxEventBytes {
 			put("_truncated", strconv.Itoa(len(e.Fields)-i)+" fields left out")
 			break

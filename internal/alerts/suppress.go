@@ -153,7 +153,7 @@ func (s *Service) CreateSuppression(ctx context.Context, in SuppressionInput) (*
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO alert_suppressions (rule_id, host_key, unit_id, field, value, reason, expires_at, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.RuleID, hostKey(clip(in.Host, 255)), unitID, clip(in.Field, 128), clip(in.Value, 1000),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.RuleID, hostKey(i18n.Clip(in.Host, 255)), unitID, i18n.Clip(in.Field, 128), i18n.Clip(in.Value, 1000),
 			in.Reason, store.Micros(expires), p.Email, store.Micros(now)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("alerts: add suppression: %w", err)

@@ -369,7 +369,7 @@ func (s *Service) AddNote(ctx context.Context, shiftID int64, body string) (*Not
 			return fmt.Errorf("duty: note: %w", err)
 		}
 		return audit.Append(ctx, tx, audit.Entry{Action: "shift.note", ObjectType: "shift", ObjectID: strconv.FormatInt(shiftID, 10), UnitID: sh.unitID,
-			After: map[string]any{"shift": shiftLabel(sh.StartsAt, sh.EndsAt), "roster": sh.Roster, "note": clip(body, 200)}})
+			After: map[string]any{"shift": shiftLabel(sh.StartsAt, sh.EndsAt), "roster": sh.Roster, "note": i18n.Shorten(body, 200)}})
 	})
 	if err != nil {
 		return nil, err
@@ -447,14 +447,4 @@ func (s *Service) notes(ctx context.Context, f NoteFilter) ([]*Note, int, error)
 // shiftLabel names a shift in the audit log: "06/02/2027 06:00–14:00".
 func shiftLabel(from, to time.Time) string {
 	return from.In(i18n.Location).Format("02/01/2006 15:04") + "–" + to.In(i18n.Location).Format("15:04")
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xc0 == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"vigil/internal/auth"
+	"vigil/internal/i18n"
 	"vigil/internal/org"
 	"vigil/internal/store"
 )
@@ -133,7 +134,7 @@ func (s *Service) LoadDemo(ctx context.Context, officers map[string]string, soc 
 				if _, err := tx.Exec(sys, `INSERT INTO notifications (alert_id, policy_id, step, target, recipient_key, recipient, channel_id, kind, address, unit_id,
 					alert_title, severity, host, lang, subject, body, payload, status, attempts, last_error, delivered_at, created_at, updated_at)
 					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'vi', ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-					a.ID, pol.ID, r.step+1, r.target, r.key, r.who, r.channel, r.kind, r.address, a.UnitID, clip(a.Title, 500), a.Severity, clip(a.Host, 300),
+					a.ID, pol.ID, r.step+1, r.target, r.key, r.who, r.channel, r.kind, r.address, a.UnitID, i18n.Clip(a.Title, 500), a.Severity, i18n.Clip(a.Host, 300),
 					m.Subject, m.Body, payload, r.status, r.attempts, r.lastErr, delivered, store.Micros(at), store.Micros(at)); err != nil {
 					return err
 				}

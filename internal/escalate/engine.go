@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"vigil/internal/auth"
+	"vigil/internal/i18n"
 	"vigil/internal/store"
 )
 
@@ -254,8 +255,8 @@ func (s *Service) reach(ctx context.Context, a *Alert, u *unitRef, pol *Policy, 
 			res, err := tx.Exec(ctx, `INSERT INTO notifications (alert_id, policy_id, step, target, recipient_key, recipient, user_id, channel_id, kind, address, unit_id,
 				alert_title, severity, host, lang, subject, body, payload, status, next_attempt_at, last_error, created_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-				a.ID, pol.ID, step+1, r.target, r.key, clip(r.display, 300), r.userID, r.channelID, r.kind, clip(r.address, 2000), a.UnitID,
-				clip(a.Title, 500), a.Severity, clip(a.Host, 300), r.lang, m.Subject, m.Body, payload, status, store.Micros(now), lastErr,
+				a.ID, pol.ID, step+1, r.target, r.key, i18n.Clip(r.display, 300), r.userID, r.channelID, r.kind, i18n.Clip(r.address, 2000), a.UnitID,
+				i18n.Clip(a.Title, 500), a.Severity, i18n.Clip(a.Host, 300), r.lang, m.Subject, m.Body, payload, status, store.Micros(now), lastErr,
 				store.Micros(now), store.Micros(now))
 			if err != nil {
 				return fmt.Errorf("escalate: record notification: %w", err)
@@ -390,14 +391,4 @@ func (s *Service) recipients(ctx context.Context, u *unitRef, pol *Policy, st st
 		return []recipient{r}, nil
 	}
 	return none("unknown step target %q", st.Target), nil
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && n < len(s) && s[n]&0xc0 == 0x80 {
-		n--
-	}
-	return s[:n]
 }

@@ -13,6 +13,7 @@ import (
 	"vigil/internal/audit"
 	"vigil/internal/auth"
 	"vigil/internal/errs"
+	"vigil/internal/i18n"
 	"vigil/internal/store"
 )
 
@@ -190,7 +191,7 @@ func (s *Service) attempt(ctx context.Context, n *Notification) error {
 	if sendErr == nil {
 		delivered = store.Micros(now)
 	} else {
-		lastErr = clip(sendErr.Error(), 1000)
+		lastErr = i18n.Clip(sendErr.Error(), 1000)
 		status = StatusPending
 		next = store.Micros(now.Add(s.Backoff(attempts)))
 		if IsPermanent(sendErr) || attempts >= s.maxAttempts() || n.Target == "test" {

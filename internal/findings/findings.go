@@ -215,7 +215,7 @@ func Record(ctx context.Context, tx *store.Tx, o Observation) (int64, Outcome, e
 		}
 	}
 	seen := store.Micros(o.SeenAt)
-	key, title, source := clip(o.Key, 1000), clip(o.Title, 500), clip(o.Source, 200)
+	key, title, source := i18n.Clip(o.Key, 1000), i18n.Clip(o.Title, 500), i18n.Clip(o.Source, 200)
 	// One query reads the due days, the host's exposure and the finding
 	// if it exists: feeders record thousands at a time.
 	st, err := loadRecordState(ctx, tx, o, key)
@@ -229,7 +229,7 @@ func Record(ctx context.Context, tx *store.Tx, o Observation) (int64, Outcome, e
 	if !o.KEVDue.IsZero() {
 		kevDue = store.Micros(o.KEVDue)
 	}
-	cve, port := clip(o.CVE, 40), clip(o.Port, 40)
+	cve, port := i18n.Clip(o.CVE, 40), i18n.Clip(o.Port, 40)
 
 	id, status := st.id, st.status
 	if id == 0 {
@@ -790,14 +790,4 @@ func formatDue(us int64) string {
 		return ""
 	}
 	return store.Time(us).In(i18n.Location).Format("2006-01-02")
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && n < len(s) && s[n]&0xc0 == 0x80 {
-		n--
-	}
-	return s[:n]
 }

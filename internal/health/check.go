@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"vigil/internal/i18n"
 )
 
 // Why a check failed, for the page to say in words (the detail stays
@@ -103,7 +104,7 @@ func checkTCP(ctx context.Context, p *Probe) *Result {
 		return netFailure(rerr) // no banner at all: silent or reset
 	}
 	if !bytes.Equal(got, want) {
-		return failed(ErrBanner, "banner %q does not start with %q", clip(string(got), 80), p.WantBanner)
+		return failed(ErrBanner, "banner %q does not start with %q", i18n.Shorten(string(got), 80), p.WantBanner)
 	}
 	return r
 }
@@ -194,16 +195,5 @@ func shortNetErr(s string) string {
 	if i := strings.Index(s, "\": "); i >= 0 && strings.HasPrefix(s, "Get \"") {
 		s = s[i+3:]
 	}
-	return clip(s, 300)
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	// Do not cut a UTF-8 sequence.
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
+	return i18n.Shorten(s, 300)
 }

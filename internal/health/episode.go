@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"vigil/internal/errs"
+	"vigil/internal/i18n"
 	"vigil/internal/org"
 	"vigil/internal/store"
 )
@@ -35,7 +36,7 @@ type episode struct {
 // the episode when this call opened it (and so must raise its alert).
 func beginEpisode(ctx context.Context, tx *store.Tx, e episode, now int64) (*episode, error) {
 	res, err := tx.Exec(ctx, `INSERT INTO health_episodes (kind, subject, unit_id, title, started_at, alerted_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`, e.Kind, e.Subject, e.UnitID, clip(e.Title, 200), store.Micros(e.StartedAt), now, clip(e.Detail, 500))
+		ON CONFLICT DO NOTHING`, e.Kind, e.Subject, e.UnitID, i18n.Shorten(e.Title, 200), store.Micros(e.StartedAt), now, i18n.Shorten(e.Detail, 500))
 	if err != nil {
 		return nil, fmt.Errorf("health: begin %s episode %s: %w", e.Kind, e.Subject, err)
 	}

@@ -164,7 +164,7 @@ func (s *Service) reconcile(ctx context.Context, kind string, found []ill, well 
 				continue
 			}
 			if _, err := tx.Exec(ctx, `UPDATE health_episodes SET detail = ? WHERE kind = ? AND subject = ? AND ended_at = 0 AND detail <> ?`,
-				clip(f.detail, 500), kind, f.subject, clip(f.detail, 500)); err != nil {
+				i18n.Shorten(f.detail, 500), kind, f.subject, i18n.Shorten(f.detail, 500)); err != nil {
 				return fmt.Errorf("health: %s episode %s: %w", kind, f.subject, err)
 			}
 		}

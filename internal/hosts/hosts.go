@@ -296,18 +296,11 @@ func (s *Service) store(ctx context.Context, tx *store.Tx, unitID int64, hostID 
 	}
 	for _, c := range changes {
 		if _, err := tx.Exec(ctx, `INSERT INTO host_changes (host_id, at, kind, subject, old, new) VALUES (?, ?, ?, ?, ?, ?)`,
-			hostID, nowUS, c.Kind, clip(c.Subject, 500), clip(c.Old, 500), clip(c.New, 500)); err != nil {
+			hostID, nowUS, c.Kind, i18n.Clip(c.Subject, 500), i18n.Clip(c.Old, 500), i18n.Clip(c.New, 500)); err != nil {
 			return 0, false, nil, fmt.Errorf("hosts: record change: %w", err)
 		}
 	}
 	return hostID, created, changes, nil
-}
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 // guessRole tells servers from workstations when the inventory does not.
@@ -373,7 +366,40 @@ func matchHost(ctx context.Context, tx *store.Tx, unitID int64, key, machineID s
 	if byName != 0 {
 		return byName, nil
 	}
-	return noAddr, nil
+	if noAddr != 0 || len(addrs) == 0 {
+		return noAddr, nil
+	}
+	return scannedByAddress(ctx, tx, unitID, addrs)
+}
+
+// scannedByAddress finds the host a vulnerability scanner added knowing
+// only an address (its hostname is that address, it has no machine id)
+// that an inventory now names: the first inventory of that machine takes
+// the host over, with its findings, instead of adding a second one. Two
+// such hosts for the inventory's addresses are ambiguous: none is taken.
+func scannedByAddress(ctx context.Context, tx *store.Tx, unitID int64, addrs []string) (int64, error) {
+	args := []any{unitID, SourceScan}
+	for _, a := range addrs {
+		args = append(args, a)
+	}
+	rows, err := tx.Query(ctx, `SELECT id FROM hosts WHERE unit_id = ? AND source = ? AND machine_id = '' AND hostname_key IN (`+
+		strings.TrimSuffix(strings.Repeat("?, ", len(addrs)), ", ")+`) ORDER BY id LIMIT 2`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("hosts: match scanned host: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return 0, err
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil || len(ids) != 1 {
+		return 0, err
+	}
+	return ids[0], nil
 }
 
 // HostFilter selects hosts.

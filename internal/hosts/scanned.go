@@ -131,7 +131,7 @@ func UpsertScanned(ctx context.Context, tx *store.Tx, unitID int64, h Scanned, n
 			sets, args = append(sets, "fqdn = ?"), append(args, h.Name)
 		}
 		if osName == "" && h.OS != "" {
-			sets, args = append(sets, "os_name = ?"), append(args, clip(h.OS, 200))
+			sets, args = append(sets, "os_name = ?"), append(args, i18n.Clip(h.OS, 200))
 		}
 		args = append(args, id)
 		if _, err := tx.Exec(ctx, `UPDATE hosts SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...); err != nil {
@@ -159,7 +159,7 @@ func UpsertScanned(ctx context.Context, tx *store.Tx, unitID int64, h Scanned, n
 	search := i18n.Fold(hostname + " " + fq + " " + h.OS + " " + h.Addr)
 	err = tx.QueryRow(ctx, `INSERT INTO hosts (unit_id, hostname, hostname_key, fqdn, os_family, os_name, role, addresses, source, search, first_seen_at, last_seen_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		unitID, hostname, key, fq, osFamily(h.OS), clip(h.OS, 200), role, addrText, SourceScan, search, nowUS, nowUS).Scan(&id)
+		unitID, hostname, key, fq, osFamily(h.OS), i18n.Clip(h.OS, 200), role, addrText, SourceScan, search, nowUS, nowUS).Scan(&id)
 	if err != nil {
 		return 0, false, fmt.Errorf("hosts: add scanned host %s: %w", hostname, err)
 	}

@@ -16,6 +16,7 @@ import (
 	"vigil/internal/auth"
 	"vigil/internal/errs"
 	"vigil/internal/findings"
+	"vigil/internal/i18n"
 	"vigil/internal/store"
 )
 
@@ -211,7 +212,7 @@ func (s *Service) TaskResult(ctx context.Context, taskID string, res *agentapi.T
 			result = string(b)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE agent_tasks SET status = ?, progress = CASE WHEN ? = '' THEN progress ELSE ? END, result = ?, error = ?, updated_at = ? WHERE id = ?`,
-			res.Status, progress, progress, result, clip(res.Error, 2000), now, taskID); err != nil {
+			res.Status, progress, progress, result, i18n.Clip(res.Error, 2000), now, taskID); err != nil {
 			return fmt.Errorf("hosts: task result: %w", err)
 		}
 		if res.Status != agentapi.StatusDone || res.Report == nil {

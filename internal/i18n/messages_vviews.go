@@ -53,6 +53,7 @@ var vviewsMessages = map[string][2]string{
 	"vuln.approver":         {"Người phê duyệt chấp nhận rủi ro", "Risk approved by"},
 	"vuln.approver_hint":    {"thư điện tử của cán bộ phụ trách hoặc quản trị", "e-mail of the officer or administrator"},
 	"vuln.risk_expires":     {"Chấp nhận rủi ro đến ngày", "Risk accepted until"},
+	"vuln.accept_fields":    {"Chấp nhận rủi ro: người phê duyệt và ngày hết hạn", "Accepting a risk: approver and end date"},
 	"vuln.accept_hint":      {"Chấp nhận rủi ro cần: lý do (ô ghi chú), người phê duyệt là cán bộ phụ trách của đơn vị hoặc đơn vị cấp trên (hoặc quản trị), và ngày hết hạn (tối đa một năm); hết hạn, phát hiện tự mở lại.", "Accepting a risk needs a reason (the note), an approver who is an officer of the unit or a unit above it (or an administrator), and an end date (at most a year); when it ends the finding reopens."},
 	"vuln.approved_by":      {"Phê duyệt:", "Approved by"},
 	"vuln.until":            {"đến", "until"},

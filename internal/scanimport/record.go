@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"vigil/internal/datafile"
+	"vigil/internal/i18n"
 )
 
 // Formats, as Detect names them and the API's format parameter takes them.
@@ -129,16 +130,7 @@ var ErrEntity = errors.New("the document declares entities (<!ENTITY>); entity e
 const maxOutput = 4096
 
 // clip cuts s to at most n bytes on a rune boundary, trimmed.
-func clip(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xc0 == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
-}
+func clip(s string, n int) string { return i18n.Shorten(strings.TrimSpace(s), n) }
 
 // NormalizeCVE returns the CVE id in s upper-cased, and whether s is one:
 // "CVE-", four digits of year, "-", at least four digits.

@@ -13,6 +13,7 @@ import (
 	"vigil/internal/audit"
 	"vigil/internal/auth"
 	"vigil/internal/errs"
+	"vigil/internal/i18n"
 	"vigil/internal/store"
 	"vigil/internal/vuln/epss"
 	"vigil/internal/vuln/kb"
@@ -387,6 +388,8 @@ func (im *importer) writeNVD(tx *store.Tx, recs []nvd.Record) ([]string, error) 
 
 func (im *importer) kev(r io.Reader, name string) error {
 	var pend []kb.KEV
+	var count int
+	seen := map[string]struct{}{}
 	flush := func() error {
 		if len(pend) == 0 {
 			return nil
@@ -396,10 +399,14 @@ func (im *importer) kev(r io.Reader, name string) error {
 		return im.write(func(tx *store.Tx) ([]string, error) { return im.writeKEV(tx, batch) })
 	}
 	_, err := kev.Parse(r, name, kev.Handler{
-		Header: func(h kev.Header) error { im.res.DataDate = h.Released; im.res.Document = h.Version; return nil },
+		Header: func(h kev.Header) error {
+			im.res.DataDate, im.res.Document, count = h.Released, h.Version, h.Count
+			return nil
+		},
 		Entry: func(k kb.KEV) error {
 			im.res.Records++
 			im.res.Loaded++
+			seen[k.CVE] = struct{}{}
 			if err := im.tooMany(); err != nil {
 				return err
 			}
@@ -414,7 +421,51 @@ func (im *importer) kev(r io.Reader, name string) error {
 	if err != nil {
 		return err
 	}
-	return flush()
+	if err := flush(); err != nil {
+		return err
+	}
+	// The KEV file is CISA's whole catalogue: when every entry it counts
+	// was read, a CVE stored but no longer in it was taken off the list
+	// (CISA has removed a few), and findings about it stop saying
+	// "known exploited". A partial or damaged file removes nothing.
+	if count == 0 || im.res.Skipped > 0 || len(seen) != count {
+		return nil
+	}
+	return im.write(func(tx *store.Tx) ([]string, error) { return im.removeKEV(tx, seen) })
+}
+
+// removeKEV deletes the stored KEV entries the complete catalogue seen no
+// longer holds and clears the findings about them.
+func (im *importer) removeKEV(tx *store.Tx, seen map[string]struct{}) ([]string, error) {
+	rows, err := tx.Query(im.ctx, `SELECT cve FROM vuln_kev`)
+	if err != nil {
+		return nil, fmt.Errorf("vuln: read kev: %w", err)
+	}
+	var gone []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if _, ok := seen[id]; !ok {
+			gone = append(gone, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, chunk := range chunks(gone, 500) {
+		if _, err := tx.Exec(im.ctx, `DELETE FROM vuln_kev WHERE cve IN (`+marks(len(chunk))+`)`, anys(chunk)...); err != nil {
+			return nil, fmt.Errorf("vuln: remove kev: %w", err)
+		}
+		if _, err := tx.Exec(im.ctx, `UPDATE findings SET kev = FALSE, kev_due = 0 WHERE cve IN (`+marks(len(chunk))+`)`, anys(chunk)...); err != nil {
+			return nil, fmt.Errorf("vuln: clear findings' kev: %w", err)
+		}
+	}
+	im.res.Removed = len(gone)
+	return gone, nil
 }
 
 func (im *importer) writeKEV(tx *store.Tx, ks []kb.KEV) ([]string, error) {
@@ -582,14 +633,14 @@ func (s *Service) finish(ctx context.Context, res *Result, started time.Time) er
 		} else {
 			_, err = tx.Exec(ctx, `INSERT INTO vuln_feeds (feed, source, last_error, error_at) VALUES (?, ?, ?, ?)
 				ON CONFLICT (feed) DO UPDATE SET last_error = excluded.last_error, error_at = excluded.error_at`,
-				res.Feed, res.File, clip(res.Error, 2000), store.Micros(now))
+				res.Feed, res.File, i18n.Clip(res.Error, 2000), store.Micros(now))
 		}
 		if err != nil {
 			return fmt.Errorf("vuln: record feed status: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO vuln_imports (feed, source, actor, started_at, finished_at, records, changed, unchanged, skipped, data_date, error)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			res.Feed, res.File, actor, store.Micros(started), store.Micros(now), res.Records, res.Changed, res.Unchanged, res.Skipped, micros(res.DataDate), clip(res.Error, 2000)); err != nil {
+			res.Feed, res.File, actor, store.Micros(started), store.Micros(now), res.Records, res.Changed, res.Unchanged, res.Skipped, micros(res.DataDate), i18n.Clip(res.Error, 2000)); err != nil {
 			return fmt.Errorf("vuln: record import: %w", err)
 		}
 		if err := tx.QueryRow(ctx, `SELECT version FROM vuln_kb_version WHERE id = 1`).Scan(&res.Version); err != nil {
@@ -600,7 +651,7 @@ func (s *Service) finish(ctx context.Context, res *Result, started time.Time) er
 			after["document"] = res.Document
 		}
 		if res.Error != "" {
-			after["error"] = clip(res.Error, 500)
+			after["error"] = i18n.Clip(res.Error, 500)
 		}
 		return audit.Append(ctx, tx, audit.Entry{Action: "feed.import", ObjectType: "feed", ObjectID: strings.ToUpper(res.Feed), After: after})
 	})
@@ -697,14 +748,4 @@ func digest(parts ...any) string {
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
 }

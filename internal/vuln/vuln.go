@@ -87,11 +87,12 @@ type Result struct {
 	Feed      string    `json:"feed"`   // msrc, nvd, kev, epss
 	Format    string    `json:"format"` // cvrf-xml, cvrf-json, csaf, nvd-api-2.0, kev-json, epss-csv
 	Document  string    `json:"document,omitempty"`
-	Records   int       `json:"records"`   // records read (loaded + skipped)
-	Loaded    int       `json:"loaded"`    // records accepted
-	Changed   int       `json:"changed"`   // of those, new or different from what was stored
-	Unchanged int       `json:"unchanged"` // of those, already stored as they are (or a newer version is)
-	Skipped   int       `json:"skipped"`   // records refused, with Reasons
+	Records   int       `json:"records"`           // records read (loaded + skipped)
+	Loaded    int       `json:"loaded"`            // records accepted
+	Changed   int       `json:"changed"`           // of those, new or different from what was stored
+	Unchanged int       `json:"unchanged"`         // of those, already stored as they are (or a newer version is)
+	Skipped   int       `json:"skipped"`           // records refused, with Reasons
+	Removed   int       `json:"removed,omitempty"` // KEV: stored entries a complete catalogue no longer lists
 	Reasons   []string  `json:"reasons,omitempty"`
 	Products  int       `json:"products,omitempty"` // MSRC products read
 	DataDate  time.Time `json:"data_date"`          // the data's own date

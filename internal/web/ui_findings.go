@@ -217,7 +217,7 @@ func (s *Server) uiUpdateFinding(w http.ResponseWriter, r *http.Request) {
 		// A change the hub refused comes back on the host's page, in the
 		// finding's row, with what was typed.
 		if cur, gerr := s.Findings.Get(r.Context(), id); gerr == nil && formError(err) {
-			s.renderHost(w, r, statusOf(errs.Code(err)), cur.HostID, newFormState(r, err, "status", "note"), id)
+			s.renderHost(w, r, statusOf(errs.Code(err)), cur.HostID, newFormState(r, err, "status", "note", "approver", "expires"), id)
 			return
 		}
 		s.uiError(w, r, err)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"vigil/internal/datafile"
+	"vigil/internal/i18n"
 	"vigil/internal/vuln/kb"
 )
 
@@ -71,7 +72,7 @@ func Parse(r io.Reader, file string, h Handler) (Header, error) {
 					}
 				}
 				if hdr.Date.IsZero() {
-					return hdr, &datafile.Error{File: file, Line: 1, Field: "score_date", Err: fmt.Errorf("%q is not a date", clip(v, 40))}
+					return hdr, &datafile.Error{File: file, Line: 1, Field: "score_date", Err: fmt.Errorf("%q is not a date", i18n.Clip(v, 40))}
 				}
 			}
 		}
@@ -121,27 +122,17 @@ func Parse(r io.Reader, file string, h Handler) (Header, error) {
 func row(c *datafile.CSV, date time.Time) (kb.EPSS, error) {
 	id := strings.TrimSpace(c.Get("cve"))
 	if !cveRe.MatchString(id) {
-		return kb.EPSS{}, c.Errorf("cve", "%q is not a CVE id (CVE-YYYY-NNNN)", clip(id, 40))
+		return kb.EPSS{}, c.Errorf("cve", "%q is not a CVE id (CVE-YYYY-NNNN)", i18n.Clip(id, 40))
 	}
 	score, err := strconv.ParseFloat(strings.TrimSpace(c.Get("epss")), 64)
 	if err != nil || score < 0 || score > 1 {
-		return kb.EPSS{}, c.Errorf("epss", "%q is not a probability from 0 to 1", clip(c.Get("epss"), 40))
+		return kb.EPSS{}, c.Errorf("epss", "%q is not a probability from 0 to 1", i18n.Clip(c.Get("epss"), 40))
 	}
 	pct, err := strconv.ParseFloat(strings.TrimSpace(c.Get("percentile")), 64)
 	if err != nil || pct < 0 || pct > 1 {
-		return kb.EPSS{}, c.Errorf("percentile", "%q is not a fraction from 0 to 1", clip(c.Get("percentile"), 40))
+		return kb.EPSS{}, c.Errorf("percentile", "%q is not a fraction from 0 to 1", i18n.Clip(c.Get("percentile"), 40))
 	}
 	return kb.EPSS{CVE: id, Score: score, Percentile: pct, Date: date}, nil
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
 }
 
 // Sniff says whether the start of an input looks like an EPSS CSV.

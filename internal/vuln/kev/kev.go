@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"vigil/internal/datafile"
+	"vigil/internal/i18n"
 	"vigil/internal/vuln/internal/jsonskip"
 	"vigil/internal/vuln/kb"
 )
@@ -92,9 +93,9 @@ func Parse(r io.Reader, file string, h Handler) (Header, error) {
 			}
 			switch key {
 			case "title":
-				hdr.Title = clip(s, 200)
+				hdr.Title = i18n.Clip(s, 200)
 			case "catalogVersion":
-				hdr.Version = clip(s, 64)
+				hdr.Version = i18n.Clip(s, 64)
 			case "dateReleased":
 				hdr.Released, _ = parseTime(s)
 			}
@@ -169,25 +170,25 @@ func build(file string, n int, e *entry) (kb.KEV, error) {
 	id := strings.TrimSpace(e.CVE)
 	rec := fmt.Sprintf("entry %d", n)
 	if id != "" {
-		rec = fmt.Sprintf("entry %d (%s)", n, clip(id, 40))
+		rec = fmt.Sprintf("entry %d (%s)", n, i18n.Clip(id, 40))
 	}
 	bad := func(field string, err error) error {
 		return &datafile.Error{File: file, Record: rec, Field: field, Err: err}
 	}
 	if !cveRe.MatchString(id) {
-		return kb.KEV{}, bad("cveID", fmt.Errorf("%q is not a CVE id (CVE-YYYY-NNNN)", clip(id, 40)))
+		return kb.KEV{}, bad("cveID", fmt.Errorf("%q is not a CVE id (CVE-YYYY-NNNN)", i18n.Clip(id, 40)))
 	}
 	k := kb.KEV{
-		CVE: id, Vendor: clip(e.Vendor, 128), Product: clip(e.Product, 128), Name: clip(e.Name, 256),
-		Action: clip(e.Action, 1024), Ransomware: strings.EqualFold(strings.TrimSpace(e.Ransomware), "Known"),
+		CVE: id, Vendor: i18n.Clip(e.Vendor, 128), Product: i18n.Clip(e.Product, 128), Name: i18n.Clip(e.Name, 256),
+		Action: i18n.Clip(e.Action, 1024), Ransomware: strings.EqualFold(strings.TrimSpace(e.Ransomware), "Known"),
 	}
 	var ok bool
 	if k.Added, ok = parseTime(e.Added); !ok {
-		return kb.KEV{}, bad("dateAdded", fmt.Errorf("%q is not a date (YYYY-MM-DD)", clip(e.Added, 40)))
+		return kb.KEV{}, bad("dateAdded", fmt.Errorf("%q is not a date (YYYY-MM-DD)", i18n.Clip(e.Added, 40)))
 	}
 	if strings.TrimSpace(e.Due) != "" {
 		if k.Due, ok = parseTime(e.Due); !ok {
-			return kb.KEV{}, bad("dueDate", fmt.Errorf("%q is not a date (YYYY-MM-DD)", clip(e.Due, 40)))
+			return kb.KEV{}, bad("dueDate", fmt.Errorf("%q is not a date (YYYY-MM-DD)", i18n.Clip(e.Due, 40)))
 		}
 	}
 	return k, nil
@@ -201,16 +202,6 @@ func parseTime(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
 }
 
 // Sniff says whether the start of an input looks like the KEV catalog.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"vigil/internal/datafile"
+	"vigil/internal/i18n"
 	"vigil/internal/vuln/internal/jsonskip"
 	"vigil/internal/vuln/kb"
 )
@@ -142,7 +143,7 @@ func (v *cvrfJSONVuln) raw() rawVuln {
 	}
 	for _, c := range v.CWE {
 		if c.ID != "" && len(r.CWE) < 16 {
-			r.CWE = append(r.CWE, clip(c.ID, 32))
+			r.CWE = append(r.CWE, i18n.Clip(c.ID, 32))
 		}
 	}
 	for _, t := range v.Threats {
@@ -215,7 +216,7 @@ func (v *csafVuln) raw() rawVuln {
 		}
 	}
 	if v.CWE != nil && v.CWE.ID != "" {
-		r.CWE = []string{clip(v.CWE.ID, 32)}
+		r.CWE = []string{i18n.Clip(v.CWE.ID, 32)}
 	}
 	for _, t := range v.Threats {
 		typ := ""
@@ -300,7 +301,7 @@ func (t *jsonTree) products() []kb.Product {
 			return
 		}
 		seen[id] = true
-		out = append(out, kb.Product{ID: clip(id, 32), Name: clip(name, 256)})
+		out = append(out, kb.Product{ID: i18n.Clip(id, 32), Name: i18n.Clip(name, 256)})
 	}
 	var walk func(bs []jsonBranch, depth int)
 	walk = func(bs []jsonBranch, depth int) {
@@ -381,7 +382,7 @@ func parseJSON(r io.Reader, file string, h Handler) (Document, error) {
 			if err := d.Decode(&f); err != nil {
 				return fail(fmt.Errorf("DocumentTitle: %w", err))
 			}
-			doc.Title = clip(strings.TrimSpace(string(f)), 256)
+			doc.Title = i18n.Clip(strings.TrimSpace(string(f)), 256)
 		case "DocumentTracking":
 			known = true
 			doc.Format = "cvrf-json"
@@ -395,7 +396,7 @@ func parseJSON(r io.Reader, file string, h Handler) (Document, error) {
 			if err := d.Decode(&t); err != nil {
 				return fail(fmt.Errorf("DocumentTracking: %w", err))
 			}
-			doc.ID = clip(strings.TrimSpace(string(t.Identification.ID)), 64)
+			doc.ID = i18n.Clip(strings.TrimSpace(string(t.Identification.ID)), 64)
 			doc.Released, _ = parseTime(string(t.InitialReleaseDate))
 			doc.Updated, _ = parseTime(string(t.CurrentReleaseDate))
 		case "document":
@@ -413,8 +414,8 @@ func parseJSON(r io.Reader, file string, h Handler) (Document, error) {
 			if err := d.Decode(&t); err != nil {
 				return fail(fmt.Errorf("document: %w", err))
 			}
-			doc.Title = clip(strings.TrimSpace(t.Title), 256)
-			doc.ID = clip(strings.TrimSpace(t.Tracking.ID), 64)
+			doc.Title = i18n.Clip(strings.TrimSpace(t.Title), 256)
+			doc.ID = i18n.Clip(strings.TrimSpace(t.Tracking.ID), 64)
 			doc.Released, _ = parseTime(t.Tracking.InitialReleaseDate)
 			doc.Updated, _ = parseTime(t.Tracking.CurrentReleaseDate)
 		case "ProductTree", "product_tree":

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"vigil/internal/datafile"
+	"vigil/internal/i18n"
 	"vigil/internal/vuln/kb"
 )
 
@@ -234,12 +235,12 @@ func build(doc *Document, file string, n int, r *rawVuln) (Vulnerability, error)
 		return Vulnerability{}, bad("CVE", errors.New("missing"))
 	}
 	if !cveRe.MatchString(id) {
-		return Vulnerability{}, bad("CVE", fmt.Errorf("%q is not a CVE id (CVE-YYYY-NNNN)", clip(id, 40)))
+		return Vulnerability{}, bad("CVE", fmt.Errorf("%q is not a CVE id (CVE-YYYY-NNNN)", i18n.Clip(id, 40)))
 	}
 	c := kb.CVE{
 		ID:          id,
-		Title:       clip(strings.TrimSpace(r.Title), 512),
-		Description: clip(stripTags(r.Description), maxDescription),
+		Title:       i18n.Clip(strings.TrimSpace(r.Title), 512),
+		Description: i18n.Clip(stripTags(r.Description), maxDescription),
 		Source:      "msrc",
 		CWE:         r.CWE,
 		Published:   doc.Released,
@@ -286,10 +287,10 @@ func build(doc *Document, file string, n int, r *rawVuln) (Vulnerability, error)
 		}
 		v, err := strconv.ParseFloat(strings.TrimSpace(s.Base), 64)
 		if err != nil || v < 0 || v > 10 {
-			return Vulnerability{}, bad(fmt.Sprintf("CVSSScoreSets[%d].BaseScore", i), fmt.Errorf("%q is not a score from 0 to 10", clip(s.Base, 20)))
+			return Vulnerability{}, bad(fmt.Sprintf("CVSSScoreSets[%d].BaseScore", i), fmt.Errorf("%q is not a score from 0 to 10", i18n.Clip(s.Base, 20)))
 		}
 		if v > c.CVSS {
-			c.CVSS, c.Vector = v, clip(strings.TrimSpace(s.Vector), 200)
+			c.CVSS, c.Vector = v, i18n.Clip(strings.TrimSpace(s.Vector), 200)
 		}
 	}
 	if c.Severity == "" && c.CVSS > 0 {
@@ -320,10 +321,10 @@ func build(doc *Document, file string, n int, r *rawVuln) (Vulnerability, error)
 				CVE:        id,
 				ProductID:  p,
 				KB:         kbn,
-				SubType:    clip(strings.TrimSpace(rem.SubType), 64),
-				FixedBuild: clip(strings.TrimSpace(rem.FixedBuild), 64),
+				SubType:    i18n.Clip(strings.TrimSpace(rem.SubType), 64),
+				FixedBuild: i18n.Clip(strings.TrimSpace(rem.FixedBuild), 64),
 				Supersedes: sup,
-				URL:        clip(strings.TrimSpace(rem.URL), 512),
+				URL:        i18n.Clip(strings.TrimSpace(rem.URL), 512),
 				Severity:   sevByProduct[p],
 				Released:   doc.Released,
 				Document:   doc.ID,
@@ -420,17 +421,6 @@ func parseTime(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	// Cut on a rune boundary.
-	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
 }
 
 // stripTags turns MSRC's HTML notes into plain text, roughly: tags

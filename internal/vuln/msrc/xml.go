@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"vigil/internal/datafile"
+	"vigil/internal/i18n"
 	"vigil/internal/vuln/kb"
 )
 
@@ -79,7 +80,7 @@ func parseXML(r io.Reader, file string, h Handler) (Document, error) {
 				if err != nil {
 					return fail(err)
 				}
-				doc.Title = clip(strings.TrimSpace(s), 256)
+				doc.Title = i18n.Clip(strings.TrimSpace(s), 256)
 			case "DocumentTracking":
 				if err := readTracking(d, &doc); err != nil {
 					return fail(err)
@@ -94,7 +95,7 @@ func parseXML(r io.Reader, file string, h Handler) (Document, error) {
 					return doc, err
 				}
 				if id == "" {
-					if err := skip(h, &datafile.Error{File: file, Record: "product " + clip(strings.TrimSpace(s), 80), Field: "ProductID", Err: errors.New("missing")}); err != nil {
+					if err := skip(h, &datafile.Error{File: file, Record: "product " + i18n.Clip(strings.TrimSpace(s), 80), Field: "ProductID", Err: errors.New("missing")}); err != nil {
 						return doc, err
 					}
 					continue
@@ -104,7 +105,7 @@ func parseXML(r io.Reader, file string, h Handler) (Document, error) {
 				}
 				products[id] = true
 				if h.Product != nil {
-					if err := h.Product(kb.Product{ID: clip(id, 32), Name: clip(strings.TrimSpace(s), 256)}); err != nil {
+					if err := h.Product(kb.Product{ID: i18n.Clip(id, 32), Name: i18n.Clip(strings.TrimSpace(s), 256)}); err != nil {
 						return doc, err
 					}
 				}
@@ -216,7 +217,7 @@ func readTracking(d *tokenizer, doc *Document) error {
 					s = strings.TrimSpace(s)
 					switch t.Name.Local {
 					case "ID":
-						doc.ID = clip(s, 64)
+						doc.ID = i18n.Clip(s, 64)
 					case "InitialReleaseDate":
 						doc.Released, _ = parseTime(s)
 					case "CurrentReleaseDate":
@@ -290,7 +291,7 @@ func readVuln(d *tokenizer, start xml.StartElement) (rawVuln, error) {
 				r.Rems = append(r.Rems, rawRem{Type: attr(t, "Type")})
 			case "CWE":
 				if id := attr(t, "ID"); id != "" && len(r.CWE) < 16 {
-					r.CWE = append(r.CWE, clip(id, 32))
+					r.CWE = append(r.CWE, i18n.Clip(id, 32))
 				}
 			}
 		case xml.CharData:

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"vigil/internal/datafile"
+	"vigil/internal/i18n"
 	"vigil/internal/vuln/internal/jsonskip"
 	"vigil/internal/vuln/kb"
 )
@@ -227,22 +228,22 @@ func build(file string, n int, c *apiCVE) (Record, error) {
 	}
 	id := strings.TrimSpace(c.ID)
 	if id != "" {
-		rec = fmt.Sprintf("record %d (%s)", n, clip(id, 40))
+		rec = fmt.Sprintf("record %d (%s)", n, i18n.Clip(id, 40))
 	}
 	if !cveRe.MatchString(id) {
-		return Record{}, &datafile.Error{File: file, Record: rec, Field: "cve.id", Err: fmt.Errorf("%q is not a CVE id (CVE-YYYY-NNNN)", clip(id, 40))}
+		return Record{}, &datafile.Error{File: file, Record: rec, Field: "cve.id", Err: fmt.Errorf("%q is not a CVE id (CVE-YYYY-NNNN)", i18n.Clip(id, 40))}
 	}
 	out := kb.CVE{ID: id, Source: "nvd"}
 	out.Published, _ = parseTime(c.Published)
 	out.Modified, _ = parseTime(c.LastModified)
 	for _, d := range c.Descriptions {
 		if d.Lang == "en" {
-			out.Description = clip(strings.TrimSpace(d.Value), maxDescription)
+			out.Description = i18n.Clip(strings.TrimSpace(d.Value), maxDescription)
 			break
 		}
 	}
 	if out.Description == "" && len(c.Descriptions) > 0 {
-		out.Description = clip(strings.TrimSpace(c.Descriptions[0].Value), maxDescription)
+		out.Description = i18n.Clip(strings.TrimSpace(c.Descriptions[0].Value), maxDescription)
 	}
 	out.Title = title(out.Description)
 	for _, set := range [][]metric{c.Metrics.V31, c.Metrics.V30, c.Metrics.V2} {
@@ -251,7 +252,7 @@ func build(file string, n int, c *apiCVE) (Record, error) {
 				return Record{}, &datafile.Error{File: file, Record: rec, Field: "metrics.cvssData.baseScore", Err: fmt.Errorf("%v is not a score from 0 to 10", m.CVSSData.BaseScore)}
 			}
 			out.CVSS = m.CVSSData.BaseScore
-			out.Vector = clip(m.CVSSData.VectorString, 200)
+			out.Vector = i18n.Clip(m.CVSSData.VectorString, 200)
 			sev := m.CVSSData.BaseSeverity
 			if sev == "" {
 				sev = m.BaseSeverity
@@ -265,7 +266,7 @@ func build(file string, n int, c *apiCVE) (Record, error) {
 		for _, d := range w.Description {
 			if strings.HasPrefix(d.Value, "CWE-") && !seen[d.Value] && len(out.CWE) < 16 {
 				seen[d.Value] = true
-				out.CWE = append(out.CWE, clip(d.Value, 32))
+				out.CWE = append(out.CWE, i18n.Clip(d.Value, 32))
 			}
 		}
 	}
@@ -282,10 +283,10 @@ func build(file string, n int, c *apiCVE) (Record, error) {
 				}
 				cm.CVE = id
 				cm.Vulnerable = m.Vulnerable
-				cm.VersionStartIncluding = clip(m.VersionStartIncluding, 64)
-				cm.VersionStartExcluding = clip(m.VersionStartExcluding, 64)
-				cm.VersionEndIncluding = clip(m.VersionEndIncluding, 64)
-				cm.VersionEndExcluding = clip(m.VersionEndExcluding, 64)
+				cm.VersionStartIncluding = i18n.Clip(m.VersionStartIncluding, 64)
+				cm.VersionStartExcluding = i18n.Clip(m.VersionStartExcluding, 64)
+				cm.VersionEndIncluding = i18n.Clip(m.VersionEndIncluding, 64)
+				cm.VersionEndExcluding = i18n.Clip(m.VersionEndExcluding, 64)
 				cm.Config, cm.Node = ci, ni
 				cm.Operator = strings.ToUpper(node.Operator)
 				cm.Negate = node.Negate
@@ -338,7 +339,7 @@ func severity(s string, score float64) string {
 // inside their component.
 func match(criteria string) (kb.CPEMatch, error) {
 	if !strings.HasPrefix(criteria, "cpe:2.3:") {
-		return kb.CPEMatch{}, fmt.Errorf("%q is not a CPE 2.3 name", clip(criteria, 80))
+		return kb.CPEMatch{}, fmt.Errorf("%q is not a CPE 2.3 name", i18n.Clip(criteria, 80))
 	}
 	var parts []string
 	var b strings.Builder
@@ -358,19 +359,19 @@ func match(criteria string) (kb.CPEMatch, error) {
 	}
 	parts = append(parts, b.String())
 	if len(parts) != 11 {
-		return kb.CPEMatch{}, fmt.Errorf("%q has %d components, not 13", clip(criteria, 80), len(parts)+2)
+		return kb.CPEMatch{}, fmt.Errorf("%q has %d components, not 13", i18n.Clip(criteria, 80), len(parts)+2)
 	}
 	switch parts[0] {
 	case "a", "o", "h", "*", "-":
 	default:
-		return kb.CPEMatch{}, fmt.Errorf("%q: part %q is not a, o or h", clip(criteria, 80), parts[0])
+		return kb.CPEMatch{}, fmt.Errorf("%q: part %q is not a, o or h", i18n.Clip(criteria, 80), parts[0])
 	}
 	return kb.CPEMatch{
-		Criteria: clip(criteria, 512),
+		Criteria: i18n.Clip(criteria, 512),
 		Part:     parts[0],
-		Vendor:   clip(parts[1], 128),
-		Product:  clip(parts[2], 128),
-		Version:  clip(parts[3], 64),
+		Vendor:   i18n.Clip(parts[1], 128),
+		Product:  i18n.Clip(parts[2], 128),
+		Version:  i18n.Clip(parts[3], 64),
 	}, nil
 }
 
@@ -381,7 +382,7 @@ func title(desc string) string {
 		t = t[:i+1]
 	}
 	if len(t) > 200 {
-		t = clip(t, 197) + "..."
+		t = i18n.Clip(t, 197) + "..."
 	}
 	return t
 }
@@ -394,16 +395,6 @@ func parseTime(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
 }
 
 // Sniff says whether the start of an input looks like NVD API 2.0 JSON.
