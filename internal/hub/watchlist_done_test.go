@@ -60,7 +60,9 @@ func sharedIndicators(t *testing.T) (files []string, inds [][2]string) {
 			var ev struct {
 				Event struct {
 					Attribute []struct{ Type, Value string }
-					Object    []struct{ Attribute []struct{ Type, Value string } }
+					Object    []struct {
+						Attribute []struct{ Type, Value string }
+					}
 				}
 			}
 			if err := json.Unmarshal(b, &ev); err != nil {
@@ -290,7 +292,9 @@ func TestWarningListDoneWhen(t *testing.T) {
 			Status   string
 			Note     string
 			Evidence []struct{ SHA256 string }
-			Actions  []struct{ VerifiedBy string `json:"verified_by"` }
+			Actions  []struct {
+				VerifiedBy string `json:"verified_by"`
+			}
 		}
 		if st != 200 || json.Unmarshal(b, &d) != nil || d.Status != "resolved" || !strings.Contains(d.Note, "verified by scan task t-clean-1") ||
 			len(d.Evidence) != 1 || d.Evidence[0].SHA256 != file.SHA256 || len(d.Actions) != 1 || d.Actions[0].VerifiedBy == "" {
