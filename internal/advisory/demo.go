@@ -102,7 +102,7 @@ func (s *Service) LoadDemo(ctx context.Context, officers map[string]string) (int
 	for i, u := range units {
 		switch {
 		case officers[u.code] != "" || i%3 == 0:
-			if _, err := at(-10 + float64(i%5)*0.3).Acknowledge(as(u), ms.ID, Answer{}); err != nil {
+			if _, err := at(-10+float64(i%5)*0.3).Acknowledge(as(u), ms.ID, Answer{}); err != nil {
 				return filed, fmt.Errorf("advisory demo: %w", err)
 			}
 			if officers[u.code] != "" && i%2 == 0 || i%6 == 0 {
@@ -138,7 +138,7 @@ func (s *Service) LoadDemo(ctx context.Context, officers map[string]string) (int
 		if i%4 == 3 { // a quarter of the units never answered: overdue
 			continue
 		}
-		if _, err := at(-17 + float64(i%6)*0.5).Acknowledge(as(u), ph.ID, Answer{}); err != nil {
+		if _, err := at(-17+float64(i%6)*0.5).Acknowledge(as(u), ph.ID, Answer{}); err != nil {
 			return filed, fmt.Errorf("advisory demo: %w", err)
 		}
 		if i%8 == 2 { // acknowledged, not completed: overdue too
