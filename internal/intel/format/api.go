@@ -2,7 +2,6 @@ package format
 
 import (
 	"errors"
-	"io"
 )
 
 // The readers' and writers' entry points. Their bodies are the format
@@ -18,6 +17,12 @@ type ReadOptions struct {
 	Confidence int    // when the file gives none; 0 = 50
 	Report     string // the report the file came from
 	MaxObjects int    // refuse a file with more objects than this; 0 = no cap
+	// MISPOnlyIDS leaves out MISP attributes whose to_ids is false (they
+	// are counted in NotIndicators); by default they are read, tagged
+	// misp:to_ids="false".
+	MISPOnlyIDS bool
+	// MaxRows caps the rows read from an XLSX sheet; 0 = 100,000.
+	MaxRows int
 }
 
 // WriteOptions describe an export.
@@ -25,10 +30,6 @@ type WriteOptions struct {
 	Identity string // the producer's name (STIX identity, MISP Orgc)
 	Title    string // bundle / event title (the list's name)
 }
-
-// WriteMISP writes a MISP event (JSON, {"Event": {...}}) holding the
-// indicators as attributes.
-func WriteMISP(w io.Writer, inds []Indicator, opt WriteOptions) error { return errTodo }
 
 // Template is the warning-list XLSX template (Vietnamese and English
 // headers, a sheet explaining each column, drop-downs for kind, TLP and

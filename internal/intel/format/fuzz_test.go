@@ -83,3 +83,13 @@ func FuzzPattern(f *testing.F) {
 		}
 	})
 }
+
+func FuzzReadMISP(f *testing.F) {
+	seed(f, "testdata/misp*.json")
+	f.Add([]byte(`{"response":[{"Event":{"Attribute":[{"type":"domain|ip","value":"a|b"}]}}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		res, err := ReadAs("misp", "f.json", bytes.NewReader(b), ReadOptions{MaxObjects: 1000})
+		checkResult(t, res, err)
+		ReadMISPManifest(bytes.NewReader(b))
+	})
+}
