@@ -26,7 +26,7 @@ var mispTypes = map[string][]ioc.Kind{
 	"md5": {ioc.KindMD5}, "sha1": {ioc.KindSHA1}, "sha256": {ioc.KindSHA256},
 	"filename|md5": {0, ioc.KindMD5}, "filename|sha1": {0, ioc.KindSHA1}, "filename|sha256": {0, ioc.KindSHA256},
 	"malware-sample": {0, ioc.KindMD5},
-	"email": {ioc.KindEmail}, "email-src": {ioc.KindEmail}, "email-dst": {ioc.KindEmail},
+	"email":          {ioc.KindEmail}, "email-src": {ioc.KindEmail}, "email-dst": {ioc.KindEmail},
 	"target-email": {ioc.KindEmail}, "target-user": {ioc.KindAccount}, "target-machine": {ioc.KindHostname},
 }
 
@@ -305,6 +305,10 @@ func (rd *reader) mispAttribute(a *mispAttribute, base Indicator, where, objComm
 	parts := []string{value}
 	if len(kinds) == 2 {
 		p1, p2, ok := strings.Cut(value, "|")
+		if !ok && kinds[0] == 0 {
+			rd.res.NotIndicators++ // a file name without its hash
+			return nil
+		}
 		if !ok {
 			rd.problem(0, obj, "value", reasonBadValue, clip(value), typ)
 			return nil
