@@ -1,14 +1,8 @@
 package format
 
-import (
-	"errors"
-)
-
 // The readers' and writers' entry points. Their bodies are the format
 // helper's work; the signatures are the contract the intel service, the
 // TAXII server and the feeds are written against.
-
-var errTodo = errors.New("format: not implemented yet")
 
 // ReadOptions are defaults for what a file does not say.
 type ReadOptions struct {
@@ -30,8 +24,3 @@ type WriteOptions struct {
 	Identity string // the producer's name (STIX identity, MISP Orgc)
 	Title    string // bundle / event title (the list's name)
 }
-
-// Template is the warning-list XLSX template (Vietnamese and English
-// headers, a sheet explaining each column, drop-downs for kind, TLP and
-// action).
-func Template() ([]byte, error) { return nil, errTodo }
