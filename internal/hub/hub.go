@@ -112,8 +112,10 @@ func New(db *store.DB, cfg Config) (*Hub, error) {
 	}
 	h := &Hub{DB: db, logger: cfg.Logger, listen: cfg.Listen, feedsSync: cfg.FeedsSync}
 	h.Services = services(db)
+	h.hooks()
 	h.configureEscalation(cfg)
 	h.configureHealth(cfg)
+	h.configureTAXII()
 	var sso *auth.OIDC
 	if cfg.OIDC.Issuer != "" {
 		var err error
