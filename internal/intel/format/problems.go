@@ -26,8 +26,6 @@ const (
 	reasonLineTooLong      = "line too long"
 	reasonNotRecognised    = "cannot tell what %q is"
 	reasonMoreProblems     = "%d more problems not listed"
-	reasonBadMISPType      = "unknown MISP attribute type %q"
-	reasonTooManyRows      = "more than %d rows: the rest is not read"
 	reasonBadColumnsHeader = "columns not understood: want a header naming type and value, or rows type,value[,comment]"
 )
 
@@ -37,8 +35,8 @@ var ReasonFormats = []string{
 	reasonUnknownType, reasonBadObject, reasonMissing, reasonBadValue,
 	reasonBadPattern, reasonUnknownKind, reasonUnknownTLP, reasonBadConfidence,
 	reasonBadDate, reasonUnknownAction, reasonUnknownSeverity, reasonBadCSV,
-	reasonLineTooLong, reasonNotRecognised, reasonMoreProblems, reasonBadMISPType,
-	reasonTooManyRows, reasonBadColumnsHeader,
+	reasonLineTooLong, reasonNotRecognised, reasonMoreProblems,
+	reasonBadColumnsHeader,
 }
 
 // newProblem makes a Problem whose Reason is format with args.
