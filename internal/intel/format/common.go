@@ -29,6 +29,56 @@ type reader struct {
 	file string
 	opt  ReadOptions
 	res  *Result
+	// Indicators are gathered in chunks and joined once at the end: a
+	// million 300-byte structs appended to one slice would be copied
+	// several times over as it grows.
+	chunks [][]Indicator
+	n      int
+}
+
+const chunkSize = 16 << 10
+
+// emit adds an indicator to the result.
+func (rd *reader) emit(ind Indicator) {
+	if len(rd.chunks) == 0 || len(rd.chunks[len(rd.chunks)-1]) == chunkSize {
+		rd.chunks = append(rd.chunks, make([]Indicator, 0, min(chunkSize, max(64, rd.n))))
+	}
+	c := &rd.chunks[len(rd.chunks)-1]
+	if len(*c) == cap(*c) {
+		grown := make([]Indicator, len(*c), min(chunkSize, 2*cap(*c)))
+		copy(grown, *c)
+		*c = grown
+	}
+	*c = append(*c, ind)
+	rd.n++
+}
+
+// at is the i-th indicator emitted.
+func (rd *reader) at(i int) *Indicator {
+	for _, c := range rd.chunks {
+		if i < len(c) {
+			return &c[i]
+		}
+		i -= len(c)
+	}
+	return nil
+}
+
+// collect joins the chunks into Result.Indicators.
+func (rd *reader) collect() {
+	if rd.chunks == nil {
+		return
+	}
+	if len(rd.chunks) == 1 {
+		rd.res.Indicators = rd.chunks[0]
+	} else if rd.n > 0 {
+		all := make([]Indicator, 0, rd.n)
+		for _, c := range rd.chunks {
+			all = append(all, c...)
+		}
+		rd.res.Indicators = all
+	}
+	rd.chunks = nil
 }
 
 func newReader(file, format string, opt ReadOptions) *reader {
@@ -70,7 +120,7 @@ func (rd *reader) add(k ioc.Kind, value string, ind Indicator, line int, object,
 		return false
 	}
 	ind.Kind, ind.Value = k.String(), v
-	rd.res.Indicators = append(rd.res.Indicators, ind)
+	rd.emit(ind)
 	return true
 }
 
