@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -186,7 +187,7 @@ func readSTIX(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 					if err := sr.count(); err != nil {
 						return nil, err
 					}
-					sr.problem(0, objectName(o.ID, index), te.Field, reasonBadObject, te.Error())
+					sr.problem(0, objectName(o.ID, index), te.Field, reasonWrongType, te.Value, jsonKind(te.Type))
 					continue
 				}
 				if err := sr.count(); err != nil {
@@ -255,6 +256,24 @@ func readSTIX(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 	}
 	sr.res.finish(name)
 	return sr.res, nil
+}
+
+// jsonKind names what JSON a Go type is read from.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "a value"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int64, reflect.Float64, reflect.Pointer:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		return "an array"
+	}
+	return "an object"
 }
 
 func objectName(id string, index int) string {
