@@ -216,6 +216,35 @@ func parseConfidence(s string) (int, bool) {
 // its day).
 func parseDate(s string, endOfDay bool) (time.Time, bool) {
 	s = strings.TrimSpace(s)
+	// dd/mm/yyyy and yyyy-mm-dd without trying every layout (a failed
+	// time.Parse allocates its error).
+	if len(s) == 10 {
+		var y, m, d int
+		var ok bool
+		switch {
+		case s[2] == '/' && s[5] == '/':
+			var ok1, ok2 bool
+			d, ok1 = atoi2(s[0:2])
+			m, ok2 = atoi2(s[3:5])
+			y, ok = atoi4(s[6:10])
+			ok = ok && ok1 && ok2
+		case s[4] == '-' && s[7] == '-':
+			y, ok = atoi4(s[0:4])
+			if ok {
+				m, ok = atoi2(s[5:7])
+			}
+			if ok {
+				d, ok = atoi2(s[8:10])
+			}
+		}
+		if ok && d >= 1 && m >= 1 && m <= 12 && d <= daysIn(y, m) {
+			t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, vn)
+			if endOfDay {
+				t = t.AddDate(0, 0, 1).Add(-time.Second)
+			}
+			return t.UTC(), true
+		}
+	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t.UTC(), true
 	}
@@ -263,3 +292,20 @@ func splitTags(s string) []string {
 func parseIOCKind(k string) (ioc.Kind, bool) { return ioc.ParseKind(k) }
 
 func normalize(k ioc.Kind, v string) (string, error) { return ioc.Normalize(k, v) }
+
+func atoi2(s string) (int, bool) {
+	if len(s) != 2 || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' {
+		return 0, false
+	}
+	return int(s[0]-'0')*10 + int(s[1]-'0'), true
+}
+
+func atoi4(s string) (int, bool) {
+	a, ok1 := atoi2(s[:2])
+	b, ok2 := atoi2(s[2:])
+	return a*100 + b, ok1 && ok2
+}
+
+func daysIn(y, m int) int {
+	return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
