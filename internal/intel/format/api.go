@@ -1,8 +1,10 @@
 package format
 
-// The readers' and writers' entry points. Their bodies are the format
-// helper's work; the signatures are the contract the intel service, the
-// TAXII server and the feeds are written against.
+// The options of the readers and writers, whose entry points are Detect,
+// Read and ReadAs (detect.go), ReadMISPManifest (misp.go), WriteSTIX and
+// STIXIndicator (stixwrite.go), WriteMISP (misp.go), WriteCSV (csv.go)
+// and Template (xlsx.go). docs/intel-formats.md says what each reads
+// from which field.
 
 // ReadOptions are defaults for what a file does not say.
 type ReadOptions struct {

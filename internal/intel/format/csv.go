@@ -255,6 +255,7 @@ func readCSV(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 		}
 		rr.row(startLine, rec, func(c string) string { return c })
 	}
+	rr.collect()
 	rr.res.finish(name)
 	return rr.res, nil
 }

@@ -140,6 +140,7 @@ func readMISP(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 			return nil, err
 		}
 	}
+	rd.collect()
 	rd.res.finish(name)
 	return rd.res, nil
 }

@@ -13,6 +13,7 @@ const MaxProblems = 1000
 const (
 	reasonUnknownType      = "unknown object type %q"
 	reasonBadObject        = "bad object: %s"
+	reasonWrongType        = "JSON %s where %s is expected"
 	reasonMissing          = "missing %s"
 	reasonBadValue         = "%q is not a valid %s"
 	reasonBadPattern       = "bad pattern at character %d: %s"
@@ -36,7 +37,7 @@ var ReasonFormats = []string{
 	reasonBadPattern, reasonUnknownKind, reasonUnknownTLP, reasonBadConfidence,
 	reasonBadDate, reasonUnknownAction, reasonUnknownSeverity, reasonBadCSV,
 	reasonLineTooLong, reasonNotRecognised, reasonMoreProblems,
-	reasonBadColumnsHeader,
+	reasonBadColumnsHeader, reasonWrongType,
 }
 
 // newProblem makes a Problem whose Reason is format with args.

@@ -249,6 +249,7 @@ func readSheet(name string, f *excelize.File, sheet string, opt ReadOptions, max
 	if err := rows.Error(); err != nil && !errors.Is(err, io.EOF) {
 		return nil, true, fmt.Errorf("format: %s: sheet %q: %w", name, sheet, err)
 	}
+	rr.collect()
 	rr.res.finish(name)
 	return rr.res, true, nil
 }
