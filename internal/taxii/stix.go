@@ -46,12 +46,37 @@ var buildSTIX = stixIndicator
 // stixTime is a STIX timestamp (milliseconds, UTC).
 func stixTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
+// stixIndicatorObject is the indicator object's fields in the order
+// they are written.
+type stixIndicatorObject struct {
+	Type               string              `json:"type"`
+	SpecVersion        string              `json:"spec_version"`
+	ID                 string              `json:"id"`
+	Created            string              `json:"created"`
+	Modified           string              `json:"modified"`
+	Name               string              `json:"name"`
+	Description        string              `json:"description,omitempty"`
+	IndicatorTypes     []string            `json:"indicator_types"`
+	Pattern            string              `json:"pattern"`
+	PatternType        string              `json:"pattern_type"`
+	ValidFrom          string              `json:"valid_from"`
+	ValidUntil         string              `json:"valid_until,omitempty"`
+	Confidence         int                 `json:"confidence"`
+	Labels             []string            `json:"labels,omitempty"`
+	Revoked            bool                `json:"revoked,omitempty"`
+	ObjectMarkingRefs  []string            `json:"object_marking_refs,omitempty"`
+	ExternalReferences []map[string]string `json:"external_references,omitempty"`
+}
+
+var (
+	patternQuoter  = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
+	maliciousTypes = []string{"malicious-activity"}
+)
+
 // stixIndicator is the server's own writer of an indicator object, used
 // until internal/intel/format's STIXIndicator is there.
 func stixIndicator(ind format.Indicator) ([]byte, error) {
-	quote := func(s string) string {
-		return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
-	}
+	quote := func(s string) string { return "'" + patternQuoter.Replace(s) + "'" }
 	var pattern string
 	v := quote(ind.Value)
 	switch ind.Kind {
@@ -92,34 +117,23 @@ func stixIndicator(ind format.Indicator) ([]byte, error) {
 	if validFrom.IsZero() {
 		validFrom = created
 	}
-	o := map[string]any{
-		"type": "indicator", "spec_version": "2.1", "id": ind.STIXID,
-		"created": stixTime(created), "modified": stixTime(modified),
-		"name": ind.Value, "indicator_types": []string{"malicious-activity"},
-		"pattern": pattern, "pattern_type": "stix", "valid_from": stixTime(validFrom),
-		"confidence": ind.Confidence,
+	o := stixIndicatorObject{
+		Type: "indicator", SpecVersion: "2.1", ID: ind.STIXID, Created: stixTime(created), Modified: stixTime(modified),
+		Name: ind.Value, IndicatorTypes: maliciousTypes, Pattern: pattern, PatternType: "stix", ValidFrom: stixTime(validFrom),
+		Confidence: ind.Confidence, Labels: ind.Tags, Revoked: ind.Revoked,
 	}
 	if !ind.ValidUntil.IsZero() && ind.ValidUntil.After(validFrom) {
-		o["valid_until"] = stixTime(ind.ValidUntil)
+		o.ValidUntil = stixTime(ind.ValidUntil)
 	}
-	desc := ind.Comment
+	o.Description = ind.Comment
 	if ind.Reason != "" {
-		desc = strings.TrimSpace(ind.Reason + "\n" + desc)
-	}
-	if desc != "" {
-		o["description"] = desc
-	}
-	if len(ind.Tags) > 0 {
-		o["labels"] = ind.Tags
-	}
-	if ind.Revoked {
-		o["revoked"] = true
+		o.Description = strings.TrimSpace(ind.Reason + "\n" + ind.Comment)
 	}
 	if m, ok := markings[ind.TLP]; ok {
-		o["object_marking_refs"] = []string{m.id}
+		o.ObjectMarkingRefs = []string{m.id}
 	}
 	if ind.Report != "" {
-		o["external_references"] = []map[string]string{{"source_name": "report", "description": ind.Report}}
+		o.ExternalReferences = []map[string]string{{"source_name": "report", "description": ind.Report}}
 	}
 	return json.Marshal(o)
 }
