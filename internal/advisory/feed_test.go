@@ -171,3 +171,24 @@ func FuzzReadFeed(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkReadFeed reads a channel of 1,000 items (the most one document
+// holds).
+func BenchmarkReadFeed(b *testing.B) {
+	var buf bytes.Buffer
+	buf.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>CERT</title>`)
+	for i := 0; i < advisory.MaxFeedItems; i++ {
+		buf.WriteString(`<item><title>Lỗ hổng nghiêm trọng CVE-2026-` + strings.Repeat("1", 5) + `</title><link>https://cert.example.vn/a/` + strings.Repeat("x", i%7) + `</link>`)
+		buf.WriteString(`<guid>g` + string(rune('a'+i%26)) + strings.Repeat("0", i%5) + `</guid><pubDate>Tue, 01 Dec 2026 09:15:00 +0700</pubDate>`)
+		buf.WriteString(`<description><![CDATA[<p>Mô tả <b>lỗ hổng</b> &amp; khuyến nghị cài bản vá.</p><ul><li>Sản phẩm A</li><li>Sản phẩm B</li></ul>]]></description></item>`)
+	}
+	buf.WriteString(`</channel></rss>`)
+	doc := buf.Bytes()
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := advisory.ReadFeed("CERT", bytes.NewReader(doc)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

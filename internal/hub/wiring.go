@@ -146,6 +146,11 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 	if err := h.Findings.LoadDemo(ctx, officers, soc); err != nil {
 		return err
 	}
+	if n, err := h.Advisories.LoadDemo(ctx, officers); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo advisories loaded", "advisories", n)
+	}
 	if err := h.Alerts.LoadDemo(ctx, officers, soc); err != nil {
 		return err
 	}
