@@ -58,6 +58,7 @@ func (f *fixture) as(role auth.Role, unit string) context.Context {
 func code(err error) string { return errs.Code(err) }
 
 func TestLifecycle(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		itc := f.as(auth.RoleOfficer, org.RootCode)
@@ -218,6 +219,7 @@ func TestLifecycle(t *testing.T) {
 // A unit's open findings about the advisory's CVEs, over its subtree: the
 // finding's own CVE, or a missing update fixing it.
 func TestFindingsPerUnit(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
@@ -263,6 +265,7 @@ func TestFindingsPerUnit(t *testing.T) {
 }
 
 func TestLoadDemo(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		f.now = time.Now()

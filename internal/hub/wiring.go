@@ -185,5 +185,11 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 	} else if n > 0 {
 		h.logger.Info("demo scan imports loaded", "imports", n)
 	}
+	// Warning lists: the published demo list matched, queues in T01 and T48.
+	if n, err := h.Watchlist.LoadDemo(ctx, officers); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo warning-list matches loaded", "matches", n)
+	}
 	return nil
 }
