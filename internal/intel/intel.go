@@ -9,9 +9,9 @@ package intel
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"sync"
-		"io"
 	"time"
 
 	"vigil/internal/intel/format"
