@@ -186,7 +186,7 @@ func (s *Service) RemoveEntries(ctx context.Context, listID int64, in RemoveInpu
 			return errs.NotFound("warning list")
 		}
 		if l.Status != ListDraft && l.Status != ListPublished {
-			return errs.Conflict("list", "the list is %s: entries can no longer change", l.Status)
+			return errs.Conflict("list", "a superseded or withdrawn list can no longer change")
 		}
 		ids := slices.Clone(in.IndicatorIDs)
 		slices.Sort(ids)

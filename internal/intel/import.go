@@ -103,7 +103,7 @@ func (s *Service) checkImport(ctx context.Context, c *caller, in *ImportInput) (
 	if err := checkText("list", in.List, 200, false); err != nil {
 		return unit{}, err
 	}
-	for _, f := range []struct{ name, v string }{{"source", in.Source}, {"report", in.Report}, {"reason", in.Reason}} {
+	for _, f := range []struct{ name, v string }{{"source", in.Source}, {"intel_report", in.Report}, {"reason", in.Reason}} {
 		if err := checkText(f.name, f.v, 2000, false); err != nil {
 			return unit{}, err
 		}
@@ -156,7 +156,7 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (*ImportResult, er
 		if _, ok := errs.As(err); ok {
 			return nil, err
 		}
-		return nil, errs.Invalid("file", "%s: %v", in.Name, err)
+		return nil, errs.Invalid("file", "%s cannot be read: %v", in.Name, err)
 	}
 	if len(res.Indicators) > s.maxIndicators() {
 		return nil, errs.Errorf(errs.ETOOLARGE, "%s holds %d indicators, more than the %d one import may hold; split it", in.Name, len(res.Indicators), s.maxIndicators())
@@ -347,7 +347,7 @@ func (s *Service) listForImport(ctx context.Context, tx *store.Tx, c *caller, in
 			return nil, errs.NotFound("warning list")
 		}
 		if l.Status != ListDraft && l.Status != ListPublished {
-			return nil, errs.Conflict("list", "the list is %s: entries can no longer change", l.Status)
+			return nil, errs.Conflict("list", "a superseded or withdrawn list can no longer change")
 		}
 		return l, nil
 	}

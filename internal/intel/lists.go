@@ -108,8 +108,8 @@ func (s *Service) CreateList(ctx context.Context, in ListInput) (*List, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.mustManage("create warning lists"); err != nil {
-		return nil, err
+	if !c.manage {
+		return nil, errs.Forbidden("only the IT Center may create warning lists")
 	}
 	if err := in.check(s.now()); err != nil {
 		return nil, err
@@ -251,8 +251,8 @@ func (s *Service) NewVersion(ctx context.Context, id int64) (*List, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.mustManage("make a new version of a warning list"); err != nil {
-		return nil, err
+	if !c.manage {
+		return nil, errs.Forbidden("only the IT Center may make a new version of a warning list")
 	}
 	var out *List
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
@@ -297,8 +297,8 @@ func (s *Service) UpdateList(ctx context.Context, id int64, p ListPatch) (*List,
 	if err != nil {
 		return nil, err
 	}
-	if err := c.mustManage("change warning lists"); err != nil {
-		return nil, err
+	if !c.manage {
+		return nil, errs.Forbidden("only the IT Center may change warning lists")
 	}
 	var out *List
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
@@ -307,7 +307,7 @@ func (s *Service) UpdateList(ctx context.Context, id int64, p ListPatch) (*List,
 			return err
 		}
 		if l.Status == ListSuperseded || l.Status == ListWithdrawn {
-			return errs.Conflict("status", "the list is %s and can no longer change", l.Status)
+			return errs.Conflict("status", "a superseded or withdrawn list can no longer change")
 		}
 		in := ListInput{Name: l.Name, Month: l.Month, Issuer: l.Issuer, Description: l.Description, RetroDays: &l.RetroDays}
 		if p.Name != nil {
@@ -355,8 +355,8 @@ func (s *Service) Publish(ctx context.Context, id int64) (*List, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.mustManage("publish warning lists"); err != nil {
-		return nil, err
+	if !c.manage {
+		return nil, errs.Forbidden("only the IT Center may publish warning lists")
 	}
 	var out *List
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
@@ -377,7 +377,7 @@ func (s *Service) publish(ctx context.Context, tx *store.Tx, c *caller, id int64
 		return nil, err
 	}
 	if l.Status != ListDraft {
-		return nil, errs.Conflict("status", "only a draft can be published; this list is %s", l.Status)
+		return nil, errs.Conflict("status", "only a draft can be published")
 	}
 	now := store.Micros(s.now())
 	rows, err := tx.Query(ctx, `SELECT id FROM warning_lists WHERE month = ? AND name = ? AND status = 'published' AND id <> ?`, l.Month, l.Name, id)
@@ -435,8 +435,8 @@ func (s *Service) Withdraw(ctx context.Context, id int64, reason string) (*List,
 	if err != nil {
 		return nil, err
 	}
-	if err := c.mustManage("withdraw warning lists"); err != nil {
-		return nil, err
+	if !c.manage {
+		return nil, errs.Forbidden("only the IT Center may withdraw warning lists")
 	}
 	reason = strings.TrimSpace(reason)
 	if err := checkText("reason", reason, 2000, false); err != nil {
@@ -449,7 +449,7 @@ func (s *Service) Withdraw(ctx context.Context, id int64, reason string) (*List,
 			return err
 		}
 		if l.Status != ListPublished && l.Status != ListDraft {
-			return errs.Conflict("status", "only a draft or a published list can be withdrawn; this list is %s", l.Status)
+			return errs.Conflict("status", "only a draft or a published list can be withdrawn")
 		}
 		if _, err := tx.Exec(ctx, `UPDATE warning_lists SET status = 'withdrawn', status_since = ? WHERE id = ?`, store.Micros(s.now()), id); err != nil {
 			return fmt.Errorf("intel: withdraw: %w", err)

@@ -83,13 +83,6 @@ func (s *Service) CanAddEntries(ctx context.Context) bool {
 	return err == nil && (c.manage || c.p.Role == auth.RoleOfficer)
 }
 
-func (c *caller) mustManage(what string) error {
-	if !c.manage {
-		return errs.Forbidden("only the IT Center may %s", what)
-	}
-	return nil
-}
-
 // unit is a unit an entry targets.
 type unit struct {
 	id   int64
