@@ -34,7 +34,9 @@ func (s *Server) exportIndicators(w http.ResponseWriter, r *http.Request, lp lis
 		{"intel.valid_until", func(x intel.Indicator) string {
 			return dateOrEmpty(x.ValidUntil, func() string { return i18n.FormatDate(x.ValidUntil, lang) })
 		}},
-		{"intel.status", func(x intel.Indicator) string { return i18n.T(lang, "intel.status."+intel.IndicatorStatus(x, nowOr(now))) }},
+		{"intel.status", func(x intel.Indicator) string {
+			return i18n.T(lang, "intel.status."+intel.IndicatorStatus(x, nowOr(now)))
+		}},
 		{"intel.tags", func(x intel.Indicator) string { return strings.Join(x.Tags, ", ") }},
 		{"intel.report", func(x intel.Indicator) string { return x.Report }},
 		{"intel.comment", func(x intel.Indicator) string { return x.Comment }},

@@ -131,7 +131,9 @@ func init() {
 		},
 		"POST /api/v1/watchlists/{id}/entries": func(t *testing.T, w *world) {
 			id := w.intelList(t, "Thêm mục", true, nil)
-			add := func(unit string) map[string]any { return map[string]any{"values": "ip,203.0.113.60\n", "unit": unit, "action": "reimage"} }
+			add := func(unit string) map[string]any {
+				return map[string]any{"values": "ip,203.0.113.60\n", "unit": unit, "action": "reimage"}
+			}
 			expect(t, w.call("viewerA", "POST", "/api/v1/watchlists/"+id+"/entries", add("A")), 403, "viewer adds")
 			expect(t, w.call("officerA", "POST", "/api/v1/watchlists/"+id+"/entries", add("B")), 400, "officerA adds for B")
 			expect(t, w.call("officerA", "POST", "/api/v1/watchlists/"+id+"/entries", add("")), 400, "officerA adds for every unit")

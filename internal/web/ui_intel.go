@@ -478,7 +478,9 @@ func (s *Server) uiPublishWatchlist(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) uiWithdrawWatchlist(w http.ResponseWriter, r *http.Request) {
-	s.uiListAction(w, r, func(id int64) (*intel.List, error) { return s.Intel.Withdraw(r.Context(), id, r.PostFormValue("reason")) }, "withdrawn")
+	s.uiListAction(w, r, func(id int64) (*intel.List, error) {
+		return s.Intel.Withdraw(r.Context(), id, r.PostFormValue("reason"))
+	}, "withdrawn")
 }
 
 func (s *Server) uiVersionWatchlist(w http.ResponseWriter, r *http.Request) {
