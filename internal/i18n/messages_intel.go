@@ -1,5 +1,11 @@
 package i18n
 
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
 // Threat intelligence and the IT Center's warning lists (internal/intel,
 // web/ui_intel*.go, `vigil intel`), kept in a file of their own; init
 // merges them into messages and errorFormats.
@@ -12,14 +18,81 @@ func init() {
 	}
 }
 
-// IntelReason is why an import skipped an object, in lang: a reader's
-// or the intel service's reason (an English text, the key of its
-// translation), as it is when it has none.
-func IntelReason(lang, reason string) string {
-	if s, ok := Lookup(lang, "intel.reason."+reason); ok {
-		return s
+// IntelProblem is why an import skipped an object, in lang: format (one
+// of the readers' format.ReasonFormats or the intel service's reasons)
+// formatted with args in Vietnamese; reason (the English text) in English
+// or when the format has no translation.
+func IntelProblem(lang, format, reason string, args []any) string {
+	if lang == "en" || format == "" {
+		return reason
+	}
+	vi, ok := intelReasons[format]
+	if !ok {
+		return reason
+	}
+	a := make([]any, len(args))
+	for i, x := range args {
+		if f, ok := x.(float64); ok && f == math.Trunc(f) { // a number that came through JSON
+			x = int(f)
+		}
+		a[i] = x
+	}
+	switch format {
+	case "missing %s": // a field's name
+		if s, ok := a[0].(string); len(a) == 1 && ok {
+			if l, ok := FieldLabel(lang, s); ok {
+				a[0] = strings.ToLower(l)
+			}
+		}
+	case "%q is not a valid %s": // an indicator kind
+		if s, ok := a[1].(string); len(a) == 2 && ok {
+			if l, ok := Lookup(lang, "intel.kind."+s); ok {
+				a[1] = strings.ToLower(l)
+			}
+		}
+	}
+	if out := fmt.Sprintf(vi, a...); !strings.Contains(out, "%!") {
+		return out
 	}
 	return reason
+}
+
+// HasIntelProblem reports whether an import problem's format has its
+// Vietnamese text.
+func HasIntelProblem(format string) bool {
+	_, ok := intelReasons[format]
+	return ok
+}
+
+// intelReasons are the Vietnamese texts of the import problems' formats.
+var intelReasons = map[string]string{
+	// The readers' (internal/intel/format, problems.go).
+	"unknown object type %q":                                "loại đối tượng %q không được hỗ trợ",
+	"bad object: %s":                                        "đối tượng không hợp lệ: %s",
+	"missing %s":                                            "thiếu %s",
+	"%q is not a valid %s":                                  "%q không phải %s hợp lệ",
+	"bad pattern at character %d: %s":                       "mẫu STIX sai ở ký tự %d: %s",
+	"unknown indicator type %q":                             "loại chỉ báo %q không được hỗ trợ",
+	"unknown TLP marking %q":                                "mức TLP %q không hợp lệ",
+	"confidence %q is not a whole number from 0 to 100":     "độ tin cậy %q không phải số nguyên từ 0 đến 100",
+	"%q is not a date (dd/mm/yyyy, yyyy-mm-dd or RFC 3339)": "%q không phải ngày (dd/mm/yyyy, yyyy-mm-dd hoặc RFC 3339)",
+	"unknown action %q":                                     "yêu cầu xử lý %q không hợp lệ",
+	"unknown severity %q":                                   "mức độ %q không hợp lệ",
+	"bad CSV row: %s":                                       "dòng CSV không hợp lệ: %s",
+	"line too long":                                         "dòng quá dài",
+	"cannot tell what %q is":                                "không nhận ra %q là loại chỉ báo gì",
+	"%d more problems not listed":                           "còn %d lỗi khác không liệt kê",
+	"unknown MISP attribute type %q":                        "loại thuộc tính MISP %q không được hỗ trợ",
+	"more than %d rows: the rest is not read":               "quá %d dòng: phần còn lại không được đọc",
+	"columns not understood: want a header naming type and value, or rows type,value[,comment]": "không hiểu các cột: cần dòng tiêu đề có cột type và value, hoặc các dòng dạng type,value[,comment]",
+	// The intel service's (internal/intel/import.go).
+	"no unit has this code":          "không có đơn vị mang mã này (hoặc đơn vị không thuộc phạm vi của bạn)",
+	"the unit is outside your units": "đơn vị nằm ngoài phạm vi của bạn",
+	"unknown action":                 "yêu cầu xử lý không hợp lệ",
+	"unknown severity":               "mức độ không hợp lệ",
+	"unknown TLP marking":            "mức TLP không hợp lệ",
+	"unknown indicator kind":         "loại chỉ báo không hợp lệ",
+	"no indicator has this id":       "không có chỉ báo mang mã này",
 }
 
 var intelMessages = map[string][2]string{
@@ -153,14 +226,6 @@ var intelMessages = map[string][2]string{
 	"intel.remove":           {"Bỏ khỏi danh sách", "Remove from the list"},
 	"intel.removed_flash":    {"Đã bỏ mục khỏi danh sách.", "The entry is removed."},
 	"intel.version_of":       {"Tháng %s, phiên bản %d", "Month %s, version %d"},
-
-	"intel.reason.no unit has this code":          {"không có đơn vị mang mã này (hoặc không thuộc phạm vi của bạn)", "no unit has this code (or it is outside your units)"},
-	"intel.reason.the unit is outside your units": {"đơn vị nằm ngoài phạm vi của bạn", "the unit is outside your units"},
-	"intel.reason.unknown action":                 {"yêu cầu xử lý không hợp lệ", "unknown action"},
-	"intel.reason.unknown severity":               {"mức độ không hợp lệ", "unknown severity"},
-	"intel.reason.unknown TLP marking":            {"mức TLP không hợp lệ", "unknown TLP marking"},
-	"intel.reason.unknown indicator kind":         {"loại chỉ báo không hợp lệ", "unknown indicator kind"},
-	"intel.reason.no indicator has this id":       {"không có chỉ báo mang mã này", "no indicator has this id"},
 
 	// The audit log.
 	"audit.do.intel.import":           {"{actor} đã nhập tệp tình báo {object}", "{actor} imported the intelligence file {object}"},

@@ -3,6 +3,7 @@ package intel
 import (
 	"context"
 	"crypto/sha1"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -180,6 +181,16 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (*ImportResult, er
 			if l, err = s.listForImport(ctx, tx, c, &in); err != nil {
 				return err
 			}
+		}
+		if len(inds) > 10*batch && tx.Dialect() == store.SQLite {
+			// A big import writes every index page of the tables many
+			// times over through SQLite's default 2 MB cache: this
+			// transaction's connection keeps 256 MB of pages instead,
+			// and gives them back before it commits.
+			if _, err := tx.Exec(ctx, `PRAGMA cache_size = -262144`); err != nil {
+				return fmt.Errorf("intel: cache size: %w", err)
+			}
+			defer tx.Exec(ctx, `PRAGMA cache_size = -2000`)
 		}
 		ids, err := s.upsert(ctx, tx, inds, withList)
 		if err != nil {
@@ -411,6 +422,7 @@ func (s *Service) upsert(ctx context.Context, tx *store.Tx, inds []format.Indica
 	}
 	now := store.Micros(s.now())
 	args := make([]any, 0, batch*15)
+	var full *sql.Stmt
 	for start := 0; start < len(rows); start += batch {
 		part := rows[start:min(start+batch, len(rows))]
 		args = args[:0]
@@ -430,7 +442,22 @@ func (s *Service) upsert(ctx context.Context, tx *store.Tx, inds []format.Indica
 			}
 			continue
 		}
-		rs, err := tx.Query(ctx, q, args...)
+		var rs *sql.Rows
+		var err error
+		if len(part) == batch {
+			// Tx.Query prepares nothing (its rows may be open when the
+			// statement runs again); these are read to the end first, so
+			// the full batch's statement is prepared once.
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, s.DB.Rebind(q)); err != nil {
+					return nil, fmt.Errorf("intel: store indicators: %w", err)
+				}
+				defer full.Close()
+			}
+			rs, err = full.QueryContext(ctx, args...)
+		} else {
+			rs, err = tx.Query(ctx, q, args...)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("intel: store indicators: %w", err)
 		}
