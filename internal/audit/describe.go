@@ -606,6 +606,7 @@ var lookups = map[string]struct {
 	"alert":             {`SELECT x.id, x.rule_title, x.host, x.unit_id FROM alerts x WHERE x.id IN (%s)`, true},
 	"alert_suppression": {`SELECT x.id, x.rule_id, '', x.unit_id FROM alert_suppressions x WHERE x.id IN (%s)`, true},
 	"rule":              {`SELECT x.rule_id, x.title, '', 0 FROM rules x WHERE x.rule_id IN (%s)`, false},
+	"advisory":          {`SELECT x.id, x.ref || ' — ' || x.title, '', 0 FROM advisories x WHERE x.id IN (%s)`, true},
 	"rule_exception":    {`SELECT x.id, COALESCE(r.title, x.rule_id), '', x.unit_id FROM rule_exceptions x LEFT JOIN rules r ON r.rule_id = x.rule_id WHERE x.id IN (%s)`, true},
 	"warning_list":      {`SELECT x.id, x.name, x.month, 0 FROM warning_lists x WHERE x.id IN (%s)`, true},
 }

@@ -65,4 +65,13 @@ type WarningListEvidence struct {
 	Indicator     string `json:"indicator"`
 	Comment       string `json:"comment,omitempty"`
 	Seen          string `json:"seen,omitempty"` // where it was seen (address, event, log)
+	// What the unit must do and why (internal/watchlist): the required
+	// action (scan, removal, password_reset, disable_account, reimage,
+	// block), the list's reason, the object the indicator was seen on
+	// (host_address, hostname, account, file_hash, alert), and the list.
+	Action string `json:"action,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	Object string `json:"object,omitempty"`
+	ListID int64  `json:"list_id,omitempty"`
+	Month  string `json:"month,omitempty"`
 }

@@ -30,9 +30,14 @@ import (
 //	+  5 if internet    the host has a public (globally routable) address
 //	+  5 if server      a server serves many; a workstation serves one
 //
-// capped at 100. Malware and warning-list findings have no CVSS: their
-// priority comes from the severity alone with the same weights, since a
-// live infection is already "exploited".
+// capped at 100. Malware findings have no CVSS: their priority comes from
+// the severity alone with the same weights, since a live infection is
+// already "exploited".
+//
+// Warning-list findings come before everything else: the directive says
+// units treat the hosts on the IT Center's list first. Their priority is
+// WarningListPriority plus 3, 2, 1 or 0 for critical, high, medium or low
+// (101 to 104), above any vulnerability's.
 type PriorityFacts struct {
 	Kind     string
 	Severity string
@@ -47,8 +52,15 @@ type PriorityFacts struct {
 // severityScore stands in for an unknown CVSS score.
 var severityScore = map[string]float64{SeverityCritical: 9.5, SeverityHigh: 7.5, SeverityMedium: 5, SeverityLow: 2.5}
 
+// WarningListPriority is the lowest priority of a warning-list finding,
+// one above the highest any other finding can have.
+const WarningListPriority = 101
+
 // Priority computes the documented formula.
 func Priority(f PriorityFacts) int {
+	if f.Kind == KindWarningList {
+		return WarningListPriority + map[string]int{SeverityCritical: 3, SeverityHigh: 2, SeverityMedium: 1}[f.Severity]
+	}
 	cvss := f.CVSS
 	if cvss <= 0 || cvss > 10 {
 		cvss = severityScore[f.Severity]

@@ -116,6 +116,7 @@ func New(db *store.DB, cfg Config) (*Hub, error) {
 	h := &Hub{DB: db, logger: cfg.Logger, listen: cfg.Listen, feedsSync: cfg.FeedsSync}
 	h.Services = services(db)
 	h.Intel.MaxIndicators, h.Intel.Logger = cfg.IntelMaxIndicators, cfg.Logger
+	h.hooks()
 	h.configureEscalation(cfg)
 	h.configureHealth(cfg)
 	var sso *auth.OIDC

@@ -69,6 +69,13 @@ func services(db *store.DB) web.Services {
 	}
 }
 
+// hooks connects capabilities to one another once the services are built.
+func (h *Hub) hooks() {
+	// Publishing a warning list starts matching it (issue 12).
+	h.Intel.OnPublish = append(h.Intel.OnPublish, h.Watchlist.Start)
+	h.Watchlist.Logger = h.logger
+}
+
 // jobs lists the scheduled jobs of the hub and its capabilities.
 func (h *Hub) jobs(sched *jobs.Scheduler) []jobs.Job {
 	return []jobs.Job{
@@ -100,6 +107,12 @@ func (h *Hub) jobs(sched *jobs.Scheduler) []jobs.Job {
 		// base changed get their missing updates and CVEs again.
 		{Name: "vuln-match", Every: time.Minute, Run: h.VulnMatch.Run},
 		{Name: "finding-priority", Every: time.Hour, Run: func(ctx context.Context) error { _, err := findings.RecomputePriorities(ctx, h.DB); return err }},
+		// Warning lists: runs a stopped hub left pending resume; hosts
+		// whose inventory changed are matched against the lists in force;
+		// recorded actions a clean scan or inventory confirms close.
+		{Name: "watchlist-runs", Every: time.Minute, Run: func(ctx context.Context) error { _, err := h.Watchlist.RunPending(ctx); return err }},
+		{Name: "watchlist-rematch", Every: time.Minute, Run: h.Watchlist.Rematch},
+		{Name: "watchlist-verify", Every: time.Minute, Run: func(ctx context.Context) error { _, err := h.Watchlist.Verify(ctx); return err }},
 	}
 }
 

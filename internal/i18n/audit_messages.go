@@ -60,6 +60,12 @@ var auditMessages = map[string][2]string{
 	"audit.do.shift.cover":                 {"{actor} đã bố trí người trực thay ca {object}", "{actor} arranged cover for the shift of {object}"},
 	"audit.do.shift.note":                  {"{actor} đã ghi sổ giao ca {object}", "{actor} wrote the handover note of the shift of {object}"},
 	"audit.do.duty.soc_unit":               {"{actor} đã chọn {object} là đơn vị trực SOC", "{actor} named {object} the SOC's unit"},
+	"audit.do.advisory.create":             {"{actor} đã soạn cảnh báo {object}", "{actor} drafted advisory {object}"},
+	"audit.do.advisory.update":             {"{actor} đã sửa cảnh báo {object}", "{actor} changed advisory {object}"},
+	"audit.do.advisory.issue":              {"{actor} đã ban hành cảnh báo {object} tới các đơn vị", "{actor} issued advisory {object} to the units"},
+	"audit.do.advisory.withdraw":           {"{actor} đã thu hồi cảnh báo {object}", "{actor} withdrew advisory {object}"},
+	"audit.do.advisory.ack":                {"{actor} đã xác nhận đơn vị tiếp nhận cảnh báo {object}", "{actor} acknowledged advisory {object} for their unit"},
+	"audit.do.advisory.complete":           {"{actor} đã báo cáo đơn vị hoàn thành cảnh báo {object}", "{actor} reported advisory {object} completed for their unit"},
 	"audit.do.generic.create":              {"{actor} đã tạo {type} {object}", "{actor} created {type} {object}"},
 	"audit.do.generic.update":              {"{actor} đã sửa {type} {object}", "{actor} changed {type} {object}"},
 	"audit.do.generic.delete":              {"{actor} đã xóa {type} {object}", "{actor} deleted {type} {object}"},
@@ -89,6 +95,7 @@ var auditMessages = map[string][2]string{
 	"audit.a.finding.":            {"Phát hiện (xử lý, mở lại)", "Findings (handling, reopening)"},
 	"audit.a.roster.":             {"Lịch trực (lập, xóa)", "Duty rosters (made, deleted)"},
 	"audit.a.shift.":              {"Ca trực (phân công, đổi ca, giao ca)", "Shifts (people, swaps, handover notes)"},
+	"audit.a.advisory.":           {"Cảnh báo, khuyến cáo (soạn, ban hành, tiếp nhận, hoàn thành)", "Advisories (drafted, issued, acknowledged, completed)"},
 	"audit.action_any":            {"Mọi thao tác", "Every action"},
 
 	// Kinds of object, for generic sentences.
@@ -103,6 +110,7 @@ var auditMessages = map[string][2]string{
 	"audit.type.roster":           {"lịch trực", "duty roster"},
 	"audit.type.shift":            {"ca trực", "shift"},
 	"audit.type.task":             {"tác vụ rà quét", "scan task"},
+	"audit.type.advisory":         {"cảnh báo", "advisory"},
 	"audit.type.other":            {"đối tượng", "object"},
 	"audit.type.probe":            {"kiểm tra kết nối", "probe"},
 

@@ -146,6 +146,9 @@ func sqliteSchema(db *store.DB) (schema, error) {
 				return s, err
 			}
 			c.Type = strings.ToLower(c.Type)
+			if c.Type == "blob" {
+				c.Type = "bytea" // {{blob}}: the same bytes on both engines
+			}
 			c.Default = normDefault(c.Default)
 			// SQLite lets a primary key hold NULL unless it is the rowid;
 			// PostgreSQL never does. Compare what the schema means.

@@ -396,5 +396,6 @@ func (s *Server) unitSections() []func(r *http.Request, u *org.Unit) (*unitSecti
 		s.vulnUnitSection,
 		s.dutyUnitSection,
 		s.healthUnitSection,
+		s.advisoryUnitSection,
 	}
 }

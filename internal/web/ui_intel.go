@@ -34,17 +34,17 @@ func nowOr(f func() time.Time) time.Time {
 // routesIntelPages lists the pages of indicators and warning lists.
 func (s *Server) routesIntelPages() {
 	s.mux.HandleFunc("GET /intel", s.uiAuth(s.uiIndicators))
-	s.mux.HandleFunc("GET /watchlists", s.uiAuth(s.uiWatchlists))
-	s.mux.HandleFunc("POST /watchlists", s.uiAuth(s.uiCreateWatchlist))
+	s.mux.HandleFunc("GET /watchlists", s.uiAuth(s.uiIntelLists))
+	s.mux.HandleFunc("POST /watchlists", s.uiAuth(s.uiIntelCreateList))
 	s.mux.HandleFunc("POST /watchlists/import", s.uiAuth(s.uiIntelImport))
 	s.mux.HandleFunc("GET /watchlists/template.xlsx", s.uiAuth(s.apiIntelTemplate))
-	s.mux.HandleFunc("GET /watchlists/{id}", s.uiAuth(s.uiWatchlist))
-	s.mux.HandleFunc("GET /watchlists/{id}/export", s.uiAuth(s.uiExportWatchlist))
-	s.mux.HandleFunc("POST /watchlists/{id}/publish", s.uiAuth(s.uiPublishWatchlist))
-	s.mux.HandleFunc("POST /watchlists/{id}/withdraw", s.uiAuth(s.uiWithdrawWatchlist))
-	s.mux.HandleFunc("POST /watchlists/{id}/version", s.uiAuth(s.uiVersionWatchlist))
-	s.mux.HandleFunc("POST /watchlists/{id}/entries", s.uiAuth(s.uiAddEntries))
-	s.mux.HandleFunc("POST /watchlists/{id}/entries/remove", s.uiAuth(s.uiRemoveEntry))
+	s.mux.HandleFunc("GET /watchlists/{id}", s.uiAuth(s.uiIntelList))
+	s.mux.HandleFunc("GET /watchlists/{id}/export", s.uiAuth(s.uiIntelExport))
+	s.mux.HandleFunc("POST /watchlists/{id}/publish", s.uiAuth(s.uiIntelPublish))
+	s.mux.HandleFunc("POST /watchlists/{id}/withdraw", s.uiAuth(s.uiIntelWithdraw))
+	s.mux.HandleFunc("POST /watchlists/{id}/version", s.uiAuth(s.uiIntelVersion))
+	s.mux.HandleFunc("POST /watchlists/{id}/entries", s.uiAuth(s.uiIntelAddEntries))
+	s.mux.HandleFunc("POST /watchlists/{id}/entries/remove", s.uiAuth(s.uiIntelRemoveEntry))
 }
 
 // choice is a value of a drop-down with its label in the page's language.
@@ -190,7 +190,7 @@ func (s *Server) newImportForm(r *http.Request) (importForm, error) {
 	return f, nil
 }
 
-type watchlistsData struct {
+type intelListsData struct {
 	One       bool // false: the page of every list
 	Rows      []listRow
 	Pager     *pager
@@ -205,7 +205,7 @@ type watchlistsData struct {
 	Names     []string
 }
 
-func (s *Server) watchlistsData(r *http.Request) (*watchlistsData, error) {
+func (s *Server) intelListsData(r *http.Request) (*intelListsData, error) {
 	lang := langOf(r)
 	lp, err := readList(r, intel.ListSortKeys)
 	if err != nil {
@@ -217,7 +217,7 @@ func (s *Server) watchlistsData(r *http.Request) (*watchlistsData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &watchlistsData{Filter: f, Statuses: choices(lang, "intel.list_status.", intel.Statuses), Pager: newPager(r, lp, len(list), total),
+	d := &intelListsData{Filter: f, Statuses: choices(lang, "intel.list_status.", intel.Statuses), Pager: newPager(r, lp, len(list), total),
 		CanManage: s.Intel.CanManage(r.Context()), Month: intel.Month(nowOr(s.Intel.Now))}
 	seen := map[string]bool{}
 	for _, l := range list {
@@ -233,7 +233,7 @@ func (s *Server) watchlistsData(r *http.Request) (*watchlistsData, error) {
 	return d, nil
 }
 
-func (s *Server) uiWatchlists(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiIntelLists(w http.ResponseWriter, r *http.Request) {
 	lp, err := readList(r, intel.ListSortKeys)
 	if err != nil {
 		s.uiError(w, r, err)
@@ -246,7 +246,7 @@ func (s *Server) uiWatchlists(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	d, err := s.watchlistsData(r)
+	d, err := s.intelListsData(r)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
@@ -254,7 +254,7 @@ func (s *Server) uiWatchlists(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "watchlists", s.newPage(r, "watchlists", "intel.lists_title", d))
 }
 
-func (s *Server) uiCreateWatchlist(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiIntelCreateList(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		s.uiError(w, r, errs.Invalid("", "the form is too large"))
@@ -281,7 +281,7 @@ func (s *Server) uiCreateWatchlist(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	d, derr := s.watchlistsData(r)
+	d, derr := s.intelListsData(r)
 	if derr != nil {
 		s.uiError(w, r, derr)
 		return
@@ -329,7 +329,7 @@ func (s *Server) uiIntelImport(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	d, derr := s.watchlistsData(r)
+	d, derr := s.intelListsData(r)
 	if derr != nil {
 		s.uiError(w, r, derr)
 		return
@@ -352,7 +352,7 @@ type entryRow struct {
 	KindText, TargetText, ActionText, SeverityText string
 }
 
-type watchlistData struct {
+type intelListData struct {
 	One       bool // true: the page of one list
 	ListID    int64
 	List      listRow
@@ -368,7 +368,7 @@ type watchlistData struct {
 	MatchURL  string
 }
 
-func (s *Server) watchlistData(r *http.Request, id int64) (*watchlistData, error) {
+func (s *Server) intelListData(r *http.Request, id int64) (*intelListData, error) {
 	lang := langOf(r)
 	l, err := s.Intel.GetList(r.Context(), id)
 	if err != nil {
@@ -384,8 +384,12 @@ func (s *Server) watchlistData(r *http.Request, id int64) (*watchlistData, error
 	if err != nil {
 		return nil, err
 	}
-	d := &watchlistData{One: true, ListID: id, List: newListRow(lang, l), Filter: f, Kinds: choices(lang, "intel.kind.", format.Kinds), Pager: newPager(r, lp, len(list), total),
-		CanManage: s.Intel.CanManage(r.Context()), MatchURL: WatchlistMatchURL(id)}
+	d := &intelListData{One: true, ListID: id, List: newListRow(lang, l), Filter: f, Kinds: choices(lang, "intel.kind.", format.Kinds), Pager: newPager(r, lp, len(list), total),
+		CanManage: s.Intel.CanManage(r.Context())}
+	if l.Status != intel.ListDraft {
+		// The clean-up queue of what the list matched (internal/watchlist).
+		d.MatchURL = "/watchlist?list=" + strconv.FormatInt(id, 10)
+	}
 	for _, e := range list {
 		d.Rows = append(d.Rows, entryRow{Entry: e, KindText: i18n.T(lang, "intel.kind."+e.Kind), TargetText: targetText(lang, e.Unit, e.UnitName),
 			ActionText: i18n.T(lang, "intel.action."+e.Action), SeverityText: i18n.T(lang, "severity."+e.Severity)})
@@ -398,11 +402,7 @@ func (s *Server) watchlistData(r *http.Request, id int64) (*watchlistData, error
 	return d, nil
 }
 
-// WatchlistMatchURL is the page showing how a published list's matching
-// and clean-up go (the watchlist's pages); "" when there is none.
-var WatchlistMatchURL = func(listID int64) string { return "" }
-
-func (s *Server) uiWatchlist(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiIntelList(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
 		s.uiError(w, r, err)
@@ -421,7 +421,7 @@ func (s *Server) uiWatchlist(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	d, err := s.watchlistData(r, id)
+	d, err := s.intelListData(r, id)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
@@ -438,7 +438,7 @@ func (s *Server) uiWatchlist(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "watchlists", s.newPage(r, "watchlists", "intel.list_title", d))
 }
 
-func (s *Server) uiExportWatchlist(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiIntelExport(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
 		s.uiError(w, r, err)
@@ -473,21 +473,21 @@ func (s *Server) uiListAction(w http.ResponseWriter, r *http.Request, act func(i
 	redirectSaved(w, r, to)
 }
 
-func (s *Server) uiPublishWatchlist(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiIntelPublish(w http.ResponseWriter, r *http.Request) {
 	s.uiListAction(w, r, func(id int64) (*intel.List, error) { return s.Intel.Publish(r.Context(), id) }, "published")
 }
 
-func (s *Server) uiWithdrawWatchlist(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiIntelWithdraw(w http.ResponseWriter, r *http.Request) {
 	s.uiListAction(w, r, func(id int64) (*intel.List, error) {
 		return s.Intel.Withdraw(r.Context(), id, r.PostFormValue("reason"))
 	}, "withdrawn")
 }
 
-func (s *Server) uiVersionWatchlist(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiIntelVersion(w http.ResponseWriter, r *http.Request) {
 	s.uiListAction(w, r, func(id int64) (*intel.List, error) { return s.Intel.NewVersion(r.Context(), id) }, "")
 }
 
-func (s *Server) uiAddEntries(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiIntelAddEntries(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
 		s.uiError(w, r, err)
@@ -503,7 +503,7 @@ func (s *Server) uiAddEntries(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	d, derr := s.watchlistData(r, id)
+	d, derr := s.intelListData(r, id)
 	if derr != nil {
 		s.uiError(w, r, derr)
 		return
@@ -520,7 +520,7 @@ func (s *Server) uiAddEntries(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, status, "watchlists", s.newPage(r, "watchlists", "intel.list_title", d))
 }
 
-func (s *Server) uiRemoveEntry(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiIntelRemoveEntry(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
 		s.uiError(w, r, err)
