@@ -68,7 +68,6 @@ func (s *Service) AddEntries(ctx context.Context, listID int64, in EntryInput) (
 			return err
 		}
 		var inds []format.Indicator
-		ids := map[identity]int64{}
 		for _, id := range in.IndicatorIDs {
 			var ind format.Indicator
 			err := tx.QueryRow(ctx, `SELECT kind, value, source FROM intel_indicators WHERE id = ?`, id).Scan(&ind.Kind, &ind.Value, &ind.Source)
@@ -86,13 +85,13 @@ func (s *Service) AddEntries(ctx context.Context, listID int64, in EntryInput) (
 			if ind.Severity == "" {
 				ind.Severity = "high"
 			}
-			ids[identity{ind.Kind, ind.Value, ind.Source}] = id
 			inds = append(inds, ind)
 		}
-		n, err := s.addEntries(ctx, tx, l.ID, inds, ids)
-		if err != nil {
+		keys := lastOf(inds, true)
+		if err := s.entriesJSON(ctx, tx, l.ID, inds, keys); err != nil {
 			return err
 		}
+		n := len(keys)
 		o.IndicatorsLoaded = n
 		if err := recount(ctx, tx, l.ID); err != nil {
 			return err

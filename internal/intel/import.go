@@ -3,8 +3,6 @@ package intel
 import (
 	"context"
 	"crypto/sha1"
-	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -50,9 +48,7 @@ func DefaultAction(kind string) string {
 // readFile reads an import's file (format.Read; a variable for tests).
 var readFile = format.Read
 
-// batch is how many rows one INSERT carries: 15 columns × 500 stays
-// under both engines' limits on bound values, and the same statement
-// text every batch is prepared once per transaction (store.Tx).
+// batch is how many values one statement names (ids to remove).
 const batch = 500
 
 // importWait is how long an import waits for the one before it.
@@ -192,18 +188,18 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (*ImportResult, er
 			}
 			defer tx.Exec(ctx, `PRAGMA cache_size = -2000`)
 		}
-		ids, err := s.upsert(ctx, tx, inds, withList)
-		if err != nil {
+		if err := s.storeJSON(ctx, tx, inds, lastOf(inds, false)); err != nil {
 			return err
 		}
 		o.IndicatorsLoaded = len(inds)
 		note := map[string]any{"file": in.Name, "format": res.Format, "objects_read": o.ObjectsRead, "indicators_loaded": o.IndicatorsLoaded, "skipped": len(o.Skipped)}
 		objType, objID := "intel_import", in.Name
 		if l != nil {
-			n, err := s.addEntries(ctx, tx, l.ID, inds, ids)
-			if err != nil {
+			keys := lastOf(inds, true)
+			if err := s.entriesJSON(ctx, tx, l.ID, inds, keys); err != nil {
 				return err
 			}
+			n := len(keys)
 			note["list"], note["entries"] = l.ID, n
 			objType, objID = "warning_list", strconv.FormatInt(l.ID, 10)
 			if err := recount(ctx, tx, l.ID); err != nil {
@@ -399,173 +395,43 @@ func joinTags(tags []string) string {
 	return i18n.Clip(strings.Join(out, ","), 2000)
 }
 
-type identity struct{ kind, value, source string }
-
-// upsert stores inds in batches: a new (kind, value, source) is inserted,
-// a known one updated. With ids it returns each identity's row id.
-func (s *Service) upsert(ctx context.Context, tx *store.Tx, inds []format.Indicator, wantIDs bool) (map[identity]int64, error) {
-	// The same identity twice in one statement is an error on
-	// PostgreSQL: the last occurrence wins, as it would row by row.
-	last := make(map[identity]int, len(inds))
-	for i, ind := range inds {
-		last[identity{ind.Kind, ind.Value, ind.Source}] = i
+// lastOf indexes the last occurrence in inds of each identity (kind,
+// value, source) — with units, of each (identity, target unit), the
+// unit being Indicator.ID — in file order: one row a statement may
+// touch only once on PostgreSQL, and the last statement of a thing in a
+// file wins, as it would row by row.
+func lastOf(inds []format.Indicator, units bool) []int {
+	type key struct {
+		kind, value, source string
+		unit                int64
 	}
-	rows := make([]int, 0, len(last))
-	for i, ind := range inds {
-		if last[identity{ind.Kind, ind.Value, ind.Source}] == i {
-			rows = append(rows, i)
+	last := make(map[key]int, len(inds))
+	k := func(ind *format.Indicator) key {
+		if units {
+			return key{ind.Kind, ind.Value, ind.Source, ind.ID}
+		}
+		return key{ind.Kind, ind.Value, ind.Source, 0}
+	}
+	for i := range inds {
+		last[k(&inds[i])] = i
+	}
+	out := make([]int, 0, len(last))
+	for i := range inds {
+		if last[k(&inds[i])] == i {
+			out = append(out, i)
 		}
 	}
-	var ids map[identity]int64
-	if wantIDs {
-		ids = make(map[identity]int64, len(rows))
-	}
-	now := store.Micros(s.now())
-	args := make([]any, 0, batch*15)
-	var full *sql.Stmt
-	for start := 0; start < len(rows); start += batch {
-		part := rows[start:min(start+batch, len(rows))]
-		args = args[:0]
-		for _, i := range part {
-			ind := &inds[i]
-			until := int64(0)
-			if !ind.ValidUntil.IsZero() {
-				until = store.Micros(ind.ValidUntil)
-			}
-			args = append(args, ind.Kind, ind.Value, ind.Source, ind.Confidence, ind.TLP, store.Micros(ind.FirstSeen), store.Micros(ind.LastSeen),
-				until, joinTags(ind.Tags), i18n.Clip(ind.Report, 500), ind.Comment, ind.STIXID, ind.Revoked, now, now)
+	// In index order: each B-tree is then written from one end to the
+	// other instead of at random pages.
+	slices.SortFunc(out, func(a, b int) int {
+		x, y := &inds[a], &inds[b]
+		if c := strings.Compare(x.Kind, y.Kind); c != 0 {
+			return c
 		}
-		q := upsertSQL(len(part), wantIDs)
-		if !wantIDs {
-			if _, err := tx.Exec(ctx, q, args...); err != nil {
-				return nil, fmt.Errorf("intel: store indicators: %w", err)
-			}
-			continue
+		if c := strings.Compare(x.Value, y.Value); c != 0 {
+			return c
 		}
-		var rs *sql.Rows
-		var err error
-		if len(part) == batch {
-			// Tx.Query prepares nothing (its rows may be open when the
-			// statement runs again); these are read to the end first, so
-			// the full batch's statement is prepared once.
-			if full == nil {
-				if full, err = tx.PrepareContext(ctx, s.DB.Rebind(q)); err != nil {
-					return nil, fmt.Errorf("intel: store indicators: %w", err)
-				}
-				defer full.Close()
-			}
-			rs, err = full.QueryContext(ctx, args...)
-		} else {
-			rs, err = tx.Query(ctx, q, args...)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("intel: store indicators: %w", err)
-		}
-		for rs.Next() {
-			var id int64
-			var k identity
-			if err := rs.Scan(&id, &k.kind, &k.value, &k.source); err != nil {
-				rs.Close()
-				return nil, err
-			}
-			ids[k] = id
-		}
-		rs.Close()
-		if err := rs.Err(); err != nil {
-			return nil, fmt.Errorf("intel: store indicators: %w", err)
-		}
-	}
-	return ids, nil
-}
-
-// The statements of a full batch, built once.
-var (
-	upsertFull    = buildUpsert(batch, false)
-	upsertFullIDs = buildUpsert(batch, true)
-	entryFull     = buildEntry(batch)
-)
-
-func upsertSQL(n int, returning bool) string {
-	switch {
-	case n == batch && returning:
-		return upsertFullIDs
-	case n == batch:
-		return upsertFull
-	}
-	return buildUpsert(n, returning)
-}
-
-func buildUpsert(n int, returning bool) string {
-	var b strings.Builder
-	b.WriteString(`INSERT INTO intel_indicators (kind, value, source, confidence, tlp, first_seen, last_seen, valid_until, tags, report, comment, stix_id, revoked, created_at, updated_at) VALUES `)
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-	}
-	b.WriteString(` ON CONFLICT (kind, value, source) DO UPDATE SET
-		confidence = excluded.confidence, tlp = excluded.tlp, valid_until = excluded.valid_until, tags = excluded.tags,
-		comment = excluded.comment, revoked = excluded.revoked, updated_at = excluded.updated_at,
-		last_seen = CASE WHEN excluded.last_seen > intel_indicators.last_seen THEN excluded.last_seen ELSE intel_indicators.last_seen END,
-		first_seen = CASE WHEN excluded.first_seen < intel_indicators.first_seen THEN excluded.first_seen ELSE intel_indicators.first_seen END,
-		report = CASE WHEN excluded.report <> '' THEN excluded.report ELSE intel_indicators.report END`)
-	if returning {
-		b.WriteString(` RETURNING id, kind, value, source`)
-	}
-	return b.String()
-}
-
-// addEntries adds the indicators (ids by identity; Indicator.ID is the
-// target unit, 0 every unit) to list id; an entry already there takes
-// the new action, severity and reason. It returns the entries written.
-func (s *Service) addEntries(ctx context.Context, tx *store.Tx, listID int64, inds []format.Indicator, ids map[identity]int64) (int, error) {
-	type key struct{ ind, unit int64 }
-	last := map[key]int{}
-	for i, ind := range inds {
-		id, ok := ids[identity{ind.Kind, ind.Value, ind.Source}]
-		if !ok {
-			return 0, errors.New("intel: an indicator was stored without an id")
-		}
-		last[key{id, ind.ID}] = i
-	}
-	keys := make([]key, 0, len(last))
-	for k := range last {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b key) int { return last[a] - last[b] })
-	now := store.Micros(s.now())
-	args := make([]any, 0, batch*7)
-	for start := 0; start < len(keys); start += batch {
-		part := keys[start:min(start+batch, len(keys))]
-		args = args[:0]
-		for _, k := range part {
-			ind := &inds[last[k]]
-			args = append(args, listID, k.ind, k.unit, ind.Action, ind.Severity, ind.Reason, now)
-		}
-		if _, err := tx.Exec(ctx, entrySQL(len(part)), args...); err != nil {
-			return 0, fmt.Errorf("intel: add entries: %w", err)
-		}
-	}
-	return len(keys), nil
-}
-
-func entrySQL(n int) string {
-	if n == batch {
-		return entryFull
-	}
-	return buildEntry(n)
-}
-
-func buildEntry(n int) string {
-	var b strings.Builder
-	b.WriteString(`INSERT INTO warning_list_entries (list_id, indicator_id, unit_id, action, severity, reason, added_at) VALUES `)
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
-	}
-	b.WriteString(` ON CONFLICT (list_id, indicator_id, unit_id) DO UPDATE SET action = excluded.action, severity = excluded.severity, reason = excluded.reason`)
-	return b.String()
+		return strings.Compare(x.Source, y.Source)
+	})
+	return out
 }
