@@ -287,7 +287,7 @@ func ProblemLine(lang string, p format.Problem) string {
 			b.WriteString(" (" + p.Field + ")")
 		}
 	}
-	b.WriteString(": " + i18n.IntelProblem(lang, p.Reason, p.Reason, nil))
+	b.WriteString(": " + i18n.IntelProblem(lang, p.Format, p.Reason, p.Args))
 	return b.String()
 }
 

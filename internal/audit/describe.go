@@ -358,6 +358,8 @@ func recordedName(r *Record, doc *summaryDoc) string {
 	switch r.ObjectType {
 	case "unit", "user", "contact", "api_token", "source", "escalation_policy", "notification_channel", "probe", "roster":
 		keys = []string{"name"}
+	case "taxii_collection", "intel_feed": // TAXII sharing and intel feeds (internal/taxii): the title or name recorded
+		keys = []string{"name"}
 	case "rule":
 		keys = []string{"title"}
 	case "rule_exception": // the rule it exempts a unit from
@@ -609,6 +611,8 @@ var lookups = map[string]struct {
 	"advisory":          {`SELECT x.id, x.ref || ' — ' || x.title, '', 0 FROM advisories x WHERE x.id IN (%s)`, true},
 	"rule_exception":    {`SELECT x.id, COALESCE(r.title, x.rule_id), '', x.unit_id FROM rule_exceptions x LEFT JOIN rules r ON r.rule_id = x.rule_id WHERE x.id IN (%s)`, true},
 	"warning_list":      {`SELECT x.id, x.name, x.month, 0 FROM warning_lists x WHERE x.id IN (%s)`, true},
+	"taxii_collection":  {`SELECT x.id, x.title, '', 0 FROM taxii_collections x WHERE x.id IN (%s)`, false},
+	"intel_feed":        {`SELECT x.id, x.name, '', 0 FROM intel_feeds x WHERE x.id IN (%s)`, true},
 }
 
 // resolve runs one query per kind of object wanted (in chunks of 500 ids).

@@ -119,6 +119,7 @@ func New(db *store.DB, cfg Config) (*Hub, error) {
 	h.hooks()
 	h.configureEscalation(cfg)
 	h.configureHealth(cfg)
+	h.configureTAXII()
 	var sso *auth.OIDC
 	if cfg.OIDC.Issuer != "" {
 		var err error

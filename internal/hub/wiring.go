@@ -107,6 +107,8 @@ func (h *Hub) jobs(sched *jobs.Scheduler) []jobs.Job {
 		// base changed get their missing updates and CVEs again.
 		{Name: "vuln-match", Every: time.Minute, Run: h.VulnMatch.Run},
 		{Name: "finding-priority", Every: time.Hour, Run: func(ctx context.Context) error { _, err := findings.RecomputePriorities(ctx, h.DB); return err }},
+		// Intel feeds (TAXII, MISP, STIX, CSV, RSS) whose time has come.
+		{Name: "intel-feeds", Every: time.Minute, Run: h.TAXII.RunDue},
 		// Warning lists: runs a stopped hub left pending resume; hosts
 		// whose inventory changed are matched against the lists in force;
 		// recorded actions a clean scan or inventory confirms close.

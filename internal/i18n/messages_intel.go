@@ -288,5 +288,6 @@ var intelErrors = map[string]string{
 	"%s: file larger than %d MiB; split it":                                         "%s: tệp lớn hơn %d MiB; hãy chia nhỏ",
 	"the page takes files up to %d MiB; import larger ones with vigil intel import": "trang này nhận tệp tối đa %d MiB; tệp lớn hơn hãy nhập bằng lệnh vigil intel import",
 	"choose a file or paste values":                                                 "hãy chọn tệp hoặc dán giá trị",
-	"must be a list id":                                                             "phải là mã số của một danh sách",
+	"%s holds more than the %d indicators one import may hold; split it":            "%s có nhiều hơn %d chỉ báo, mức tối đa của một lần nhập; hãy chia nhỏ tệp",
+	"must be a list id": "phải là mã số của một danh sách",
 }

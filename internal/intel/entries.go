@@ -72,7 +72,7 @@ func (s *Service) AddEntries(ctx context.Context, listID int64, in EntryInput) (
 			var ind format.Indicator
 			err := tx.QueryRow(ctx, `SELECT kind, value, source FROM intel_indicators WHERE id = ?`, id).Scan(&ind.Kind, &ind.Value, &ind.Source)
 			if store.IsNoRows(err) {
-				o.Skipped = append(o.Skipped, format.Problem{Object: strconv.FormatInt(id, 10), Field: "indicator_ids", Reason: ReasonNoIndicator})
+				o.Skipped = append(o.Skipped, format.Problem{Object: strconv.FormatInt(id, 10), Field: "indicator_ids", Reason: ReasonNoIndicator, Format: ReasonNoIndicator})
 				continue
 			}
 			if err != nil {

@@ -3,6 +3,7 @@ package intel
 import (
 	"context"
 	"crypto/sha1"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -153,6 +154,9 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (*ImportResult, er
 		if _, ok := errs.As(err); ok {
 			return nil, err
 		}
+		if errors.Is(err, format.ErrTooManyObjects) {
+			return nil, errs.Errorf(errs.ETOOLARGE, "%s holds more than the %d indicators one import may hold; split it", in.Name, s.maxIndicators())
+		}
 		return nil, errs.Invalid("file", "%s cannot be read: %v", in.Name, err)
 	}
 	if len(res.Indicators) > s.maxIndicators() {
@@ -246,7 +250,7 @@ func (s *Service) prepare(ctx context.Context, c *caller, in *ImportInput, tgt u
 	now := s.now()
 	for _, ind := range inds {
 		bad := func(field, reason string) {
-			out.Skipped = append(out.Skipped, format.Problem{File: in.Name, Object: ind.Value, Field: field, Reason: reason})
+			out.Skipped = append(out.Skipped, format.Problem{File: in.Name, Object: ind.Value, Field: field, Reason: reason, Format: reason})
 		}
 		switch {
 		case !slices.Contains(format.Kinds, ind.Kind):

@@ -14,7 +14,9 @@ import (
 	"vigil/internal/auth"
 	"vigil/internal/detect/ioc"
 	"vigil/internal/errs"
+	"vigil/internal/i18n"
 	"vigil/internal/intel"
+	"vigil/internal/intel/format"
 	"vigil/internal/org"
 	"vigil/internal/store"
 	"vigil/internal/store/storetest"
@@ -173,7 +175,7 @@ func TestImportUpsertsIndicators(t *testing.T) {
 func TestImportWithListCreatesAndPublishes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
-		res := imp(t, f, "root", intel.ImportInput{List: "Danh sách tháng 12", Source: "ITC"}, "ip,203.0.113.7,c2\nhostname,pc-evil,\nip,10.9.9.9,,,,,,,A,reimage,critical\n")
+		res := imp(t, f, "root", intel.ImportInput{List: "Danh sách tháng 12", Source: "ITC"}, "type,value,comment,source,confidence,tlp,valid_until,tags,unit,action,severity,reason\nip,203.0.113.7,c2\nhostname,pc-evil,\nip,10.9.9.9,,,,,,,A,reimage,critical\n")
 		if res.List == nil || res.List.Status != intel.ListPublished || res.List.Entries != 3 || res.List.Month != "2026-12" {
 			t.Fatalf("list after import: %+v", res.List)
 		}
@@ -205,7 +207,7 @@ func TestImportWithListCreatesAndPublishes(t *testing.T) {
 		}
 		// An officer adds entries for its own unit to the month's list;
 		// a row for another unit is a problem, not an entry.
-		res = imp(t, f, "officerA", intel.ImportInput{List: "Danh sách tháng 12", Unit: "A"}, "ip,10.1.1.1\nip,10.2.2.2,,,,,,,B\nip,10.3.3.3,,,,,,,A1\n")
+		res = imp(t, f, "officerA", intel.ImportInput{List: "Danh sách tháng 12", Unit: "A"}, "type,value,comment,source,confidence,tlp,valid_until,tags,unit,action,severity,reason\nip,10.1.1.1\nip,10.2.2.2,,,,,,,B\nip,10.3.3.3,,,,,,,A1\n")
 		if res.IndicatorsLoaded != 2 || len(res.Skipped) != 1 || res.Skipped[0].Field != "unit" || res.Skipped[0].Reason != intel.ReasonUnitUnknown {
 			t.Errorf("officer import: %+v", res)
 		}
@@ -447,4 +449,21 @@ func TestIndicatorsScopeAndFilters(t *testing.T) {
 			t.Errorf("bad sort: %v", err)
 		}
 	})
+}
+
+// TestEveryImportProblemIsTranslated: every reason a reader or the
+// service gives a skipped object has its Vietnamese text.
+func TestEveryImportProblemIsTranslated(t *testing.T) {
+	for _, f := range append(slices.Clone(format.ReasonFormats), intel.ServiceReasons...) {
+		if !i18n.HasIntelProblem(f) {
+			t.Errorf("import problem %q has no Vietnamese text (intelReasons in internal/i18n/messages_intel.go)", f)
+		}
+	}
+	p := format.Problem{Format: "missing %s", Reason: "missing value", Args: []any{"value"}}
+	if got := i18n.IntelProblem("vi", p.Format, p.Reason, p.Args); got != "thiếu giá trị" {
+		t.Errorf("vi: %q", got)
+	}
+	if got := i18n.IntelProblem("vi", "%d more problems not listed", "3 more problems not listed", []any{float64(3)}); got != "còn 3 lỗi khác không liệt kê" {
+		t.Errorf("vi from JSON: %q", got)
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"vigil/internal/errs"
 	"vigil/internal/hosts"
 	"vigil/internal/sources"
+	"vigil/internal/taxii"
 )
 
 const sessionCookie = "vigil_session"
@@ -144,6 +145,12 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := auth.WithClientIP(r.Context(), s.clientIP(r))
+		if strings.HasPrefix(r.URL.Path, taxii.Root) {
+			// The TAXII 2.1 server authenticates its callers itself: HTTP
+			// Basic or Bearer with API tokens, never the session cookie.
+			next.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
 		var p *auth.Principal
 		var err error
 		if h := r.Header.Get("Authorization"); h != "" && r.URL.Path != "/metrics" {

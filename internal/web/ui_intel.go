@@ -138,7 +138,7 @@ func problemRows(lang string, ps []format.Problem) []problemRow {
 		if label, ok := i18n.FieldLabel(lang, p.Field); ok {
 			field = label
 		}
-		out = append(out, problemRow{Where: where, Field: field, Reason: i18n.IntelProblem(lang, p.Reason, p.Reason, nil)})
+		out = append(out, problemRow{Where: where, Field: field, Reason: i18n.IntelProblem(lang, p.Format, p.Reason, p.Args)})
 	}
 	return out
 }

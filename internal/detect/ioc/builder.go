@@ -3,7 +3,6 @@ package ioc
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"strings"
 	"sync"
 	"unsafe"
@@ -91,16 +90,9 @@ func (b *Builder) Add(k Kind, value, comment string) error {
 	switch k {
 	case KindIP:
 		if strings.IndexByte(value, '/') >= 0 {
-			p, err := netip.ParsePrefix(value)
+			p, err := parseNet(value)
 			if err != nil {
-				return fmt.Errorf("%w: %q is not a network", ErrBadValue, value)
-			}
-			if p.Addr().Is4In6() && p.Bits() >= 96 {
-				p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
-			}
-			p = p.Masked()
-			if !p.IsValid() {
-				return fmt.Errorf("%w: %q is not a network", ErrBadValue, value)
+				return err
 			}
 			a, l := p.Addr(), p.Bits()
 			if a.Is4() {
@@ -111,9 +103,9 @@ func (b *Builder) Add(k Kind, value, comment string) error {
 			}
 			break
 		}
-		a, ok := parseAddr(value)
-		if !ok {
-			return fmt.Errorf("%w: %q is not an IP address", ErrBadValue, value)
+		a, err := checkAddr(value)
+		if err != nil {
+			return err
 		}
 		if a.Is4() {
 			b4 := a.As4()
@@ -122,9 +114,8 @@ func (b *Builder) Add(k Kind, value, comment string) error {
 			b.v6 = append(b.v6, kv[[16]byte]{a.WithZone("").As16(), meta})
 		}
 	case KindMD5, KindSHA1, KindSHA256:
-		want := map[Kind]int{KindMD5: 32, KindSHA1: 40, KindSHA256: 64}[k]
-		if len(value) != want {
-			return fmt.Errorf("%w: %q is not a %s (want %d hex digits)", ErrBadValue, value, k, want)
+		if err := checkHashLen(k, value); err != nil {
+			return err
 		}
 		var ok bool
 		switch k {
@@ -145,28 +136,27 @@ func (b *Builder) Add(k Kind, value, comment string) error {
 			}
 		}
 		if !ok {
-			return fmt.Errorf("%w: %q is not hexadecimal", ErrBadValue, value)
+			return errNotHex(value)
 		}
 	case KindDomain, KindHostname:
 		var buf [256]byte
-		d, ok := foldHost(value, &buf)
-		if !ok || strings.ContainsAny(d, " /:@") {
-			return fmt.Errorf("%w: %q is not a %s", ErrBadValue, value, k)
+		d, err := normHost(k, value, &buf)
+		if err != nil {
+			return err
 		}
-		d = strings.TrimPrefix(d, "*.")
 		b.strs[k] = append(b.strs[k], kv[string]{b.intern(d), meta})
 	case KindURL:
-		n, ok := normURLInto(value, nil)
-		if !ok {
-			return fmt.Errorf("%w: %q is not a URL", ErrBadValue, value)
+		n, err := normURL(value)
+		if err != nil {
+			return err
 		}
 		b.strs[k] = append(b.strs[k], kv[string]{b.intern(string(n)), meta})
 	case KindEmail:
-		v := strings.Trim(value, "<>")
-		if i := strings.IndexByte(v, '@'); i <= 0 || i == len(v)-1 {
-			return fmt.Errorf("%w: %q is not an e-mail address", ErrBadValue, value)
+		v, err := normEmail(value)
+		if err != nil {
+			return err
 		}
-		b.strs[k] = append(b.strs[k], kv[string]{b.intern(strings.ToLower(v)), meta})
+		b.strs[k] = append(b.strs[k], kv[string]{b.intern(v), meta})
 	case KindAccount:
 		b.strs[k] = append(b.strs[k], kv[string]{b.intern(strings.ToLower(value)), meta})
 	default:

@@ -85,12 +85,21 @@ type Indicator struct {
 // Problem is one thing a reader could not take. Line is 1-based for
 // line-oriented formats (CSV, paste, XLSX rows), 0 otherwise; Object is the
 // STIX id or MISP attribute uuid/index; Field the field at fault.
+//
+// Reason is always fmt.Sprintf(Format, Args...) with Format one of
+// ReasonFormats (problems.go): short English sentences with fixed
+// formats. To translate a problem, look Format up (the intel service keeps
+// Vietnamese texts for every entry of ReasonFormats, and a test there can
+// check that none is missing) and format it with Args; Reason is the
+// English text.
 type Problem struct {
 	File   string `json:"file,omitempty"`
 	Line   int    `json:"line,omitempty"`
 	Object string `json:"object,omitempty"`
 	Field  string `json:"field,omitempty"`
 	Reason string `json:"reason"`
+	Format string `json:"format,omitempty"` // one of ReasonFormats
+	Args   []any  `json:"args,omitempty"`   // Format's arguments (strings and ints)
 }
 
 func (p Problem) Error() string {
@@ -116,4 +125,12 @@ type Result struct {
 	ObjectsRead int         `json:"objects_read"` // objects, attributes or rows read
 	Indicators  []Indicator `json:"-"`
 	Skipped     []Problem   `json:"skipped"`
+	// Problems counts every problem; Skipped keeps the first MaxProblems
+	// of them (and a last one saying how many more there were).
+	Problems int `json:"problems"`
+	// NotIndicators counts what was read but is no indicator and no
+	// problem: STIX comparisons other than equality on a kind Vigil holds,
+	// SDOs and SROs (malware, report, relationship...), MISP attribute
+	// types Vigil does not hold.
+	NotIndicators int `json:"not_indicators"`
 }

@@ -1,0 +1,79 @@
+package format
+
+import (
+	"fmt"
+)
+
+// MaxProblems is how many problems a Result keeps; the rest are counted
+// (Result.Problems) and summed up in one last problem.
+const MaxProblems = 1000
+
+// The reason formats. Every Problem's Reason is one of these, formatted
+// with the Problem's Args; translations key on the format.
+const (
+	reasonUnknownType      = "unknown object type %q"
+	reasonBadObject        = "bad object: %s"
+	reasonMissing          = "missing %s"
+	reasonBadValue         = "%q is not a valid %s"
+	reasonBadPattern       = "bad pattern at character %d: %s"
+	reasonUnknownKind      = "unknown indicator type %q"
+	reasonUnknownTLP       = "unknown TLP marking %q"
+	reasonBadConfidence    = "confidence %q is not a whole number from 0 to 100"
+	reasonBadDate          = "%q is not a date (dd/mm/yyyy, yyyy-mm-dd or RFC 3339)"
+	reasonUnknownAction    = "unknown action %q"
+	reasonUnknownSeverity  = "unknown severity %q"
+	reasonBadCSV           = "bad CSV row: %s"
+	reasonLineTooLong      = "line too long"
+	reasonNotRecognised    = "cannot tell what %q is"
+	reasonMoreProblems     = "%d more problems not listed"
+	reasonBadMISPType      = "unknown MISP attribute type %q"
+	reasonTooManyRows      = "more than %d rows: the rest is not read"
+	reasonBadColumnsHeader = "columns not understood: want a header naming type and value, or rows type,value[,comment]"
+)
+
+// ReasonFormats lists every format a Problem's Reason is made from, so a
+// translation table can be checked for completeness.
+var ReasonFormats = []string{
+	reasonUnknownType, reasonBadObject, reasonMissing, reasonBadValue,
+	reasonBadPattern, reasonUnknownKind, reasonUnknownTLP, reasonBadConfidence,
+	reasonBadDate, reasonUnknownAction, reasonUnknownSeverity, reasonBadCSV,
+	reasonLineTooLong, reasonNotRecognised, reasonMoreProblems, reasonBadMISPType,
+	reasonTooManyRows, reasonBadColumnsHeader,
+}
+
+// newProblem makes a Problem whose Reason is format with args.
+func newProblem(file string, line int, object, field, format string, args ...any) Problem {
+	return Problem{File: file, Line: line, Object: object, Field: field,
+		Reason: fmt.Sprintf(format, args...), Format: format, Args: args}
+}
+
+// addProblem keeps p if fewer than MaxProblems are kept, and counts it.
+func (r *Result) addProblem(p Problem) {
+	r.Problems++
+	if len(r.Skipped) < MaxProblems {
+		r.Skipped = append(r.Skipped, p)
+	}
+}
+
+// finish adds the "N more problems" line.
+func (r *Result) finish(file string) {
+	if r.Problems > len(r.Skipped) {
+		r.Skipped = append(r.Skipped, newProblem(file, 0, "", "", reasonMoreProblems, r.Problems-len(r.Skipped)))
+	}
+	if r.Skipped == nil {
+		r.Skipped = []Problem{}
+	}
+}
+
+// clip shortens a value quoted in a problem.
+func clip(s string) string {
+	const n = 80
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && s[i]&0xC0 == 0x80 {
+		i--
+	}
+	return s[:i] + "…"
+}
