@@ -292,14 +292,7 @@ func (f *fields) validate() error {
 	if f.CVEs, err = ParseCVEs(f.CVEs); err != nil {
 		return err
 	}
-	var units []string
-	for _, u := range f.Units {
-		for _, c := range strings.FieldsFunc(u, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
-			if !slices.Contains(units, c) {
-				units = append(units, c)
-			}
-		}
-	}
+	units := splitCodes(f.Units)
 	if len(units) > maxUnits {
 		return errs.Invalid("units", "choose at most %d units", maxUnits)
 	}
@@ -524,11 +517,16 @@ func (s *Service) Update(ctx context.Context, id int64, in Patch) (*Advisory, er
 	return s.Get(ctx, id)
 }
 
+// splitCodes reads unit codes, one an entry or several separated by
+// commas or spaces, dropping repeats.
 func splitCodes(in []string) []string {
-	f := fields{Units: in}
 	var out []string
-	for _, u := range f.Units {
-		out = append(out, strings.FieldsFunc(u, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })...)
+	for _, u := range in {
+		for _, c := range strings.FieldsFunc(u, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }) {
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
 	}
 	return out
 }

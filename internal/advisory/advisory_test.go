@@ -58,6 +58,7 @@ func (f *fixture) as(role auth.Role, unit string) context.Context {
 func code(err error) string { return errs.Code(err) }
 
 func TestLifecycle(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		itc := f.as(auth.RoleOfficer, org.RootCode)
@@ -218,6 +219,7 @@ func TestLifecycle(t *testing.T) {
 // A unit's open findings about the advisory's CVEs, over its subtree: the
 // finding's own CVE, or a missing update fixing it.
 func TestFindingsPerUnit(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
@@ -258,6 +260,38 @@ func TestFindingsPerUnit(t *testing.T) {
 		}
 		if got["A"] != 2 || got["A1"] != 1 || got["B"] != 1 || got[org.RootCode] != 3 {
 			t.Errorf("findings per unit %v; want A 2 (with A1's), A1 1, B 1, root 3", got)
+		}
+	})
+}
+
+func TestLoadDemo(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		f.now = time.Now()
+		n, err := f.svc.LoadDemo(context.Background(), map[string]string{"A": "attt.a@demo.vigil.local"})
+		if err != nil || n != 3 {
+			t.Fatalf("demo: %d, %v", n, err)
+		}
+		if n, err := f.svc.LoadDemo(context.Background(), nil); err != nil || n != 0 {
+			t.Errorf("demo loaded twice: %d, %v", n, err)
+		}
+		itc := f.as(auth.RoleAdmin, org.RootCode)
+		if _, total, _ := f.svc.List(itc, advisory.Filter{Status: advisory.StatusDraft}); total != 1 {
+			t.Errorf("%d drafts, want the RSS one", total)
+		}
+		late, total, err := f.svc.Overdue(itc, advisory.OverdueFilter{})
+		if err != nil || total == 0 || total == 4 {
+			t.Errorf("overdue: %d, %v; want some units late, not all", total, err)
+		}
+		for _, l := range late {
+			if !strings.HasPrefix(l.Title, "Cảnh báo chiến dịch thư điện tử lừa đảo") {
+				t.Errorf("late on %s", l.Title)
+			}
+		}
+		list, _, _ := f.svc.List(f.as(auth.RoleOfficer, "A"), advisory.Filter{Status: advisory.StatusIssued})
+		if len(list) != 2 || list[0].Mine == nil {
+			t.Errorf("officer A sees %d issued advisories", len(list))
 		}
 	})
 }

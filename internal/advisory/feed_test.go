@@ -25,6 +25,7 @@ func readTestdata(t testing.TB, name string) []byte {
 }
 
 func TestReadRSS(t *testing.T) {
+	t.Parallel()
 	f, err := advisory.ReadFeed("CERT", bytes.NewReader(readTestdata(t, "cert-rss.xml")))
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +57,7 @@ func TestReadRSS(t *testing.T) {
 }
 
 func TestReadAtom(t *testing.T) {
+	t.Parallel()
 	f, err := advisory.ReadFeed("Vendor", bytes.NewReader(readTestdata(t, "vendor-atom.xml")))
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +77,7 @@ func TestReadAtom(t *testing.T) {
 }
 
 func TestReadFeedRefuses(t *testing.T) {
+	t.Parallel()
 	item := func(date string) string {
 		return `<item><title>x</title><link>https://a.example/1</link><pubDate>` + date + `</pubDate></item>`
 	}
@@ -99,6 +102,7 @@ func TestReadFeedRefuses(t *testing.T) {
 }
 
 func TestFeedDates(t *testing.T) {
+	t.Parallel()
 	for _, d := range []string{"Mon, 02 Jan 2006 15:04:05 -0700", "Mon, 02 Jan 2006 15:04:05 GMT", "Mon, 2 Jan 2006 15:04:05 +0000", "02 Jan 2006 15:04:05 +0700",
 		"Mon, 02 Jan 06 15:04:05 MST", "Mon, 02 Jan 2006 15:04 +0700", "2006-01-02T15:04:05Z", "2006-01-02T15:04:05.999+07:00", "2006-01-02T15:04:05", "2006-01-02"} {
 		doc := `<rss><channel><item><title>x</title><link>https://a.example/1</link><pubDate>` + d + `</pubDate></item></channel></rss>`
@@ -110,6 +114,7 @@ func TestFeedDates(t *testing.T) {
 }
 
 func TestImportFeed(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		doc := readTestdata(t, "cert-rss.xml")
@@ -170,4 +175,25 @@ func FuzzReadFeed(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkReadFeed reads a channel of 1,000 items (the most one document
+// holds).
+func BenchmarkReadFeed(b *testing.B) {
+	var buf bytes.Buffer
+	buf.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>CERT</title>`)
+	for i := 0; i < advisory.MaxFeedItems; i++ {
+		buf.WriteString(`<item><title>Lỗ hổng nghiêm trọng CVE-2026-` + strings.Repeat("1", 5) + `</title><link>https://cert.example.vn/a/` + strings.Repeat("x", i%7) + `</link>`)
+		buf.WriteString(`<guid>g` + string(rune('a'+i%26)) + strings.Repeat("0", i%5) + `</guid><pubDate>Tue, 01 Dec 2026 09:15:00 +0700</pubDate>`)
+		buf.WriteString(`<description><![CDATA[<p>Mô tả <b>lỗ hổng</b> &amp; khuyến nghị cài bản vá.</p><ul><li>Sản phẩm A</li><li>Sản phẩm B</li></ul>]]></description></item>`)
+	}
+	buf.WriteString(`</channel></rss>`)
+	doc := buf.Bytes()
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := advisory.ReadFeed("CERT", bytes.NewReader(doc)); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -247,14 +247,9 @@ func (s *Service) answer(ctx context.Context, id int64, in Answer, complete bool
 	if code == "" {
 		code = p.UnitCode
 	}
-	var unitID int64
-	var path string
-	err = s.DB.QueryRow(ctx, `SELECT id, path FROM units WHERE code = ?`, code).Scan(&unitID, &path)
-	if err != nil && !store.IsNoRows(err) {
-		return nil, fmt.Errorf("advisory: unit: %w", err)
-	}
-	if err != nil || !p.CanRead(path) {
-		return nil, errs.NotFound("unit " + strconv.Quote(code))
+	unitID, path, err := s.unitPath(ctx, p, code)
+	if err != nil {
+		return nil, err
 	}
 	if !p.CanWrite(path) {
 		return nil, errs.Forbidden("only an officer of unit %s (or of a unit above it) answers advisories for it", code)

@@ -151,6 +151,11 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 	if err := h.Findings.LoadDemo(ctx, officers, soc); err != nil {
 		return err
 	}
+	if n, err := h.Advisories.LoadDemo(ctx, officers); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo advisories loaded", "advisories", n)
+	}
 	if err := h.Alerts.LoadDemo(ctx, officers, soc); err != nil {
 		return err
 	}
@@ -179,6 +184,12 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 		return err
 	} else if n > 0 {
 		h.logger.Info("demo scan imports loaded", "imports", n)
+	}
+	// Warning lists: the published demo list matched, queues in T01 and T48.
+	if n, err := h.Watchlist.LoadDemo(ctx, officers); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo warning-list matches loaded", "matches", n)
 	}
 	return nil
 }

@@ -17,7 +17,7 @@ import (
 	"vigil/internal/detect"
 	"vigil/internal/detect/ioc"
 	"vigil/internal/findings"
-	"vigil/internal/intel/format"
+	"vigil/internal/i18n"
 	"vigil/internal/store"
 )
 
@@ -982,15 +982,4 @@ func (w *hitWriter) flush() error {
 	return nil
 }
 
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && n < len(s) && s[n]&0xc0 == 0x80 {
-		n--
-	}
-	return s[:n]
-}
-
-// kindOf names an indicator kind for ioc (format and ioc share names).
-var _ = format.KindIP
+func clip(s string, n int) string { return i18n.Clip(s, n) }

@@ -67,6 +67,20 @@ func TestAdvisoryPages(t *testing.T) {
 	if status, _ := w.postForm("officerA", "vi", "/advisories/"+id+"/complete", url.Values{"unit": {"A1"}, "note": {"Đã cài bản vá."}}); status != 303 {
 		t.Errorf("completion: status %d", status)
 	}
+	// Issuing a draft with no deadline comes back with the reason.
+	r := w.call("admin", "POST", "/api/v1/advisories", map[string]any{"title": "Chưa có hạn", "all_units": true})
+	draft := itoa(int64(r.json(t)["id"].(float64)))
+	if status, body := w.postForm("admin", "vi", "/advisories/"+draft+"/issue", url.Values{}); status != 400 || !strings.Contains(body, "cần đặt hạn hoàn thành") {
+		t.Errorf("issue without a deadline: status %d", status)
+	}
+	if status, _ := w.postForm("admin", "vi", "/advisories/"+draft+"/withdraw", url.Values{"reason": {"soạn nhầm"}}); status != 303 {
+		t.Errorf("withdraw: status %d", status)
+	}
+	// Exports follow the list's order.
+	r = w.call("officerA", "GET", "/api/v1/advisories/"+id+"/units?format=csv&sort=unit&order=desc", nil)
+	if lines := strings.Split(string(r.Body), "\n"); len(lines) < 3 || !strings.HasPrefix(lines[1], `"A1"`) || !strings.HasPrefix(lines[2], `"A"`) {
+		t.Errorf("units export sorted by unit, descending: %s", r.Body)
+	}
 	_, body = w.getPage("officerA", "vi", "/advisories/"+id)
 	if !strings.Contains(body, "Đã cài bản vá.") {
 		t.Error("the completion note is not on the advisory's page")

@@ -412,6 +412,7 @@ func (s *Server) advisoryUnitSection(r *http.Request, u *org.Unit) (*unitSection
 
 func (s *Server) exportAdvisories(w http.ResponseWriter, r *http.Request, lp listParams, f advisory.Filter) error {
 	lang := exportLang(r)
+	f.Sort, f.Desc = lp.Sort, lp.Desc
 	n := strconv.Itoa
 	cols := []exportColumn[*advisory.Advisory]{
 		{"adv.ref", func(x *advisory.Advisory) string { return x.Ref }},
@@ -453,6 +454,7 @@ func cveCounts(x *advisory.Target) string {
 
 func (s *Server) exportAdvisoryUnits(w http.ResponseWriter, r *http.Request, lp listParams, id int64, f advisory.TargetFilter) error {
 	lang := exportLang(r)
+	f.Sort, f.Desc = lp.Sort, lp.Desc
 	cols := []exportColumn[*advisory.Target]{
 		{"common.unit", func(x *advisory.Target) string { return x.Unit }},
 		{"common.name", func(x *advisory.Target) string { return x.UnitName }},
@@ -474,6 +476,7 @@ func (s *Server) exportAdvisoryUnits(w http.ResponseWriter, r *http.Request, lp 
 
 func (s *Server) exportOverdue(w http.ResponseWriter, r *http.Request, lp listParams, f advisory.OverdueFilter) error {
 	lang := exportLang(r)
+	f.Sort, f.Desc = lp.Sort, lp.Desc
 	cols := []exportColumn[*advisory.Late]{
 		{"adv.ref", func(x *advisory.Late) string { return x.Ref }},
 		{"adv.f.title", func(x *advisory.Late) string { return x.Title }},

@@ -1,15 +1,10 @@
 package format
 
-import (
-	"errors"
-	"io"
-)
-
-// The readers' and writers' entry points. Their bodies are the format
-// helper's work; the signatures are the contract the intel service, the
-// TAXII server and the feeds are written against.
-
-var errTodo = errors.New("format: not implemented yet")
+// The options of the readers and writers, whose entry points are Detect,
+// Read and ReadAs (detect.go), ReadMISPManifest (misp.go), WriteSTIX and
+// STIXIndicator (stixwrite.go), WriteMISP (misp.go), WriteCSV (csv.go)
+// and Template (xlsx.go). docs/intel-formats.md says what each reads
+// from which field.
 
 // ReadOptions are defaults for what a file does not say.
 type ReadOptions struct {
@@ -18,6 +13,12 @@ type ReadOptions struct {
 	Confidence int    // when the file gives none; 0 = 50
 	Report     string // the report the file came from
 	MaxObjects int    // refuse a file with more objects than this; 0 = no cap
+	// MISPOnlyIDS leaves out MISP attributes whose to_ids is false (they
+	// are counted in NotIndicators); by default they are read, tagged
+	// misp:to_ids="false".
+	MISPOnlyIDS bool
+	// MaxRows caps the rows read from an XLSX sheet; 0 = 100,000.
+	MaxRows int
 }
 
 // WriteOptions describe an export.
@@ -25,12 +26,3 @@ type WriteOptions struct {
 	Identity string // the producer's name (STIX identity, MISP Orgc)
 	Title    string // bundle / event title (the list's name)
 }
-
-// WriteMISP writes a MISP event (JSON, {"Event": {...}}) holding the
-// indicators as attributes.
-func WriteMISP(w io.Writer, inds []Indicator, opt WriteOptions) error { return errTodo }
-
-// Template is the warning-list XLSX template (Vietnamese and English
-// headers, a sheet explaining each column, drop-downs for kind, TLP and
-// action).
-func Template() ([]byte, error) { return nil, errTodo }

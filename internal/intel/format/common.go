@@ -29,6 +29,56 @@ type reader struct {
 	file string
 	opt  ReadOptions
 	res  *Result
+	// Indicators are gathered in chunks and joined once at the end: a
+	// million 300-byte structs appended to one slice would be copied
+	// several times over as it grows.
+	chunks [][]Indicator
+	n      int
+}
+
+const chunkSize = 16 << 10
+
+// emit adds an indicator to the result.
+func (rd *reader) emit(ind Indicator) {
+	if len(rd.chunks) == 0 || len(rd.chunks[len(rd.chunks)-1]) == chunkSize {
+		rd.chunks = append(rd.chunks, make([]Indicator, 0, min(chunkSize, max(64, rd.n))))
+	}
+	c := &rd.chunks[len(rd.chunks)-1]
+	if len(*c) == cap(*c) {
+		grown := make([]Indicator, len(*c), min(chunkSize, 2*cap(*c)))
+		copy(grown, *c)
+		*c = grown
+	}
+	*c = append(*c, ind)
+	rd.n++
+}
+
+// at is the i-th indicator emitted.
+func (rd *reader) at(i int) *Indicator {
+	for _, c := range rd.chunks {
+		if i < len(c) {
+			return &c[i]
+		}
+		i -= len(c)
+	}
+	return nil
+}
+
+// collect joins the chunks into Result.Indicators.
+func (rd *reader) collect() {
+	if rd.chunks == nil {
+		return
+	}
+	if len(rd.chunks) == 1 {
+		rd.res.Indicators = rd.chunks[0]
+	} else if rd.n > 0 {
+		all := make([]Indicator, 0, rd.n)
+		for _, c := range rd.chunks {
+			all = append(all, c...)
+		}
+		rd.res.Indicators = all
+	}
+	rd.chunks = nil
 }
 
 func newReader(file, format string, opt ReadOptions) *reader {
@@ -70,7 +120,7 @@ func (rd *reader) add(k ioc.Kind, value string, ind Indicator, line int, object,
 		return false
 	}
 	ind.Kind, ind.Value = k.String(), v
-	rd.res.Indicators = append(rd.res.Indicators, ind)
+	rd.emit(ind)
 	return true
 }
 
@@ -166,6 +216,35 @@ func parseConfidence(s string) (int, bool) {
 // its day).
 func parseDate(s string, endOfDay bool) (time.Time, bool) {
 	s = strings.TrimSpace(s)
+	// dd/mm/yyyy and yyyy-mm-dd without trying every layout (a failed
+	// time.Parse allocates its error).
+	if len(s) == 10 {
+		var y, m, d int
+		var ok bool
+		switch {
+		case s[2] == '/' && s[5] == '/':
+			var ok1, ok2 bool
+			d, ok1 = atoi2(s[0:2])
+			m, ok2 = atoi2(s[3:5])
+			y, ok = atoi4(s[6:10])
+			ok = ok && ok1 && ok2
+		case s[4] == '-' && s[7] == '-':
+			y, ok = atoi4(s[0:4])
+			if ok {
+				m, ok = atoi2(s[5:7])
+			}
+			if ok {
+				d, ok = atoi2(s[8:10])
+			}
+		}
+		if ok && d >= 1 && m >= 1 && m <= 12 && d <= daysIn(y, m) {
+			t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, vn)
+			if endOfDay {
+				t = t.AddDate(0, 0, 1).Add(-time.Second)
+			}
+			return t.UTC(), true
+		}
+	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t.UTC(), true
 	}
@@ -213,3 +292,20 @@ func splitTags(s string) []string {
 func parseIOCKind(k string) (ioc.Kind, bool) { return ioc.ParseKind(k) }
 
 func normalize(k ioc.Kind, v string) (string, error) { return ioc.Normalize(k, v) }
+
+func atoi2(s string) (int, bool) {
+	if len(s) != 2 || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' {
+		return 0, false
+	}
+	return int(s[0]-'0')*10 + int(s[1]-'0'), true
+}
+
+func atoi4(s string) (int, bool) {
+	a, ok1 := atoi2(s[:2])
+	b, ok2 := atoi2(s[2:])
+	return a*100 + b, ok1 && ok2
+}
+
+func daysIn(y, m int) int {
+	return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}

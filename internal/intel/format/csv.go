@@ -83,7 +83,8 @@ func unneutralise(s string) string {
 // rowReader turns rows (CSV or XLSX) into indicators.
 type rowReader struct {
 	*reader
-	lay layout
+	lay  layout
+	xlsx bool // dates may be spreadsheet serial numbers
 }
 
 func (rr *rowReader) cell(row []string, name string) string {
@@ -138,6 +139,9 @@ func (rr *rowReader) row(line int, row []string, field func(string) string) {
 	}{{"first_seen", &base.FirstSeen, false}, {"last_seen", &base.LastSeen, false}, {"valid_until", &base.ValidUntil, true}} {
 		if s := rr.cell(row, d.col); s != "" {
 			t, ok := parseDate(s, d.end)
+			if !ok && rr.xlsx {
+				t, ok = serialDate(s, d.end)
+			}
 			if !ok {
 				rr.problem(line, "", field(d.col), reasonBadDate, clip(s))
 				return
@@ -251,6 +255,7 @@ func readCSV(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 		}
 		rr.row(startLine, rec, func(c string) string { return c })
 	}
+	rr.collect()
 	rr.res.finish(name)
 	return rr.res, nil
 }

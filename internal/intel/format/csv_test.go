@@ -196,3 +196,34 @@ func TestDetect(t *testing.T) {
 		}
 	}
 }
+
+func TestParseDate(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		end  bool
+		want time.Time
+		ok   bool
+	}{
+		{"31/12/2026", false, time.Date(2026, 12, 30, 17, 0, 0, 0, time.UTC), true},
+		{"31/12/2026", true, time.Date(2026, 12, 31, 16, 59, 59, 0, time.UTC), true},
+		{"2026-02-28", false, time.Date(2026, 2, 27, 17, 0, 0, 0, time.UTC), true},
+		{"29/02/2026", false, time.Time{}, false},
+		{"29/02/2028", false, time.Date(2028, 2, 28, 17, 0, 0, 0, time.UTC), true},
+		{"1/2/2026", false, time.Date(2026, 1, 31, 17, 0, 0, 0, time.UTC), true},
+		{"2026-11-01T08:00:00Z", true, time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC), true},
+		{"2026-11-01 15:00:00", false, time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC), true},
+		{"00/01/2026", false, time.Time{}, false},
+		{"12/13/2026", false, time.Time{}, false},
+		{"yesterday", false, time.Time{}, false},
+	} {
+		got, ok := parseDate(c.in, c.end)
+		if ok != c.ok || !got.Equal(c.want) {
+			t.Errorf("parseDate(%q, %v) = %v, %v; want %v, %v", c.in, c.end, got, ok, c.want, c.ok)
+		}
+		if ok {
+			if back, _ := parseDate(formatDate(got, c.end), c.end); !back.Equal(got) {
+				t.Errorf("formatDate(%v) = %q reads back as %v", got, formatDate(got, c.end), back)
+			}
+		}
+	}
+}

@@ -88,10 +88,10 @@ type Indicator struct {
 //
 // Reason is always fmt.Sprintf(Format, Args...) with Format one of
 // ReasonFormats (problems.go): short English sentences with fixed
-// formats. To translate a problem, look Format up (the intel service keeps
-// Vietnamese texts for every entry of ReasonFormats, and a test there can
-// check that none is missing) and format it with Args; Reason is the
-// English text.
+// formats. For the intel service: to translate a problem, look Format up
+// in a Vietnamese table holding every entry of ReasonFormats (a test can
+// check none is missing, as i18n's errorFormats tests do) and format it
+// with Args; Reason is the English text. Args are strings and ints.
 type Problem struct {
 	File   string `json:"file,omitempty"`
 	Line   int    `json:"line,omitempty"`

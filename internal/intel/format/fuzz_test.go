@@ -2,8 +2,11 @@ package format
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -82,4 +85,55 @@ func FuzzPattern(f *testing.F) {
 			t.Fatalf("%q: no error and no comparison", s)
 		}
 	})
+}
+
+func FuzzReadMISP(f *testing.F) {
+	seed(f, "testdata/misp*.json")
+	f.Add([]byte(`{"response":[{"Event":{"Attribute":[{"type":"domain|ip","value":"a|b"}]}}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		res, err := ReadAs("misp", "f.json", bytes.NewReader(b), ReadOptions{MaxObjects: 1000})
+		checkResult(t, res, err)
+		ReadMISPManifest(bytes.NewReader(b))
+	})
+}
+
+func FuzzReadXLSX(f *testing.F) {
+	if b, err := Template(); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte("PK\x03\x04"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		res, err := ReadAs("xlsx", "f.xlsx", bytes.NewReader(b), ReadOptions{MaxObjects: 1000, MaxRows: 1000})
+		checkResult(t, res, err)
+	})
+}
+
+// TestReasonFormats: every problem the readers make uses a listed format,
+// and its Reason is that format with its Args.
+func TestReasonFormats(t *testing.T) {
+	var all []Problem
+	for _, p := range []string{"testdata/bundle21.json", "testdata/bundle20.json", "testdata/misp_event.json"} {
+		all = append(all, readFile(t, p, ReadOptions{}).Skipped...)
+	}
+	for _, in := range []string{"ip,x\nbanana,1\nip\n", "value,type,tlp,confidence,first_seen,action,severity\n" +
+		"a.example,domain,x,,,,\na.example,domain,,x,,,\na.example,domain,,,x,,\na.example,domain,,,,x,\na.example,domain,,,,,x\n"} {
+		res, err := ReadAs("csv", "f.csv", strings.NewReader(in), ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, res.Skipped...)
+	}
+	res, _ := ReadAs("paste", "p", strings.NewReader("?!"), ReadOptions{})
+	all = append(all, res.Skipped...)
+	seen := map[string]bool{}
+	for _, p := range all {
+		if !slices.Contains(ReasonFormats, p.Format) {
+			t.Errorf("format %q of %+v not in ReasonFormats", p.Format, p)
+		}
+		if fmt.Sprintf(p.Format, p.Args...) != p.Reason {
+			t.Errorf("reason %q is not its format with its args", p.Reason)
+		}
+		seen[p.Format] = true
+	}
+	t.Logf("%d of %d reason formats seen", len(seen), len(ReasonFormats))
 }

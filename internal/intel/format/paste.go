@@ -149,6 +149,7 @@ func readPaste(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 			rd.add(k, val, rd.base(), line, "", "value")
 		}
 	}
+	rd.collect()
 	rd.res.finish(name)
 	return rd.res, nil
 }

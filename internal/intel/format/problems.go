@@ -13,6 +13,7 @@ const MaxProblems = 1000
 const (
 	reasonUnknownType      = "unknown object type %q"
 	reasonBadObject        = "bad object: %s"
+	reasonWrongType        = "JSON %s where %s is expected"
 	reasonMissing          = "missing %s"
 	reasonBadValue         = "%q is not a valid %s"
 	reasonBadPattern       = "bad pattern at character %d: %s"
@@ -26,8 +27,6 @@ const (
 	reasonLineTooLong      = "line too long"
 	reasonNotRecognised    = "cannot tell what %q is"
 	reasonMoreProblems     = "%d more problems not listed"
-	reasonBadMISPType      = "unknown MISP attribute type %q"
-	reasonTooManyRows      = "more than %d rows: the rest is not read"
 	reasonBadColumnsHeader = "columns not understood: want a header naming type and value, or rows type,value[,comment]"
 )
 
@@ -37,8 +36,8 @@ var ReasonFormats = []string{
 	reasonUnknownType, reasonBadObject, reasonMissing, reasonBadValue,
 	reasonBadPattern, reasonUnknownKind, reasonUnknownTLP, reasonBadConfidence,
 	reasonBadDate, reasonUnknownAction, reasonUnknownSeverity, reasonBadCSV,
-	reasonLineTooLong, reasonNotRecognised, reasonMoreProblems, reasonBadMISPType,
-	reasonTooManyRows, reasonBadColumnsHeader,
+	reasonLineTooLong, reasonNotRecognised, reasonMoreProblems,
+	reasonBadColumnsHeader, reasonWrongType,
 }
 
 // newProblem makes a Problem whose Reason is format with args.

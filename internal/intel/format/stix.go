@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -133,7 +134,7 @@ type stixReader struct {
 	marks    map[string]marking
 	observed map[string]int // SCO id → index in obs
 	obs      []pending      // observed-data objects' metadata
-	pend     []pending
+	refs     []refs
 	spec20   bool // the bundle says spec_version 2.0
 	spec21   bool // some object says 2.1
 }
@@ -186,7 +187,7 @@ func readSTIX(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 					if err := sr.count(); err != nil {
 						return nil, err
 					}
-					sr.problem(0, objectName(o.ID, index), te.Field, reasonBadObject, te.Error())
+					sr.problem(0, objectName(o.ID, index), te.Field, reasonWrongType, te.Value, jsonKind(te.Type))
 					continue
 				}
 				if err := sr.count(); err != nil {
@@ -257,6 +258,24 @@ func readSTIX(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 	return sr.res, nil
 }
 
+// jsonKind names what JSON a Go type is read from.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "a value"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int64, reflect.Float64, reflect.Pointer:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		return "an array"
+	}
+	return "an object"
+}
+
 func objectName(id string, index int) string {
 	if id != "" {
 		return clip(id)
@@ -302,7 +321,7 @@ func (sr *stixReader) object(o *stixObj, index int) {
 		return
 	}
 	if p, ok := sr.scoIndicators(o, obj, nil); ok {
-		sr.pend = append(sr.pend, p...)
+		sr.push(p...)
 		return
 	}
 	if !stixTypes[o.Type] && !strings.HasPrefix(o.Type, "x-") {
@@ -422,7 +441,7 @@ func (sr *stixReader) indicator(o *stixObj, obj string) {
 		return
 	}
 	base := sr.common(o)
-	start := len(sr.pend)
+	start := sr.n
 	for _, c := range comps {
 		k, ok := comparisonKind(c)
 		if !ok || c.Not || (c.Op != "=" && c.Op != "IN") {
@@ -441,12 +460,12 @@ func (sr *stixReader) indicator(o *stixObj, obj string) {
 				continue
 			}
 			p.ind.Kind, p.ind.Value = k.String(), norm
-			sr.pend = append(sr.pend, p)
+			sr.push(p)
 		}
 	}
 	// The object's id names the indicator when it is the only one made.
-	if len(sr.pend) == start+1 {
-		sr.pend[start].ind.STIXID = o.ID
+	if sr.n == start+1 {
+		sr.at(start).STIXID = o.ID
 	}
 }
 
@@ -575,7 +594,7 @@ func (sr *stixReader) observedData(o *stixObj, obj string) {
 			continue
 		}
 		if p, ok := sr.scoIndicators(&sco, obj, &meta); ok {
-			sr.pend = append(sr.pend, p...)
+			sr.push(p...)
 		} else {
 			sr.res.NotIndicators++
 		}
@@ -593,24 +612,42 @@ func (sr *stixReader) observedData(o *stixObj, obj string) {
 	}
 }
 
+// refs are what an indicator waits for: kept beside Result.Indicators,
+// index for index, until resolve.
+type refs struct {
+	createdBy string
+	markings  []string
+	sco       string
+	ownConf   bool
+}
+
+// push appends indicators; their references are resolved at the end.
+func (sr *stixReader) push(ps ...pending) {
+	for _, p := range ps {
+		sr.emit(p.ind)
+		sr.refs = append(sr.refs, refs{p.createdBy, p.markings, p.sco, p.ownConf})
+	}
+}
+
 // resolve applies identities, markings and observed-data once the whole
 // bundle is read.
 func (sr *stixReader) resolve() {
-	inds := make([]Indicator, 0, len(sr.pend))
+	sr.collect()
 	var tagCache struct {
 		in, out []string
 		marks   []string
 	}
-	for i := range sr.pend {
-		p := &sr.pend[i]
+	for i := range sr.res.Indicators {
+		ind := &sr.res.Indicators[i]
+		p := sr.refs[i]
 		if p.sco != "" {
 			if j, ok := sr.observed[p.sco]; ok {
 				m := sr.obs[j]
-				m.ind.Kind, m.ind.Value = p.ind.Kind, p.ind.Value
-				*p = m
+				m.ind.Kind, m.ind.Value = ind.Kind, ind.Value
+				*ind = m.ind
+				p = refs{m.createdBy, m.markings, "", m.ownConf}
 			}
 		}
-		ind := p.ind
 		ind.Source = sr.opt.Source
 		if n, ok := sr.names[p.createdBy]; ok {
 			ind.Source = n
@@ -655,8 +692,6 @@ func (sr *stixReader) resolve() {
 				ind.Tags = tags
 			}
 		}
-		inds = append(inds, ind)
 	}
-	sr.pend = nil
-	sr.res.Indicators = append(sr.res.Indicators, inds...)
+	sr.refs = nil
 }

@@ -267,3 +267,21 @@ func sampleIndicators() []Indicator {
 		{Kind: KindEmail, Value: "phish@evil.example", Source: "CERT-X", Confidence: 60, TLP: TLPAmber, FirstSeen: t0, CreatedAt: t0, UpdatedAt: t0, Comment: "=HYPERLINK(\"x\")"},
 	}
 }
+
+func TestReadSTIXWrongTypes(t *testing.T) {
+	in := `{"type":"bundle","objects":[{"type":"indicator","id":"indicator--1","confidence":"high","pattern":"[url:value = 'http://a.example']"},
+	{"type":"indicator","id":"indicator--2","pattern":"[url:value = 'http://b.example']","pattern_type":"stix"}, 5]}`
+	res, err := ReadAs("stix", "w.json", strings.NewReader(in), ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Indicators) != 1 || len(res.Skipped) != 2 {
+		t.Fatalf("%+v", res)
+	}
+	if p := res.Skipped[0]; p.Object != "indicator--1" || p.Field != "confidence" || p.Reason != "JSON string where a number is expected" {
+		t.Errorf("%+v", p)
+	}
+	if p := res.Skipped[1]; p.Object != "object 3" || p.Reason != "JSON number where an object is expected" {
+		t.Errorf("%+v", p)
+	}
+}
