@@ -308,6 +308,10 @@ func (s *Service) prepare(ctx context.Context, c *caller, in *ImportInput, tgt u
 			if ind.Reason == "" {
 				ind.Reason = in.Reason
 			}
+			if ind.Reason == "" {
+				// A file that gives no reason says why in the comment.
+				ind.Reason = ind.Comment
+			}
 		}
 		if ind.TLP == "" {
 			ind.TLP = format.TLPAmber
