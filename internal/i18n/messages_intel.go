@@ -69,6 +69,7 @@ var intelReasons = map[string]string{
 	// The readers' (internal/intel/format, problems.go).
 	"unknown object type %q":                                "loại đối tượng %q không được hỗ trợ",
 	"bad object: %s":                                        "đối tượng không hợp lệ: %s",
+	"JSON %s where %s is expected":                          "giá trị JSON kiểu %s ở chỗ cần kiểu %s",
 	"missing %s":                                            "thiếu %s",
 	"%q is not a valid %s":                                  "%q không phải %s hợp lệ",
 	"bad pattern at character %d: %s":                       "mẫu STIX sai ở ký tự %d: %s",
