@@ -180,6 +180,11 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 	if err := h.Duty.LoadDemo(ctx, h.Org, demo.Password, soc, officers); err != nil {
 		return err
 	}
+	if n, err := h.TAXII.LoadDemo(ctx, soc, officers); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo TAXII collection and example feed loaded", "added", n)
+	}
 	if n, err := h.Scans.LoadDemo(ctx, []string{"T01", "T48"}); err != nil {
 		return err
 	} else if n > 0 {

@@ -30,7 +30,7 @@ const password = "correct-horse-battery"
 //	├── B       (officerB)
 //	└── DOITAC  (partner: a viewer with an API token)
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	hub    *hub.Hub
 	srv    *httptest.Server
@@ -39,7 +39,7 @@ type fixture struct {
 	ids    map[string]int64  // actor -> user id; unit code -> unit id
 }
 
-func newFixture(t *testing.T, db *store.DB) *fixture {
+func newFixture(t testing.TB, db *store.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	h, err := hub.New(db, hub.Config{Logger: slog.New(slog.DiscardHandler), Version: "test"})

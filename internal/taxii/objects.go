@@ -1,6 +1,7 @@
 package taxii
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -289,10 +290,16 @@ func (s *Service) indicatorRows(ctx context.Context, p *auth.Principal, c *Colle
 		}
 		vis, vargs := entryVisible(p, "e")
 		vis2, vargs2 := entryVisible(p, "e2")
-		// One entry per indicator: the first visible one (an indicator may
-		// be on two months' lists, or on one list for two units).
+		// One entry per indicator (an indicator may be on two months'
+		// lists, or on one list for every unit and for one unit): the
+		// visible entry for every unit first, then the earliest added. On
+		// one list an entry for every unit is that one without looking.
 		dup := `NOT EXISTS (SELECT 1 FROM warning_list_entries e2 WHERE e2.indicator_id = e.indicator_id AND e2.list_id IN (` + placeholders(len(lists)) + `)
-			AND (e2.added_at, e2.list_id, e2.unit_id) < (e.added_at, e.list_id, e.unit_id) AND ` + vis2 + `)`
+			AND ((e2.unit_id = 0 AND e.unit_id <> 0) OR ((e2.unit_id = 0) = (e.unit_id = 0) AND (e2.added_at, e2.list_id, e2.unit_id) < (e.added_at, e.list_id, e.unit_id)))
+			AND ` + vis2 + `)`
+		if len(lists) == 1 {
+			dup = "(e.unit_id = 0 OR " + dup + ")"
+		}
 		var parts []string
 		for i, l := range lists {
 			conds := []string{"e.list_id = ?"}
@@ -376,17 +383,36 @@ func versionIn(v string, ts []time.Time) bool {
 }
 
 // objectVersion is an object's modified, or created for an object that is
-// never modified (a marking definition).
+// never modified (a marking definition): read from the object's top-level
+// keys without decoding it all.
 func objectVersion(b []byte) string {
-	var v struct {
-		Modified string `json:"modified"`
-		Created  string `json:"created"`
+	if v := topString(b, "modified"); v != "" {
+		return v
 	}
-	json.Unmarshal(b, &v)
-	if v.Modified != "" {
-		return v.Modified
+	return topString(b, "created")
+}
+
+// topString finds "key":"value" in a JSON object and returns the value
+// (timestamps need no unescaping); a full decode when the quick look is
+// unsure.
+func topString(b []byte, key string) string {
+	pat := []byte(`"` + key + `":"`)
+	i := bytes.Index(b, pat)
+	if i < 0 || bytes.Count(b[:i], []byte("{")) != 1 {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(b, &m) != nil {
+			return ""
+		}
+		var s string
+		json.Unmarshal(m[key], &s)
+		return s
 	}
-	return v.Created
+	rest := b[i+len(pat):]
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 {
+		return ""
+	}
+	return string(rest[:j])
 }
 
 func and(conds []string) string {

@@ -1,6 +1,7 @@
 package taxii
 
 import (
+	"bufio"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -392,12 +393,31 @@ func (h *handler) page(w http.ResponseWriter, r *http.Request, objectID string) 
 	return c, pg, true
 }
 
-func envelope(pg *ObjectPage) Envelope {
-	env := Envelope{More: pg.More, Next: pg.Next}
-	for _, o := range pg.Objects {
-		env.Objects = append(env.Objects, o.JSON)
+// writeEnvelope writes a page as an envelope: the objects are written
+// as they were made (already compact JSON), not encoded again.
+func writeEnvelope(w http.ResponseWriter, pg *ObjectPage) {
+	w.Header().Set("Content-Type", MediaType)
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString(`{"more":`)
+	bw.WriteString(strconv.FormatBool(pg.More))
+	if pg.Next != "" {
+		bw.WriteString(`,"next":`)
+		b, _ := json.Marshal(pg.Next)
+		bw.Write(b)
 	}
-	return env
+	if len(pg.Objects) > 0 {
+		bw.WriteString(`,"objects":[`)
+		for i, o := range pg.Objects {
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			bw.Write(o.JSON)
+		}
+		bw.WriteByte(']')
+	}
+	bw.WriteString("}\n")
+	bw.Flush()
 }
 
 func (h *handler) getObjects(w http.ResponseWriter, r *http.Request) {
@@ -406,7 +426,7 @@ func (h *handler) getObjects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	dateHeaders(w, pg.Objects)
-	writeTAXII(w, http.StatusOK, envelope(pg))
+	writeEnvelope(w, pg)
 }
 
 func (h *handler) getObject(w http.ResponseWriter, r *http.Request) {
@@ -419,7 +439,7 @@ func (h *handler) getObject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	dateHeaders(w, pg.Objects)
-	writeTAXII(w, http.StatusOK, envelope(pg))
+	writeEnvelope(w, pg)
 }
 
 func (h *handler) versions(w http.ResponseWriter, r *http.Request) {

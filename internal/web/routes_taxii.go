@@ -35,4 +35,16 @@ func (s *Server) routesTAXII() {
 	s.api(apiRoute{Method: "DELETE", Path: "/api/v1/intel/feeds/{id}", Tag: "taxii", Summary: "Remove an intel feed; what it brought in stays (administrators)", Handler: s.apiDeleteFeed})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/intel/feeds/{id}/run", Tag: "taxii", Summary: "Run a feed now and answer it with the run's outcome (administrators)",
 		Result: taxii.Feed{}, Status: 200, Handler: s.apiRunFeed})
+
+	// Pages: the collections and the feeds.
+	s.mux.HandleFunc("GET /taxii", s.uiAuth(s.uiTAXII))
+	s.mux.HandleFunc("POST /taxii/collections", s.uiAuth(s.uiCreateTAXII))
+	s.mux.HandleFunc("POST /taxii/collections/{id}/grants", s.uiAuth(s.uiGrantTAXII))
+	s.mux.HandleFunc("POST /taxii/collections/{id}/grants/{kind}/{grantee}/delete", s.uiAuth(s.uiRevokeTAXII))
+	s.mux.HandleFunc("POST /taxii/collections/{id}/delete", s.uiAuth(s.uiDeleteTAXII))
+	s.mux.HandleFunc("GET /intel/feeds", s.uiAuth(s.uiFeedsIntel))
+	s.mux.HandleFunc("POST /intel/feeds", s.uiAuth(s.uiSaveFeed))
+	s.mux.HandleFunc("POST /intel/feeds/{id}", s.uiAuth(s.uiSaveFeed))
+	s.mux.HandleFunc("POST /intel/feeds/{id}/run", s.uiAuth(s.uiRunFeed))
+	s.mux.HandleFunc("POST /intel/feeds/{id}/delete", s.uiAuth(s.uiDeleteFeed))
 }

@@ -68,7 +68,7 @@ func (w *world) taxiiCollection(t *testing.T) string {
 
 func (w *world) taxiiFeed(t *testing.T, name string) string {
 	t.Helper()
-	r := w.call("admin", "POST", "/api/v1/intel/feeds", map[string]any{"kind": "stix", "name": name, "url": "https://intel.example.org/" + name + ".json", "enabled": false})
+	r := w.call("admin", "POST", "/api/v1/intel/feeds", map[string]any{"kind": "stix", "name": name, "url": "https://intel.example.invalid/" + name + ".json", "enabled": false})
 	expect(t, r, 201, "admin adds a feed")
 	return fmt.Sprint(r.json(t)["id"])
 }
@@ -183,7 +183,7 @@ func init() {
 			expect(t, w.call("analyst", "POST", "/api/v1/intel/feeds/"+id+"/run", nil), 403, "the SOC runs a feed")
 			r := w.call("admin", "POST", "/api/v1/intel/feeds/"+id+"/run", nil)
 			expect(t, r, 200, "admin runs a feed")
-			// intel.example.org does not answer here: the run is recorded
+			// intel.example.invalid never answers: the run is recorded
 			// as failed, with its reason.
 			if m := r.json(t); m["last_status"] != "error" || m["last_error"] == "" {
 				t.Errorf("run: %s", r.Body)
