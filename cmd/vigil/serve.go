@@ -7,6 +7,7 @@ import (
 	"vigil/internal/auth"
 	"vigil/internal/cli"
 	"vigil/internal/hub"
+	"vigil/internal/intel"
 )
 
 func init() {
@@ -30,6 +31,7 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 			trustProxy := fs.Bool("trust-proxy", "-", false, "take the client address from X-Forwarded-For (behind a reverse proxy only)")
 			bodyLimit := fs.Int("body-limit", "-", 10<<20, "largest request body accepted, in bytes")
 			importMaxRows := fs.Int("import-max-rows", "-", asset.DefaultMaxImportHosts, "most hosts one inventory import may hold")
+			intelMax := fs.Int("intel-max-indicators", "-", intel.DefaultMaxIndicators, "most indicators one threat-intelligence import may hold")
 			metricsListen := fs.String("metrics-listen", "-", "", "serve /metrics on this address only, not on --listen")
 			metricsToken := fs.String("metrics-token", "-", "", "bearer token /metrics requires (open when empty)")
 			var oidc auth.OIDCConfig
@@ -70,7 +72,7 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 					Demo: *demo, AdminEmail: *adminEmail, AdminPassword: *adminPassword,
 					SecureCookies: *secure, TrustProxy: *trustProxy,
 					BodyLimit: int64(*bodyLimit), OIDC: oidc, Version: version, Logger: logger, Stderr: fs.Stderr,
-					MetricsListen: *metricsListen, MetricsToken: *metricsToken, ImportMaxRows: *importMaxRows,
+					MetricsListen: *metricsListen, MetricsToken: *metricsToken, ImportMaxRows: *importMaxRows, IntelMaxIndicators: *intelMax,
 					Escalation: escalation(),
 					Watch:      watch,
 					FeedsSync:  feeds,

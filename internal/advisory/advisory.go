@@ -386,7 +386,7 @@ func (s *Service) Create(ctx context.Context, in Input) (*Advisory, error) {
 		return nil, err
 	}
 	var id int64
-	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err := s.inTxNumbering(ctx, func(tx *store.Tx) error {
 		var err error
 		id, err = s.create(ctx, tx, in)
 		return err
@@ -395,6 +395,19 @@ func (s *Service) Create(ctx context.Context, in Input) (*Advisory, error) {
 		return nil, err
 	}
 	return s.Get(ctx, id)
+}
+
+// inTxNumbering runs fn in a transaction, again should another
+// transaction have taken the same reference number (the unique index
+// refuses the second; the next try numbers after it). On PostgreSQL a
+// transaction lock makes numbering one at a time already.
+func (s *Service) inTxNumbering(ctx context.Context, fn func(tx *store.Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := s.DB.InTx(ctx, fn)
+		if err == nil || attempt >= 4 || !store.IsUniqueViolation(err) {
+			return err
+		}
+	}
 }
 
 // create inserts a draft inside tx and audits it (the caller's rights are
@@ -420,6 +433,13 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, in Input) (int64, er
 	p := auth.FromContext(ctx)
 	now := s.now()
 	year := now.In(i18n.Location).Year()
+	if tx.Dialect() == store.Postgres {
+		// Numbers are given one transaction at a time across hubs (SQLite
+		// has one writer anyway).
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7326022)`); err != nil {
+			return 0, fmt.Errorf("advisory: number lock: %w", err)
+		}
+	}
 	var seq int
 	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(ref_seq), 0) FROM advisories WHERE ref_year = ?`, year).Scan(&seq); err != nil {
 		return 0, fmt.Errorf("advisory: next number: %w", err)

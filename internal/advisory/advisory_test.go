@@ -295,3 +295,29 @@ func TestLoadDemo(t *testing.T) {
 		}
 	})
 }
+
+// Drafts made at the same moment (two hubs, the feeds poller and a person)
+// each get a number of their own.
+func TestConcurrentNumbers(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		itc := f.as(auth.RoleAdmin, org.RootCode)
+		errc := make(chan error, 8)
+		for i := 0; i < 8; i++ {
+			go func() {
+				_, err := f.svc.Create(itc, advisory.Input{Title: "Song song", AllUnits: true})
+				errc <- err
+			}()
+		}
+		for i := 0; i < 8; i++ {
+			if err := <-errc; err != nil {
+				t.Error(err)
+			}
+		}
+		list, total, err := f.svc.List(itc, advisory.Filter{Sort: "ref"})
+		if err != nil || total != 8 || list[7].Ref != "CB-2026-008" {
+			t.Errorf("%d drafts, %v, last %+v", total, err, list[len(list)-1])
+		}
+	})
+}

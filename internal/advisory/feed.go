@@ -505,7 +505,7 @@ func (s *Service) ImportFeed(ctx context.Context, feed string, r io.Reader) (int
 	items := slices.Clone(f.Items)
 	sort.SliceStable(items, func(i, j int) bool { return items[i].Published.Before(items[j].Published) })
 	n := 0
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTxNumbering(ctx, func(tx *store.Tx) error {
 		n = 0
 		now := store.Micros(s.now())
 		for _, it := range items {

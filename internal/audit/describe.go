@@ -610,6 +610,7 @@ var lookups = map[string]struct {
 	"rule":              {`SELECT x.rule_id, x.title, '', 0 FROM rules x WHERE x.rule_id IN (%s)`, false},
 	"advisory":          {`SELECT x.id, x.ref || ' — ' || x.title, '', 0 FROM advisories x WHERE x.id IN (%s)`, true},
 	"rule_exception":    {`SELECT x.id, COALESCE(r.title, x.rule_id), '', x.unit_id FROM rule_exceptions x LEFT JOIN rules r ON r.rule_id = x.rule_id WHERE x.id IN (%s)`, true},
+	"warning_list":      {`SELECT x.id, x.name, x.month, 0 FROM warning_lists x WHERE x.id IN (%s)`, true},
 	"taxii_collection":  {`SELECT x.id, x.title, '', 0 FROM taxii_collections x WHERE x.id IN (%s)`, false},
 	"intel_feed":        {`SELECT x.id, x.name, '', 0 FROM intel_feeds x WHERE x.id IN (%s)`, true},
 }

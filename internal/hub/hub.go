@@ -42,6 +42,9 @@ type Config struct {
 	// ImportMaxRows caps the hosts of one inventory import
 	// (asset.DefaultMaxImportHosts when 0).
 	ImportMaxRows int
+	// IntelMaxIndicators caps the indicators of one intelligence import
+	// (intel.DefaultMaxIndicators when 0).
+	IntelMaxIndicators int
 	// MetricsListen, when set, serves /metrics on this address only (a
 	// network Prometheus reaches and users do not), not on Listen.
 	MetricsListen string
@@ -112,6 +115,7 @@ func New(db *store.DB, cfg Config) (*Hub, error) {
 	}
 	h := &Hub{DB: db, logger: cfg.Logger, listen: cfg.Listen, feedsSync: cfg.FeedsSync}
 	h.Services = services(db)
+	h.Intel.MaxIndicators, h.Intel.Logger = cfg.IntelMaxIndicators, cfg.Logger
 	h.hooks()
 	h.configureEscalation(cfg)
 	h.configureHealth(cfg)

@@ -19,7 +19,13 @@ func (h *Hub) startPipeline(ctx context.Context, cfg Config, b bus.Bus) (stop fu
 	rules.Dirs = cfg.Watch.Rules
 	rules.Metrics = m
 	rules.Logger = h.logger
-	rules.Indicators = []pipeline.IndicatorProvider{pipeline.IndicatorFuncs{Sources: &h.Hosts.IndicatorSources}}
+	// The published warning lists come with a version of their own, so
+	// the pipeline reloads them only when they change; the agents' other
+	// indicator sources (after the lists, see services) are read as before.
+	rules.Indicators = []pipeline.IndicatorProvider{h.Intel}
+	if others := h.Hosts.IndicatorSources[min(1, len(h.Hosts.IndicatorSources)):]; len(others) > 0 {
+		rules.Indicators = append(rules.Indicators, pipeline.IndicatorFuncs{Sources: &others})
+	}
 	if len(cfg.Watch.Indicators) > 0 {
 		rules.Indicators = append(rules.Indicators, pipeline.IndicatorFiles{Paths: cfg.Watch.Indicators, Logger: h.logger})
 	}

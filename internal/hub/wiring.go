@@ -40,10 +40,15 @@ import (
 func services(db *store.DB) web.Services {
 	src := &sources.Service{DB: db}
 	vs := &vuln.Service{DB: db}
+	// Warning lists feed the agents (the hosts service's first indicator
+	// source; watch_pipeline.go relies on it being first) and the pipeline.
+	is := &intel.Service{DB: db}
+	hs := &hosts.Service{DB: db}
+	hs.IndicatorSources = append(hs.IndicatorSources, is.AgentIndicators)
 	return web.Services{
 		Auth:     &auth.Service{DB: db, Audit: AuditAdapter, Throttle: auth.NewThrottle(20, 30)},
 		Org:      &org.Service{DB: db},
-		Hosts:    &hosts.Service{DB: db},
+		Hosts:    hs,
 		Findings: &findings.Service{DB: db},
 		Duty:     &duty.Service{DB: db},
 		Sources:  src,
@@ -57,7 +62,7 @@ func services(db *store.DB) web.Services {
 		// Vulnerability matching: inventories against the knowledge base.
 		VulnMatch: &vulnmatch.Service{DB: db, KB: vulnmatch.FromVuln(vs)},
 		// Warning lists and threat intelligence (issue 12).
-		Intel:      &intel.Service{DB: db},
+		Intel:      is,
 		Watchlist:  &watchlist.Service{DB: db},
 		TAXII:      &taxii.Service{DB: db},
 		Advisories: &advisory.Service{DB: db},

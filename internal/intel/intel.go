@@ -9,8 +9,9 @@ package intel
 
 import (
 	"context"
-	"errors"
 	"io"
+	"log/slog"
+	"sync"
 	"time"
 
 	"vigil/internal/intel/format"
@@ -65,6 +66,32 @@ type Service struct {
 	// watchlist starts matching it. A hook's error is logged by the caller
 	// of Publish and does not undo the publication.
 	OnPublish []func(ctx context.Context, listID int64) error
+
+	// MaxIndicators caps the indicators of one import
+	// (DefaultMaxIndicators when 0).
+	MaxIndicators int
+	Logger        *slog.Logger // slog.Default when nil
+
+	slots chan struct{} // imports at once
+	once  sync.Once
+	cache agentCache
+}
+
+// DefaultMaxIndicators is the cap on the indicators of one import.
+const DefaultMaxIndicators = 2_000_000
+
+func (s *Service) maxIndicators() int {
+	if s.MaxIndicators > 0 {
+		return s.MaxIndicators
+	}
+	return DefaultMaxIndicators
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
 }
 
 func (s *Service) now() time.Time {
@@ -83,13 +110,12 @@ type ImportInput struct {
 	Report string    // the report the file came from
 	List   string    // join this warning list (created for the current month when new) and publish it
 	Unit   string    // with List: the entries target this unit's subtree
-}
 
-// Import reads a file of any format format.Detect knows, stores its
-// indicators (the same kind, value and source update the stored row) and,
-// with List, adds them to the list and publishes it. The caller needs
-// write rights at the root (the IT Center) for a list without Unit, or
-// over Unit.
-func (s *Service) Import(ctx context.Context, in ImportInput) (*ImportResult, error) {
-	return nil, errors.New("intel: import not implemented yet")
+	// ListID joins that list instead of one named List (the list page's
+	// import form); it is not published by the import.
+	ListID int64
+	// Defaults of the entries for what a file's row does not say.
+	Action   string
+	Severity string
+	Reason   string
 }

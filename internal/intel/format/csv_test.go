@@ -227,3 +227,14 @@ func TestParseDate(t *testing.T) {
 		}
 	}
 }
+
+func TestTestdataFiles(t *testing.T) {
+	res := readFile(t, "testdata/indicators.csv", ReadOptions{})
+	if res.Format != "csv" || len(res.Indicators) != 4 || len(res.Skipped) != 1 || res.Skipped[0].Line != 6 {
+		t.Errorf("indicators.csv: %+v", res)
+	}
+	res = readFile(t, "testdata/paste.txt", ReadOptions{})
+	if res.Format != "paste" || len(res.Indicators) != 6 || len(res.Skipped) != 1 || res.Skipped[0].Line != 6 {
+		t.Errorf("paste.txt: %+v", res)
+	}
+}

@@ -137,3 +137,13 @@ func TestReasonFormats(t *testing.T) {
 	}
 	t.Logf("%d of %d reason formats seen", len(seen), len(ReasonFormats))
 }
+
+func TestProblemDataError(t *testing.T) {
+	p := newProblem("l.csv", 3, "", "tlp", reasonUnknownTLP, "purple")
+	if got := p.DataError().Error(); got != `l.csv:3: field "tlp": unknown TLP marking "purple"` {
+		t.Errorf("%s", got)
+	}
+	if got := p.Error(); got != `l.csv:3 tlp: unknown TLP marking "purple"` {
+		t.Errorf("%s", got)
+	}
+}

@@ -1,7 +1,10 @@
 package format
 
 import (
+	"errors"
 	"fmt"
+
+	"vigil/internal/datafile"
 )
 
 // MaxProblems is how many problems a Result keeps; the rest are counted
@@ -75,4 +78,11 @@ func clip(s string) string {
 		i--
 	}
 	return s[:i] + "…"
+}
+
+// DataError is the problem as the datafile.Error every reader of outside
+// data reports (web maps it to EINVALID with its field): Object is its
+// Record.
+func (p Problem) DataError() *datafile.Error {
+	return &datafile.Error{File: p.File, Line: p.Line, Record: p.Object, Field: p.Field, Err: errors.New(p.Reason)}
 }

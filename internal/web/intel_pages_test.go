@@ -1,0 +1,156 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"vigil/internal/agent/agentapi"
+	"vigil/internal/store"
+	"vigil/internal/store/storetest"
+)
+
+// postIntel sends a multipart import form (fields, and a file when name
+// is set) to path as actor.
+func (w *world) postIntel(actor, lang, path string, fields map[string]string, name, file string) (int, string) {
+	w.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	if name != "" {
+		fw, _ := mw.CreateFormFile("file", name)
+		io.WriteString(fw, file)
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", w.srv.URL+path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+w.tokens[actor])
+	req.AddCookie(&http.Cookie{Name: "vigil_lang", Value: lang})
+	resp, err := w.srv.Client().Do(req)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func TestIntelPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		// The IT Center imports a file into a new list: published at once;
+		// the result says what was read and each problem, translated.
+		st, body := w.postIntel("admin", "vi", "/watchlists/import", map[string]string{"list": "Danh sách tháng 12", "severity": "critical", "reason": "Máy chủ điều khiển"},
+			"t12.csv", "type,value,comment\nip,203.0.113.5,C2\ndomain,evil.example,\nbogus,zzz,\n")
+		if st != 200 || !strings.Contains(body, "Đã đọc 3 đối tượng, nạp 2 chỉ báo, bỏ qua 1") || !strings.Contains(body, "t12.csv:4") || !strings.Contains(body, "Đã phát hành") {
+			t.Fatalf("import page: %d %s", st, body)
+		}
+		// Pasted values into the same list, for unit A by its officer.
+		st, body = w.postIntel("officerA", "en", "/watchlists/import", map[string]string{"list": "Danh sách tháng 12", "unit": "A", "values": "198.51.100.7\n"}, "", "")
+		if st != 200 || !strings.Contains(body, "1 indicators loaded") {
+			t.Errorf("paste: %d %s", st, body)
+		}
+		// Bad input comes back kept, the reason beside the field.
+		st, body = w.postIntel("admin", "vi", "/watchlists/import", map[string]string{"list": "L", "tlp": "purple", "values": "ip,192.0.2.1\n"}, "", "")
+		if st != 400 || fieldMessage(body, "tlp") == "" || !strings.Contains(body, "ip,192.0.2.1") {
+			t.Errorf("bad tlp: %d %q", st, fieldMessage(body, "tlp"))
+		}
+		st, body = w.postIntel("admin", "vi", "/watchlists/import", map[string]string{"list": "L"}, "", "")
+		if st != 400 || fieldMessage(body, "file") != "Hãy chọn tệp hoặc dán giá trị" {
+			t.Errorf("nothing to import: %d %q", st, fieldMessage(body, "file"))
+		}
+		st, body = w.postForm("admin", "vi", "/watchlists", url.Values{"name": {"Danh sách sai tháng"}, "month": {"2026-13"}})
+		if st != 400 || fieldMessage(body, "month") == "" || !strings.Contains(body, "Danh sách sai tháng") {
+			t.Errorf("bad month: %d %q", st, fieldMessage(body, "month"))
+		}
+		st, _ = w.postForm("admin", "vi", "/watchlists", url.Values{"name": {"Nháp bí mật tháng 11"}, "month": {"2026-11"}, "retro_days": {"14"}})
+		if st != http.StatusSeeOther {
+			t.Errorf("create: %d", st)
+		}
+		lists := w.call("admin", "GET", "/api/v1/watchlists?status=published", nil).items(t)
+		if len(lists) != 1 {
+			t.Fatalf("published lists %v", lists)
+		}
+		id := itoa(int64(lists[0]["id"].(float64)))
+		for _, lang := range []string{"vi", "en"} {
+			for path, want := range map[string]string{
+				"/watchlists":       map[string]string{"vi": "Danh sách cảnh báo", "en": "Warning lists"}[lang],
+				"/watchlists/" + id: map[string]string{"vi": "Quét toàn bộ mã độc", "en": "Block at the perimeter"}[lang],
+				"/intel":            map[string]string{"vi": "Địa chỉ IP / dải mạng", "en": "IP address / network"}[lang],
+			} {
+				st, page := w.getPage("admin", lang, path)
+				if st != 200 || !strings.Contains(page, want) || !strings.Contains(page, "203.0.113.5") && path != "/watchlists" {
+					t.Errorf("%s %s: %d, want %q", lang, path, st, want)
+				}
+				if lang == "vi" && (strings.Contains(page, ">published<") || strings.Contains(page, ">block<")) {
+					t.Errorf("%s shows a raw enum", path)
+				}
+			}
+		}
+		// Officers see the list, the entries for every unit and their own.
+		_, page := w.getPage("officerB", "vi", "/watchlists/"+id)
+		if !strings.Contains(page, "203.0.113.5") || strings.Contains(page, "198.51.100.7") || strings.Contains(page, `action="/watchlists/`+id+`/publish"`) {
+			t.Errorf("officerB's list page shows A's entry or the IT Center's buttons")
+		}
+		if _, page := w.getPage("officerB", "vi", "/watchlists"); strings.Contains(page, "Nháp bí mật tháng 11") {
+			t.Error("officerB sees a draft")
+		}
+		// Exports from the page.
+		for _, f := range []string{"csv", "xlsx"} {
+			if st, _ := w.getPage("admin", "vi", "/watchlists/"+id+"?format="+f); st != 200 {
+				t.Errorf("entries %s: %d", f, st)
+			}
+			if st, _ := w.getPage("admin", "vi", "/intel?format="+f); st != 200 {
+				t.Errorf("indicators %s: %d", f, st)
+			}
+		}
+		// Withdraw through the page's button.
+		if st, _ := w.postForm("admin", "vi", "/watchlists/"+id+"/withdraw", url.Values{}); st != http.StatusSeeOther {
+			t.Errorf("withdraw: %d", st)
+		}
+		if _, page := w.getPage("admin", "vi", "/watchlists/"+id+"?done=withdrawn"); !strings.Contains(page, "Đã thu hồi danh sách") {
+			t.Error("no withdrawn flash")
+		}
+	})
+}
+
+// TestAgentsReceivePublishedLists: what a published list holds is what
+// an agent's /indicators answer holds (those for its unit included),
+// and a withdrawn list's is gone.
+func TestAgentsReceivePublishedLists(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		agentValues := func(unit string) map[string]bool {
+			r := w.call(w.agentTok[unit], "GET", agentapi.PathIndicators, nil)
+			expect(t, r, 200, "agent indicators "+unit)
+			var resp agentapi.IndicatorsResponse
+			if err := json.Unmarshal(r.Body, &resp); err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]bool{}
+			for _, in := range resp.Indicators {
+				out[in.Value] = true
+			}
+			return out
+		}
+		if got := agentValues("A"); got["203.0.113.200"] {
+			t.Errorf("agent gets %v before the list", got)
+		}
+		id := w.intelList(t, "Gửi tác tử", true, map[string]string{"": "sha256,e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n", "A": "ip,203.0.113.200\n"})
+		a, b := agentValues("A"), agentValues("B")
+		if !a["e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"] || !a["203.0.113.200"] || b["203.0.113.200"] || !b["e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"] {
+			t.Errorf("agent A gets %v, agent B %v", a, b)
+		}
+		expect(t, w.call("admin", "POST", "/api/v1/watchlists/"+id+"/withdraw", nil), 200, "withdraw")
+		if got := agentValues("A"); got["203.0.113.200"] || got["e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"] {
+			t.Errorf("agent gets %v after the withdrawal", got)
+		}
+	})
+}
