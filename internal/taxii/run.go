@@ -18,6 +18,7 @@ import (
 	"vigil/internal/auth"
 	"vigil/internal/errs"
 	"vigil/internal/intel"
+	"vigil/internal/intel/format"
 	"vigil/internal/store"
 )
 
@@ -294,9 +295,13 @@ func (s *Service) runMISP(ctx context.Context, f *Feed, st *runState) (int, erro
 	if got.NotModified {
 		return 0, nil
 	}
-	manifest, err := readManifest(bytes.NewReader(got.Body))
+	events, err := format.ReadMISPManifest(bytes.NewReader(got.Body))
 	if err != nil {
 		return 0, feedErr(ErrFormat, "manifest.json: %v", err)
+	}
+	manifest := make(map[string]int64, len(events))
+	for _, ev := range events {
+		manifest[ev.UUID] = ev.Timestamp.Unix()
 	}
 	seen := map[string]int64{}
 	if st.seen != "" {
