@@ -148,6 +148,13 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 	} else if n > 0 {
 		h.logger.Info("demo hosts matched against the knowledge base", "hosts", n)
 	}
+	// Warning lists from the shared STIX/MISP samples and demo hosts,
+	// published (the watchlist's demo below matches them).
+	if n, err := h.Intel.LoadDemo(ctx, vuln.SharedDataDir()); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo warning lists published", "indicators", n)
+	}
 	if err := h.Findings.LoadDemo(ctx, officers, soc); err != nil {
 		return err
 	}
