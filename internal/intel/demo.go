@@ -177,4 +177,3 @@ func (s *Service) demoHostsCSV(ctx context.Context) (string, error) {
 	}
 	return b.String(), nil
 }
-
