@@ -14,8 +14,8 @@ func TestClip(t *testing.T) {
 		{"abc", 5, "abc", "abc"},
 		{"abc", 3, "abc", "abc"},
 		{"abcdef", 3, "abc", "abc…"},
-		{"Đắk Lắk", 2, "Đ", "Đ…"},  // Đ is two bytes, ắ three
-		{"Đắk Lắk", 4, "Đ", "Đ…"},  // the cut falls inside ắ
+		{"Đắk Lắk", 2, "Đ", "Đ…"},   // Đ is two bytes, ắ three
+		{"Đắk Lắk", 4, "Đ", "Đ…"},   // the cut falls inside ắ
 		{"Đắk Lắk", 5, "Đắ", "Đắ…"}, // right after ắ
 		{"abc", 0, "", "…"},
 		{"abc", -1, "", "…"},

@@ -124,13 +124,22 @@ func (rr *rowReader) row(line int, row []string, field func(string) string) {
 		}
 		base.Confidence = c
 	}
-	if s := rr.cell(row, "tlp"); s != "" {
-		t, ok := ParseTLP(s)
-		if !ok {
-			rr.problem(line, "", field("tlp"), reasonUnknownTLP, clip(s))
-			return
+	// The columns that take one of a list of codes.
+	for _, c := range []struct {
+		col    string
+		parse  func(string) (string, bool)
+		reason string
+		to     *string
+	}{{"tlp", ParseTLP, reasonUnknownTLP, &base.TLP}, {"action", ParseAction, reasonUnknownAction, &base.Action},
+		{"severity", ParseSeverity, reasonUnknownSeverity, &base.Severity}} {
+		if s := rr.cell(row, c.col); s != "" {
+			v, ok := c.parse(s)
+			if !ok {
+				rr.problem(line, "", field(c.col), c.reason, clip(s))
+				return
+			}
+			*c.to = v
 		}
-		base.TLP = t
 	}
 	for _, d := range []struct {
 		col string
@@ -154,22 +163,6 @@ func (rr *rowReader) row(line int, row []string, field func(string) string) {
 		base.Report = s
 	}
 	base.Unit = rr.cell(row, "unit")
-	if s := rr.cell(row, "action"); s != "" {
-		a, ok := ParseAction(s)
-		if !ok {
-			rr.problem(line, "", field("action"), reasonUnknownAction, clip(s))
-			return
-		}
-		base.Action = a
-	}
-	if s := rr.cell(row, "severity"); s != "" {
-		v, ok := ParseSeverity(s)
-		if !ok {
-			rr.problem(line, "", field("severity"), reasonUnknownSeverity, clip(s))
-			return
-		}
-		base.Severity = v
-	}
 	base.Reason = rr.cell(row, "reason")
 	kind, _ := parseIOCKind(k)
 	rr.add(kind, value, base, line, "", field("value"))

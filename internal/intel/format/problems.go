@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"vigil/internal/datafile"
+	"vigil/internal/i18n"
 )
 
 // MaxProblems is how many problems a Result keeps; the rest are counted
@@ -68,17 +69,7 @@ func (r *Result) finish(file string) {
 }
 
 // clip shortens a value quoted in a problem.
-func clip(s string) string {
-	const n = 80
-	if len(s) <= n {
-		return s
-	}
-	i := n
-	for i > 0 && s[i]&0xC0 == 0x80 {
-		i--
-	}
-	return s[:i] + "…"
-}
+func clip(s string) string { return i18n.Shorten(s, 80) }
 
 // DataError is the problem as the datafile.Error every reader of outside
 // data reports (web maps it to EINVALID with its field): Object is its
