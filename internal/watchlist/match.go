@@ -2,6 +2,7 @@ package watchlist
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -11,6 +12,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+	"unsafe"
 
 	"vigil/internal/audit"
 	"vigil/internal/auth"
@@ -625,7 +629,10 @@ func (s *Service) scanEventRange(ctx context.Context, m *matchSet, alerts map[in
 	emit func(fs []found, events, ids int64)) error {
 	mt := ioc.NewMatcher(&m.live)
 	var ev detect.Event
-	var fields []byte
+	// RawBytes: the row's bytes without a copy, valid until the next
+	// Next; the fields parsed from them point into them and are used
+	// before then (what a hit keeps is copied).
+	var fields sql.RawBytes
 	for start := from; start <= to; start += eventBatch {
 		end := min(start+eventBatch-1, to)
 		rows, err := s.DB.Query(ctx, `SELECT alert_id, fields FROM alert_events WHERE id >= ? AND id <= ? AND at >= ?`, start, end, cut)
@@ -744,7 +751,10 @@ func skipSpace(b []byte, i int) int {
 }
 
 // readString reads the JSON string starting at b[i] ('"'), returning it
-// and the index after its closing quote.
+// and the index after its closing quote. A string without escapes is
+// returned without a copy: it points into b (the caller keeps b alive and
+// unchanged while it uses the string). One with escapes is decoded into a
+// new string.
 func readString(b []byte, i int) (string, int, bool) {
 	if i >= len(b) || b[i] != '"' {
 		return "", i, false
@@ -753,31 +763,87 @@ func readString(b []byte, i int) (string, int, bool) {
 	for j := start; j < len(b); j++ {
 		switch b[j] {
 		case '"':
-			return string(b[start:j]), j + 1, true
+			if j == start {
+				return "", j + 1, true
+			}
+			return unsafe.String(&b[start], j-start), j + 1, true
 		case '\\':
-			// escaped: let encoding/json do it right.
-			end := j
-			for end < len(b) {
-				if b[end] == '\\' {
-					end += 2
-					continue
-				}
-				if b[end] == '"' {
-					break
-				}
-				end++
-			}
-			if end >= len(b) {
-				return "", i, false
-			}
-			var s string
-			if json.Unmarshal(b[i:end+1], &s) != nil {
-				return "", i, false
-			}
-			return s, end + 1, true
+			return unescape(b, start, j)
 		}
 	}
 	return "", i, false
+}
+
+// unescape decodes a JSON string whose first escape is at b[esc].
+func unescape(b []byte, start, esc int) (string, int, bool) {
+	out := make([]byte, 0, esc-start+16)
+	out = append(out, b[start:esc]...)
+	for j := esc; j < len(b); j++ {
+		c := b[j]
+		switch {
+		case c == '"':
+			return string(out), j + 1, true
+		case c != '\\':
+			out = append(out, c)
+			continue
+		}
+		if j+1 >= len(b) {
+			return "", start - 1, false
+		}
+		j++
+		switch b[j] {
+		case '"', '\\', '/':
+			out = append(out, b[j])
+		case 'n':
+			out = append(out, '\n')
+		case 't':
+			out = append(out, '\t')
+		case 'r':
+			out = append(out, '\r')
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'u':
+			if j+4 >= len(b) {
+				return "", start - 1, false
+			}
+			r, ok := hex4(b[j+1 : j+5])
+			if !ok {
+				return "", start - 1, false
+			}
+			j += 4
+			if utf16.IsSurrogate(r) && j+6 < len(b) && b[j+1] == '\\' && b[j+2] == 'u' {
+				if r2, ok := hex4(b[j+3 : j+7]); ok {
+					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+						r = d
+						j += 6
+					}
+				}
+			}
+			out = utf8.AppendRune(out, r)
+		default:
+			return "", start - 1, false
+		}
+	}
+	return "", start - 1, false
+}
+
+func hex4(b []byte) (rune, bool) {
+	var r rune
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }
 
 // matchInventories matches the hosts whose inventory came in since the
