@@ -148,6 +148,20 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 	} else if n > 0 {
 		h.logger.Info("demo hosts matched against the knowledge base", "hosts", n)
 	}
+	// Warning lists from the shared STIX/MISP samples and demo hosts,
+	// published. The watchlist's demo below queues their matching itself
+	// (what the publish hook does) and then closes one item and makes one
+	// late, which it does only while nothing is matched yet: the hooks
+	// wait for it.
+	hooks := h.Intel.OnPublish
+	h.Intel.OnPublish = nil
+	n, err = h.Intel.LoadDemo(ctx, vuln.SharedDataDir())
+	h.Intel.OnPublish = hooks
+	if err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo warning lists published", "indicators", n)
+	}
 	if err := h.Findings.LoadDemo(ctx, officers, soc); err != nil {
 		return err
 	}
