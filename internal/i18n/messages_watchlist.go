@@ -112,6 +112,11 @@ var watchlistMessages = map[string][2]string{
 	"watchlist.object.account":      {"Tài khoản trên máy", "An account on the host"},
 	"watchlist.object.file_hash":    {"Tệp đang chạy trên máy", "A file running on the host"},
 	"watchlist.object.alert":        {"Sự kiện của cảnh báo", "An event of an alert"},
+	"watchlist.seen.host_address":   {"địa chỉ %s trên máy %s", "address %s on %s"},
+	"watchlist.seen.hostname":       {"tên máy %s (%s)", "host name %s (%s)"},
+	"watchlist.seen.account":        {"tài khoản %s trên máy %s", "account %s on %s"},
+	"watchlist.seen.file_hash":      {"tiến trình %s trên máy %s", "process %s on %s"},
+	"watchlist.seen.alert":          {"trường %s trong sự kiện của cảnh báo #%d", "field %s of an event of alert #%d"},
 
 	// Reasons in words, by object: %s is the indicator.
 	"watchlist.why.host_address": {"Địa chỉ %s của máy có trong danh sách cảnh báo", "The host's address %s is on the warning list"},

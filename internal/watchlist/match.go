@@ -236,8 +236,8 @@ type found struct {
 	hostID   int64
 	unitID   int64
 	alertID  int64
-	seen     string
-	admin    bool // an administrator account
+	seen     string // the matched detail: the address, name, account, process path, or the event field
+	admin    bool   // an administrator account
 	hostname string
 }
 
@@ -302,7 +302,7 @@ func (m *matchSet) matchHost(h *hostRow, unitPath string, out []found) []found {
 			continue
 		}
 		if hit, ok := m.set.LookupIP(ip); ok {
-			add(hit, ObjectHostAddress, ip.String(), "address "+ip.String()+" on "+h.hostname, false)
+			add(hit, ObjectHostAddress, ip.String(), ip.String(), false)
 		}
 	}
 	names := []string{h.hostname}
@@ -314,21 +314,21 @@ func (m *matchSet) matchHost(h *hostRow, unitPath string, out []found) []found {
 	}
 	for _, n := range names {
 		if hit, ok := m.set.LookupHostname(n); ok {
-			add(hit, ObjectHostname, n, "host name "+n, false)
+			add(hit, ObjectHostname, n, n, false)
 		} else if strings.Contains(n, ".") {
 			if hit, ok := m.set.LookupDomain(n); ok {
-				add(hit, ObjectHostname, n, "host name "+n, false)
+				add(hit, ObjectHostname, n, n, false)
 			}
 		}
 	}
 	for _, a := range inv.Accounts {
 		if hit, ok := m.set.LookupAccount(a.Name); ok {
-			add(hit, ObjectAccount, a.Name, "account "+a.Name+" on "+h.hostname, a.Admin)
+			add(hit, ObjectAccount, a.Name, a.Name, a.Admin)
 		}
 	}
 	for _, u := range inv.LoggedOn {
 		if hit, ok := m.set.LookupAccount(u.User); ok {
-			add(hit, ObjectAccount, u.User, "user "+u.User+" logged on to "+h.hostname, slices.ContainsFunc(inv.Accounts, func(a struct {
+			add(hit, ObjectAccount, u.User, u.User, slices.ContainsFunc(inv.Accounts, func(a struct {
 				Name    string `json:"name"`
 				Admin   bool   `json:"admin"`
 				Enabled bool   `json:"enabled"`
@@ -346,7 +346,7 @@ func (m *matchSet) matchHost(h *hostRow, unitPath string, out []found) []found {
 			if what == "" {
 				what = p.Name
 			}
-			add(hit, ObjectFileHash, strings.ToLower(p.SHA256), "process "+what+" on "+h.hostname, false)
+			add(hit, ObjectFileHash, strings.ToLower(p.SHA256), what, false)
 		}
 	}
 	return out
@@ -658,10 +658,7 @@ func (s *Service) scanEventRange(ctx context.Context, m *matchSet, alerts map[in
 				if !ok {
 					continue
 				}
-				what := "event of alert #" + strconv.FormatInt(alertID, 10) + " field " + hit.Field
-				if a.host != "" {
-					what += " (" + a.host + ")"
-				}
+				what := hit.Field // the event's field; the page says it in words (watchlist.seen.alert)
 				fs = append(fs, found{group: g, object: ObjectAlert, key: strconv.FormatInt(alertID, 10), hostID: a.hostID, unitID: a.unitID,
 					alertID: alertID, seen: what, hostname: a.host})
 			}

@@ -42,7 +42,7 @@ type Hit struct {
 	Awaiting    bool      `json:"awaiting_verification"` // an action is recorded, a scan or inventory has not confirmed it yet
 	Severity    string    `json:"severity"`
 	Object      string    `json:"object"` // host_address, hostname, account, file_hash, alert
-	Seen        string    `json:"seen"`   // where, in words
+	Seen        string    `json:"seen"`   // what matched on the object: the address, host name, account, process path, or the alert event's field
 	AlertID     int64     `json:"alert_id,omitempty"`
 	IndicatorID int64     `json:"indicator_id"`
 	ListID      int64     `json:"list_id"`
