@@ -378,12 +378,17 @@ func matchHost(ctx context.Context, tx *store.Tx, unitID int64, key, machineID s
 // the host over, with its findings, instead of adding a second one. Two
 // such hosts for the inventory's addresses are ambiguous: none is taken.
 func scannedByAddress(ctx context.Context, tx *store.Tx, unitID int64, addrs []string) (int64, error) {
-	args := []any{unitID, SourceScan}
+	args := []any{unitID}
 	for _, a := range addrs {
 		args = append(args, a)
 	}
-	rows, err := tx.Query(ctx, `SELECT id FROM hosts WHERE unit_id = ? AND source = ? AND machine_id = '' AND hostname_key IN (`+
-		strings.TrimSuffix(strings.Repeat("?, ", len(addrs)), ", ")+`) ORDER BY id LIMIT 2`, args...)
+	// Only unit and key are in the WHERE: with machine_id = '' there too,
+	// SQLite walks every imported host of the unit through hosts_machine
+	// (one full scan per imported row made a 20,000-host import take
+	// minutes); source and machine are checked here on the few rows the
+	// hosts_key index returns.
+	rows, err := tx.Query(ctx, `SELECT id, source, machine_id FROM hosts WHERE unit_id = ? AND hostname_key IN (`+
+		strings.TrimSuffix(strings.Repeat("?, ", len(addrs)), ", ")+`) ORDER BY id`, args...)
 	if err != nil {
 		return 0, fmt.Errorf("hosts: match scanned host: %w", err)
 	}
@@ -391,10 +396,13 @@ func scannedByAddress(ctx context.Context, tx *store.Tx, unitID int64, addrs []s
 	var ids []int64
 	for rows.Next() {
 		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var source, mid string
+		if err := rows.Scan(&id, &source, &mid); err != nil {
 			return 0, err
 		}
-		ids = append(ids, id)
+		if source == SourceScan && mid == "" {
+			ids = append(ids, id)
+		}
 	}
 	if err := rows.Err(); err != nil || len(ids) != 1 {
 		return 0, err
