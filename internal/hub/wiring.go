@@ -18,6 +18,7 @@ import (
 	"vigil/internal/ingest"
 	"vigil/internal/intel"
 	"vigil/internal/jobs"
+	"vigil/internal/natreport"
 	"vigil/internal/org"
 	"vigil/internal/pipeline"
 	"vigil/internal/scanimport"
@@ -66,6 +67,9 @@ func services(db *store.DB) web.Services {
 		Watchlist:  &watchlist.Service{DB: db},
 		TAXII:      &taxii.Service{DB: db},
 		Advisories: &advisory.Service{DB: db},
+		// National incident reports (issue 13); Cases and Outbox are set
+		// once internal/incident and internal/outbox are wired.
+		Reports: &natreport.Service{DB: db},
 	}
 }
 

@@ -350,3 +350,79 @@ func FormatTemplate(entries []TemplateEntry) string {
 	}
 	return b.String()
 }
+
+// ParseOptions reads an option list written as text, one option a line:
+// "code | Vietnamese label | English label | text" (the last two
+// optional; "text" marks an option that takes a text, like "other").
+// A mistake is a *TemplateError naming the line.
+func ParseOptions(r io.Reader) ([]Option, error) {
+	var out []Option
+	sc := bufio.NewScanner(io.LimitReader(r, MaxTemplateBytes+1))
+	sc.Buffer(make([]byte, 0, 64<<10), MaxTemplateBytes+1)
+	n, size := 0, 0
+	for sc.Scan() {
+		n++
+		line := sc.Text()
+		size += len(line) + 1
+		if size > MaxTemplateBytes {
+			return nil, &TemplateError{Line: n, Msg: fmt.Sprintf("the document is larger than %d KiB", MaxTemplateBytes>>10)}
+		}
+		if !utf8.ValidString(line) {
+			return nil, &TemplateError{Line: n, Msg: "not UTF-8 text"}
+		}
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		parts := strings.Split(line, "|")
+		if len(parts) < 2 || len(parts) > 4 {
+			return nil, &TemplateError{Line: n, Msg: `expected "code | Vietnamese label | English label | text"`}
+		}
+		for i := range parts {
+			parts[i] = strings.TrimSpace(parts[i])
+		}
+		o := Option{Code: strings.ToLower(parts[0]), LabelVI: parts[1]}
+		if len(parts) > 2 {
+			o.LabelEN = parts[2]
+		}
+		if len(parts) > 3 {
+			switch strings.ToLower(parts[3]) {
+			case "text":
+				o.WithText = true
+			case "":
+			default:
+				return nil, &TemplateError{Line: n, Msg: `the fourth column is "text" or empty`}
+			}
+		}
+		if !codeRE.MatchString(o.Code) {
+			return nil, &TemplateError{Line: n, Msg: fmt.Sprintf("the code %q must be lower-case letters, digits, _ or - (at most 40)", o.Code)}
+		}
+		if o.LabelVI == "" {
+			return nil, &TemplateError{Line: n, Msg: "the Vietnamese label is required"}
+		}
+		if slices.ContainsFunc(out, func(x Option) bool { return x.Code == o.Code }) {
+			return nil, &TemplateError{Line: n, Msg: fmt.Sprintf("the code %q is used twice", o.Code)}
+		}
+		out = append(out, o)
+		if len(out) > maxOptions {
+			return nil, &TemplateError{Line: n, Msg: fmt.Sprintf("a list holds at most %d options", maxOptions)}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, &TemplateError{Line: n + 1, Msg: "a line is too long"}
+	}
+	return out, nil
+}
+
+// FormatOptions writes an option list as ParseOptions reads it.
+func FormatOptions(opts []Option) string {
+	var b strings.Builder
+	for _, o := range opts {
+		b.WriteString(o.Code + " | " + o.LabelVI + " | " + o.LabelEN)
+		if o.WithText {
+			b.WriteString(" | text")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}

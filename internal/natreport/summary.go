@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"vigil/internal/auth"
@@ -108,6 +109,8 @@ type Filter struct {
 	Status string
 	Unit   string
 	Case   int64
+	Sort   string // a SortKeys key; "" newest first
+	Desc   bool
 	Offset int
 	Limit  int
 }
@@ -127,6 +130,13 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Report, int, error) {
 		return nil, 0, errs.Invalid("form", "must be initial, final or summary")
 	}
 	l := store.NewList("r.id DESC", f.Limit, 50).Scope(p, "u.path").Skip(f.Offset)
+	if f.Sort != "" {
+		expr, ok := sortExprs[f.Sort]
+		if !ok {
+			return nil, 0, errs.Invalid("sort", "must be one of %s", strings.Join(SortKeys, ", "))
+		}
+		l.OrderBy(expr, f.Desc)
+	}
 	if f.Form != "" {
 		l.Where("r.form = ?", f.Form)
 	}
@@ -149,6 +159,11 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Report, int, error) {
 	}
 	return list, total, nil
 }
+
+// SortKeys are the keys List sorts by.
+var SortKeys = []string{"updated", "number", "form", "status", "unit"}
+
+var sortExprs = map[string]string{"updated": "v.updated_at", "number": "(r.ref_year * 100000 + r.ref_seq)", "form": "r.form", "status": "v.status", "unit": "u.code"}
 
 // ReportID is a stored report's id as text (for links).
 func (r *Report) ReportID() string { return strconv.FormatInt(r.ID, 10) }

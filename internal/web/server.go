@@ -27,6 +27,7 @@ import (
 	"vigil/internal/hosts"
 	"vigil/internal/ingest"
 	"vigil/internal/intel"
+	"vigil/internal/natreport"
 	"vigil/internal/org"
 	"vigil/internal/pipeline"
 	"vigil/internal/scanimport"
@@ -73,6 +74,8 @@ type Services struct {
 	TAXII *taxii.Service
 	// Advisories carries advisories to the units (internal/advisory).
 	Advisories *advisory.Service
+	// Reports are the national incident reports, Mẫu 03/04/05 (internal/natreport).
+	Reports *natreport.Service
 }
 
 // Config configures a Server.
