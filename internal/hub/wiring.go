@@ -214,5 +214,11 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 	} else if n > 0 {
 		h.logger.Info("demo warning-list matches loaded", "matches", n)
 	}
+	// National reports of the demo cases (after the cases' demo).
+	if n, err := h.Reports.LoadDemo(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo national reports loaded", "reports", n)
+	}
 	return nil
 }

@@ -509,3 +509,20 @@ func FuzzParseTemplate(f *testing.F) {
 		}
 	})
 }
+
+func TestLoadDemo(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	f := newFixture(t, db)
+	n, err := f.svc.LoadDemo(context.Background())
+	if err != nil || n != 3 {
+		t.Fatalf("demo: %d %v", n, err)
+	}
+	admin := f.as(auth.RoleAdmin, org.RootCode)
+	list, _, err := f.svc.List(admin, natreport.Filter{Status: "approved"})
+	if err != nil || len(list) != 1 || list[0].Form != natreport.FormInitial || list[0].Number == "" {
+		t.Fatalf("approved: %v %+v", err, list)
+	}
+	if n, err := f.svc.LoadDemo(context.Background()); err != nil || n != 0 {
+		t.Fatalf("again: %d %v", n, err)
+	}
+}
