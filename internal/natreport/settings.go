@@ -7,7 +7,6 @@ import (
 	"io"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -272,13 +271,20 @@ func (s *Service) SetTemplate(ctx context.Context, form Form, words map[string]s
 	return s.Template(ctx, form)
 }
 
-// TemplateError is a template document's mistake and where it is.
+// TemplateError is a template or option document's mistake and the line
+// it is on; Err is the message (an errs.Invalid naming the line, in the
+// reader's language on a page).
 type TemplateError struct {
 	Line int
-	Msg  string
+	Err  error
 }
 
-func (e *TemplateError) Error() string { return "line " + strconv.Itoa(e.Line) + ": " + e.Msg }
+func (e *TemplateError) Error() string { return e.Err.Error() }
+func (e *TemplateError) Unwrap() error { return e.Err }
+
+func lineErr(n int, format string, args ...any) *TemplateError {
+	return &TemplateError{Line: n, Err: errs.Invalid("template", "line %d: "+format, append([]any{n}, args...)...)}
+}
 
 // ParseTemplate reads a form's words written as text, one "key = text" a
 // line ('#' starts a comment line; a text continues on lines starting
@@ -293,46 +299,48 @@ func ParseTemplate(form Form, r io.Reader) (map[string]string, error) {
 	sc := bufio.NewScanner(io.LimitReader(r, MaxTemplateBytes+1))
 	sc.Buffer(make([]byte, 0, 64<<10), MaxTemplateBytes+1)
 	n, size, last := 0, 0, ""
+	lineOf := map[string]int{}
 	for sc.Scan() {
 		n++
 		line := sc.Text()
 		size += len(line) + 1
 		if size > MaxTemplateBytes {
-			return nil, &TemplateError{Line: n, Msg: fmt.Sprintf("the document is larger than %d KiB", MaxTemplateBytes>>10)}
+			return nil, lineErr(n, "the document is larger than %d KiB", MaxTemplateBytes>>10)
 		}
 		if !utf8.ValidString(line) {
-			return nil, &TemplateError{Line: n, Msg: "not UTF-8 text"}
+			return nil, lineErr(n, "not UTF-8 text")
 		}
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(strings.TrimSpace(line), "#") {
 			continue
 		}
 		if line[0] == ' ' || line[0] == '\t' {
 			if last == "" {
-				return nil, &TemplateError{Line: n, Msg: "a continuation line with no key before it"}
+				return nil, lineErr(n, "a continuation line with no key before it")
 			}
 			out[last] += "\n" + strings.TrimSpace(line)
 			continue
 		}
 		k, v, ok := strings.Cut(line, "=")
 		if !ok {
-			return nil, &TemplateError{Line: n, Msg: `expected "key = text"`}
+			return nil, lineErr(n, `expected "key = text"`)
 		}
 		k = strings.TrimSpace(k)
 		if _, known := DefaultTemplates[form][k]; !known {
-			return nil, &TemplateError{Line: n, Msg: fmt.Sprintf("the form has no word %q", k)}
+			return nil, lineErr(n, "the form has no word %q", k)
 		}
 		if _, dup := out[k]; dup {
-			return nil, &TemplateError{Line: n, Msg: fmt.Sprintf("%q is set twice", k)}
+			return nil, lineErr(n, "%q is set twice", k)
 		}
 		out[k] = strings.TrimSpace(v)
 		last = k
+		lineOf[k] = n
 	}
 	if err := sc.Err(); err != nil {
-		return nil, &TemplateError{Line: n + 1, Msg: "a line is too long"}
+		return nil, lineErr(n+1, "a line is too long")
 	}
 	for k, v := range out {
 		if utf8.RuneCountInString(v) > maxTemplate {
-			return nil, &TemplateError{Line: 0, Msg: fmt.Sprintf("%s: at most %d characters", k, maxTemplate)}
+			return nil, lineErr(lineOf[k], "%s: at most %d characters", k, maxTemplate)
 		}
 	}
 	return out, nil
@@ -365,10 +373,10 @@ func ParseOptions(r io.Reader) ([]Option, error) {
 		line := sc.Text()
 		size += len(line) + 1
 		if size > MaxTemplateBytes {
-			return nil, &TemplateError{Line: n, Msg: fmt.Sprintf("the document is larger than %d KiB", MaxTemplateBytes>>10)}
+			return nil, lineErr(n, "the document is larger than %d KiB", MaxTemplateBytes>>10)
 		}
 		if !utf8.ValidString(line) {
-			return nil, &TemplateError{Line: n, Msg: "not UTF-8 text"}
+			return nil, lineErr(n, "not UTF-8 text")
 		}
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -376,7 +384,7 @@ func ParseOptions(r io.Reader) ([]Option, error) {
 		}
 		parts := strings.Split(line, "|")
 		if len(parts) < 2 || len(parts) > 4 {
-			return nil, &TemplateError{Line: n, Msg: `expected "code | Vietnamese label | English label | text"`}
+			return nil, lineErr(n, `expected "code | Vietnamese label | English label | text"`)
 		}
 		for i := range parts {
 			parts[i] = strings.TrimSpace(parts[i])
@@ -391,25 +399,25 @@ func ParseOptions(r io.Reader) ([]Option, error) {
 				o.WithText = true
 			case "":
 			default:
-				return nil, &TemplateError{Line: n, Msg: `the fourth column is "text" or empty`}
+				return nil, lineErr(n, `the fourth column is "text" or empty`)
 			}
 		}
 		if !codeRE.MatchString(o.Code) {
-			return nil, &TemplateError{Line: n, Msg: fmt.Sprintf("the code %q must be lower-case letters, digits, _ or - (at most 40)", o.Code)}
+			return nil, lineErr(n, "the code %q must be lower-case letters, digits, _ or - (at most 40)", o.Code)
 		}
 		if o.LabelVI == "" {
-			return nil, &TemplateError{Line: n, Msg: "the Vietnamese label is required"}
+			return nil, lineErr(n, "the Vietnamese label is required")
 		}
 		if slices.ContainsFunc(out, func(x Option) bool { return x.Code == o.Code }) {
-			return nil, &TemplateError{Line: n, Msg: fmt.Sprintf("the code %q is used twice", o.Code)}
+			return nil, lineErr(n, "the code %q is used twice", o.Code)
 		}
 		out = append(out, o)
 		if len(out) > maxOptions {
-			return nil, &TemplateError{Line: n, Msg: fmt.Sprintf("a list holds at most %d options", maxOptions)}
+			return nil, lineErr(n, "a list holds at most %d options", maxOptions)
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, &TemplateError{Line: n + 1, Msg: "a line is too long"}
+		return nil, lineErr(n+1, "a line is too long")
 	}
 	return out, nil
 }

@@ -62,7 +62,7 @@ func TestReportPages(t *testing.T) {
 	}
 	// Settings: a bad option line is refused naming the line.
 	status, body = w.postForm("admin", "vi", "/settings/reporting/options/status", url.Values{"text": {"open | Đang mở\nBAD CODE | x"}})
-	if status != 400 || !strings.Contains(fieldMessage(body, "text"), "dòng 2") {
+	if status != 400 || !strings.Contains(fieldMessage(body, "text"), "Dòng 2") {
 		t.Errorf("bad options: status %d, message %q", status, fieldMessage(body, "text"))
 	}
 	if status, _ := w.postForm("officerA", "vi", "/settings/reporting/options/status", url.Values{"text": {"open | Đang mở"}}); status != 403 {

@@ -578,7 +578,7 @@ func (s *Server) apiGetTemplate(w http.ResponseWriter, r *http.Request) {
 // templateError turns a template document's mistake into an error naming the line.
 func templateError(form string, err error) error {
 	if te, ok := err.(*natreport.TemplateError); ok {
-		return errs.Invalid("template", "form %s, line %d: %s", form, te.Line, te.Msg)
+		return te.Err
 	}
 	return err
 }
@@ -1184,7 +1184,7 @@ func (s *Server) uiSaveOptions(w http.ResponseWriter, r *http.Request) {
 		}
 		fm := newFormState(r, err, "text")
 		if fm.Other != "" {
-			fm.Field, fm.Other = "text", ""
+			fm.Field, fm.Other, fm.Error = "text", "", messageOf(langOf(r), err)
 		}
 		s.renderReportingSettings(w, r, statusOf(errs.Code(err)), "options."+kind, fm)
 		return
@@ -1216,7 +1216,7 @@ func (s *Server) uiSaveTemplate(w http.ResponseWriter, r *http.Request) {
 		}
 		fm := newFormState(r, err, "text")
 		if fm.Other != "" {
-			fm.Field, fm.Other = "text", ""
+			fm.Field, fm.Other, fm.Error = "text", "", messageOf(langOf(r), err)
 		}
 		s.renderReportingSettings(w, r, statusOf(errs.Code(err)), "template."+string(form), fm)
 		return
