@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -524,5 +525,45 @@ func TestLoadDemo(t *testing.T) {
 	}
 	if n, err := f.svc.LoadDemo(context.Background()); err != nil || n != 0 {
 		t.Fatalf("again: %d %v", n, err)
+	}
+}
+
+// markingCases is a case source that keeps reporting clocks.
+type markingCases struct {
+	*fakeCases
+	marked []string
+}
+
+func (m *markingCases) MarkReported(ctx context.Context, tx *store.Tx, id int64, form string, at time.Time) error {
+	m.marked = append(m.marked, fmt.Sprintf("%d/%s", id, form))
+	return nil
+}
+
+func TestSendMarksTheCase(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	f := newFixture(t, db)
+	mc := &markingCases{fakeCases: f.cases}
+	f.svc.Cases = mc
+	officerA := f.as(auth.RoleOfficer, "A")
+	if _, err := f.svc.SetProfile(officerA, "", natreport.Profile{OrgName: "BHXH Đắk Lắk", Address: "Buôn Ma Thuột", Phone: "0262", Email: "vt@dl.vss.gov.vn"}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.svc.Create(officerA, 7, natreport.FormInitial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Update(officerA, r.ID, map[string]string{"detection": "monitoring", "notified": "owner"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []func(context.Context, int64) (*natreport.Report, error){f.svc.Submit, f.svc.Approve} {
+		if _, err := step(officerA, r.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.svc.Send(officerA, r.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(mc.marked) != 1 || mc.marked[0] != "7/initial" {
+		t.Errorf("marked %v", mc.marked)
 	}
 }

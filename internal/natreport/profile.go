@@ -134,13 +134,14 @@ func (s *Service) profile(ctx context.Context, q store.Queryer, u *unitRow) (*Pr
 	default:
 		pr.Saved = true
 	}
-	// The contact person: the one chosen, else (never saved) the unit's first.
+	// The contact person: the one chosen, else the one typed, else the
+	// unit's first point of contact.
 	cq := `SELECT name, position, phone, email FROM contacts WHERE unit_id = ? AND id = ?`
 	args := []any{u.ID, pr.ContactID}
-	if !pr.Saved {
+	if pr.ContactID == 0 {
 		cq, args = `SELECT name, position, phone, email FROM contacts WHERE unit_id = ? ORDER BY id LIMIT 1`, []any{u.ID}
 	}
-	if pr.ContactID != 0 || !pr.Saved {
+	if pr.ContactID != 0 || pr.ContactName == "" {
 		var n, pos, ph, em string
 		err := q.QueryRowContext(ctx, s.DB.Rebind(cq), args...).Scan(&n, &pos, &ph, &em)
 		if err != nil && !store.IsNoRows(err) {

@@ -25,6 +25,13 @@ type Enqueuer interface {
 	Enqueue(ctx context.Context, tx *store.Tx, m outbox.Message) ([]int64, error)
 }
 
+// Reported is a case source that keeps the cases' reporting clocks:
+// told, inside the sending transaction, that a case's initial or final
+// report went out (*incident.Service is one).
+type Reported interface {
+	MarkReported(ctx context.Context, tx *store.Tx, caseID int64, form string, at time.Time) error
+}
+
 // Service keeps the national reports.
 type Service struct {
 	DB     *store.DB
@@ -811,9 +818,17 @@ func (s *Service) Send(ctx context.Context, id int64, to []string) (*Report, err
 		if err != nil {
 			return err
 		}
+		now := s.now()
 		if _, err := tx.Exec(ctx, `UPDATE natreport_versions SET sent_by = ?, sent_at = ? WHERE report_id = ? AND version = ?`,
-			p.Email, store.Micros(s.now()), r.ID, r.Version); err != nil {
+			p.Email, store.Micros(now), r.ID, r.Version); err != nil {
 			return fmt.Errorf("natreport: send: %w", err)
+		}
+		// The case's reporting clock stops in the same transaction, when
+		// the case source keeps one (internal/incident does).
+		if mr, ok := s.Cases.(Reported); ok && r.CaseID > 0 {
+			if err := mr.MarkReported(ctx, tx, r.CaseID, string(r.Form), now); err != nil {
+				return err
+			}
 		}
 		return audit.Append(ctx, tx, audit.Entry{Action: "natreport.send", ObjectType: "natreport", ObjectID: strconv.FormatInt(r.ID, 10), UnitID: r.UnitID,
 			After: map[string]any{"number": r.Number, "version": r.Version, "purpose": m.Purpose, "subject": m.Subject, "deliveries": len(ids), "key": m.Key}})
