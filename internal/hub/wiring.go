@@ -15,6 +15,7 @@ import (
 	"vigil/internal/findings"
 	"vigil/internal/health"
 	"vigil/internal/hosts"
+	"vigil/internal/incident"
 	"vigil/internal/ingest"
 	"vigil/internal/intel"
 	"vigil/internal/jobs"
@@ -66,6 +67,7 @@ func services(db *store.DB) web.Services {
 		Watchlist:  &watchlist.Service{DB: db},
 		TAXII:      &taxii.Service{DB: db},
 		Advisories: &advisory.Service{DB: db},
+		Incidents:  &incident.Service{DB: db},
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	"vigil/internal/findings"
 	"vigil/internal/health"
 	"vigil/internal/hosts"
+	"vigil/internal/incident"
 	"vigil/internal/ingest"
 	"vigil/internal/intel"
 	"vigil/internal/org"
@@ -73,6 +74,8 @@ type Services struct {
 	TAXII *taxii.Service
 	// Advisories carries advisories to the units (internal/advisory).
 	Advisories *advisory.Service
+	// Incidents runs incident cases (internal/incident).
+	Incidents *incident.Service
 }
 
 // Config configures a Server.
