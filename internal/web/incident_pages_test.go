@@ -35,6 +35,7 @@ func TestIncidentPages(t *testing.T) {
 			{"officerA", "/incidents/timers", `id="timers"`},
 			{"analyst", "/incidents/summary", `id="by-category"`},
 			{"admin", "/incidents/settings", `name="initial_days"`},
+			{"officerA", fmt.Sprintf("/alerts/%d", al["A"]), `id="open-incident"`},
 		} {
 			status, body := w.getPage(c.actor, lang, c.path)
 			if status != 200 || !strings.Contains(body, c.want) {
