@@ -117,6 +117,9 @@ func (h *Hub) jobs(sched *jobs.Scheduler) []jobs.Job {
 		{Name: "watchlist-runs", Every: time.Minute, Run: func(ctx context.Context) error { _, err := h.Watchlist.RunPending(ctx); return err }},
 		{Name: "watchlist-rematch", Every: time.Minute, Run: h.Watchlist.Rematch},
 		{Name: "watchlist-verify", Every: time.Minute, Run: func(ctx context.Context) error { _, err := h.Watchlist.Verify(ctx); return err }},
+		// Incidents: reminders through the escalation channels before a
+		// national report's deadline passes (issue 13).
+		{Name: "incident-reminders", Every: time.Minute, Run: func(ctx context.Context) error { _, err := h.Incidents.Remind(ctx, h.Escalate); return err }},
 	}
 }
 
@@ -174,6 +177,11 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 	}
 	if err := h.Alerts.LoadDemo(ctx, officers, soc); err != nil {
 		return err
+	}
+	if n, err := h.Incidents.LoadDemo(ctx, officers, soc); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo incident cases loaded", "cases", n)
 	}
 	if n, err := h.Escalate.LoadDemo(ctx, officers, soc); err != nil {
 		return err

@@ -8,6 +8,8 @@ import (
 
 	"vigil/internal/auth"
 	"vigil/internal/errs"
+	"vigil/internal/escalate"
+	"vigil/internal/escalate/escalatetest"
 	"vigil/internal/i18n"
 	"vigil/internal/incident"
 	"vigil/internal/org"
@@ -180,4 +182,66 @@ func TestWorkingDays(t *testing.T) {
 	if due := st.ReportDue(c); !due.Equal(time.Date(2026, 2, 18, 9, 0, 0, 0, i18n.Location)) {
 		t.Errorf("calendar due %v", due)
 	}
+}
+
+// TestReminders: a case whose initial report is due within the reminder
+// window is reminded once through the owning unit's escalation channel
+// and to its owner, by e-mail to a real SMTP server.
+func TestReminders(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		smtpd := escalatetest.NewSMTPServer(t)
+		esc := &escalate.Service{DB: db, Mail: smtpd.Mailer()}
+		sys := auth.WithPrincipal(context.Background(), auth.System)
+		if _, err := esc.CreateChannel(sys, escalate.ChannelInput{Unit: "A", Name: "Hộp thư an toàn thông tin", Kind: "email", Target: "attt.a@test.vigil"}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := f.svc.Create(f.as("offA"), incident.Input{Title: "Truy cập trái phép cổng thông tin", Category: "intrusion", Severity: "high",
+			Units: []string{"A"}, DetectedAt: "29/11/2026 08:00"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Discovered 29/11 08:00 (Vietnam): due 04/12 08:00, within 24 hours of now (04/12 10:00 UTC is past it: overdue).
+		n, err := f.svc.Remind(context.Background(), esc)
+		if err != nil || n != 1 {
+			t.Fatalf("reminded %d clocks: %v", n, err)
+		}
+		if n, _ := f.svc.Remind(context.Background(), esc); n != 0 {
+			t.Errorf("reminded again: %d", n)
+		}
+		if _, err := esc.Deliver(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		msgs := smtpd.Wait(2, 10*time.Second)
+		if len(msgs) != 2 {
+			t.Fatalf("%d mails", len(msgs))
+		}
+		for _, m := range msgs {
+			if !strings.Contains(m.Subject, c.Ref) {
+				t.Errorf("reminder subject %q", m.Subject)
+			}
+		}
+	})
+}
+
+func TestDemo(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		sys := auth.WithPrincipal(context.Background(), auth.System)
+		o := &org.Service{DB: db}
+		for _, u := range []org.UnitInput{{Code: "T01", Name: "Hà Nội", Kind: org.KindProvince, Parent: org.RootCode},
+			{Code: "T01-01", Name: "Ba Đình", Kind: org.KindDistrict, Parent: "T01"}, {Code: "T48", Name: "Đà Nẵng", Kind: org.KindProvince, Parent: org.RootCode}} {
+			if _, err := o.CreateUnit(sys, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.now = time.Now()
+		n, err := f.svc.LoadDemo(context.Background(), map[string]string{}, "soc@test.vigil")
+		if err != nil || n != 3 {
+			t.Fatalf("demo: %d %v", n, err)
+		}
+		if n, err := f.svc.LoadDemo(context.Background(), nil, ""); n != 0 || err != nil {
+			t.Errorf("demo twice: %d %v", n, err)
+		}
+	})
 }
