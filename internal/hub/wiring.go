@@ -19,6 +19,7 @@ import (
 	"vigil/internal/intel"
 	"vigil/internal/jobs"
 	"vigil/internal/org"
+	"vigil/internal/outbox"
 	"vigil/internal/pipeline"
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
@@ -66,6 +67,8 @@ func services(db *store.DB) web.Services {
 		Watchlist:  &watchlist.Service{DB: db},
 		TAXII:      &taxii.Service{DB: db},
 		Advisories: &advisory.Service{DB: db},
+		// The outbox delivers the national reports (issue 13).
+		Outbox: &outbox.Service{DB: db},
 	}
 }
 

@@ -28,6 +28,7 @@ import (
 	"vigil/internal/ingest"
 	"vigil/internal/intel"
 	"vigil/internal/org"
+	"vigil/internal/outbox"
 	"vigil/internal/pipeline"
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
@@ -73,6 +74,8 @@ type Services struct {
 	TAXII *taxii.Service
 	// Advisories carries advisories to the units (internal/advisory).
 	Advisories *advisory.Service
+	// Outbox delivers the national reports (internal/outbox).
+	Outbox *outbox.Service
 }
 
 // Config configures a Server.
