@@ -176,6 +176,11 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 	if err := h.Alerts.LoadDemo(ctx, officers, soc); err != nil {
 		return err
 	}
+	if n, err := h.Outbox.LoadDemo(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo report recipients set", "purposes", n)
+	}
 	if n, err := h.Escalate.LoadDemo(ctx, officers, soc); err != nil {
 		return err
 	} else if n > 0 {
