@@ -20,6 +20,7 @@ import (
 	"vigil/internal/intel"
 	"vigil/internal/jobs"
 	"vigil/internal/org"
+	"vigil/internal/outbox"
 	"vigil/internal/pipeline"
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
@@ -44,6 +45,9 @@ func services(db *store.DB) web.Services {
 	// Warning lists feed the agents (the hosts service's first indicator
 	// source; watch_pipeline.go relies on it being first) and the pipeline.
 	is := &intel.Service{DB: db}
+	// The outbox delivers the national reports; the incident cases show its
+	// deliveries on their timeline.
+	ob := &outbox.Service{DB: db}
 	hs := &hosts.Service{DB: db}
 	hs.IndicatorSources = append(hs.IndicatorSources, is.AgentIndicators)
 	return web.Services{
@@ -67,7 +71,9 @@ func services(db *store.DB) web.Services {
 		Watchlist:  &watchlist.Service{DB: db},
 		TAXII:      &taxii.Service{DB: db},
 		Advisories: &advisory.Service{DB: db},
-		Incidents:  &incident.Service{DB: db},
+		Incidents:  &incident.Service{DB: db, Deliveries: ob},
+		// The outbox delivers the national reports (issue 13).
+		Outbox: ob,
 	}
 }
 
@@ -182,6 +188,11 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 		return err
 	} else if n > 0 {
 		h.logger.Info("demo incident cases loaded", "cases", n)
+	}
+	if n, err := h.Outbox.LoadDemo(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo report recipients set", "purposes", n)
 	}
 	if n, err := h.Escalate.LoadDemo(ctx, officers, soc); err != nil {
 		return err

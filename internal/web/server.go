@@ -29,6 +29,7 @@ import (
 	"vigil/internal/ingest"
 	"vigil/internal/intel"
 	"vigil/internal/org"
+	"vigil/internal/outbox"
 	"vigil/internal/pipeline"
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
@@ -76,6 +77,8 @@ type Services struct {
 	Advisories *advisory.Service
 	// Incidents runs incident cases (internal/incident).
 	Incidents *incident.Service
+	// Outbox delivers the national reports (internal/outbox).
+	Outbox *outbox.Service
 }
 
 // Config configures a Server.
