@@ -144,8 +144,12 @@ func (msg *Mail) Bytes(from string, now time.Time) []byte {
 		if name == "" {
 			name = "attachment"
 		}
+		typ := mime.FormatMediaType(ct, map[string]string{"name": name})
+		if typ == "" { // not a media type: sent as bytes
+			typ = mime.FormatMediaType("application/octet-stream", map[string]string{"name": name})
+		}
 		part, _ := mw.CreatePart(textproto.MIMEHeader{
-			"Content-Type":              {mime.FormatMediaType(ct, map[string]string{"name": name})},
+			"Content-Type":              {typ},
 			"Content-Disposition":       {mime.FormatMediaType("attachment", map[string]string{"filename": name})},
 			"Content-Transfer-Encoding": {"base64"},
 		})

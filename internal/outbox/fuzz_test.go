@@ -1,11 +1,19 @@
 package outbox
 
 import (
+	"bytes"
+	"encoding/base64"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
+	"net/mail"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"vigil/internal/escalate"
 )
 
 // FuzzReceiverAnswer: whatever a receiver answers, the outbox decides
@@ -37,4 +45,49 @@ func FuzzReceiverAnswer(f *testing.F) {
 			t.Fatal("negative Retry-After")
 		}
 	})
+}
+
+// FuzzMailAttachment: any file name and content type make a message a
+// mail client reads back with the same bytes.
+func FuzzMailAttachment(f *testing.F) {
+	f.Add("BC-2026-0007-mẫu03.pdf", "application/pdf", []byte("%PDF-1.4"))
+	f.Add("a\r\nb.docx", "not a type", []byte{0, 1, 2})
+	f.Fuzz(func(t *testing.T, name, ct string, data []byte) {
+		m := &escalate.Mail{To: []string{"a@b.test"}, Subject: "[TBSC] x", Body: "x", Attachments: []escalate.Attachment{{Name: name, ContentType: ct, Data: data}}}
+		raw := m.Bytes("vigil@hub.test", time.Unix(0, 0))
+		got, err := parseForTest(raw)
+		if err != nil {
+			t.Fatalf("unreadable: %v\n%s", err, raw)
+		}
+		if !bytes.Equal(got, data) {
+			t.Fatalf("attachment changed: %q != %q", got, data)
+		}
+	})
+}
+
+// parseForTest returns the first attachment of a multipart message.
+func parseForTest(raw []byte) ([]byte, error) {
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	_, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil {
+		return nil, err
+	}
+	mr := multipart.NewReader(m.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			return nil, err
+		}
+		if _, dp, _ := mime.ParseMediaType(p.Header.Get("Content-Disposition")); dp["filename"] == "" {
+			continue
+		}
+		b, err := io.ReadAll(p)
+		if err != nil {
+			return nil, err
+		}
+		return base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(b)))
+	}
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"testing"
@@ -15,6 +16,11 @@ func TestOutboxPages(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, storetest.Open(t, "sqlite"))
 	ids := w.outboxFor(t, "A", "BC-2026-0001/initial")
+	// One round of the worker: no SMTP server, nothing listening on the
+	// endpoint; both are retried and say why.
+	if _, err := w.hub.Outbox.Deliver(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	for _, lang := range []string{"vi", "en"} {
 		for _, c := range []struct{ actor, path, want string }{
 			{"officerA", "/outbox", `action="/outbox/` + ids[0] + `/retry"`},
@@ -22,6 +28,8 @@ func TestOutboxPages(t *testing.T) {
 			{"admin", "/outbox?status=pending&purpose=incident_initial&channel=http", `id="delivery-` + ids[1] + `"`},
 			{"admin", "/settings/outbox", `id="form-incident_initial"`},
 			{"analyst", "/settings/outbox", "ir@vncert.test"},
+			{"viewerA", "/outbox/" + ids[1], `id="attempts-table"`},
+			{"officerA", "/outbox/" + ids[0], `action="/outbox/` + ids[0] + `/retry"`},
 		} {
 			status, body := w.getPage(c.actor, lang, c.path)
 			if status != 200 || !strings.Contains(body, c.want) {
@@ -40,6 +48,9 @@ func TestOutboxPages(t *testing.T) {
 	}
 	if _, body := w.getPage("officerB", "vi", "/outbox"); strings.Contains(body, "delivery-"+ids[0]) {
 		t.Error("officerB sees A's delivery")
+	}
+	if status, _ := w.getPage("officerB", "vi", "/outbox/"+ids[0]); status != 404 {
+		t.Errorf("officerB opens A's delivery: %d", status)
 	}
 	if status, _ := w.getPage("officerA", "vi", "/settings/outbox"); status != 403 {
 		t.Errorf("officerA opens the settings: %d", status)

@@ -31,6 +31,7 @@ func (s *Server) routesOutbox() {
 		Result: outbox.Delivery{}, Status: http.StatusOK, Handler: s.apiRetryOutbox})
 
 	s.mux.HandleFunc("GET /outbox", s.uiAuth(s.uiOutbox))
+	s.mux.HandleFunc("GET /outbox/{id}", s.uiAuth(s.uiOutboxDelivery))
 	s.mux.HandleFunc("POST /outbox/{id}/retry", s.uiAuth(s.uiRetryOutbox))
 	s.mux.HandleFunc("GET /settings/outbox", s.uiAuth(s.uiOutboxSettings))
 	s.mux.HandleFunc("POST /settings/outbox", s.uiAuth(s.uiSaveOutboxSettings))
@@ -282,4 +283,31 @@ func (s *Server) exportOutbox(w http.ResponseWriter, r *http.Request, lp listPar
 		f.Offset, f.Limit = offset, limit
 		return s.Outbox.List(r.Context(), f)
 	})
+}
+
+type outboxDeliveryData struct {
+	D        *outbox.Delivery
+	CanRetry bool
+	Back     string
+}
+
+// uiOutboxDelivery is one delivery with every attempt.
+func (s *Server) uiOutboxDelivery(w http.ResponseWriter, r *http.Request) {
+	if s.Outbox == nil {
+		s.uiError(w, r, errs.NotFound("outbox"))
+		return
+	}
+	id, err := pathInt(r, "id")
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	d, err := s.Outbox.Get(r.Context(), id)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	p := s.newPage(r, "outbox", "outbox.delivery", &outboxDeliveryData{D: d, CanRetry: s.Outbox.CanRetry(r.Context(), d), Back: r.URL.Path})
+	p.Title = i18n.T(p.Lang, "outbox.delivery") + " #" + strconv.FormatInt(d.ID, 10)
+	s.render(w, r, http.StatusOK, "outbox_delivery", p)
 }
