@@ -16,6 +16,7 @@ import (
 	"vigil/internal/cli"
 	"vigil/internal/errs"
 	"vigil/internal/hub"
+	"vigil/internal/incident"
 	"vigil/internal/natreport"
 	"vigil/internal/org"
 	"vigil/internal/store/storetest"
@@ -57,12 +58,15 @@ func TestReportCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	p, err := h.Auth.Login(ctx, "admin@cli.vigil", pw)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if h.Reports.Cases == nil {
 		h.Reports.Cases = cliCases{&natreport.Case{ID: 1, Number: "SC-2026-0001", Title: "Tấn công thay đổi giao diện cổng thông tin", Category: "defacement",
 			UnitID: u.ID, UnitCode: "T01", UnitName: u.Name, Status: "recovery", DetectedAt: time.Now().Add(-2 * time.Hour)}}
-	}
-	p, err := h.Auth.Login(ctx, "admin@cli.vigil", pw)
-	if err != nil {
+	} else if _, err := h.Incidents.Create(auth.WithPrincipal(ctx, p), incident.Input{Title: "Tấn công thay đổi giao diện cổng thông tin",
+		Category: "defacement", Severity: "high", Units: []string{"T01"}}); err != nil {
 		t.Fatal(err)
 	}
 	_, token, err := h.Auth.CreateToken(auth.WithPrincipal(ctx, p), "cli", 0)

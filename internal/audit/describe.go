@@ -613,6 +613,8 @@ var lookups = map[string]struct {
 	"warning_list":      {`SELECT x.id, x.name, x.month, 0 FROM warning_lists x WHERE x.id IN (%s)`, true},
 	"taxii_collection":  {`SELECT x.id, x.title, '', 0 FROM taxii_collections x WHERE x.id IN (%s)`, false},
 	"intel_feed":        {`SELECT x.id, x.name, '', 0 FROM intel_feeds x WHERE x.id IN (%s)`, true},
+	"incident":          {`SELECT x.id, x.ref || ' — ' || x.title, '', x.unit_id FROM incidents x WHERE x.id IN (%s)`, true},
+	"outbox_delivery":   {`SELECT x.id, m.subject, x.target, x.unit_id FROM outbox_deliveries x JOIN outbox_messages m ON m.id = x.message_id WHERE x.id IN (%s)`, true},
 	"natreport":         {`SELECT x.id, CASE WHEN x.number = '' THEN x.form || ' #' || x.id ELSE x.number END, x.form, x.unit_id FROM natreports x WHERE x.id IN (%s)`, true},
 }
 

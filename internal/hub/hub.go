@@ -56,6 +56,8 @@ type Config struct {
 	// Escalation configures notifications (SMTP, links, Telegram); see
 	// escalation.go.
 	Escalation EscalationConfig
+	// Outbox configures the delivery of national reports (outbox.go).
+	Outbox OutboxConfig
 	// FeedsSync schedules the vulnerability feeds' sync (feeds.go).
 	FeedsSync FeedsSyncConfig
 	// Ready, if set, is called with the bound address once serving;
@@ -118,6 +120,7 @@ func New(db *store.DB, cfg Config) (*Hub, error) {
 	h.Intel.MaxIndicators, h.Intel.Logger = cfg.IntelMaxIndicators, cfg.Logger
 	h.hooks()
 	h.configureEscalation(cfg)
+	h.configureOutbox(cfg)
 	h.configureHealth(cfg)
 	h.configureTAXII()
 	var sso *auth.OIDC
@@ -240,6 +243,7 @@ func Run(ctx context.Context, cfg Config) error {
 	jobCtx, stopJobs := context.WithCancel(context.Background())
 	wg := sched.Start(jobCtx)
 	h.startEscalation(jobCtx, cfg, wg)
+	h.startOutbox(jobCtx, cfg, wg)
 	h.startHealth(jobCtx, wg)
 	go func() { errc <- srv.Serve(ln) }()
 	addr := ln.Addr().String()

@@ -15,11 +15,13 @@ import (
 	"vigil/internal/findings"
 	"vigil/internal/health"
 	"vigil/internal/hosts"
+	"vigil/internal/incident"
 	"vigil/internal/ingest"
 	"vigil/internal/intel"
 	"vigil/internal/jobs"
 	"vigil/internal/natreport"
 	"vigil/internal/org"
+	"vigil/internal/outbox"
 	"vigil/internal/pipeline"
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
@@ -44,6 +46,10 @@ func services(db *store.DB) web.Services {
 	// Warning lists feed the agents (the hosts service's first indicator
 	// source; watch_pipeline.go relies on it being first) and the pipeline.
 	is := &intel.Service{DB: db}
+	// The outbox delivers the national reports; the incident cases show its
+	// deliveries on their timeline.
+	ob := &outbox.Service{DB: db}
+	ics := &incident.Service{DB: db, Deliveries: ob}
 	hs := &hosts.Service{DB: db}
 	hs.IndicatorSources = append(hs.IndicatorSources, is.AgentIndicators)
 	return web.Services{
@@ -67,9 +73,13 @@ func services(db *store.DB) web.Services {
 		Watchlist:  &watchlist.Service{DB: db},
 		TAXII:      &taxii.Service{DB: db},
 		Advisories: &advisory.Service{DB: db},
-		// National incident reports (issue 13); Cases and Outbox are set
-		// once internal/incident and internal/outbox are wired.
-		Reports: &natreport.Service{DB: db},
+		Incidents:  ics,
+		// The outbox delivers the national reports (issue 13).
+		Outbox: ob,
+		// National incident reports (issue 13): cases read through the
+		// incident service (which also keeps their reporting clocks), sent
+		// through the outbox.
+		Reports: &natreport.Service{DB: db, Cases: ics, Outbox: ob},
 	}
 }
 
@@ -119,6 +129,9 @@ func (h *Hub) jobs(sched *jobs.Scheduler) []jobs.Job {
 		{Name: "watchlist-runs", Every: time.Minute, Run: func(ctx context.Context) error { _, err := h.Watchlist.RunPending(ctx); return err }},
 		{Name: "watchlist-rematch", Every: time.Minute, Run: h.Watchlist.Rematch},
 		{Name: "watchlist-verify", Every: time.Minute, Run: func(ctx context.Context) error { _, err := h.Watchlist.Verify(ctx); return err }},
+		// Incidents: reminders through the escalation channels before a
+		// national report's deadline passes (issue 13).
+		{Name: "incident-reminders", Every: time.Minute, Run: func(ctx context.Context) error { _, err := h.Incidents.Remind(ctx, h.Escalate); return err }},
 	}
 }
 
@@ -176,6 +189,16 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 	}
 	if err := h.Alerts.LoadDemo(ctx, officers, soc); err != nil {
 		return err
+	}
+	if n, err := h.Incidents.LoadDemo(ctx, officers, soc); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo incident cases loaded", "cases", n)
+	}
+	if n, err := h.Outbox.LoadDemo(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo report recipients set", "purposes", n)
 	}
 	if n, err := h.Escalate.LoadDemo(ctx, officers, soc); err != nil {
 		return err

@@ -371,6 +371,8 @@ func (s *Server) routes() {
 	s.routesWatchlist()
 	s.routesTAXII()
 	s.routesAdvisories()
+	s.routesIncidents()
+	s.routesOutbox()
 	s.routesReports() // national incident reports (issue 13)
 
 	// Any other page path: a "no such page" page in the layout.

@@ -25,10 +25,12 @@ import (
 	"vigil/internal/findings"
 	"vigil/internal/health"
 	"vigil/internal/hosts"
+	"vigil/internal/incident"
 	"vigil/internal/ingest"
 	"vigil/internal/intel"
 	"vigil/internal/natreport"
 	"vigil/internal/org"
+	"vigil/internal/outbox"
 	"vigil/internal/pipeline"
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
@@ -74,6 +76,10 @@ type Services struct {
 	TAXII *taxii.Service
 	// Advisories carries advisories to the units (internal/advisory).
 	Advisories *advisory.Service
+	// Incidents runs incident cases (internal/incident).
+	Incidents *incident.Service
+	// Outbox delivers the national reports (internal/outbox).
+	Outbox *outbox.Service
 	// Reports are the national incident reports, Mẫu 03/04/05 (internal/natreport).
 	Reports *natreport.Service
 }
