@@ -36,6 +36,7 @@ func TestIncidentPages(t *testing.T) {
 			{"analyst", "/incidents/summary", `id="by-category"`},
 			{"admin", "/incidents/settings", `name="initial_days"`},
 			{"officerA", fmt.Sprintf("/alerts/%d", al["A"]), `id="open-incident"`},
+			{"officerA", "/units/A", "/incidents?status=open&amp;unit=A"},
 		} {
 			status, body := w.getPage(c.actor, lang, c.path)
 			if status != 200 || !strings.Contains(body, c.want) {
