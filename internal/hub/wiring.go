@@ -19,6 +19,7 @@ import (
 	"vigil/internal/ingest"
 	"vigil/internal/intel"
 	"vigil/internal/jobs"
+	"vigil/internal/natreport"
 	"vigil/internal/org"
 	"vigil/internal/outbox"
 	"vigil/internal/pipeline"
@@ -48,6 +49,7 @@ func services(db *store.DB) web.Services {
 	// The outbox delivers the national reports; the incident cases show its
 	// deliveries on their timeline.
 	ob := &outbox.Service{DB: db}
+	ics := &incident.Service{DB: db, Deliveries: ob}
 	hs := &hosts.Service{DB: db}
 	hs.IndicatorSources = append(hs.IndicatorSources, is.AgentIndicators)
 	return web.Services{
@@ -71,9 +73,13 @@ func services(db *store.DB) web.Services {
 		Watchlist:  &watchlist.Service{DB: db},
 		TAXII:      &taxii.Service{DB: db},
 		Advisories: &advisory.Service{DB: db},
-		Incidents:  &incident.Service{DB: db, Deliveries: ob},
+		Incidents:  ics,
 		// The outbox delivers the national reports (issue 13).
 		Outbox: ob,
+		// National incident reports (issue 13): cases read through the
+		// incident service (which also keeps their reporting clocks), sent
+		// through the outbox.
+		Reports: &natreport.Service{DB: db, Cases: ics, Outbox: ob},
 	}
 }
 
@@ -230,6 +236,12 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 		return err
 	} else if n > 0 {
 		h.logger.Info("demo warning-list matches loaded", "matches", n)
+	}
+	// National reports of the demo cases (after the cases' demo).
+	if n, err := h.Reports.LoadDemo(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo national reports loaded", "reports", n)
 	}
 	return nil
 }

@@ -28,6 +28,7 @@ import (
 	"vigil/internal/incident"
 	"vigil/internal/ingest"
 	"vigil/internal/intel"
+	"vigil/internal/natreport"
 	"vigil/internal/org"
 	"vigil/internal/outbox"
 	"vigil/internal/pipeline"
@@ -79,6 +80,8 @@ type Services struct {
 	Incidents *incident.Service
 	// Outbox delivers the national reports (internal/outbox).
 	Outbox *outbox.Service
+	// Reports are the national incident reports, Mẫu 03/04/05 (internal/natreport).
+	Reports *natreport.Service
 }
 
 // Config configures a Server.
