@@ -283,5 +283,6 @@ var incidentErrors = map[string]string{
 	"the file's SHA-256 is %s, not the %s declared: it was changed or damaged on the way":       "SHA-256 của tệp là %s, không phải %s như đã khai: tệp đã bị thay đổi hoặc hỏng khi truyền",
 	"incident %s is not closed: the final report follows the end of the response":               "sự cố %s chưa đóng: báo cáo kết thúc chỉ gửi sau khi xử lý xong",
 	"only the IT Center (the root unit's officers and administrators) sets the incident clocks": "chỉ Trung tâm CNTT (cán bộ của đơn vị gốc và quản trị viên) thiết lập thời hạn sự cố",
+	"the warning list took nothing: %s":                                                         "danh sách cảnh báo không nhận giá trị nào: %s",
 	"choose a draft warning list":                                                               "hãy chọn một danh sách cảnh báo đang soạn",
 }

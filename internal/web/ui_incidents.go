@@ -596,9 +596,21 @@ func (s *Server) incidentToWatchlist(r *http.Request, id int64) error {
 	if unit == "" && !s.Intel.CanManage(r.Context()) {
 		unit = c.Unit
 	}
-	if _, err := s.Intel.AddEntries(r.Context(), listID, intel.EntryInput{Values: o.Kind + ":" + o.Value, Unit: unit, Severity: c.Severity,
-		Reason: c.Ref + " — " + c.Title, Source: c.Ref}); err != nil {
+	in := intel.EntryInput{Unit: unit, Severity: c.Severity, Reason: c.Ref + " — " + c.Title}
+	switch {
+	case o.IndicatorID != 0: // the indicator intel already holds
+		in.IndicatorIDs = []int64{o.IndicatorID}
+	case o.Kind == "account" || o.Kind == "hostname" || o.Kind == "domain" || o.Kind == "email": // kinds a pasted value names
+		in.Values, in.Source = o.Kind+":"+o.Value, c.Ref
+	default: // addresses, URLs and hashes tell their kind
+		in.Values, in.Source = o.Value, c.Ref
+	}
+	res, err := s.Intel.AddEntries(r.Context(), listID, in)
+	if err != nil {
 		return err
+	}
+	if res.IndicatorsLoaded == 0 && len(res.Skipped) > 0 {
+		return errs.Invalid("list", "the warning list took nothing: %s", res.Skipped[0].Reason)
 	}
 	return s.Incidents.NoteWatchlist(r.Context(), id, o, l.Name)
 }
