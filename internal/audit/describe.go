@@ -613,6 +613,9 @@ var lookups = map[string]struct {
 	"warning_list":      {`SELECT x.id, x.name, x.month, 0 FROM warning_lists x WHERE x.id IN (%s)`, true},
 	"taxii_collection":  {`SELECT x.id, x.title, '', 0 FROM taxii_collections x WHERE x.id IN (%s)`, false},
 	"intel_feed":        {`SELECT x.id, x.name, '', 0 FROM intel_feeds x WHERE x.id IN (%s)`, true},
+	"employee":          {`SELECT x.id, x.name, x.email, x.unit_id FROM training_people x WHERE x.id IN (%s)`, true},
+	"training_course":   {`SELECT x.id, x.title, '', 0 FROM training_courses x WHERE x.id IN (%s)`, true},
+	"training_campaign": {`SELECT x.id, x.name, '', x.owner_unit_id FROM training_campaigns x WHERE x.id IN (%s)`, true},
 }
 
 // resolve runs one query per kind of object wanted (in chunks of 500 ids).

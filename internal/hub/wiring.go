@@ -24,6 +24,7 @@ import (
 	"vigil/internal/sources"
 	"vigil/internal/store"
 	"vigil/internal/taxii"
+	"vigil/internal/training"
 	"vigil/internal/vuln"
 	"vigil/internal/vulnmatch"
 	"vigil/internal/watchlist"
@@ -66,6 +67,7 @@ func services(db *store.DB) web.Services {
 		Watchlist:  &watchlist.Service{DB: db},
 		TAXII:      &taxii.Service{DB: db},
 		Advisories: &advisory.Service{DB: db},
+		Training:   &training.Service{DB: db},
 	}
 }
 
@@ -74,6 +76,8 @@ func (h *Hub) hooks() {
 	// Publishing a warning list starts matching it (issue 12).
 	h.Intel.OnPublish = append(h.Intel.OnPublish, h.Watchlist.Start)
 	h.Watchlist.Logger = h.logger
+	// Awareness training mails through the escalation SMTP settings (issue 14).
+	h.Training.Logger, h.Training.Mail = h.logger, func() (*escalate.Mailer, string) { return h.Escalate.Mail, h.Escalate.PublicURL }
 }
 
 // jobs lists the scheduled jobs of the hub and its capabilities.
@@ -114,6 +118,11 @@ func (h *Hub) jobs(sched *jobs.Scheduler) []jobs.Job {
 		// recorded actions a clean scan or inventory confirms close.
 		{Name: "watchlist-runs", Every: time.Minute, Run: func(ctx context.Context) error { _, err := h.Watchlist.RunPending(ctx); return err }},
 		{Name: "watchlist-rematch", Every: time.Minute, Run: h.Watchlist.Rematch},
+		// Awareness training: invitations and reminders at the configured
+		// rate, reminders whose time has come, expired sign-in links.
+		{Name: "training-mail", Every: 10 * time.Second, Run: func(ctx context.Context) error { _, err := h.Training.SendDue(ctx, h.Training.Batch()); return err }},
+		{Name: "training-remind", Every: 10 * time.Minute, Run: func(ctx context.Context) error { _, err := h.Training.QueueReminders(ctx); return err }},
+		{Name: "training-purge", Every: time.Hour, Run: h.Training.Purge},
 		{Name: "watchlist-verify", Every: time.Minute, Run: func(ctx context.Context) error { _, err := h.Watchlist.Verify(ctx); return err }},
 	}
 }
@@ -209,6 +218,11 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 		return err
 	} else if n > 0 {
 		h.logger.Info("demo warning-list matches loaded", "matches", n)
+	}
+	if n, err := h.Training.LoadDemo(ctx, officers); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo training loaded", "employees", n)
 	}
 	return nil
 }

@@ -371,6 +371,7 @@ func (s *Server) routes() {
 	s.routesWatchlist()
 	s.routesTAXII()
 	s.routesAdvisories()
+	s.routesTraining()
 
 	// Any other page path: a "no such page" page in the layout.
 	s.mux.HandleFunc(pageCatchAll, s.uiNotFound)

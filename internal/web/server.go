@@ -33,6 +33,7 @@ import (
 	"vigil/internal/sources"
 	"vigil/internal/store"
 	"vigil/internal/taxii"
+	"vigil/internal/training"
 	"vigil/internal/vuln"
 	"vigil/internal/vulnmatch"
 	"vigil/internal/watchlist"
@@ -73,6 +74,8 @@ type Services struct {
 	TAXII *taxii.Service
 	// Advisories carries advisories to the units (internal/advisory).
 	Advisories *advisory.Service
+	// Training is awareness training: employees, courses, campaigns (internal/training).
+	Training *training.Service
 }
 
 // Config configures a Server.
