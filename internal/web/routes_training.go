@@ -16,6 +16,8 @@ import (
 func (s *Server) routesTraining() {
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/training/courses", Tag: "training", Summary: "Courses (id and title), the built-in starter course first",
 		Result: courseItem{}, Paged: true, Handler: s.apiTrainingCourses})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/training/courses/{id}", Tag: "training", Summary: "A course with its lessons (Markdown) and quizzes (text format)",
+		Result: training.Course{}, Handler: s.apiTrainingCourse})
 	s.api(apiRoute{Method: "PUT", Path: "/api/v1/training/courses/{id}/lessons/{n}", Tag: "training", Summary: "Change lesson n of a course (the IT Center): title, Markdown body and quiz (text format, checked first)",
 		Body: training.LessonInput{}, Result: training.Lesson{}, Status: http.StatusOK, Handler: s.apiUpdateLesson})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/training/employees/import", Tag: "training", Summary: "Import a unit's employees from CSV (header name,email,position,department; atomic: a bad row names line and column and nothing is imported)",
@@ -78,6 +80,20 @@ func (s *Server) apiTrainingCourses(w http.ResponseWriter, r *http.Request) {
 		items = append(items, courseItem{ID: c.ID, Slug: c.Slug, Title: c.Title, Lessons: len(full.Lessons), Builtin: c.Builtin})
 	}
 	writePage(w, listParams{Limit: len(items)}, items, len(items))
+}
+
+func (s *Server) apiTrainingCourse(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	c, err := s.Training.Course(r.Context(), id)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
 }
 
 func (s *Server) apiUpdateLesson(w http.ResponseWriter, r *http.Request) {
