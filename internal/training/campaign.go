@@ -122,7 +122,11 @@ func (s *Service) CreateCampaign(ctx context.Context, in CampaignInput) (*Campai
 	}
 	name := strings.TrimSpace(in.Name)
 	if name == "" {
-		name = c.Title + " — " + strings.Join(codes, ", ")
+		shown := strings.Join(codes, ", ")
+		if len(codes) > 3 {
+			shown = strings.Join(codes[:3], ", ") + fmt.Sprintf("… (+%d)", len(codes)-3)
+		}
+		name = c.Title + " — " + shown
 	}
 	if utf8.RuneCountInString(name) > maxText {
 		return nil, errs.Invalid("name", "longer than %d characters", maxText)
