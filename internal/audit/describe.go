@@ -616,6 +616,8 @@ var lookups = map[string]struct {
 	"employee":          {`SELECT x.id, x.name, x.email, x.unit_id FROM training_people x WHERE x.id IN (%s)`, true},
 	"training_course":   {`SELECT x.id, x.title, '', 0 FROM training_courses x WHERE x.id IN (%s)`, true},
 	"training_campaign": {`SELECT x.id, x.name, '', x.owner_unit_id FROM training_campaigns x WHERE x.id IN (%s)`, true},
+	"phishing_campaign": {`SELECT x.id, x.name, '', x.unit_id FROM phishing_campaigns x WHERE x.id IN (%s)`, true},
+	"phishing_template": {`SELECT x.id, x.name, '', x.unit_id FROM phishing_templates x WHERE x.id IN (%s)`, true},
 }
 
 // resolve runs one query per kind of object wanted (in chunks of 500 ids).

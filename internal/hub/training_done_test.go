@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -26,9 +28,13 @@ import (
 // imported through the API, the starter course is assigned, invitations
 // reach a real SMTP server, a person signs in with the e-mail link
 // delivered there, passes every quiz through the learner's pages and is
-// counted; their certificate is a PDF with their name.
+// counted; their certificate is a PDF with their name. Then a phishing drill
+// goes to the same SMTP server: scanner requests are kept apart, a tampered
+// link is ignored, a click, a submission (what was typed is not stored) and
+// a report are counted, and the clicker is enrolled in the lesson.
 func TestTrainingDone(t *testing.T) {
 	smtpSrv := escalatetest.NewSMTPServer(t)
+	dataDir := t.TempDir()
 	listen := freePort(t)
 	base := "http://" + listen
 	ctx, cancel := context.WithCancel(context.Background())
@@ -36,7 +42,7 @@ func TestTrainingDone(t *testing.T) {
 	done := make(chan error, 1)
 	const pw = "training-admin-password-1"
 	go func() {
-		done <- hub.Run(ctx, hub.Config{Listen: listen, DataDir: t.TempDir(), AdminEmail: "admin@e2e.vigil", AdminPassword: pw,
+		done <- hub.Run(ctx, hub.Config{Listen: listen, DataDir: dataDir, AdminEmail: "admin@e2e.vigil", AdminPassword: pw,
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "e2e", Ready: func(a string) { ready <- a },
 			Escalation: hub.EscalationConfig{SMTPAddr: smtpSrv.Addr, SMTPFrom: "vigil@e2e.vigil", SMTPUser: smtpSrv.User, SMTPPassword: smtpSrv.Password,
 				SMTPTLS: smtpSrv.ClientTLS, PublicURL: base}})
@@ -240,4 +246,113 @@ func TestTrainingDone(t *testing.T) {
 		t.Fatalf("xlsx export: %v %v", err, xr.Status)
 	}
 	xr.Body.Close()
+
+	// A phishing drill to T99's own employees, through the same server.
+	var tpls struct {
+		Items []struct {
+			ID   int64
+			Name string
+		}
+	}
+	call(admin, "GET", "/api/v1/phishing/templates", "", nil, &tpls)
+	if len(tpls.Items) == 0 {
+		t.Fatal("no drill template")
+	}
+	// A broken placeholder is refused before anything is sent.
+	if st := call(admin, "POST", "/api/v1/phishing/templates", "application/json", jsonBody(map[string]string{"name": "x", "subject": "Chào {nmae}", "body": "{link}"}), nil); st != 400 {
+		t.Fatalf("broken placeholder: %d", st)
+	}
+	var drill struct{ ID int64 }
+	if st := call(admin, "POST", "/api/v1/phishing/campaigns", "application/json", jsonBody(map[string]any{"template": tpls.Items[0].ID, "unit": "T99"}), &drill); st != 201 {
+		t.Fatalf("drill: %d", st)
+	}
+	drillLinks := map[string]string{}
+	raw := map[string]string{}
+	deadline := time.Now().Add(40 * time.Second)
+	for len(drillLinks) < 2 && time.Now().Before(deadline) {
+		for _, m := range smtpSrv.Wait(6, 2*time.Second) {
+			if tok := m.Header.Get("X-Vigil-Drill"); tok != "" {
+				drillLinks[m.To[0]] = base + "/p/" + tok
+				raw[m.To[0]] = "X-Vigil-Drill: " + tok + "\nSubject: " + m.Subject + "\n\n" + m.Body
+				if !strings.Contains(m.Body, base+"/p/"+tok) || !strings.Contains(m.Body, "/p/o/"+tok+".gif") {
+					t.Errorf("drill message without its link and pixel: %s", m.Body)
+				}
+			}
+		}
+	}
+	if len(drillLinks) != 2 {
+		t.Fatalf("drill messages delivered: %d", len(drillLinks))
+	}
+	const ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+	hit := func(method, url, agent string, body io.Reader) int {
+		req, _ := http.NewRequest(method, url, body)
+		req.Header.Set("User-Agent", agent)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// The mail scanner's look: right after delivery, a HEAD and a known agent.
+	hit("HEAD", drillLinks["binh@t99.vn"], ua, nil)
+	hit("GET", drillLinks["binh@t99.vn"], "Mozilla/5.0 (compatible; Barracuda Sentinel)", nil)
+	// A tampered link is ignored.
+	if st := hit("GET", drillLinks["binh@t99.vn"][:len(drillLinks["binh@t99.vn"])-2]+"xx", ua, nil); st != 404 {
+		t.Errorf("tampered link: %d", st)
+	}
+	time.Sleep(11 * time.Second) // past the scanners' first seconds
+	// Bình clicks and types her password; An opens and reports it.
+	if st := hit("GET", drillLinks["binh@t99.vn"], ua, nil); st != 200 {
+		t.Fatalf("click: %d", st)
+	}
+	const typed = "MatKhauBiMat-7391"
+	if st := hit("POST", drillLinks["binh@t99.vn"], ua, strings.NewReader("u=binh&p="+typed)); st != 200 {
+		t.Fatalf("submit: %d", st)
+	}
+	hit("GET", strings.Replace(drillLinks["an@t99.vn"], "/p/", "/p/o/", 1)+".gif", ua, nil)
+	if st := hit("POST", base+"/phish/report", "Outlook report button", strings.NewReader(raw["an@t99.vn"])); st != 202 {
+		t.Fatalf("report: %d", st)
+	}
+	var res map[string]int
+	call(admin, "GET", fmt.Sprintf("/api/v1/phishing/campaigns/%d/results", drill.ID), "", nil, &res)
+	for k, want := range map[string]int{"sent": 2, "opened": 2, "clicked": 1, "submitted": 1, "reported": 1} {
+		if res[k] != want {
+			t.Errorf("results %s = %d, want %d (%v)", k, res[k], want, res)
+		}
+	}
+	if res["scanner_requests"] < 2 {
+		t.Errorf("scanner requests recorded apart: %v", res)
+	}
+	// Bình, who clicked, is enrolled in the lesson.
+	var camps struct {
+		Items []struct {
+			Name     string
+			Assigned int
+		}
+	}
+	call(admin, "GET", "/api/v1/training/campaigns", "", nil, &camps)
+	enrolled := false
+	for _, c := range camps.Items {
+		if strings.HasPrefix(c.Name, "Học lại sau diễn tập") && c.Assigned == 1 {
+			enrolled = true
+		}
+	}
+	if !enrolled {
+		t.Errorf("the clicker is not enrolled: %+v", camps.Items)
+	}
+	// What she typed is nowhere in the database.
+	cancel()
+	<-done
+	done <- nil
+	files, _ := filepath.Glob(filepath.Join(dataDir, "*"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err == nil && bytes.Contains(b, []byte(typed)) {
+			t.Errorf("%s holds what was typed on the landing page", f)
+		}
+	}
 }

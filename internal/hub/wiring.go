@@ -19,6 +19,7 @@ import (
 	"vigil/internal/intel"
 	"vigil/internal/jobs"
 	"vigil/internal/org"
+	"vigil/internal/phishing"
 	"vigil/internal/pipeline"
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
@@ -68,6 +69,7 @@ func services(db *store.DB) web.Services {
 		TAXII:      &taxii.Service{DB: db},
 		Advisories: &advisory.Service{DB: db},
 		Training:   &training.Service{DB: db},
+		Phishing:   &phishing.Service{DB: db},
 	}
 }
 
@@ -78,6 +80,8 @@ func (h *Hub) hooks() {
 	h.Watchlist.Logger = h.logger
 	// Awareness training mails through the escalation SMTP settings (issue 14).
 	h.Training.Logger, h.Training.Mail = h.logger, func() (*escalate.Mailer, string) { return h.Escalate.Mail, h.Escalate.PublicURL }
+	// Phishing drills: the same relay; clickers are enrolled in training.
+	h.Phishing.Training, h.Phishing.Logger, h.Phishing.Relay = h.Training, h.logger, h.Training.Mail
 }
 
 // jobs lists the scheduled jobs of the hub and its capabilities.
@@ -122,6 +126,7 @@ func (h *Hub) jobs(sched *jobs.Scheduler) []jobs.Job {
 		// rate, reminders whose time has come, expired sign-in links.
 		{Name: "training-mail", Every: 10 * time.Second, Run: func(ctx context.Context) error { _, err := h.Training.SendDue(ctx, h.Training.Batch()); return err }},
 		{Name: "training-remind", Every: 10 * time.Minute, Run: func(ctx context.Context) error { _, err := h.Training.QueueReminders(ctx); return err }},
+		{Name: "phishing-send", Every: 10 * time.Second, Run: func(ctx context.Context) error { _, err := h.Phishing.SendDue(ctx, 50); return err }},
 		{Name: "training-purge", Every: time.Hour, Run: h.Training.Purge},
 		{Name: "watchlist-verify", Every: time.Minute, Run: func(ctx context.Context) error { _, err := h.Watchlist.Verify(ctx); return err }},
 	}

@@ -672,3 +672,40 @@ func (s *Service) MailCounts(ctx context.Context, campaign int64) (map[string]in
 	}
 	return out, rows.Err()
 }
+
+// EnrollFollowUp assigns course to one person after a phishing drill they
+// fell for: into the drill's follow-up campaign (made on first use, owned
+// by the drill's unit, due in 14 days), with an invitation queued. It
+// returns the follow-up campaign's id; enrolling twice changes nothing.
+func (s *Service) EnrollFollowUp(ctx context.Context, campaignID int64, name string, ownerUnit, courseID, personID int64) (int64, error) {
+	now := s.now()
+	due := now.AddDate(0, 0, 14)
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if campaignID == 0 {
+			if err := tx.QueryRow(ctx, `INSERT INTO training_campaigns (name, course_id, unit_codes, owner_unit_id, due_at, target, remind_days, created_by, created_at)
+				SELECT ?, ?, code, id, ?, 100, 0, 'system', ? FROM units WHERE id = ? RETURNING id`,
+				name, courseID, store.Micros(due), store.Micros(now), ownerUnit).Scan(&campaignID); err != nil {
+				return err
+			}
+		}
+		res, err := tx.Exec(ctx, `INSERT INTO training_assignments (campaign_id, person_id, course_id, unit_id, due_at, assigned_at)
+			SELECT ?, p.id, ?, p.unit_id, ?, ? FROM training_people p WHERE p.id = ?
+			ON CONFLICT (campaign_id, person_id) DO NOTHING`, campaignID, courseID, store.Micros(due), store.Micros(now), personID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE training_campaigns SET people = people + 1 WHERE id = ?`, campaignID); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO training_mail (kind, campaign_id, person_id, created_at, send_after) VALUES ('invite', ?, ?, ?, ?)`,
+			campaignID, personID, store.Micros(now), store.Micros(now))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("training: follow-up: %w", err)
+	}
+	return campaignID, nil
+}

@@ -372,6 +372,7 @@ func (s *Server) routes() {
 	s.routesTAXII()
 	s.routesAdvisories()
 	s.routesTraining()
+	s.routesPhishing()
 
 	// Any other page path: a "no such page" page in the layout.
 	s.mux.HandleFunc(pageCatchAll, s.uiNotFound)

@@ -28,6 +28,7 @@ import (
 	"vigil/internal/ingest"
 	"vigil/internal/intel"
 	"vigil/internal/org"
+	"vigil/internal/phishing"
 	"vigil/internal/pipeline"
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
@@ -76,6 +77,8 @@ type Services struct {
 	Advisories *advisory.Service
 	// Training is awareness training: employees, courses, campaigns (internal/training).
 	Training *training.Service
+	// Phishing runs phishing drills (internal/phishing).
+	Phishing *phishing.Service
 }
 
 // Config configures a Server.
