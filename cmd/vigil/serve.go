@@ -42,6 +42,7 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 			oidcRole := fs.String("oidc-role-claim", "-", "vigil_role", "ID-token claim holding the Vigil role")
 			oidcUnit := fs.String("oidc-unit-claim", "-", "vigil_unit", "ID-token claim holding the unit code")
 			escalation := addEscalationFlags(fs)
+			trainingRates := addTrainingFlags(fs)
 			feedsSync := addFeedsSyncFlags(fs)
 			// The bus and this process's role (docs/watch.md).
 			busURL := fs.String("bus", "-", "", "NATS server carrying events between hub processes, nats://HOST:PORT; empty keeps them in the on-disk journal under --data-dir (one process)")
@@ -74,6 +75,7 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 					BodyLimit: int64(*bodyLimit), OIDC: oidc, Version: version, Logger: logger, Stderr: fs.Stderr,
 					MetricsListen: *metricsListen, MetricsToken: *metricsToken, ImportMaxRows: *importMaxRows, IntelMaxIndicators: *intelMax,
 					Escalation: escalation(),
+					Training:   trainingRates(),
 					Watch:      watch,
 					FeedsSync:  feeds,
 				})

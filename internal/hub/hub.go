@@ -56,6 +56,8 @@ type Config struct {
 	// Escalation configures notifications (SMTP, links, Telegram); see
 	// escalation.go.
 	Escalation EscalationConfig
+	// Training sets the rates of training and drill mail (training.go).
+	Training TrainingConfig
 	// FeedsSync schedules the vulnerability feeds' sync (feeds.go).
 	FeedsSync FeedsSyncConfig
 	// Ready, if set, is called with the bound address once serving;
@@ -118,6 +120,7 @@ func New(db *store.DB, cfg Config) (*Hub, error) {
 	h.Intel.MaxIndicators, h.Intel.Logger = cfg.IntelMaxIndicators, cfg.Logger
 	h.hooks()
 	h.configureEscalation(cfg)
+	h.configureTraining(cfg)
 	h.configureHealth(cfg)
 	h.configureTAXII()
 	var sso *auth.OIDC

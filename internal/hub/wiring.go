@@ -229,5 +229,10 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 	} else if n > 0 {
 		h.logger.Info("demo training loaded", "employees", n)
 	}
+	if n, err := h.Phishing.LoadDemo(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo phishing drill loaded", "drills", n)
+	}
 	return nil
 }
