@@ -34,6 +34,8 @@ var trainingMessages = map[string][2]string{
 	"tr.share":                     {"Tỷ lệ hoàn thành", "Completed share"},
 	"tr.target":                    {"Chỉ tiêu (%)", "Target (%)"},
 	"tr.due":                       {"Hạn hoàn thành", "Deadline"},
+	"tr.drill_clicked":             {"Diễn tập: đã bấm", "Drills: clicked"},
+	"tr.drill_reported":            {"Diễn tập: đã báo cáo", "Drills: reported"},
 	"tr.late":                      {"quá hạn", "overdue"},
 	"tr.by_unit":                   {"Theo đơn vị", "By unit"},
 	"tr.by_department":             {"Theo phòng, bộ phận", "By department"},

@@ -713,3 +713,37 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// UnitResult is a unit's drill outcomes, every drill in scope together
+// (each unit its own employees).
+type UnitResult struct {
+	Unit string `json:"unit"`
+	Results
+}
+
+// ByUnit counts drill outcomes per unit in the caller's scope, for the IT
+// Center's dashboard.
+func (s *Service) ByUnit(ctx context.Context) (map[string]*UnitResult, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cond, args := p.Scope("u.path")
+	rows, err := s.DB.Query(ctx, `SELECT u.code, COALESCE(SUM(CASE WHEN r.sent_at > 0 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN r.opened_at > 0 THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN r.clicked_at > 0 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN r.submitted_at > 0 THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN r.reported_at > 0 THEN 1 ELSE 0 END), 0)
+		FROM phishing_recipients r JOIN units u ON u.id = r.unit_id WHERE `+cond+` GROUP BY u.code`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("phishing: by unit: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]*UnitResult{}
+	for rows.Next() {
+		var x UnitResult
+		if err := rows.Scan(&x.Unit, &x.Sent, &x.Opened, &x.Clicked, &x.Submitted, &x.Reported); err != nil {
+			return nil, err
+		}
+		out[x.Unit] = &x
+	}
+	return out, rows.Err()
+}

@@ -9,6 +9,7 @@ import (
 
 	"vigil/internal/errs"
 	"vigil/internal/org"
+	"vigil/internal/phishing"
 	"vigil/internal/training"
 )
 
@@ -25,6 +26,8 @@ type trainingData struct {
 	Total     training.Completion
 	ITCenter  bool
 	Courses   []*training.Course
+	// Drills are the phishing drills' outcomes per unit code.
+	Drills map[string]*phishing.UnitResult
 }
 
 func (s *Server) uiTraining(w http.ResponseWriter, r *http.Request) {
@@ -58,6 +61,10 @@ func (s *Server) uiTraining(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d.Courses, err = s.Training.Courses(ctx); err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	if d.Drills, err = s.Phishing.ByUnit(ctx); err != nil {
 		s.uiError(w, r, err)
 		return
 	}
