@@ -43,6 +43,7 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 			oidcUnit := fs.String("oidc-unit-claim", "-", "vigil_unit", "ID-token claim holding the unit code")
 			escalation := addEscalationFlags(fs)
 			trainingRates := addTrainingFlags(fs)
+			outboxCfg := addOutboxFlags(fs)
 			feedsSync := addFeedsSyncFlags(fs)
 			// The bus and this process's role (docs/watch.md).
 			busURL := fs.String("bus", "-", "", "NATS server carrying events between hub processes, nats://HOST:PORT; empty keeps them in the on-disk journal under --data-dir (one process)")
@@ -76,6 +77,7 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 					MetricsListen: *metricsListen, MetricsToken: *metricsToken, ImportMaxRows: *importMaxRows, IntelMaxIndicators: *intelMax,
 					Escalation: escalation(),
 					Training:   trainingRates(),
+					Outbox:     outboxCfg(),
 					Watch:      watch,
 					FeedsSync:  feeds,
 				})

@@ -7,12 +7,14 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"mime/quotedprintable"
 	"net"
 	"net/http"
@@ -73,6 +75,16 @@ type Mail struct {
 	Body      string
 	MessageID string            // without the angle brackets; made up when empty
 	Headers   map[string]string // extra headers (X-Vigil-Alert)
+	// Attachments, when there are any, make the message multipart/mixed:
+	// the body as its first part, then each file base64-encoded.
+	Attachments []Attachment
+}
+
+// Attachment is a file attached to a Mail.
+type Attachment struct {
+	Name        string // the file name the recipient sees (UTF-8 allowed)
+	ContentType string // application/octet-stream when empty
+	Data        []byte
 }
 
 func oneLine(s string) string {
@@ -99,16 +111,56 @@ func (msg *Mail) Bytes(from string, now time.Time) []byte {
 	h("Date", now.Format(time.RFC1123Z))
 	h("Message-ID", "<"+id+">")
 	h("MIME-Version", "1.0")
-	h("Content-Type", "text/plain; charset=utf-8")
-	h("Content-Transfer-Encoding", "quoted-printable")
+	var mw *multipart.Writer
+	if len(msg.Attachments) > 0 {
+		mw = multipart.NewWriter(&b)
+		h("Content-Type", mime.FormatMediaType("multipart/mixed", map[string]string{"boundary": mw.Boundary()}))
+	} else {
+		h("Content-Type", "text/plain; charset=utf-8")
+		h("Content-Transfer-Encoding", "quoted-printable")
+	}
 	h("Auto-Submitted", "auto-generated")
 	for k, v := range msg.Headers {
 		h(k, v)
 	}
 	b.WriteString("\r\n")
-	qp := quotedprintable.NewWriter(&b)
-	qp.Write([]byte(strings.ReplaceAll(msg.Body, "\n", "\r\n")))
+	body := []byte(strings.ReplaceAll(msg.Body, "\n", "\r\n"))
+	if mw == nil {
+		qp := quotedprintable.NewWriter(&b)
+		qp.Write(body)
+		qp.Close()
+		return b.Bytes()
+	}
+	part, _ := mw.CreatePart(textproto.MIMEHeader{"Content-Type": {"text/plain; charset=utf-8"}, "Content-Transfer-Encoding": {"quoted-printable"}})
+	qp := quotedprintable.NewWriter(part)
+	qp.Write(body)
 	qp.Close()
+	for _, a := range msg.Attachments {
+		ct := a.ContentType
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		name := oneLine(a.Name)
+		if name == "" {
+			name = "attachment"
+		}
+		typ := mime.FormatMediaType(ct, map[string]string{"name": name})
+		if typ == "" { // not a media type: sent as bytes
+			typ = mime.FormatMediaType("application/octet-stream", map[string]string{"name": name})
+		}
+		part, _ := mw.CreatePart(textproto.MIMEHeader{
+			"Content-Type":              {typ},
+			"Content-Disposition":       {mime.FormatMediaType("attachment", map[string]string{"filename": name})},
+			"Content-Transfer-Encoding": {"base64"},
+		})
+		enc := base64.StdEncoding.EncodeToString(a.Data)
+		for len(enc) > 76 {
+			io.WriteString(part, enc[:76]+"\r\n")
+			enc = enc[76:]
+		}
+		io.WriteString(part, enc+"\r\n")
+	}
+	mw.Close()
 	return b.Bytes()
 }
 

@@ -58,6 +58,8 @@ type Config struct {
 	Escalation EscalationConfig
 	// Training sets the rates of training and drill mail (training.go).
 	Training TrainingConfig
+	// Outbox configures the delivery of national reports (outbox.go).
+	Outbox OutboxConfig
 	// FeedsSync schedules the vulnerability feeds' sync (feeds.go).
 	FeedsSync FeedsSyncConfig
 	// Ready, if set, is called with the bound address once serving;
@@ -121,6 +123,7 @@ func New(db *store.DB, cfg Config) (*Hub, error) {
 	h.hooks()
 	h.configureEscalation(cfg)
 	h.configureTraining(cfg)
+	h.configureOutbox(cfg)
 	h.configureHealth(cfg)
 	h.configureTAXII()
 	var sso *auth.OIDC
@@ -243,6 +246,7 @@ func Run(ctx context.Context, cfg Config) error {
 	jobCtx, stopJobs := context.WithCancel(context.Background())
 	wg := sched.Start(jobCtx)
 	h.startEscalation(jobCtx, cfg, wg)
+	h.startOutbox(jobCtx, cfg, wg)
 	h.startHealth(jobCtx, wg)
 	go func() { errc <- srv.Serve(ln) }()
 	addr := ln.Addr().String()

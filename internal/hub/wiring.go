@@ -19,6 +19,7 @@ import (
 	"vigil/internal/intel"
 	"vigil/internal/jobs"
 	"vigil/internal/org"
+	"vigil/internal/outbox"
 	"vigil/internal/phishing"
 	"vigil/internal/pipeline"
 	"vigil/internal/scanimport"
@@ -70,6 +71,8 @@ func services(db *store.DB) web.Services {
 		Advisories: &advisory.Service{DB: db},
 		Training:   &training.Service{DB: db},
 		Phishing:   &phishing.Service{DB: db},
+		// The outbox delivers the national reports (issue 13).
+		Outbox: &outbox.Service{DB: db},
 	}
 }
 
@@ -186,6 +189,11 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 	}
 	if err := h.Alerts.LoadDemo(ctx, officers, soc); err != nil {
 		return err
+	}
+	if n, err := h.Outbox.LoadDemo(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo report recipients set", "purposes", n)
 	}
 	if n, err := h.Escalate.LoadDemo(ctx, officers, soc); err != nil {
 		return err

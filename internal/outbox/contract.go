@@ -56,6 +56,20 @@ type Delivery struct {
 	CreatedAt   time.Time  `json:"created_at"`
 	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
 	Log         []Attempt  `json:"attempts_log,omitempty"`
+	// Appended by the outbox's owner (session 6): whom the address stands
+	// for ("VNCERT/CC", empty for an extra address or the endpoint), the
+	// unit the message belongs to, and when the delivery gives up.
+	Recipient string    `json:"recipient,omitempty"`
+	Unit      string    `json:"unit"`
+	UnitName  string    `json:"unit_name"`
+	GiveUpAt  time.Time `json:"give_up_at,omitzero"`
+
+	unitPath string
+	key      string
+	secret   string
+	msgID    int64
+	body     string
+	json     string
 }
 
 // Attempt is one try.

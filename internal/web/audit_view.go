@@ -69,6 +69,7 @@ var auditActionValues = []string{
 	"host.", "host.scan_requested", "finding.",
 	"escalation_policy.", "notification_channel.",
 	"roster.", "shift.",
+	"outbox.",
 }
 
 // recentChanges is what the dashboard lists: the latest changes people

@@ -373,6 +373,7 @@ func (s *Server) routes() {
 	s.routesAdvisories()
 	s.routesTraining()
 	s.routesPhishing()
+	s.routesOutbox()
 
 	// Any other page path: a "no such page" page in the layout.
 	s.mux.HandleFunc(pageCatchAll, s.uiNotFound)

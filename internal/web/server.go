@@ -28,6 +28,7 @@ import (
 	"vigil/internal/ingest"
 	"vigil/internal/intel"
 	"vigil/internal/org"
+	"vigil/internal/outbox"
 	"vigil/internal/phishing"
 	"vigil/internal/pipeline"
 	"vigil/internal/scanimport"
@@ -79,6 +80,8 @@ type Services struct {
 	Training *training.Service
 	// Phishing runs phishing drills (internal/phishing).
 	Phishing *phishing.Service
+	// Outbox delivers the national reports (internal/outbox).
+	Outbox *outbox.Service
 }
 
 // Config configures a Server.
