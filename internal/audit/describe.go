@@ -618,7 +618,9 @@ var lookups = map[string]struct {
 	"training_campaign": {`SELECT x.id, x.name, '', x.owner_unit_id FROM training_campaigns x WHERE x.id IN (%s)`, true},
 	"phishing_campaign": {`SELECT x.id, x.name, '', x.unit_id FROM phishing_campaigns x WHERE x.id IN (%s)`, true},
 	"phishing_template": {`SELECT x.id, x.name, '', x.unit_id FROM phishing_templates x WHERE x.id IN (%s)`, true},
+	"incident":          {`SELECT x.id, x.ref || ' — ' || x.title, '', x.unit_id FROM incidents x WHERE x.id IN (%s)`, true},
 	"outbox_delivery":   {`SELECT x.id, m.subject, x.target, x.unit_id FROM outbox_deliveries x JOIN outbox_messages m ON m.id = x.message_id WHERE x.id IN (%s)`, true},
+	"natreport":         {`SELECT x.id, CASE WHEN x.number = '' THEN x.form || ' #' || x.id ELSE x.number END, x.form, x.unit_id FROM natreports x WHERE x.id IN (%s)`, true},
 }
 
 // resolve runs one query per kind of object wanted (in chunks of 500 ids).

@@ -15,9 +15,11 @@ import (
 	"vigil/internal/findings"
 	"vigil/internal/health"
 	"vigil/internal/hosts"
+	"vigil/internal/incident"
 	"vigil/internal/ingest"
 	"vigil/internal/intel"
 	"vigil/internal/jobs"
+	"vigil/internal/natreport"
 	"vigil/internal/org"
 	"vigil/internal/outbox"
 	"vigil/internal/phishing"
@@ -46,6 +48,10 @@ func services(db *store.DB) web.Services {
 	// Warning lists feed the agents (the hosts service's first indicator
 	// source; watch_pipeline.go relies on it being first) and the pipeline.
 	is := &intel.Service{DB: db}
+	// The outbox delivers the national reports; the incident cases show its
+	// deliveries on their timeline.
+	ob := &outbox.Service{DB: db}
+	ics := &incident.Service{DB: db, Deliveries: ob}
 	hs := &hosts.Service{DB: db}
 	hs.IndicatorSources = append(hs.IndicatorSources, is.AgentIndicators)
 	return web.Services{
@@ -71,8 +77,13 @@ func services(db *store.DB) web.Services {
 		Advisories: &advisory.Service{DB: db},
 		Training:   &training.Service{DB: db},
 		Phishing:   &phishing.Service{DB: db},
+		Incidents:  ics,
 		// The outbox delivers the national reports (issue 13).
-		Outbox: &outbox.Service{DB: db},
+		Outbox: ob,
+		// National incident reports (issue 13): cases read through the
+		// incident service (which also keeps their reporting clocks), sent
+		// through the outbox.
+		Reports: &natreport.Service{DB: db, Cases: ics, Outbox: ob},
 	}
 }
 
@@ -132,6 +143,9 @@ func (h *Hub) jobs(sched *jobs.Scheduler) []jobs.Job {
 		{Name: "phishing-send", Every: 10 * time.Second, Run: func(ctx context.Context) error { _, err := h.Phishing.SendDue(ctx, 50); return err }},
 		{Name: "training-purge", Every: time.Hour, Run: h.Training.Purge},
 		{Name: "watchlist-verify", Every: time.Minute, Run: func(ctx context.Context) error { _, err := h.Watchlist.Verify(ctx); return err }},
+		// Incidents: reminders through the escalation channels before a
+		// national report's deadline passes (issue 13).
+		{Name: "incident-reminders", Every: time.Minute, Run: func(ctx context.Context) error { _, err := h.Incidents.Remind(ctx, h.Escalate); return err }},
 	}
 }
 
@@ -190,6 +204,11 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 	if err := h.Alerts.LoadDemo(ctx, officers, soc); err != nil {
 		return err
 	}
+	if n, err := h.Incidents.LoadDemo(ctx, officers, soc); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo incident cases loaded", "cases", n)
+	}
 	if n, err := h.Outbox.LoadDemo(ctx); err != nil {
 		return err
 	} else if n > 0 {
@@ -241,6 +260,12 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 		return err
 	} else if n > 0 {
 		h.logger.Info("demo phishing drill loaded", "drills", n)
+	}
+	// National reports of the demo cases (after the cases' demo).
+	if n, err := h.Reports.LoadDemo(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo national reports loaded", "reports", n)
 	}
 	return nil
 }

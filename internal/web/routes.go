@@ -373,7 +373,9 @@ func (s *Server) routes() {
 	s.routesAdvisories()
 	s.routesTraining()
 	s.routesPhishing()
+	s.routesIncidents()
 	s.routesOutbox()
+	s.routesReports() // national incident reports (issue 13)
 
 	// Any other page path: a "no such page" page in the layout.
 	s.mux.HandleFunc(pageCatchAll, s.uiNotFound)

@@ -25,8 +25,10 @@ import (
 	"vigil/internal/findings"
 	"vigil/internal/health"
 	"vigil/internal/hosts"
+	"vigil/internal/incident"
 	"vigil/internal/ingest"
 	"vigil/internal/intel"
+	"vigil/internal/natreport"
 	"vigil/internal/org"
 	"vigil/internal/outbox"
 	"vigil/internal/phishing"
@@ -80,8 +82,12 @@ type Services struct {
 	Training *training.Service
 	// Phishing runs phishing drills (internal/phishing).
 	Phishing *phishing.Service
+	// Incidents runs incident cases (internal/incident).
+	Incidents *incident.Service
 	// Outbox delivers the national reports (internal/outbox).
 	Outbox *outbox.Service
+	// Reports are the national incident reports, Mẫu 03/04/05 (internal/natreport).
+	Reports *natreport.Service
 }
 
 // Config configures a Server.

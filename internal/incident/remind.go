@@ -1,0 +1,63 @@
+package incident
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"vigil/internal/auth"
+	"vigil/internal/escalate"
+	"vigil/internal/i18n"
+)
+
+// Reminders send reminders through the escalation channels;
+// *escalate.Service implements it.
+type Reminders interface {
+	Remind(ctx context.Context, r escalate.Reminder) (int, error)
+}
+
+// Remind sends, once per clock, a reminder for each national deadline of
+// an open-reporting case that is within the reminder window or past (an
+// emergency report at once), to the owning unit's escalation channels and
+// the owner; it returns how many clocks it reminded of. The hub runs it
+// every minute (wiring.go jobs()).
+func (s *Service) Remind(ctx context.Context, to Reminders) (int, error) {
+	if to == nil {
+		return 0, nil
+	}
+	sys := auth.WithPrincipal(ctx, auth.System)
+	rows, err := s.Timers(sys, TimerFilter{Legal: true, Limit: 5000})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range rows {
+		c, k := r.Case, r.Clock
+		if k.State != ClockSoon && k.State != ClockOverdue {
+			continue
+		}
+		if slices.Contains(strings.Split(c.reminded, ","), k.Name) {
+			continue
+		}
+		name := i18n.T("vi", "inc.clock."+k.Name)
+		due := i18n.FormatTime(k.Due, "vi")
+		rm := escalate.Reminder{Key: fmt.Sprintf("incident:%d:%s", c.ID, k.Name), UnitID: c.UnitID, Severity: c.Severity,
+			Subject: fmt.Sprintf(i18n.T("vi", "inc.remind_subject"), c.Ref, name),
+			Body: fmt.Sprintf(i18n.T("vi", "inc.remind_body"), c.Ref, c.Title, name, due, c.ID) + "\n\n" +
+				fmt.Sprintf(i18n.T("en", "inc.remind_body"), c.Ref, c.Title, i18n.T("en", "inc.clock."+k.Name), i18n.FormatTime(k.Due, "en"), c.ID)}
+		if c.Owner != "" {
+			rm.Emails = []string{c.Owner}
+		}
+		if _, err := to.Remind(ctx, rm); err != nil {
+			return n, err
+		}
+		reminded := strings.Trim(c.reminded+","+k.Name, ",")
+		c.reminded = reminded
+		if _, err := s.DB.Exec(ctx, `UPDATE incidents SET reminded = ? WHERE id = ?`, reminded, c.ID); err != nil {
+			return n, fmt.Errorf("incident: reminded: %w", err)
+		}
+		n++
+	}
+	return n, nil
+}

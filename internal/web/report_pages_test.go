@@ -1,0 +1,77 @@
+package web_test
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"vigil/internal/store/storetest"
+)
+
+// The national report pages: a case's reports with the fields to fix
+// marked, the form that comes back with the input and the reason beside
+// the field, the summary (Mẫu 05) and the settings; both languages, no raw
+// key shown.
+func TestReportPages(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, storetest.Open(t, "sqlite"))
+	c, id := w.approvedReport(t, "A")
+	c2 := w.reportCase(t, "A")
+	draft := w.call("officerA", "POST", "/api/v1/incidents/"+c2+"/reports", map[string]string{"form": "initial"}).json(t)["id"]
+	draftID := fmt.Sprint(int64(draft.(float64)))
+	for _, lang := range []string{"vi", "en"} {
+		for _, c := range []struct{ actor, path, want string }{
+			{"officerA", "/incidents/" + c + "/reports", `id="report-` + id + `"`},
+			{"officerA", "/incidents/" + c + "/reports", `class="irlab"`},
+			{"officerA", "/incidents/" + c2 + "/reports", `class="field-error problem" data-field="org_address"`},
+			{"viewerA", "/reports", `id="summary-table"`},
+			{"admin", "/settings/reporting", `id="template-initial"`},
+			{"officerA", "/settings/reporting", `name="number_prefix"`},
+		} {
+			status, body := w.getPage(c.actor, lang, c.path)
+			if status != 200 || !strings.Contains(body, c.want) {
+				t.Errorf("%s %s (%s): status %d, want %q in the page", c.actor, c.path, lang, status, c.want)
+				continue
+			}
+			for _, raw := range []string{"nr.", "field.", "%!"} {
+				if strings.Contains(body, ">"+raw) || strings.Contains(body, " "+raw) && raw == "%!" {
+					t.Errorf("%s %s (%s) shows a raw %q", c.actor, c.path, lang, raw)
+				}
+			}
+		}
+	}
+	if status, _ := w.getPage("officerB", "vi", "/incidents/"+c+"/reports"); status != 404 {
+		t.Errorf("officerB opens A's case reports: %d", status)
+	}
+
+	// A bad time comes back with the input kept and the reason beside it.
+	form := url.Values{"org_address": {"Số 10 Lê Duẩn, Buôn Ma Thuột"}, "detected_time": {"25:61"}}
+	status, body := w.postForm("officerA", "vi", "/reports/"+draftID, form)
+	if status != 303 {
+		t.Fatalf("save: %d %s", status, body)
+	}
+	status, body = w.getPage("officerA", "vi", "/incidents/"+c2+"/reports")
+	if !strings.Contains(body, "Số 10 Lê Duẩn, Buôn Ma Thuột") || !strings.Contains(body, "phải là giờ dạng hh:mm") {
+		t.Errorf("saved draft page: %d", status)
+	}
+	// Submitting with fields to fix: the reason beside the first.
+	status, body = w.postForm("officerA", "vi", "/reports/"+draftID+"/submit", url.Values{})
+	if status != 400 || fieldMessage(body, "org_phone") == "" {
+		t.Errorf("submit incomplete: status %d, message %q", status, fieldMessage(body, "org_phone"))
+	}
+	// Settings: a bad option line is refused naming the line.
+	status, body = w.postForm("admin", "vi", "/settings/reporting/options/status", url.Values{"text": {"open | Đang mở\nBAD CODE | x"}})
+	if status != 400 || !strings.Contains(fieldMessage(body, "text"), "Dòng 2") {
+		t.Errorf("bad options: status %d, message %q", status, fieldMessage(body, "text"))
+	}
+	if status, _ := w.postForm("officerA", "vi", "/settings/reporting/options/status", url.Values{"text": {"open | Đang mở"}}); status != 403 {
+		t.Errorf("officerA sets options: %d", status)
+	}
+	if status, _ := w.postForm("admin", "vi", "/settings/reporting/templates/final", url.Values{"text": {"title = BÁO CÁO KẾT THÚC ỨNG CỨU SỰ CỐ"}}); status != 303 {
+		t.Errorf("admin sets a template: %d", status)
+	}
+	if status, body := w.postForm("officerA", "vi", "/reports/summary", url.Values{"from": {"2026-07"}, "to": {"2026-12"}}); status != 303 {
+		t.Errorf("summary draft: %d %.300s", status, body)
+	}
+}
