@@ -200,6 +200,9 @@ var incidentMessages = map[string][2]string{
 	"inc.s.close_days":          {"Chỉ tiêu đóng hồ sơ (ngày)", "Target to close (days)"},
 	"inc.s.remind_hours":        {"Nhắc trước hạn (giờ)", "Remind before a deadline (hours)"},
 	"inc.s.holidays":            {"Ngày nghỉ lễ (yyyy-mm-dd hoặc dd/mm/yyyy)", "Holidays (yyyy-mm-dd or dd/mm/yyyy)"},
+	"inc.card.open":             {"Sự cố đang mở", "Open incidents"},
+	"inc.card.critical":         {"Mức nghiêm trọng đang mở", "Critical, open"},
+	"inc.card.reports_late":     {"Báo cáo quá hạn", "Reports overdue"},
 	"inc.new_from_alert":        {"Mở hồ sơ sự cố", "Open an incident case"},
 	"inc.cases_of_alert":        {"Hồ sơ sự cố", "Incident cases"},
 	"inc.remind_subject":        {"[Vigil] Sắp đến hạn: %s — %s", "[Vigil] Deadline near: %s — %s"},
@@ -280,5 +283,6 @@ var incidentErrors = map[string]string{
 	"the file's SHA-256 is %s, not the %s declared: it was changed or damaged on the way":       "SHA-256 của tệp là %s, không phải %s như đã khai: tệp đã bị thay đổi hoặc hỏng khi truyền",
 	"incident %s is not closed: the final report follows the end of the response":               "sự cố %s chưa đóng: báo cáo kết thúc chỉ gửi sau khi xử lý xong",
 	"only the IT Center (the root unit's officers and administrators) sets the incident clocks": "chỉ Trung tâm CNTT (cán bộ của đơn vị gốc và quản trị viên) thiết lập thời hạn sự cố",
+	"the warning list took nothing: %s":                                                         "danh sách cảnh báo không nhận giá trị nào: %s",
 	"choose a draft warning list":                                                               "hãy chọn một danh sách cảnh báo đang soạn",
 }

@@ -1,6 +1,7 @@
 package incident_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"vigil/internal/escalate/escalatetest"
 	"vigil/internal/i18n"
 	"vigil/internal/incident"
+	"vigil/internal/intel/format"
 	"vigil/internal/org"
 	"vigil/internal/store"
 	"vigil/internal/store/storetest"
@@ -244,4 +246,41 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo twice: %d %v", n, err)
 		}
 	})
+}
+
+// TestSTIXExport: the bundle reads back through internal/intel's STIX
+// reader with every observable as an indicator.
+func TestSTIXExport(t *testing.T) {
+	f := newFixture(t, storetest.Open(t, "sqlite"))
+	ctx := f.as("offA")
+	c, err := f.svc.Create(ctx, incident.Input{Title: "Thay đổi giao diện cổng thông tin", Category: "defacement", Severity: "high", Units: []string{"A"},
+		Observables: []incident.ObservableInput{{Value: "203.0.113.7"}, {Value: "evil.example"}, {Kind: "sha256", Value: strings.Repeat("cd", 32)}, {Kind: "account", Value: "admin_web"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, ref, err := f.svc.STIX(ctx, c.ID)
+	if err != nil || ref != c.Ref {
+		t.Fatal(ref, err)
+	}
+	res, err := format.Read("case.json", bytes.NewReader(data), format.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The reader takes each value twice: from its indicator and from the
+	// observed-data's cyber-observable object.
+	seen := map[string]bool{}
+	for _, ind := range res.Indicators {
+		seen[ind.Kind+":"+ind.Value] = true
+	}
+	if res.Format != "stix2.1" || len(seen) != 4 || !seen["ip:203.0.113.7"] || !seen["account:admin_web"] || len(res.Skipped) != 0 {
+		t.Errorf("read back: %s, %v, skipped %v", res.Format, seen, res.Skipped)
+	}
+	for _, want := range []string{`"type": "incident"`, `"type": "observed-data"`, `"type": "identity"`, `"relationship_type": "indicates"`, `"relationship_type": "related-to"`, c.Ref} {
+		if !bytes.Contains(data, []byte(want)) {
+			t.Errorf("bundle lacks %s", want)
+		}
+	}
+	if _, _, err := f.svc.STIX(f.as("offB"), c.ID); errs.Code(err) != errs.ENOTFOUND {
+		t.Errorf("offB exports A's case: %v", err)
+	}
 }

@@ -440,6 +440,9 @@ func (d Duration) Text(lang string) string {
 		case hours > 0:
 			return fmt.Sprintf("%dh %dmin", hours, mins)
 		}
+		if mins == 0 {
+			return "< 1min"
+		}
 		return fmt.Sprintf("%dmin", mins)
 	}
 	switch {
@@ -447,6 +450,9 @@ func (d Duration) Text(lang string) string {
 		return fmt.Sprintf("%d ngày %d giờ", days, hours)
 	case hours > 0:
 		return fmt.Sprintf("%d giờ %d phút", hours, mins)
+	}
+	if mins == 0 {
+		return "dưới 1 phút"
 	}
 	return fmt.Sprintf("%d phút", mins)
 }

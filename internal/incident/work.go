@@ -602,6 +602,21 @@ func normalizeObservable(kind, value string) (string, string, error) {
 	if err != nil {
 		return "", "", errs.Invalid("value", "%q is not a valid %s: %v", value, kind, err)
 	}
+	// ioc.Normalize is not always idempotent on odd URLs (a space left
+	// where it cut a fragment, a result it refuses itself): normalise
+	// until the value is stable, so the stored value matches the intel
+	// indicator of the same value.
+	for i := 0; ; i++ {
+		v = strings.TrimSpace(v)
+		v2, err := ioc.Normalize(k, v)
+		if err != nil || i == 3 {
+			return "", "", errs.Invalid("value", "%q is not a valid %s: %v", value, kind, err)
+		}
+		if v2 == v {
+			break
+		}
+		v = v2
+	}
 	return k.String(), v, nil
 }
 

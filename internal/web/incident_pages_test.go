@@ -1,7 +1,10 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"html"
+	"regexp"
 	"net/url"
 	"strings"
 	"testing"
@@ -36,6 +39,7 @@ func TestIncidentPages(t *testing.T) {
 			{"analyst", "/incidents/summary", `id="by-category"`},
 			{"admin", "/incidents/settings", `name="initial_days"`},
 			{"officerA", fmt.Sprintf("/alerts/%d", al["A"]), `id="open-incident"`},
+			{"officerA", "/units/A", "/incidents?status=open&amp;unit=A"},
 		} {
 			status, body := w.getPage(c.actor, lang, c.path)
 			if status != 200 || !strings.Contains(body, c.want) {
@@ -73,5 +77,69 @@ func TestIncidentPages(t *testing.T) {
 	}
 	if status, _ := w.postForm("officerA", "vi", "/incidents/"+id+"/notes", url.Values{"text": {"Đã cô lập máy."}}); status != 303 {
 		t.Errorf("note: status %d", status)
+	}
+}
+
+// TestIncidentFromHit opens a case from a warning-list hit (the hit's
+// indicator becomes its first observable) and sends the observable to a
+// draft warning list with one click.
+func TestIncidentFromHit(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, storetest.Open(t, "sqlite"))
+	hits := w.watchlistHits(t)
+	status, body := w.getPage("officerA", "vi", "/incidents/new?hit="+hits["A"])
+	if status != 200 || !strings.Contains(body, `name="hit" value="`+hits["A"]+`"`) {
+		t.Fatalf("form from a hit: %d", status)
+	}
+	if status, _ := w.getPage("officerA", "vi", "/watchlist/hits/"+hits["A"]); status != 200 {
+		t.Errorf("hit page: %d", status)
+	}
+	if _, page := w.getPage("officerA", "vi", "/watchlist/hits/"+hits["A"]); !strings.Contains(page, `id="open-incident"`) {
+		t.Error("the hit page has no button to open a case")
+	}
+	if status, _ := w.getPage("officerB", "vi", "/incidents/new?hit="+hits["A"]); status != 404 {
+		t.Errorf("officerB opens a case from A's hit: %d", status)
+	}
+	form := url.Values{}
+	for _, name := range []string{"title", "category", "severity", "units", "hosts", "alerts", "hit", "value"} {
+		if m := regexp.MustCompile(`name="` + name + `"[^>]*value="([^"]*)"`).FindStringSubmatch(body); m != nil {
+			form.Set(name, html.UnescapeString(m[1]))
+		}
+	}
+	if form.Get("value") == "" || form.Get("units") != "A" {
+		t.Fatalf("prefilled %v", form)
+	}
+	form.Set("category", "malware")
+	form.Set("severity", "high")
+	if form.Get("title") == "" {
+		form.Set("title", "Mã độc từ danh sách cảnh báo")
+	}
+	if status, _ := w.postForm("officerA", "vi", "/incidents", form); status != 303 {
+		t.Fatalf("open from the hit: %d", status)
+	}
+	r := w.call("officerA", "GET", "/api/v1/incidents?q="+url.QueryEscape("SC-"), nil)
+	items := r.items(t)
+	if len(items) != 1 || items[0]["source"] != "hit" {
+		t.Fatalf("cases %s", r.Body)
+	}
+	id := fmt.Sprint(items[0]["id"])
+	obs := w.call("officerA", "GET", "/api/v1/incidents/"+id+"/observables", nil)
+	var list []map[string]any
+	if err := json.Unmarshal(obs.Body, &list); err != nil || len(list) != 1 || list[0]["indicator_id"] == nil {
+		t.Fatalf("observables %s", obs.Body)
+	}
+	// One click: the observable to a draft list (the IT Center's).
+	draft := w.intelList(t, "Danh sách tháng bổ sung", false, nil)
+	status, _ = w.postForm("admin", "vi", fmt.Sprintf("/incidents/%s/observables/%v/watchlist", id, list[0]["id"]), url.Values{"list": {draft}})
+	if status != 303 {
+		t.Fatalf("to the warning list: %d", status)
+	}
+	r = w.call("admin", "GET", "/api/v1/watchlists/"+draft+"/entries", nil)
+	if !strings.Contains(string(r.Body), fmt.Sprint(list[0]["value"])) {
+		t.Errorf("draft list entries: %s", r.Body)
+	}
+	tl := w.call("officerA", "GET", "/api/v1/incidents/"+id+"/timeline?kind=watchlist", nil)
+	if tl.json(t)["total"] != float64(1) {
+		t.Errorf("timeline: %s", tl.Body)
 	}
 }

@@ -402,5 +402,6 @@ func (s *Server) unitSections() []func(r *http.Request, u *org.Unit) (*unitSecti
 		s.dutyUnitSection,
 		s.healthUnitSection,
 		s.advisoryUnitSection,
+		s.incidentUnitSection,
 	}
 }

@@ -596,9 +596,21 @@ func (s *Server) incidentToWatchlist(r *http.Request, id int64) error {
 	if unit == "" && !s.Intel.CanManage(r.Context()) {
 		unit = c.Unit
 	}
-	if _, err := s.Intel.AddEntries(r.Context(), listID, intel.EntryInput{Values: o.Kind + ":" + o.Value, Unit: unit, Severity: c.Severity,
-		Reason: c.Ref + " — " + c.Title, Source: c.Ref}); err != nil {
+	in := intel.EntryInput{Unit: unit, Severity: c.Severity, Reason: c.Ref + " — " + c.Title}
+	switch {
+	case o.IndicatorID != 0: // the indicator intel already holds
+		in.IndicatorIDs = []int64{o.IndicatorID}
+	case o.Kind == "account" || o.Kind == "hostname" || o.Kind == "domain" || o.Kind == "email": // kinds a pasted value names
+		in.Values, in.Source = o.Kind+":"+o.Value, c.Ref
+	default: // addresses, URLs and hashes tell their kind
+		in.Values, in.Source = o.Value, c.Ref
+	}
+	res, err := s.Intel.AddEntries(r.Context(), listID, in)
+	if err != nil {
 		return err
+	}
+	if res.IndicatorsLoaded == 0 && len(res.Skipped) > 0 {
+		return errs.Invalid("list", "the warning list took nothing: %s", res.Skipped[0].Reason)
 	}
 	return s.Incidents.NoteWatchlist(r.Context(), id, o, l.Name)
 }
@@ -709,4 +721,34 @@ func (s *Server) uiSaveIncidentSettings(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	redirectSaved(w, r, "/incidents/settings")
+}
+
+// incidentUnitSection is the block of a unit's page about its incident
+// cases: open ones, critical open ones, national report deadlines past.
+func (s *Server) incidentUnitSection(r *http.Request, u *org.Unit) (*unitSection, error) {
+	lang := langOf(r)
+	_, open, err := s.Incidents.List(r.Context(), incident.Filter{Unit: u.Code, Status: "open", Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	_, critical, err := s.Incidents.List(r.Context(), incident.Filter{Unit: u.Code, Status: "open", Severity: "critical", Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	timers, err := s.Incidents.Timers(r.Context(), incident.TimerFilter{Unit: u.Code, Legal: true})
+	if err != nil {
+		return nil, err
+	}
+	late := 0
+	for _, t := range timers {
+		if t.Clock.State == incident.ClockOverdue {
+			late++
+		}
+	}
+	code := url.QueryEscape(u.Code)
+	return &unitSection{Title: i18n.T(lang, "inc.title"), Link: "/incidents?status=open&unit=" + code, Stats: []cardStat{
+		{Label: i18n.T(lang, "inc.card.open"), Value: i18n.Number(open, lang), Link: "/incidents?status=open&unit=" + code},
+		{Label: i18n.T(lang, "inc.card.critical"), Value: i18n.Number(critical, lang), Bad: critical > 0, Link: "/incidents?status=open&severity=critical&unit=" + code},
+		{Label: i18n.T(lang, "inc.card.reports_late"), Value: i18n.Number(late, lang), Bad: late > 0, Link: "/incidents/timers?legal=true&unit=" + code},
+	}}, nil
 }
