@@ -116,7 +116,7 @@ See docs/vuln-scans.md.`,
 					})
 				}
 			},
-		}},
+		}, importEmployees},
 	})
 }
 

@@ -42,6 +42,7 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 			oidcRole := fs.String("oidc-role-claim", "-", "vigil_role", "ID-token claim holding the Vigil role")
 			oidcUnit := fs.String("oidc-unit-claim", "-", "vigil_unit", "ID-token claim holding the unit code")
 			escalation := addEscalationFlags(fs)
+			trainingRates := addTrainingFlags(fs)
 			outboxCfg := addOutboxFlags(fs)
 			feedsSync := addFeedsSyncFlags(fs)
 			// The bus and this process's role (docs/watch.md).
@@ -75,6 +76,7 @@ VIGIL_ADMIN_PASSWORD, or with a generated password printed once to stderr.
 					BodyLimit: int64(*bodyLimit), OIDC: oidc, Version: version, Logger: logger, Stderr: fs.Stderr,
 					MetricsListen: *metricsListen, MetricsToken: *metricsToken, ImportMaxRows: *importMaxRows, IntelMaxIndicators: *intelMax,
 					Escalation: escalation(),
+					Training:   trainingRates(),
 					Outbox:     outboxCfg(),
 					Watch:      watch,
 					FeedsSync:  feeds,

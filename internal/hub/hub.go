@@ -56,6 +56,8 @@ type Config struct {
 	// Escalation configures notifications (SMTP, links, Telegram); see
 	// escalation.go.
 	Escalation EscalationConfig
+	// Training sets the rates of training and drill mail (training.go).
+	Training TrainingConfig
 	// Outbox configures the delivery of national reports (outbox.go).
 	Outbox OutboxConfig
 	// FeedsSync schedules the vulnerability feeds' sync (feeds.go).
@@ -120,6 +122,7 @@ func New(db *store.DB, cfg Config) (*Hub, error) {
 	h.Intel.MaxIndicators, h.Intel.Logger = cfg.IntelMaxIndicators, cfg.Logger
 	h.hooks()
 	h.configureEscalation(cfg)
+	h.configureTraining(cfg)
 	h.configureOutbox(cfg)
 	h.configureHealth(cfg)
 	h.configureTAXII()

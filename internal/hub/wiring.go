@@ -22,11 +22,13 @@ import (
 	"vigil/internal/natreport"
 	"vigil/internal/org"
 	"vigil/internal/outbox"
+	"vigil/internal/phishing"
 	"vigil/internal/pipeline"
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
 	"vigil/internal/store"
 	"vigil/internal/taxii"
+	"vigil/internal/training"
 	"vigil/internal/vuln"
 	"vigil/internal/vulnmatch"
 	"vigil/internal/watchlist"
@@ -73,6 +75,8 @@ func services(db *store.DB) web.Services {
 		Watchlist:  &watchlist.Service{DB: db},
 		TAXII:      &taxii.Service{DB: db},
 		Advisories: &advisory.Service{DB: db},
+		Training:   &training.Service{DB: db},
+		Phishing:   &phishing.Service{DB: db},
 		Incidents:  ics,
 		// The outbox delivers the national reports (issue 13).
 		Outbox: ob,
@@ -88,6 +92,10 @@ func (h *Hub) hooks() {
 	// Publishing a warning list starts matching it (issue 12).
 	h.Intel.OnPublish = append(h.Intel.OnPublish, h.Watchlist.Start)
 	h.Watchlist.Logger = h.logger
+	// Awareness training mails through the escalation SMTP settings (issue 14).
+	h.Training.Logger, h.Training.Mail = h.logger, func() (*escalate.Mailer, string) { return h.Escalate.Mail, h.Escalate.PublicURL }
+	// Phishing drills: the same relay; clickers are enrolled in training.
+	h.Phishing.Training, h.Phishing.Logger, h.Phishing.Relay = h.Training, h.logger, h.Training.Mail
 }
 
 // jobs lists the scheduled jobs of the hub and its capabilities.
@@ -128,6 +136,12 @@ func (h *Hub) jobs(sched *jobs.Scheduler) []jobs.Job {
 		// recorded actions a clean scan or inventory confirms close.
 		{Name: "watchlist-runs", Every: time.Minute, Run: func(ctx context.Context) error { _, err := h.Watchlist.RunPending(ctx); return err }},
 		{Name: "watchlist-rematch", Every: time.Minute, Run: h.Watchlist.Rematch},
+		// Awareness training: invitations and reminders at the configured
+		// rate, reminders whose time has come, expired sign-in links.
+		{Name: "training-mail", Every: 10 * time.Second, Run: func(ctx context.Context) error { _, err := h.Training.SendDue(ctx, h.Training.Batch()); return err }},
+		{Name: "training-remind", Every: 10 * time.Minute, Run: func(ctx context.Context) error { _, err := h.Training.QueueReminders(ctx); return err }},
+		{Name: "phishing-send", Every: 10 * time.Second, Run: func(ctx context.Context) error { _, err := h.Phishing.SendDue(ctx, 50); return err }},
+		{Name: "training-purge", Every: time.Hour, Run: h.Training.Purge},
 		{Name: "watchlist-verify", Every: time.Minute, Run: func(ctx context.Context) error { _, err := h.Watchlist.Verify(ctx); return err }},
 		// Incidents: reminders through the escalation channels before a
 		// national report's deadline passes (issue 13).
@@ -236,6 +250,16 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 		return err
 	} else if n > 0 {
 		h.logger.Info("demo warning-list matches loaded", "matches", n)
+	}
+	if n, err := h.Training.LoadDemo(ctx, officers); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo training loaded", "employees", n)
+	}
+	if n, err := h.Phishing.LoadDemo(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo phishing drill loaded", "drills", n)
 	}
 	// National reports of the demo cases (after the cases' demo).
 	if n, err := h.Reports.LoadDemo(ctx); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"vigil/internal/auth"
@@ -23,7 +24,7 @@ func demoProfile(u *unitRow) Profile {
 		SignerName: "Trần Văn Minh", SignerTitle: "Giám đốc"}
 }
 
-func demoDomain(code string) string { return fmt.Sprintf("%s.demo.vss.gov.vn", code) }
+func demoDomain(code string) string { return fmt.Sprintf("%s.demo.vss.gov.vn", strings.ToLower(code)) }
 
 // LoadDemo files the demo reports unless a report exists; it returns how
 // many reports it filed.

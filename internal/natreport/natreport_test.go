@@ -567,3 +567,41 @@ func TestSendMarksTheCase(t *testing.T) {
 		t.Errorf("marked %v", mc.marked)
 	}
 }
+
+// TestSendToTheRealOutbox hands an approved report to internal/outbox:
+// the deliveries are stored for the case with the [TBSC] subject.
+func TestSendToTheRealOutbox(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ob := &outbox.Service{DB: db}
+		f.svc.Outbox = ob
+		officerA := f.as(auth.RoleOfficer, "A")
+		if _, err := f.svc.SetProfile(officerA, "", natreport.Profile{OrgName: "BHXH Đắk Lắk", Address: "Buôn Ma Thuột", Phone: "0262", Email: "vt@dl.vss.gov.vn"}); err != nil {
+			t.Fatal(err)
+		}
+		r, err := f.svc.Create(officerA, 7, natreport.FormInitial)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Update(officerA, r.ID, map[string]string{"detection": "monitoring", "notified": "owner"}); err != nil {
+			t.Fatal(err)
+		}
+		f.svc.Submit(officerA, r.ID)
+		f.svc.Approve(officerA, r.ID)
+		if _, err := f.svc.Send(officerA, r.ID, nil); code(err) != errs.EINVALID {
+			t.Fatalf("no recipient configured: %v", err)
+		}
+		if _, err := f.svc.Send(officerA, r.ID, []string{"ir@vncert.test", "owner@vss.test"}); err != nil {
+			t.Fatal(err)
+		}
+		ds, err := ob.ForObject(officerA, "incident", "7")
+		if err != nil || len(ds) != 2 {
+			t.Fatalf("deliveries: %v %d", err, len(ds))
+		}
+		for _, d := range ds {
+			if !strings.HasPrefix(d.Subject, "[TBSC] Báo cáo ban đầu sự cố mạng số 001/BC-A") || d.Purpose != "incident_initial" || d.Channel != "email" {
+				t.Errorf("delivery: %+v", d)
+			}
+		}
+	})
+}

@@ -157,6 +157,15 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Report, int, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("natreport: list: %w", err)
 	}
+	opts, err := s.allOptions(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, r := range list {
+		if r.Problems = Check(r.Form, r.Fields, opts); r.Problems == nil {
+			r.Problems = []Problem{}
+		}
+	}
 	return list, total, nil
 }
 

@@ -371,6 +371,8 @@ func (s *Server) routes() {
 	s.routesWatchlist()
 	s.routesTAXII()
 	s.routesAdvisories()
+	s.routesTraining()
+	s.routesPhishing()
 	s.routesIncidents()
 	s.routesOutbox()
 	s.routesReports() // national incident reports (issue 13)

@@ -31,11 +31,13 @@ import (
 	"vigil/internal/natreport"
 	"vigil/internal/org"
 	"vigil/internal/outbox"
+	"vigil/internal/phishing"
 	"vigil/internal/pipeline"
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
 	"vigil/internal/store"
 	"vigil/internal/taxii"
+	"vigil/internal/training"
 	"vigil/internal/vuln"
 	"vigil/internal/vulnmatch"
 	"vigil/internal/watchlist"
@@ -76,6 +78,10 @@ type Services struct {
 	TAXII *taxii.Service
 	// Advisories carries advisories to the units (internal/advisory).
 	Advisories *advisory.Service
+	// Training is awareness training: employees, courses, campaigns (internal/training).
+	Training *training.Service
+	// Phishing runs phishing drills (internal/phishing).
+	Phishing *phishing.Service
 	// Incidents runs incident cases (internal/incident).
 	Incidents *incident.Service
 	// Outbox delivers the national reports (internal/outbox).
