@@ -6,4 +6,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VIGIL_BENCH_TRAINING=full \
-	go test -run '^$' -bench '^Benchmark(QueueCampaign|Dashboard)$' -benchtime "${BENCHTIME:-3x}" -count "${COUNT:-1}" -timeout 60m ./internal/training/
+	go test -run '^$' -bench '^Benchmark(QueueCampaign|Dashboard)$' -benchtime "${BENCHTIME:-20x}" -count "${COUNT:-1}" -timeout 60m ./internal/training/
