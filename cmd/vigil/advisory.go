@@ -65,36 +65,11 @@ func init() {
 						if !*asJSON {
 							fmt.Fprintln(tw, "ID\tREF\tSEVERITY\tSTATUS\tDEADLINE\tDONE/UNITS\tOVERDUE\tTITLE")
 						}
-						shown, total := 0, 0
-						for shown < *maxRows {
-							var page struct {
-								Items []json.RawMessage `json:"items"`
-								Total int               `json:"total"`
-								Next  string            `json:"next"`
-							}
-							if err := c.Do(ctx, "GET", "/api/v1/advisories?"+q.Encode(), "", nil, &page); err != nil {
-								return err
-							}
-							total = page.Total
-							for _, raw := range page.Items {
-								if shown >= *maxRows {
-									break
-								}
-								shown++
-								if *asJSON {
-									fmt.Fprintln(fs.Stdout, string(raw))
-									continue
-								}
-								var a advisory.Advisory
-								if err := json.Unmarshal(raw, &a); err != nil {
-									return err
-								}
-								fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d/%d\t%d\t%s\n", a.ID, a.Ref, a.Severity, a.Status, advisoryDay(a.Deadline), a.Completed, a.Targets, a.Overdue, i18n.Shorten(a.Title, 80))
-							}
-							if page.Next == "" {
-								break
-							}
-							q.Set("cursor", page.Next)
+						shown, total, err := listAPI(ctx, c, "/api/v1/advisories", q, *maxRows, *asJSON, fs.Stdout, func(a *advisory.Advisory) {
+							fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d/%d\t%d\t%s\n", a.ID, a.Ref, a.Severity, a.Status, advisoryDay(a.Deadline), a.Completed, a.Targets, a.Overdue, i18n.Shorten(a.Title, 80))
+						})
+						if err != nil {
+							return err
 						}
 						if *asJSON {
 							return nil

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -88,4 +91,43 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// listAPI pages through a list endpoint (one answering items, total and
+// next) with the query q, at most max items. With asJSON each item goes to
+// w as a JSON line as the hub sent it; otherwise it is decoded into a T
+// and handed to row. It returns how many items were handled and the true
+// total the hub counted.
+func listAPI[T any](ctx context.Context, c *client.Client, path string, q url.Values, max int, asJSON bool, w io.Writer, row func(*T)) (shown, total int, err error) {
+	for shown < max {
+		var page struct {
+			Items []json.RawMessage `json:"items"`
+			Total int               `json:"total"`
+			Next  string            `json:"next"`
+		}
+		if err := c.Do(ctx, "GET", path+"?"+q.Encode(), "", nil, &page); err != nil {
+			return shown, total, err
+		}
+		total = page.Total
+		for _, raw := range page.Items {
+			if shown >= max {
+				break
+			}
+			shown++
+			if asJSON {
+				fmt.Fprintln(w, string(raw))
+				continue
+			}
+			var x T
+			if err := json.Unmarshal(raw, &x); err != nil {
+				return shown, total, fmt.Errorf("%s: item %d: %w", path, shown, err)
+			}
+			row(&x)
+		}
+		if page.Next == "" {
+			break
+		}
+		q.Set("cursor", page.Next)
+	}
+	return shown, total, nil
 }

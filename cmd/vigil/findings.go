@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -63,58 +62,33 @@ func init() {
 						if !*asJSON {
 							fmt.Fprintln(tw, "ID\tPRIORITY\tSEVERITY\tHOST\tUNIT\tCVE/KB\tCVSS\tKEV\tDUE\tSTATUS")
 						}
-						shown, total := 0, 0
-						for shown < *maxRows {
-							var page struct {
-								Items []json.RawMessage `json:"items"`
-								Total int               `json:"total"`
-								Next  string            `json:"next"`
+						shown, total, err := listAPI(ctx, c, "/api/v1/findings", q, *maxRows, *asJSON, fs.Stdout, func(f *findings.Finding) {
+							what := f.CVE
+							if f.Kind == findings.KindMissingUpdate && strings.HasPrefix(f.Key, "kb:") {
+								what = "KB" + strings.TrimPrefix(f.Key, "kb:")
 							}
-							if err := c.Do(ctx, "GET", "/api/v1/findings?"+q.Encode(), "", nil, &page); err != nil {
-								return err
+							due := ""
+							if !f.DueAt.IsZero() {
+								due = f.DueAt.Format("2006-01-02")
+								if f.Overdue {
+									due += " overdue"
+								}
 							}
-							total = page.Total
-							for _, raw := range page.Items {
-								if shown >= *maxRows {
-									break
+							kevText := ""
+							if f.KEV {
+								kevText = "yes"
+								if !f.KEVDue.IsZero() {
+									kevText += " (" + f.KEVDue.Format("2006-01-02") + ")"
 								}
-								shown++
-								if *asJSON {
-									fmt.Fprintln(fs.Stdout, string(raw))
-									continue
-								}
-								var f findings.Finding
-								if err := json.Unmarshal(raw, &f); err != nil {
-									return err
-								}
-								what := f.CVE
-								if f.Kind == findings.KindMissingUpdate && strings.HasPrefix(f.Key, "kb:") {
-									what = "KB" + strings.TrimPrefix(f.Key, "kb:")
-								}
-								due := ""
-								if !f.DueAt.IsZero() {
-									due = f.DueAt.Format("2006-01-02")
-									if f.Overdue {
-										due += " overdue"
-									}
-								}
-								kevText := ""
-								if f.KEV {
-									kevText = "yes"
-									if !f.KEVDue.IsZero() {
-										kevText += " (" + f.KEVDue.Format("2006-01-02") + ")"
-									}
-								}
-								cvss := ""
-								if f.CVSS > 0 {
-									cvss = strconv.FormatFloat(f.CVSS, 'f', 1, 64)
-								}
-								fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.ID, f.Priority, f.Severity, f.Host, f.Unit, what, cvss, kevText, due, f.Status)
 							}
-							if page.Next == "" {
-								break
+							cvss := ""
+							if f.CVSS > 0 {
+								cvss = strconv.FormatFloat(f.CVSS, 'f', 1, 64)
 							}
-							q.Set("cursor", page.Next)
+							fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.ID, f.Priority, f.Severity, f.Host, f.Unit, what, cvss, kevText, due, f.Status)
+						})
+						if err != nil {
+							return err
 						}
 						if *asJSON {
 							return nil

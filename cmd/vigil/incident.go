@@ -56,41 +56,16 @@ func init() {
 						if !*asJSON {
 							fmt.Fprintln(tw, "ID\tREF\tSEVERITY\tSTATUS\tCATEGORY\tUNITS\tDETECTED\tREPORT DUE\tTITLE")
 						}
-						shown, total := 0, 0
-						for shown < *maxRows {
-							var page struct {
-								Items []json.RawMessage `json:"items"`
-								Total int               `json:"total"`
-								Next  string            `json:"next"`
+						shown, total, err := listAPI(ctx, c, "/api/v1/incidents", q, *maxRows, *asJSON, fs.Stdout, func(x *incident.Case) {
+							due := "-"
+							if x.ReportDueAt != nil {
+								due = incidentTime(*x.ReportDueAt)
 							}
-							if err := c.Do(ctx, "GET", "/api/v1/incidents?"+q.Encode(), "", nil, &page); err != nil {
-								return err
-							}
-							total = page.Total
-							for _, raw := range page.Items {
-								if shown >= *maxRows {
-									break
-								}
-								shown++
-								if *asJSON {
-									fmt.Fprintln(fs.Stdout, string(raw))
-									continue
-								}
-								var x incident.Case
-								if err := json.Unmarshal(raw, &x); err != nil {
-									return err
-								}
-								due := "-"
-								if x.ReportDueAt != nil {
-									due = incidentTime(*x.ReportDueAt)
-								}
-								fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", x.ID, x.Ref, x.Severity, x.Status, x.Category, strings.Join(x.Units, ","),
-									incidentTime(x.DetectedAt), due, i18n.Shorten(x.Title, 70))
-							}
-							if page.Next == "" {
-								break
-							}
-							q.Set("cursor", page.Next)
+							fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", x.ID, x.Ref, x.Severity, x.Status, x.Category, strings.Join(x.Units, ","),
+								incidentTime(x.DetectedAt), due, i18n.Shorten(x.Title, 70))
+						})
+						if err != nil {
+							return err
 						}
 						if *asJSON {
 							return nil

@@ -61,43 +61,18 @@ func init() {
 						if !*asJSON {
 							fmt.Fprintln(tw, "ID\tCREATED\tPURPOSE\tUNIT\tCHANNEL\tTARGET\tSTATUS\tATTEMPTS\tNEXT/DELIVERED\tLAST ERROR")
 						}
-						shown, total := 0, 0
-						for shown < *maxRows {
-							var page struct {
-								Items []json.RawMessage `json:"items"`
-								Total int               `json:"total"`
-								Next  string            `json:"next"`
+						shown, total, err := listAPI(ctx, c, "/api/v1/outbox", q, *maxRows, *asJSON, fs.Stdout, func(d *outbox.Delivery) {
+							when := ""
+							if d.DeliveredAt != nil {
+								when = i18n.FormatTime(*d.DeliveredAt, "en")
+							} else if !d.NextAt.IsZero() {
+								when = "next " + i18n.FormatTime(d.NextAt, "en")
 							}
-							if err := c.Do(ctx, "GET", "/api/v1/outbox?"+q.Encode(), "", nil, &page); err != nil {
-								return err
-							}
-							total = page.Total
-							for _, raw := range page.Items {
-								if shown >= *maxRows {
-									break
-								}
-								shown++
-								if *asJSON {
-									fmt.Fprintln(fs.Stdout, string(raw))
-									continue
-								}
-								var d outbox.Delivery
-								if err := json.Unmarshal(raw, &d); err != nil {
-									return err
-								}
-								when := ""
-								if d.DeliveredAt != nil {
-									when = i18n.FormatTime(*d.DeliveredAt, "en")
-								} else if !d.NextAt.IsZero() {
-									when = "next " + i18n.FormatTime(d.NextAt, "en")
-								}
-								fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", d.ID, i18n.FormatTime(d.CreatedAt, "en"), d.Purpose, d.Unit, d.Channel,
-									d.Target, d.Status, d.Attempts, when, i18n.Shorten(d.LastError, 80))
-							}
-							if page.Next == "" {
-								break
-							}
-							q.Set("cursor", page.Next)
+							fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", d.ID, i18n.FormatTime(d.CreatedAt, "en"), d.Purpose, d.Unit, d.Channel,
+								d.Target, d.Status, d.Attempts, when, i18n.Shorten(d.LastError, 80))
+						})
+						if err != nil {
+							return err
 						}
 						if *asJSON {
 							return nil

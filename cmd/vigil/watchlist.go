@@ -57,51 +57,26 @@ func init() {
 						if !*asJSON {
 							fmt.Fprintln(tw, "ID\tKIND\tVALUE\tHOST\tUNIT\tACTION\tDUE\tSTATUS\tREASON")
 						}
-						shown, total := 0, 0
-						for shown < *maxRows {
-							var page struct {
-								Items []json.RawMessage `json:"items"`
-								Total int               `json:"total"`
-								Next  string            `json:"next"`
+						shown, total, err := listAPI(ctx, c, "/api/v1/watchlist/hits", q, *maxRows, *asJSON, fs.Stdout, func(h *watchlist.Hit) {
+							due := ""
+							if !h.DueAt.IsZero() {
+								due = h.DueAt.Format("2006-01-02")
+								if h.Overdue {
+									due += " overdue"
+								}
 							}
-							if err := c.Do(ctx, "GET", "/api/v1/watchlist/hits?"+q.Encode(), "", nil, &page); err != nil {
-								return err
+							st := h.Status
+							if h.Awaiting {
+								st += " (awaiting verification)"
 							}
-							total = page.Total
-							for _, raw := range page.Items {
-								if shown >= *maxRows {
-									break
-								}
-								shown++
-								if *asJSON {
-									fmt.Fprintln(fs.Stdout, string(raw))
-									continue
-								}
-								var h watchlist.Hit
-								if err := json.Unmarshal(raw, &h); err != nil {
-									return err
-								}
-								due := ""
-								if !h.DueAt.IsZero() {
-									due = h.DueAt.Format("2006-01-02")
-									if h.Overdue {
-										due += " overdue"
-									}
-								}
-								st := h.Status
-								if h.Awaiting {
-									st += " (awaiting verification)"
-								}
-								host := h.Host
-								if host == "" && h.AlertID > 0 {
-									host = "alert #" + strconv.FormatInt(h.AlertID, 10)
-								}
-								fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.Kind, h.Value, host, h.Unit, h.Action, due, st, h.Reason)
+							host := h.Host
+							if host == "" && h.AlertID > 0 {
+								host = "alert #" + strconv.FormatInt(h.AlertID, 10)
 							}
-							if page.Next == "" {
-								break
-							}
-							q.Set("cursor", page.Next)
+							fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.Kind, h.Value, host, h.Unit, h.Action, due, st, h.Reason)
+						})
+						if err != nil {
+							return err
 						}
 						if *asJSON {
 							return nil

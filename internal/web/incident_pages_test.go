@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
-	"regexp"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
