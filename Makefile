@@ -20,6 +20,10 @@ test: vet windows
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 	./scripts/fuzz-brief.sh
 
+# Longer fuzzing of every parser of outside data (FUZZTIME per target).
+fuzz:
+	FUZZTIME=$${FUZZTIME:-60s} ./scripts/fuzz-brief.sh
+
 test-short:
 	$(GO) test -short ./...
 
