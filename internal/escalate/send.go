@@ -167,6 +167,14 @@ func (msg *Mail) Bytes(from string, now time.Time) []byte {
 // Send delivers msg. A refusal the server means for good (5xx) is
 // permanent; anything else may succeed later.
 func (m *Mailer) Send(ctx context.Context, msg *Mail) error {
+	return m.SendRaw(ctx, msg.To, func(from string) []byte { return msg.Bytes(from, time.Now()) })
+}
+
+// SendRaw holds the SMTP conversation for a message its caller writes
+// (data is given the envelope sender and returns the whole message,
+// headers included): for messages Mail does not write, such as a drill's
+// multipart/alternative. Errors are as Send's.
+func (m *Mailer) SendRaw(ctx context.Context, to []string, data func(from string) []byte) error {
 	if m == nil || m.Addr == "" {
 		return permanent(errors.New("no SMTP server is configured (vigil serve --smtp-addr)"))
 	}
@@ -225,16 +233,16 @@ func (m *Mailer) Send(ctx context.Context, msg *Mail) error {
 	if err := c.Mail(m.From); err != nil {
 		return smtpError("MAIL FROM", err)
 	}
-	for _, to := range msg.To {
-		if err := c.Rcpt(to); err != nil {
-			return smtpError("RCPT TO <"+to+">", err)
+	for _, rcpt := range to {
+		if err := c.Rcpt(rcpt); err != nil {
+			return smtpError("RCPT TO <"+rcpt+">", err)
 		}
 	}
 	w, err := c.Data()
 	if err != nil {
 		return smtpError("DATA", err)
 	}
-	if _, err := w.Write(msg.Bytes(m.From, time.Now())); err != nil {
+	if _, err := w.Write(data(m.From)); err != nil {
 		return smtpError("DATA", err)
 	}
 	if err := w.Close(); err != nil {

@@ -4,16 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"html"
 	"mime"
-	"net"
-	"net/smtp"
-	"net/textproto"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -23,8 +18,7 @@ import (
 
 // A drill message is multipart/alternative — text, and HTML carrying the
 // open pixel — which escalate.Mail (plain text) does not write; it goes
-// through the same SMTP settings (the hub's relay: STARTTLS, AUTH PLAIN)
-// with this small client.
+// through the hub's relay with escalate.Mailer.SendRaw.
 
 // message is one drill e-mail.
 type message struct {
@@ -75,79 +69,11 @@ var errPermanent = errors.New("permanent")
 // send delivers m through the relay; a 5xx refusal wraps errPermanent
 // (recorded as a bounce).
 func send(ctx context.Context, relay *escalate.Mailer, m *message) error {
-	host, _, err := net.SplitHostPort(relay.Addr)
-	if err != nil {
-		return fmt.Errorf("%w: smtp address %q: %v", errPermanent, relay.Addr, err)
+	err := relay.SendRaw(ctx, []string{m.To}, func(from string) []byte { return m.bytes(from, time.Now()) })
+	if err != nil && escalate.IsPermanent(err) {
+		return fmt.Errorf("%w: %v", errPermanent, err)
 	}
-	timeout := relay.Timeout
-	if timeout <= 0 {
-		timeout = 30 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", relay.Addr)
-	if err != nil {
-		return fmt.Errorf("smtp: connect: %w", err)
-	}
-	defer conn.Close()
-	dl, _ := ctx.Deadline()
-	conn.SetDeadline(dl)
-	c, err := smtp.NewClient(conn, host)
-	if err != nil {
-		return smtpErr("greeting", err)
-	}
-	defer c.Close()
-	local, _ := os.Hostname()
-	if local == "" {
-		local = "localhost"
-	}
-	if err := c.Hello(local); err != nil {
-		return smtpErr("EHLO", err)
-	}
-	if ok, _ := c.Extension("STARTTLS"); ok {
-		cfg := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
-		if relay.TLS != nil {
-			cfg = relay.TLS.Clone()
-			if cfg.ServerName == "" {
-				cfg.ServerName = host
-			}
-		}
-		if err := c.StartTLS(cfg); err != nil {
-			return smtpErr("STARTTLS", err)
-		}
-	}
-	if relay.User != "" {
-		if err := c.Auth(smtp.PlainAuth("", relay.User, relay.Password, host)); err != nil {
-			return smtpErr("AUTH", err)
-		}
-	}
-	if err := c.Mail(relay.From); err != nil {
-		return smtpErr("MAIL FROM", err)
-	}
-	if err := c.Rcpt(m.To); err != nil {
-		return smtpErr("RCPT TO", err)
-	}
-	w, err := c.Data()
-	if err != nil {
-		return smtpErr("DATA", err)
-	}
-	if _, err := w.Write(m.bytes(relay.From, time.Now())); err != nil {
-		return smtpErr("DATA", err)
-	}
-	if err := w.Close(); err != nil {
-		return smtpErr("DATA", err)
-	}
-	c.Quit()
-	return nil
-}
-
-func smtpErr(cmd string, err error) error {
-	var tp *textproto.Error
-	if errors.As(err, &tp) && tp.Code >= 500 {
-		return fmt.Errorf("%w: smtp: %s: %d %s", errPermanent, cmd, tp.Code, tp.Msg)
-	}
-	return fmt.Errorf("smtp: %s: %w", cmd, err)
+	return err
 }
 
 // limiter spaces messages to one relay: at most perMinute a minute, each
