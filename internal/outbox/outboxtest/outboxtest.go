@@ -52,8 +52,8 @@ type Message struct {
 type SMTPServer struct {
 	Addr string
 
+	gate     *gate
 	mu       sync.Mutex
-	srv      *smtp.Server
 	messages []Message
 	notify   chan struct{}
 	// Fail, when set, answers DATA number n (1-based) with its error.
@@ -70,43 +70,22 @@ func NewSMTPServer(t testing.TB) *SMTPServer {
 		t.Fatal(err)
 	}
 	s.Addr = ln.Addr().String()
-	s.serve(ln)
-	t.Cleanup(s.Stop)
-	return s
-}
-
-func (s *SMTPServer) serve(ln net.Listener) {
+	s.gate = newGate(ln)
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{srv: s}, nil }))
 	srv.Domain = "localhost"
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	srv.MaxMessageBytes = 64 << 20
 	srv.ErrorLog = nopLogger{}
-	s.mu.Lock()
-	s.srv = srv
-	s.mu.Unlock()
-	go srv.Serve(ln)
+	go srv.Serve(s.gate)
+	t.Cleanup(func() { srv.Close() })
+	return s
 }
 
 // Stop takes the server down: connections are refused until Start.
-func (s *SMTPServer) Stop() {
-	s.mu.Lock()
-	srv := s.srv
-	s.srv = nil
-	s.mu.Unlock()
-	if srv != nil {
-		srv.Close()
-	}
-}
+func (s *SMTPServer) Stop() { s.gate.stop() }
 
 // Start brings a stopped server back on its address.
-func (s *SMTPServer) Start(t testing.TB) {
-	t.Helper()
-	ln, err := listenAgain(s.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.serve(ln)
-}
+func (s *SMTPServer) Start(t testing.TB) { s.gate.start(t) }
 
 // Mailer is an escalate.Mailer sending to this server.
 func (s *SMTPServer) Mailer() *escalate.Mailer {
@@ -256,18 +235,122 @@ func (n newlineStripper) Read(p []byte) (int, error) {
 	return j, err
 }
 
-// listenAgain listens on addr, retrying a moment while the old socket
-// lets go of it.
-func listenAgain(addr string) (net.Listener, error) {
+// gate is the listener a server accepts on for its whole life. Stop
+// closes the socket underneath (clients are refused) and every open
+// connection; Start binds the same address again and Accept goes on.
+// The server itself is never closed and re-served: closing it raced
+// with a Serve goroutine not yet started, which then served a stopped
+// server's port.
+type gate struct {
+	addr  string
+	mu    sync.Mutex
+	cond  *sync.Cond
+	ln    net.Listener // nil while down
+	shut  bool
+	conns map[net.Conn]bool
+}
+
+func newGate(ln net.Listener) *gate {
+	g := &gate{addr: ln.Addr().String(), ln: ln, conns: map[net.Conn]bool{}}
+	g.cond = sync.NewCond(&g.mu)
+	return g
+}
+
+func (g *gate) Addr() net.Addr {
+	a, _ := net.ResolveTCPAddr("tcp", g.addr)
+	return a
+}
+
+func (g *gate) Accept() (net.Conn, error) {
+	for {
+		g.mu.Lock()
+		for g.ln == nil && !g.shut {
+			g.cond.Wait()
+		}
+		if g.shut {
+			g.mu.Unlock()
+			return nil, net.ErrClosed
+		}
+		ln := g.ln
+		g.mu.Unlock()
+		c, err := ln.Accept()
+		g.mu.Lock()
+		if err != nil {
+			if g.ln != ln || g.shut { // stopped underneath: wait for Start
+				g.mu.Unlock()
+				continue
+			}
+			g.mu.Unlock()
+			return nil, err
+		}
+		if g.ln != ln {
+			g.mu.Unlock()
+			c.Close()
+			continue
+		}
+		g.conns[c] = true
+		g.mu.Unlock()
+		return &gatedConn{Conn: c, g: g}, nil
+	}
+}
+
+// Close ends the gate for good (the server's own Close calls it).
+func (g *gate) Close() error {
+	g.stop()
+	g.mu.Lock()
+	g.shut = true
+	g.cond.Broadcast()
+	g.mu.Unlock()
+	return nil
+}
+
+func (g *gate) stop() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.ln != nil {
+		g.ln.Close()
+		g.ln = nil
+	}
+	for c := range g.conns {
+		c.Close()
+	}
+	clear(g.conns)
+}
+
+// start binds the address again, retrying while the old socket lets go.
+func (g *gate) start(t testing.TB) {
+	t.Helper()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.ln != nil {
+		return
+	}
 	var err error
 	for i := 0; i < 50; i++ {
 		var ln net.Listener
-		if ln, err = net.Listen("tcp", addr); err == nil {
-			return ln, nil
+		if ln, err = net.Listen("tcp", g.addr); err == nil {
+			g.ln = ln
+			g.cond.Broadcast()
+			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return nil, err
+	t.Fatalf("outboxtest: listen again on %s: %v", g.addr, err)
+}
+
+type gatedConn struct {
+	net.Conn
+	g    *gate
+	once sync.Once
+}
+
+func (c *gatedConn) Close() error {
+	c.once.Do(func() {
+		c.g.mu.Lock()
+		delete(c.g.conns, c.Conn)
+		c.g.mu.Unlock()
+	})
+	return c.Conn.Close()
 }
 
 // Modes of the HTTP receiver.
@@ -296,9 +379,8 @@ type Receiver struct {
 	// Now is the receiver's clock for signatures (time.Now when nil).
 	Now func() time.Time
 
+	gate     *gate
 	mu       sync.Mutex
-	addr     string
-	srv      *http.Server
 	mode     string
 	hits     int
 	keys     []string // every Idempotency-Key received, in order
@@ -316,11 +398,12 @@ func NewReceiver(t testing.TB, secret string) *Receiver {
 		t.Fatal(err)
 	}
 	r := &Receiver{Secret: secret, mode: ModeOK, seen: map[string]bool{}, notify: make(chan struct{}, 100), release: make(chan struct{})}
-	r.addr = ln.Addr().String()
-	r.URL = "http://" + r.addr + "/irlab/reports"
-	r.serve(ln)
+	r.URL = "http://" + ln.Addr().String() + "/irlab/reports"
+	r.gate = newGate(ln)
+	srv := &http.Server{Handler: http.HandlerFunc(r.handle), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(r.gate)
 	t.Cleanup(func() {
-		r.Stop()
+		srv.Close()
 		r.mu.Lock()
 		select {
 		case <-r.release:
@@ -332,34 +415,11 @@ func NewReceiver(t testing.TB, secret string) *Receiver {
 	return r
 }
 
-func (r *Receiver) serve(ln net.Listener) {
-	srv := &http.Server{Handler: http.HandlerFunc(r.handle), ReadHeaderTimeout: 5 * time.Second}
-	r.mu.Lock()
-	r.srv = srv
-	r.mu.Unlock()
-	go srv.Serve(ln)
-}
-
 // Stop takes the receiver down: connections are refused until Start.
-func (r *Receiver) Stop() {
-	r.mu.Lock()
-	srv := r.srv
-	r.srv = nil
-	r.mu.Unlock()
-	if srv != nil {
-		srv.Close()
-	}
-}
+func (r *Receiver) Stop() { r.gate.stop() }
 
 // Start brings a stopped receiver back on its address.
-func (r *Receiver) Start(t testing.TB) {
-	t.Helper()
-	ln, err := listenAgain(r.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.serve(ln)
-}
+func (r *Receiver) Start(t testing.TB) { r.gate.start(t) }
 
 // SetMode changes how the receiver answers.
 func (r *Receiver) SetMode(m string) {
