@@ -59,6 +59,14 @@ func TestIncidentPages(t *testing.T) {
 	if status, _ := w.getPage("officerB", "vi", "/incidents/"+id); status != 404 {
 		t.Errorf("officerB opens A's case: %d", status)
 	}
+	// The alert page lists the cases the alert is in.
+	r := w.call("officerA", "POST", "/api/v1/incidents", map[string]any{"title": "Certutil tải mã độc", "category": "malware",
+		"severity": "high", "units": []string{"A"}, "alerts": []int64{al["A"]}})
+	expect(t, r, 201, "case from the alert")
+	ref := fmt.Sprint(r.json(t)["ref"])
+	if _, page := w.getPage("officerA", "vi", fmt.Sprintf("/alerts/%d", al["A"])); !strings.Contains(page, `id="alert-cases"`) || !strings.Contains(page, ref) || !strings.Contains(page, "Mới") {
+		t.Errorf("the alert page does not list case %s", ref)
+	}
 
 	// A bad time of discovery comes back with the input kept and the reason beside it.
 	form := url.Values{"title": {"Lừa đảo qua thư điện tử"}, "category": {"phishing"}, "severity": {"high"}, "units": {"A"}, "detected_at": {"31/02/2026 08:00"}}

@@ -13,6 +13,7 @@ import (
 	"vigil/internal/alerts"
 	"vigil/internal/errs"
 	"vigil/internal/i18n"
+	"vigil/internal/incident"
 	"vigil/internal/org"
 )
 
@@ -230,6 +231,7 @@ type alertData struct {
 	Form     *formState
 	Suppress string // link to a suppression rule form filled for this alert
 	Kept     string
+	Cases    []*incident.Case // the cases this alert is linked to, in the caller's scope
 }
 
 func (s *Server) uiAlert(w http.ResponseWriter, r *http.Request) {
@@ -258,6 +260,12 @@ func (s *Server) renderAlert(w http.ResponseWriter, r *http.Request, status int,
 		sq.Set("host", a.Host)
 	}
 	d.Suppress = "/alerts/suppressions?" + sq.Encode() + "#new"
+	if s.Incidents != nil {
+		if d.Cases, err = s.Incidents.CasesOfAlert(r.Context(), a.ID); err != nil {
+			s.uiError(w, r, err)
+			return
+		}
+	}
 	p := s.newPage(r, "alerts", "alert.title", d)
 	p.Title = i18n.T(lang, "alert.title") + " " + strconv.FormatInt(a.ID, 10) + ": " + a.RuleTitle
 	s.render(w, r, status, "alert", p)
