@@ -3,6 +3,7 @@ package escalate
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -258,8 +259,15 @@ func (s *Service) send(ctx context.Context, n *Notification) error {
 		if ch == nil {
 			return permanent(errors.New("a webhook notification without its channel"))
 		}
+		// The payload names its event (alert.escalated, channel.test, a
+		// reminder's); rows queued before it did were escalations.
+		var body struct {
+			Event string `json:"event"`
+		}
 		event := "alert.escalated"
-		if n.Target == "test" {
+		if json.Unmarshal([]byte(n.payload), &body) == nil && body.Event != "" {
+			event = body.Event
+		} else if n.Target == "test" {
 			event = "channel.test"
 		}
 		return s.postWebhook(ctx, ch.Target, ch.secret, n.ID, event, []byte(n.payload))

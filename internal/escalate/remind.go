@@ -19,7 +19,10 @@ import (
 type Reminder struct {
 	// Key makes the reminder once-only: a second Remind with the same key
 	// queues nothing for a recipient already reminded.
-	Key      string
+	Key string
+	// Event names the reminder for webhooks (the X-Vigil-Event header and
+	// the body's "event"), e.g. "incident.deadline"; "reminder" when empty.
+	Event    string
 	UnitID   int64
 	Severity string
 	Subject  string
@@ -61,7 +64,11 @@ func (s *Service) Remind(ctx context.Context, r Reminder) (int, error) {
 			rcpts = append(rcpts, rcpt{key: "remind:" + r.Key + ":email:" + strings.ToLower(e), target: TargetUser, display: e, kind: KindEmail, address: e, lang: "vi"})
 		}
 	}
-	payload, _ := json.Marshal(map[string]string{"type": "reminder", "key": r.Key, "severity": r.Severity, "subject": r.Subject, "body": r.Body})
+	event := r.Event
+	if event == "" {
+		event = "reminder"
+	}
+	payload, _ := json.Marshal(map[string]string{"event": event, "type": "reminder", "key": r.Key, "severity": r.Severity, "subject": r.Subject, "body": r.Body})
 	now := store.Micros(s.now())
 	made := 0
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {

@@ -3,6 +3,9 @@ package incident_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -198,6 +201,19 @@ func TestReminders(t *testing.T) {
 		if _, err := esc.CreateChannel(sys, escalate.ChannelInput{Unit: "A", Name: "Hộp thư an toàn thông tin", Kind: "email", Target: "attt.a@test.vigil"}); err != nil {
 			t.Fatal(err)
 		}
+		// A webhook channel hears the reminder under its own event name.
+		events := make(chan string, 4)
+		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var body struct {
+				Event string `json:"event"`
+			}
+			_ = json.NewDecoder(r.Body).Decode(&body)
+			events <- r.Header.Get(escalate.EventHeader) + " " + body.Event
+		}))
+		defer hook.Close()
+		if _, err := esc.CreateChannel(sys, escalate.ChannelInput{Unit: "A", Name: "SIEM tỉnh", Kind: escalate.KindWebhook, Target: hook.URL, Secret: "whsec-0123456789abcdef"}); err != nil {
+			t.Fatal(err)
+		}
 		c, err := f.svc.Create(f.as("offA"), incident.Input{Title: "Truy cập trái phép cổng thông tin", Category: "intrusion", Severity: "high",
 			Units: []string{"A"}, DetectedAt: "29/11/2026 08:00"})
 		if err != nil {
@@ -217,6 +233,14 @@ func TestReminders(t *testing.T) {
 		msgs := smtpd.Wait(2, 10*time.Second)
 		if len(msgs) != 2 {
 			t.Fatalf("%d mails", len(msgs))
+		}
+		select {
+		case e := <-events:
+			if e != "incident.deadline incident.deadline" {
+				t.Errorf("webhook event %q", e)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("the webhook channel heard nothing")
 		}
 		for _, m := range msgs {
 			if !strings.Contains(m.Subject, c.Ref) {
