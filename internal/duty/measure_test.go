@@ -14,7 +14,9 @@ import (
 	"vigil/internal/store/storetest"
 )
 
-func local(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, i18n.Location) }
+func local(y int, m time.Month, d, h int) time.Time {
+	return time.Date(y, m, d, h, 0, 0, 0, i18n.Location)
+}
 
 // samples asks for duty.covered and returns the samples by unit code.
 func (tm *team) samples(t *testing.T, from, to time.Time) map[string]measure.Sample {
