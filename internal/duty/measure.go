@@ -31,12 +31,15 @@ func (s *Service) Samples(ctx context.Context, r measure.Request) ([]measure.Sam
 		return nil, errs.Invalid("from", "must be before the end of the period")
 	}
 	from, to := store.Micros(r.From), store.Micros(r.To)
-	// Rosters first (few), then their shifts by duty_shifts_roster; each
-	// shift's coverage is one probe of the assignments' primary key.
-	rows, err := s.DB.Query(ctx, `SELECT r.unit_id, s.starts_at, s.ends_at, CASE WHEN `+covered+` THEN 1 ELSE 0 END
+	// The shifts that start from maxShift before the period to its end (a
+	// tight index range however long the rosters run); each shift's
+	// people are one probe of the assignments' primary key, the disabled
+	// users read once (joining users per shift made PostgreSQL hash
+	// every assignment of every year, or scan users once per shift).
+	rows, err := s.DB.Query(ctx, `SELECT r.unit_id, s.starts_at, s.ends_at, `+onShift+`
 		FROM duty_rosters r JOIN duty_shifts s ON s.roster_id = r.id
-		WHERE r.starts_at < ? AND r.ends_at > ? AND s.starts_at < ? AND s.ends_at > ?
-		ORDER BY r.unit_id, s.starts_at`, to, from, to, from)
+		WHERE r.starts_at < ? AND r.ends_at > ? AND s.starts_at < ? AND s.starts_at > ? AND s.ends_at > ?
+		ORDER BY r.unit_id, s.starts_at`, to, from, to, from-int64(maxShift/time.Microsecond), from)
 	if err != nil {
 		return nil, fmt.Errorf("duty: samples: %w", err)
 	}
@@ -55,7 +58,7 @@ func (s *Service) Samples(ctx context.Context, r measure.Request) ([]measure.Sam
 	}
 	for rows.Next() {
 		var u, a, b int64
-		var on int
+		var on int64
 		if err := rows.Scan(&u, &a, &b, &on); err != nil {
 			return nil, fmt.Errorf("duty: samples: %w", err)
 		}
@@ -84,5 +87,10 @@ func (s *Service) Samples(ctx context.Context, r measure.Request) ([]measure.Sam
 	return out, nil
 }
 
-// covered is true of a shift (alias s) that an active user is on.
-const covered = `EXISTS (SELECT 1 FROM duty_assignments a JOIN users us ON us.id = a.user_id WHERE a.shift_id = s.id AND NOT us.disabled)`
+// onShift counts the active (not disabled) users on a shift (alias s).
+const onShift = `(SELECT COUNT(*) FROM duty_assignments a WHERE a.shift_id = s.id AND a.user_id NOT IN (SELECT us.id FROM users us WHERE us.disabled))`
+
+// maxShift bounds a shift's length: ShiftTimes runs each from one start
+// time to the next, a day at most (one start a day); twice that for
+// margin.
+const maxShift = 48 * time.Hour
