@@ -22,7 +22,8 @@ var _ measure.Provider = (*Service)(nil)
 // (a gap, "no roster"), not 0 of the period: parent units and units that
 // keep no duty would otherwise drag their subtree's rollup down. Rules as
 // for the roster pages: coverage is today's people on the shifts (who was
-// disabled later no longer counts).
+// disabled later no longer counts). Now plays no part: shifts still to
+// come count as planned, which is what readiness asks before a holiday.
 func (s *Service) Samples(ctx context.Context, r measure.Request) ([]measure.Sample, error) {
 	if !r.Wants(measure.KeyDutyCovered) {
 		return nil, nil
