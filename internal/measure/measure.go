@@ -113,5 +113,5 @@ const (
 
 	// incidents
 	KeyIncidentsReportedOnTime = "incidents.reported_on_time" // share: cases whose initial report was due in [From, To) (or is overdue at Now) and went out by its deadline, of those cases
-	KeyIncidentsByCategory     = "incidents.by_category"      // count, Dim = category code: cases opened in [From, To)
+	KeyIncidentsByCategory     = "incidents.by_category"      // count, Dim = category code: cases detected in [From, To), as incident.MonthlySummary counts them
 )
