@@ -77,8 +77,8 @@ func TestSamples(t *testing.T) {
 		want := map[string]string{
 			"alerts.acked_in_time A": "2/5", "alerts.acked_in_time B": "1/1",
 			"alerts.by_rule A Rule r1": "2", "alerts.by_rule A Rule r2": "2", "alerts.by_rule A Rule r3": "2",
-			"alerts.by_rule B Rule vigil.health.ncsc-down": "1",
-			"alerts.by_severity A high": "2", "alerts.by_severity A critical": "2", "alerts.by_severity A low": "2", "alerts.by_severity B high": "1",
+			"alerts.by_rule B Rule vigil.health.ncsc-down": "1", "alerts.by_severity B high": "1",
+			"alerts.by_severity A high": "2", "alerts.by_severity A critical": "2", "alerts.by_severity A low": "2",
 		}
 		for _, u := range []string{"BHXHVN", "ITC", "A", "A1", "B"} {
 			if _, ok := want["alerts.acked_in_time "+u]; !ok {
