@@ -15,9 +15,12 @@ var _ measure.Provider = (*Service)(nil)
 // Samples is the findings' side of measure.Provider: per unit (the
 // findings of its own hosts, not its subtree's), the keys measure assigns
 // to findings. Two grouped queries answer them all: one over every
-// finding by unit, kind and state at r.Now (the shares closed, the
-// overdue, the opened and closed of the period), one over the Microsoft
-// findings by unit, state, severity, 2023-ness and approver.
+// finding by unit, kind, Microsoft-ness, severity and state at r.Now (the
+// shares closed, the overdue, the opened and closed of the period, the
+// patch state), read from an index that holds every column it needs
+// (findings_measure, migration 0032); one over the open and accepted
+// Microsoft 2023 fixes by unit, state and approver, the only one that
+// reads the findings' evidence.
 //
 // The rules:
 //
@@ -60,10 +63,10 @@ func (s *Service) Samples(ctx context.Context, r measure.Request) ([]measure.Sam
 		now = s.now()
 	}
 	period := !r.To.IsZero() && r.From.Before(r.To)
-	wantKinds := r.WantsAny(measure.KeyFindingsWatchlistClosed, measure.KeyFindingsMalwareClosed, measure.KeyFindingsOverdue) ||
+	wantTally := r.WantsAny(measure.KeyFindingsWatchlistClosed, measure.KeyFindingsMalwareClosed, measure.KeyFindingsOverdue, measure.KeyMSPatchState) ||
 		period && r.WantsAny(measure.KeyFindingsOpened, measure.KeyFindingsClosed)
-	wantMS := r.WantsAny(measure.KeyFindingsMS2023Open, measure.KeyFindingsMS2023Accepted, measure.KeyMSPatchState)
-	if !wantKinds && !wantMS {
+	want2023 := r.WantsAny(measure.KeyFindingsMS2023Open, measure.KeyFindingsMS2023Accepted)
+	if !wantTally && !want2023 {
 		return nil, nil
 	}
 	units, err := s.unitsWithHosts(ctx)
@@ -71,13 +74,13 @@ func (s *Service) Samples(ctx context.Context, r measure.Request) ([]measure.Sam
 		return nil, err
 	}
 	var out []measure.Sample
-	if wantKinds {
-		if out, err = s.kindSamples(ctx, r, store.Micros(now), period, units, out); err != nil {
+	if wantTally {
+		if out, err = s.tallySamples(ctx, r, store.Micros(now), period, units, out); err != nil {
 			return nil, err
 		}
 	}
-	if wantMS {
-		if out, err = s.microsoftSamples(ctx, r, store.Micros(now), units, out); err != nil {
+	if want2023 {
+		if out, err = s.ms2023Samples(ctx, r, store.Micros(now), units, out); err != nil {
 			return nil, err
 		}
 	}
@@ -118,29 +121,42 @@ type kindCounts struct {
 	overdue, opened, closed int64
 }
 
-func (s *Service) kindSamples(ctx context.Context, r measure.Request, now int64, period bool, units []int64, out []measure.Sample) ([]measure.Sample, error) {
+// patchStates are the states of the Microsoft patch state, in order.
+var patchStates = []string{"open", "closed", "accepted"}
+
+// tallySamples reads every finding's kind, source, severity, status and
+// times — the columns of index findings_measure, not the rows.
+//
+// Both queries name hosts first in a CROSS JOIN: SQLite then walks the
+// hosts and seeks each one's findings in findings_measure whether or not
+// the database was ever ANALYZEd (the hub does not); without it, and
+// without statistics, SQLite scanned the findings table whole, evidence
+// and all. PostgreSQL plans a CROSS JOIN with its WHERE as any join.
+func (s *Service) tallySamples(ctx context.Context, r measure.Request, now int64, period bool, units []int64, out []measure.Sample) ([]measure.Sample, error) {
 	var from, to int64 // an empty period counts nothing opened or closed
 	if period {
 		from, to = store.Micros(r.From), store.Micros(r.To)
 	}
 	args := stateArgs(now)
 	args = append(args, now, now, now, from, to, from, to)
-	rows, err := s.DB.Query(ctx, `SELECT unit_id, kind, state, COUNT(*), SUM(overdue), SUM(opened), SUM(closed) FROM (
-		SELECT h.unit_id AS unit_id, f.kind AS kind, `+stateAt+` AS state,
+	rows, err := s.DB.Query(ctx, `SELECT unit_id, kind, ms, severity, state, COUNT(*), SUM(overdue), SUM(opened), SUM(closed) FROM (
+		SELECT h.unit_id AS unit_id, f.kind AS kind, CASE WHEN f.kind = 'missing_update' AND f.source = 'msrc' THEN 1 ELSE 0 END AS ms,
+			f.severity AS severity, `+stateAt+` AS state,
 			CASE WHEN f.first_seen <= ? AND f.due_at > 0 AND f.due_at < ? AND (f.status IN ('open', 'in_progress') OR f.status_since > ?) THEN 1 ELSE 0 END AS overdue,
 			CASE WHEN f.first_seen >= ? AND f.first_seen < ? THEN 1 ELSE 0 END AS opened,
 			CASE WHEN f.status = 'resolved' AND f.status_since >= ? AND f.status_since < ? THEN 1 ELSE 0 END AS closed
-		FROM findings f JOIN hosts h ON h.id = f.host_id) x
-		GROUP BY unit_id, kind, state`, args...)
+		FROM hosts h CROSS JOIN findings f WHERE f.host_id = h.id) x
+		GROUP BY unit_id, kind, ms, severity, state`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("findings: samples: %w", err)
 	}
 	defer rows.Close()
 	counts := map[int64]map[string]*kindCounts{}
+	patch := map[int64]map[string]int64{} // unit -> "open/high" -> n
 	for rows.Next() {
-		var unit, n, overdue, opened, closed int64
-		var kind, state string
-		if err := rows.Scan(&unit, &kind, &state, &n, &overdue, &opened, &closed); err != nil {
+		var unit, ms, n, overdue, opened, closed int64
+		var kind, severity, state string
+		if err := rows.Scan(&unit, &kind, &ms, &severity, &state, &n, &overdue, &opened, &closed); err != nil {
 			return nil, fmt.Errorf("findings: samples: %w", err)
 		}
 		byKind := counts[unit]
@@ -157,6 +173,12 @@ func (s *Service) kindSamples(ctx context.Context, r measure.Request, now int64,
 		c.overdue += overdue
 		c.opened += opened
 		c.closed += closed
+		if ms == 1 {
+			if patch[unit] == nil {
+				patch[unit] = map[string]int64{}
+			}
+			patch[unit][state+"/"+severity] += n
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("findings: samples: %w", err)
@@ -186,6 +208,14 @@ func (s *Service) kindSamples(ctx context.Context, r measure.Request, now int64,
 			}
 			out = append(out, measure.Sample{Key: measure.KeyFindingsOverdue, UnitID: unit, Num: float64(n)})
 		}
+		if r.Wants(measure.KeyMSPatchState) {
+			for _, state := range patchStates {
+				for _, sev := range Severities {
+					dim := state + "/" + sev
+					out = append(out, measure.Sample{Key: measure.KeyMSPatchState, UnitID: unit, Dim: dim, Num: float64(patch[unit][dim])})
+				}
+			}
+		}
 		if !period {
 			continue
 		}
@@ -202,50 +232,47 @@ func (s *Service) kindSamples(ctx context.Context, r measure.Request, now int64,
 	return out, nil
 }
 
-// patchStates are the states of the Microsoft patch state, in order.
-var patchStates = []string{"open", "closed", "accepted"}
-
-func (s *Service) microsoftSamples(ctx context.Context, r measure.Request, now int64, units []int64, out []measure.Sample) ([]measure.Sample, error) {
-	rows, err := s.DB.Query(ctx, `SELECT unit_id, state, severity, y2023, approver, COUNT(*) FROM (
-		SELECT h.unit_id AS unit_id, `+stateAt+` AS state, f.severity AS severity,
-			CASE WHEN `+MS2023Condition+` THEN 1 ELSE 0 END AS y2023, COALESCE(ra.email, '') AS approver
-		FROM findings f JOIN hosts h ON h.id = f.host_id LEFT JOIN users ra ON ra.id = f.risk_approver_id
-		WHERE f.kind = 'missing_update' AND f.source = 'msrc') x
-		WHERE state IN ('open', 'closed', 'accepted')
-		GROUP BY unit_id, state, severity, y2023, approver`, stateArgs(now)...)
+// ms2023Samples counts the Microsoft 2023 fixes open or accepted at Now.
+// Only they are read whole (MS2023Condition looks into the evidence);
+// the index findings_measure narrows them to missing updates from MSRC,
+// high or critical, open or accepted at Now, before a row is read.
+func (s *Service) ms2023Samples(ctx context.Context, r measure.Request, now int64, units []int64, out []measure.Sample) ([]measure.Sample, error) {
+	args := append(stateArgs(now), now, now)
+	rows, err := s.DB.Query(ctx, `SELECT unit_id, state, approver, COUNT(*) FROM (
+		SELECT h.unit_id AS unit_id, `+stateAt+` AS state, COALESCE(ra.email, '') AS approver
+		FROM hosts h CROSS JOIN findings f LEFT JOIN users ra ON ra.id = f.risk_approver_id
+		WHERE f.host_id = h.id AND f.kind = 'missing_update' AND f.source = 'msrc' AND f.severity IN ('critical', 'high') AND f.first_seen <= ?
+			AND (f.status IN ('open', 'in_progress', 'accepted_risk') OR f.status_since > ?) AND `+MS2023Condition+`) x
+		WHERE state IN ('open', 'accepted')
+		GROUP BY unit_id, state, approver`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("findings: samples: microsoft: %w", err)
+		return nil, fmt.Errorf("findings: samples: microsoft 2023: %w", err)
 	}
 	defer rows.Close()
 	type unitMS struct {
-		patch    map[string]int64 // "open/high" -> n
-		open2023 int64
+		open     int64
 		accepted map[string]int64 // approver -> n
 	}
 	byUnit := map[int64]*unitMS{}
 	for rows.Next() {
-		var unit, y2023, n int64
-		var state, severity, approver string
-		if err := rows.Scan(&unit, &state, &severity, &y2023, &approver, &n); err != nil {
-			return nil, fmt.Errorf("findings: samples: microsoft: %w", err)
+		var unit, n int64
+		var state, approver string
+		if err := rows.Scan(&unit, &state, &approver, &n); err != nil {
+			return nil, fmt.Errorf("findings: samples: microsoft 2023: %w", err)
 		}
 		u := byUnit[unit]
 		if u == nil {
-			u = &unitMS{patch: map[string]int64{}, accepted: map[string]int64{}}
+			u = &unitMS{accepted: map[string]int64{}}
 			byUnit[unit] = u
 		}
-		u.patch[state+"/"+severity] += n
-		if y2023 == 1 {
-			switch state {
-			case "open":
-				u.open2023 += n
-			case "accepted":
-				u.accepted[approver] += n
-			}
+		if state == "open" {
+			u.open += n
+		} else {
+			u.accepted[approver] += n
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("findings: samples: microsoft: %w", err)
+		return nil, fmt.Errorf("findings: samples: microsoft 2023: %w", err)
 	}
 	for _, unit := range units {
 		u := byUnit[unit]
@@ -253,7 +280,7 @@ func (s *Service) microsoftSamples(ctx context.Context, r measure.Request, now i
 			u = &unitMS{}
 		}
 		if r.Wants(measure.KeyFindingsMS2023Open) {
-			out = append(out, measure.Sample{Key: measure.KeyFindingsMS2023Open, UnitID: unit, Num: float64(u.open2023)})
+			out = append(out, measure.Sample{Key: measure.KeyFindingsMS2023Open, UnitID: unit, Num: float64(u.open)})
 		}
 		if r.Wants(measure.KeyFindingsMS2023Accepted) {
 			if len(u.accepted) == 0 {
@@ -261,14 +288,6 @@ func (s *Service) microsoftSamples(ctx context.Context, r measure.Request, now i
 			}
 			for _, approver := range slices.Sorted(maps.Keys(u.accepted)) {
 				out = append(out, measure.Sample{Key: measure.KeyFindingsMS2023Accepted, UnitID: unit, Dim: approver, Num: float64(u.accepted[approver])})
-			}
-		}
-		if r.Wants(measure.KeyMSPatchState) {
-			for _, state := range patchStates {
-				for _, sev := range Severities {
-					dim := state + "/" + sev
-					out = append(out, measure.Sample{Key: measure.KeyMSPatchState, UnitID: unit, Dim: dim, Num: float64(u.patch[dim])})
-				}
 			}
 		}
 	}
