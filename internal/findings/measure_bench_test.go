@@ -11,6 +11,7 @@ import (
 
 	"vigil/internal/auth"
 	"vigil/internal/findings"
+	"vigil/internal/hosts"
 	"vigil/internal/measure"
 	"vigil/internal/org"
 	"vigil/internal/store"
@@ -87,9 +88,10 @@ func SeedMeasureWorld(ctx context.Context, db *store.DB, hosts, perHost int, now
 }
 
 // BenchmarkSamples is the findings provider over a seeded world: every key
-// for 90 units, the state at Now and the opened and closed of a month.
+// for 90 units, the state at Now and the opened and closed of a month; and
+// the hosts provider over the same hosts.
 func BenchmarkSamples(b *testing.B) {
-	hosts := benchSize("VIGIL_BENCH_HOSTS", 2500)
+	nHosts := benchSize("VIGIL_BENCH_HOSTS", 2500)
 	engine := os.Getenv("VIGIL_BENCH_ENGINE")
 	if engine == "" {
 		engine = "sqlite"
@@ -98,24 +100,27 @@ func BenchmarkSamples(b *testing.B) {
 	ctx := auth.WithPrincipal(context.Background(), auth.System)
 	now := time.Date(2027, 1, 20, 9, 0, 0, 0, time.UTC)
 	start := time.Now()
-	if err := SeedMeasureWorld(ctx, db, hosts, 20, now); err != nil {
+	if err := SeedMeasureWorld(ctx, db, nHosts, 20, now); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("%s: %d hosts, %d findings seeded in %v", engine, hosts, hosts*20, time.Since(start).Round(time.Millisecond))
+	b.Logf("%s: %d hosts, %d findings seeded in %v", engine, nHosts, nHosts*20, time.Since(start).Round(time.Millisecond))
 	svc := &findings.Service{DB: db}
 	r := measure.Request{From: now.AddDate(0, -1, 0), To: now, Now: now}
 	for _, c := range []struct {
 		name string
+		p    measure.Provider
 		keys map[string]bool
 	}{
-		{"all", nil},
-		{"state", map[string]bool{measure.KeyFindingsWatchlistClosed: true, measure.KeyFindingsMalwareClosed: true, measure.KeyFindingsOverdue: true}},
-		{"microsoft", map[string]bool{measure.KeyFindingsMS2023Open: true, measure.KeyFindingsMS2023Accepted: true, measure.KeyMSPatchState: true}},
+		{"all", svc, nil},
+		{"state", svc, map[string]bool{measure.KeyFindingsWatchlistClosed: true, measure.KeyFindingsMalwareClosed: true, measure.KeyFindingsOverdue: true}},
+		{"microsoft", svc, map[string]bool{measure.KeyFindingsMS2023Open: true, measure.KeyFindingsMS2023Accepted: true, measure.KeyMSPatchState: true}},
+		// The hosts provider over the same hosts, for comparison.
+		{"hosts", &hosts.Service{DB: db}, nil},
 	} {
-		b.Run(fmt.Sprintf("%s/hosts=%d/keys=%s", engine, hosts, c.name), func(b *testing.B) {
+		b.Run(fmt.Sprintf("%s/hosts=%d/keys=%s", engine, nHosts, c.name), func(b *testing.B) {
 			r.Keys = c.keys
 			for b.Loop() {
-				ss, err := svc.Samples(ctx, r)
+				ss, err := c.p.Samples(ctx, r)
 				if err != nil {
 					b.Fatal(err)
 				}
