@@ -69,7 +69,7 @@ func (s *Service) Samples(ctx context.Context, r measure.Request) ([]measure.Sam
 	if !wantTally && !want2023 {
 		return nil, nil
 	}
-	units, err := s.unitsWithHosts(ctx)
+	units, err := s.unitsWithHosts(ctx, store.Micros(now))
 	if err != nil {
 		return nil, err
 	}
@@ -87,9 +87,10 @@ func (s *Service) Samples(ctx context.Context, r measure.Request) ([]measure.Sam
 	return out, nil
 }
 
-// unitsWithHosts lists the units that have hosts, in id order.
-func (s *Service) unitsWithHosts(ctx context.Context) ([]int64, error) {
-	rows, err := s.DB.Query(ctx, `SELECT DISTINCT unit_id FROM hosts ORDER BY unit_id`)
+// unitsWithHosts lists the units that have hosts first seen by now, in id
+// order.
+func (s *Service) unitsWithHosts(ctx context.Context, now int64) ([]int64, error) {
+	rows, err := s.DB.Query(ctx, `SELECT DISTINCT unit_id FROM hosts WHERE first_seen_at <= ? ORDER BY unit_id`, now)
 	if err != nil {
 		return nil, fmt.Errorf("findings: samples: units: %w", err)
 	}

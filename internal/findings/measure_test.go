@@ -11,6 +11,7 @@ import (
 	"vigil/internal/findings"
 	"vigil/internal/hosts"
 	"vigil/internal/measure"
+	"vigil/internal/org"
 	"vigil/internal/store"
 	"vigil/internal/store/storetest"
 )
@@ -145,9 +146,12 @@ func TestSamples(t *testing.T) {
 		f.record(t, malware(f.hostB, `C:\Users\x\c.exe`, now.Add(-8*day)))
 		m4, _ := f.record(t, malware(f.hostB, `C:\Users\x\d.exe`, now.Add(-9*day)))
 		set(m4, findings.StatusResolved, "Đã xoá", now.Add(3*time.Hour))
-		// ITC has a host and no finding: true zeros. The root has no host: no
-		// samples.
+		// ITC has a host and no finding: true zeros. The root has no host
+		// by Now (its one is first seen after): no samples.
 		addHost(t, db, "ITC", "soc-1")
+		if _, err := db.Exec(f.sys, `UPDATE hosts SET first_seen_at = ? WHERE id = ?`, store.Micros(now.Add(time.Hour)), addHost(t, db, org.RootCode, "new-1")); err != nil {
+			t.Fatal(err)
+		}
 		_ = msOpen
 
 		r := measure.Request{From: now.Add(-7 * day), To: now, Now: now}
@@ -218,7 +222,9 @@ func TestSamples(t *testing.T) {
 		}
 		same(t, "acceptance run out", got(t, ss, units), map[string]string{
 			"findings.ms2023_open A": "2", "findings.ms2023_open B": "0", "findings.ms2023_open ITC": "0", // msOpen, msAcc (msLater resolved by then)
-			"findings.ms2023_accepted A": "0", "findings.ms2023_accepted B": "0", "findings.ms2023_accepted ITC": "0"})
+			"findings.ms2023_accepted A": "0", "findings.ms2023_accepted B": "0", "findings.ms2023_accepted ITC": "0",
+			// By then the root's host is there, with no finding.
+			"findings.ms2023_open BHXHVN": "0", "findings.ms2023_accepted BHXHVN": "0"})
 
 		// A retired host goes with its findings.
 		if err := (&hosts.Service{DB: db}).DeleteHost(f.sys, f.hostB); err != nil {
