@@ -57,6 +57,10 @@ type Service struct {
 	// BusStats reports the bus between ingest and detection, when this
 	// process has one (the hub sets it).
 	BusStats func() (bus.Stats, bool)
+	// SOCUnit returns the id of the unit that runs the SOC (duty's
+	// setting; 0 when none is named): the NCSC link's uptime is its
+	// figure (measure.go). Nil, or 0, gives it to the root unit.
+	SOCUnit func(ctx context.Context) (int64, error)
 
 	// ResultRetention is how long single checks are kept (the hourly
 	// roll-up stays for HourRetention); defaults 3 and 400 days.

@@ -19,6 +19,14 @@ func (h *Hub) configureHealth(cfg Config) {
 	hs.Sources, hs.Hosts = h.Sources, h.Hosts
 	hs.UseAlerts(h.Alerts)
 	hs.BusStats = h.BusStats
+	// The NCSC link's uptime is the SOC unit's figure (readiness measure 5).
+	hs.SOCUnit = func(ctx context.Context) (int64, error) {
+		soc, err := h.Duty.SOCUnit(auth.WithPrincipal(ctx, auth.System))
+		if err != nil || soc == nil {
+			return 0, err
+		}
+		return soc.UnitID, nil
+	}
 	// The rules: the detection rules compiled last, where this process
 	// runs the pipeline (a web-only process reports none).
 	hs.Feeds = append(hs.Feeds, health.FeedFunc(func(ctx context.Context) ([]health.FeedState, error) {
