@@ -16,6 +16,9 @@ import (
 	"vigil/internal/incident"
 )
 
+// DOCXType is the media type of the report's .docx.
+const DOCXType = docx.MediaType
+
 // Title is the report's title.
 const Title = "BÁO CÁO KỸ THUẬT TÌNH HÌNH AN TOÀN THÔNG TIN HÀNG THÁNG"
 

@@ -588,7 +588,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Report, int, error) {
 	if f.Unit != "" {
 		u, err := s.reportUnit(ctx, p, f.Unit)
 		if err != nil {
-			return nil, 0, errs.Invalid("unit", "unit %q does not exist", f.Unit)
+			return nil, 0, err
 		}
 		l.Where(`u.path LIKE ? ESCAPE '\'`, store.LikePrefix(u.Path))
 	}
