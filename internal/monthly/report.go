@@ -7,9 +7,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -473,16 +475,39 @@ func (s *Service) Publish(ctx context.Context, id int64) (*Report, error) {
 		pdf, doc []byte
 	}
 	docs := make([]frozen, len(reports))
+	// Rendering is most of publishing (a PDF and a DOCX per unit): one
+	// worker a processor.
+	work := make(chan int)
+	errc := make(chan error, len(reports))
+	var wg sync.WaitGroup
+	for range max(1, min(runtime.GOMAXPROCS(0), len(reports))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				x := reports[i]
+				var err error
+				if docs[i].pdf, err = x.Figures.PDF(x.Meta()); err == nil {
+					docs[i].doc, err = x.Figures.DOCX(x.Meta())
+				}
+				if err != nil {
+					errc <- err
+					continue
+				}
+				x.PDFSHA256, x.DOCXSHA256 = digest(docs[i].pdf), digest(docs[i].doc)
+			}
+		}()
+	}
 	for i, x := range reports {
 		x.Status, x.PublishedBy, x.PublishedAt = StatusPublished, p.Email, now
 		x.WatchlistID, x.WatchlistName = att.id, att.name
-		if docs[i].pdf, err = x.Figures.PDF(x.Meta()); err != nil {
-			return nil, err
-		}
-		if docs[i].doc, err = x.Figures.DOCX(x.Meta()); err != nil {
-			return nil, err
-		}
-		x.PDFSHA256, x.DOCXSHA256 = digest(docs[i].pdf), digest(docs[i].doc)
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	close(errc)
+	if err := <-errc; err != nil {
+		return nil, err
 	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		for i, x := range reports {
