@@ -2,8 +2,12 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -269,5 +273,50 @@ func TestMonthlyPages(t *testing.T) {
 	_, body = w.getPage("admin", "vi", "/monthly-reports/"+org)
 	if !strings.Contains(body, "Chưa xác nhận") || !strings.Contains(body, "officera@test.vigil") {
 		t.Errorf("the IT Center does not see who has acknowledged")
+	}
+}
+
+// TestMonthlyPDFSaysTheAPIsFigures extracts the PDF's text (pdftotext)
+// and finds in it the units' names with their diacritics and the figures
+// the JSON gives.
+func TestMonthlyPDFSaysTheAPIsFigures(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext (poppler-utils) is not installed")
+	}
+	w := newWorld(t, storetest.Open(t, "sqlite"))
+	w.monthlyData(t)
+	q := "/api/v1/reports/monthly?month=" + lastMonth() + "&unit=BHXHVN&format="
+	var fig monthly.Figures
+	if err := json.Unmarshal(w.call("admin", "GET", q+"json", nil).Body, &fig); err != nil {
+		t.Fatal(err)
+	}
+	r := w.call("admin", "GET", q+"pdf", nil)
+	expect(t, r, 200, "pdf")
+	p := filepath.Join(t.TempDir(), "m.pdf")
+	if err := os.WriteFile(p, r.Body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-enc", "UTF-8", p, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(out)), " ")
+	want := []string{"Tháng " + lastMonth()[5:] + "/" + lastMonth()[:4], "Tổng số cảnh báo: " + monthly.Num(fig.AlertsTotal)}
+	for _, u := range fig.Units {
+		if u.AlertsTotal > 0 {
+			want = append(want, u.Name)
+		}
+	}
+	for _, c := range fig.TopRules {
+		want = append(want, c.Label+" "+monthly.Num(c.Count))
+	}
+	if fig.AlertsTotal != 12 || len(fig.TopRules) != 1 {
+		t.Fatalf("figures: %+v", fig)
+	}
+	for _, s := range want {
+		if !strings.Contains(text, s) {
+			t.Errorf("the PDF lacks %q", s)
+		}
 	}
 }
