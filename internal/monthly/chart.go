@@ -96,7 +96,7 @@ func formatValue(v float64, suffix string) string {
 	if v == math.Trunc(v) {
 		return strconv.FormatFloat(v, 'f', 0, 64) + suffix
 	}
-	return strconv.FormatFloat(v, 'f', 1, 64) + suffix
+	return strings.Replace(strconv.FormatFloat(v, 'f', 1, 64), ".", ",", 1) + suffix // Vietnamese decimal comma
 }
 
 // layout places the chart's shapes.

@@ -274,6 +274,16 @@ func TestMonthlyPages(t *testing.T) {
 	if !strings.Contains(body, "Chưa xác nhận") || !strings.Contains(body, "officera@test.vigil") {
 		t.Errorf("the IT Center does not see who has acknowledged")
 	}
+	// The audit log names the reports and says what was done.
+	var publish string
+	for _, it := range w.call("admin", "GET", "/api/v1/audit?object_type=monthly_report&lang=vi", nil).items(t) {
+		if it["action"] == "monthly.publish" {
+			publish = fmt.Sprint(it["summary_text"])
+		}
+	}
+	if !strings.Contains(publish, "đã công bố báo cáo kỹ thuật hàng tháng") || !strings.Contains(publish, " — ") {
+		t.Errorf("audit sentence: %q", publish)
+	}
 }
 
 // TestMonthlyPDFSaysTheAPIsFigures extracts the PDF's text (pdftotext)
