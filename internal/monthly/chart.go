@@ -49,11 +49,11 @@ const ChartWidth = 1000.0
 
 const (
 	labelWidth = 330.0
-	titleSize  = 15.0
-	textSize   = 12.0
-	barHeight  = 18.0
+	titleSize  = 17.0
+	textSize   = 14.0
+	barHeight  = 20.0
 	barGap     = 8.0
-	maxLabel   = 44
+	maxLabel   = 40
 )
 
 type shape struct {
@@ -94,7 +94,7 @@ var (
 
 func formatValue(v float64, suffix string) string {
 	if v == math.Trunc(v) {
-		return strconv.FormatFloat(v, 'f', 0, 64) + suffix
+		return Num(int64(v)) + suffix
 	}
 	return strings.Replace(strconv.FormatFloat(v, 'f', 1, 64), ".", ",", 1) + suffix // Vietnamese decimal comma
 }
@@ -110,7 +110,7 @@ func (c *Chart) layout() layout {
 		for _, s := range c.Series {
 			l.shapes = append(l.shapes, shape{x: x, y: y, w: 14, h: 14, c: s.Color})
 			l.texts = append(l.texts, chartText{x: x + 20, y: y + 12, s: s.Name, size: textSize, c: ink})
-			x += 30 + float64(len([]rune(s.Name)))*7.5
+			x += 30 + float64(len([]rune(s.Name)))*textSize*0.6
 		}
 		y += 24
 	}
