@@ -128,13 +128,13 @@ func (f *Figures) Blocks(m Meta) []Block {
 		}
 		t := &Table{Head: []string{"Đơn vị"}}
 		for _, s := range Severities {
-			t.Head = append(t.Head, label("severity.", s))
+			t.Head = append(t.Head, label("alert.sev.", s))
 		}
 		t.Head = append(t.Head, "Tổng")
 		ch := &Chart{Title: "Cảnh báo theo đơn vị và mức độ", Stacked: true}
-		colors := []color.RGBA{ColorCritical, ColorHigh, ColorMedium, ColorLow}
+		colors := []color.RGBA{ColorCritical, ColorHigh, ColorMedium, ColorLow, ColorInfo}
 		for i, s := range Severities {
-			ch.Series = append(ch.Series, Series{Name: label("severity.", s), Color: colors[i]})
+			ch.Series = append(ch.Series, Series{Name: label("alert.sev.", s), Color: colors[min(i, len(colors)-1)]})
 		}
 		rows := byAlerts(f.Units)
 		for i, u := range rows {

@@ -31,6 +31,7 @@ import (
 	"strings"
 	"time"
 
+	"vigil/internal/alerts"
 	"vigil/internal/auth"
 	"vigil/internal/errs"
 	"vigil/internal/i18n"
@@ -126,8 +127,8 @@ type UnitRow struct {
 	Passed    *Share `json:"training_passed"`
 }
 
-// Severities of alerts, most severe first.
-var Severities = []string{"critical", "high", "medium", "low"}
+// Severities of alerts, most severe first: the alert queue's.
+var Severities = alerts.Severities
 
 // Figures are every number of a report; the JSON, the page, the PDF and
 // the DOCX are all written from them.
@@ -446,12 +447,12 @@ func (s *Service) figuresFor(ctx context.Context, g *gathered, u unit) (*Figures
 
 	if seen[measure.KeyAlertsBySeverity] {
 		for _, k := range Severities {
-			f.AlertsBySeverity = append(f.AlertsBySeverity, Count{Key: k, Label: label("severity.", k), Count: sev[k]})
+			f.AlertsBySeverity = append(f.AlertsBySeverity, Count{Key: k, Label: label("alert.sev.", k), Count: sev[k]})
 			f.AlertsTotal += sev[k]
 		}
 		for k, n := range sev { // a severity the report does not know still counts
 			if !slices.Contains(Severities, k) {
-				f.AlertsBySeverity = append(f.AlertsBySeverity, Count{Key: k, Label: label("severity.", k), Count: n})
+				f.AlertsBySeverity = append(f.AlertsBySeverity, Count{Key: k, Label: label("alert.sev.", k), Count: n})
 				f.AlertsTotal += n
 			}
 		}
