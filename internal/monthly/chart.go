@@ -19,7 +19,6 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"vigil/internal/fonts"
-	"vigil/internal/i18n"
 )
 
 // A Chart is a horizontal bar chart: a bar (or a group of bars, or a
@@ -100,6 +99,15 @@ func formatValue(v float64, suffix string) string {
 	return strings.Replace(strconv.FormatFloat(v, 'f', 1, 64), ".", ",", 1) + suffix // Vietnamese decimal comma
 }
 
+// shorten cuts s to n letters, "…" marking a cut.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
 // layout places the chart's shapes.
 func (c *Chart) layout() layout {
 	l := layout{w: ChartWidth}
@@ -143,7 +151,7 @@ func (c *Chart) layout() layout {
 	rowH := float64(groups)*barHeight + barGap
 	for i, lab := range c.Labels {
 		ry := y + barGap/2
-		l.texts = append(l.texts, chartText{x: 0, y: ry + float64(groups)*barHeight/2 + textSize/2 - 2, s: i18n.Clip(lab, maxLabel), size: textSize, c: ink})
+		l.texts = append(l.texts, chartText{x: 0, y: ry + float64(groups)*barHeight/2 + textSize/2 - 2, s: shorten(lab, maxLabel), size: textSize, c: ink})
 		x := labelWidth
 		total := 0.0
 		for j, s := range c.Series {

@@ -143,7 +143,7 @@ func (f *Figures) Blocks(m Meta) []Block {
 				r = append(r, Num(n))
 			}
 			t.Rows = append(t.Rows, append(r, Num(u.AlertsTotal)))
-			if i < maxChartUnits {
+			if i < maxChartUnits && u.AlertsTotal > 0 {
 				ch.Labels = append(ch.Labels, u.Name)
 				for j := range ch.Series {
 					ch.Series[j].Values = append(ch.Series[j].Values, float64(u.Alerts[j]))
@@ -265,6 +265,13 @@ func (f *Figures) Blocks(m Meta) []Block {
 func countBlock(head string, counts []Count, title string, c color.RGBA) (*Table, *Chart) {
 	t := &Table{Head: []string{head, "Số lượng"}}
 	ch := &Chart{Title: title, Series: []Series{{Name: "Số lượng", Color: c}}}
+	var nonzero []Count
+	for _, x := range counts {
+		if x.Count != 0 {
+			nonzero = append(nonzero, x)
+		}
+	}
+	counts = nonzero // the JSON keeps the zeros; the page and paper do not
 	for _, x := range counts {
 		t.Rows = append(t.Rows, []string{x.Label, Num(x.Count)})
 		ch.Labels = append(ch.Labels, x.Label)
@@ -389,8 +396,11 @@ func pdfTable(pdf *fpdf.Fpdf, t *Table, full float64) {
 	left, _, _, _ := pdf.GetMargins()
 	n := len(t.Head)
 	first := full * 0.45
-	if n == 2 {
+	switch {
+	case n == 2:
 		first = full * 0.7
+	case n > 4:
+		first = full * 0.34
 	}
 	rest := (full - first) / float64(max(n-1, 1))
 	row := func(cells []string, style string) {

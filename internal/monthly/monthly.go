@@ -537,21 +537,19 @@ func (s *Service) figuresFor(ctx context.Context, g *gathered, u unit) (*Figures
 // critical before high.
 func patchRank(dim string) int {
 	state, sev, _ := strings.Cut(dim, "/")
-	r := 9
+	r := 3
 	switch state {
 	case "open":
 		r = 0
 	case "accepted":
-		r = 3
+		r = 1
 	case "closed":
-		r = 6
+		r = 2
 	}
 	if j := slices.Index(Severities, sev); j >= 0 {
-		r += min(j, 2)
-	} else {
-		r += 2
+		return r*10 + j
 	}
-	return r
+	return r*10 + len(Severities)
 }
 
 func sortedKinds(kinds map[string]bool) []string {
