@@ -60,11 +60,12 @@ func init() {
 	}
 	register(&cli.Command{
 		Name:  "report",
-		Short: "national incident reports (Mẫu 03, 04, 05): draft, fill, approve, send, download as PDF/DOCX/JSON/text",
+		Short: "national incident reports (Mẫu 03, 04, 05): draft, fill, approve, send, download as PDF/DOCX/JSON/text; the monthly technical report (report monthly)",
 		Long: "A case's initial report (Mẫu 03) and final report (Mẫu 04), and a unit's six-monthly / annual summary (Mẫu 05),\n" +
 			"filled from the case and the unit's reporting profile. A report is drafted, filled (report set), submitted,\n" +
 			"approved (which numbers it) and sent through the outbox; an edit after approval makes a new version.",
 		Subs: []*cli.Command{
+			monthlyCommand(), // the monthly technical security report (monthly.go)
 			{
 				Name:  "list",
 				Short: "list the reports in your scope, newest first",

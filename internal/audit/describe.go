@@ -621,6 +621,7 @@ var lookups = map[string]struct {
 	"incident":          {`SELECT x.id, x.ref || ' — ' || x.title, '', x.unit_id FROM incidents x WHERE x.id IN (%s)`, true},
 	"outbox_delivery":   {`SELECT x.id, m.subject, x.target, x.unit_id FROM outbox_deliveries x JOIN outbox_messages m ON m.id = x.message_id WHERE x.id IN (%s)`, true},
 	"natreport":         {`SELECT x.id, CASE WHEN x.number = '' THEN x.form || ' #' || x.id ELSE x.number END, x.form, x.unit_id FROM natreports x WHERE x.id IN (%s)`, true},
+	"monthly_report":    {`SELECT x.id, x.month || ' — ' || u.name, u.code, x.unit_id FROM monthly_reports x JOIN units u ON u.id = x.unit_id WHERE x.id IN (%s)`, true},
 }
 
 // resolve runs one query per kind of object wanted (in chunks of 500 ids).

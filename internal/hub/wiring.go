@@ -19,6 +19,8 @@ import (
 	"vigil/internal/ingest"
 	"vigil/internal/intel"
 	"vigil/internal/jobs"
+	"vigil/internal/measure"
+	"vigil/internal/monthly"
 	"vigil/internal/natreport"
 	"vigil/internal/org"
 	"vigil/internal/outbox"
@@ -54,7 +56,7 @@ func services(db *store.DB) web.Services {
 	ics := &incident.Service{DB: db, Deliveries: ob}
 	hs := &hosts.Service{DB: db}
 	hs.IndicatorSources = append(hs.IndicatorSources, is.AgentIndicators)
-	return web.Services{
+	sv := web.Services{
 		Auth:     &auth.Service{DB: db, Audit: AuditAdapter, Throttle: auth.NewThrottle(20, 30)},
 		Org:      &org.Service{DB: db},
 		Hosts:    hs,
@@ -85,6 +87,23 @@ func services(db *store.DB) web.Services {
 		// through the outbox.
 		Reports: &natreport.Service{DB: db, Cases: ics, Outbox: ob},
 	}
+	// The monthly technical security report (issue 15) reads every
+	// capability through its measure.Provider, incidents through their
+	// monthly summary, warning lists through intel.
+	sv.Monthly = &monthly.Service{DB: db, Providers: measureProviders(sv), Incidents: ics, Lists: is}
+	return sv
+}
+
+// measureProviders lists the services that implement measure.Provider
+// (internal/measure), in the order of the directive's measures.
+func measureProviders(sv web.Services) []measure.Provider {
+	var out []measure.Provider
+	for _, x := range []any{sv.Hosts, sv.Findings, sv.Alerts, sv.Duty, sv.Sources, sv.Health, sv.Training, sv.Phishing, sv.Incidents} {
+		if p, ok := x.(measure.Provider); ok {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // hooks connects capabilities to one another once the services are built.
@@ -96,6 +115,7 @@ func (h *Hub) hooks() {
 	h.Training.Logger, h.Training.Mail = h.logger, func() (*escalate.Mailer, string) { return h.Escalate.Mail, h.Escalate.PublicURL }
 	// Phishing drills: the same relay; clickers are enrolled in training.
 	h.Phishing.Training, h.Phishing.Logger, h.Phishing.Relay = h.Training, h.logger, h.Training.Mail
+	h.Monthly.Logger = h.logger
 }
 
 // jobs lists the scheduled jobs of the hub and its capabilities.
@@ -146,6 +166,9 @@ func (h *Hub) jobs(sched *jobs.Scheduler) []jobs.Job {
 		// Incidents: reminders through the escalation channels before a
 		// national report's deadline passes (issue 13).
 		{Name: "incident-reminders", Every: time.Minute, Run: func(ctx context.Context) error { _, err := h.Incidents.Remind(ctx, h.Escalate); return err }},
+		// The monthly report: last month's, from the first working day of
+		// the month (issue 15); hourly, it generates once.
+		{Name: "monthly-report", Every: time.Hour, Run: h.Monthly.Run},
 	}
 }
 
@@ -260,6 +283,13 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 		return err
 	} else if n > 0 {
 		h.logger.Info("demo phishing drill loaded", "drills", n)
+	}
+	// Last month's monthly technical report of the demo organisation
+	// (after every capability's demo data).
+	if made, err := h.Monthly.LoadDemo(ctx); err != nil {
+		return err
+	} else if made {
+		h.logger.Info("demo monthly report generated")
 	}
 	// National reports of the demo cases (after the cases' demo).
 	if n, err := h.Reports.LoadDemo(ctx); err != nil {

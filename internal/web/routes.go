@@ -376,6 +376,7 @@ func (s *Server) routes() {
 	s.routesIncidents()
 	s.routesOutbox()
 	s.routesReports() // national incident reports (issue 13)
+	s.routesMonthly() // the monthly technical security report (issue 15)
 
 	// Any other page path: a "no such page" page in the layout.
 	s.mux.HandleFunc(pageCatchAll, s.uiNotFound)

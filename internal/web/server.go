@@ -28,6 +28,7 @@ import (
 	"vigil/internal/incident"
 	"vigil/internal/ingest"
 	"vigil/internal/intel"
+	"vigil/internal/monthly"
 	"vigil/internal/natreport"
 	"vigil/internal/org"
 	"vigil/internal/outbox"
@@ -88,6 +89,8 @@ type Services struct {
 	Outbox *outbox.Service
 	// Reports are the national incident reports, Mẫu 03/04/05 (internal/natreport).
 	Reports *natreport.Service
+	// Monthly is the monthly technical security report (internal/monthly).
+	Monthly *monthly.Service
 }
 
 // Config configures a Server.
