@@ -94,16 +94,11 @@ func services(db *store.DB) web.Services {
 	return sv
 }
 
-// measureProviders lists the services that implement measure.Provider
-// (internal/measure), in the order of the directive's measures.
+// measureProviders lists the services that are measure providers
+// (internal/measure), in the order of the directive's measures; a
+// capability that stops being one fails to compile here.
 func measureProviders(sv web.Services) []measure.Provider {
-	var out []measure.Provider
-	for _, x := range []any{sv.Hosts, sv.Findings, sv.Alerts, sv.Duty, sv.Sources, sv.Health, sv.Training, sv.Phishing, sv.Incidents} {
-		if p, ok := x.(measure.Provider); ok {
-			out = append(out, p)
-		}
-	}
-	return out
+	return []measure.Provider{sv.Hosts, sv.Findings, sv.Alerts, sv.Duty, sv.Sources, sv.Health, sv.Training, sv.Phishing, sv.Incidents}
 }
 
 // hooks connects capabilities to one another once the services are built.
