@@ -158,3 +158,16 @@ var readinessErrors = map[string]string{
 	"only an attestation waiting for review is accepted or sent back": "chỉ xác nhận đang chờ duyệt mới được chấp nhận hoặc trả lại",
 	"name the unit":                                                   "hãy chọn đơn vị",
 }
+
+// The values the readiness audit entries record, in words.
+func init() {
+	for k, v := range map[string][2]string{
+		"audit.v.state.submitted": {"chờ duyệt", "waiting for review"},
+		"audit.v.state.accepted":  {"đã chấp nhận", "accepted"},
+		"audit.v.state.returned":  {"bị trả lại", "sent back"},
+	} {
+		if _, ok := messages[k]; !ok {
+			messages[k] = v
+		}
+	}
+}

@@ -204,7 +204,7 @@ func (s *Service) Attest(ctx context.Context, id int64, in AttestInput) (*Attest
 		}
 		after := map[string]any{"campaign": c.Name, "unit": code, "criterion": cr.Label, "state": AttestSubmitted, "note": note}
 		if len(names) > 0 {
-			after["files"] = strings.Join(names, "; ")
+			after["evidence"] = strings.Join(names, "; ")
 		}
 		return audit.Append(ctx, tx, audit.Entry{Action: "readiness.attest", ObjectType: "readiness_attestation", ObjectID: strconv.FormatInt(aid, 10),
 			UnitID: unitID, After: after})

@@ -70,7 +70,7 @@ func (s *Service) Refresh(ctx context.Context, id int64) (*RefreshResult, error)
 	}
 	if p.Via != "system" {
 		err = audit.Log(ctx, s.DB, audit.Entry{Action: "readiness.refresh", ObjectType: "readiness_campaign", ObjectID: strconv.FormatInt(id, 10),
-			After: map[string]any{"units": res.Units, "rows": res.Rows}})
+			After: map[string]any{"targets": res.Units}})
 	}
 	return res, err
 }

@@ -431,13 +431,20 @@ func (s *Service) SaveTemplate(ctx context.Context, key string, in TemplateInput
 // templateView is what the audit log records of a template: its name and
 // one line per criterion.
 func templateView(t *Template) map[string]any {
-	v := map[string]any{"name": t.Name}
+	lines := make([]string, 0, len(t.Criteria))
 	for _, c := range t.Criteria {
 		line := fmt.Sprintf("%d · %s", c.Measure, c.Label)
-		if c.Kind == KindMetric && c.Direction != Info {
-			line += fmt.Sprintf(" · %s %g (±%g)", c.Direction, c.Target, c.Margin)
+		switch {
+		case c.Kind == KindAttest:
+			line += " · ✓"
+		case c.Direction == MinShare:
+			line += fmt.Sprintf(" · ≥ %g%% (±%g)", c.Target, c.Margin)
+		case c.Direction == MaxShare:
+			line += fmt.Sprintf(" · ≤ %g%% (±%g)", c.Target, c.Margin)
+		case c.Direction == MaxCount:
+			line += fmt.Sprintf(" · ≤ %g (±%g)", c.Target, c.Margin)
 		}
-		v[c.Key] = line
+		lines = append(lines, line)
 	}
-	return v
+	return map[string]any{"name": t.Name, "criteria": strings.Join(lines, "\n")}
 }
