@@ -24,6 +24,7 @@ import (
 	"vigil/internal/outbox"
 	"vigil/internal/phishing"
 	"vigil/internal/pipeline"
+	"vigil/internal/readiness"
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
 	"vigil/internal/store"
@@ -84,6 +85,9 @@ func services(db *store.DB) web.Services {
 		// incident service (which also keeps their reporting clocks), sent
 		// through the outbox.
 		Reports: &natreport.Service{DB: db, Cases: ics, Outbox: ob},
+		// Readiness campaigns (issue 15): providers and the SOC's unit are
+		// connected in hooks.
+		Readiness: &readiness.Service{DB: db},
 	}
 }
 
@@ -96,6 +100,10 @@ func (h *Hub) hooks() {
 	h.Training.Logger, h.Training.Mail = h.logger, func() (*escalate.Mailer, string) { return h.Escalate.Mail, h.Escalate.PublicURL }
 	// Phishing drills: the same relay; clickers are enrolled in training.
 	h.Phishing.Training, h.Phishing.Logger, h.Phishing.Relay = h.Training, h.logger, h.Training.Mail
+	// Readiness reads every capability that is a measure.Provider
+	// (issue 15); measure 5 belongs to the SOC's unit.
+	h.Readiness.Providers = readiness.ProvidersOf(h.Hosts, h.Findings, h.Alerts, h.Duty, h.Sources, h.Health, h.Training, h.Phishing, h.Incidents)
+	h.Readiness.SOCUnit, h.Readiness.Logger = readiness.SOCOf(h.Duty), h.logger
 }
 
 // jobs lists the scheduled jobs of the hub and its capabilities.
@@ -146,6 +154,10 @@ func (h *Hub) jobs(sched *jobs.Scheduler) []jobs.Job {
 		// Incidents: reminders through the escalation channels before a
 		// national report's deadline passes (issue 13).
 		{Name: "incident-reminders", Every: time.Minute, Run: func(ctx context.Context) error { _, err := h.Incidents.Remind(ctx, h.Escalate); return err }},
+		// Readiness (issue 15): snapshots recomputed from the providers;
+		// units at risk reminded once a day through their channels.
+		{Name: "readiness-refresh", Every: 5 * time.Minute, Run: func(ctx context.Context) error { _, err := h.Readiness.RefreshDue(ctx); return err }},
+		{Name: "readiness-remind", Every: time.Hour, Run: func(ctx context.Context) error { _, err := h.Readiness.Remind(ctx, h.Escalate); return err }},
 	}
 }
 
@@ -260,6 +272,13 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 		return err
 	} else if n > 0 {
 		h.logger.Info("demo phishing drill loaded", "drills", n)
+	}
+	// The readiness campaign "Tết Đinh Mùi 2027" over every demo unit
+	// (after every capability's demo data, which it reads).
+	if n, err := h.Readiness.LoadDemo(ctx, officers); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo readiness campaign opened", "campaigns", n)
 	}
 	// National reports of the demo cases (after the cases' demo).
 	if n, err := h.Reports.LoadDemo(ctx); err != nil {

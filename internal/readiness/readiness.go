@@ -49,6 +49,7 @@ import (
 	"time"
 
 	"vigil/internal/auth"
+	"vigil/internal/duty"
 	"vigil/internal/errs"
 	"vigil/internal/measure"
 	"vigil/internal/store"
@@ -191,4 +192,15 @@ func placeholders(n int) string {
 		b = append(b, '?')
 	}
 	return string(b)
+}
+
+// SOCOf finds the SOC's unit through the duty service (duty.SOCUnit).
+func SOCOf(d *duty.Service) SOCFinder {
+	return func(ctx context.Context) (int64, error) {
+		soc, err := d.SOCUnit(ctx)
+		if err != nil || soc == nil {
+			return 0, err
+		}
+		return soc.UnitID, nil
+	}
 }

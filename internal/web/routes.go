@@ -376,6 +376,8 @@ func (s *Server) routes() {
 	s.routesIncidents()
 	s.routesOutbox()
 	s.routesReports() // national incident reports (issue 13)
+	// Readiness campaigns over the five measures (issue 15).
+	s.routesReadiness()
 
 	// Any other page path: a "no such page" page in the layout.
 	s.mux.HandleFunc(pageCatchAll, s.uiNotFound)

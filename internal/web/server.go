@@ -33,6 +33,7 @@ import (
 	"vigil/internal/outbox"
 	"vigil/internal/phishing"
 	"vigil/internal/pipeline"
+	"vigil/internal/readiness"
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
 	"vigil/internal/store"
@@ -88,6 +89,8 @@ type Services struct {
 	Outbox *outbox.Service
 	// Reports are the national incident reports, Mẫu 03/04/05 (internal/natreport).
 	Reports *natreport.Service
+	// Readiness runs readiness campaigns over the five measures (internal/readiness).
+	Readiness *readiness.Service
 }
 
 // Config configures a Server.
