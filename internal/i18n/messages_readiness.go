@@ -141,6 +141,10 @@ var readinessMessages = map[string][2]string{
 	"rd.metric.phishing.clicked":           {"Tỷ lệ bấm thư diễn tập", "Drill click rate"},
 	"rd.metric.phishing.reported":          {"Tỷ lệ báo cáo thư diễn tập", "Drill report rate"},
 	"rd.metric.incidents.reported_on_time": {"Sự cố báo cáo đúng hạn", "Incidents reported on time"},
+	"field.criterion":                      {"Tiêu chí", "Criterion"},
+	"field.criteria":                       {"Danh sách tiêu chí", "Criteria"},
+	"field.starts_at":                      {"Ngày bắt đầu", "Start"},
+	"field.name_en":                        {"Tên tiếng Anh", "English name"},
 	"audit.type.readiness_campaign":        {"chiến dịch sẵn sàng", "readiness campaign"},
 }
 
