@@ -169,6 +169,9 @@ func validateCriteria(cs []*Criterion) error {
 	seen := map[string]bool{}
 	for i, c := range cs {
 		f := func(name string) string { return fmt.Sprintf("criteria[%d].%s", i+1, name) }
+		if c == nil {
+			return errs.Invalid(fmt.Sprintf("criteria[%d]", i+1), "is required")
+		}
 		c.Key = strings.ToLower(strings.TrimSpace(c.Key))
 		if !keyRE.MatchString(c.Key) {
 			return errs.Invalid(f("key"), "%q is not a key: lower-case letters, digits, dots and dashes (m1.av_current)", c.Key)
