@@ -58,6 +58,9 @@ type Cell struct {
 	Den       float64   `json:"den"`
 	Todo      string    `json:"todo,omitempty"`
 	TodoEn    string    `json:"todo_en,omitempty"`
+	// Link is the page listing the objects behind the figure (filled by
+	// the web layer, which knows its pages).
+	Link string `json:"link,omitempty"`
 	// Attestation is the unit's own attestation of an attestation
 	// criterion, when there is one.
 	Attestation *Attestation `json:"attestation,omitempty"`

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"mime"
+	"net/url"
 	"net/http"
 	"strconv"
 	"time"
@@ -168,6 +169,9 @@ func (s *Server) apiReadinessScoreboard(w http.ResponseWriter, r *http.Request) 
 		s.writeScoreboard(w, r, sb, format)
 		return
 	}
+	for _, u := range sb.Units {
+		linkCells(sb.Campaign.ID, u)
+	}
 	writeJSON(w, http.StatusOK, sb)
 }
 
@@ -206,6 +210,20 @@ func (s *Server) writeScoreboard(w http.ResponseWriter, r *http.Request, sb *rea
 	w.Write(buf.Bytes())
 }
 
+// linkCells sets each cell's link to the objects behind it: the filtered
+// list of a metric, the unit's sheet for an attestation.
+func linkCells(campaign int64, u *readiness.Row) {
+	for _, m := range u.Measures {
+		for _, c := range m.Criteria {
+			if c.Kind == readiness.KindAttest {
+				c.Link = fmt.Sprintf("/readiness/%d/units/%s#c-%s", campaign, url.PathEscape(u.Unit), c.Key)
+			} else {
+				c.Link = readinessLink(c.Metric, u.Unit)
+			}
+		}
+	}
+}
+
 func criterionLabel(c *readiness.Cell, lang string) string {
 	if lang == "en" && c.LabelEn != "" {
 		return c.LabelEn
@@ -230,6 +248,7 @@ func (s *Server) apiReadinessSheet(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var sh *readiness.Sheet
 		if sh, err = s.Readiness.Sheet(r.Context(), id, r.PathValue("unit")); err == nil {
+			linkCells(id, sh.Row)
 			writeJSON(w, http.StatusOK, sh)
 			return
 		}

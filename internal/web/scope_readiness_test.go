@@ -124,7 +124,7 @@ func init() {
 			expect(t, w.call("officerA", "GET", "/api/v1/readiness/campaigns/"+id+"/units/B", nil), 404, "officerA reads B's sheet")
 			r := w.call("viewerA", "GET", "/api/v1/readiness/campaigns/"+id+"/units/A1", nil)
 			expect(t, r, 200, "viewerA reads A1's sheet")
-			if u, _ := r.json(t)["unit"].(map[string]any); u["unit"] != "A1" {
+			if u, _ := r.json(t)["unit"].(map[string]any); u["unit"] != "A1" || !strings.Contains(string(r.Body), `"link":"/hosts?unit=A1\u0026failing=antivirus"`) {
 				t.Errorf("sheet: %s", r.Body)
 			}
 		},
