@@ -31,6 +31,7 @@ func TestReadinessPages(t *testing.T) {
 			{"admin", "/readiness/" + id + "/attestations", `value="accept"`},
 			{"viewerA", "/readiness/" + id + "/attestations", "/readiness-attestations/" + aid + "/files/" + fid},
 			{"admin", "/readiness-templates/directive-182-tet", `name="criteria[1].target"`},
+			{"officerA", "/units/A", "/readiness/" + id + "/units/A"},
 		} {
 			status, body := w.getPage(c.actor, lang, c.path)
 			if status != 200 || !strings.Contains(body, c.want) {

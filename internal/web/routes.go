@@ -405,5 +405,6 @@ func (s *Server) unitSections() []func(r *http.Request, u *org.Unit) (*unitSecti
 		s.healthUnitSection,
 		s.advisoryUnitSection,
 		s.incidentUnitSection,
+		s.readinessUnitSection,
 	}
 }

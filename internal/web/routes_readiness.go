@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"mime"
-	"net/url"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 

@@ -502,3 +502,34 @@ func readinessLink(metric, unit string) string {
 	}
 	return ""
 }
+
+// readinessUnitSection shows, on a unit's page, the unit's status in each
+// campaign under way it is a target of, linking to its sheet.
+func (s *Server) readinessUnitSection(r *http.Request, u *org.Unit) (*unitSection, error) {
+	lang := langOf(r)
+	list, _, err := s.Readiness.List(r.Context(), readiness.Filter{State: "open", Limit: 5})
+	if err != nil {
+		return nil, err
+	}
+	sec := &unitSection{Title: i18n.T(lang, "rd.title"), Link: "/readiness"}
+	for _, c := range list {
+		sb, err := s.Readiness.Scoreboard(r.Context(), c.ID, readiness.ScoreFilter{Unit: u.Code})
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range sb.Units {
+			if row.Unit != u.Code {
+				continue
+			}
+			sec.Stats = append(sec.Stats, cardStat{Label: c.Name, Value: i18n.T(lang, "rd.status."+row.Status),
+				Bad:  row.Status == readiness.StatusFailed || row.Status == readiness.StatusAtRisk,
+				Link: "/readiness/" + strconv.FormatInt(c.ID, 10) + "/units/" + url.PathEscape(u.Code)})
+		}
+	}
+	if len(sec.Stats) == 0 {
+		return nil, nil
+	}
+	// The unit page links the section once: to the latest campaign's sheet.
+	sec.Link = sec.Stats[0].Link
+	return sec, nil
+}
