@@ -534,3 +534,43 @@ func TestReminders(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentRefresh: refreshes of one campaign at the same time (the
+// job and the button, two hubs) all succeed and leave one row per
+// (unit, criterion).
+func TestConcurrentRefresh(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		itc := f.as(auth.RoleOfficer, org.RootCode)
+		c, err := f.svc.Create(itc, readiness.Input{Name: "Tết", StartsAt: "2027-02-04", DueAt: "2027-02-12"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.prov.set(measure.Sample{Key: measure.KeyHostsAVCurrent, UnitID: f.id("A"), Num: 1, Den: 2})
+		var wg sync.WaitGroup
+		errc := make(chan error, 6)
+		for i := 0; i < 6; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := f.svc.Refresh(itc, c.ID)
+				errc <- err
+			}()
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		var rows, distinct int
+		if err := db.QueryRow(context.Background(), `SELECT COUNT(*), COUNT(DISTINCT unit_id || '|' || criterion) FROM readiness_snapshots WHERE campaign_id = ?`, c.ID).Scan(&rows, &distinct); err != nil {
+			t.Fatal(err)
+		}
+		if rows == 0 || rows != distinct {
+			t.Errorf("%d rows, %d distinct", rows, distinct)
+		}
+	})
+}

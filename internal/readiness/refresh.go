@@ -311,6 +311,14 @@ func (s *Service) refresh(ctx context.Context, c *Campaign, metrics bool) (*Refr
 	}
 	day := now.In(i18n.Location).Format("2006-01-02")
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if tx.Dialect() == store.Postgres {
+			// One refresh of a campaign at a time across hubs (the job and
+			// the button): the second waits and replaces the first's rows
+			// instead of colliding with them. SQLite has one writer anyway.
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7326029, ?)`, int32(c.ID)); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM readiness_snapshots WHERE campaign_id = ?`, c.ID); err != nil {
 			return err
 		}
