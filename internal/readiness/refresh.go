@@ -3,6 +3,7 @@ package readiness
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,7 +38,35 @@ func (s *Service) targets(ctx context.Context, campaignID int64, cond string, ar
 		}
 		out = append(out, &t)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	treeOrder(out)
+	return out, nil
+}
+
+// treeOrder sorts units depth first, siblings by code (T01 before T46,
+// where the paths' ids would put /1/46/ before /1/5/): each unit's key is
+// the codes along its path, ids standing in for ancestors not listed. A
+// subtree stays one run after its root, which refresh relies on.
+func treeOrder(units []*target) {
+	code := make(map[string]string, len(units))
+	for _, u := range units {
+		code[strconv.FormatInt(u.id, 10)] = u.code
+	}
+	keys := make(map[*target][]string, len(units))
+	for _, u := range units {
+		var k []string
+		for _, id := range strings.Split(strings.Trim(u.path, "/"), "/") {
+			if c, ok := code[id]; ok {
+				k = append(k, c)
+			} else {
+				k = append(k, fmt.Sprintf("%020s", id))
+			}
+		}
+		keys[u] = k
+	}
+	slices.SortStableFunc(units, func(a, b *target) int { return slices.Compare(keys[a], keys[b]) })
 }
 
 // figure is a (num, den) pair.
