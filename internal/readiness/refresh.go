@@ -104,14 +104,14 @@ func (s *Service) Refresh(ctx context.Context, id int64) (*RefreshResult, error)
 	return res, err
 }
 
-// RefreshDue refreshes every campaign whose deadline is ahead, and once
-// more a campaign whose deadline passed since its last refresh (its final
+// RefreshDue refreshes every campaign whose deadline is ahead (from the
+// day it opens: units prepare before the period starts), and once more a
+// campaign whose deadline passed since its last refresh (its final
 // figures); the hub runs it every five minutes (wiring.go jobs()).
 func (s *Service) RefreshDue(ctx context.Context) (int, error) {
 	sys := auth.WithPrincipal(ctx, auth.System)
 	now := store.Micros(s.now())
-	rows, err := s.DB.Query(sys, `SELECT id FROM readiness_campaigns WHERE starts_at - ? <= ? AND (due_at > ? OR refreshed_at < due_at) ORDER BY id`,
-		int64(30*24*time.Hour/time.Microsecond), now, now)
+	rows, err := s.DB.Query(sys, `SELECT id FROM readiness_campaigns WHERE due_at > ? OR refreshed_at < due_at ORDER BY id`, now)
 	if err != nil {
 		return 0, fmt.Errorf("readiness: due campaigns: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"vigil/internal/auth"
 	"vigil/internal/escalate"
@@ -17,11 +18,15 @@ type Reminders interface {
 	Remind(ctx context.Context, r escalate.Reminder) (int, error)
 }
 
+// RemindBefore is how long before a campaign's period starts its
+// reminders begin: the run-up to the holiday is when units get ready.
+const RemindBefore = 14 * 24 * time.Hour
+
 // Remind tells each target unit at risk or failing in a campaign under
-// way (started, deadline ahead), once a day, through its escalation
-// channels: which criteria are not met, their value and target, and what
-// to do. It returns how many units it reminded. The hub runs it every
-// hour (wiring.go jobs()).
+// way (from RemindBefore its start until its deadline, computed), once a
+// day, through its escalation channels: which criteria are not met,
+// their value and target, and what to do. It returns how many units it
+// reminded. The hub runs it every hour (wiring.go jobs()).
 func (s *Service) Remind(ctx context.Context, to Reminders) (int, error) {
 	if to == nil {
 		return 0, nil
@@ -29,7 +34,7 @@ func (s *Service) Remind(ctx context.Context, to Reminders) (int, error) {
 	sys := auth.WithPrincipal(ctx, auth.System)
 	now := s.now()
 	rows, err := s.DB.Query(sys, `SELECT id FROM readiness_campaigns WHERE starts_at <= ? AND due_at > ? AND refreshed_at > 0 ORDER BY id`,
-		store.Micros(now), store.Micros(now))
+		store.Micros(now.Add(RemindBefore)), store.Micros(now))
 	if err != nil {
 		return 0, fmt.Errorf("readiness: campaigns to remind: %w", err)
 	}
