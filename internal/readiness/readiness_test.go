@@ -518,6 +518,15 @@ func TestReminders(t *testing.T) {
 		if n, err := f.svc.RefreshDue(context.Background()); err != nil || n != 1 {
 			t.Fatalf("refreshed %d: %v", n, err)
 		}
+		// A campaign whose period starts more than 14 days ahead reminds
+		// no one yet.
+		later, err := f.svc.Create(itc, readiness.Input{Name: "Hè 2027", StartsAt: "2027-06-01", DueAt: "2027-06-30", Units: []string{"B"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Refresh(itc, later.ID); err != nil {
+			t.Fatal(err)
+		}
 		n, err := f.svc.Remind(context.Background(), esc)
 		if err != nil || n != 1 {
 			t.Fatalf("reminded %d units: %v", n, err)
