@@ -583,3 +583,31 @@ func TestConcurrentRefresh(t *testing.T) {
 		}
 	})
 }
+
+// TestRefreshDue: the job refreshes a campaign from the day it opens
+// until its deadline, then once more for its final figures, then leaves
+// it as it was.
+func TestRefreshDue(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		itc := f.as(auth.RoleOfficer, org.RootCode)
+		if _, err := f.svc.Create(itc, readiness.Input{Name: "Tết", StartsAt: "2027-02-04", DueAt: "2027-02-12"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []struct {
+			now  time.Time
+			want int
+		}{
+			{time.Date(2027, 1, 20, 3, 0, 0, 0, time.UTC), 1}, // two weeks before the period: refreshed
+			{time.Date(2027, 2, 10, 3, 0, 0, 0, time.UTC), 1}, // during it
+			{time.Date(2027, 2, 13, 3, 0, 0, 0, time.UTC), 1}, // past the deadline: the final figures
+			{time.Date(2027, 2, 14, 3, 0, 0, 0, time.UTC), 0}, // then left alone
+		} {
+			f.now = step.now
+			if n, err := f.svc.RefreshDue(context.Background()); err != nil || n != step.want {
+				t.Errorf("at %v: refreshed %d, want %d (%v)", step.now, n, step.want, err)
+			}
+		}
+	})
+}
