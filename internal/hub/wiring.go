@@ -273,18 +273,18 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 	} else if n > 0 {
 		h.logger.Info("demo phishing drill loaded", "drills", n)
 	}
+	// National reports of the demo cases (after the cases' demo).
+	if n, err := h.Reports.LoadDemo(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo national reports loaded", "reports", n)
+	}
 	// The readiness campaign "Tết Đinh Mùi 2027" over every demo unit
 	// (after every capability's demo data, which it reads).
 	if n, err := h.Readiness.LoadDemo(ctx, officers); err != nil {
 		return err
 	} else if n > 0 {
 		h.logger.Info("demo readiness campaign opened", "campaigns", n)
-	}
-	// National reports of the demo cases (after the cases' demo).
-	if n, err := h.Reports.LoadDemo(ctx); err != nil {
-		return err
-	} else if n > 0 {
-		h.logger.Info("demo national reports loaded", "reports", n)
 	}
 	return nil
 }
