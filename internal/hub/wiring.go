@@ -26,6 +26,7 @@ import (
 	"vigil/internal/outbox"
 	"vigil/internal/phishing"
 	"vigil/internal/pipeline"
+	"vigil/internal/readiness"
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
 	"vigil/internal/store"
@@ -86,11 +87,16 @@ func services(db *store.DB) web.Services {
 		// incident service (which also keeps their reporting clocks), sent
 		// through the outbox.
 		Reports: &natreport.Service{DB: db, Cases: ics, Outbox: ob},
+		// Readiness campaigns (issue 15): providers and the SOC's unit are
+		// connected in hooks.
+		Readiness: &readiness.Service{DB: db},
 	}
 	// The monthly technical security report (issue 15) reads every
 	// capability through its measure.Provider, incidents through their
 	// monthly summary, warning lists through intel.
-	sv.Monthly = &monthly.Service{DB: db, Providers: measureProviders(sv), Incidents: ics, Lists: is}
+	providers := measureProviders(sv)
+	sv.Monthly = &monthly.Service{DB: db, Providers: providers, Incidents: ics, Lists: is}
+	sv.Readiness.Providers = providers
 	return sv
 }
 
@@ -111,6 +117,8 @@ func (h *Hub) hooks() {
 	// Phishing drills: the same relay; clickers are enrolled in training.
 	h.Phishing.Training, h.Phishing.Logger, h.Phishing.Relay = h.Training, h.logger, h.Training.Mail
 	h.Monthly.Logger = h.logger
+	// Readiness's measure 5 belongs to the SOC's unit (issue 15).
+	h.Readiness.SOCUnit, h.Readiness.Logger = readiness.SOCOf(h.Duty), h.logger
 }
 
 // jobs lists the scheduled jobs of the hub and its capabilities.
@@ -164,6 +172,10 @@ func (h *Hub) jobs(sched *jobs.Scheduler) []jobs.Job {
 		// The monthly report: last month's, from the first working day of
 		// the month (issue 15); hourly, it generates once.
 		{Name: "monthly-report", Every: time.Hour, Run: h.Monthly.Run},
+		// Readiness (issue 15): snapshots recomputed from the providers;
+		// units at risk reminded once a day through their channels.
+		{Name: "readiness-refresh", Every: 5 * time.Minute, Run: func(ctx context.Context) error { _, err := h.Readiness.RefreshDue(ctx); return err }},
+		{Name: "readiness-remind", Every: time.Hour, Run: func(ctx context.Context) error { _, err := h.Readiness.Remind(ctx, h.Escalate); return err }},
 	}
 }
 
@@ -291,6 +303,13 @@ func (h *Hub) loadDemo(ctx context.Context) error {
 		return err
 	} else if n > 0 {
 		h.logger.Info("demo national reports loaded", "reports", n)
+	}
+	// The readiness campaign "Tết Đinh Mùi 2027" over every demo unit
+	// (after every capability's demo data, which it reads).
+	if n, err := h.Readiness.LoadDemo(ctx, officers); err != nil {
+		return err
+	} else if n > 0 {
+		h.logger.Info("demo readiness campaign opened", "campaigns", n)
 	}
 	return nil
 }

@@ -377,6 +377,8 @@ func (s *Server) routes() {
 	s.routesOutbox()
 	s.routesReports() // national incident reports (issue 13)
 	s.routesMonthly() // the monthly technical security report (issue 15)
+	// Readiness campaigns over the five measures (issue 15).
+	s.routesReadiness()
 
 	// Any other page path: a "no such page" page in the layout.
 	s.mux.HandleFunc(pageCatchAll, s.uiNotFound)
@@ -404,5 +406,6 @@ func (s *Server) unitSections() []func(r *http.Request, u *org.Unit) (*unitSecti
 		s.healthUnitSection,
 		s.advisoryUnitSection,
 		s.incidentUnitSection,
+		s.readinessUnitSection,
 	}
 }

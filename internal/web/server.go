@@ -34,6 +34,7 @@ import (
 	"vigil/internal/outbox"
 	"vigil/internal/phishing"
 	"vigil/internal/pipeline"
+	"vigil/internal/readiness"
 	"vigil/internal/scanimport"
 	"vigil/internal/sources"
 	"vigil/internal/store"
@@ -91,6 +92,8 @@ type Services struct {
 	Reports *natreport.Service
 	// Monthly is the monthly technical security report (internal/monthly).
 	Monthly *monthly.Service
+	// Readiness runs readiness campaigns over the five measures (internal/readiness).
+	Readiness *readiness.Service
 }
 
 // Config configures a Server.

@@ -14,6 +14,7 @@ import (
 	"vigil/internal/auth"
 	"vigil/internal/errs"
 	"vigil/internal/i18n"
+	"vigil/internal/readiness"
 )
 
 //go:embed templates/*.html
@@ -81,6 +82,11 @@ func newUIRenderer() (*uiRenderer, error) {
 			return i18n.T(lang, fmt.Sprintf("weekday.%d", t.In(i18n.Location).Weekday()))
 		},
 		"weekParam": func(t time.Time) string { return t.In(i18n.Location).Format("2006-01-02") },
+		// Readiness (ui_readiness.go): a cell's value, target, label, objects.
+		"rdValue":  func(lang string, c *readiness.Cell) string { return readiness.FormatValue(c, lang) },
+		"rdTarget": func(lang string, c *readiness.Cell) string { return readiness.FormatTarget(c, lang) },
+		"rdLabel":  func(lang string, c *readiness.Cell) string { return criterionLabel(c, lang) },
+		"rdLink":   readinessLink,
 		"has": func(s []string, x string) bool {
 			for _, v := range s {
 				if v == x {

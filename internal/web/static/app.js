@@ -140,4 +140,12 @@
       if (src.readyState === EventSource.CLOSED) { status.textContent = status.getAttribute("data-live-off"); }
     }
   });
+
+  // Print links: <a href="#" data-print> (the readiness leadership view).
+  document.addEventListener("click", function (ev) {
+    var a = ev.target.closest("[data-print]");
+    if (!a) { return; }
+    ev.preventDefault();
+    window.print();
+  });
 })();
