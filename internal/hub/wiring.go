@@ -87,8 +87,8 @@ func services(db *store.DB) web.Services {
 		// incident service (which also keeps their reporting clocks), sent
 		// through the outbox.
 		Reports: &natreport.Service{DB: db, Cases: ics, Outbox: ob},
-		// Readiness campaigns (issue 15): providers and the SOC's unit are
-		// connected in hooks.
+		// Readiness campaigns (issue 15): the measure providers below, the SOC's unit
+		// in hooks.
 		Readiness: &readiness.Service{DB: db},
 	}
 	// The monthly technical security report (issue 15) reads every
