@@ -533,9 +533,16 @@ func (s *Service) rollUp(ctx context.Context, tx *store.Tx, personID int64, c *C
 	if passed >= n {
 		pass = now
 	}
-	_, err := tx.Exec(ctx, `UPDATE training_assignments SET score = ?,
-		completed_at = CASE WHEN completed_at > 0 THEN completed_at ELSE ? END,
-		passed_at = CASE WHEN passed_at > 0 THEN passed_at ELSE ? END
-		WHERE person_id = ? AND course_id = ?`, score, done, pass, personID, c.ID)
-	return err
+	if _, err := tx.Exec(ctx, `UPDATE training_assignments SET score = ? WHERE person_id = ? AND course_id = ?`, score, personID, c.ID); err != nil {
+		return err
+	}
+	if done > 0 {
+		if err := markAssignments(ctx, tx, "completed_at", done, personID, c.ID); err != nil {
+			return err
+		}
+	}
+	if pass > 0 {
+		return markAssignments(ctx, tx, "passed_at", pass, personID, c.ID)
+	}
+	return nil
 }
