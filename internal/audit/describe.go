@@ -621,6 +621,9 @@ var lookups = map[string]struct {
 	"incident":          {`SELECT x.id, x.ref || ' — ' || x.title, '', x.unit_id FROM incidents x WHERE x.id IN (%s)`, true},
 	"outbox_delivery":   {`SELECT x.id, m.subject, x.target, x.unit_id FROM outbox_deliveries x JOIN outbox_messages m ON m.id = x.message_id WHERE x.id IN (%s)`, true},
 	"natreport":         {`SELECT x.id, CASE WHEN x.number = '' THEN x.form || ' #' || x.id ELSE x.number END, x.form, x.unit_id FROM natreports x WHERE x.id IN (%s)`, true},
+
+	// Directory syncs of training's employees (issue 14).
+	"training_directory_run": {`SELECT x.id, x.source, '', 0 FROM training_directory_runs x WHERE x.id IN (%s)`, true},
 }
 
 // resolve runs one query per kind of object wanted (in chunks of 500 ids).

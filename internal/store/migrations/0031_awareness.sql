@@ -21,3 +21,60 @@ INSERT INTO training_unit_counts (campaign_id, unit_id, due_at, assigned, comple
 		SUM(CASE WHEN a.completed_at > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN a.passed_at > 0 THEN 1 ELSE 0 END)
 	FROM training_assignments a JOIN units u ON u.id = a.unit_id
 	GROUP BY a.campaign_id, a.unit_id;
+
+-- Directory sync: employees come from LDAP groups (a job, docs/training.md)
+-- or from the group claims of the ID token when they sign in by SSO.
+-- source says where a person came from (csv, ldap, oidc); directory_id is
+-- the LDAP entry's DN or the OIDC subject. A sync disables the people it
+-- brought in that the directory no longer lists, never those imported
+-- from CSV.
+ALTER TABLE training_people ADD COLUMN source TEXT NOT NULL DEFAULT 'csv';
+ALTER TABLE training_people ADD COLUMN directory_id TEXT NOT NULL DEFAULT '';
+
+-- The directory settings (one row). The bind password is kept to bind and
+-- never shown back.
+CREATE TABLE training_directory (
+	id              INTEGER PRIMARY KEY,
+	ldap_url        TEXT NOT NULL DEFAULT '',
+	bind_dn         TEXT NOT NULL DEFAULT '',
+	bind_password   TEXT NOT NULL DEFAULT '',
+	base_dn         TEXT NOT NULL DEFAULT '',
+	user_filter     TEXT NOT NULL DEFAULT '(objectClass=person)',
+	attr_email      TEXT NOT NULL DEFAULT 'mail',
+	attr_name       TEXT NOT NULL DEFAULT 'displayName',
+	attr_position   TEXT NOT NULL DEFAULT 'title',
+	attr_department TEXT NOT NULL DEFAULT 'department',
+	sync_hours      INTEGER NOT NULL DEFAULT 0,
+	groups_claim    TEXT NOT NULL DEFAULT 'groups',
+	next_sync_at    BIGINT NOT NULL DEFAULT 0,
+	updated_at      BIGINT NOT NULL DEFAULT 0,
+	updated_by      TEXT NOT NULL DEFAULT ''
+);
+
+-- Which directory group's members are the employees of which unit: an
+-- LDAP group's DN (matched against memberOf) or a group name of the ID
+-- token's groups claim.
+CREATE TABLE training_directory_groups (
+	id       {{id}},
+	grp      TEXT NOT NULL,
+	unit_id  BIGINT NOT NULL REFERENCES units(id) ON DELETE CASCADE,
+	position INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX training_directory_groups_grp ON training_directory_groups(grp);
+
+-- Each sync and what it did; errors name the entry (one a line).
+CREATE TABLE training_directory_runs (
+	id          {{id}},
+	source      TEXT NOT NULL,
+	started_at  BIGINT NOT NULL,
+	finished_at BIGINT NOT NULL DEFAULT 0,
+	started_by  TEXT NOT NULL DEFAULT '',
+	added       INTEGER NOT NULL DEFAULT 0,
+	updated     INTEGER NOT NULL DEFAULT 0,
+	disabled    INTEGER NOT NULL DEFAULT 0,
+	entries     INTEGER NOT NULL DEFAULT 0,
+	failure     TEXT NOT NULL DEFAULT '',
+	errors      TEXT NOT NULL DEFAULT '',
+	changes     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX training_directory_runs_started ON training_directory_runs(started_at);
