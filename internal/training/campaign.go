@@ -120,6 +120,9 @@ func (s *Service) CreateCampaign(ctx context.Context, in CampaignInput) (*Campai
 	if err != nil {
 		return nil, err
 	}
+	if len(c.Lessons) == 0 {
+		return nil, errs.Invalid("course", "the course has no lesson yet: add one first")
+	}
 	name := strings.TrimSpace(in.Name)
 	if name == "" {
 		shown := strings.Join(codes, ", ")

@@ -214,7 +214,7 @@ func (s *Server) uiLearnLesson(w http.ResponseWriter, r *http.Request, l *traini
 		s.learnError(w, r, err)
 		return
 	}
-	d := &learnPage{Learner: l, Course: m, Step: st, Body: training.RenderMarkdown(st.Lesson.Body), Order: order}
+	d := &learnPage{Learner: l, Course: m, Step: st, Body: training.RenderMarkdown(st.Lesson.BodyIn(langOf(r))), Order: order}
 	s.renderLearn(w, r, http.StatusOK, "learn_lesson", "learn.lesson", d)
 }
 
@@ -243,7 +243,7 @@ func (s *Server) uiLearnQuiz(w http.ResponseWriter, r *http.Request, l *training
 			st = x
 		}
 	}
-	d := &learnPage{Learner: l, Course: res.Course, Step: st, Result: res, Body: training.RenderMarkdown(st.Lesson.Body)}
+	d := &learnPage{Learner: l, Course: res.Course, Step: st, Result: res, Body: training.RenderMarkdown(st.Lesson.BodyIn(langOf(r)))}
 	for i := range st.Lesson.Questions {
 		d.Order = append(d.Order, i)
 	}

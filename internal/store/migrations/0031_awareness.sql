@@ -78,3 +78,10 @@ CREATE TABLE training_directory_runs (
 	changes     TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX training_directory_runs_started ON training_directory_runs(started_at);
+
+-- Courses editable by the IT Center (new courses and lessons, English
+-- text optional: shown to readers of the English interface when given).
+ALTER TABLE training_courses ADD COLUMN title_en TEXT NOT NULL DEFAULT '';
+ALTER TABLE training_courses ADD COLUMN summary_en TEXT NOT NULL DEFAULT '';
+ALTER TABLE training_lessons ADD COLUMN title_en TEXT NOT NULL DEFAULT '';
+ALTER TABLE training_lessons ADD COLUMN body_en TEXT NOT NULL DEFAULT '';
