@@ -85,3 +85,27 @@ ALTER TABLE training_courses ADD COLUMN title_en TEXT NOT NULL DEFAULT '';
 ALTER TABLE training_courses ADD COLUMN summary_en TEXT NOT NULL DEFAULT '';
 ALTER TABLE training_lessons ADD COLUMN title_en TEXT NOT NULL DEFAULT '';
 ALTER TABLE training_lessons ADD COLUMN body_en TEXT NOT NULL DEFAULT '';
+
+-- Drill outcomes per (drill, unit), kept current by internal/phishing with
+-- the recipients they count (the drill's creation, each message sent, the
+-- first open, click, submission and report of each person): the IT
+-- Center's dashboard reads these rows instead of every recipient of every
+-- drill.
+CREATE TABLE phishing_unit_counts (
+	campaign_id BIGINT NOT NULL REFERENCES phishing_campaigns(id) ON DELETE CASCADE,
+	unit_id     BIGINT NOT NULL REFERENCES units(id) ON DELETE CASCADE,
+	recipients  INTEGER NOT NULL DEFAULT 0,
+	sent        INTEGER NOT NULL DEFAULT 0,
+	opened      INTEGER NOT NULL DEFAULT 0,
+	clicked     INTEGER NOT NULL DEFAULT 0,
+	submitted   INTEGER NOT NULL DEFAULT 0,
+	reported    INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (campaign_id, unit_id)
+);
+CREATE INDEX phishing_unit_counts_unit ON phishing_unit_counts(unit_id);
+
+INSERT INTO phishing_unit_counts (campaign_id, unit_id, recipients, sent, opened, clicked, submitted, reported)
+	SELECT r.campaign_id, r.unit_id, COUNT(*), SUM(CASE WHEN r.sent_at > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN r.opened_at > 0 THEN 1 ELSE 0 END),
+		SUM(CASE WHEN r.clicked_at > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN r.submitted_at > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN r.reported_at > 0 THEN 1 ELSE 0 END)
+	FROM phishing_recipients r JOIN units u ON u.id = r.unit_id
+	GROUP BY r.campaign_id, r.unit_id;
