@@ -84,5 +84,8 @@ func TestPhishingTemplatePages(t *testing.T) {
 		if _, body := w.getPage("officerA", "vi", "/phishing/templates"); !strings.Contains(body, "Lương tháng 13 (2027)") || !strings.Contains(body, "1 đợt diễn tập") {
 			t.Error("the list does not show the template and its use")
 		}
+		if _, body := w.getPage("viewerA", "vi", "/phishing/templates"); strings.Contains(body, `id="template-form"`) || strings.Contains(body, "/delete") {
+			t.Error("viewerA is offered a form it cannot use")
+		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"vigil/internal/auth"
 	"vigil/internal/errs"
 	"vigil/internal/phishing"
 )
@@ -60,6 +61,7 @@ type phishingTemplatesData struct {
 	Template  *phishing.TemplateUse // the one edited; nil: a new one
 	Form      *formState
 	Deleted   bool
+	MayWrite  bool // officers and administrators write templates
 }
 
 var phishingTemplateFields = []string{"name", "subject", "sender_name", "body", "landing"}
@@ -74,6 +76,9 @@ func (s *Server) renderPhishingTemplates(w http.ResponseWriter, r *http.Request,
 	if d.Templates, err = s.Phishing.TemplateUses(r.Context()); err != nil {
 		s.uiError(w, r, err)
 		return
+	}
+	if p := principalOf(r); p != nil {
+		d.MayWrite = p.Role == auth.RoleAdmin || p.Role == auth.RoleOfficer
 	}
 	s.render(w, r, status, "phishing_templates", s.newPage(r, "phishing", "ph.templates", d))
 }
