@@ -625,6 +625,9 @@ var lookups = map[string]struct {
 	"readiness_template":    {`SELECT x.key, x.name, '', 0 FROM readiness_templates x WHERE x.key IN (%s)`, false},
 	"natreport":             {`SELECT x.id, CASE WHEN x.number = '' THEN x.form || ' #' || x.id ELSE x.number END, x.form, x.unit_id FROM natreports x WHERE x.id IN (%s)`, true},
 	"monthly_report":        {`SELECT x.id, x.month || ' — ' || u.name, u.code, x.unit_id FROM monthly_reports x JOIN units u ON u.id = x.unit_id WHERE x.id IN (%s)`, true},
+
+	// Directory syncs of training's employees (issue 14).
+	"training_directory_run": {`SELECT x.id, x.source, '', 0 FROM training_directory_runs x WHERE x.id IN (%s)`, true},
 }
 
 // resolve runs one query per kind of object wanted (in chunks of 500 ids).

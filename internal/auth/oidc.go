@@ -61,27 +61,47 @@ func NewOIDC(ctx context.Context, cfg OIDCConfig) (*OIDC, error) {
 }
 
 // Flow is the per-login state kept in a short-lived cookie: state, nonce
-// and the PKCE verifier.
+// and the PKCE verifier, and for whom the sign-in is (Purpose: "" an
+// officer, FlowLearner an employee going to their training).
 type Flow struct {
 	State, Nonce, Verifier string
+	Purpose                string
 }
 
+// FlowLearner marks the sign-in of an employee (training, /learn): the
+// callback makes a learner session, never an officer's.
+const FlowLearner = "learn"
+
 // Encode packs the flow for a cookie.
-func (f Flow) Encode() string { return f.State + "." + f.Nonce + "." + f.Verifier }
+func (f Flow) Encode() string {
+	s := f.State + "." + f.Nonce + "." + f.Verifier
+	if f.Purpose != "" {
+		s += "." + f.Purpose
+	}
+	return s
+}
 
 // DecodeFlow unpacks a flow cookie.
 func DecodeFlow(s string) (Flow, bool) {
 	parts := strings.Split(s, ".")
-	if len(parts) != 3 {
-		return Flow{}, false
+	switch {
+	case len(parts) == 3:
+		return Flow{State: parts[0], Nonce: parts[1], Verifier: parts[2]}, true
+	case len(parts) == 4 && parts[3] == FlowLearner:
+		return Flow{State: parts[0], Nonce: parts[1], Verifier: parts[2], Purpose: parts[3]}, true
 	}
-	return Flow{parts[0], parts[1], parts[2]}, true
+	return Flow{}, false
 }
 
 // Start begins a sign-in: the URL to send the browser to and the flow to
 // remember.
 func (o *OIDC) Start() (string, Flow) {
-	f := Flow{State: NewSecret(""), Nonce: NewSecret(""), Verifier: oauth2.GenerateVerifier()}
+	return o.StartFor("")
+}
+
+// StartFor begins a sign-in for purpose ("" or FlowLearner).
+func (o *OIDC) StartFor(purpose string) (string, Flow) {
+	f := Flow{State: NewSecret(""), Nonce: NewSecret(""), Verifier: oauth2.GenerateVerifier(), Purpose: purpose}
 	url := o.oauth.AuthCodeURL(f.State, oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier))
 	return url, f
 }
@@ -97,27 +117,74 @@ type Claims struct {
 
 // Finish exchanges the code, verifies the ID token and returns its claims.
 func (o *OIDC) Finish(ctx context.Context, f Flow, state, code string) (*Claims, error) {
+	c, m, err := o.verify(ctx, f, state, code)
+	if err != nil {
+		return nil, err
+	}
+	role, _ := m[o.cfg.RoleClaim].(string)
+	c.Role = Role(strings.ToLower(role))
+	c.Unit, _ = m[o.cfg.UnitClaim].(string)
+	if !c.Role.Valid() {
+		return nil, errs.Errorf(errs.EFORBIDDEN, "the ID token's %s claim %q is not a Vigil role", o.cfg.RoleClaim, role)
+	}
+	if c.Unit == "" {
+		return nil, errs.Errorf(errs.EFORBIDDEN, "the ID token carries no %s claim", o.cfg.UnitClaim)
+	}
+	return c, nil
+}
+
+// Identity is an employee's verified identity: no role or unit (employees
+// hold none), the groups of groupsClaim instead (a list of strings or
+// one string).
+type Identity struct {
+	Subject, Email, Name string
+	Groups               []string
+}
+
+// FinishIdentity is Finish for an employee's sign-in.
+func (o *OIDC) FinishIdentity(ctx context.Context, f Flow, state, code, groupsClaim string) (*Identity, error) {
+	c, m, err := o.verify(ctx, f, state, code)
+	if err != nil {
+		return nil, err
+	}
+	id := &Identity{Subject: c.Subject, Email: c.Email, Name: c.Name}
+	switch v := m[groupsClaim].(type) {
+	case string:
+		id.Groups = []string{v}
+	case []any:
+		for _, g := range v {
+			if s, ok := g.(string); ok {
+				id.Groups = append(id.Groups, s)
+			}
+		}
+	}
+	return id, nil
+}
+
+// verify exchanges the code and checks the ID token: signature, nonce and
+// a verified e-mail address.
+func (o *OIDC) verify(ctx context.Context, f Flow, state, code string) (*Claims, map[string]any, error) {
 	if state == "" || state != f.State {
-		return nil, errs.Errorf(errs.EUNAUTHORIZED, "sign-in state does not match; start again")
+		return nil, nil, errs.Errorf(errs.EUNAUTHORIZED, "sign-in state does not match; start again")
 	}
 	tok, err := o.oauth.Exchange(ctx, code, oauth2.VerifierOption(f.Verifier))
 	if err != nil {
-		return nil, errs.Errorf(errs.EUNAUTHORIZED, "the identity provider refused the sign-in code")
+		return nil, nil, errs.Errorf(errs.EUNAUTHORIZED, "the identity provider refused the sign-in code")
 	}
 	raw, ok := tok.Extra("id_token").(string)
 	if !ok {
-		return nil, errs.Errorf(errs.EUNAUTHORIZED, "the identity provider sent no ID token")
+		return nil, nil, errs.Errorf(errs.EUNAUTHORIZED, "the identity provider sent no ID token")
 	}
 	idt, err := o.verifier.Verify(ctx, raw)
 	if err != nil {
-		return nil, errs.Errorf(errs.EUNAUTHORIZED, "the ID token is not valid: %v", err)
+		return nil, nil, errs.Errorf(errs.EUNAUTHORIZED, "the ID token is not valid: %v", err)
 	}
 	if sha256.Sum256([]byte(idt.Nonce)) != sha256.Sum256([]byte(f.Nonce)) {
-		return nil, errs.Errorf(errs.EUNAUTHORIZED, "the ID token's nonce does not match")
+		return nil, nil, errs.Errorf(errs.EUNAUTHORIZED, "the ID token's nonce does not match")
 	}
 	var m map[string]any
 	if err := idt.Claims(&m); err != nil {
-		return nil, errs.Errorf(errs.EUNAUTHORIZED, "unreadable ID token claims")
+		return nil, nil, errs.Errorf(errs.EUNAUTHORIZED, "unreadable ID token claims")
 	}
 	c := &Claims{Subject: idt.Subject}
 	c.Email, _ = m["email"].(string)
@@ -125,24 +192,15 @@ func (o *OIDC) Finish(ctx context.Context, f Flow, state, code string) (*Claims,
 	// Absent counts as unverified: the e-mail is what binds the identity
 	// to a Vigil account.
 	if v, ok := m["email_verified"].(bool); !ok || !v {
-		return nil, errs.Errorf(errs.EUNAUTHORIZED, "the identity provider has not verified this e-mail address")
+		return nil, nil, errs.Errorf(errs.EUNAUTHORIZED, "the identity provider has not verified this e-mail address")
 	}
-	role, _ := m[o.cfg.RoleClaim].(string)
-	c.Role = Role(strings.ToLower(role))
-	c.Unit, _ = m[o.cfg.UnitClaim].(string)
 	if c.Email == "" {
-		return nil, errs.Errorf(errs.EUNAUTHORIZED, "the ID token carries no e-mail")
-	}
-	if !c.Role.Valid() {
-		return nil, errs.Errorf(errs.EFORBIDDEN, "the ID token's %s claim %q is not a Vigil role", o.cfg.RoleClaim, role)
-	}
-	if c.Unit == "" {
-		return nil, errs.Errorf(errs.EFORBIDDEN, "the ID token carries no %s claim", o.cfg.UnitClaim)
+		return nil, nil, errs.Errorf(errs.EUNAUTHORIZED, "the ID token carries no e-mail")
 	}
 	if c.Name == "" {
 		c.Name = c.Email
 	}
-	return c, nil
+	return c, m, nil
 }
 
 // SSOPrincipal finds or creates the user for verified claims and brings its

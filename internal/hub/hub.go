@@ -243,6 +243,12 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer stopWatch()
+	stopReports, err := h.startReportListener(cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopReports()
 	jobCtx, stopJobs := context.WithCancel(context.Background())
 	wg := sched.Start(jobCtx)
 	h.startEscalation(jobCtx, cfg, wg)

@@ -165,6 +165,7 @@ func (h *Hub) jobs(sched *jobs.Scheduler) []jobs.Job {
 		{Name: "training-remind", Every: 10 * time.Minute, Run: func(ctx context.Context) error { _, err := h.Training.QueueReminders(ctx); return err }},
 		{Name: "phishing-send", Every: 10 * time.Second, Run: func(ctx context.Context) error { _, err := h.Phishing.SendDue(ctx, 50); return err }},
 		{Name: "training-purge", Every: time.Hour, Run: h.Training.Purge},
+		{Name: "directory-sync", Every: time.Minute, Run: func(ctx context.Context) error { _, err := h.Training.SyncDue(ctx); return err }},
 		{Name: "watchlist-verify", Every: time.Minute, Run: func(ctx context.Context) error { _, err := h.Watchlist.Verify(ctx); return err }},
 		// Incidents: reminders through the escalation channels before a
 		// national report's deadline passes (issue 13).

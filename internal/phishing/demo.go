@@ -35,6 +35,10 @@ func (s *Service) LoadDemo(ctx context.Context) (int, error) {
 	if _, err := s.DB.Exec(ctx, `UPDATE phishing_recipients SET status = 'sent', sent_at = send_at WHERE campaign_id = ?`, c.ID); err != nil {
 		return 0, err
 	}
+	// Marked sent in bulk, behind the counters' back: rebuild them.
+	if err := s.Recount(ctx); err != nil {
+		return 0, err
+	}
 	rows, err := s.DB.Query(ctx, `SELECT r.id, c.secret FROM phishing_recipients r JOIN phishing_campaigns c ON c.id = r.campaign_id WHERE r.campaign_id = ? ORDER BY r.id`, c.ID)
 	if err != nil {
 		return 0, err

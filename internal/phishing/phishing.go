@@ -343,6 +343,9 @@ func (s *Service) CreateCampaign(ctx context.Context, in CampaignInput) (*Campai
 		if _, err := tx.Exec(ctx, `UPDATE phishing_campaigns SET recipients = ? WHERE id = ?`, len(rs), id); err != nil {
 			return err
 		}
+		if err := countDrill(ctx, tx, id); err != nil {
+			return err
+		}
 		c.ID = id
 		return audit.Append(ctx, tx, audit.Entry{Action: "phishing.create_campaign", ObjectType: "phishing_campaign", ObjectID: strconv.FormatInt(id, 10), UnitID: unitID,
 			After: map[string]any{"name": name, "template": t.Name, "unit": unitCode, "recipients": len(rs), "start_at": i18n.FormatTime(start, "vi"),
@@ -573,21 +576,19 @@ func (s *Service) Track(ctx context.Context, tok string, h Hit) (string, error) 
 		if why != "" {
 			return nil
 		}
-		set := map[string]string{
-			"open":   `opened_at = CASE WHEN opened_at > 0 THEN opened_at ELSE ? END`,
-			"click":  `clicked_at = CASE WHEN clicked_at > 0 THEN clicked_at ELSE ? END, opened_at = CASE WHEN opened_at > 0 THEN opened_at ELSE ? END`,
-			"submit": `submitted_at = CASE WHEN submitted_at > 0 THEN submitted_at ELSE ? END, clicked_at = CASE WHEN clicked_at > 0 THEN clicked_at ELSE ? END, opened_at = CASE WHEN opened_at > 0 THEN opened_at ELSE ? END`,
-			"report": `reported_at = CASE WHEN reported_at > 0 THEN reported_at ELSE ? END`,
+		steps := map[string][]string{
+			"open":   {"opened_at"},
+			"click":  {"clicked_at", "opened_at"},
+			"submit": {"submitted_at", "clicked_at", "opened_at"},
+			"report": {"reported_at"},
 		}[h.Kind]
-		if set == "" {
+		if steps == nil {
 			return errors.New("unknown hit " + h.Kind)
 		}
-		args := []any{}
-		for range strings.Count(set, "?") {
-			args = append(args, now)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE phishing_recipients SET `+set+` WHERE id = ?`, append(args, t.id)...); err != nil {
-			return err
+		for _, col := range steps {
+			if _, err := markStep(ctx, tx, col, now, t.id); err != nil {
+				return err
+			}
 		}
 		if h.Kind == "click" || h.Kind == "submit" {
 			res, err := tx.Exec(ctx, `UPDATE phishing_recipients SET enrolled_at = ? WHERE id = ? AND enrolled_at = 0`, now, t.id)
@@ -694,7 +695,13 @@ func (s *Service) SendDue(ctx context.Context, n int) (int, error) {
 		switch {
 		case err == nil:
 			sent++
-			_, err = s.DB.Exec(ctx, `UPDATE phishing_recipients SET status = 'sent', sent_at = ?, error = '' WHERE id = ?`, now, j.id)
+			err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+				if _, err := tx.Exec(ctx, `UPDATE phishing_recipients SET status = 'sent', error = '' WHERE id = ?`, j.id); err != nil {
+					return err
+				}
+				_, err := markStep(ctx, tx, "sent_at", now, j.id)
+				return err
+			})
 		case errors.Is(err, errPermanent):
 			_, err = s.DB.Exec(ctx, `UPDATE phishing_recipients SET status = 'bounced', error = ? WHERE id = ?`, clip(err.Error()), j.id)
 		default:
@@ -729,10 +736,10 @@ func (s *Service) ByUnit(ctx context.Context) (map[string]*UnitResult, error) {
 		return nil, err
 	}
 	cond, args := p.Scope("u.path")
-	rows, err := s.DB.Query(ctx, `SELECT u.code, COALESCE(SUM(CASE WHEN r.sent_at > 0 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN r.opened_at > 0 THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN r.clicked_at > 0 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN r.submitted_at > 0 THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN r.reported_at > 0 THEN 1 ELSE 0 END), 0)
-		FROM phishing_recipients r JOIN units u ON u.id = r.unit_id WHERE `+cond+` GROUP BY u.code`, args...)
+	// The per-unit counters (counts.go), not every recipient of every drill.
+	rows, err := s.DB.Query(ctx, `SELECT u.code, COALESCE(SUM(k.sent), 0), COALESCE(SUM(k.opened), 0), COALESCE(SUM(k.clicked), 0),
+		COALESCE(SUM(k.submitted), 0), COALESCE(SUM(k.reported), 0)
+		FROM phishing_unit_counts k JOIN units u ON u.id = k.unit_id WHERE `+cond+` GROUP BY u.code`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("phishing: by unit: %w", err)
 	}

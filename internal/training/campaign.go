@@ -120,6 +120,9 @@ func (s *Service) CreateCampaign(ctx context.Context, in CampaignInput) (*Campai
 	if err != nil {
 		return nil, err
 	}
+	if len(c.Lessons) == 0 {
+		return nil, errs.Invalid("course", "the course has no lesson yet: add one first")
+	}
 	name := strings.TrimSpace(in.Name)
 	if name == "" {
 		shown := strings.Join(codes, ", ")
@@ -179,6 +182,9 @@ func (s *Service) CreateCampaign(ctx context.Context, in CampaignInput) (*Campai
 			FROM (SELECT person_id, MAX(completed_at) AS completed_at, MAX(passed_at) AS passed_at, MAX(score) AS score FROM training_assignments
 				WHERE course_id = ? AND campaign_id <> ? AND completed_at > 0 GROUP BY person_id) o
 			WHERE training_assignments.campaign_id = ? AND training_assignments.person_id = o.person_id`, courseID, id, id); err != nil {
+			return err
+		}
+		if err := countCampaign(ctx, tx, id); err != nil {
 			return err
 		}
 		return audit.Append(ctx, tx, audit.Entry{Action: "training.create_campaign", ObjectType: "training_campaign", ObjectID: strconv.FormatInt(id, 10), UnitID: owner,
@@ -275,8 +281,9 @@ type CompletionFilter struct {
 	Department string
 }
 
-// where returns the conditions on a (training_assignments) joined to u
-// (units) and p (training_people) for the caller.
+// where returns the conditions on a (training_assignments, or
+// training_unit_counts when there is no department) joined to u (units)
+// and p (training_people) for the caller.
 func (s *Service) completionWhere(ctx context.Context, p *auth.Principal, f CompletionFilter) (string, []any, error) {
 	cond, args := p.Scope("u.path")
 	conds := []string{cond}
@@ -311,12 +318,13 @@ func (s *Service) CompletionOf(ctx context.Context, f CompletionFilter) (Complet
 	if err != nil {
 		return c, err
 	}
-	join := ""
-	if f.Department != "" {
-		join = " JOIN training_people p ON p.id = a.person_id"
+	q := `SELECT COALESCE(SUM(a.assigned), 0), COALESCE(SUM(a.completed), 0), COALESCE(SUM(a.passed), 0)
+		FROM training_unit_counts a JOIN units u ON u.id = a.unit_id WHERE ` + cond
+	if f.Department != "" { // the counters are per unit: count the department's assignments
+		q = `SELECT COUNT(*), COALESCE(SUM(CASE WHEN a.completed_at > 0 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN a.passed_at > 0 THEN 1 ELSE 0 END), 0)
+		FROM training_assignments a JOIN units u ON u.id = a.unit_id JOIN training_people p ON p.id = a.person_id WHERE ` + cond
 	}
-	err = s.DB.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN a.completed_at > 0 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN a.passed_at > 0 THEN 1 ELSE 0 END), 0)
-		FROM training_assignments a JOIN units u ON u.id = a.unit_id`+join+` WHERE `+cond, args...).Scan(&c.Assigned, &c.Completed, &c.Passed)
+	err = s.DB.QueryRow(ctx, q, args...).Scan(&c.Assigned, &c.Completed, &c.Passed)
 	if err != nil {
 		return c, fmt.Errorf("training: completion: %w", err)
 	}
@@ -348,10 +356,16 @@ func (s *Service) ByUnit(ctx context.Context, f CompletionFilter) ([]*UnitRow, e
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT u.code, u.name, MIN(a.due_at), MAX(c.target), COUNT(*),
+	q := `SELECT u.code, u.name, MIN(a.due_at), MAX(c.target), SUM(a.assigned), SUM(a.completed), SUM(a.passed)
+		FROM training_unit_counts a JOIN units u ON u.id = a.unit_id JOIN training_campaigns c ON c.id = a.campaign_id
+		WHERE a.assigned > 0 AND ` + cond + ` GROUP BY u.code, u.name ORDER BY u.code`
+	if f.Department != "" { // the counters are per unit: count the department's assignments
+		q = `SELECT u.code, u.name, MIN(a.due_at), MAX(c.target), COUNT(*),
 		SUM(CASE WHEN a.completed_at > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN a.passed_at > 0 THEN 1 ELSE 0 END)
-		FROM training_assignments a JOIN units u ON u.id = a.unit_id JOIN training_campaigns c ON c.id = a.campaign_id
-		WHERE `+cond+` GROUP BY u.code, u.name ORDER BY u.code`, args...)
+		FROM training_assignments a JOIN units u ON u.id = a.unit_id JOIN training_campaigns c ON c.id = a.campaign_id JOIN training_people p ON p.id = a.person_id
+		WHERE ` + cond + ` GROUP BY u.code, u.name ORDER BY u.code`
+	}
+	rows, err := s.DB.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("training: by unit: %w", err)
 	}
@@ -698,6 +712,13 @@ func (s *Service) EnrollFollowUp(ctx context.Context, campaignID int64, name str
 			return nil
 		}
 		if _, err := tx.Exec(ctx, `UPDATE training_campaigns SET people = people + 1 WHERE id = ?`, campaignID); err != nil {
+			return err
+		}
+		var unitID int64
+		if err := tx.QueryRow(ctx, `SELECT unit_id FROM training_assignments WHERE campaign_id = ? AND person_id = ?`, campaignID, personID).Scan(&unitID); err != nil {
+			return err
+		}
+		if err := countAssigned(ctx, tx, campaignID, unitID, store.Micros(due)); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO training_mail (kind, campaign_id, person_id, created_at, send_after) VALUES ('invite', ?, ?, ?, ?)`,

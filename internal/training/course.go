@@ -29,6 +29,8 @@ type Course struct {
 	Slug        string    `json:"slug"`
 	Title       string    `json:"title"`
 	Summary     string    `json:"summary,omitempty"`
+	TitleEN     string    `json:"title_en,omitempty"`
+	SummaryEN   string    `json:"summary_en,omitempty"`
 	PassMark    int       `json:"pass_mark"`
 	MaxAttempts int       `json:"max_attempts"`
 	Builtin     bool      `json:"builtin"`
@@ -43,8 +45,43 @@ type Lesson struct {
 	Position  int        `json:"position"`
 	Title     string     `json:"title"`
 	Body      string     `json:"body"`
+	TitleEN   string     `json:"title_en,omitempty"`
+	BodyEN    string     `json:"body_en,omitempty"`
 	Quiz      string     `json:"quiz"`
 	Questions []Question `json:"-"`
+}
+
+// TitleIn is the course's title in lang: the English one when asked for
+// and given.
+func (c *Course) TitleIn(lang string) string {
+	if lang == "en" && c.TitleEN != "" {
+		return c.TitleEN
+	}
+	return c.Title
+}
+
+// SummaryIn is TitleIn for the summary.
+func (c *Course) SummaryIn(lang string) string {
+	if lang == "en" && c.SummaryEN != "" {
+		return c.SummaryEN
+	}
+	return c.Summary
+}
+
+// TitleIn is the lesson's title in lang.
+func (l *Lesson) TitleIn(lang string) string {
+	if lang == "en" && l.TitleEN != "" {
+		return l.TitleEN
+	}
+	return l.Title
+}
+
+// BodyIn is the lesson's Markdown in lang.
+func (l *Lesson) BodyIn(lang string) string {
+	if lang == "en" && strings.TrimSpace(l.BodyEN) != "" {
+		return l.BodyEN
+	}
+	return l.Body
 }
 
 // StarterSlug names the built-in starter course.
@@ -116,7 +153,7 @@ func (s *Service) Courses(ctx context.Context) ([]*Course, error) {
 	if err := s.EnsureStarter(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT id, slug, title, summary, pass_mark, max_attempts, builtin, updated_at, updated_by FROM training_courses ORDER BY builtin DESC, id`)
+	rows, err := s.DB.Query(ctx, `SELECT `+courseCols+` FROM training_courses ORDER BY builtin DESC, id`)
 	if err != nil {
 		return nil, fmt.Errorf("training: courses: %w", err)
 	}
@@ -132,10 +169,12 @@ func (s *Service) Courses(ctx context.Context) ([]*Course, error) {
 	return out, rows.Err()
 }
 
+const courseCols = `id, slug, title, summary, title_en, summary_en, pass_mark, max_attempts, builtin, updated_at, updated_by`
+
 func scanCourse(sc store.Scanner) (*Course, error) {
 	var c Course
 	var up int64
-	if err := sc.Scan(&c.ID, &c.Slug, &c.Title, &c.Summary, &c.PassMark, &c.MaxAttempts, &c.Builtin, &up, &c.UpdatedBy); err != nil {
+	if err := sc.Scan(&c.ID, &c.Slug, &c.Title, &c.Summary, &c.TitleEN, &c.SummaryEN, &c.PassMark, &c.MaxAttempts, &c.Builtin, &up, &c.UpdatedBy); err != nil {
 		return nil, err
 	}
 	c.UpdatedAt = store.Time(up)
@@ -144,21 +183,21 @@ func scanCourse(sc store.Scanner) (*Course, error) {
 
 // course loads a course and its lessons (no rights checked: callers do).
 func (s *Service) course(ctx context.Context, id int64) (*Course, error) {
-	c, err := scanCourse(s.DB.QueryRow(ctx, `SELECT id, slug, title, summary, pass_mark, max_attempts, builtin, updated_at, updated_by FROM training_courses WHERE id = ?`, id))
+	c, err := scanCourse(s.DB.QueryRow(ctx, `SELECT `+courseCols+` FROM training_courses WHERE id = ?`, id))
 	if store.IsNoRows(err) {
 		return nil, errs.NotFound("course")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("training: course: %w", err)
 	}
-	rows, err := s.DB.Query(ctx, `SELECT id, position, title, body, quiz FROM training_lessons WHERE course_id = ? ORDER BY position`, id)
+	rows, err := s.DB.Query(ctx, `SELECT id, position, title, body, title_en, body_en, quiz FROM training_lessons WHERE course_id = ? ORDER BY position`, id)
 	if err != nil {
 		return nil, fmt.Errorf("training: lessons: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var l Lesson
-		if err := rows.Scan(&l.ID, &l.Position, &l.Title, &l.Body, &l.Quiz); err != nil {
+		if err := rows.Scan(&l.ID, &l.Position, &l.Title, &l.Body, &l.TitleEN, &l.BodyEN, &l.Quiz); err != nil {
 			return nil, err
 		}
 		l.Questions, _ = ParseQuiz(l.Quiz)
@@ -209,9 +248,32 @@ func (s *Service) ITCenter(ctx context.Context) (bool, error) {
 
 // LessonInput changes a lesson.
 type LessonInput struct {
-	Title string `json:"title"`
-	Body  string `json:"body"`
-	Quiz  string `json:"quiz"`
+	Title   string `json:"title"`
+	Body    string `json:"body"`
+	TitleEN string `json:"title_en,omitempty"` // optional English text
+	BodyEN  string `json:"body_en,omitempty"`
+	Quiz    string `json:"quiz"`
+}
+
+// check validates a lesson and parses its quiz.
+func (in *LessonInput) check() ([]Question, error) {
+	in.Title, in.TitleEN = strings.TrimSpace(in.Title), strings.TrimSpace(in.TitleEN)
+	if in.Title == "" {
+		return nil, errs.Invalid("title", "is required")
+	}
+	if utf8.RuneCountInString(in.Title) > maxText {
+		return nil, errs.Invalid("title", "longer than %d characters", maxText)
+	}
+	if utf8.RuneCountInString(in.TitleEN) > maxText {
+		return nil, errs.Invalid("title_en", "longer than %d characters", maxText)
+	}
+	if len(in.Body) > 200_000 {
+		return nil, errs.Invalid("body", "longer than %d characters", 200_000)
+	}
+	if len(in.BodyEN) > 200_000 {
+		return nil, errs.Invalid("body_en", "longer than %d characters", 200_000)
+	}
+	return ParseQuiz(in.Quiz)
 }
 
 // UpdateLesson changes lesson pos of a course (the IT Center); the quiz is
@@ -226,17 +288,7 @@ func (s *Service) UpdateLesson(ctx context.Context, courseID int64, pos int, in 
 	} else if !ok {
 		return nil, errs.Forbidden("only the IT Center edits courses")
 	}
-	in.Title = strings.TrimSpace(in.Title)
-	if in.Title == "" {
-		return nil, errs.Invalid("title", "is required")
-	}
-	if utf8.RuneCountInString(in.Title) > maxText {
-		return nil, errs.Invalid("title", "longer than %d characters", maxText)
-	}
-	if len(in.Body) > 200_000 {
-		return nil, errs.Invalid("body", "longer than %d characters", 200_000)
-	}
-	qs, err := ParseQuiz(in.Quiz)
+	qs, err := in.check()
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +306,7 @@ func (s *Service) UpdateLesson(ctx context.Context, courseID int64, pos int, in 
 		return nil, errs.NotFound("lesson")
 	}
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE training_lessons SET title = ?, body = ?, quiz = ? WHERE id = ?`, in.Title, in.Body, in.Quiz, l.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE training_lessons SET title = ?, body = ?, title_en = ?, body_en = ?, quiz = ? WHERE id = ?`, in.Title, in.Body, in.TitleEN, in.BodyEN, in.Quiz, l.ID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE training_courses SET updated_at = ?, updated_by = ? WHERE id = ?`, store.Micros(s.now()), p.Email, courseID); err != nil {
@@ -267,7 +319,7 @@ func (s *Service) UpdateLesson(ctx context.Context, courseID int64, pos int, in 
 	if err != nil {
 		return nil, err
 	}
-	return &Lesson{ID: l.ID, Position: pos, Title: in.Title, Body: in.Body, Quiz: in.Quiz, Questions: qs}, nil
+	return &Lesson{ID: l.ID, Position: pos, Title: in.Title, Body: in.Body, TitleEN: in.TitleEN, BodyEN: in.BodyEN, Quiz: in.Quiz, Questions: qs}, nil
 }
 
 var (
@@ -533,9 +585,16 @@ func (s *Service) rollUp(ctx context.Context, tx *store.Tx, personID int64, c *C
 	if passed >= n {
 		pass = now
 	}
-	_, err := tx.Exec(ctx, `UPDATE training_assignments SET score = ?,
-		completed_at = CASE WHEN completed_at > 0 THEN completed_at ELSE ? END,
-		passed_at = CASE WHEN passed_at > 0 THEN passed_at ELSE ? END
-		WHERE person_id = ? AND course_id = ?`, score, done, pass, personID, c.ID)
-	return err
+	if _, err := tx.Exec(ctx, `UPDATE training_assignments SET score = ? WHERE person_id = ? AND course_id = ?`, score, personID, c.ID); err != nil {
+		return err
+	}
+	if done > 0 {
+		if err := markAssignments(ctx, tx, "completed_at", done, personID, c.ID); err != nil {
+			return err
+		}
+	}
+	if pass > 0 {
+		return markAssignments(ctx, tx, "passed_at", pass, personID, c.ID)
+	}
+	return nil
 }

@@ -392,22 +392,36 @@ func (s *Service) SignIn(ctx context.Context, token string) (string, *Learner, e
 		if n, _ := res.RowsAffected(); n != 1 {
 			return ErrBadLink
 		}
-		cookie = auth.NewSecret("vgl_learn_")
-		csrf := auth.NewSecret("")
-		if _, err := tx.Exec(ctx, `INSERT INTO training_sessions (id, person_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-			auth.HashSecret(cookie), pid, csrf, now, store.Micros(s.now().Add(SessionLifetime))); err != nil {
-			return fmt.Errorf("training: sign in: %w", err)
-		}
-		l, err = learnerByPerson(ctx, tx, pid)
-		if err != nil {
-			return err
-		}
-		l.CSRF = csrf
-		ctx := auth.WithPrincipal(ctx, &auth.Principal{Email: l.Email, Name: l.Name, Via: "learner"})
-		return audit.Append(ctx, tx, audit.Entry{Action: "training.sign_in", ObjectType: "employee", ObjectID: strconv.FormatInt(pid, 10), UnitID: l.UnitID,
-			After: map[string]any{"via": "e-mail link"}})
+		cookie, l, err = s.startSession(ctx, tx, pid, "e-mail link")
+		return err
 	})
 	if err != nil {
+		return "", nil, err
+	}
+	return cookie, l, nil
+}
+
+// startSession opens a learner session for person pid (signed in via
+// "e-mail link" or "sso") and audits the sign-in; it returns the cookie.
+func (s *Service) startSession(ctx context.Context, tx *store.Tx, pid int64, via string) (string, *Learner, error) {
+	cookie := auth.NewSecret("vgl_learn_")
+	csrf := auth.NewSecret("")
+	l, err := learnerByPerson(ctx, tx, pid)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO training_sessions (id, person_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+		auth.HashSecret(cookie), pid, csrf, store.Micros(s.now()), store.Micros(s.now().Add(SessionLifetime))); err != nil {
+		return "", nil, fmt.Errorf("training: sign in: %w", err)
+	}
+	l.CSRF = csrf
+	actx := auth.WithPrincipal(ctx, &auth.Principal{Email: l.Email, Name: l.Name, Via: "learner"})
+	action := "training.sign_in"
+	if via == "sso" {
+		action = "training.sign_in_sso"
+	}
+	if err := audit.Append(actx, tx, audit.Entry{Action: action, ObjectType: "employee", ObjectID: strconv.FormatInt(pid, 10), UnitID: l.UnitID,
+		After: map[string]any{"via": via}}); err != nil {
 		return "", nil, err
 	}
 	return cookie, l, nil

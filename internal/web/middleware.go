@@ -182,7 +182,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				writeError(w, r, errs.Errorf(errs.EUNAUTHORIZED, "the token is unknown, expired or revoked"))
 				return
 			}
-		} else if c, cerr := r.Cookie(sessionCookie); cerr == nil {
+		} else if c, cerr := r.Cookie(sessionCookie); cerr == nil && !notOfficerPage(r.URL.Path) {
 			p, err = s.Auth.SessionPrincipal(ctx, c.Value)
 			if err != nil {
 				writeError(w, r, err)
@@ -195,6 +195,17 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// notOfficerPage tells the pages that are no officer's: the learner's
+// pages (their own cookie and CSRF token, ui_learn.go) and what a drill
+// message points at (routes_phishing.go). An officer signed in in the same
+// browser sends the officer's cookie there too; resolving it would make the
+// csrf middleware demand the officer's token from the employee's form (and
+// would put the officer's name on the employee's actions), so it is not
+// read there.
+func notOfficerPage(path string) bool {
+	return path == "/learn" || strings.HasPrefix(path, "/learn/") || strings.HasPrefix(path, "/p/") || path == "/phish/report"
 }
 
 // bearerPrincipal resolves a bearer secret: an endpoint agent's

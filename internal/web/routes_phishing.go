@@ -35,6 +35,7 @@ func (s *Server) routesPhishing() {
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/phishing/campaigns/{id}/recipients", Tag: "phishing", Summary: "What each person did, with times (export with ?format=xlsx)",
 		Result: phishing.Recipient{}, Paged: true, Handler: s.apiPhishingRecipients})
 
+	s.routesPhishingTemplates()
 	s.mux.HandleFunc("GET /phishing", s.uiAuth(s.uiPhishing))
 	s.mux.HandleFunc("POST /phishing", s.uiAuth(s.uiCreatePhishing))
 	s.mux.HandleFunc("GET /phishing/{id}", s.uiAuth(s.uiPhishingCampaign))

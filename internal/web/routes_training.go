@@ -51,6 +51,12 @@ func (s *Server) routesTraining() {
 	s.mux.HandleFunc("GET /training/courses/{id}/lessons/{n}", s.uiAuth(s.uiEditLesson))
 	s.mux.HandleFunc("POST /training/courses/{id}/lessons/{n}", s.uiAuth(s.uiSaveLesson))
 
+	// Courses written by the IT Center.
+	s.routesTrainingCourses()
+
+	// Directory sync (LDAP groups, OIDC group claims).
+	s.routesTrainingDirectory()
+
 	// The learner's pages (employees, signed in by e-mail link).
 	s.routesLearn()
 }

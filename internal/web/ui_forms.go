@@ -24,7 +24,7 @@ type formState struct {
 }
 
 // secretFields are never sent back to the browser.
-var secretFields = map[string]bool{"password": true, "current_password": true, "csrf": true, "secret": true}
+var secretFields = map[string]bool{"password": true, "current_password": true, "csrf": true, "secret": true, "bind_password": true}
 
 // formError reports whether err is about the form's input (a bad value, a
 // clash, a choice the caller may not make) rather than a failure: only

@@ -22,6 +22,7 @@ const learnCookie = "vigil_learner"
 func (s *Server) routesLearn() {
 	s.mux.HandleFunc("GET /learn", s.uiLearn)
 	s.mux.HandleFunc("POST /learn/login", s.uiLearnLogin)
+	s.mux.HandleFunc("GET /learn/sso", s.uiLearnSSO)
 	s.mux.HandleFunc("GET /learn/signin", s.uiLearnSignInPage)
 	s.mux.HandleFunc("POST /learn/signin", s.uiLearnSignIn)
 	s.mux.HandleFunc("POST /learn/logout", s.learner(s.uiLearnLogout))
@@ -84,6 +85,7 @@ type learnPage struct {
 	Email   string
 	Token   string
 	Error   string
+	SSO     bool // offer "sign in with your organisation's account"
 }
 
 func (s *Server) renderLearn(w http.ResponseWriter, r *http.Request, status int, name, titleKey string, d *learnPage) {
@@ -92,6 +94,7 @@ func (s *Server) renderLearn(w http.ResponseWriter, r *http.Request, status int,
 	if d.Learner != nil {
 		d.CSRF = d.Learner.CSRF
 	}
+	d.SSO = s.OIDC != nil
 	s.render(w, r, status, name, p)
 }
 
@@ -211,7 +214,7 @@ func (s *Server) uiLearnLesson(w http.ResponseWriter, r *http.Request, l *traini
 		s.learnError(w, r, err)
 		return
 	}
-	d := &learnPage{Learner: l, Course: m, Step: st, Body: training.RenderMarkdown(st.Lesson.Body), Order: order}
+	d := &learnPage{Learner: l, Course: m, Step: st, Body: training.RenderMarkdown(st.Lesson.BodyIn(langOf(r))), Order: order}
 	s.renderLearn(w, r, http.StatusOK, "learn_lesson", "learn.lesson", d)
 }
 
@@ -240,7 +243,7 @@ func (s *Server) uiLearnQuiz(w http.ResponseWriter, r *http.Request, l *training
 			st = x
 		}
 	}
-	d := &learnPage{Learner: l, Course: res.Course, Step: st, Result: res, Body: training.RenderMarkdown(st.Lesson.Body)}
+	d := &learnPage{Learner: l, Course: res.Course, Step: st, Result: res, Body: training.RenderMarkdown(st.Lesson.BodyIn(langOf(r)))}
 	for i := range st.Lesson.Questions {
 		d.Order = append(d.Order, i)
 	}

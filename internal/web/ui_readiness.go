@@ -417,9 +417,9 @@ func (s *Server) uiReadinessTemplate(w http.ResponseWriter, r *http.Request) {
 	s.renderTemplate(w, r, http.StatusOK, t, nil, nil)
 }
 
-// templateInput reads the editor: rows criteria[1..n]; a row whose
+// readinessTemplateInput reads the editor: rows criteria[1..n]; a row whose
 // "remove" box is ticked, or the empty last row, is left out.
-func templateInput(r *http.Request) readiness.TemplateInput {
+func readinessTemplateInput(r *http.Request) readiness.TemplateInput {
 	f := r.PostForm
 	in := readiness.TemplateInput{Name: f.Get("name"), NameEn: f.Get("name_en")}
 	n, _ := strconv.Atoi(f.Get("rows"))
@@ -449,7 +449,7 @@ func (s *Server) uiSaveReadinessTemplate(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	key := r.PathValue("key")
-	in := templateInput(r)
+	in := readinessTemplateInput(r)
 	if _, err := s.Readiness.SaveTemplate(r.Context(), key, in); err != nil {
 		if !formError(err) {
 			s.uiError(w, r, err)

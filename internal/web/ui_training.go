@@ -265,6 +265,8 @@ type trainingCourseData struct {
 	Course   *training.Course
 	Bodies   []template.HTML
 	ITCenter bool
+	Images   []*training.Image
+	Form     *formState // the image upload refused
 }
 
 func (s *Server) uiTrainingCourse(w http.ResponseWriter, r *http.Request) {
@@ -286,9 +288,20 @@ func (s *Server) uiTrainingCourse(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
+	if d.ITCenter {
+		if d.Images, err = s.Training.Images(r.Context(), c.ID); err != nil {
+			s.uiError(w, r, err)
+			return
+		}
+	}
+	d.Form = imageForm(r)
 	p := s.newPage(r, "training", "tr.course", d)
 	p.Title = c.Title
-	s.render(w, r, http.StatusOK, "training_course", p)
+	status := http.StatusOK
+	if d.Form != nil {
+		status = statusOf(errs.Code(imageErr(r)))
+	}
+	s.render(w, r, status, "training_course", p)
 }
 
 type lessonFormData struct {
@@ -327,7 +340,7 @@ func (s *Server) uiEditLesson(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	fm := &formState{values: map[string]string{"title": l.Title, "body": l.Body, "quiz": l.Quiz}}
+	fm := &formState{values: map[string]string{"title": l.Title, "body": l.Body, "title_en": l.TitleEN, "body_en": l.BodyEN, "quiz": l.Quiz}}
 	s.render(w, r, http.StatusOK, "training_lesson_form", s.newPage(r, "training", "tr.edit_lesson", &lessonFormData{Course: c, Lesson: l, Form: fm}))
 }
 
@@ -337,14 +350,14 @@ func (s *Server) uiSaveLesson(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	in := training.LessonInput{Title: r.PostFormValue("title"), Body: r.PostFormValue("body"), Quiz: r.PostFormValue("quiz")}
+	in := lessonInput(r)
 	if _, err := s.Training.UpdateLesson(r.Context(), c.ID, l.Position, in); err != nil {
 		if errs.Code(err) == errs.EFORBIDDEN || errs.Code(err) == errs.EINTERNAL || errs.Code(err) == "" {
 			s.uiError(w, r, err)
 			return
 		}
 		s.render(w, r, statusOf(errs.Code(err)), "training_lesson_form", s.newPage(r, "training", "tr.edit_lesson",
-			&lessonFormData{Course: c, Lesson: l, Form: newFormState(r, err, "title", "body", "quiz")}))
+			&lessonFormData{Course: c, Lesson: l, Form: newFormState(r, err, lessonFields...)}))
 		return
 	}
 	redirectSaved(w, r, "/training/courses/"+strconv.FormatInt(c.ID, 10))
