@@ -61,24 +61,9 @@ func init() {
 								q.Set(k, "true")
 							}
 						}
-						tw := tabwriter.NewWriter(fs.Stdout, 2, 4, 2, ' ', 0)
-						if !*asJSON {
-							fmt.Fprintln(tw, "ID\tREF\tSEVERITY\tSTATUS\tDEADLINE\tDONE/UNITS\tOVERDUE\tTITLE")
-						}
-						shown, total, err := listAPI(ctx, c, "/api/v1/advisories", q, *maxRows, *asJSON, fs.Stdout, func(a *advisory.Advisory) {
+						return printList(ctx, c, fs, "/api/v1/advisories", q, *maxRows, *asJSON, "ID\tREF\tSEVERITY\tSTATUS\tDEADLINE\tDONE/UNITS\tOVERDUE\tTITLE", "advisories", func(tw io.Writer, a *advisory.Advisory) {
 							fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d/%d\t%d\t%s\n", a.ID, a.Ref, a.Severity, a.Status, advisoryDay(a.Deadline), a.Completed, a.Targets, a.Overdue, i18n.Shorten(a.Title, 80))
 						})
-						if err != nil {
-							return err
-						}
-						if *asJSON {
-							return nil
-						}
-						if err := tw.Flush(); err != nil {
-							return err
-						}
-						fmt.Fprintf(fs.Stderr, "%d of %d advisories\n", shown, total)
-						return nil
 					}
 				},
 			},

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"text/tabwriter"
 
 	"vigil/internal/cli"
 	"vigil/internal/client"
@@ -91,6 +92,25 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// printList prints what a list endpoint answers to q (at most max items):
+// a table with header and one row an item, then "N of TOTAL noun" on
+// stderr; or, with asJSON, the items as JSON lines.
+func printList[T any](ctx context.Context, c *client.Client, fs *cli.FlagSet, path string, q url.Values, max int, asJSON bool, header, noun string, row func(tw io.Writer, x *T)) error {
+	tw := tabwriter.NewWriter(fs.Stdout, 2, 4, 2, ' ', 0)
+	if !asJSON {
+		fmt.Fprintln(tw, header)
+	}
+	shown, total, err := listAPI(ctx, c, path, q, max, asJSON, fs.Stdout, func(x *T) { row(tw, x) })
+	if err != nil || asJSON {
+		return err
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(fs.Stderr, "%d of %d %s\n", shown, total, noun)
+	return nil
 }
 
 // listAPI pages through a list endpoint (one answering items, total and

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/url"
 	"strconv"
 	"strings"
@@ -58,11 +59,7 @@ func init() {
 								q.Set(k, "true")
 							}
 						}
-						tw := tabwriter.NewWriter(fs.Stdout, 2, 4, 2, ' ', 0)
-						if !*asJSON {
-							fmt.Fprintln(tw, "ID\tPRIORITY\tSEVERITY\tHOST\tUNIT\tCVE/KB\tCVSS\tKEV\tDUE\tSTATUS")
-						}
-						shown, total, err := listAPI(ctx, c, "/api/v1/findings", q, *maxRows, *asJSON, fs.Stdout, func(f *findings.Finding) {
+						return printList(ctx, c, fs, "/api/v1/findings", q, *maxRows, *asJSON, "ID\tPRIORITY\tSEVERITY\tHOST\tUNIT\tCVE/KB\tCVSS\tKEV\tDUE\tSTATUS", "findings", func(tw io.Writer, f *findings.Finding) {
 							what := f.CVE
 							if f.Kind == findings.KindMissingUpdate && strings.HasPrefix(f.Key, "kb:") {
 								what = "KB" + strings.TrimPrefix(f.Key, "kb:")
@@ -87,17 +84,6 @@ func init() {
 							}
 							fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.ID, f.Priority, f.Severity, f.Host, f.Unit, what, cvss, kevText, due, f.Status)
 						})
-						if err != nil {
-							return err
-						}
-						if *asJSON {
-							return nil
-						}
-						if err := tw.Flush(); err != nil {
-							return err
-						}
-						fmt.Fprintf(fs.Stderr, "%d of %d findings\n", shown, total)
-						return nil
 					}
 				},
 			},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"strconv"
@@ -52,11 +53,7 @@ func init() {
 						if *desc {
 							q.Set("order", "desc")
 						}
-						tw := tabwriter.NewWriter(fs.Stdout, 2, 4, 2, ' ', 0)
-						if !*asJSON {
-							fmt.Fprintln(tw, "ID\tREF\tSEVERITY\tSTATUS\tCATEGORY\tUNITS\tDETECTED\tREPORT DUE\tTITLE")
-						}
-						shown, total, err := listAPI(ctx, c, "/api/v1/incidents", q, *maxRows, *asJSON, fs.Stdout, func(x *incident.Case) {
+						return printList(ctx, c, fs, "/api/v1/incidents", q, *maxRows, *asJSON, "ID\tREF\tSEVERITY\tSTATUS\tCATEGORY\tUNITS\tDETECTED\tREPORT DUE\tTITLE", "cases", func(tw io.Writer, x *incident.Case) {
 							due := "-"
 							if x.ReportDueAt != nil {
 								due = incidentTime(*x.ReportDueAt)
@@ -64,17 +61,6 @@ func init() {
 							fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", x.ID, x.Ref, x.Severity, x.Status, x.Category, strings.Join(x.Units, ","),
 								incidentTime(x.DetectedAt), due, i18n.Shorten(x.Title, 70))
 						})
-						if err != nil {
-							return err
-						}
-						if *asJSON {
-							return nil
-						}
-						if err := tw.Flush(); err != nil {
-							return err
-						}
-						fmt.Fprintf(fs.Stderr, "%d of %d cases\n", shown, total)
-						return nil
 					}
 				},
 			},

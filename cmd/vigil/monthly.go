@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"strconv"
@@ -145,11 +146,7 @@ func monthlyCommand() *cli.Command {
 								q.Set(k, v)
 							}
 						}
-						tw := tabwriter.NewWriter(fs.Stdout, 2, 4, 2, ' ', 0)
-						if !*asJSON {
-							fmt.Fprintln(tw, "ID\tMONTH\tUNIT\tSTATUS\tPUBLISHED\tACKNOWLEDGED")
-						}
-						shown, total, err := listAPI(ctx, c, "/api/v1/monthly-reports", q, 100000, *asJSON, fs.Stdout, func(r *monthly.Report) {
+						return printList(ctx, c, fs, "/api/v1/monthly-reports", q, 100000, *asJSON, "ID\tMONTH\tUNIT\tSTATUS\tPUBLISHED\tACKNOWLEDGED", "reports", func(tw io.Writer, r *monthly.Report) {
 							pub, acks := "-", "-"
 							if !r.PublishedAt.IsZero() {
 								pub = reportTime(r.PublishedAt.String())
@@ -157,17 +154,6 @@ func monthlyCommand() *cli.Command {
 							}
 							fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Month, r.Unit, r.Status, pub, acks)
 						})
-						if err != nil {
-							return err
-						}
-						if *asJSON {
-							return nil
-						}
-						if err := tw.Flush(); err != nil {
-							return err
-						}
-						fmt.Fprintf(fs.Stderr, "%d of %d reports\n", shown, total)
-						return nil
 					}
 				},
 			},

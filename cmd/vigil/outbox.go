@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"vigil/internal/cli"
 	"vigil/internal/i18n"
@@ -57,11 +57,7 @@ func init() {
 						if *desc {
 							q.Set("order", "desc")
 						}
-						tw := tabwriter.NewWriter(fs.Stdout, 2, 4, 2, ' ', 0)
-						if !*asJSON {
-							fmt.Fprintln(tw, "ID\tCREATED\tPURPOSE\tUNIT\tCHANNEL\tTARGET\tSTATUS\tATTEMPTS\tNEXT/DELIVERED\tLAST ERROR")
-						}
-						shown, total, err := listAPI(ctx, c, "/api/v1/outbox", q, *maxRows, *asJSON, fs.Stdout, func(d *outbox.Delivery) {
+						return printList(ctx, c, fs, "/api/v1/outbox", q, *maxRows, *asJSON, "ID\tCREATED\tPURPOSE\tUNIT\tCHANNEL\tTARGET\tSTATUS\tATTEMPTS\tNEXT/DELIVERED\tLAST ERROR", "deliveries", func(tw io.Writer, d *outbox.Delivery) {
 							when := ""
 							if d.DeliveredAt != nil {
 								when = i18n.FormatTime(*d.DeliveredAt, "en")
@@ -71,17 +67,6 @@ func init() {
 							fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", d.ID, i18n.FormatTime(d.CreatedAt, "en"), d.Purpose, d.Unit, d.Channel,
 								d.Target, d.Status, d.Attempts, when, i18n.Shorten(d.LastError, 80))
 						})
-						if err != nil {
-							return err
-						}
-						if *asJSON {
-							return nil
-						}
-						if err := tw.Flush(); err != nil {
-							return err
-						}
-						fmt.Fprintf(fs.Stderr, "%d of %d deliveries\n", shown, total)
-						return nil
 					}
 				},
 			},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"strconv"
@@ -49,28 +50,13 @@ func init() {
 						if *desc {
 							q.Set("order", "desc")
 						}
-						tw := tabwriter.NewWriter(fs.Stdout, 2, 4, 2, ' ', 0)
-						if !*asJSON {
-							fmt.Fprintln(tw, "ID\tSTARTS\tDUE\tUNITS\tREFRESHED\tNAME")
-						}
-						shown, total, err := listAPI(ctx, c, "/api/v1/readiness/campaigns", q, *maxRows, *asJSON, fs.Stdout, func(x *readiness.Campaign) {
+						return printList(ctx, c, fs, "/api/v1/readiness/campaigns", q, *maxRows, *asJSON, "ID\tSTARTS\tDUE\tUNITS\tREFRESHED\tNAME", "campaigns", func(tw io.Writer, x *readiness.Campaign) {
 							refreshed := "-"
 							if !x.RefreshedAt.IsZero() {
 								refreshed = i18n.FormatTime(x.RefreshedAt, "en")
 							}
 							fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", x.ID, i18n.FormatDate(x.StartsAt, "vi"), i18n.FormatDate(x.DueAt, "vi"), x.Targets, refreshed, x.Name)
 						})
-						if err != nil {
-							return err
-						}
-						if *asJSON {
-							return nil
-						}
-						if err := tw.Flush(); err != nil {
-							return err
-						}
-						fmt.Fprintf(fs.Stderr, "%d of %d campaigns\n", shown, total)
-						return nil
 					}
 				},
 			},

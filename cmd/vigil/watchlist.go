@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -53,11 +54,7 @@ func init() {
 						if *overdue {
 							q.Set("overdue", "true")
 						}
-						tw := tabwriter.NewWriter(fs.Stdout, 2, 4, 2, ' ', 0)
-						if !*asJSON {
-							fmt.Fprintln(tw, "ID\tKIND\tVALUE\tHOST\tUNIT\tACTION\tDUE\tSTATUS\tREASON")
-						}
-						shown, total, err := listAPI(ctx, c, "/api/v1/watchlist/hits", q, *maxRows, *asJSON, fs.Stdout, func(h *watchlist.Hit) {
+						return printList(ctx, c, fs, "/api/v1/watchlist/hits", q, *maxRows, *asJSON, "ID\tKIND\tVALUE\tHOST\tUNIT\tACTION\tDUE\tSTATUS\tREASON", "matches", func(tw io.Writer, h *watchlist.Hit) {
 							due := ""
 							if !h.DueAt.IsZero() {
 								due = h.DueAt.Format("2006-01-02")
@@ -75,17 +72,6 @@ func init() {
 							}
 							fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.Kind, h.Value, host, h.Unit, h.Action, due, st, h.Reason)
 						})
-						if err != nil {
-							return err
-						}
-						if *asJSON {
-							return nil
-						}
-						if err := tw.Flush(); err != nil {
-							return err
-						}
-						fmt.Fprintf(fs.Stderr, "%d of %d matches\n", shown, total)
-						return nil
 					}
 				},
 			},
