@@ -6,4 +6,4 @@
 # (ms/p50, ms/p95, refresh-ms: one refresh from every provider).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VIGIL_BENCH_READINESS=full go test -run '^$' -bench '^BenchmarkReadinessScoreboard$' -benchtime 200x -count "${COUNT:-3}" -timeout 60m ./internal/hub/
+VIGIL_BENCH_READINESS=full go test -run '^$' -bench '^BenchmarkReadinessScoreboard$' -benchtime 1000x -count "${COUNT:-3}" -timeout 60m ./internal/hub/
