@@ -17,6 +17,7 @@ import (
 
 	"vigil/internal/auth"
 	"vigil/internal/hub"
+	"vigil/internal/i18n"
 	"vigil/internal/measure/measuretest"
 	"vigil/internal/readiness"
 	"vigil/internal/store/storetest"
@@ -33,7 +34,8 @@ import (
 // reported as refresh-ms), and the scoreboard API is read by the IT
 // Center over HTTP while another goroutine refreshes the campaign again
 // and again, as the job does when data changes: ms/p50 and ms/p95 are
-// the reads' times.
+// the reads' times. Last, the month's technical report is generated,
+// reviewed and published over the same data (monthly-report-s).
 //
 // make bench runs a small world (2,500 hosts, 3,000 employees);
 // VIGIL_BENCH_READINESS=full the issue's.
@@ -152,4 +154,21 @@ func BenchmarkReadinessScoreboard(b *testing.B) {
 	b.ReportMetric(ms(times[(len(times)*95+99)/100-1]), "ms/p95")
 	b.ReportMetric(ms(refresh), "refresh-ms")
 	b.ReportMetric(float64(refreshes.Load()), "refreshes-beside")
+
+	// The month's technical report over the same data (issue 15: < 30 s):
+	// the organisation's figures from every provider, then review and
+	// publish, which renders the organisation's and each unit's PDF and
+	// DOCX.
+	t0 = time.Now()
+	r, err := h.Monthly.Generate(ctx, now.In(i18n.Location).Format("2006-01"), "")
+	if err == nil {
+		_, err = h.Monthly.Review(ctx, r.ID)
+	}
+	if err == nil {
+		_, err = h.Monthly.Publish(ctx, r.ID)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(time.Since(t0).Seconds(), "monthly-report-s")
 }
