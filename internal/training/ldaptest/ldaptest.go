@@ -52,10 +52,27 @@ func NewServer(t testing.TB, baseDN, bindDN, password string) *Server {
 	routes.Search(s.search)
 	srv := ldapserver.NewServer()
 	srv.Handle(routes)
+	// The library's Stop races with its own connections (a send on a
+	// closed channel when a client leaves as the server stops), and its
+	// accept loop, once its listener is closed without Stop, serves a nil
+	// connection. So the server is never stopped: at the end the test
+	// closes the connections it saw and the listener, whose Accept then
+	// waits for good instead of failing.
+	gate := &quietListener{done: make(chan struct{})}
+	srv.OnNewConnection = func(c net.Conn) error {
+		gate.mu.Lock()
+		defer gate.mu.Unlock()
+		gate.conns = append(gate.conns, c)
+		return nil
+	}
 	addr := make(chan net.Addr, 1)
 	errc := make(chan error, 1)
 	go func() {
-		errc <- srv.ListenAndServe("127.0.0.1:0", func(srv *ldapserver.Server) { addr <- srv.Listener.Addr() })
+		errc <- srv.ListenAndServe("127.0.0.1:0", func(srv *ldapserver.Server) {
+			gate.Listener = srv.Listener
+			srv.Listener = gate
+			addr <- gate.Addr()
+		})
 	}()
 	select {
 	case a := <-addr:
@@ -64,8 +81,42 @@ func NewServer(t testing.TB, baseDN, bindDN, password string) *Server {
 		t.Fatalf("ldaptest: %v", err)
 	}
 	s.URL = "ldap://" + s.Addr
-	t.Cleanup(srv.Stop)
+	t.Cleanup(gate.close)
 	return s
+}
+
+// quietListener is the server's listener: once closed, Accept blocks
+// instead of returning an error.
+type quietListener struct {
+	net.Listener
+	done  chan struct{}
+	once  sync.Once
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func (l *quietListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		select {
+		case <-l.done:
+			select {} // closed: this server accepts no more, for good
+		default:
+		}
+	}
+	return c, err
+}
+
+func (l *quietListener) close() {
+	l.once.Do(func() {
+		close(l.done)
+		l.Listener.Close()
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for _, c := range l.conns {
+			c.Close()
+		}
+	})
 }
 
 // Set replaces the directory's entries.
