@@ -17,7 +17,7 @@ func init() {
 }
 
 var watchlistMessages = map[string][2]string{
-	"nav.watchlist":              {"Danh sách cảnh báo", "Warning lists"},
+	"nav.watchlist":              {"Xử lý theo danh sách cảnh báo", "Warning-list clean-up"},
 	"watchlist.title":            {"Xử lý theo danh sách cảnh báo", "Warning-list clean-up"},
 	"watchlist.intro":            {"Máy, tài khoản và tệp khớp danh sách cảnh báo Trung tâm CNTT đã ban hành; xếp theo mức ưu tiên rồi hạn xử lý. Ghi nhận việc đã làm kèm bằng chứng; lần rà quét sạch hoặc bản kiểm kê sau đó sẽ xác nhận và đóng mục.", "Hosts, accounts and files that match the warning lists the IT Center published, highest priority and earliest deadline first. Record what was done with evidence; a later clean scan or inventory confirms it and closes the item."},
 	"watchlist.none":             {"Không có mục nào khớp bộ lọc.", "No item matches these filters."},
