@@ -16,7 +16,8 @@ import (
 
 // TestDemoMonthlyReport: the demo organisation has last month's report,
 // a draft of the whole organisation with a report per top-level unit,
-// whose PDF renders; sections no provider measures yet are gaps.
+// whose PDF renders; sections no provider measures yet are gaps. It also
+// has the current month's so far, which shows the demo's alerts.
 func TestDemoMonthlyReport(t *testing.T) {
 	t.Parallel()
 	db := storetest.Open(t, "sqlite")
@@ -44,6 +45,10 @@ func TestDemoMonthlyReport(t *testing.T) {
 	_, total, err := h.Monthly.List(actx, monthly.Filter{Month: month})
 	if err != nil || total < 10 {
 		t.Errorf("demo reports of %s: %d %v", month, total, err)
+	}
+	cur, err := h.Monthly.Find(actx, monthly.MonthOf(time.Now()), "")
+	if err != nil || cur.Figures.AlertsTotal == 0 {
+		t.Errorf("the current month's demo report: %v %+v", err, cur)
 	}
 	pdf, err := h.Monthly.Document(actx, r, monthly.FormatPDF)
 	if err != nil || !strings.HasPrefix(string(pdf), "%PDF-") {

@@ -33,10 +33,18 @@ type uiRenderer struct {
 
 func newUIRenderer() (*uiRenderer, error) {
 	funcs := template.FuncMap{
-		"t":           func(lang, key string) string { return i18n.T(lang, key) },
-		"date":        func(lang string, t time.Time) string { return i18n.FormatDate(t, lang) },
-		"datetime":    func(lang string, t time.Time) string { return i18n.FormatTime(t, lang) },
-		"kind":        func(lang, k string) string { return i18n.T(lang, "kind."+k) },
+		"t":        func(lang, key string) string { return i18n.T(lang, key) },
+		"date":     func(lang string, t time.Time) string { return i18n.FormatDate(t, lang) },
+		"datetime": func(lang string, t time.Time) string { return i18n.FormatTime(t, lang) },
+		"kind":     func(lang, k string) string { return i18n.T(lang, "kind."+k) },
+		// who names the person who did something; the hub's own work
+		// (jobs, demo data) reads as the system, in the reader's language.
+		"who": func(lang, actor string) string {
+			if actor == "system" {
+				return i18n.T(lang, "audit.actor.system")
+			}
+			return actor
+		},
 		"word":        word,
 		"fieldError":  fieldError,
 		"invalid":     invalid,
