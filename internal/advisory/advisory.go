@@ -27,6 +27,7 @@ package advisory
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"slices"
 	"strconv"
@@ -46,6 +47,10 @@ import (
 type Service struct {
 	DB  *store.DB
 	Now func() time.Time // for tests; time.Now when nil
+	// Notify, when set, tells each target unit of an issued advisory
+	// through its escalation channels.
+	Notify Notifier
+	Logger *slog.Logger
 }
 
 func (s *Service) now() time.Time {

@@ -2,6 +2,7 @@ package advisory_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,8 @@ import (
 	"vigil/internal/advisory"
 	"vigil/internal/auth"
 	"vigil/internal/errs"
+	"vigil/internal/escalate"
+	"vigil/internal/escalate/escalatetest"
 	"vigil/internal/org"
 	"vigil/internal/store"
 	"vigil/internal/store/storetest"
@@ -318,6 +321,52 @@ func TestConcurrentNumbers(t *testing.T) {
 		list, total, err := f.svc.List(itc, advisory.Filter{Sort: "ref"})
 		if err != nil || total != 8 || list[7].Ref != "CB-2026-008" {
 			t.Errorf("%d drafts, %v, last %+v", total, err, list[len(list)-1])
+		}
+	})
+}
+
+// TestIssueTellsTheUnits: issuing an advisory tells each target unit
+// through its escalation channels (a real SMTP server here), once, with
+// the advisory's full address; a unit without a channel gets nothing and
+// the issue goes through.
+func TestIssueTellsTheUnits(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		smtpd := escalatetest.NewSMTPServer(t)
+		esc := &escalate.Service{DB: db, Mail: smtpd.Mailer(), PublicURL: "https://vigil.test"}
+		f.svc.Notify = esc
+		sys := auth.WithPrincipal(context.Background(), auth.System)
+		if _, err := esc.CreateChannel(sys, escalate.ChannelInput{Unit: "A", Name: "Hộp thư ATTT Đắk Lắk", Kind: "email", Target: "attt@a.test.vigil"}); err != nil {
+			t.Fatal(err)
+		}
+		itc := f.as(auth.RoleOfficer, org.RootCode)
+		a, err := f.svc.Create(itc, advisory.Input{Title: "Vá lỗ hổng Microsoft Outlook", Severity: "critical", CVEs: []string{"CVE-2023-23397"},
+			Actions: "Cài bản vá tháng 3/2023.", Deadline: "31/12/2026", Units: []string{"A"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Issue(itc, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := esc.Deliver(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		msgs := smtpd.Wait(1, 10*time.Second)
+		if len(msgs) != 1 || msgs[0].To[0] != "attt@a.test.vigil" {
+			t.Fatalf("messages %+v", msgs)
+		}
+		m := msgs[0]
+		for _, want := range []string{a.Ref, "CVE-2023-23397", "Cài bản vá tháng 3/2023.", fmt.Sprintf("https://vigil.test/advisories/%d", a.ID), "31/12/2026"} {
+			if !strings.Contains(m.Subject+"\n"+m.Body, want) {
+				t.Errorf("the message lacks %q:\n%s\n%s", want, m.Subject, m.Body)
+			}
+		}
+		if _, err := esc.Deliver(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(smtpd.Wait(2, 500*time.Millisecond)); n != 1 {
+			t.Errorf("%d messages after a second delivery run", n)
 		}
 	})
 }

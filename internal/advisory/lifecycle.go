@@ -3,6 +3,7 @@ package advisory
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -165,7 +166,20 @@ func (s *Service) Issue(ctx context.Context, id int64) (*Advisory, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Get(ctx, id)
+	a, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	// The advisory is issued whatever happens to its messages; a failure
+	// to queue them is logged (the page and the units' queue show it).
+	if _, err := s.notifyIssued(ctx, a); err != nil {
+		logger := s.Logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		logger.Error("advisory: telling the target units", "advisory", a.Ref, "err", err)
+	}
+	return a, nil
 }
 
 // Withdraw takes back a draft or an issued advisory, as the IT Center,

@@ -27,7 +27,11 @@ type Reminder struct {
 	Severity string
 	Subject  string
 	Body     string
-	Emails   []string // people to tell by e-mail (the case's owner)
+	// Link is the path of the object on the hub ("/incidents/12"): where
+	// the body says it, it becomes the hub's full address (PublicURL),
+	// and webhooks get it as "url".
+	Link   string
+	Emails []string // people to tell by e-mail (the case's owner)
 }
 
 // Remind queues r for the unit's enabled channels and for r.Emails; it
@@ -64,11 +68,16 @@ func (s *Service) Remind(ctx context.Context, r Reminder) (int, error) {
 			rcpts = append(rcpts, rcpt{key: "remind:" + r.Key + ":email:" + strings.ToLower(e), target: TargetUser, display: e, kind: KindEmail, address: e, lang: "vi"})
 		}
 	}
+	link := r.Link
+	if r.Link != "" && s.PublicURL != "" {
+		link = strings.TrimRight(s.PublicURL, "/") + r.Link
+		r.Body = strings.ReplaceAll(r.Body, r.Link, link)
+	}
 	event := r.Event
 	if event == "" {
 		event = "reminder"
 	}
-	payload, _ := json.Marshal(map[string]string{"event": event, "type": "reminder", "key": r.Key, "severity": r.Severity, "subject": r.Subject, "body": r.Body})
+	payload, _ := json.Marshal(map[string]string{"event": event, "type": "reminder", "key": r.Key, "severity": r.Severity, "subject": r.Subject, "body": r.Body, "url": link})
 	now := store.Micros(s.now())
 	made := 0
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {

@@ -117,6 +117,9 @@ func (h *Hub) hooks() {
 	// Phishing drills: the same relay; clickers are enrolled in training.
 	h.Phishing.Training, h.Phishing.Logger, h.Phishing.Relay = h.Training, h.logger, h.Training.Mail
 	h.Monthly.Logger = h.logger
+	// An issued advisory is told to its target units through their
+	// escalation channels.
+	h.Advisories.Notify, h.Advisories.Logger = h.Escalate, h.logger
 	// Readiness's measure 5 belongs to the SOC's unit (issue 15).
 	h.Readiness.SOCUnit, h.Readiness.Logger = readiness.SOCOf(h.Duty), h.logger
 }

@@ -13,6 +13,9 @@ func init() {
 
 var advisoryMessages = map[string][2]string{
 	"nav.advisories":           {"Cảnh báo ATTT", "Advisories"},
+	"adv.notify_subject":       {"[Vigil] Cảnh báo ATTT %s: %s", "[Vigil] Security advisory %s: %s"},
+	"adv.notify_intro":         {"Trung tâm CNTT ban hành cảnh báo %s tới đơn vị: %s. Đơn vị xác nhận đã tiếp nhận, thực hiện và báo cáo hoàn thành trước hạn.", "The IT Center issued advisory %s to your unit: %s. Acknowledge it, act, and report completion before the deadline."},
+	"adv.notify_link":          {"Xem và trả lời: /advisories/%d", "See and answer: /advisories/%d"},
 	"adv.title":                {"Cảnh báo, khuyến cáo an toàn thông tin", "Security advisories"},
 	"adv.intro":                {"Cảnh báo do Trung tâm CNTT hoặc cơ quan chức năng (NCSC, VNCERT/CC, A05…) ban hành: đơn vị xác nhận đã tiếp nhận, thực hiện và báo cáo hoàn thành trước hạn.", "Advisories the IT Center or a national agency (NCSC, VNCERT/CC, A05…) issues: each unit acknowledges it, acts, and reports completion before the deadline."},
 	"adv.new":                  {"Soạn cảnh báo mới", "New advisory"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -196,7 +197,7 @@ func TestReminders(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		smtpd := escalatetest.NewSMTPServer(t)
-		esc := &escalate.Service{DB: db, Mail: smtpd.Mailer()}
+		esc := &escalate.Service{DB: db, Mail: smtpd.Mailer(), PublicURL: "https://vigil.test/"}
 		sys := auth.WithPrincipal(context.Background(), auth.System)
 		if _, err := esc.CreateChannel(sys, escalate.ChannelInput{Unit: "A", Name: "Hộp thư an toàn thông tin", Kind: "email", Target: "attt.a@test.vigil"}); err != nil {
 			t.Fatal(err)
@@ -245,6 +246,9 @@ func TestReminders(t *testing.T) {
 		for _, m := range msgs {
 			if !strings.Contains(m.Subject, c.Ref) {
 				t.Errorf("reminder subject %q", m.Subject)
+			}
+			if !strings.Contains(m.Body, fmt.Sprintf("https://vigil.test/incidents/%d", c.ID)) {
+				t.Errorf("the reminder does not link the case by its full address: %s", m.Body)
 			}
 		}
 	})

@@ -42,7 +42,7 @@ func (s *Service) Remind(ctx context.Context, to Reminders) (int, error) {
 		}
 		name := i18n.T("vi", "inc.clock."+k.Name)
 		due := i18n.FormatTime(k.Due, "vi")
-		rm := escalate.Reminder{Key: fmt.Sprintf("incident:%d:%s", c.ID, k.Name), Event: "incident.deadline", UnitID: c.UnitID, Severity: c.Severity,
+		rm := escalate.Reminder{Key: fmt.Sprintf("incident:%d:%s", c.ID, k.Name), Event: "incident.deadline", Link: fmt.Sprintf("/incidents/%d", c.ID), UnitID: c.UnitID, Severity: c.Severity,
 			Subject: fmt.Sprintf(i18n.T("vi", "inc.remind_subject"), c.Ref, name),
 			Body: fmt.Sprintf(i18n.T("vi", "inc.remind_body"), c.Ref, c.Title, name, due, c.ID) + "\n\n" +
 				fmt.Sprintf(i18n.T("en", "inc.remind_body"), c.Ref, c.Title, i18n.T("en", "inc.clock."+k.Name), i18n.FormatTime(k.Due, "en"), c.ID)}

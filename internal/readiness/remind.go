@@ -77,7 +77,7 @@ func (s *Service) Remind(ctx context.Context, to Reminders) (int, error) {
 			if r.Status == StatusFailed {
 				severity = "high"
 			}
-			rm := escalate.Reminder{Key: fmt.Sprintf("readiness:%d:%s:%s", id, r.Unit, day), Event: "readiness.at_risk", UnitID: r.unitID, Severity: severity,
+			rm := escalate.Reminder{Key: fmt.Sprintf("readiness:%d:%s:%s", id, r.Unit, day), Event: "readiness.at_risk", Link: fmt.Sprintf("/readiness/%d/units/%s", id, r.Unit), UnitID: r.unitID, Severity: severity,
 				Subject: fmt.Sprintf(i18n.T("vi", "rd.remind_subject"), c.Name, r.Name),
 				Body: fmt.Sprintf(i18n.T("vi", "rd.remind_body"), r.Name, c.Name, i18n.FormatDate(c.DueAt, "vi"), strings.Join(vi, "\n"), id, r.Unit) + "\n\n" +
 					fmt.Sprintf(i18n.T("en", "rd.remind_body"), r.Name, c.Name, i18n.FormatDate(c.DueAt, "en"), strings.Join(en, "\n"), id, r.Unit)}
