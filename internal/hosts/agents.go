@@ -2,7 +2,9 @@ package hosts
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -481,10 +483,30 @@ func (s *Service) PostInventory(ctx context.Context, req *agentapi.InventoryRequ
 
 // Indicators returns the hash, IP and domain indicators agents scan for.
 // The hub's wiring sets IndicatorSources (warning lists, intel feeds);
-// with none the list is empty, which every agent handles.
+// with none the list is empty, which every agent handles. With
+// IndicatorVersion set, the answer's cursor names the set the agent got
+// (the sources' version and the agent's unit); an agent that sends it
+// back while nothing changed gets "no change" (not full, nothing added or
+// removed) instead of the whole set — at a million indicators, tens of
+// megabytes an agent before each scan. The version is read before the
+// set, so a set that changes in between goes out under the older cursor
+// and is sent again next time, never kept under a newer one.
 func (s *Service) Indicators(ctx context.Context, cursor string) (*agentapi.IndicatorsResponse, error) {
-	if _, err := agentOf(ctx); err != nil {
+	a, err := agentOf(ctx)
+	if err != nil {
 		return nil, err
+	}
+	next := "full"
+	if s.IndicatorVersion != nil {
+		v, err := s.IndicatorVersion(ctx)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256([]byte(v + "\x00" + strconv.FormatInt(a.UnitID, 10) + "\x00" + a.UnitPath))
+		next = "v1:" + hex.EncodeToString(sum[:16])
+		if cursor == next {
+			return &agentapi.IndicatorsResponse{Cursor: next, Indicators: []agentapi.Indicator{}}, nil
+		}
 	}
 	var inds []agentapi.Indicator
 	for _, src := range s.IndicatorSources {
@@ -497,5 +519,5 @@ func (s *Service) Indicators(ctx context.Context, cursor string) (*agentapi.Indi
 	if inds == nil {
 		inds = []agentapi.Indicator{}
 	}
-	return &agentapi.IndicatorsResponse{Cursor: "full", Full: true, Indicators: inds}, nil
+	return &agentapi.IndicatorsResponse{Cursor: next, Full: true, Indicators: inds}, nil
 }

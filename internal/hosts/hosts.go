@@ -41,6 +41,12 @@ type Service struct {
 	// IndicatorSources supply the indicators agents scan for (warning
 	// lists, intel feeds); the hub's wiring sets them.
 	IndicatorSources []func(ctx context.Context) ([]agentapi.Indicator, error)
+	// IndicatorVersion, when set, names the state of every indicator
+	// source: it changes whenever any source's answer for some unit may
+	// change (and is the same in every hub process for the same state).
+	// An agent whose cursor matches is told "no change" instead of being
+	// sent the whole set again.
+	IndicatorVersion func(ctx context.Context) (string, error)
 }
 
 func (s *Service) now() time.Time {

@@ -57,6 +57,7 @@ func services(db *store.DB) web.Services {
 	ics := &incident.Service{DB: db, Deliveries: ob}
 	hs := &hosts.Service{DB: db}
 	hs.IndicatorSources = append(hs.IndicatorSources, is.AgentIndicators)
+	hs.IndicatorVersion = is.AgentVersion
 	sv := web.Services{
 		Auth:     &auth.Service{DB: db, Audit: AuditAdapter, Throttle: auth.NewThrottle(20, 30)},
 		Org:      &org.Service{DB: db},

@@ -186,6 +186,21 @@ func (s *Service) Version(ctx context.Context) (string, error) {
 	return fmt.Sprintf("intel:%d:%d", c.version, c.gen), nil
 }
 
+// AgentVersion names the published lists' indicators as agents get
+// them: the lists' version and the next expiry. The set a unit's agent
+// gets follows from the two alone (the entries of that version still
+// valid), so every hub process names the same set alike (Version's
+// rebuild count is this process's own); hosts.Service.IndicatorVersion.
+func (s *Service) AgentVersion(ctx context.Context) (string, error) {
+	c := &s.cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := s.refresh(ctx); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("intel:%d:%d", c.version, c.expires), nil
+}
+
 // Add adds every published entry (every unit's) to b, for the detection
 // pipeline (pipeline.IndicatorProvider, with Version).
 func (s *Service) Add(ctx context.Context, b *ioc.Builder) (int, error) {

@@ -148,7 +148,31 @@ func TestAgentsReceivePublishedLists(t *testing.T) {
 		if !a["e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"] || !a["203.0.113.200"] || b["203.0.113.200"] || !b["e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"] {
 			t.Errorf("agent A gets %v, agent B %v", a, b)
 		}
+		// An agent that sends back its cursor while nothing changed is told
+		// "no change"; another unit's cursor is not its own.
+		since := func(unit, cursor string) agentapi.IndicatorsResponse {
+			r := w.call(w.agentTok[unit], "GET", agentapi.PathIndicators+"?since="+url.QueryEscape(cursor), nil)
+			expect(t, r, 200, "agent indicators since "+cursor)
+			var resp agentapi.IndicatorsResponse
+			if err := json.Unmarshal(r.Body, &resp); err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		}
+		first := since("A", "")
+		if !first.Full || len(first.Indicators) < 2 || !strings.HasPrefix(first.Cursor, "v1:") {
+			t.Fatalf("first answer: full %v, %d indicators, cursor %q", first.Full, len(first.Indicators), first.Cursor)
+		}
+		if again := since("A", first.Cursor); again.Full || len(again.Indicators) != 0 || again.Cursor != first.Cursor {
+			t.Errorf("nothing changed, yet: full %v, %d indicators, cursor %q", again.Full, len(again.Indicators), again.Cursor)
+		}
+		if other := since("B", first.Cursor); !other.Full || other.Cursor == first.Cursor {
+			t.Errorf("B's agent with A's cursor: full %v", other.Full)
+		}
 		expect(t, w.call("admin", "POST", "/api/v1/watchlists/"+id+"/withdraw", nil), 200, "withdraw")
+		if after := since("A", first.Cursor); !after.Full || after.Cursor == first.Cursor {
+			t.Errorf("after the withdrawal the old cursor gets: full %v, cursor %q", after.Full, after.Cursor)
+		}
 		if got := agentValues("A"); got["203.0.113.200"] || got["e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"] {
 			t.Errorf("agent gets %v after the withdrawal", got)
 		}
