@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"unicode"
 	"unsafe"
 )
 
@@ -293,7 +294,9 @@ func normURLInto(u string, dst []byte) ([]byte, bool) {
 		return nil, false
 	}
 	if i := strings.IndexByte(u, '#'); i >= 0 {
-		u = u[:i]
+		// What was before the fragment may end in spaces ("x/ #y"):
+		// trimmed, so a normalised URL normalises to itself.
+		u = strings.TrimSpace(u[:i])
 	}
 	hostStart := 0
 	if i := strings.Index(u, "://"); i > 0 {
@@ -305,6 +308,12 @@ func normURLInto(u string, dst []byte) ([]byte, bool) {
 			hostEnd = i
 			break
 		}
+	}
+	// A host ending in spaces ("x: /", "http://a /b") loses them, so a
+	// normalised URL normalises to itself.
+	for hostEnd > hostStart && unicode.IsSpace(rune(u[hostEnd-1])) {
+		u = u[:hostEnd-1] + u[hostEnd:]
+		hostEnd--
 	}
 	if hostEnd == hostStart {
 		return nil, false

@@ -103,7 +103,9 @@ func errNotHex(value string) error {
 // normHost folds a domain or host name; the result may live in buf.
 func normHost(k Kind, value string, buf *[256]byte) (string, error) {
 	d, ok := foldHost(value, buf)
-	if !ok || strings.ContainsAny(d, " /:@") {
+	// Folding drops one final dot; a name still ending in one ("..") is
+	// no name, and would fold again to something else.
+	if !ok || strings.ContainsAny(d, " /:@") || d == "" || strings.HasSuffix(d, ".") {
 		return "", fmt.Errorf("%w: %q is not a %s", ErrBadValue, value, k)
 	}
 	return strings.TrimPrefix(d, "*."), nil
