@@ -30,6 +30,10 @@ func identityID(name string) string {
 	return "identity--" + uuid.NewSHA1(stixNamespace, []byte("identity|"+name)).String()
 }
 
+// patternQuoter escapes a value inside a STIX pattern's quotes; built
+// once (Pattern runs for every indicator of an export).
+var patternQuoter = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
+
 // Pattern is the STIX pattern of one indicator: [ipv4-addr:value = '…'],
 // [file:hashes.'SHA-256' = '…'], [user-account:account_login = '…'],
 // [x-vigil-hostname:value = '…'] (STIX has no host name object)…
@@ -60,7 +64,7 @@ func Pattern(kind, value string) (string, error) {
 	default:
 		return "", fmt.Errorf("format: no STIX pattern for kind %q", kind)
 	}
-	return "[" + path + " = '" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(value) + "']", nil
+	return "[" + path + " = '" + patternQuoter.Replace(value) + "']", nil
 }
 
 // stixTimestamp writes a STIX timestamp: UTC, at least milliseconds.
