@@ -309,13 +309,10 @@ func normURLInto(u string, dst []byte) ([]byte, bool) {
 			break
 		}
 	}
-	// A host ending in spaces ("x: /", "http://a /b") loses them, so a
-	// normalised URL normalises to itself.
-	for hostEnd > hostStart && unicode.IsSpace(rune(u[hostEnd-1])) {
-		u = u[:hostEnd-1] + u[hostEnd:]
-		hostEnd--
-	}
-	if hostEnd == hostStart {
+	// A host ending in a space ("x: /", "http://a /b") is no URL's: taking
+	// the space away could make another URL ("0: //" would read as
+	// "0://"), and keeping it would not normalise to itself.
+	if hostEnd == hostStart || unicode.IsSpace(rune(u[hostEnd-1])) {
 		return nil, false
 	}
 	for i := 0; i < hostEnd; i++ {

@@ -39,8 +39,10 @@ func FuzzLoad(f *testing.F) {
 // matches (session 6 found "000:// #").
 func FuzzNormalize(f *testing.F) {
 	for _, s := range []string{"000:// #", "http://Evil.Example/a#b", "HTTP://x/ ", "10.0.0.1/8", "::ffff:1.2.3.4", "Evil.Example.", "*.evil.example",
-		"AB12", "<Nguyen.A@Example.VN>", "CORP\\User", "fe80::1%eth0", " http://x/ #y"} {
-		f.Add(uint8(KindURL), s)
+		"AB12", "<Nguyen.A@Example.VN>", "CORP\\User", "fe80::1%eth0", " http://x/ #y", "< <a@b> >", ".."} {
+		for k := KindIP; k < numKinds; k++ {
+			f.Add(uint8(k), s)
+		}
 	}
 	f.Fuzz(func(t *testing.T, kind uint8, value string) {
 		k := Kind(kind%uint8(numKinds-1) + 1)

@@ -209,7 +209,7 @@ func (s *Set) LookupHostname(h string) (Hit, bool) {
 
 // LookupEmail reports an e-mail indicator equal to e (case-folded).
 func (s *Set) LookupEmail(e string) (Hit, bool) {
-	return s.lookupFolded(KindEmail, strings.Trim(strings.TrimSpace(e), "<>"))
+	return s.lookupFolded(KindEmail, trimEmail(e))
 }
 
 // LookupAccount reports an account indicator for a user name, trying it

@@ -108,7 +108,13 @@ func normHost(k Kind, value string, buf *[256]byte) (string, error) {
 	if !ok || strings.ContainsAny(d, " /:@") || d == "" || strings.HasSuffix(d, ".") {
 		return "", fmt.Errorf("%w: %q is not a %s", ErrBadValue, value, k)
 	}
-	return strings.TrimPrefix(d, "*."), nil
+	for strings.HasPrefix(d, "*.") { // "*.evil.example", "*.*.evil.example"
+		d = d[2:]
+	}
+	if d == "" {
+		return "", fmt.Errorf("%w: %q is not a %s", ErrBadValue, value, k)
+	}
+	return d, nil
 }
 
 func normURL(value string) ([]byte, error) {
@@ -119,8 +125,21 @@ func normURL(value string) ([]byte, error) {
 	return n, nil
 }
 
+// trimEmail takes the brackets and spaces off an address ("<a@b>",
+// "< a@b >", "<<a@b>>") until none is left, so a normalised address
+// normalises to itself and an event's address is read the same way.
+func trimEmail(v string) string {
+	for {
+		w := strings.TrimSpace(strings.Trim(v, "<>"))
+		if w == v {
+			return v
+		}
+		v = w
+	}
+}
+
 func normEmail(value string) (string, error) {
-	v := strings.Trim(value, "<>")
+	v := trimEmail(value)
 	if i := strings.IndexByte(v, '@'); i <= 0 || i == len(v)-1 {
 		return "", fmt.Errorf("%w: %q is not an e-mail address", ErrBadValue, value)
 	}
