@@ -344,31 +344,9 @@ func (s *Server) apiIncidentEvidenceFile(w http.ResponseWriter, r *http.Request)
 	s.serveIncidentEvidence(w, r, func(err error) { writeError(w, r, err) })
 }
 
-// serveIncidentEvidence sends one evidence file as a download (never
-// rendered inline).
+// serveIncidentEvidence sends one of a case's evidence files.
 func (s *Server) serveIncidentEvidence(w http.ResponseWriter, r *http.Request, fail func(error)) {
-	id, err := pathInt(r, "id")
-	if err != nil {
-		fail(err)
-		return
-	}
-	n, err := pathInt(r, "file")
-	if err != nil {
-		fail(err)
-		return
-	}
-	a, data, err := s.Incidents.EvidenceFile(r.Context(), id, n)
-	if err != nil {
-		fail(err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Name}))
-	w.Header().Set("X-Content-SHA256", a.SHA256)
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	w.WriteHeader(http.StatusOK)
-	w.Write(data)
+	serveAttachment(w, r, "file", s.Incidents.EvidenceFile, fail)
 }
 
 func (s *Server) apiIncidentSTIX(w http.ResponseWriter, r *http.Request) {

@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"fmt"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -327,29 +326,9 @@ func (s *Server) apiReviewAttestation(accept bool) http.HandlerFunc {
 	}
 }
 
+// serveAttestationFile sends one of an attestation's evidence files.
 func (s *Server) serveAttestationFile(w http.ResponseWriter, r *http.Request, fail func(error)) {
-	id, err := pathInt(r, "id")
-	if err != nil {
-		fail(err)
-		return
-	}
-	n, err := pathInt(r, "file")
-	if err != nil {
-		fail(err)
-		return
-	}
-	a, data, err := s.Readiness.File(r.Context(), id, n)
-	if err != nil {
-		fail(err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Name}))
-	w.Header().Set("X-Content-SHA256", a.SHA256)
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	w.WriteHeader(http.StatusOK)
-	w.Write(data)
+	serveAttachment(w, r, "file", s.Readiness.File, fail)
 }
 
 func (s *Server) apiReadinessTemplates(w http.ResponseWriter, r *http.Request) {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -232,31 +231,9 @@ func (s *Server) apiWatchlistEvidenceFile(w http.ResponseWriter, r *http.Request
 	s.serveWatchlistEvidence(w, r, func(err error) { writeError(w, r, err) })
 }
 
-// serveWatchlistEvidence sends one evidence file as a download (never
-// rendered inline: it is whatever an officer uploaded).
+// serveWatchlistEvidence sends one of a clean-up item's evidence files.
 func (s *Server) serveWatchlistEvidence(w http.ResponseWriter, r *http.Request, fail func(error)) {
-	id, err := pathInt(r, "id")
-	if err != nil {
-		fail(err)
-		return
-	}
-	n, err := pathInt(r, "n")
-	if err != nil {
-		fail(err)
-		return
-	}
-	a, data, err := s.Watchlist.EvidenceFile(r.Context(), id, n)
-	if err != nil {
-		fail(err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Name}))
-	w.Header().Set("X-Content-SHA256", a.SHA256)
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	w.WriteHeader(http.StatusOK)
-	w.Write(data)
+	serveAttachment(w, r, "n", s.Watchlist.EvidenceFile, fail)
 }
 
 func (s *Server) apiWatchlistRelated(w http.ResponseWriter, r *http.Request) {
