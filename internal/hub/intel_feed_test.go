@@ -2,7 +2,6 @@ package hub_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -20,29 +19,10 @@ import (
 // event carrying a listed address raises an indicator alert — without a
 // rules directory or an indicator file.
 func TestPublishedListReachesThePipeline(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
 	const pw = "intel-admin-password-1"
-	go func() {
-		done <- hub.Run(ctx, hub.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), AdminEmail: "admin@intel.vigil", AdminPassword: pw,
-			Logger: slog.New(slog.DiscardHandler), Version: "test", Ready: func(a string) { ready <- a }})
-	}()
-	var base string
-	select {
-	case a := <-ready:
-		base = "http://" + a
-	case err := <-done:
-		t.Fatalf("hub: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("hub never became ready")
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
+	addr, _ := runHub(t, hub.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), AdminEmail: "admin@intel.vigil", AdminPassword: pw,
+		Logger: slog.New(slog.DiscardHandler), Version: "test"}, 60*time.Second)
+	base := "http://" + addr
 	call := func(token, method, path, ct string, body any, out any) int {
 		t.Helper()
 		var rd io.Reader

@@ -54,29 +54,11 @@ func TestReadinessDone(t *testing.T) {
 	smtpSrv := escalatetest.NewSMTPServer(t)
 	listen := freePort(t)
 	base := "http://" + listen
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
 	const pw = "readiness-admin-password-1"
-	go func() {
-		done <- hub.Run(ctx, hub.Config{Listen: listen, DataDir: t.TempDir(), Demo: true, AdminEmail: "admin@e2e.vigil", AdminPassword: pw,
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "e2e", Ready: func(a string) { ready <- a },
-			Escalation: hub.EscalationConfig{SMTPAddr: smtpSrv.Addr, SMTPFrom: "vigil@e2e.vigil", SMTPUser: smtpSrv.User, SMTPPassword: smtpSrv.Password,
-				SMTPTLS: smtpSrv.ClientTLS, PublicURL: base}})
-	}()
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatalf("hub: %v", err)
-	case <-time.After(3 * time.Minute):
-		t.Fatal("hub never became ready")
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
+	runHub(t, hub.Config{Listen: listen, DataDir: t.TempDir(), Demo: true, AdminEmail: "admin@e2e.vigil", AdminPassword: pw,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "e2e",
+		Escalation: hub.EscalationConfig{SMTPAddr: smtpSrv.Addr, SMTPFrom: "vigil@e2e.vigil", SMTPUser: smtpSrv.User, SMTPPassword: smtpSrv.Password,
+			SMTPTLS: smtpSrv.ClientTLS, PublicURL: base}}, 3*time.Minute)
 
 	call := func(token, method, path string, body any, want int, out any) []byte {
 		t.Helper()

@@ -2,7 +2,6 @@ package hub_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -37,29 +36,11 @@ func TestTrainingDone(t *testing.T) {
 	dataDir := t.TempDir()
 	listen := freePort(t)
 	base := "http://" + listen
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
 	const pw = "training-admin-password-1"
-	go func() {
-		done <- hub.Run(ctx, hub.Config{Listen: listen, DataDir: dataDir, AdminEmail: "admin@e2e.vigil", AdminPassword: pw,
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "e2e", Ready: func(a string) { ready <- a },
-			Escalation: hub.EscalationConfig{SMTPAddr: smtpSrv.Addr, SMTPFrom: "vigil@e2e.vigil", SMTPUser: smtpSrv.User, SMTPPassword: smtpSrv.Password,
-				SMTPTLS: smtpSrv.ClientTLS, PublicURL: base}})
-	}()
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatalf("hub: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("hub never became ready")
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
+	_, stopHub := runHub(t, hub.Config{Listen: listen, DataDir: dataDir, AdminEmail: "admin@e2e.vigil", AdminPassword: pw,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "e2e",
+		Escalation: hub.EscalationConfig{SMTPAddr: smtpSrv.Addr, SMTPFrom: "vigil@e2e.vigil", SMTPUser: smtpSrv.User, SMTPPassword: smtpSrv.Password,
+			SMTPTLS: smtpSrv.ClientTLS, PublicURL: base}}, 60*time.Second)
 
 	call := func(token, method, path, ctype string, body []byte, out any) int {
 		t.Helper()
@@ -345,9 +326,7 @@ func TestTrainingDone(t *testing.T) {
 		t.Errorf("the clicker is not enrolled: %+v", camps.Items)
 	}
 	// What she typed is nowhere in the database.
-	cancel()
-	<-done
-	done <- nil
+	stopHub()
 	files, _ := filepath.Glob(filepath.Join(dataDir, "*"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
