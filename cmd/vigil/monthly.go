@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"strconv"
 	"text/tabwriter"
 
@@ -103,25 +102,7 @@ func monthlyCommand() *cli.Command {
 						if err != nil {
 							return err
 						}
-						body, name, err := downloadFile(ctx, c, path+"?"+q.Encode())
-						if err != nil {
-							return err
-						}
-						if *out == "-" {
-							_, err := fs.Stdout.Write(body)
-							return err
-						}
-						if *out != "" {
-							name = *out
-						}
-						if name == "" {
-							name = "bao-cao-ky-thuat." + *format
-						}
-						if err := os.WriteFile(name, body, 0o644); err != nil {
-							return err
-						}
-						fmt.Fprintf(fs.Stdout, "wrote %s (%d bytes)\n", name, len(body))
-						return nil
+						return saveDownload(ctx, c, fs, path+"?"+q.Encode(), *out, "bao-cao-ky-thuat."+*format)
 					}
 				},
 			},

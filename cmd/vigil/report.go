@@ -289,25 +289,7 @@ func init() {
 						if err != nil {
 							return err
 						}
-						body, name, err := downloadFile(ctx, c, path+"?"+q.Encode())
-						if err != nil {
-							return err
-						}
-						if *out == "-" {
-							_, err := fs.Stdout.Write(body)
-							return err
-						}
-						if *out != "" {
-							name = *out
-						}
-						if name == "" {
-							name = "report." + strings.Replace(*format, "text", "txt", 1)
-						}
-						if err := os.WriteFile(name, body, 0o644); err != nil {
-							return err
-						}
-						fmt.Fprintf(fs.Stdout, "wrote %s (%d bytes)\n", name, len(body))
-						return nil
+						return saveDownload(ctx, c, fs, path+"?"+q.Encode(), *out, "report."+strings.Replace(*format, "text", "txt", 1))
 					}
 				},
 			},
@@ -514,6 +496,30 @@ func printReport(w io.Writer, r *natreport.Report) {
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "  to fix: %s: %s\n", p.Field, p.Reason)
 	}
+}
+
+// saveDownload GETs a document and writes it to out: "-" is standard
+// output, "" the file name the hub gives (or fallback).
+func saveDownload(ctx context.Context, c *client.Client, fs *cli.FlagSet, path, out, fallback string) error {
+	body, name, err := downloadFile(ctx, c, path)
+	if err != nil {
+		return err
+	}
+	if out == "-" {
+		_, err := fs.Stdout.Write(body)
+		return err
+	}
+	if out != "" {
+		name = out
+	}
+	if name == "" {
+		name = fallback
+	}
+	if err := os.WriteFile(name, body, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(fs.Stdout, "wrote %s (%d bytes)\n", name, len(body))
+	return nil
 }
 
 // downloadFile GETs a document as bytes, with the file name the hub gives.
