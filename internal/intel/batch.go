@@ -27,7 +27,7 @@ func jsonRows(d store.Dialect) string {
 	if d == store.Postgres {
 		return "jsonb_array_elements(CAST(? AS jsonb)) e"
 	}
-	return "json_each(?) e"
+	return "jsonb_each(?) e"
 }
 
 const upsertJSONSQL = `INSERT INTO intel_indicators (kind, value, source, confidence, tlp, first_seen, last_seen, valid_until, tags, report, comment, stix_id, revoked, created_at, updated_at)

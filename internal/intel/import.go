@@ -1,6 +1,7 @@
 package intel
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha1"
 	"errors"
@@ -407,39 +408,40 @@ func joinTags(tags []string) string {
 // value, source) — with units, of each (identity, target unit), the
 // unit being Indicator.ID — in file order: one row a statement may
 // touch only once on PostgreSQL, and the last statement of a thing in a
-// file wins, as it would row by row.
+// file wins, as it would row by row. The result is in index order, so
+// each B-tree is written from one end to the other instead of at random
+// pages. One sort, no map: a million-row file is deduplicated in the
+// time of its sort.
 func lastOf(inds []format.Indicator, units bool) []int {
-	type key struct {
-		kind, value, source string
-		unit                int64
-	}
-	last := make(map[key]int, len(inds))
-	k := func(ind *format.Indicator) key {
-		if units {
-			return key{ind.Kind, ind.Value, ind.Source, ind.ID}
-		}
-		return key{ind.Kind, ind.Value, ind.Source, 0}
-	}
-	for i := range inds {
-		last[k(&inds[i])] = i
-	}
-	out := make([]int, 0, len(last))
-	for i := range inds {
-		if last[k(&inds[i])] == i {
-			out = append(out, i)
-		}
-	}
-	// In index order: each B-tree is then written from one end to the
-	// other instead of at random pages.
-	slices.SortFunc(out, func(a, b int) int {
-		x, y := &inds[a], &inds[b]
+	same := func(x, y *format.Indicator) int {
 		if c := strings.Compare(x.Kind, y.Kind); c != 0 {
 			return c
 		}
 		if c := strings.Compare(x.Value, y.Value); c != 0 {
 			return c
 		}
-		return strings.Compare(x.Source, y.Source)
+		if c := strings.Compare(x.Source, y.Source); c != 0 || !units {
+			return c
+		}
+		return cmp.Compare(x.ID, y.ID)
+	}
+	order := make([]int, len(inds))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		if c := same(&inds[a], &inds[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
 	})
+	// The last of each run of equal keys is its last occurrence in the
+	// file; out overwrites order behind the element being read.
+	out := order[:0]
+	for j, i := range order {
+		if j+1 == len(order) || same(&inds[order[j+1]], &inds[i]) != 0 {
+			out = append(out, i)
+		}
+	}
 	return out
 }
