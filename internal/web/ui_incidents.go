@@ -498,7 +498,7 @@ func (s *Server) uiIncidentAction(name string) http.HandlerFunc {
 			var mbe *http.MaxBytesError
 			switch {
 			case errors.As(err, &mbe):
-				err = errs.New(errs.ETOOLARGE, "file", "a file may be at most %d MiB", min(s.BodyLimit, attach.MaxSize)>>20)
+				err = errs.New(errs.ETOOLARGE, "file", "a file may be at most %d MiB", attach.MaxSize>>20)
 			case err != nil:
 				err = errs.Invalid("file", "choose a file to attach")
 			}
