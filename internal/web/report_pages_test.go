@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"fmt"
+	"html"
+	"regexp"
 	"net/url"
 	"strings"
 	"testing"
@@ -39,6 +41,18 @@ func TestReportPages(t *testing.T) {
 					t.Errorf("%s %s (%s) shows a raw %q", c.actor, c.path, lang, raw)
 				}
 			}
+		}
+	}
+	// The summary's download links give the document.
+	_, page := w.getPage("viewerA", "vi", "/reports?from=2026-07&to=2026-12")
+	links := regexp.MustCompile(`href="(/api/v1/reports/summary\?[^"]+)"`).FindAllStringSubmatch(page, -1)
+	if len(links) != 4 {
+		t.Errorf("summary download links: %d", len(links))
+	}
+	for _, l := range links {
+		href := html.UnescapeString(l[1])
+		if r := w.call("viewerA", "GET", href, nil); r.Status != 200 || strings.Contains(href, "%3d") || strings.Contains(href, "%3D") {
+			t.Errorf("GET %s: %d %.200s", href, r.Status, r.Body)
 		}
 	}
 	if status, _ := w.getPage("officerB", "vi", "/incidents/"+c+"/reports"); status != 404 {
