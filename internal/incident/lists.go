@@ -211,6 +211,8 @@ type Entry struct {
 	Kind  string    `json:"kind"` // status, note, task, task_done, alert, observable, evidence, participant, owner, watchlist, report, delivery
 	Text  string    `json:"text"`
 	RefID int64     `json:"ref_id,omitempty"`
+	// Delivery is a delivery line's data (Text says the same in codes).
+	Delivery *Delivery `json:"delivery,omitempty"`
 }
 
 // TimelineFilter pages a timeline.
@@ -254,7 +256,8 @@ func (s *Service) timeline(ctx context.Context, id int64, f TimelineFilter) ([]E
 			if d.DeliveredAt != nil {
 				at = *d.DeliveredAt
 			}
-			deliveries = append(deliveries, Entry{At: at, Who: "outbox", Kind: "delivery", Text: text, RefID: d.ID})
+			deliveries = append(deliveries, Entry{At: at, Who: WhoOutbox, Kind: "delivery", Text: text, RefID: d.ID,
+				Delivery: &Delivery{Purpose: d.Purpose, Channel: d.Channel, Target: d.Target, Status: d.Status, Error: d.LastError}})
 		}
 	}
 	cond, args := "incident_id = ?", []any{id}

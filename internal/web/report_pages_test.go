@@ -3,8 +3,8 @@ package web_test
 import (
 	"fmt"
 	"html"
-	"regexp"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 

@@ -295,6 +295,12 @@ func (s *Server) apiIncidentTimeline(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := incident.TimelineFilter{Kind: r.URL.Query().Get("kind"), Oldest: r.URL.Query().Get("oldest") == "true", Offset: lp.Offset, Limit: lp.Limit}
+	if lp.Format != "" {
+		if err := s.exportTimeline(w, r, lp, id, f); err != nil {
+			writeError(w, r, err)
+		}
+		return
+	}
 	list, total, err := s.Incidents.Timeline(r.Context(), id, f)
 	if err != nil {
 		writeError(w, r, err)
@@ -462,4 +468,25 @@ func incYesNo(lang string, b bool) string {
 		return i18n.T(lang, "inc.yes")
 	}
 	return i18n.T(lang, "inc.no")
+}
+
+// exportTimeline writes a case's timeline (f's kind and order) as CSV or
+// XLSX, every entry in the reader's language; cells that would start a
+// formula are neutralised by internal/export.
+func (s *Server) exportTimeline(w http.ResponseWriter, r *http.Request, lp listParams, id int64, f incident.TimelineFilter) error {
+	lang := exportLang(r)
+	c, err := s.Incidents.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	cols := []exportColumn[incident.Entry]{
+		{"inc.tl.at", func(e incident.Entry) string { return i18n.FormatTime(e.At, lang) }},
+		{"common.kind", func(e incident.Entry) string { return i18n.T(lang, "inc.ev."+e.Kind) }},
+		{"inc.tl.text", func(e incident.Entry) string { return e.Describe(lang) }},
+		{"inc.tl.who", func(e incident.Entry) string { return e.WhoIn(lang) }},
+	}
+	return exportList(w, r, lp, "timeline-"+c.Ref, cols, func(offset, limit int) ([]incident.Entry, int, error) {
+		f.Offset, f.Limit = offset, limit
+		return s.Incidents.Timeline(r.Context(), id, f)
+	})
 }

@@ -420,6 +420,21 @@ func leftText(lang string, k incident.Clock, now time.Time) string {
 var timelineKinds = []string{"alert", "status", "note", "task", "task_done", "observable", "evidence", "participant", "owner", "watchlist", "report", "delivery"}
 
 func (s *Server) uiIncident(w http.ResponseWriter, r *http.Request) {
+	if f := r.URL.Query().Get("format"); f != "" {
+		// The timeline pager's CSV and XLSX links.
+		id, err := pathInt(r, "id")
+		var lp listParams
+		if err == nil {
+			lp, err = readList(r, nil)
+		}
+		if err == nil {
+			err = s.exportTimeline(w, r, lp, id, incident.TimelineFilter{Kind: r.URL.Query().Get("kind")})
+		}
+		if err != nil {
+			s.uiError(w, r, err)
+		}
+		return
+	}
 	s.renderIncident(w, r, http.StatusOK, "", nil)
 }
 
