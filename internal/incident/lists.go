@@ -3,7 +3,6 @@ package incident
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"slices"
 	"sort"
 	"strconv"
@@ -14,22 +13,13 @@ import (
 	"vigil/internal/errs"
 	"vigil/internal/i18n"
 	"vigil/internal/intel/format"
+	"vigil/internal/natreport"
 	"vigil/internal/store"
 )
 
 func guessKind(v string) (string, string, bool) { return format.GuessKind(v) }
 
-func isPrivate(ip string) bool {
-	if pfx, err := netip.ParsePrefix(ip); err == nil {
-		ip = pfx.Addr().String()
-	}
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		return true
-	}
-	return a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsUnspecified() || a.IsMulticast() ||
-		netip.MustParsePrefix("100.64.0.0/10").Contains(a)
-}
+func isPrivate(ip string) bool { return natreport.IsInternal(ip) }
 
 // Filter selects cases.
 type Filter struct {

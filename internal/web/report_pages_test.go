@@ -69,6 +69,15 @@ func TestReportPages(t *testing.T) {
 	if !strings.Contains(body, "Số 10 Lê Duẩn, Buôn Ma Thuột") || !strings.Contains(body, "phải là giờ dạng hh:mm") {
 		t.Errorf("saved draft page: %d", status)
 	}
+	// A private address in the public-address field is a problem beside it.
+	if status, _ := w.postForm("officerA", "vi", "/reports/"+draftID, url.Values{"public_ips": {"203.0.113.9\n10.0.0.5"}}); status != 303 {
+		t.Errorf("save public_ips: %d", status)
+	}
+	_, body = w.getPage("officerA", "vi", "/incidents/"+c2+"/reports")
+	if !regexp.MustCompile(`data-field="public_ips"[^>]*>[^<]*có địa chỉ IP nội bộ`).MatchString(body) {
+		i := strings.Index(body, `data-field="public_ips"`)
+		t.Errorf("private public_ips: no problem beside the field (%d)", i)
+	}
 	// Submitting with fields to fix: the reason beside the first.
 	status, body = w.postForm("officerA", "vi", "/reports/"+draftID+"/submit", url.Values{})
 	if status != 400 || fieldMessage(body, "org_phone") == "" {
