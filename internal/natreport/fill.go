@@ -83,7 +83,9 @@ func fillInitial(c *Case, pr *Profile, now time.Time) map[string]string {
 	v["detected_date"] = vnTime(detected, "02/01/06")
 	v["detected_time"] = vnTime(detected, "15:04")
 	switch c.Status {
-	case "new", "triage":
+	case "new":
+		v["incident_status"] = "detected" // "Mới phát hiện, chưa xử lý"
+	case "triage":
 		v["incident_status"] = "handling"
 	case "containment", "eradication":
 		v["incident_status"] = "contained"

@@ -69,6 +69,13 @@ func TestReportPages(t *testing.T) {
 	if !strings.Contains(body, "Số 10 Lê Duẩn, Buôn Ma Thuột") || !strings.Contains(body, "phải là giờ dạng hh:mm") {
 		t.Errorf("saved draft page: %d", status)
 	}
+	// The audit log names a report not yet numbered by its form, in words.
+	for lang, want := range map[string]string{"vi": "Báo cáo ban đầu sự cố (Mẫu 03) #" + draftID, "en": "Initial report (Mẫu 03) #" + draftID} {
+		_, page := w.getPage("admin", lang, "/audit?limit=200")
+		if !strings.Contains(page, want) || strings.Contains(page, "initial #") {
+			t.Errorf("audit log (%s) does not name the draft %q", lang, want)
+		}
+	}
 	// A private address in the public-address field is a problem beside it.
 	if status, _ := w.postForm("officerA", "vi", "/reports/"+draftID, url.Values{"public_ips": {"203.0.113.9\n10.0.0.5"}}); status != 303 {
 		t.Errorf("save public_ips: %d", status)
