@@ -91,6 +91,16 @@ func TestIncidentPages(t *testing.T) {
 			}
 		}
 	}
+	// The month navigation names months as readers write them; the
+	// list's export says an unknown security level in words.
+	for lang, want := range map[string]string{"vi": "tháng 11/2026", "en": "November 2026"} {
+		if _, body := w.getPage("analyst", lang, "/incidents/summary?month=2026-12"); !strings.Contains(body, want) || strings.Contains(body, "‹ 2026-11") {
+			t.Errorf("summary (%s): no %q in the month navigation", lang, want)
+		}
+		if r := w.call("officerA", "GET", "/incidents?status=&format=csv&lang="+lang, nil); !strings.Contains(string(r.Body), map[string]string{"vi": `"Chưa rõ"`, "en": `"Unknown"`}[lang]) {
+			t.Errorf("incidents CSV (%s): the unknown security level not in words:\n%s", lang, r.Body)
+		}
+	}
 	for _, f := range []string{"csv", "xlsx"} {
 		r := w.call("officerA", "GET", "/api/v1/incidents/"+id+"/timeline?format="+f, nil)
 		if r.Status != 200 || strings.Contains(r.Header.Get("Content-Type"), "json") {

@@ -453,7 +453,12 @@ func (s *Server) exportIncidents(w http.ResponseWriter, r *http.Request, lp list
 			}
 			return i18n.FormatTime(*x.ReportDueAt, lang)
 		}},
-		{"inc.f.security_level", func(x *incident.Case) string { return strconv.Itoa(x.SecurityLevel) }},
+		{"inc.f.security_level", func(x *incident.Case) string {
+			if x.SecurityLevel == 0 {
+				return i18n.T(lang, "inc.unknown")
+			}
+			return strconv.Itoa(x.SecurityLevel)
+		}},
 		{"inc.f.personal_data", func(x *incident.Case) string { return incYesNo(lang, x.PersonalData) }},
 		{"inc.f.serious", func(x *incident.Case) string { return incYesNo(lang, x.Serious) }},
 	}
