@@ -188,6 +188,25 @@ func TestWorkingDays(t *testing.T) {
 	if due := st.ReportDue(c); !due.Equal(time.Date(2026, 2, 18, 9, 0, 0, 0, i18n.Location)) {
 		t.Errorf("calendar due %v", due)
 	}
+	// Personal data: the 72-hour notice comes before the initial report,
+	// and it is the due date until it is sent.
+	c.PersonalData = true
+	if due := st.ReportDue(c); due == nil || !due.Equal(c.DetectedAt.Add(72*time.Hour)) {
+		t.Errorf("personal data due %v, want %v", due, c.DetectedAt.Add(72*time.Hour))
+	}
+	c.PDNotifiedAt = c.DetectedAt.Add(time.Hour)
+	if due := st.ReportDue(c); !due.Equal(time.Date(2026, 2, 18, 9, 0, 0, 0, i18n.Location)) {
+		t.Errorf("after the notice, due %v", due)
+	}
+	// A serious case: the emergency report, due at once.
+	c.Serious = true
+	if due := st.ReportDue(c); due == nil || !due.Equal(c.OpenedAt) {
+		t.Errorf("serious due %v, want %v", due, c.OpenedAt)
+	}
+	c.InitialSentAt = c.OpenedAt.Add(time.Hour)
+	if due := st.ReportDue(c); due != nil {
+		t.Errorf("all reports sent, due %v", due)
+	}
 }
 
 // TestReminders: a case whose initial report is due within the reminder
