@@ -88,8 +88,9 @@ func TestCaseLifecycle(t *testing.T) {
 		if c.Ref != "SC-2026-0001" || c.Status != incident.StatusNew || strings.Join(c.Units, ",") != "A,A1" || c.Owner != "offa@test.vigil" {
 			t.Fatalf("created %+v", c)
 		}
-		// Initial report: 5 calendar days after discovery (Vietnam time).
-		want := time.Date(2026, 12, 8, 22, 15, 0, 0, i18n.Location)
+		// Personal data: the 72-hour notice to A05 is due first (the
+		// initial report 5 calendar days after discovery, Vietnam time).
+		want := time.Date(2026, 12, 6, 22, 15, 0, 0, i18n.Location)
 		if c.ReportDueAt == nil || !c.ReportDueAt.Equal(want) {
 			t.Errorf("report due %v, want %v", c.ReportDueAt, want)
 		}
@@ -136,8 +137,10 @@ func TestCaseLifecycle(t *testing.T) {
 			t.Errorf("closed %+v", c)
 		}
 		// Initial report not sent: still the one due; then the final one.
-		if err := f.svc.MarkReported(ctx, nil, c.ID, incident.FormInitial, time.Time{}); err != nil {
-			t.Fatal(err)
+		for _, form := range []string{incident.FormPersonalData, incident.FormInitial} {
+			if err := f.svc.MarkReported(ctx, nil, c.ID, form, time.Time{}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		c, _ = f.svc.Get(ctx, c.ID)
 		if c.ReportDueAt == nil || !c.ReportDueAt.Equal(c.ClosedAt.AddDate(0, 0, 5)) {
