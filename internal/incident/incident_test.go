@@ -242,7 +242,9 @@ func TestReminders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Discovered 29/11 08:00 (Vietnam): due 04/12 08:00, within 24 hours of now (04/12 10:00 UTC is past it: overdue).
+		// Discovered 29/11 08:00 (Vietnam): due 04/12 08:00 (01:00 UTC);
+		// on 03/12 at 12:00 UTC it is within the 24-hour window.
+		f.svc.Now = func() time.Time { return time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC) }
 		n, err := f.svc.Remind(context.Background(), esc)
 		if err != nil || n != 1 {
 			t.Fatalf("reminded %d clocks: %v", n, err)
@@ -272,6 +274,23 @@ func TestReminders(t *testing.T) {
 			if !strings.Contains(m.Body, fmt.Sprintf("https://vigil.test/incidents/%d", c.ID)) {
 				t.Errorf("the reminder does not link the case by its full address: %s", m.Body)
 			}
+		}
+		// Once past the deadline: one more reminder, once.
+		f.svc.Now = func() time.Time { return time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC) }
+		if n, err := f.svc.Remind(context.Background(), esc); err != nil || n != 1 {
+			t.Fatalf("overdue: reminded %d clocks: %v", n, err)
+		}
+		for range 3 {
+			if n, _ := f.svc.Remind(context.Background(), esc); n != 0 {
+				t.Errorf("overdue reminded again: %d", n)
+			}
+		}
+		if _, err := esc.Deliver(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		msgs = smtpd.Wait(4, 10*time.Second)
+		if len(msgs) != 4 || !strings.Contains(msgs[3].Subject, "quá hạn") && !strings.Contains(msgs[2].Subject, "quá hạn") {
+			t.Errorf("overdue reminders: %d mails", len(msgs))
 		}
 	})
 }
