@@ -323,15 +323,73 @@ type TimerFilter struct {
 	Limit int
 }
 
+// TimerSorts are the keys the timers list sorts by ("" is "due").
+var TimerSorts = []string{"due", "ref", "clock", "severity", "unit"}
+
+// TimerPageFilter pages and sorts the running clocks.
+type TimerPageFilter struct {
+	TimerFilter
+	Sort   string // one of TimerSorts; "" soonest due first
+	Desc   bool
+	Offset int
+}
+
+// TimerPage is one page of the running clocks in f's order, with the true
+// total. The clocks are computed from the cases (working days, holidays),
+// not stored, so the page is cut from every running clock of the scope
+// (at most 5,000 cases).
+func (s *Service) TimerPage(ctx context.Context, f TimerPageFilter) ([]TimerRow, int, error) {
+	if f.Sort != "" && !slices.Contains(TimerSorts, f.Sort) {
+		return nil, 0, errs.Invalid("sort", "cannot sort by %q; sort by one of %s", f.Sort, strings.Join(TimerSorts, ", "))
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	f.Limit = 1 << 30
+	all, err := s.timers(ctx, f.TimerFilter)
+	if err != nil {
+		return nil, 0, err
+	}
+	less := func(a, b TimerRow) int {
+		var c int
+		switch f.Sort {
+		case "ref":
+			c = strings.Compare(a.Case.Ref, b.Case.Ref)
+		case "clock":
+			c = strings.Compare(a.Clock.Name, b.Clock.Name)
+		case "severity":
+			c = severityRank(a.Case.Severity) - severityRank(b.Case.Severity)
+		case "unit":
+			c = strings.Compare(a.Case.Unit, b.Case.Unit)
+		}
+		if c == 0 {
+			c = a.Clock.Due.Compare(b.Clock.Due)
+		}
+		if f.Desc {
+			c = -c
+		}
+		return c
+	}
+	slices.SortStableFunc(all, less)
+	total := len(all)
+	lo := min(f.Offset, total)
+	return all[lo:min(total, lo+limit)], total, nil
+}
+
 // Timers lists the clocks not yet stopped of the cases in scope, soonest
 // deadline first (overdue ones first of all).
 func (s *Service) Timers(ctx context.Context, f TimerFilter) ([]TimerRow, error) {
+	if f.Limit <= 0 || f.Limit > 5000 {
+		f.Limit = 1000
+	}
+	return s.timers(ctx, f)
+}
+
+func (s *Service) timers(ctx context.Context, f TimerFilter) ([]TimerRow, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if f.Limit <= 0 || f.Limit > 5000 {
-		f.Limit = 1000
 	}
 	l := store.NewList("i.id DESC", 1000, 1000)
 	if err := s.filter(ctx, p, Filter{Unit: f.Unit, Sort: "opened", Desc: true}, l); err != nil {

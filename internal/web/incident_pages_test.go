@@ -101,6 +101,34 @@ func TestIncidentPages(t *testing.T) {
 			t.Errorf("incidents CSV (%s): the unknown security level not in words:\n%s", lang, r.Body)
 		}
 	}
+	// The timers are a list: true total, paging both ways, sort, export.
+	w.incidentFor(t, "A")
+	w.incidentFor(t, "A")
+	r0 := w.call("officerA", "GET", "/api/v1/incidents/timers?limit=2", nil)
+	var page struct {
+		Items []json.RawMessage `json:"items"`
+		Total int               `json:"total"`
+		Next  string            `json:"next"`
+	}
+	if err := json.Unmarshal(r0.Body, &page); err != nil || len(page.Items) != 2 || page.Total <= 2 || page.Next == "" {
+		t.Errorf("timers API page: %d items of %d, next %q (%v)", len(page.Items), page.Total, page.Next, err)
+	}
+	_, tp := w.getPage("officerA", "vi", "/incidents/timers?limit=2&sort=severity&order=desc")
+	if !strings.Contains(tp, fmt.Sprintf("/ %d", page.Total)) && !strings.Contains(tp, fmt.Sprintf("%d", page.Total)) || !strings.Contains(tp, "offset=2") || !strings.Contains(tp, "sort=ref") {
+		t.Errorf("timers page: no total %d, next page or sort links", page.Total)
+	}
+	for _, f := range []string{"csv", "xlsx"} {
+		r := w.call("officerA", "GET", "/incidents/timers?legal=true&format="+f, nil)
+		if r.Status != 200 || strings.Contains(r.Header.Get("Content-Type"), "html") {
+			t.Errorf("timers export %s: %d %s", f, r.Status, r.Header.Get("Content-Type"))
+		}
+		if f == "csv" && !strings.Contains(string(r.Body), "Báo cáo ban đầu") && !strings.Contains(string(r.Body), "Initial") {
+			t.Errorf("timers CSV:\n%s", r.Body)
+		}
+	}
+	if r := w.call("officerA", "GET", "/incidents/timers?sort=bogus", nil); r.Status != 400 {
+		t.Errorf("timers sort=bogus: %d", r.Status)
+	}
 	for _, f := range []string{"csv", "xlsx"} {
 		r := w.call("officerA", "GET", "/api/v1/incidents/"+id+"/timeline?format="+f, nil)
 		if r.Status != 200 || strings.Contains(r.Header.Get("Content-Type"), "json") {

@@ -21,8 +21,8 @@ func (s *Server) routesIncidents() {
 		Result: incident.Case{}, Paged: true, Sorts: incident.SortKeys, Query: []string{"unit", "status", "severity", "category", "q", "mine"}, Handler: s.apiListIncidents})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/incidents", Tag: "incidents", Summary: "Open an incident case: title, category (dos, phishing, malware, intrusion, defacement, ransomware, destruction, espionage, combined, other), severity, units, alerts",
 		Body: incident.Input{}, Result: incident.Case{}, Handler: s.apiCreateIncident})
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/incidents/timers", Tag: "incidents", Summary: "The running clocks of the cases in scope (national report deadlines and the SOC's targets), soonest first",
-		Result: incident.TimerRow{}, Query: []string{"unit", "legal"}, Handler: s.apiIncidentTimers})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/incidents/timers", Tag: "incidents", Summary: "The running clocks of the cases in scope (national report deadlines and the SOC's targets), soonest first; ?sort=due|ref|clock|severity|unit, ?format=csv|xlsx",
+		Result: incident.TimerRow{}, Paged: true, Query: []string{"unit", "legal"}, Handler: s.apiIncidentTimers})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/incidents/summary", Tag: "incidents", Summary: "Monthly summary of the cases detected in ?month=YYYY-MM (of ?unit=CODE): counts by category, unit, severity; median and mean time to contain",
 		Result: incident.Summary{}, Query: []string{"month", "unit"}, Handler: s.apiIncidentSummary})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/incidents/settings", Tag: "incidents", Summary: "The incident clocks' rules (report deadlines, calendar or working days, the SOC's targets)",
@@ -376,20 +376,22 @@ func (s *Server) apiIncidentSTIX(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiIncidentTimers(w http.ResponseWriter, r *http.Request) {
-	legal, err := boolParam(r, "legal")
+	lp, f, err := timerFilter(r)
+	if err == nil && lp.Format != "" {
+		if err = s.exportTimers(w, r, lp, f); err == nil {
+			return
+		}
+	}
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	rows, err := s.Incidents.Timers(r.Context(), incident.TimerFilter{Unit: r.URL.Query().Get("unit"), Legal: legal})
+	rows, total, err := s.Incidents.TimerPage(r.Context(), f)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	if rows == nil {
-		rows = []incident.TimerRow{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": rows, "total": len(rows)})
+	writePage(w, lp, rows, total)
 }
 
 func monthParam(r *http.Request, now time.Time) string {
