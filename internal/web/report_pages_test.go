@@ -22,12 +22,16 @@ func TestReportPages(t *testing.T) {
 	c2 := w.reportCase(t, "A")
 	draft := w.call("officerA", "POST", "/api/v1/incidents/"+c2+"/reports", map[string]string{"form": "initial"}).json(t)["id"]
 	draftID := fmt.Sprint(int64(draft.(float64)))
+	// A reporting unit: its profile is set.
+	expect(t, w.call("officerA", "PUT", "/api/v1/reporting/profile?unit=A", map[string]any{"org_name": "Bảo hiểm xã hội tỉnh Đắk Lắk", "address": "Số 1 Nguyễn Tất Thành, Buôn Ma Thuột",
+		"phone": "0262 3855 555", "email": "vanthu@daklak.bhxh.test"}), 200, "profile")
 	for _, lang := range []string{"vi", "en"} {
 		for _, c := range []struct{ actor, path, want string }{
 			{"officerA", "/incidents/" + c + "/reports", `id="report-` + id + `"`},
 			{"officerA", "/incidents/" + c + "/reports", `class="irlab"`},
 			{"officerA", "/incidents/" + c2 + "/reports", `class="field-error problem" data-field="org_address"`},
 			{"viewerA", "/reports", `id="summary-table"`},
+			{"officerA", "/reports", `id="summary-deadlines"`},
 			{"admin", "/settings/reporting", `id="template-initial"`},
 			{"officerA", "/settings/reporting", `name="number_prefix"`},
 		} {
@@ -40,6 +44,21 @@ func TestReportPages(t *testing.T) {
 				if strings.Contains(body, ">"+raw) || strings.Contains(body, " "+raw) && raw == "%!" {
 					t.Errorf("%s %s (%s) shows a raw %q", c.actor, c.path, lang, raw)
 				}
+			}
+		}
+	}
+	// The summary deadline of A: the half-year, the date, days left or over, not sent.
+	for lang, want := range map[string][]string{"vi": {"Bảo hiểm xã hội tỉnh Đắk Lắk (A)", "Chưa gửi", "ngày"}, "en": {"Bảo hiểm xã hội tỉnh Đắk Lắk (A)", "Not sent", "days"}} {
+		_, page := w.getPage("officerA", lang, "/reports")
+		i := strings.Index(page, `id="summary-deadlines"`)
+		if i < 0 {
+			t.Errorf("/reports (%s): no summary deadlines", lang)
+			continue
+		}
+		sec := page[i:min(len(page), i+3000)]
+		for _, s := range want {
+			if !strings.Contains(sec, s) {
+				t.Errorf("/reports (%s): the deadlines lack %q:\n%s", lang, s, sec)
 			}
 		}
 	}

@@ -940,6 +940,7 @@ type reportsData struct {
 	Forms          []natreport.Form
 	Form           *formState
 	DocQuery       url.Values
+	Deadlines      []*natreport.SummaryDeadline
 }
 
 func (s *Server) uiReports(w http.ResponseWriter, r *http.Request) {
@@ -969,6 +970,10 @@ func (s *Server) renderReports(w http.ResponseWriter, r *http.Request, status in
 		status = statusOf(errs.Code(err))
 	}
 	d.DocQuery = url.Values{"from": {d.From}, "to": {d.To}, "unit": {d.Unit}}
+	if d.Deadlines, err = svc.SummaryDeadlines(r.Context()); err != nil {
+		s.uiError(w, r, err)
+		return
+	}
 	lp, err := readList(r, natreport.SortKeys)
 	if err != nil {
 		s.uiError(w, r, err)
