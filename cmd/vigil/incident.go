@@ -234,7 +234,7 @@ func init() {
 						if err != nil {
 							return err
 						}
-						q := url.Values{}
+						q := url.Values{"limit": {"1000"}}
 						if *unit != "" {
 							q.Set("unit", *unit)
 						}

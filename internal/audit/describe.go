@@ -195,6 +195,10 @@ func describeOne(v *View, doc *summaryDoc, n *namer, lang string) {
 	if v.ObjectName == "" {
 		if o, ok := n.get(r.ObjectType, r.ObjectID, r.UnitID); ok {
 			v.ObjectName = o.name
+			if r.ObjectType == "natreport" && o.name == "" {
+				// A report not yet numbered: its form in words and its id.
+				v.ObjectName = i18n.T(lang, "nr.form."+o.extra) + " #" + r.ObjectID
+			}
 			if r.ObjectType == "finding" {
 				v.ObjectName = strings.NewReplacer("{title}", o.name, "{host}", o.extra).Replace(i18n.T(lang, "audit.finding_on"))
 			}
@@ -623,7 +627,7 @@ var lookups = map[string]struct {
 	"readiness_campaign":    {`SELECT x.id, x.name, '', 0 FROM readiness_campaigns x WHERE x.id IN (%s)`, true},
 	"readiness_attestation": {`SELECT x.id, COALESCE(c.label, x.criterion), u.name, x.unit_id FROM readiness_attestations x JOIN units u ON u.id = x.unit_id LEFT JOIN readiness_campaign_criteria c ON c.campaign_id = x.campaign_id AND c.key = x.criterion WHERE x.id IN (%s)`, true},
 	"readiness_template":    {`SELECT x.key, x.name, '', 0 FROM readiness_templates x WHERE x.key IN (%s)`, false},
-	"natreport":             {`SELECT x.id, CASE WHEN x.number = '' THEN x.form || ' #' || x.id ELSE x.number END, x.form, x.unit_id FROM natreports x WHERE x.id IN (%s)`, true},
+	"natreport":             {`SELECT x.id, x.number, x.form, x.unit_id FROM natreports x WHERE x.id IN (%s)`, true},
 	"monthly_report":        {`SELECT x.id, x.month || ' — ' || u.name, u.code, x.unit_id FROM monthly_reports x JOIN units u ON u.id = x.unit_id WHERE x.id IN (%s)`, true},
 
 	// Directory syncs of training's employees (issue 14).

@@ -292,6 +292,16 @@ func TestIncidentDone(t *testing.T) {
 		}
 		if f := squashSpace(pdfToText(t, call("GET", "/api/v1/incidents/"+caseID+"/report?form=final&format=pdf", nil, 200))); !strings.Contains(f, "vá lỗ hổng SMB") {
 			t.Errorf("the final report lacks the resolution:\n%s", f)
+		} else {
+			// Its progress lines name the statuses in Vietnamese, never their codes.
+			if !strings.Contains(f, "Trạng thái: Ngăn chặn → Loại bỏ nguyên nhân") || !strings.Contains(f, "Khôi phục → Đã đóng") {
+				t.Errorf("the final report's progress lacks the statuses in words:\n%s", f)
+			}
+			for _, code := range []string{"triage", "containment", "eradication", "recovery", "closed", "→ new", "new →"} {
+				if strings.Contains(f, code) {
+					t.Errorf("the final report shows the code %q:\n%s", code, f)
+				}
+			}
 		}
 		t.Logf("measured: the whole flow (alert, case, both reports, outage, delivery) in %v; the initial report was sent while both recipients were down, %d attempts logged on the case, delivered once by SMTP and once by HTTP under one idempotency key",
 			time.Since(start).Round(time.Millisecond), attempts)

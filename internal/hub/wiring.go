@@ -174,6 +174,9 @@ func (h *Hub) jobs(sched *jobs.Scheduler) []jobs.Job {
 		// Incidents: reminders through the escalation channels before a
 		// national report's deadline passes (issue 13).
 		{Name: "incident-reminders", Every: time.Minute, Run: func(ctx context.Context) error { _, err := h.Incidents.Remind(ctx, h.Escalate); return err }},
+		// The summaries (Mẫu 05) due before 20/06 and 15/12: a reminder a
+		// week before and once overdue, to units that have not sent theirs.
+		{Name: "report-summary-reminders", Every: time.Hour, Run: func(ctx context.Context) error { _, err := h.Reports.RemindSummaries(ctx, h.Escalate); return err }},
 		// The monthly report: last month's, from the first working day of
 		// the month (issue 15); hourly, it generates once.
 		{Name: "monthly-report", Every: time.Hour, Run: h.Monthly.Run},

@@ -28,6 +28,20 @@ func FormatDate(t time.Time, lang string) string {
 	return t.Format("02/01/2006")
 }
 
+// FormatMonth shows a month written "2026-11" as readers write it:
+// "tháng 11/2026" (Vietnamese) or "November 2026" (English); anything
+// else is returned as it is.
+func FormatMonth(ym, lang string) string {
+	t, err := time.Parse("2006-01", ym)
+	if err != nil {
+		return ym
+	}
+	if lang == "en" {
+		return t.Format("January 2006")
+	}
+	return t.Format("tháng 01/2006")
+}
+
 // FormatTime shows a date and time in Asia/Ho_Chi_Minh.
 func FormatTime(t time.Time, lang string) string {
 	if t.IsZero() {

@@ -88,8 +88,9 @@ func TestCaseLifecycle(t *testing.T) {
 		if c.Ref != "SC-2026-0001" || c.Status != incident.StatusNew || strings.Join(c.Units, ",") != "A,A1" || c.Owner != "offa@test.vigil" {
 			t.Fatalf("created %+v", c)
 		}
-		// Initial report: 5 calendar days after discovery (Vietnam time).
-		want := time.Date(2026, 12, 8, 22, 15, 0, 0, i18n.Location)
+		// Personal data: the 72-hour notice to A05 is due first (the
+		// initial report 5 calendar days after discovery, Vietnam time).
+		want := time.Date(2026, 12, 6, 22, 15, 0, 0, i18n.Location)
 		if c.ReportDueAt == nil || !c.ReportDueAt.Equal(want) {
 			t.Errorf("report due %v, want %v", c.ReportDueAt, want)
 		}
@@ -136,8 +137,10 @@ func TestCaseLifecycle(t *testing.T) {
 			t.Errorf("closed %+v", c)
 		}
 		// Initial report not sent: still the one due; then the final one.
-		if err := f.svc.MarkReported(ctx, nil, c.ID, incident.FormInitial, time.Time{}); err != nil {
-			t.Fatal(err)
+		for _, form := range []string{incident.FormPersonalData, incident.FormInitial} {
+			if err := f.svc.MarkReported(ctx, nil, c.ID, form, time.Time{}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		c, _ = f.svc.Get(ctx, c.ID)
 		if c.ReportDueAt == nil || !c.ReportDueAt.Equal(c.ClosedAt.AddDate(0, 0, 5)) {
@@ -188,6 +191,25 @@ func TestWorkingDays(t *testing.T) {
 	if due := st.ReportDue(c); !due.Equal(time.Date(2026, 2, 18, 9, 0, 0, 0, i18n.Location)) {
 		t.Errorf("calendar due %v", due)
 	}
+	// Personal data: the 72-hour notice comes before the initial report,
+	// and it is the due date until it is sent.
+	c.PersonalData = true
+	if due := st.ReportDue(c); due == nil || !due.Equal(c.DetectedAt.Add(72*time.Hour)) {
+		t.Errorf("personal data due %v, want %v", due, c.DetectedAt.Add(72*time.Hour))
+	}
+	c.PDNotifiedAt = c.DetectedAt.Add(time.Hour)
+	if due := st.ReportDue(c); !due.Equal(time.Date(2026, 2, 18, 9, 0, 0, 0, i18n.Location)) {
+		t.Errorf("after the notice, due %v", due)
+	}
+	// A serious case: the emergency report, due at once.
+	c.Serious = true
+	if due := st.ReportDue(c); due == nil || !due.Equal(c.OpenedAt) {
+		t.Errorf("serious due %v, want %v", due, c.OpenedAt)
+	}
+	c.InitialSentAt = c.OpenedAt.Add(time.Hour)
+	if due := st.ReportDue(c); due != nil {
+		t.Errorf("all reports sent, due %v", due)
+	}
 }
 
 // TestReminders: a case whose initial report is due within the reminder
@@ -220,7 +242,9 @@ func TestReminders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Discovered 29/11 08:00 (Vietnam): due 04/12 08:00, within 24 hours of now (04/12 10:00 UTC is past it: overdue).
+		// Discovered 29/11 08:00 (Vietnam): due 04/12 08:00 (01:00 UTC);
+		// on 03/12 at 12:00 UTC it is within the 24-hour window.
+		f.svc.Now = func() time.Time { return time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC) }
 		n, err := f.svc.Remind(context.Background(), esc)
 		if err != nil || n != 1 {
 			t.Fatalf("reminded %d clocks: %v", n, err)
@@ -250,6 +274,23 @@ func TestReminders(t *testing.T) {
 			if !strings.Contains(m.Body, fmt.Sprintf("https://vigil.test/incidents/%d", c.ID)) {
 				t.Errorf("the reminder does not link the case by its full address: %s", m.Body)
 			}
+		}
+		// Once past the deadline: one more reminder, once.
+		f.svc.Now = func() time.Time { return time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC) }
+		if n, err := f.svc.Remind(context.Background(), esc); err != nil || n != 1 {
+			t.Fatalf("overdue: reminded %d clocks: %v", n, err)
+		}
+		for range 3 {
+			if n, _ := f.svc.Remind(context.Background(), esc); n != 0 {
+				t.Errorf("overdue reminded again: %d", n)
+			}
+		}
+		if _, err := esc.Deliver(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		msgs = smtpd.Wait(4, 10*time.Second)
+		if len(msgs) != 4 || !strings.Contains(msgs[3].Subject, "quá hạn") && !strings.Contains(msgs[2].Subject, "quá hạn") {
+			t.Errorf("overdue reminders: %d mails", len(msgs))
 		}
 	})
 }

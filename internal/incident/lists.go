@@ -3,7 +3,6 @@ package incident
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"slices"
 	"sort"
 	"strconv"
@@ -14,22 +13,13 @@ import (
 	"vigil/internal/errs"
 	"vigil/internal/i18n"
 	"vigil/internal/intel/format"
+	"vigil/internal/natreport"
 	"vigil/internal/store"
 )
 
 func guessKind(v string) (string, string, bool) { return format.GuessKind(v) }
 
-func isPrivate(ip string) bool {
-	if pfx, err := netip.ParsePrefix(ip); err == nil {
-		ip = pfx.Addr().String()
-	}
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		return true
-	}
-	return a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsUnspecified() || a.IsMulticast() ||
-		netip.MustParsePrefix("100.64.0.0/10").Contains(a)
-}
+func isPrivate(ip string) bool { return natreport.IsInternal(ip) }
 
 // Filter selects cases.
 type Filter struct {
@@ -211,6 +201,8 @@ type Entry struct {
 	Kind  string    `json:"kind"` // status, note, task, task_done, alert, observable, evidence, participant, owner, watchlist, report, delivery
 	Text  string    `json:"text"`
 	RefID int64     `json:"ref_id,omitempty"`
+	// Delivery is a delivery line's data (Text says the same in codes).
+	Delivery *Delivery `json:"delivery,omitempty"`
 }
 
 // TimelineFilter pages a timeline.
@@ -254,7 +246,8 @@ func (s *Service) timeline(ctx context.Context, id int64, f TimelineFilter) ([]E
 			if d.DeliveredAt != nil {
 				at = *d.DeliveredAt
 			}
-			deliveries = append(deliveries, Entry{At: at, Who: "outbox", Kind: "delivery", Text: text, RefID: d.ID})
+			deliveries = append(deliveries, Entry{At: at, Who: WhoOutbox, Kind: "delivery", Text: text, RefID: d.ID,
+				Delivery: &Delivery{Purpose: d.Purpose, Channel: d.Channel, Target: d.Target, Status: d.Status, Error: d.LastError}})
 		}
 	}
 	cond, args := "incident_id = ?", []any{id}
@@ -330,15 +323,73 @@ type TimerFilter struct {
 	Limit int
 }
 
+// TimerSorts are the keys the timers list sorts by ("" is "due").
+var TimerSorts = []string{"due", "ref", "clock", "severity", "unit"}
+
+// TimerPageFilter pages and sorts the running clocks.
+type TimerPageFilter struct {
+	TimerFilter
+	Sort   string // one of TimerSorts; "" soonest due first
+	Desc   bool
+	Offset int
+}
+
+// TimerPage is one page of the running clocks in f's order, with the true
+// total. The clocks are computed from the cases (working days, holidays),
+// not stored, so the page is cut from every running clock of the scope
+// (at most 5,000 cases).
+func (s *Service) TimerPage(ctx context.Context, f TimerPageFilter) ([]TimerRow, int, error) {
+	if f.Sort != "" && !slices.Contains(TimerSorts, f.Sort) {
+		return nil, 0, errs.Invalid("sort", "cannot sort by %q; sort by one of %s", f.Sort, strings.Join(TimerSorts, ", "))
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	f.Limit = 1 << 30
+	all, err := s.timers(ctx, f.TimerFilter)
+	if err != nil {
+		return nil, 0, err
+	}
+	less := func(a, b TimerRow) int {
+		var c int
+		switch f.Sort {
+		case "ref":
+			c = strings.Compare(a.Case.Ref, b.Case.Ref)
+		case "clock":
+			c = strings.Compare(a.Clock.Name, b.Clock.Name)
+		case "severity":
+			c = severityRank(a.Case.Severity) - severityRank(b.Case.Severity)
+		case "unit":
+			c = strings.Compare(a.Case.Unit, b.Case.Unit)
+		}
+		if c == 0 {
+			c = a.Clock.Due.Compare(b.Clock.Due)
+		}
+		if f.Desc {
+			c = -c
+		}
+		return c
+	}
+	slices.SortStableFunc(all, less)
+	total := len(all)
+	lo := min(f.Offset, total)
+	return all[lo:min(total, lo+limit)], total, nil
+}
+
 // Timers lists the clocks not yet stopped of the cases in scope, soonest
 // deadline first (overdue ones first of all).
 func (s *Service) Timers(ctx context.Context, f TimerFilter) ([]TimerRow, error) {
+	if f.Limit <= 0 || f.Limit > 5000 {
+		f.Limit = 1000
+	}
+	return s.timers(ctx, f)
+}
+
+func (s *Service) timers(ctx context.Context, f TimerFilter) ([]TimerRow, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if f.Limit <= 0 || f.Limit > 5000 {
-		f.Limit = 1000
 	}
 	l := store.NewList("i.id DESC", 1000, 1000)
 	if err := s.filter(ctx, p, Filter{Unit: f.Unit, Sort: "opened", Desc: true}, l); err != nil {

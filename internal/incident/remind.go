@@ -18,8 +18,8 @@ type Reminders interface {
 }
 
 // Remind sends, once per clock, a reminder for each national deadline of
-// an open-reporting case that is within the reminder window or past (an
-// emergency report at once), to the owning unit's escalation channels and
+// an open-reporting case that is within the reminder window, and once
+// more when it is past (an emergency report at once), to the owning unit's escalation channels and
 // the owner; it returns how many clocks it reminded of. The hub runs it
 // every minute (wiring.go jobs()).
 func (s *Service) Remind(ctx context.Context, to Reminders) (int, error) {
@@ -37,13 +37,20 @@ func (s *Service) Remind(ctx context.Context, to Reminders) (int, error) {
 		if k.State != ClockSoon && k.State != ClockOverdue {
 			continue
 		}
-		if slices.Contains(strings.Split(c.reminded, ","), k.Name) {
+		// One reminder when the deadline nears, one more once it is past
+		// (a clock first seen past gets the second only).
+		done := strings.Split(c.reminded, ",")
+		mark, key, subject := k.Name, fmt.Sprintf("incident:%d:%s", c.ID, k.Name), "inc.remind_subject"
+		if k.State == ClockOverdue {
+			mark, key, subject = k.Name+":overdue", key+":overdue", "inc.remind_overdue_subject"
+		}
+		if slices.Contains(done, mark) {
 			continue
 		}
 		name := i18n.T("vi", "inc.clock."+k.Name)
 		due := i18n.FormatTime(k.Due, "vi")
-		rm := escalate.Reminder{Key: fmt.Sprintf("incident:%d:%s", c.ID, k.Name), Event: "incident.deadline", Link: fmt.Sprintf("/incidents/%d", c.ID), UnitID: c.UnitID, Severity: c.Severity,
-			Subject: fmt.Sprintf(i18n.T("vi", "inc.remind_subject"), c.Ref, name),
+		rm := escalate.Reminder{Key: key, Event: "incident.deadline", Link: fmt.Sprintf("/incidents/%d", c.ID), UnitID: c.UnitID, Severity: c.Severity,
+			Subject: fmt.Sprintf(i18n.T("vi", subject), c.Ref, name),
 			Body: fmt.Sprintf(i18n.T("vi", "inc.remind_body"), c.Ref, c.Title, name, due, c.ID) + "\n\n" +
 				fmt.Sprintf(i18n.T("en", "inc.remind_body"), c.Ref, c.Title, i18n.T("en", "inc.clock."+k.Name), i18n.FormatTime(k.Due, "en"), c.ID)}
 		if c.Owner != "" {
@@ -52,7 +59,10 @@ func (s *Service) Remind(ctx context.Context, to Reminders) (int, error) {
 		if _, err := to.Remind(ctx, rm); err != nil {
 			return n, err
 		}
-		reminded := strings.Trim(c.reminded+","+k.Name, ",")
+		if !slices.Contains(done, k.Name) && mark != k.Name {
+			mark = k.Name + "," + mark
+		}
+		reminded := strings.Trim(c.reminded+","+mark, ",")
 		c.reminded = reminded
 		if _, err := s.DB.Exec(ctx, `UPDATE incidents SET reminded = ? WHERE id = ?`, reminded, c.ID); err != nil {
 			return n, fmt.Errorf("incident: reminded: %w", err)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"vigil/internal/auth"
+	"vigil/internal/i18n"
 	"vigil/internal/natreport"
 )
 
@@ -79,7 +80,12 @@ func (s *Service) reportCase(ctx context.Context, c *Case, full bool) (*natrepor
 			if kind == "task_done" {
 				kind = "task"
 			}
-			rc.Timeline = append(rc.Timeline, natreport.Entry{At: e.At, Who: e.Who, Kind: kind, Text: e.Text})
+			// The national forms are Vietnamese: statuses in words, never codes.
+			text := e.Describe("vi")
+			if e.Kind == "status" {
+				text = i18n.T("vi", "inc.ev.status") + ": " + text
+			}
+			rc.Timeline = append(rc.Timeline, natreport.Entry{At: e.At, Who: e.WhoIn("vi"), Kind: kind, Text: text})
 		}
 	}
 	files, err := s.Evidence(ctx, c.ID)

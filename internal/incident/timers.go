@@ -224,18 +224,20 @@ func (st *Settings) Clocks(c *Case, now time.Time) []Clock {
 	return out
 }
 
-// ReportDue is the next national report deadline of a case: the initial
-// report's while it is not sent, then the final report's once the case is
-// closed and until it is sent; nil when nothing is due.
+// ReportDue is the earliest national reporting deadline of a case still
+// running (not met): the emergency report of a serious case, the initial
+// report, the 72-hour personal-data notice and, once the case is closed,
+// the final report; nil when none is running.
 func (st *Settings) ReportDue(c *Case) *time.Time {
-	var t time.Time
-	switch {
-	case c.InitialSentAt.IsZero():
-		t = st.addDays(c.DetectedAt, st.InitialDays)
-	case !c.ClosedAt.IsZero() && c.FinalSentAt.IsZero():
-		t = st.addDays(c.ClosedAt, st.FinalDays)
-	default:
-		return nil
+	var due *time.Time
+	for _, k := range st.Clocks(c, time.Time{}) {
+		if !k.Legal || !k.Done.IsZero() {
+			continue
+		}
+		if due == nil || k.Due.Before(*due) {
+			t := k.Due
+			due = &t
+		}
 	}
-	return &t
+	return due
 }

@@ -3,6 +3,7 @@ package natreport
 import (
 	"fmt"
 	"net/mail"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,7 +83,9 @@ func fillInitial(c *Case, pr *Profile, now time.Time) map[string]string {
 	v["detected_date"] = vnTime(detected, "02/01/06")
 	v["detected_time"] = vnTime(detected, "15:04")
 	switch c.Status {
-	case "new", "triage":
+	case "new":
+		v["incident_status"] = "detected" // "Mới phát hiện, chưa xử lý"
+	case "triage":
 		v["incident_status"] = "handling"
 	case "containment", "eradication":
 		v["incident_status"] = "contained"
@@ -303,6 +306,17 @@ func checkValue(fl Field, val string, opts map[string][]Option) *Problem {
 		if a, err := mail.ParseAddress(val); err != nil || a.Address != val {
 			return bad("must be an e-mail address")
 		}
+	case KindLong:
+		if fl.Key == "public_ips" {
+			for _, a := range strings.FieldsFunc(val, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }) {
+				if !isAddress(a) {
+					return bad("must list IP addresses, one a line")
+				}
+				if IsInternal(a) {
+					return bad("lists an internal address: the form takes public addresses only")
+				}
+			}
+		}
 	case KindChoice, KindMulti:
 		codes := splitCodes(val)
 		if fl.Kind == KindChoice && len(codes) != 1 {
@@ -325,4 +339,28 @@ func splitCodes(s string) []string {
 		}
 	}
 	return out
+}
+
+func isAddress(v string) bool {
+	if _, err := netip.ParsePrefix(v); err == nil {
+		return true
+	}
+	_, err := netip.ParseAddr(v)
+	return err == nil
+}
+
+// IsInternal tells an address (or a network) the national forms must not
+// list: private, loopback, link-local, unspecified, multicast or carrier-
+// grade NAT; anything not an address counts as internal. The case's own
+// "public addresses" field uses the same rule.
+func IsInternal(ip string) bool {
+	if pfx, err := netip.ParsePrefix(ip); err == nil {
+		ip = pfx.Addr().String()
+	}
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return true
+	}
+	return a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsUnspecified() || a.IsMulticast() ||
+		netip.MustParsePrefix("100.64.0.0/10").Contains(a)
 }

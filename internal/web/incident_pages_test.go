@@ -53,6 +53,88 @@ func TestIncidentPages(t *testing.T) {
 			}
 		}
 	}
+	// The case page names kinds, statuses and forms in words, never codes.
+	expect(t, w.call("officerA", "POST", "/api/v1/incidents/"+id+"/status", map[string]string{"status": "triage"}), 200, "status")
+	expect(t, w.call("officerA", "POST", "/api/v1/incidents/"+id+"/notes", map[string]string{"text": "=HYPERLINK(\"http://evil.example\")"}), 201, "note")
+	for lang, want := range map[string][]string{
+		"vi": {"Địa chỉ IP / dải mạng: 203.0.113.7", "Mới → Đánh giá, phân loại", "<td>Địa chỉ IP / dải mạng</td>"},
+		"en": {"IP address / network: 203.0.113.7", "New → Triage", "<td>IP address / network</td>"},
+	} {
+		_, body := w.getPage("officerA", lang, "/incidents/"+id)
+		for _, s := range want {
+			if !strings.Contains(body, html.EscapeString(s)) && !strings.Contains(body, s) {
+				t.Errorf("case page (%s) lacks %q", lang, s)
+			}
+		}
+		for _, raw := range []string{"kind.ip", "ip: 203.0.113.7", "new → triage", ">new<"} {
+			if strings.Contains(body, raw) {
+				t.Errorf("case page (%s) shows the raw %q", lang, raw)
+			}
+		}
+		// The timeline's export links give the file, in words, formulas neutralised.
+		links := regexp.MustCompile(`href="([^"]*format=(csv|xlsx)[^"]*)"`).FindAllStringSubmatch(body, -1)
+		if len(links) < 2 {
+			t.Fatalf("case page (%s): no export links", lang)
+		}
+		for _, l := range links {
+			r := w.call("officerA", "GET", html.UnescapeString(l[1])+"&lang="+lang, nil)
+			ct := r.Header.Get("Content-Type")
+			if r.Status != 200 || strings.Contains(ct, "html") {
+				t.Errorf("timeline export %s: %d %s", l[1], r.Status, ct)
+				continue
+			}
+			if l[2] == "csv" {
+				csv := string(r.Body)
+				if !strings.Contains(csv, want[0]) || !strings.Contains(csv, want[1]) || !strings.Contains(csv, "'=HYPERLINK") {
+					t.Errorf("timeline CSV (%s):\n%s", lang, csv)
+				}
+			}
+		}
+	}
+	// The month navigation names months as readers write them; the
+	// list's export says an unknown security level in words.
+	for lang, want := range map[string]string{"vi": "tháng 11/2026", "en": "November 2026"} {
+		if _, body := w.getPage("analyst", lang, "/incidents/summary?month=2026-12"); !strings.Contains(body, want) || strings.Contains(body, "‹ 2026-11") {
+			t.Errorf("summary (%s): no %q in the month navigation", lang, want)
+		}
+		if r := w.call("officerA", "GET", "/incidents?status=&format=csv&lang="+lang, nil); !strings.Contains(string(r.Body), map[string]string{"vi": `"Chưa rõ"`, "en": `"Unknown"`}[lang]) {
+			t.Errorf("incidents CSV (%s): the unknown security level not in words:\n%s", lang, r.Body)
+		}
+	}
+	// The timers are a list: true total, paging both ways, sort, export.
+	w.incidentFor(t, "A")
+	w.incidentFor(t, "A")
+	r0 := w.call("officerA", "GET", "/api/v1/incidents/timers?limit=2", nil)
+	var page struct {
+		Items []json.RawMessage `json:"items"`
+		Total int               `json:"total"`
+		Next  string            `json:"next"`
+	}
+	if err := json.Unmarshal(r0.Body, &page); err != nil || len(page.Items) != 2 || page.Total <= 2 || page.Next == "" {
+		t.Errorf("timers API page: %d items of %d, next %q (%v)", len(page.Items), page.Total, page.Next, err)
+	}
+	_, tp := w.getPage("officerA", "vi", "/incidents/timers?limit=2&sort=severity&order=desc")
+	if !strings.Contains(tp, fmt.Sprintf("/ %d", page.Total)) && !strings.Contains(tp, fmt.Sprintf("%d", page.Total)) || !strings.Contains(tp, "offset=2") || !strings.Contains(tp, "sort=ref") {
+		t.Errorf("timers page: no total %d, next page or sort links", page.Total)
+	}
+	for _, f := range []string{"csv", "xlsx"} {
+		r := w.call("officerA", "GET", "/incidents/timers?legal=true&format="+f, nil)
+		if r.Status != 200 || strings.Contains(r.Header.Get("Content-Type"), "html") {
+			t.Errorf("timers export %s: %d %s", f, r.Status, r.Header.Get("Content-Type"))
+		}
+		if f == "csv" && !strings.Contains(string(r.Body), "Báo cáo ban đầu") && !strings.Contains(string(r.Body), "Initial") {
+			t.Errorf("timers CSV:\n%s", r.Body)
+		}
+	}
+	if r := w.call("officerA", "GET", "/incidents/timers?sort=bogus", nil); r.Status != 400 {
+		t.Errorf("timers sort=bogus: %d", r.Status)
+	}
+	for _, f := range []string{"csv", "xlsx"} {
+		r := w.call("officerA", "GET", "/api/v1/incidents/"+id+"/timeline?format="+f, nil)
+		if r.Status != 200 || strings.Contains(r.Header.Get("Content-Type"), "json") {
+			t.Errorf("API timeline ?format=%s: %d %s", f, r.Status, r.Header.Get("Content-Type"))
+		}
+	}
 	if status, body := w.getPage("viewerA", "vi", "/incidents/"+id); strings.Contains(body, `id="status-form"`) || status != 200 {
 		t.Errorf("viewerA sees the work forms (status %d)", status)
 	}

@@ -1,9 +1,13 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -11,6 +15,7 @@ import (
 	"time"
 
 	"vigil/internal/agent/agentapi"
+	"vigil/internal/attach"
 	"vigil/internal/auth"
 	"vigil/internal/errs"
 	"vigil/internal/hosts"
@@ -238,8 +243,13 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 		}
 		token := r.Header.Get("X-CSRF-Token")
 		if token == "" && isForm(r) {
-			r.Body = http.MaxBytesReader(w, r.Body, s.BodyLimit)
-			token = r.PostFormValue("csrf")
+			r.Body = http.MaxBytesReader(w, r.Body, s.formLimit(r))
+			if isMultipart(r) {
+				token = peekMultipartField(r, "csrf")
+			}
+			if token == "" {
+				token = r.PostFormValue("csrf")
+			}
 		}
 		if token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(p.SessionCSRF)) != 1 {
 			writeError(w, r, errs.Forbidden("missing or wrong CSRF token; reload the page and try again"))
@@ -247,6 +257,73 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// uploadSlack is what an upload form may carry besides its file: the
+// other fields and the multipart framing.
+const uploadSlack = 1 << 20
+
+// uploadRoutes are the page forms that take an evidence file: their body
+// may be as large as attach.MaxSize allows (plus uploadSlack), not just
+// BodyLimit, so a file between the two reaches the handler, which keeps
+// the form and says beside the field when the file is too large.
+var uploadRoutes = func() *http.ServeMux {
+	m := http.NewServeMux()
+	for _, p := range []string{
+		"POST /incidents/{id}/evidence",
+		"POST /readiness/{id}/units/{unit}/attest",
+		"POST /watchlist/hits/{id}",
+	} {
+		m.Handle(p, http.NotFoundHandler())
+	}
+	return m
+}()
+
+// formLimit is the largest form body r's route takes.
+func (s *Server) formLimit(r *http.Request) int64 {
+	if isMultipart(r) {
+		if _, pattern := uploadRoutes.Handler(r); pattern != "" {
+			return max(s.BodyLimit, attach.MaxSize+uploadSlack)
+		}
+	}
+	return s.BodyLimit
+}
+
+// peekMultipartField reads a multipart body's leading text fields up to
+// the first file (at most 64 KiB) and returns the value of the field
+// called name, if found there. The body is put back as it was: the
+// handler still reads the whole form, under its own size limit, so a
+// page form's CSRF token (its first field) is checked without reading a
+// large file first.
+func peekMultipartField(r *http.Request, name string) string {
+	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		return ""
+	}
+	var seen bytes.Buffer
+	body := r.Body
+	mr := multipart.NewReader(io.TeeReader(io.LimitReader(body, 64<<10), &seen), params["boundary"])
+	var value string
+	for i := 0; i < 16; i++ {
+		part, err := mr.NextPart()
+		if err != nil || part.FileName() != "" {
+			break
+		}
+		if part.FormName() == name {
+			v, _ := io.ReadAll(io.LimitReader(part, 1<<10))
+			value = string(v)
+			break
+		}
+	}
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(&seen, body), body}
+	return value
+}
+
+func isMultipart(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data")
 }
 
 func isForm(r *http.Request) bool {

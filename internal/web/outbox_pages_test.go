@@ -43,6 +43,20 @@ func TestOutboxPages(t *testing.T) {
 			}
 		}
 	}
+	// The receiver's guide reads in the reader's language, with the key
+	// the outbox really sends; the hub's own change names the system.
+	if _, err := w.db.Exec(context.Background(), `UPDATE outbox_settings SET updated_by = 'system'`); err != nil {
+		t.Fatal(err)
+	}
+	_, guide := w.getPage("analyst", "vi", "/settings/outbox")
+	for _, bad := range []string{"delivered", "retried", "fix the settings", "BC-2026-0007/initial", "bởi system"} {
+		if strings.Contains(guide, bad) {
+			t.Errorf("/settings/outbox (vi) shows %q", bad)
+		}
+	}
+	if !strings.Contains(guide, "Idempotency-Key: vigil-natreport-") || !strings.Contains(guide, "gửi lại sau") {
+		t.Error("/settings/outbox (vi): the receiver's guide is not the real one in Vietnamese")
+	}
 	if _, body := w.getPage("viewerA", "vi", "/outbox"); strings.Contains(body, "/retry") {
 		t.Error("a viewer is offered retry now")
 	}

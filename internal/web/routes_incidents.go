@@ -21,8 +21,8 @@ func (s *Server) routesIncidents() {
 		Result: incident.Case{}, Paged: true, Sorts: incident.SortKeys, Query: []string{"unit", "status", "severity", "category", "q", "mine"}, Handler: s.apiListIncidents})
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/incidents", Tag: "incidents", Summary: "Open an incident case: title, category (dos, phishing, malware, intrusion, defacement, ransomware, destruction, espionage, combined, other), severity, units, alerts",
 		Body: incident.Input{}, Result: incident.Case{}, Handler: s.apiCreateIncident})
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/incidents/timers", Tag: "incidents", Summary: "The running clocks of the cases in scope (national report deadlines and the SOC's targets), soonest first",
-		Result: incident.TimerRow{}, Query: []string{"unit", "legal"}, Handler: s.apiIncidentTimers})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/incidents/timers", Tag: "incidents", Summary: "The running clocks of the cases in scope (national report deadlines and the SOC's targets), soonest first; ?sort=due|ref|clock|severity|unit, ?format=csv|xlsx",
+		Result: incident.TimerRow{}, Paged: true, Query: []string{"unit", "legal"}, Handler: s.apiIncidentTimers})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/incidents/summary", Tag: "incidents", Summary: "Monthly summary of the cases detected in ?month=YYYY-MM (of ?unit=CODE): counts by category, unit, severity; median and mean time to contain",
 		Result: incident.Summary{}, Query: []string{"month", "unit"}, Handler: s.apiIncidentSummary})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/incidents/settings", Tag: "incidents", Summary: "The incident clocks' rules (report deadlines, calendar or working days, the SOC's targets)",
@@ -295,6 +295,12 @@ func (s *Server) apiIncidentTimeline(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := incident.TimelineFilter{Kind: r.URL.Query().Get("kind"), Oldest: r.URL.Query().Get("oldest") == "true", Offset: lp.Offset, Limit: lp.Limit}
+	if lp.Format != "" {
+		if err := s.exportTimeline(w, r, lp, id, f); err != nil {
+			writeError(w, r, err)
+		}
+		return
+	}
 	list, total, err := s.Incidents.Timeline(r.Context(), id, f)
 	if err != nil {
 		writeError(w, r, err)
@@ -370,20 +376,22 @@ func (s *Server) apiIncidentSTIX(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiIncidentTimers(w http.ResponseWriter, r *http.Request) {
-	legal, err := boolParam(r, "legal")
+	lp, f, err := timerFilter(r)
+	if err == nil && lp.Format != "" {
+		if err = s.exportTimers(w, r, lp, f); err == nil {
+			return
+		}
+	}
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	rows, err := s.Incidents.Timers(r.Context(), incident.TimerFilter{Unit: r.URL.Query().Get("unit"), Legal: legal})
+	rows, total, err := s.Incidents.TimerPage(r.Context(), f)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	if rows == nil {
-		rows = []incident.TimerRow{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": rows, "total": len(rows)})
+	writePage(w, lp, rows, total)
 }
 
 func monthParam(r *http.Request, now time.Time) string {
@@ -447,7 +455,12 @@ func (s *Server) exportIncidents(w http.ResponseWriter, r *http.Request, lp list
 			}
 			return i18n.FormatTime(*x.ReportDueAt, lang)
 		}},
-		{"inc.f.security_level", func(x *incident.Case) string { return strconv.Itoa(x.SecurityLevel) }},
+		{"inc.f.security_level", func(x *incident.Case) string {
+			if x.SecurityLevel == 0 {
+				return i18n.T(lang, "inc.unknown")
+			}
+			return strconv.Itoa(x.SecurityLevel)
+		}},
 		{"inc.f.personal_data", func(x *incident.Case) string { return incYesNo(lang, x.PersonalData) }},
 		{"inc.f.serious", func(x *incident.Case) string { return incYesNo(lang, x.Serious) }},
 	}
@@ -462,4 +475,25 @@ func incYesNo(lang string, b bool) string {
 		return i18n.T(lang, "inc.yes")
 	}
 	return i18n.T(lang, "inc.no")
+}
+
+// exportTimeline writes a case's timeline (f's kind and order) as CSV or
+// XLSX, every entry in the reader's language; cells that would start a
+// formula are neutralised by internal/export.
+func (s *Server) exportTimeline(w http.ResponseWriter, r *http.Request, lp listParams, id int64, f incident.TimelineFilter) error {
+	lang := exportLang(r)
+	c, err := s.Incidents.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	cols := []exportColumn[incident.Entry]{
+		{"inc.tl.at", func(e incident.Entry) string { return i18n.FormatTime(e.At, lang) }},
+		{"common.kind", func(e incident.Entry) string { return i18n.T(lang, "inc.ev."+e.Kind) }},
+		{"inc.tl.text", func(e incident.Entry) string { return e.Describe(lang) }},
+		{"inc.tl.who", func(e incident.Entry) string { return e.WhoIn(lang) }},
+	}
+	return exportList(w, r, lp, "timeline-"+c.Ref, cols, func(offset, limit int) ([]incident.Entry, int, error) {
+		f.Offset, f.Limit = offset, limit
+		return s.Incidents.Timeline(r.Context(), id, f)
+	})
 }

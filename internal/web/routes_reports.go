@@ -939,7 +939,8 @@ type reportsData struct {
 	Statuses       []string
 	Forms          []natreport.Form
 	Form           *formState
-	DocQuery       string
+	DocQuery       url.Values
+	Deadlines      []*natreport.SummaryDeadline
 }
 
 func (s *Server) uiReports(w http.ResponseWriter, r *http.Request) {
@@ -968,7 +969,11 @@ func (s *Server) renderReports(w http.ResponseWriter, r *http.Request, status in
 		d.Form = fm
 		status = statusOf(errs.Code(err))
 	}
-	d.DocQuery = url.Values{"from": {d.From}, "to": {d.To}, "unit": {d.Unit}}.Encode()
+	d.DocQuery = url.Values{"from": {d.From}, "to": {d.To}, "unit": {d.Unit}}
+	if d.Deadlines, err = svc.SummaryDeadlines(r.Context()); err != nil {
+		s.uiError(w, r, err)
+		return
+	}
 	lp, err := readList(r, natreport.SortKeys)
 	if err != nil {
 		s.uiError(w, r, err)
@@ -1222,4 +1227,15 @@ func (s *Server) uiSaveTemplate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirectSaved(w, r, "/settings/reporting#template-"+string(form))
+}
+
+// DocURL is the link to the period's summary (Mẫu 05) in format: a whole
+// URL, so the template does not escape its query's "=" and "&" as it
+// would a string put after "?".
+func (d *reportsData) DocURL(format string) string {
+	q := url.Values{"format": {format}}
+	for k, v := range d.DocQuery {
+		q[k] = v
+	}
+	return "/api/v1/reports/summary?" + q.Encode()
 }

@@ -36,6 +36,7 @@ func newUIRenderer() (*uiRenderer, error) {
 		"t":        func(lang, key string) string { return i18n.T(lang, key) },
 		"date":     func(lang string, t time.Time) string { return i18n.FormatDate(t, lang) },
 		"datetime": func(lang string, t time.Time) string { return i18n.FormatTime(t, lang) },
+		"month":    func(lang, ym string) string { return i18n.FormatMonth(ym, lang) },
 		"kind":     func(lang, k string) string { return i18n.T(lang, "kind."+k) },
 		// who names the person who did something; the hub's own work
 		// (jobs, demo data) reads as the system, in the reader's language.

@@ -420,6 +420,21 @@ func leftText(lang string, k incident.Clock, now time.Time) string {
 var timelineKinds = []string{"alert", "status", "note", "task", "task_done", "observable", "evidence", "participant", "owner", "watchlist", "report", "delivery"}
 
 func (s *Server) uiIncident(w http.ResponseWriter, r *http.Request) {
+	if f := r.URL.Query().Get("format"); f != "" {
+		// The timeline pager's CSV and XLSX links.
+		id, err := pathInt(r, "id")
+		var lp listParams
+		if err == nil {
+			lp, err = readList(r, nil)
+		}
+		if err == nil {
+			err = s.exportTimeline(w, r, lp, id, incident.TimelineFilter{Kind: r.URL.Query().Get("kind")})
+		}
+		if err != nil {
+			s.uiError(w, r, err)
+		}
+		return
+	}
 	s.renderIncident(w, r, http.StatusOK, "", nil)
 }
 
@@ -498,7 +513,7 @@ func (s *Server) uiIncidentAction(name string) http.HandlerFunc {
 			var mbe *http.MaxBytesError
 			switch {
 			case errors.As(err, &mbe):
-				err = errs.New(errs.ETOOLARGE, "file", "a file may be at most %d MiB", min(s.BodyLimit, attach.MaxSize)>>20)
+				err = errs.New(errs.ETOOLARGE, "file", "a file may be at most %d MiB", attach.MaxSize>>20)
 			case err != nil:
 				err = errs.Invalid("file", "choose a file to attach")
 			}
@@ -618,6 +633,7 @@ func (s *Server) incidentToWatchlist(r *http.Request, id int64) error {
 // timersData is the running clocks' page.
 type timersData struct {
 	Rows   []timerView
+	Pager  *pager
 	Filter url.Values
 	Units  []*org.Unit
 }
@@ -627,19 +643,42 @@ type timerView struct {
 	Clock clockView
 }
 
-func (s *Server) uiIncidentTimers(w http.ResponseWriter, r *http.Request) {
+// timerFilter reads the timers list's filters and paging.
+func timerFilter(r *http.Request) (listParams, incident.TimerPageFilter, error) {
+	var f incident.TimerPageFilter
+	lp, err := readList(r, incident.TimerSorts)
+	if err != nil {
+		return lp, f, err
+	}
 	legal, err := boolParam(r, "legal")
+	if err != nil {
+		return lp, f, err
+	}
+	f.Unit, f.Legal = r.URL.Query().Get("unit"), legal
+	f.Sort, f.Desc, f.Offset, f.Limit = lp.Sort, lp.Desc, lp.Offset, lp.Limit
+	return lp, f, nil
+}
+
+func (s *Server) uiIncidentTimers(w http.ResponseWriter, r *http.Request) {
+	lp, f, err := timerFilter(r)
+	if err == nil && lp.Format != "" {
+		err = s.exportTimers(w, r, lp, f)
+		if err != nil {
+			s.uiError(w, r, err)
+		}
+		return
+	}
 	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
-	rows, err := s.Incidents.Timers(r.Context(), incident.TimerFilter{Unit: r.URL.Query().Get("unit"), Legal: legal})
+	rows, total, err := s.Incidents.TimerPage(r.Context(), f)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
 	lang, now := langOf(r), time.Now()
-	d := &timersData{Filter: r.URL.Query()}
+	d := &timersData{Filter: r.URL.Query(), Pager: newPager(r, lp, len(rows), total)}
 	for _, x := range rows {
 		d.Rows = append(d.Rows, timerView{Case: x.Case, Clock: clockView{Clock: x.Clock, Left: leftText(lang, x.Clock, now)}})
 	}
@@ -648,6 +687,31 @@ func (s *Server) uiIncidentTimers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "incident_timers", s.newPage(r, "incidents", "inc.timers", d))
+}
+
+// exportTimers writes every running clock f selects, in its order, as CSV
+// or XLSX in the reader's language.
+func (s *Server) exportTimers(w http.ResponseWriter, r *http.Request, lp listParams, f incident.TimerPageFilter) error {
+	lang, now := exportLang(r), time.Now()
+	cols := []exportColumn[incident.TimerRow]{
+		{"inc.ref", func(x incident.TimerRow) string { return x.Case.Ref }},
+		{"inc.f.title", func(x incident.TimerRow) string { return x.Case.Title }},
+		{"inc.clock", func(x incident.TimerRow) string {
+			name := i18n.T(lang, "inc.clock."+x.Clock.Name)
+			if !x.Clock.Legal {
+				name += " (" + i18n.T(lang, "inc.soc_target") + ")"
+			}
+			return name
+		}},
+		{"inc.due", func(x incident.TimerRow) string { return i18n.FormatTime(x.Clock.Due, lang) }},
+		{"common.status", func(x incident.TimerRow) string { return leftText(lang, x.Clock, now) }},
+		{"inc.f.severity", func(x incident.TimerRow) string { return i18n.T(lang, "inc.sev."+x.Case.Severity) }},
+		{"inc.f.unit", func(x incident.TimerRow) string { return x.Case.Unit }},
+	}
+	return exportList(w, r, lp, "incident-timers", cols, func(offset, limit int) ([]incident.TimerRow, int, error) {
+		f.Offset, f.Limit = offset, limit
+		return s.Incidents.TimerPage(r.Context(), f)
+	})
 }
 
 type summaryData struct {

@@ -247,7 +247,7 @@ func (s *Server) uiAttest(w http.ResponseWriter, r *http.Request) {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		err = errs.New(errs.ETOOLARGE, "file", "a file may be at most %d MiB", min(s.BodyLimit, attach.MaxSize)>>20)
+		err = errs.New(errs.ETOOLARGE, "file", "a file may be at most %d MiB", attach.MaxSize>>20)
 	case errors.Is(err, http.ErrNotMultipart):
 		err = s.parseForm(w, r)
 	}

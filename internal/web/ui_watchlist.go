@@ -205,7 +205,7 @@ func (s *Server) renderWatchlistHit(w http.ResponseWriter, r *http.Request, stat
 	lang := langOf(r)
 	now := time.Now()
 	data := &watchlistHitData{Row: newHitRow(lang, d.Hit, now), Actions: d.Actions, Evidence: d.Evidence, Choices: format.Actions, Form: form,
-		Saved: r.URL.Query().Get("flash") == "saved", MaxMiB: min(s.BodyLimit, attach.MaxSize) >> 20}
+		Saved: r.URL.Query().Get("flash") == "saved", MaxMiB: attach.MaxSize >> 20}
 	for _, h := range rel {
 		data.Related = append(data.Related, newHitRow(lang, h, now))
 	}
@@ -228,7 +228,7 @@ func (s *Server) uiWatchlistRecord(w http.ResponseWriter, r *http.Request) {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		err = errs.Invalid("file", "a file may be at most %d MiB", min(s.BodyLimit, attach.MaxSize)>>20)
+		err = errs.Invalid("file", "a file may be at most %d MiB", attach.MaxSize>>20)
 	case err != nil && !errors.Is(err, http.ErrNotMultipart):
 		err = errs.Invalid("file", "choose a file to attach")
 	default:
