@@ -3,6 +3,7 @@ package incident
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"vigil/internal/i18n"
 )
@@ -49,6 +50,13 @@ func (e Entry) Describe(lang string) string {
 		kind, rest, ok := strings.Cut(e.Text, ": ")
 		if ok && slices.Contains(observableKinds, kind) {
 			return i18n.T(lang, "intel.kind."+kind) + ": " + rest
+		}
+	case "task":
+		// "title — owner — 23:59 01/01/2020": the due time as lang writes it.
+		if i := strings.LastIndex(e.Text, " — "); i >= 0 {
+			if t, err := time.ParseInLocation("15:04 02/01/2006", e.Text[i+len(" — "):], i18n.Location); err == nil {
+				return e.Text[:i] + " — " + i18n.FormatTime(t, lang)
+			}
 		}
 	case "report":
 		switch e.Text {

@@ -24,6 +24,7 @@ func TestEntryDescribe(t *testing.T) {
 			Delivery: &incident.Delivery{Purpose: "incident_initial", Channel: "email", Target: "ir@vncert.test", Status: "pending", Error: "smtp: connect"}},
 			"Báo cáo ban đầu (Mẫu 03) → ir@vncert.test (Thư điện tử): Chờ gửi", "Initial report (Mẫu 03) → ir@vncert.test (E-mail): Waiting"},
 		{incident.Entry{At: at, Kind: "note", Text: "initial"}, "initial", "initial"},
+		{incident.Entry{At: at, Kind: "task", Text: "Cô lập máy — a@b.vn — 23:59 01/01/2020"}, "Cô lập máy — a@b.vn — 23:59 01/01/2020", "Cô lập máy — a@b.vn — 2020-01-01 23:59"},
 	} {
 		if got := c.e.Describe("vi"); !strings.HasPrefix(got, c.vi) {
 			t.Errorf("%s %q (vi): %q, want %q", c.e.Kind, c.e.Text, got, c.vi)

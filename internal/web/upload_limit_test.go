@@ -82,4 +82,16 @@ func TestEvidenceUploadLimit(t *testing.T) {
 	if st, body := b.postUpload(sheet+"/attest", b.csrf(sheet), map[string]string{"criterion": "m1.secret_protection", "note": "Biên bản niêm phong"}, "file", 12_000_000); st != 303 {
 		t.Errorf("12 MB attestation: %d %.300s", st, body)
 	}
+	// A course image over the 10 MiB form limit (and its own 2 MB) comes
+	// back beside the field, not as a CSRF refusal.
+	course := w.newCourse(t)
+	admin := newFormClient(t, w)
+	if st := admin.login("admin@test.vigil", testPassword); st != 303 {
+		t.Fatalf("admin login: %d", st)
+	}
+	coursePage := "/training/courses/" + course
+	st, body = admin.postUpload(coursePage+"/images", admin.csrf(coursePage), nil, "image", 12_000_000)
+	if st == 403 || !strings.Contains(fieldMessage(body, "image"), "2 MB") {
+		t.Errorf("12 MB course image: status %d, message %q", st, fieldMessage(body, "image"))
+	}
 }
