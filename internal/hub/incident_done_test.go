@@ -274,6 +274,32 @@ func TestIncidentDone(t *testing.T) {
 		if !strings.Contains(string(tl), "ir@vncert.test") {
 			t.Errorf("the case's timeline shows no delivery: %.500s", tl)
 		}
+		// Every attempt is a line of the case's timeline, with what the
+		// recipient answered.
+		var page struct {
+			Items []struct {
+				Delivery *struct {
+					Attempt int    `json:"attempt"`
+					Result  string `json:"result"`
+					Detail  string `json:"detail"`
+				} `json:"delivery"`
+			} `json:"items"`
+		}
+		if err := json.Unmarshal(tl, &page); err != nil {
+			t.Fatalf("timeline: %v", err)
+		}
+		logged, failed := 0, 0
+		for _, it := range page.Items {
+			if d := it.Delivery; d != nil && d.Attempt > 0 {
+				logged++
+				if d.Result != "delivered" && d.Detail != "" {
+					failed++
+				}
+			}
+		}
+		if logged != attempts || failed == 0 {
+			t.Errorf("the case's timeline lists %d attempts (%d failed with a reason), the outbox %d", logged, failed, attempts)
+		}
 
 		// Closed, with the closing note; the final report.
 		call("POST", "/api/v1/incidents/"+caseID+"/status", map[string]any{"status": "closed",

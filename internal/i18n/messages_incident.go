@@ -180,6 +180,7 @@ var incidentMessages = map[string][2]string{
 	"inc.tl.text":                {"Nội dung", "What"},
 	"inc.tl.who":                 {"Người thực hiện", "Who"},
 	"inc.who.outbox":             {"Hệ thống (gửi báo cáo)", "System (report delivery)"},
+	"inc.delivery_attempt":       {"Lần gửi %d", "Attempt %d"},
 	"inc.who.system":             {"Hệ thống", "System"},
 	"inc.timers_intro":           {"Các thời hạn chưa dừng của sự cố trong phạm vi của bạn, gần hạn nhất trước; quá hạn in đỏ.", "The clocks not yet stopped of the cases in your scope, soonest first; overdue ones in red."},
 	"inc.only_legal":             {"Chỉ thời hạn báo cáo theo quy định", "Only the national reporting deadlines"},

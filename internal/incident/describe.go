@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -17,6 +18,12 @@ type Delivery struct {
 	Target  string `json:"target"`
 	Status  string `json:"status"`
 	Error   string `json:"error,omitempty"`
+	// An attempt's line: its number (from 1), result (delivered, retry,
+	// failed) and what the recipient answered. Zero on the delivery's
+	// own line.
+	Attempt int    `json:"attempt,omitempty"`
+	Result  string `json:"result,omitempty"`
+	Detail  string `json:"detail,omitempty"`
 }
 
 // Actors that are no person: the outbox's deliveries.
@@ -68,6 +75,14 @@ func (e Entry) Describe(lang string) string {
 			purpose := d.Purpose
 			if m, ok := i18n.Lookup(lang, "outbox.purpose."+d.Purpose); ok {
 				purpose = m
+			}
+			if d.Attempt > 0 {
+				s := fmt.Sprintf(i18n.T(lang, "inc.delivery_attempt"), d.Attempt) + ": " + purpose + " → " + d.Target + " (" + i18n.T(lang, "outbox.channel."+d.Channel) + "): " +
+					i18n.T(lang, "outbox.result."+d.Result)
+				if d.Detail != "" {
+					s += " — " + d.Detail
+				}
+				return s
 			}
 			s := purpose + " → " + d.Target + " (" + i18n.T(lang, "outbox.channel."+d.Channel) + "): " + i18n.T(lang, "outbox.status."+d.Status)
 			if d.Error != "" {

@@ -23,6 +23,9 @@ func TestEntryDescribe(t *testing.T) {
 		{incident.Entry{At: at, Kind: "delivery", Who: incident.WhoOutbox, Text: "incident_initial → x (email): pending — smtp: connect",
 			Delivery: &incident.Delivery{Purpose: "incident_initial", Channel: "email", Target: "ir@vncert.test", Status: "pending", Error: "smtp: connect"}},
 			"Báo cáo ban đầu (Mẫu 03) → ir@vncert.test (Thư điện tử): Chờ gửi", "Initial report (Mẫu 03) → ir@vncert.test (E-mail): Waiting"},
+		{incident.Entry{At: at, Kind: "delivery", Who: incident.WhoOutbox, Text: "incident_initial → x (http) #2: retry — HTTP 500",
+			Delivery: &incident.Delivery{Purpose: "incident_initial", Channel: "http", Target: "https://irlab.test/in", Status: "pending", Attempt: 2, Result: "retry", Detail: "HTTP 500"}},
+			"Lần gửi 2: Báo cáo ban đầu (Mẫu 03) → https://irlab.test/in (", "Attempt 2: Initial report (Mẫu 03) → https://irlab.test/in ("},
 		{incident.Entry{At: at, Kind: "note", Text: "initial"}, "initial", "initial"},
 		{incident.Entry{At: at, Kind: "task", Text: "Cô lập máy — a@b.vn — 23:59 01/01/2020"}, "Cô lập máy — a@b.vn — 23:59 01/01/2020", "Cô lập máy — a@b.vn — 2020-01-01 23:59"},
 	} {

@@ -248,6 +248,16 @@ func (s *Service) timeline(ctx context.Context, id int64, f TimelineFilter) ([]E
 			}
 			deliveries = append(deliveries, Entry{At: at, Who: WhoOutbox, Kind: "delivery", Text: text, RefID: d.ID,
 				Delivery: &Delivery{Purpose: d.Purpose, Channel: d.Channel, Target: d.Target, Status: d.Status, Error: d.LastError}})
+			// Every attempt is a line of the case too: what each recipient
+			// answered and when, not only the last error.
+			for n, a := range d.Log {
+				text := d.Purpose + " → " + d.Target + " (" + d.Channel + ") #" + strconv.Itoa(n+1) + ": " + a.Result
+				if a.Detail != "" {
+					text += " — " + a.Detail
+				}
+				deliveries = append(deliveries, Entry{At: a.At, Who: WhoOutbox, Kind: "delivery", Text: text, RefID: d.ID,
+					Delivery: &Delivery{Purpose: d.Purpose, Channel: d.Channel, Target: d.Target, Status: d.Status, Attempt: n + 1, Result: a.Result, Detail: a.Detail}})
+			}
 		}
 	}
 	cond, args := "incident_id = ?", []any{id}
@@ -268,7 +278,9 @@ func (s *Service) timeline(ctx context.Context, id int64, f TimelineFilter) ([]E
 	}
 	var out []Entry
 	if f.Kind != "delivery" {
-		// Deliveries are few: take the stored page widened by them and merge.
+		// Deliveries and their attempts are few (an attempt at most every few
+		// minutes, given up after days): take the stored page widened by them
+		// and merge.
 		rows, err := s.DB.Query(ctx, `SELECT at, who, kind, text, ref_id FROM incident_events WHERE `+cond+` ORDER BY at `+order+`, id `+order+` LIMIT ? OFFSET ?`,
 			append(args, f.Limit+len(deliveries), max(0, f.Offset-len(deliveries)))...)
 		if err != nil {
