@@ -198,7 +198,7 @@ var intelMessages = map[string][2]string{
 	"intel.target":           {"Áp dụng cho", "Target"},
 	"intel.target_hint":      {"Để trống: mọi đơn vị (chỉ Trung tâm CNTT)", "Empty: every unit (the IT Center only)"},
 	"intel.action":           {"Yêu cầu xử lý", "Required action"},
-	"intel.action_default":   {"Theo loại chỉ báo", "By indicator kind"},
+	"intel.action_default":   {"Theo đối tượng khớp", "By what matched"},
 	"intel.severity":         {"Mức độ", "Severity"},
 	"intel.reason":           {"Lý do", "Reason"},
 	"intel.added_at":         {"Ngày thêm", "Added"},

@@ -148,13 +148,26 @@ func (s *Service) demoHostsCSV(ctx context.Context) (string, error) {
 		if unit == "T01" && account == "" {
 			var i struct {
 				Accounts []struct {
-					Name  string `json:"name"`
-					Admin bool   `json:"admin"`
+					Name    string `json:"name"`
+					Admin   bool   `json:"admin"`
+					Enabled bool   `json:"enabled"`
 				} `json:"accounts"`
+				LoggedOn []struct {
+					User string `json:"user"`
+				} `json:"logged_on"`
 			}
 			if json.Unmarshal([]byte(inv), &i) == nil {
+				// An account in use: the user logged on, else an enabled
+				// account. A disabled one (the built-in Guest) is no hit
+				// (docs/watchlist.md).
+				for _, u := range i.LoggedOn {
+					if n := u.User[strings.LastIndexByte(u.User, '\\')+1:]; n != "" {
+						account = n
+						break
+					}
+				}
 				for _, a := range i.Accounts {
-					if !a.Admin && a.Name != "" {
+					if account == "" && !a.Admin && a.Enabled && a.Name != "" {
 						account = a.Name
 						break
 					}

@@ -308,7 +308,11 @@ type Action struct {
 	By         string    `json:"by"`
 	At         time.Time `json:"at"`
 	VerifiedAt time.Time `json:"verified_at,omitzero"`
-	VerifiedBy string    `json:"verified_by,omitempty"`
+	// VerifiedBy is what verified it in words (the web layer writes it
+	// in the reader's language from Verification; a row written before
+	// Verification was stored keeps its text).
+	VerifiedBy   string        `json:"verified_by,omitempty"`
+	Verification *Verification `json:"verification,omitempty"`
 }
 
 // MaxNote bounds an action's note.
@@ -381,7 +385,9 @@ func (s *Service) RecordAction(ctx context.Context, id int64, in ActionInput) (*
 			h.FindingID, h.ID, in.Action, in.Note, p.Email, now); err != nil {
 			return fmt.Errorf("watchlist: record action: %w", err)
 		}
-		note := in.Action + ": " + in.Note
+		// The finding's note is the officer's words; the action itself
+		// is stored beside it (watchlist_actions) and shown in words.
+		note := in.Note
 		since := store.Micros(h.StatusSince)
 		if h.Status != findings.StatusInProgress {
 			since = now
@@ -432,6 +438,9 @@ func (s *Service) Actions(ctx context.Context, id int64) ([]Action, error) {
 			return nil, err
 		}
 		a.At = store.Time(at)
+		if a.Verification = ParseVerification(a.VerifiedBy); a.Verification != nil {
+			a.VerifiedBy = ""
+		}
 		if v > 0 {
 			a.VerifiedAt = store.Time(v)
 		}

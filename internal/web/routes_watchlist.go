@@ -171,6 +171,15 @@ func (s *Server) watchlistDetail(r *http.Request, id int64) (*watchlistHitDetail
 	if acts == nil {
 		acts = []watchlist.Action{}
 	}
+	lang, err := apiLang(r)
+	if err != nil {
+		return nil, err
+	}
+	for i := range acts {
+		if v := acts[i].Verification; v != nil {
+			acts[i].VerifiedBy = verificationText(lang, v)
+		}
+	}
 	if files == nil {
 		files = []*attach.Attachment{}
 	}
@@ -296,4 +305,16 @@ func (s *Server) apiWatchlistRuns(w http.ResponseWriter, r *http.Request) {
 // evidenceURL is the page link of an evidence file.
 func evidenceURL(hitID, fileID int64) string {
 	return "/watchlist/hits/" + strconv.FormatInt(hitID, 10) + "/evidence/" + strconv.FormatInt(fileID, 10)
+}
+
+// verificationText says what verified an action, in lang: "the malware
+// scan t-1 of the host, finished 04/12/2026 10:15, found none of it".
+func verificationText(lang string, v *watchlist.Verification) string {
+	switch v.Kind {
+	case watchlist.VerifiedByScan:
+		return fmt.Sprintf(i18n.T(lang, "watchlist.verified_scan"), v.Task, i18n.FormatTime(v.At, lang))
+	case watchlist.VerifiedByInventory:
+		return fmt.Sprintf(i18n.T(lang, "watchlist.verified_inventory"), v.Host, i18n.FormatTime(v.At, lang))
+	}
+	return ""
 }
