@@ -271,7 +271,7 @@ var intelErrors = map[string]string{
 	"the hub has no units yet":                                               "hệ thống chưa có đơn vị nào",
 	"%q is not a month written YYYY-MM":                                      "%q không phải tháng viết theo dạng YYYY-MM",
 	"must be between 0 and 365 days":                                         "phải từ 0 đến 365 ngày",
-	"another list of %s was created at the same time; try again":             "một danh sách khác của tháng %s vừa được tạo cùng lúc; hãy thử lại",
+	"another version of %s of %s was created at the same time; try again":    "một phiên bản khác của danh sách %s tháng %s vừa được tạo cùng lúc; hãy thử lại",
 	"a superseded or withdrawn list can no longer change":                    "danh sách đã bị thay thế hoặc thu hồi, không thể sửa nữa",
 	"only a draft can be published":                                          "chỉ bản nháp mới được phát hành",
 	"only a draft or a published list can be withdrawn":                      "chỉ bản nháp hoặc danh sách đã phát hành mới thu hồi được",
