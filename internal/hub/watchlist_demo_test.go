@@ -40,9 +40,9 @@ func TestWatchlistDemo(t *testing.T) {
 		if err != nil || len(open) == 0 {
 			t.Fatalf("T48 has no queue: %v", err)
 		}
-		late, err := h.Watchlist.LateUnits(sys)
-		if err != nil || len(late) == 0 || late[0].Unit != "T48" {
-			t.Errorf("late units: %+v %v", late, err)
+		late, total, err := h.Watchlist.LateUnits(sys, watchlist.LateFilter{})
+		if err != nil || len(late) == 0 || total != len(late) || late[0].Unit != "T48" {
+			t.Errorf("late units: %+v %d %v", late, total, err)
 		}
 		// The demo's account is one in use: never a disabled account
 		// (the built-in Guest), which matching leaves out.

@@ -44,7 +44,7 @@ var watchlistMessages = map[string][2]string{
 	"watchlist.all":                {"Tất cả", "All"},
 	"watchlist.overdue":            {"Chỉ mục quá hạn", "Overdue only"},
 	"watchlist.late":               {"Đơn vị chậm xử lý", "Late units"},
-	"watchlist.late_intro":         {"Các đơn vị còn mục của danh sách cảnh báo đã quá hạn, đơn vị chậm nhất trước, kèm đầu mối để liên hệ.", "Units with warning-list items past their deadline, the latest first, with who to call."},
+	"watchlist.late_intro":         {"Các đơn vị còn mục của danh sách cảnh báo đã quá hạn, hạn sớm nhất trước, kèm đầu mối để liên hệ.", "Units with warning-list items past their deadline, the oldest deadline first, with who to call."},
 	"watchlist.late_none":          {"Không đơn vị nào quá hạn.", "No unit is late."},
 	"watchlist.late_count":         {"Số mục quá hạn", "Overdue items"},
 	"watchlist.open_count":         {"Số mục cần xử lý", "Items to do"},

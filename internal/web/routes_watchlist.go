@@ -23,7 +23,8 @@ func (s *Server) routesWatchlist() {
 		RawBody: "application/octet-stream", Result: attach.Attachment{}, Query: []string{"name"}, Handler: s.apiWatchlistAddEvidence})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/watchlist/hits/{id}/evidence/{n}", Tag: "watchlist", Summary: "Download an evidence file (X-Content-SHA256 carries its SHA-256)", Handler: s.apiWatchlistEvidenceFile})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/watchlist/hits/{id}/related", Tag: "watchlist", Summary: "Other indicators seen on the same host or alert (computed when asked)", Result: watchlist.Hit{}, List: true, Handler: s.apiWatchlistRelated})
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/watchlist/late-units", Tag: "watchlist", Summary: "Units in scope with overdue warning-list items, the latest first, with who to call", Result: watchlist.LateUnit{}, List: true, Handler: s.apiWatchlistLateUnits})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/watchlist/late-units", Tag: "watchlist", Summary: "Units in scope with overdue warning-list items, the oldest deadline first, with who to call; format=csv|xlsx exports",
+		Result: watchlist.LateUnit{}, Paged: true, Sorts: watchlist.LateSortKeys, Query: []string{"unit", "format"}, Handler: s.apiWatchlistLateUnits})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/watchlist/runs", Tag: "watchlist", Summary: "The progress of matching published lists (of one list with ?list=ID), newest first; the IT Center's",
 		Result: watchlist.Run{}, List: true, Query: []string{"list", "limit"}, Handler: s.apiWatchlistRuns})
 
@@ -258,18 +259,6 @@ func (s *Server) apiWatchlistRelated(w http.ResponseWriter, r *http.Request) {
 	}
 	if list == nil {
 		list = []*watchlist.Hit{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
-}
-
-func (s *Server) apiWatchlistLateUnits(w http.ResponseWriter, r *http.Request) {
-	list, err := s.Watchlist.LateUnits(r.Context())
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	if list == nil {
-		list = []watchlist.LateUnit{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": list})
 }
