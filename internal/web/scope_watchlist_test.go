@@ -3,8 +3,8 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"strings"
+	"sync"
 	"testing"
 
 	"vigil/internal/store"
