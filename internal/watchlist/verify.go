@@ -19,7 +19,6 @@ type pending struct {
 	actionID, findingID, hostID, unitID int64
 	at                                  int64
 	action                              string
-	note                                string
 	hostname                            string
 	objects                             []pendingObject
 }
@@ -42,7 +41,7 @@ type pendingObject struct {
 // the system.
 // It returns how many it closed.
 func (s *Service) Verify(ctx context.Context) (int, error) {
-	rows, err := s.DB.Query(ctx, `SELECT a.id, a.finding_id, a.at, a.action, f.note, f.host_id, h.unit_id, h.hostname
+	rows, err := s.DB.Query(ctx, `SELECT a.id, a.finding_id, a.at, a.action, f.host_id, h.unit_id, h.hostname
 		FROM watchlist_actions a JOIN findings f ON f.id = a.finding_id JOIN hosts h ON h.id = f.host_id
 		WHERE a.verified_at = 0 AND f.kind = 'warning_list' AND f.status = 'in_progress'
 		  AND a.id = (SELECT MAX(b.id) FROM watchlist_actions b WHERE b.finding_id = a.finding_id)
@@ -53,7 +52,7 @@ func (s *Service) Verify(ctx context.Context) (int, error) {
 	var todo []*pending
 	for rows.Next() {
 		p := &pending{}
-		if err := rows.Scan(&p.actionID, &p.findingID, &p.at, &p.action, &p.note, &p.hostID, &p.unitID, &p.hostname); err != nil {
+		if err := rows.Scan(&p.actionID, &p.findingID, &p.at, &p.action, &p.hostID, &p.unitID, &p.hostname); err != nil {
 			rows.Close()
 			return 0, err
 		}

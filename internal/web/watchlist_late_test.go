@@ -3,6 +3,7 @@ package web_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"vigil/internal/store"
 	"vigil/internal/store/storetest"
@@ -41,6 +42,33 @@ func TestWatchlistLatePage(t *testing.T) {
 		}
 		if r := w.call("analyst", "GET", "/api/v1/watchlist/late-units?format=csv", nil); !strings.Contains(string(r.Body), "contact.b@test.vigil") {
 			t.Errorf("the CSV holds no contact: %q", r.Body)
+		}
+	})
+}
+
+// What verified an action is said in the reader's language on the item
+// page, and the closing note is the officer's words without an action code.
+func TestWatchlistVerifiedInWords(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		h := w.watchlistHits(t)
+		if r := w.call("officerA", "POST", "/api/v1/watchlist/hits/"+h["A"]+"/action", map[string]any{"action": "scan", "note": "Đã quét toàn bộ"}); r.Status != 200 {
+			t.Fatalf("record: %d %s", r.Status, r.Body)
+		}
+		later := store.Micros(time.Now().Add(time.Minute))
+		if _, err := db.Exec(t.Context(), `INSERT INTO agent_tasks (id, host_id, kind, params, status, result, created_by, created_at, updated_at)
+			SELECT 'quet-sach-1', w.host_id, 'scan', '{}', 'done', '{"findings":[]}', 'test', ?, ? FROM watchlist_hits w WHERE w.id = ?`, later, later, h["A"]); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := w.hub.Watchlist.Verify(t.Context()); err != nil || n != 1 {
+			t.Fatalf("verify: %d %v", n, err)
+		}
+		for lang, want := range map[string]string{"vi": "Đã xác nhận: lần quét mã độc quet-sach-1 của máy", "en": "Verified: malware scan quet-sach-1 of the host"} {
+			st, page := w.getPage("officerA", lang, "/watchlist/hits/"+h["A"])
+			if st != 200 || !strings.Contains(page, want) || strings.Contains(page, "verified by scan task") || strings.Contains(page, "scan: Đã quét") {
+				t.Errorf("%s item page: %d, want %q", lang, st, want)
+			}
 		}
 	})
 }
