@@ -127,6 +127,19 @@ func ParseVerification(s string) *Verification {
 	return &v
 }
 
+// auditView is what the audit row records: the status and what verified
+// it (kind, and the scan task or the host).
+func (v *Verification) auditView() map[string]any {
+	m := map[string]any{"status": "resolved", "verified_by": v.Kind}
+	if v.Task != "" {
+		m["task"] = v.Task
+	}
+	if v.Host != "" {
+		m["hostname"] = v.Host
+	}
+	return m
+}
+
 func (v *Verification) encode() string {
 	b, _ := json.Marshal(v)
 	return string(b)
@@ -298,6 +311,6 @@ func (s *Service) close(ctx context.Context, p *pending, how *Verification) erro
 			return fmt.Errorf("watchlist: verify: %w", err)
 		}
 		return audit.Append(actx, tx, audit.Entry{Action: "watchlist.verified", ObjectType: "finding", ObjectID: strconv.FormatInt(p.findingID, 10), UnitID: p.unitID,
-			Before: map[string]any{"status": "in_progress"}, After: map[string]any{"status": "resolved", "verified_by": how.Kind, "task": how.Task, "hostname": how.Host, "at": how.At}})
+			Before: map[string]any{"status": "in_progress"}, After: how.auditView()})
 	})
 }
