@@ -71,6 +71,9 @@ func taxiiCollectionsCmd() *cli.Command {
 		Usage: "vigil taxii collections --server URL --token TOKEN [--json]",
 		Long: "A partner reads a collection with any TAXII 2.1 client at <hub>/taxii2/ (discovery), with HTTP Basic:\n" +
 			"the user's e-mail and one of their API tokens as the password (or Authorization: Bearer <token>).\n" +
+			"Each collection is also a MISP feed (MISP FEED: manifest.json, <event uuid>.json, hashes.csv), with the same\n" +
+			"credentials and rights: a MISP instance adds it as a feed of format \"MISP Feed\" with the header\n" +
+			"Authorization: Bearer <token>.\n" +
 			"Collections are added and granted on the /taxii page or with the API (/api/v1/taxii/collections).",
 		Setup: func(fs *cli.FlagSet) func(ctx context.Context, args []string) error {
 			af := addAPIFlags(fs)
@@ -78,7 +81,7 @@ func taxiiCollectionsCmd() *cli.Command {
 			return func(ctx context.Context, args []string) error {
 				tw := tabwriter.NewWriter(fs.Stdout, 2, 4, 2, ' ', 0)
 				if !*asJSON {
-					fmt.Fprintln(tw, "ID\tTITLE\tSHARES\tMAX TLP\tWRITABLE\tGRANTS\tADDRESS")
+					fmt.Fprintln(tw, "ID\tTITLE\tSHARES\tMAX TLP\tWRITABLE\tGRANTS\tADDRESS\tMISP FEED")
 				}
 				n, err := pageAll(ctx, af, "/api/v1/taxii/collections", url.Values{}, func(raw json.RawMessage) error {
 					if *asJSON {
@@ -108,7 +111,7 @@ func taxiiCollectionsCmd() *cli.Command {
 						}
 						grants = append(grants, who+" ("+right+")")
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%s\t%s\n", c.ID, c.Title, shares, c.MaxTLP, c.Writable, strings.Join(grants, ", "), c.Path)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%s\t%s\t%s\n", c.ID, c.Title, shares, c.MaxTLP, c.Writable, strings.Join(grants, ", "), c.Path, c.MISPFeed)
 					return nil
 				})
 				if err != nil {

@@ -151,8 +151,9 @@ func init() {
 						}
 						var page struct {
 							Items []watchlist.LateUnit `json:"items"`
+							Total int                  `json:"total"`
 						}
-						if err := c.Do(ctx, "GET", "/api/v1/watchlist/late-units", "", nil, &page); err != nil {
+						if err := c.Do(ctx, "GET", "/api/v1/watchlist/late-units?limit=1000", "", nil, &page); err != nil {
 							return err
 						}
 						tw := tabwriter.NewWriter(fs.Stdout, 2, 4, 2, ' ', 0)
@@ -167,7 +168,13 @@ func init() {
 							}
 							fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s %s\t%s\n", l.Unit, l.Overdue, l.Open, l.OldestDue.Format("2006-01-02"), l.Contact, l.ContactPhone, l.Officer)
 						}
-						return tw.Flush()
+						if err := tw.Flush(); err != nil {
+							return err
+						}
+						if !*asJSON && page.Total > len(page.Items) {
+							fmt.Fprintf(fs.Stdout, "(%d of %d late units; the rest: GET /api/v1/watchlist/late-units?offset=%d)\n", len(page.Items), page.Total, len(page.Items))
+						}
+						return nil
 					}
 				},
 			},

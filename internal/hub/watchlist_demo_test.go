@@ -3,6 +3,7 @@ package hub_test
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"vigil/internal/auth"
@@ -39,9 +40,20 @@ func TestWatchlistDemo(t *testing.T) {
 		if err != nil || len(open) == 0 {
 			t.Fatalf("T48 has no queue: %v", err)
 		}
-		late, err := h.Watchlist.LateUnits(sys)
-		if err != nil || len(late) == 0 || late[0].Unit != "T48" {
-			t.Errorf("late units: %+v %v", late, err)
+		late, total, err := h.Watchlist.LateUnits(sys, watchlist.LateFilter{})
+		if err != nil || len(late) == 0 || total != len(late) || late[0].Unit != "T48" {
+			t.Errorf("late units: %+v %d %v", late, total, err)
+		}
+		// The demo's account is one in use: never a disabled account
+		// (the built-in Guest), which matching leaves out.
+		accounts, _, err := h.Watchlist.List(sys, watchlist.Filter{Unit: "T01", Objects: []string{watchlist.ObjectAccount}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range accounts {
+			if strings.EqualFold(a.Value, "guest") {
+				t.Errorf("a hit on the disabled Guest account: %+v", a)
+			}
 		}
 		// Loading again adds nothing.
 		if n, err := h.Watchlist.LoadDemo(ctx, nil); err != nil || n != 0 {

@@ -11,9 +11,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +26,7 @@ import (
 	"vigil/internal/intel"
 	"vigil/internal/store"
 	"vigil/internal/store/storetest"
+	"vigil/internal/taxii"
 )
 
 // sharedIndicators reads (kind, value) pairs from the shared STIX and
@@ -88,68 +91,109 @@ func sharedIndicators(t *testing.T) (files []string, inds [][2]string) {
 	return files, inds
 }
 
-// buildList makes the warning list of the issue's "done when": the shared
-// samples' indicators and the addresses of demo hosts, published. Through
-// intel.Import once the intel service imports; until then straight into
-// the tables of migration 0019.
-func buildList(t *testing.T, h *hub.Hub, admin context.Context, files []string, inds [][2]string, addrs []string) int64 {
+// buildList makes the warning list of the issue's "done when" through
+// intel.Import, as the IT Center does: the shared samples' files and the
+// addresses of demo hosts, published. It returns the list's id.
+func buildList(t *testing.T, h *hub.Hub, admin context.Context, files []string, addrs []string) int64 {
 	t.Helper()
 	ctx := context.Background()
 	const name = "Danh sách cảnh báo — kiểm thử"
-	_, err := h.Intel.Import(admin, intel.ImportInput{Name: "addresses.csv", Data: strings.NewReader("type,value,comment\n"), List: name})
-	if err == nil || !strings.Contains(err.Error(), "not implemented") {
-		for _, f := range files {
-			b, _ := os.ReadFile(f)
-			if _, err := h.Intel.Import(admin, intel.ImportInput{Name: filepath.Base(f), Data: bytes.NewReader(b), List: name}); err != nil {
-				t.Fatalf("intel import %s: %v", f, err)
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if _, err := h.Intel.Import(admin, intel.ImportInput{Name: filepath.Base(f), Data: bytes.NewReader(b), List: name}); err != nil {
+			t.Fatalf("intel import %s: %v", f, err)
+		}
+	}
+	var csv strings.Builder
+	csv.WriteString("type,value,comment\n")
+	for _, a := range addrs {
+		fmt.Fprintf(&csv, "ip,%s,Máy bị điều khiển từ xa\n", a)
+	}
+	if _, err := h.Intel.Import(admin, intel.ImportInput{Name: "may-demo.csv", Data: strings.NewReader(csv.String()), List: name}); err != nil {
+		t.Fatalf("intel import of the demo hosts: %v", err)
+	}
+	var id int64
+	if err := h.DB.QueryRow(ctx, `SELECT id FROM warning_lists WHERE name = ? AND status = 'published' ORDER BY id DESC LIMIT 1`, name).Scan(&id); err != nil {
+		t.Fatalf("the imported list: %v", err)
+	}
+	return id
+}
+
+// taxiiReadAll reads every object of a collection through /taxii2/ with a
+// minimal client written from the TAXII 2.1 specification (OASIS
+// Standard, 10 June 2021), not internal/taxii's: discovery (4.1) → the
+// first API root → the collection's objects (5.4), following "next"
+// while "more" is true, with the specification's media type. It returns
+// the STIX ids of the indicators read and the pages it took.
+func taxiiReadAll(t *testing.T, base, token, collection string, limit int) (map[string]bool, int) {
+	t.Helper()
+	const mt = "application/taxii+json;version=2.1"
+	get := func(u string, v any) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", u, nil)
+		req.Header.Set("Accept", mt)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || strings.ReplaceAll(resp.Header.Get("Content-Type"), " ", "") != mt {
+			t.Fatalf("GET %s: %d %s %s", u, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatalf("GET %s: %v", u, err)
+		}
+	}
+	var disc struct {
+		APIRoots []string `json:"api_roots"`
+	}
+	get(base+"/taxii2/", &disc)
+	if len(disc.APIRoots) == 0 {
+		t.Fatal("discovery names no API root")
+	}
+	root, err := url.Parse(base + "/taxii2/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiRoot, err := root.Parse(disc.APIRoots[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	next, pages := "", 0
+	for {
+		u := apiRoot.String() + "collections/" + collection + "/objects/?limit=" + strconv.Itoa(limit)
+		if next != "" {
+			u += "&next=" + url.QueryEscape(next)
+		}
+		var env struct {
+			More    bool   `json:"more"`
+			Next    string `json:"next"`
+			Objects []struct {
+				Type string `json:"type"`
+				ID   string `json:"id"`
+			} `json:"objects"`
+		}
+		get(u, &env)
+		pages++
+		for _, o := range env.Objects {
+			if o.Type == "indicator" {
+				if ids[o.ID] {
+					t.Errorf("indicator %s served twice", o.ID)
+				}
+				ids[o.ID] = true
 			}
 		}
-		var csv strings.Builder
-		csv.WriteString("type,value,comment\n")
-		for _, a := range addrs {
-			fmt.Fprintf(&csv, "ip,%s,Máy bị điều khiển từ xa\n", a)
+		if !env.More {
+			return ids, pages
 		}
-		if _, err := h.Intel.Import(admin, intel.ImportInput{Name: "may-demo.csv", Data: strings.NewReader(csv.String()), List: name}); err != nil {
-			t.Fatalf("intel import of the demo hosts: %v", err)
+		if env.Next == "" || pages > 10000 {
+			t.Fatalf("more objects but no next (page %d)", pages)
 		}
-		var id int64
-		if err := h.DB.QueryRow(ctx, `SELECT id FROM warning_lists WHERE name = ? AND status = 'published' ORDER BY id DESC LIMIT 1`, name).Scan(&id); err != nil {
-			t.Fatalf("the imported list: %v", err)
-		}
-		t.Log("list built through intel.Import")
-		return id
+		next = env.Next
 	}
-	t.Log("intel.Import is not there yet: list built with SQL")
-	now := store.Now()
-	var listID int64
-	if err := h.DB.QueryRow(ctx, `INSERT INTO warning_lists (name, month, version, issuer, status, status_since, retro_days, entries, created_at, published_by, published_at)
-		VALUES (?, '2099-01', 1, 'Trung tâm CNTT', 'published', ?, 30, ?, ?, 'admin', ?) RETURNING id`, name, now, len(inds)+len(addrs), now, now).Scan(&listID); err != nil {
-		t.Fatal(err)
-	}
-	for i, in := range append(inds, func() (out [][2]string) {
-		for _, a := range addrs {
-			out = append(out, [2]string{"ip", a})
-		}
-		return
-	}()...) {
-		var id int64
-		if err := h.DB.QueryRow(ctx, `INSERT INTO intel_indicators (kind, value, source, stix_id, created_at, updated_at) VALUES (?, ?, 'test', ?, ?, ?) RETURNING id`,
-			in[0], in[1], fmt.Sprintf("indicator--done-%d", i), now, now).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		sev, reason := "medium", "Mẫu STIX/MISP"
-		if i >= len(inds) {
-			sev, reason = "critical", "Máy bị điều khiển từ xa"
-		}
-		if _, err := h.DB.Exec(ctx, `INSERT INTO warning_list_entries (list_id, indicator_id, unit_id, severity, reason, added_at) VALUES (?, ?, 0, ?, ?, ?)`,
-			listID, id, sev, reason, now); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := h.Watchlist.Start(admin, listID); err != nil {
-		t.Fatal(err)
-	}
-	return listID
 }
 
 // The issue's "done when", for the warning lists: publishing a list built
@@ -204,7 +248,7 @@ func TestWarningListDoneWhen(t *testing.T) {
 		}
 		admin := auth.WithPrincipal(ctx, p)
 		start := time.Now()
-		buildList(t, h, admin, files, inds, []string{strings.Fields(addrs)[0], strings.Fields(addrs48)[0]})
+		listID := buildList(t, h, admin, files, []string{strings.Fields(addrs)[0], strings.Fields(addrs48)[0]})
 		h.Watchlist.Wait()
 		t.Logf("%d indicators from %d shared files and 2 demo hosts' addresses published and matched in %v", len(inds), len(files), time.Since(start).Round(time.Millisecond))
 
@@ -293,18 +337,64 @@ func TestWarningListDoneWhen(t *testing.T) {
 			Note     string
 			Evidence []struct{ SHA256 string }
 			Actions  []struct {
-				VerifiedBy string `json:"verified_by"`
+				VerifiedBy   string `json:"verified_by"`
+				Verification struct {
+					Kind, Task string
+				}
 			}
 		}
-		if st != 200 || json.Unmarshal(b, &d) != nil || d.Status != "resolved" || !strings.Contains(d.Note, "verified by scan task t-clean-1") ||
-			len(d.Evidence) != 1 || d.Evidence[0].SHA256 != file.SHA256 || len(d.Actions) != 1 || d.Actions[0].VerifiedBy == "" {
+		// What verified it is kept as its kind and parameters and said in
+		// the reader's language; the note is the officer's own words.
+		if st != 200 || json.Unmarshal(b, &d) != nil || d.Status != "resolved" || d.Note != "Quét toàn bộ bằng Kaspersky, đã xóa 1 tệp" ||
+			len(d.Evidence) != 1 || d.Evidence[0].SHA256 != file.SHA256 || len(d.Actions) != 1 ||
+			d.Actions[0].Verification.Kind != "scan" || d.Actions[0].Verification.Task != "t-clean-1" ||
+			!strings.HasPrefix(d.Actions[0].VerifiedBy, "lần quét mã độc t-clean-1 của máy, xong lúc ") {
 			t.Fatalf("after the clean scan: %d %s", st, b)
+		}
+		if st, b, _ = call(hanoi, "GET", "/api/v1/watchlist/hits/"+hit+"?lang=en", nil, ""); st != 200 || !strings.Contains(string(b), "malware scan t-clean-1 of the host, finished at ") {
+			t.Fatalf("in English: %d %s", st, b)
 		}
 		// The Đà Nẵng item, past its deadline, puts T48 among the late units.
 		db.Exec(ctx, `UPDATE findings SET due_at = ? WHERE kind = 'warning_list' AND host_id IN (SELECT h.id FROM hosts h JOIN units u ON u.id = h.unit_id WHERE u.code = 'T48')`, store.Micros(time.Now().Add(-48*time.Hour)))
 		late := items(token("soc@demo.vigil.local"), "/api/v1/watchlist/late-units")
 		if len(late) == 0 || late[0]["unit"] != "T48" {
 			t.Errorf("late units: %v", late)
+		}
+
+		// The list published here is read back through /taxii2/ by a
+		// client written from the TAXII 2.1 specification: every
+		// indicator of the list is there, pages followed.
+		title, sel, maxTLP := "Danh sách cảnh báo — kiểm thử", taxii.SelectList, "red"
+		coll, err := h.TAXII.CreateCollection(admin, taxii.CollectionInput{Title: &title, Selection: &sel, ListID: &listID, MaxTLP: &maxTLP})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, adminToken, err := h.Auth.CreateToken(admin, "taxii", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]bool{}
+		rows, err := db.Query(ctx, `SELECT DISTINCT i.stix_id FROM warning_list_entries e JOIN intel_indicators i ON i.id = e.indicator_id WHERE e.list_id = ?`, listID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id string
+			rows.Scan(&id)
+			want[id] = true
+		}
+		rows.Close()
+		served, pages := taxiiReadAll(t, srv.URL, adminToken, coll.ID, 7)
+		if len(want) < len(inds) || pages < 2 {
+			t.Errorf("the list holds %d indicators (the samples name %d), read in %d pages", len(want), len(inds), pages)
+		}
+		for id := range want {
+			if !served[id] {
+				t.Errorf("indicator %s of the list is not served by TAXII", id)
+			}
+		}
+		if len(served) != len(want) {
+			t.Errorf("TAXII served %d indicators, the list holds %d", len(served), len(want))
 		}
 	})
 }

@@ -80,12 +80,15 @@ func (s *Service) LoadDemo(ctx context.Context, sharedDir string) (int, error) {
 	// This month: the shared samples, then the demo's own hosts.
 	name := "Danh sách cảnh báo tháng " + now.Format("01/2006")
 	imported := 0
+	var used []string
+	fromShared := 0
 	for _, f := range demoSamples {
 		if sharedDir == "" {
 			break
 		}
 		b, err := os.ReadFile(filepath.Join(sharedDir, f))
 		if err != nil {
+			s.logger().Warn("intel demo: a shared sample is missing", "shared_dir", sharedDir, "file", f, "err", err)
 			continue
 		}
 		res, err := s.Import(ctx, ImportInput{Name: filepath.Base(f), Data: bytes.NewReader(b), List: name, Source: "Mẫu công khai (" + strings.SplitN(f, "/", 2)[0] + ")",
@@ -96,7 +99,12 @@ func (s *Service) LoadDemo(ctx context.Context, sharedDir string) (int, error) {
 		}
 		imported++
 		loaded += res.IndicatorsLoaded
+		fromShared += res.IndicatorsLoaded
+		used = append(used, f)
 	}
+	// The samples are found only when the hub starts from the repository's
+	// tree (../shared beside it); the log says which were loaded and from
+	// where, or that the embedded extract stood in.
 	if imported == 0 {
 		b, _ := demoFallback.ReadFile("demodata/fallback-stix.json")
 		res, err := s.Import(ctx, ImportInput{Name: "fallback-stix.json", Data: bytes.NewReader(b), List: name, Source: DefaultIssuer, Severity: "medium"})
@@ -104,6 +112,13 @@ func (s *Service) LoadDemo(ctx context.Context, sharedDir string) (int, error) {
 			return loaded, fmt.Errorf("intel demo: %w", err)
 		}
 		loaded += res.IndicatorsLoaded
+		where := sharedDir
+		if where == "" {
+			where = "(not found: start the demo from the repository's directory tree to use ../shared/data)"
+		}
+		s.logger().Info("intel demo: no shared sample loaded; the embedded extract stands in", "shared_dir", where, "file", "demodata/fallback-stix.json", "indicators", res.IndicatorsLoaded)
+	} else {
+		s.logger().Info("intel demo: shared samples loaded", "shared_dir", sharedDir, "files", strings.Join(used, ", "), "indicators", fromShared)
 	}
 	csv, err := s.demoHostsCSV(ctx)
 	if err != nil {
@@ -148,13 +163,26 @@ func (s *Service) demoHostsCSV(ctx context.Context) (string, error) {
 		if unit == "T01" && account == "" {
 			var i struct {
 				Accounts []struct {
-					Name  string `json:"name"`
-					Admin bool   `json:"admin"`
+					Name    string `json:"name"`
+					Admin   bool   `json:"admin"`
+					Enabled bool   `json:"enabled"`
 				} `json:"accounts"`
+				LoggedOn []struct {
+					User string `json:"user"`
+				} `json:"logged_on"`
 			}
 			if json.Unmarshal([]byte(inv), &i) == nil {
+				// An account in use: the user logged on, else an enabled
+				// account. A disabled one (the built-in Guest) is no hit
+				// (docs/watchlist.md).
+				for _, u := range i.LoggedOn {
+					if n := u.User[strings.LastIndexByte(u.User, '\\')+1:]; n != "" {
+						account = n
+						break
+					}
+				}
 				for _, a := range i.Accounts {
-					if !a.Admin && a.Name != "" {
+					if account == "" && !a.Admin && a.Enabled && a.Name != "" {
 						account = a.Name
 						break
 					}

@@ -79,9 +79,6 @@ func (s *Service) AddEntries(ctx context.Context, listID int64, in EntryInput) (
 				return fmt.Errorf("intel: indicator %d: %w", id, err)
 			}
 			ind.ID, ind.Action, ind.Severity, ind.Reason = tgt.id, ii.Action, ii.Severity, ii.Reason
-			if ind.Action == "" {
-				ind.Action = DefaultAction(ind.Kind)
-			}
 			if ind.Severity == "" {
 				ind.Severity = "high"
 			}

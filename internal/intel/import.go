@@ -32,20 +32,12 @@ const (
 // ServiceReasons lists them, for the translation test.
 var ServiceReasons = []string{ReasonUnitUnknown, ReasonUnitOutside, ReasonBadAction, ReasonBadSeverity, ReasonBadTLP, ReasonBadKind, ReasonNoIndicator}
 
-// DefaultAction is the action an entry requires when neither the file nor
-// the import says: block what the perimeter can block, remove a file,
-// reset an account's password, scan a named host.
-func DefaultAction(kind string) string {
-	switch kind {
-	case format.KindMD5, format.KindSHA1, format.KindSHA256:
-		return format.ActionRemoval
-	case format.KindAccount:
-		return format.ActionPasswordReset
-	case format.KindHostname:
-		return format.ActionScan
-	}
-	return format.ActionBlock
-}
+// An entry that gives no action (neither the file's row nor the import
+// names one) is stored with action "": the matcher then asks for the
+// action fitting what matched (watchlist.requiredAction: a full malware
+// scan for a host's own address or name or a contact, removal for a hash
+// found running, a password reset for an account, disabling it for an
+// administrator account). An explicit action from the file is kept.
 
 // readFile reads an import's file (format.Read; a variable for tests).
 var readFile = format.Read
@@ -296,9 +288,6 @@ func (s *Service) prepare(ctx context.Context, c *caller, in *ImportInput, tgt u
 			}
 			if ind.Action == "" {
 				ind.Action = in.Action
-			}
-			if ind.Action == "" {
-				ind.Action = DefaultAction(ind.Kind)
 			}
 			if ind.Severity == "" {
 				ind.Severity = in.Severity

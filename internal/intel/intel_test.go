@@ -194,7 +194,12 @@ func TestImportWithListCreatesAndPublishes(t *testing.T) {
 		if e := byValue["10.9.9.9"]; e.Unit != "A" || e.Action != "reimage" || e.Severity != "critical" {
 			t.Errorf("unit entry %+v", e)
 		}
-		if e := byValue["pc-evil"]; e.Unit != "" || e.Action != "scan" || e.Severity != "high" {
+		// No action in the file: none stored, the matcher asks for what fits
+		// the object matched (G2: not "block" for every address).
+		if e := byValue["pc-evil"]; e.Unit != "" || e.Action != "" || e.Severity != "high" {
+			t.Errorf("default entry %+v", e)
+		}
+		if e := byValue["203.0.113.7"]; e.Action != "" {
 			t.Errorf("default entry %+v", e)
 		}
 		// The same name again joins the published list; the hooks run again.
@@ -250,6 +255,21 @@ func TestListsVersionPublishWithdraw(t *testing.T) {
 		if l.Status != intel.ListDraft || l.Version != 1 || l.Issuer != intel.DefaultIssuer || l.RetroDays != 30 {
 			t.Errorf("new list %+v", l)
 		}
+		// Versions count per month and name: another list of the month is
+		// version 1 of its own name, and so is the first of a third name.
+		other, err := f.svc.CreateList(admin, intel.ListInput{Name: "Audit list 12", Month: "2026-11"})
+		if err != nil || other.Version != 1 {
+			t.Fatalf("another list of the month: %+v %v", other, err)
+		}
+		other2, err := f.svc.NewVersion(admin, other.ID)
+		if err != nil || other2.Version != 2 {
+			t.Fatalf("its next version: %+v %v", other2, err)
+		}
+		// Migration 0035: (month, name, version) is unique on both engines.
+		if _, err := db.Exec(context.Background(), `INSERT INTO warning_lists (name, month, version, issuer, status, status_since, retro_days, created_by, created_at)
+			VALUES ('Audit list 12', '2026-11', 2, 'x', 'draft', 0, 30, 'test', 0)`); !store.IsUniqueViolation(err) {
+			t.Errorf("a second version 2 of the same month and name: %v", err)
+		}
 		// Drafts are the IT Center's.
 		if _, err := f.svc.GetList(f.ctx["officerA"], l.ID); code(err) != errs.ENOTFOUND {
 			t.Errorf("officer reads a draft: %v", err)
@@ -300,7 +320,7 @@ func TestListsVersionPublishWithdraw(t *testing.T) {
 		}
 		// A new version copies the entries; publishing it supersedes.
 		v2, err := f.svc.NewVersion(admin, l.ID)
-		if err != nil || v2.Version != 2 || v2.Entries != 3 || v2.Status != intel.ListDraft || v2.Month != "2026-11" {
+		if err != nil || v2.Version != 2 || v2.Entries != 3 || v2.Status != intel.ListDraft || v2.Month != "2026-11" { // not 4: "Audit list 12" has its own
 			t.Fatalf("new version: %+v %v", v2, err)
 		}
 		n, err := f.svc.RemoveEntries(admin, v2.ID, intel.RemoveInput{IndicatorIDs: []int64{indID}, Unit: "B"})
@@ -317,7 +337,7 @@ func TestListsVersionPublishWithdraw(t *testing.T) {
 		if _, err := f.svc.AddEntries(admin, l.ID, intel.EntryInput{Values: "ip,192.0.2.99"}); code(err) != errs.ECONFLICT {
 			t.Errorf("entries added to a superseded list: %v", err)
 		}
-		lists, total, err := f.svc.Lists(f.ctx["officerA"], intel.ListFilter{Month: "2026-11", Sort: "since", Desc: true})
+		lists, total, err := f.svc.Lists(f.ctx["officerA"], intel.ListFilter{Month: "2026-11", Sort: "since", Desc: true}) // published only: the drafts are the IT Center's
 		if err != nil || total != 2 || lists[0].ID == 0 {
 			t.Errorf("lists: %d %v", total, err)
 		}

@@ -102,7 +102,8 @@ func (in *ListInput) check(now time.Time) error {
 }
 
 // CreateList creates a draft list (the IT Center only). Lists are
-// versioned by month: a list is version n+1 of its month.
+// versioned by month and name: a list is version n+1 of the lists of its
+// month with its name (another list of the month does not count).
 func (s *Service) CreateList(ctx context.Context, in ListInput) (*List, error) {
 	c, err := s.caller(ctx)
 	if err != nil {
@@ -125,7 +126,7 @@ func (s *Service) CreateList(ctx context.Context, in ListInput) (*List, error) {
 
 func (s *Service) createList(ctx context.Context, tx *store.Tx, c *caller, in ListInput) (*List, error) {
 	var v int
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM warning_lists WHERE month = ?`, in.Month).Scan(&v); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM warning_lists WHERE month = ? AND name = ?`, in.Month, in.Name).Scan(&v); err != nil {
 		return nil, fmt.Errorf("intel: create list: %w", err)
 	}
 	now := store.Micros(s.now())
@@ -135,7 +136,7 @@ func (s *Service) createList(ctx context.Context, tx *store.Tx, c *caller, in Li
 		in.Name, in.Month, v+1, in.Issuer, in.Description, now, *in.RetroDays, c.p.Email, now).Scan(&id)
 	if err != nil {
 		if store.IsUniqueViolation(err) {
-			return nil, errs.Conflict("month", "another list of %s was created at the same time; try again", in.Month)
+			return nil, errs.Conflict("month", "another version of %s of %s was created at the same time; try again", in.Name, in.Month)
 		}
 		return nil, fmt.Errorf("intel: create list: %w", err)
 	}
@@ -245,7 +246,7 @@ func (s *Service) Lists(ctx context.Context, f ListFilter) ([]*List, int, error)
 }
 
 // NewVersion makes a draft copy of a list (its entries included) as the
-// next version of its month: the way to correct a published list.
+// next version of its month and name: the way to correct a published list.
 func (s *Service) NewVersion(ctx context.Context, id int64) (*List, error) {
 	c, err := s.caller(ctx)
 	if err != nil {

@@ -61,6 +61,9 @@ type Collection struct {
 	// Path is the collection's address on this hub, the one to give a
 	// partner (prefix the hub's https://host).
 	Path string `json:"path"`
+	// MISPFeed is the collection's MISP feed address on this hub (the
+	// folder of manifest.json: mispfeed.go).
+	MISPFeed string `json:"misp_feed"`
 }
 
 // Grant is one right on a collection.
@@ -301,6 +304,7 @@ func scanCollection(sc store.Scanner) (*Collection, error) {
 	}
 	c.CreatedAt, c.UpdatedAt = store.Time(created), store.Time(updated)
 	c.Path = CollectionPath(c.ID)
+	c.MISPFeed = MISPFeedPath(c.ID)
 	c.Grants = []Grant{}
 	return &c, nil
 }

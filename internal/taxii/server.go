@@ -114,6 +114,12 @@ func (s *Service) Handler(a *auth.Service) http.Handler {
 			taxiiError(w, http.StatusUnauthorized, "Unauthorized", err.Error())
 			return
 		}
+		if strings.HasPrefix(r.URL.Path, MISPFeedRoot) {
+			// A collection's MISP feed (mispfeed.go): the same credentials
+			// and rights, plain JSON and CSV files.
+			h.mispFeed(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
+			return
+		}
 		if !acceptable(r.Header.Values("Accept")) {
 			taxiiError(w, http.StatusNotAcceptable, "Not acceptable", "send Accept: "+MediaType)
 			return

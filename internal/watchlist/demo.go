@@ -97,14 +97,15 @@ func (s *Service) demoList(ctx context.Context) error {
 	at := store.Micros(now)
 	month := now.In(i18n.Location).Format("2006-01")
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
-		var version int
-		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM warning_lists WHERE month = ?`, month).Scan(&version); err != nil {
+		name := "Danh sách cảnh báo tháng " + month + " (mẫu)"
+		var version int // per month and name (migration 0035)
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM warning_lists WHERE month = ? AND name = ?`, month, name).Scan(&version); err != nil {
 			return err
 		}
 		var listID int64
 		if err := tx.QueryRow(ctx, `INSERT INTO warning_lists (name, month, version, issuer, description, status, status_since, retro_days, entries, created_by, created_at, published_by, published_at)
 			VALUES (?, ?, ?, 'Trung tâm Công nghệ thông tin', 'Danh sách mẫu của bản trình diễn', 'published', ?, 30, ?, 'system', ?, 'system', ?) RETURNING id`,
-			"Danh sách cảnh báo tháng "+month+" (mẫu)", month, version, at, len(inds), at, at).Scan(&listID); err != nil {
+			name, month, version, at, len(inds), at, at).Scan(&listID); err != nil {
 			return fmt.Errorf("watchlist demo: list: %w", err)
 		}
 		for i, in := range inds {

@@ -322,6 +322,12 @@ func (m *matchSet) matchHost(h *hostRow, unitPath string, out []found) []found {
 		}
 	}
 	for _, a := range inv.Accounts {
+		// A disabled account cannot log on: not a hit (verification
+		// counts a disabled account as dealt with, goneFrom). One still
+		// logged on is caught below.
+		if !a.Enabled {
+			continue
+		}
 		if hit, ok := m.set.LookupAccount(a.Name); ok {
 			add(hit, ObjectAccount, a.Name, a.Name, a.Admin)
 		}
@@ -487,14 +493,11 @@ func (s *Service) scanHosts(ctx context.Context, st *runState, m *matchSet, unit
 			if werr != nil {
 				continue
 			}
-			hosts := map[int64]bool{}
 			for _, f := range fs {
-				hosts[f.hostID] = true
 				if werr = w.add(f); werr != nil {
 					break
 				}
 			}
-			st.hostsMatched += int64(len(hosts))
 		}
 	}()
 	var rerr error
@@ -936,10 +939,11 @@ type hitWriter struct {
 	m       *matchSet
 	pending []found
 	ents    []int32
+	hosts   map[int64]struct{} // hosts that got a hit from their inventory
 }
 
 func (s *Service) newHitWriter(ctx context.Context, st *runState, m *matchSet) *hitWriter {
-	return &hitWriter{s: s, ctx: ctx, st: st, m: m}
+	return &hitWriter{s: s, ctx: ctx, st: st, m: m, hosts: map[int64]struct{}{}}
 }
 
 const hitBatch = 500
@@ -965,7 +969,11 @@ func (w *hitWriter) flush() error {
 	}
 	now := w.s.now()
 	at := store.Micros(now)
+	hits, newFnd := w.st.hits, w.st.newFnd
+	var matched map[int64]struct{}
 	err = w.s.DB.InTx(w.ctx, func(tx *store.Tx) error {
+		// A retried transaction counts again from the start.
+		w.st.hits, w.st.newFnd, matched = hits, newFnd, map[int64]struct{}{}
 		for _, f := range w.pending {
 			g := &w.m.groups[f.group]
 			w.ents = w.m.entriesFor(f.group, units[f.unitID], w.ents)
@@ -998,6 +1006,9 @@ func (w *hitWriter) flush() error {
 					return fmt.Errorf("watchlist: store hit: %w", err)
 				}
 				w.st.hits++
+				if f.object != ObjectAlert && f.hostID > 0 {
+					matched[f.hostID] = struct{}{}
+				}
 				if f.hostID == 0 {
 					continue
 				}
@@ -1040,6 +1051,12 @@ func (w *hitWriter) flush() error {
 	if err != nil {
 		return err
 	}
+	// Hosts matched: those that got at least one hit after unit
+	// targeting (entriesFor), not every host the set named.
+	for h := range matched {
+		w.hosts[h] = struct{}{}
+	}
+	w.st.hostsMatched = int64(len(w.hosts))
 	w.pending = w.pending[:0]
 	w.s.beat(w.ctx, w.st, false)
 	return nil

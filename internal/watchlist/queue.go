@@ -308,7 +308,11 @@ type Action struct {
 	By         string    `json:"by"`
 	At         time.Time `json:"at"`
 	VerifiedAt time.Time `json:"verified_at,omitzero"`
-	VerifiedBy string    `json:"verified_by,omitempty"`
+	// VerifiedBy is what verified it in words (the web layer writes it
+	// in the reader's language from Verification; a row written before
+	// Verification was stored keeps its text).
+	VerifiedBy   string        `json:"verified_by,omitempty"`
+	Verification *Verification `json:"verification,omitempty"`
 }
 
 // MaxNote bounds an action's note.
@@ -381,7 +385,9 @@ func (s *Service) RecordAction(ctx context.Context, id int64, in ActionInput) (*
 			h.FindingID, h.ID, in.Action, in.Note, p.Email, now); err != nil {
 			return fmt.Errorf("watchlist: record action: %w", err)
 		}
-		note := in.Action + ": " + in.Note
+		// The finding's note is the officer's words; the action itself
+		// is stored beside it (watchlist_actions) and shown in words.
+		note := in.Note
 		since := store.Micros(h.StatusSince)
 		if h.Status != findings.StatusInProgress {
 			since = now
@@ -432,6 +438,9 @@ func (s *Service) Actions(ctx context.Context, id int64) ([]Action, error) {
 			return nil, err
 		}
 		a.At = store.Time(at)
+		if a.Verification = ParseVerification(a.VerifiedBy); a.Verification != nil {
+			a.VerifiedBy = ""
+		}
 		if v > 0 {
 			a.VerifiedAt = store.Time(v)
 		}
@@ -566,55 +575,87 @@ type LateUnit struct {
 	Officer      string    `json:"officer,omitempty"` // an officer's e-mail
 }
 
-// LateUnits lists the units in scope with overdue warning-list items, the
-// latest first (oldest deadline first), with who to call.
-func (s *Service) LateUnits(ctx context.Context) ([]LateUnit, error) {
+// LateFilter selects late units.
+type LateFilter struct {
+	Unit   string // a unit code: that unit and the units under it
+	Sort   string // a key of LateSorts; "" is the oldest deadline first
+	Desc   bool
+	Offset int
+	Limit  int
+}
+
+// LateSorts are the columns the late units sort by.
+var LateSorts = map[string]string{
+	"oldest_due": "x.oldest_due",
+	"unit":       "u.code",
+	"name":       "u.name",
+	"overdue":    "x.overdue",
+	"open":       "x.open",
+}
+
+// LateSortKeys lists the keys of LateSorts.
+var LateSortKeys = func() []string {
+	keys := make([]string, 0, len(LateSorts))
+	for k := range LateSorts {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}()
+
+// LateUnits lists a page of the units in scope with overdue warning-list
+// items (the oldest deadline first unless sorted otherwise), with who to
+// call, and how many units are late in all.
+func (s *Service) LateUnits(ctx context.Context, f LateFilter) ([]*LateUnit, int, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	cond, args := p.Scope("u.path")
-	now := store.Micros(s.now())
-	rows, err := s.DB.Query(ctx, `SELECT u.id, u.code, u.name,
-			SUM(CASE WHEN f.due_at > 0 AND f.due_at < ? THEN 1 ELSE 0 END),
-			MIN(CASE WHEN f.due_at > 0 AND f.due_at < ? THEN f.due_at END), COUNT(*)
-		FROM findings f JOIN hosts h ON h.id = f.host_id JOIN units u ON u.id = h.unit_id
-		WHERE f.kind = 'warning_list' AND f.status IN ('open', 'in_progress') AND `+cond+`
-		GROUP BY u.id, u.code, u.name
-		HAVING SUM(CASE WHEN f.due_at > 0 AND f.due_at < ? THEN 1 ELSE 0 END) > 0
-		ORDER BY MIN(CASE WHEN f.due_at > 0 AND f.due_at < ? THEN f.due_at END), u.code`, append(append([]any{now, now}, args...), now, now)...)
+	l := store.NewList("u.id", f.Limit, 100).Scope(p, "u.path").Where("x.overdue > 0")
+	if f.Unit != "" {
+		path, err := s.unitPath(ctx, p, f.Unit)
+		if err != nil {
+			return nil, 0, err
+		}
+		l.Where(`u.path LIKE ? ESCAPE '\'`, store.LikePrefix(path))
+	}
+	sort := f.Sort
+	if sort == "" {
+		sort = "oldest_due"
+	}
+	expr, ok := LateSorts[sort]
+	if !ok {
+		return nil, 0, errs.Invalid("sort", "cannot sort by %q; sort by one of %s", f.Sort, strings.Join(LateSortKeys, ", "))
+	}
+	l.OrderBy(expr, f.Desc)
+	l.Skip(f.Offset)
+	// now is a number the hub computed, written into the derived table
+	// (FetchPage passes only the list's own arguments).
+	now := strconv.FormatInt(store.Micros(s.now()), 10)
+	late := `f.due_at > 0 AND f.due_at < ` + now
+	from := ` FROM (SELECT h.unit_id, SUM(CASE WHEN ` + late + ` THEN 1 ELSE 0 END) AS overdue,
+			MIN(CASE WHEN ` + late + ` THEN f.due_at END) AS oldest_due, COUNT(*) AS open
+		FROM findings f JOIN hosts h ON h.id = f.host_id
+		WHERE f.kind = 'warning_list' AND f.status IN ('open', 'in_progress') GROUP BY h.unit_id) x
+		JOIN units u ON u.id = x.unit_id`
+	out, total, err := store.FetchPage(ctx, s.DB, l, `SELECT u.code, u.name, x.overdue, x.oldest_due, x.open,
+			COALESCE((SELECT c.name FROM contacts c WHERE c.unit_id = u.id ORDER BY c.id LIMIT 1), ''),
+			COALESCE((SELECT c.phone FROM contacts c WHERE c.unit_id = u.id ORDER BY c.id LIMIT 1), ''),
+			COALESCE((SELECT c.email FROM contacts c WHERE c.unit_id = u.id ORDER BY c.id LIMIT 1), ''),
+			COALESCE((SELECT us.email FROM users us WHERE us.unit_id = u.id AND us.role = 'officer' AND NOT us.disabled ORDER BY us.id LIMIT 1), '')`, from,
+		func(sc store.Scanner) (*LateUnit, error) {
+			var x LateUnit
+			var oldest int64
+			if err := sc.Scan(&x.Unit, &x.UnitName, &x.Overdue, &oldest, &x.Open, &x.Contact, &x.ContactPhone, &x.ContactEmail, &x.Officer); err != nil {
+				return nil, err
+			}
+			x.OldestDue = store.Time(oldest)
+			return &x, nil
+		})
 	if err != nil {
-		return nil, fmt.Errorf("watchlist: late units: %w", err)
+		return nil, 0, fmt.Errorf("watchlist: late units: %w", err)
 	}
-	var out []LateUnit
-	var ids []int64
-	for rows.Next() {
-		var l LateUnit
-		var id, oldest int64
-		if err := rows.Scan(&id, &l.Unit, &l.UnitName, &l.Overdue, &oldest, &l.Open); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		l.OldestDue = store.Time(oldest)
-		out = append(out, l)
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for i, id := range ids {
-		c := &out[i]
-		err := s.DB.QueryRow(ctx, `SELECT name, phone, email FROM contacts WHERE unit_id = ? ORDER BY id LIMIT 1`, id).Scan(&c.Contact, &c.ContactPhone, &c.ContactEmail)
-		if err != nil && !store.IsNoRows(err) {
-			return nil, err
-		}
-		err = s.DB.QueryRow(ctx, `SELECT email FROM users WHERE unit_id = ? AND role = 'officer' AND NOT disabled ORDER BY id LIMIT 1`, id).Scan(&c.Officer)
-		if err != nil && !store.IsNoRows(err) {
-			return nil, err
-		}
-	}
-	return out, nil
+	return out, total, nil
 }
 
 // Run is one matching of a list, with its progress.

@@ -222,10 +222,13 @@ func (s *Service) claim(ctx context.Context) (id, listID int64, ok bool, err err
 	return 0, 0, false, nil
 }
 
-// requiredAction is the action a hit asks for when its entry names none:
-// contact with an address, domain or URL, a host's own address or name →
-// a full malware scan; a file hash → removal; an account → a password
-// reset, or disabling it for an administrator account.
+// requiredAction is the action a hit asks for when its entry names none
+// (intel stores "" for an entry whose file gave no action), by what
+// matched: an account (or one seen in an alert's events) → a password
+// reset, or disabling it for an administrator account; a hash of a process found running → its
+// removal; a host's own address or name, a contact with an address,
+// domain, URL or e-mail, a hash seen in an alert's events → a full
+// malware scan.
 func requiredAction(kind, object string, admin bool) string {
 	switch {
 	case object == ObjectAccount || kind == format.KindAccount:
@@ -233,10 +236,8 @@ func requiredAction(kind, object string, admin bool) string {
 			return format.ActionDisableAccount
 		}
 		return format.ActionPasswordReset
-	case kind == format.KindSHA256 || kind == format.KindSHA1 || kind == format.KindMD5:
+	case object == ObjectFileHash:
 		return format.ActionRemoval
-	case kind == format.KindEmail:
-		return format.ActionPasswordReset
 	}
 	return format.ActionScan
 }

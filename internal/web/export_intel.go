@@ -77,7 +77,7 @@ func (s *Server) exportEntries(w http.ResponseWriter, r *http.Request, lp listPa
 		{"intel.kind", func(x intel.Entry) string { return i18n.T(lang, "intel.kind."+x.Kind) }},
 		{"intel.value", func(x intel.Entry) string { return x.Value }},
 		{"intel.target", func(x intel.Entry) string { return targetText(lang, x.Unit, x.UnitName) }},
-		{"intel.action", func(x intel.Entry) string { return i18n.T(lang, "intel.action."+x.Action) }},
+		{"intel.action", func(x intel.Entry) string { return entryActionText(lang, x.Action) }},
 		{"intel.severity", func(x intel.Entry) string { return i18n.T(lang, "severity."+x.Severity) }},
 		{"intel.reason", func(x intel.Entry) string { return x.Reason }},
 		{"intel.source", func(x intel.Entry) string { return x.Source }},

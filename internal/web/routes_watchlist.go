@@ -23,7 +23,8 @@ func (s *Server) routesWatchlist() {
 		RawBody: "application/octet-stream", Result: attach.Attachment{}, Query: []string{"name"}, Handler: s.apiWatchlistAddEvidence})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/watchlist/hits/{id}/evidence/{n}", Tag: "watchlist", Summary: "Download an evidence file (X-Content-SHA256 carries its SHA-256)", Handler: s.apiWatchlistEvidenceFile})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/watchlist/hits/{id}/related", Tag: "watchlist", Summary: "Other indicators seen on the same host or alert (computed when asked)", Result: watchlist.Hit{}, List: true, Handler: s.apiWatchlistRelated})
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/watchlist/late-units", Tag: "watchlist", Summary: "Units in scope with overdue warning-list items, the latest first, with who to call", Result: watchlist.LateUnit{}, List: true, Handler: s.apiWatchlistLateUnits})
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/watchlist/late-units", Tag: "watchlist", Summary: "Units in scope with overdue warning-list items, the oldest deadline first, with who to call; format=csv|xlsx exports",
+		Result: watchlist.LateUnit{}, Paged: true, Sorts: watchlist.LateSortKeys, Query: []string{"unit", "format"}, Handler: s.apiWatchlistLateUnits})
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/watchlist/runs", Tag: "watchlist", Summary: "The progress of matching published lists (of one list with ?list=ID), newest first; the IT Center's",
 		Result: watchlist.Run{}, List: true, Query: []string{"list", "limit"}, Handler: s.apiWatchlistRuns})
 
@@ -171,6 +172,15 @@ func (s *Server) watchlistDetail(r *http.Request, id int64) (*watchlistHitDetail
 	if acts == nil {
 		acts = []watchlist.Action{}
 	}
+	lang, err := apiLang(r)
+	if err != nil {
+		return nil, err
+	}
+	for i := range acts {
+		if v := acts[i].Verification; v != nil {
+			acts[i].VerifiedBy = verificationText(lang, v)
+		}
+	}
 	if files == nil {
 		files = []*attach.Attachment{}
 	}
@@ -253,18 +263,6 @@ func (s *Server) apiWatchlistRelated(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"items": list})
 }
 
-func (s *Server) apiWatchlistLateUnits(w http.ResponseWriter, r *http.Request) {
-	list, err := s.Watchlist.LateUnits(r.Context())
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	if list == nil {
-		list = []watchlist.LateUnit{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
-}
-
 func (s *Server) apiWatchlistRuns(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var listID int64
@@ -296,4 +294,16 @@ func (s *Server) apiWatchlistRuns(w http.ResponseWriter, r *http.Request) {
 // evidenceURL is the page link of an evidence file.
 func evidenceURL(hitID, fileID int64) string {
 	return "/watchlist/hits/" + strconv.FormatInt(hitID, 10) + "/evidence/" + strconv.FormatInt(fileID, 10)
+}
+
+// verificationText says what verified an action, in lang: "the malware
+// scan t-1 of the host, finished 04/12/2026 10:15, found none of it".
+func verificationText(lang string, v *watchlist.Verification) string {
+	switch v.Kind {
+	case watchlist.VerifiedByScan:
+		return fmt.Sprintf(i18n.T(lang, "watchlist.verified_scan"), v.Task, i18n.FormatTime(v.At, lang))
+	case watchlist.VerifiedByInventory:
+		return fmt.Sprintf(i18n.T(lang, "watchlist.verified_inventory"), v.Host, i18n.FormatTime(v.At, lang))
+	}
+	return ""
 }

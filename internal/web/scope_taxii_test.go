@@ -240,6 +240,20 @@ func TestScopeTAXII(t *testing.T) {
 		if code, body, _ := get("analyst", col, mt); code != 200 || !strings.Contains(body, "b-only-") {
 			t.Errorf("the SOC, granted, reads: %d %s", code, body)
 		}
+		// The collection's MISP feed: the same rights and unit visibility
+		// (no TAXII Accept needed).
+		feed := "/taxii2/misp/" + id + "/"
+		if code, body, _ := get("viewerA", feed+"manifest.json", ""); code != 200 || !strings.Contains(body, `"Orgc"`) {
+			t.Errorf("viewerA's MISP feed manifest: %d %s", code, body)
+		} else if code, body, _ := get("viewerA", feed+"hashes.csv", ""); code != 200 || strings.Count(body, "\n") == 0 {
+			t.Errorf("viewerA's hashes.csv: %d %s", code, body)
+		}
+		if code, _, _ := get("officerB", feed+"manifest.json", ""); code != 404 {
+			t.Errorf("officerB reads a MISP feed not granted: %d", code)
+		}
+		if code, _, _ := get("", feed+"manifest.json", ""); code != 401 {
+			t.Errorf("anonymous MISP feed: %d", code)
+		}
 		if code, _, _ := get("viewerA", col, "text/html"); code != 406 {
 			t.Errorf("Accept text/html: %d", code)
 		}

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -133,6 +134,12 @@ func init() {
 			got = codes(t, w.call("analyst", "GET", "/api/v1/watchlist/late-units", nil), "unit")
 			if !got["B"] {
 				t.Errorf("analyst sees late units %v", got)
+			}
+			expect(t, w.call("officerA", "GET", "/api/v1/watchlist/late-units?unit=B", nil), 404, "officerA filters late units on B")
+			// The export holds the caller's subtree only.
+			r := w.call("officerA", "GET", "/api/v1/watchlist/late-units?format=csv", nil)
+			if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || strings.Contains(string(r.Body), "\nB,") {
+				t.Errorf("officerA's export: %d %s %q", r.Status, r.Header.Get("Content-Type"), r.Body)
 			}
 		},
 		"GET /api/v1/watchlist/runs": func(t *testing.T, w *world) {

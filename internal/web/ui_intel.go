@@ -392,7 +392,7 @@ func (s *Server) intelListData(r *http.Request, id int64) (*intelListData, error
 	}
 	for _, e := range list {
 		d.Rows = append(d.Rows, entryRow{Entry: e, KindText: i18n.T(lang, "intel.kind."+e.Kind), TargetText: targetText(lang, e.Unit, e.UnitName),
-			ActionText: i18n.T(lang, "intel.action."+e.Action), SeverityText: i18n.T(lang, "severity."+e.Severity)})
+			ActionText: entryActionText(lang, e.Action), SeverityText: i18n.T(lang, "severity."+e.Severity)})
 	}
 	if l.Status == intel.ListDraft || l.Status == intel.ListPublished {
 		if d.Import, err = s.newImportForm(r); err != nil {
@@ -542,4 +542,13 @@ func (s *Server) uiIntelRemoveEntry(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/watchlists/"+strconv.FormatInt(id, 10)+"?done=removed", http.StatusSeeOther)
+}
+
+// entryActionText is an entry's required action in words; an entry that
+// names none asks for the action fitting what matched (watchlist).
+func entryActionText(lang, action string) string {
+	if action == "" {
+		return i18n.T(lang, "intel.action_default")
+	}
+	return i18n.T(lang, "intel.action."+action)
 }

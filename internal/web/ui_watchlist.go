@@ -152,22 +152,13 @@ func (s *Server) uiWatchlist(w http.ResponseWriter, r *http.Request) {
 	for _, run := range runs {
 		d.Runs = append(d.Runs, newRunRow(lang, run))
 	}
-	late, err := s.Watchlist.LateUnits(r.Context())
+	_, late, err := s.Watchlist.LateUnits(r.Context(), watchlist.LateFilter{Limit: 1})
 	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
-	d.Late = len(late)
+	d.Late = late
 	s.render(w, r, http.StatusOK, "watchlist", s.newPage(r, "watchlist", "watchlist.title", d))
-}
-
-func (s *Server) uiWatchlistLate(w http.ResponseWriter, r *http.Request) {
-	late, err := s.Watchlist.LateUnits(r.Context())
-	if err != nil {
-		s.uiError(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "watchlist_late", s.newPage(r, "watchlist", "watchlist.late", late))
 }
 
 type watchlistHitData struct {

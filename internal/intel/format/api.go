@@ -1,5 +1,7 @@
 package format
 
+import "time"
+
 // The options of the readers and writers, whose entry points are Detect,
 // Read and ReadAs (detect.go), ReadMISPManifest (misp.go), WriteSTIX and
 // STIXIndicator (stixwrite.go), WriteMISP (misp.go), WriteCSV (csv.go)
@@ -25,4 +27,10 @@ type ReadOptions struct {
 type WriteOptions struct {
 	Identity string // the producer's name (STIX identity, MISP Orgc)
 	Title    string // bundle / event title (the list's name)
+	// For a MISP feed's event (WriteMISP): a stable uuid (else one from
+	// the title and the indicators), the event's timestamp (else the
+	// latest indicator's) and published.
+	EventUUID string
+	Timestamp time.Time
+	Published bool
 }

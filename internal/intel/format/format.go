@@ -77,7 +77,7 @@ type Indicator struct {
 	UpdatedAt  time.Time `json:"updated_at,omitzero"`
 
 	Unit     string `json:"unit,omitempty"`     // entry targets this unit's subtree (unit code)
-	Action   string `json:"action,omitempty"`   // required action; "" = by kind
+	Action   string `json:"action,omitempty"`   // required action; "" = by what matched (watchlist)
 	Severity string `json:"severity,omitempty"` // critical, high, medium, low; "" = high
 	Reason   string `json:"reason,omitempty"`   // why it is on the list
 }

@@ -376,6 +376,29 @@ func ReadMISPManifest(r io.Reader) ([]ManifestEvent, error) {
 	return out, nil
 }
 
+// MISPOrg is the organisation (Orgc) a feed's events and manifest name:
+// the producer's name and a uuid derived from it.
+func MISPOrg(identity string) map[string]string {
+	return map[string]string{"name": identity, "uuid": uuid.NewSHA1(stixNamespace, []byte("misp-org|"+identity)).String()}
+}
+
+// MISPManifestEntry is an event's entry in a MISP feed's manifest.json,
+// as MISP's feed generator writes it (PyMISP MISPEvent.manifest): Orgc,
+// Tag, info, date, analysis, threat_level_id, timestamp (Unix seconds).
+func MISPManifestEntry(identity, info string, ts time.Time, tags []string) map[string]any {
+	t := make([]mispTag, 0, len(tags))
+	for _, n := range tags {
+		t = append(t, mispTag{n})
+	}
+	ts = firstTime(ts)
+	return map[string]any{"Orgc": MISPOrg(identity), "Tag": t, "info": info, "date": ts.In(vn).Format("2006-01-02"),
+		"analysis": "2", "threat_level_id": "2", "timestamp": strconv.FormatInt(ts.Unix(), 10)}
+}
+
+// MISPType is the MISP type and category an indicator of kind is written
+// as; ok is false for a kind MISP has no type for.
+func MISPType(kind string) (typ, category string, ok bool) { return mispTypeOf(kind) }
+
 // mispTypeOf is the MISP type and category an indicator is written as.
 func mispTypeOf(kind string) (string, string, bool) {
 	switch kind {
@@ -427,11 +450,21 @@ func WriteMISP(w io.Writer, inds []Indicator, opt WriteOptions) error {
 		h = uuid.NewSHA1(h, []byte(ind.Kind+"|"+ind.Value+"|"+ind.Source))
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
+	id := h.String()
+	if opt.EventUUID != "" {
+		id = opt.EventUUID
+	}
+	if !opt.Timestamp.IsZero() {
+		latest = opt.Timestamp
+	}
 	head := map[string]any{
-		"uuid": h.String(), "info": opt.Title, "date": firstTime(latest).In(vn).Format("2006-01-02"),
-		"timestamp": strconv.FormatInt(firstTime(latest).Unix(), 10), "published": false,
+		"uuid": id, "info": opt.Title, "date": firstTime(latest).In(vn).Format("2006-01-02"),
+		"timestamp": strconv.FormatInt(firstTime(latest).Unix(), 10), "published": opt.Published,
 		"threat_level_id": "2", "analysis": "2", "distribution": "0",
-		"Orgc": map[string]string{"name": opt.Identity},
+		"Orgc": MISPOrg(opt.Identity),
+	}
+	if opt.Published {
+		head["publish_timestamp"] = head["timestamp"]
 	}
 	hb, err := json.Marshal(head)
 	if err != nil {

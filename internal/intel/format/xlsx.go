@@ -40,7 +40,7 @@ var templateColumns = []struct{ name, vi, en, helpVI, helpEN string }{
 	{"tags", "Nhãn", "Tags", "Ngăn cách bằng dấu ; hoặc |.", "Separated by ; or |."},
 	{"report", "Báo cáo", "Report", "Báo cáo nêu chỉ báo này, ví dụ BC-11/2026.", "The report it comes from, e.g. BC-11/2026."},
 	{"unit", "Đơn vị", "Unit", "Mã đơn vị nếu chỉ áp dụng cho đơn vị đó (và đơn vị cấp dưới); để trống là mọi đơn vị.", "Unit code when it applies to that unit (and below) only; empty: every unit."},
-	{"action", "Biện pháp", "Action", "Việc đơn vị phải làm; để trống là theo loại chỉ báo.", "What the unit must do; empty: by kind."},
+	{"action", "Biện pháp", "Action", "Việc đơn vị phải làm; để trống là theo đối tượng khớp (quét toàn bộ cho địa chỉ, tên máy; gỡ bỏ cho mã băm; đặt lại mật khẩu hoặc vô hiệu hóa cho tài khoản).", "What the unit must do; empty: by what matched (full scan for an address or host name, removal for a hash, password reset or disabling for an account)."},
 	{"severity", "Mức độ", "Severity", "Nghiêm trọng, cao, trung bình, thấp; để trống là cao.", "Critical, high, medium, low; empty: high."},
 	{"reason", "Lý do", "Reason", "Vì sao chỉ báo có trong danh sách.", "Why it is on the list."},
 }
