@@ -64,6 +64,8 @@ var taxiiMessages = map[string][2]string{
 	"taxii.grant_help":       {"Cấp cho một người dùng (thư điện tử) hoặc toàn bộ một đơn vị và các đơn vị cấp dưới (mã đơn vị).", "Grant a user (e-mail) or a whole unit with the units below it (unit code)."},
 	"taxii.revoke":           {"Thu hồi", "Revoke"},
 	"taxii.delete":           {"Xóa bộ sưu tập", "Delete the collection"},
+	"taxii.list_option":      {"%s, phiên bản %d", "%s, version %d"},
+	"common.month_of":        {"tháng %s", "%s"},
 	"taxii.list_none":        {"(chưa có danh sách cảnh báo nào)", "(no warning list yet)"},
 	"taxii.source_help":      {"Khi nhận ghi: các chỉ dấu gửi đến được lưu với nguồn này.", "When it takes writes: indicators sent are stored under this source."},
 	"taxii.tlp.clear":        {"TLP:CLEAR", "TLP:CLEAR"},

@@ -75,6 +75,7 @@ var watchlistMessages = map[string][2]string{
 	"watchlist.cause.inventory":  {"kiểm kê thay đổi", "inventories changed"},
 	"watchlist.cause.request":    {"yêu cầu đối chiếu lại", "matched again on request"},
 	"watchlist.record":           {"Ghi nhận việc đã làm", "Record what was done"},
+	"watchlist.record_closed":    {"Mục này đã đóng (%s): không ghi thêm việc đã làm được. Nếu máy lại có dấu hiệu, hãy mở lại phát hiện trong hàng đợi.", "This item is closed (%s): no action can be recorded. Should the host show the indicator again, reopen the finding in the queue."},
 	"watchlist.record_hint":      {"Sau khi ghi nhận, mục chuyển sang “đang xử lý — chờ xác nhận” cho tới khi lần rà quét sạch hoặc bản kiểm kê sau đó xác nhận.", "Once recorded, the item is “in progress — awaiting verification” until a later clean scan or inventory confirms it."},
 	"watchlist.action_taken":     {"Việc đã làm", "Action taken"},
 	"watchlist.note_hint":        {"Đã làm gì, khi nào, ai làm (ví dụ: quét toàn bộ bằng Kaspersky lúc 14:00, không còn mã độc)", "What was done, when, by whom (e.g. full Kaspersky scan at 14:00, nothing left)"},

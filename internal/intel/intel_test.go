@@ -459,6 +459,20 @@ func TestEveryImportProblemIsTranslated(t *testing.T) {
 			t.Errorf("import problem %q has no Vietnamese text (intelReasons in internal/i18n/messages_intel.go)", f)
 		}
 	}
+	for _, w := range format.JSONWords {
+		if !i18n.HasIntelWord(w) {
+			t.Errorf("JSON word %q has no Vietnamese text (intelWords in internal/i18n/messages_intel.go)", w)
+		}
+	}
+	// A whole file refused says where and why in Vietnamese.
+	_, err := format.ReadAs("misp", "e.json", strings.NewReader(`{"Event":{"Attribute":"x"}}`), format.ReadOptions{})
+	var fe *format.FileError
+	if !errors.As(err, &fe) {
+		t.Fatalf("%v", err)
+	}
+	if got := fe.Localize("vi"); got != "e.json (Event.Attribute): giá trị kiểu chuỗi ở chỗ cần kiểu danh sách" {
+		t.Errorf("vi refusal: %q", got)
+	}
 	p := format.Problem{Format: "missing %s", Reason: "missing value", Args: []any{"value"}}
 	if got := i18n.IntelProblem("vi", p.Format, p.Reason, p.Args); got != "thiếu giá trị" {
 		t.Errorf("vi: %q", got)

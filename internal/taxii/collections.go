@@ -47,6 +47,10 @@ type Collection struct {
 	Selection   string `json:"selection"`
 	ListID      int64  `json:"list_id,omitempty"`
 	ListName    string `json:"list,omitempty"` // "name (YYYY-MM v2)"
+	// The list's name, month (YYYY-MM) and version, for a page to say them in words.
+	ListTitle   string `json:"-"`
+	ListMonth   string `json:"-"`
+	ListVersion int    `json:"-"`
 	// MaxTLP is the most restricted marking the collection shares:
 	// indicators marked above it are left out.
 	MaxTLP string `json:"max_tlp"`
@@ -182,6 +186,7 @@ func checkList(ctx context.Context, q rowQuerier, c *Collection) error {
 		return fmt.Errorf("taxii: list: %w", err)
 	}
 	c.ListName = listName(name, month, version)
+	c.ListTitle, c.ListMonth, c.ListVersion = name, month, version
 	return nil
 }
 
@@ -298,6 +303,7 @@ func scanCollection(sc store.Scanner) (*Collection, error) {
 	}
 	if name != "" {
 		c.ListName = listName(name, month, version)
+		c.ListTitle, c.ListMonth, c.ListVersion = name, month, version
 	}
 	c.CreatedAt, c.UpdatedAt = store.Time(created), store.Time(updated)
 	c.Path = CollectionPath(c.ID)
@@ -608,9 +614,12 @@ func (s *Service) RevokeAccess(ctx context.Context, id, kind string, gid int64) 
 
 // ListOption is a warning list a collection may share.
 type ListOption struct {
-	ID     int64  `json:"id"`
-	Name   string `json:"name"`
-	Status string `json:"status"`
+	ID      int64  `json:"id"`
+	Name    string `json:"name"` // "name (month vN)"
+	Title   string `json:"title"`
+	Month   string `json:"month"` // YYYY-MM
+	Version int    `json:"version"`
+	Status  string `json:"status"`
 }
 
 // ListOptions are the warning lists, newest first (at most 200), for the
@@ -627,12 +636,10 @@ func (s *Service) ListOptions(ctx context.Context) ([]ListOption, error) {
 	var out []ListOption
 	for rows.Next() {
 		var o ListOption
-		var name, month string
-		var version int
-		if err := rows.Scan(&o.ID, &name, &month, &version, &o.Status); err != nil {
+		if err := rows.Scan(&o.ID, &o.Title, &o.Month, &o.Version, &o.Status); err != nil {
 			return nil, err
 		}
-		o.Name = listName(name, month, version)
+		o.Name = listName(o.Title, o.Month, o.Version)
 		out = append(out, o)
 	}
 	return out, rows.Err()
