@@ -5,6 +5,8 @@ import (
 	"math"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Threat intelligence and the IT Center's warning lists (internal/intel,
@@ -46,13 +48,13 @@ func IntelProblem(lang, format, reason string, args []any) string {
 	case "missing %s": // a field's name
 		if s, ok := a[0].(string); len(a) == 1 && ok {
 			if l, ok := FieldLabel(lang, s); ok {
-				a[0] = strings.ToLower(l)
+				a[0] = lowerFirst(l)
 			}
 		}
 	case "%q is not a valid %s": // an indicator kind
 		if s, ok := a[1].(string); len(a) == 2 && ok {
 			if l, ok := Lookup(lang, "intel.kind."+s); ok {
-				a[1] = strings.ToLower(l)
+				a[1] = lowerFirst(l)
 			}
 		}
 	}
@@ -439,4 +441,14 @@ var intelErrors = map[string]string{
 	"choose a file or paste values":                                                 "hãy chọn tệp hoặc dán giá trị",
 	"%s holds more than the %d indicators one import may hold; split it":            "%s có nhiều hơn %d chỉ báo, mức tối đa của một lần nhập; hãy chia nhỏ tệp",
 	"must be a list id": "phải là mã số của một danh sách",
+}
+
+// lowerFirst lowers a label's first letter for use inside a sentence,
+// leaving acronyms ("Địa chỉ IP" → "địa chỉ IP").
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError {
+		return s
+	}
+	return string(unicode.ToLower(r)) + s[n:]
 }

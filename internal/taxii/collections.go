@@ -146,7 +146,7 @@ func (in *CollectionInput) apply(c *Collection) error {
 		return errs.Invalid("description", "must be at most 2000 bytes")
 	}
 	if !slices.Contains(Selections, c.Selection) {
-		return errs.Invalid("selection", "must be one of %s", strings.Join(Selections, ", "))
+		return errs.Invalid("selection", "must be one of %s", errs.OneOf{Prefix: "taxii.sel.", Codes: Selections})
 	}
 	if c.Selection == SelectList && c.ListID <= 0 {
 		return errs.Invalid("list_id", "name the warning list the collection shares")
@@ -159,7 +159,7 @@ func (in *CollectionInput) apply(c *Collection) error {
 		c.MaxTLP = format.TLPAmber
 	}
 	if !slices.Contains(format.TLPs, c.MaxTLP) {
-		return errs.Invalid("max_tlp", "must be one of %s", strings.Join(format.TLPs, ", "))
+		return errs.Invalid("max_tlp", "must be one of %s", errs.OneOf{Prefix: "intel.tlp.", Codes: format.TLPs})
 	}
 	if len(c.Source) > 200 {
 		return errs.Invalid("source", "must be at most 200 bytes")

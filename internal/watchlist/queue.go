@@ -125,7 +125,7 @@ func expand(field string, in, allowed []string) ([]string, error) {
 			case slices.Contains(allowed, part):
 				out = append(out, part)
 			default:
-				return nil, errs.Invalid(field, "%q is not one of %s", part, strings.Join(allowed, ", "))
+				return nil, errs.Invalid(field, "%q is not one of %s", part, errs.OneOf{Prefix: map[string]string{"status": "finding.", "kind": "watchlist.kind.", "object": "watchlist.object."}[field], Codes: allowed})
 			}
 		}
 	}

@@ -240,6 +240,14 @@ func TestIntelImportInWords(t *testing.T) {
 	if msg = fieldMessage(body, "action"); st != 400 || !strings.Contains(msg, "Full malware scan") || strings.Contains(msg, "password_reset") {
 		t.Errorf("bad action (en): %d %q", st, msg)
 	}
+	// A filter's bad choice on the lists: the choices by their labels.
+	for path, label := range map[string]string{"/watchlist?kind=bogus": "Mã băm SHA-256", "/watchlist?status=bogus": "Đã khắc phục",
+		"/advisories?status=bogus": "Đã ban hành", "/intel?tlp=bogus": "TLP:RED (đích danh)", "/watchlists?status=bogus": "Đã thay thế"} {
+		st, page := w.getPage("admin", "vi", path)
+		if st != 400 || !strings.Contains(page, label) || strings.Contains(page, "in_progress") || strings.Contains(page, "sha256,") || strings.Contains(page, "draft,") {
+			t.Errorf("%s: %d, want %q", path, st, label)
+		}
+	}
 	// The API keeps the codes, and gives the format and its arguments.
 	r := w.call("admin", "POST", "/api/v1/intel/import?file=wrongcols.csv", "foo,bar\nx,y\n")
 	if b := string(r.Body); r.Status != 400 || !strings.Contains(b, `"format":"%s cannot be read: %v"`) || !strings.Contains(b, `"problem"`) || !strings.Contains(b, "columns not understood") {
