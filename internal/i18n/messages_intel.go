@@ -391,6 +391,7 @@ var intelMessages = map[string][2]string{
 	"audit.a.intel.":                  {"Tình báo (nhập chỉ báo)", "Intelligence (indicator imports)"},
 	"audit.a.watchlist.":              {"Danh sách cảnh báo (tạo, phát hành, thu hồi, sửa mục)", "Warning lists (create, publish, withdraw, entries)"},
 	"audit.type.warning_list":         {"danh sách cảnh báo", "warning list"},
+	"audit.pasted_values":             {"(các giá trị dán trực tiếp)", "(pasted values)"},
 	"audit.type.intel_import":         {"tệp tình báo", "intelligence file"},
 	"audit.f.objects_read":            {"Số đối tượng đã đọc", "Objects read"},
 	"audit.f.indicators_loaded":       {"Số chỉ báo đã nạp", "Indicators loaded"},
