@@ -161,8 +161,22 @@ func TestImportUpsertsIndicators(t *testing.T) {
 				t.Errorf("%s imports global intel: %v", who, err)
 			}
 		}
-		if _, err := f.svc.Import(f.ctx["admin"], intel.ImportInput{Name: "x.csv", TLP: "purple", Data: strings.NewReader("ip,192.0.2.1\n")}); code(err) != errs.EINVALID {
-			t.Errorf("bad tlp: %v", err)
+		_, err := f.svc.Import(f.ctx["admin"], intel.ImportInput{Name: "x.csv", TLP: "purple", Data: strings.NewReader("ip,192.0.2.1\n")})
+		if code(err) != errs.EINVALID || !strings.Contains(i18n.ErrorText("vi", err), "TLP:AMBER+STRICT (chỉ nội bộ)") || !strings.Contains(err.Error(), "amber+strict") {
+			t.Errorf("bad tlp: %v / %s", err, i18n.ErrorText("vi", err))
+		}
+		// A file refused whole: nothing stored, the reason in words in
+		// either language, no Go error text.
+		_, err = f.svc.Import(f.ctx["admin"], intel.ImportInput{Name: "wrongcols.csv", List: "L", Data: strings.NewReader("foo,bar\nx,y\n")})
+		if vi := i18n.ErrorText("vi", err); code(err) != errs.EINVALID || vi != "Tệp: không đọc được wrongcols.csv: dòng 1: không hiểu các cột: cần dòng tiêu đề có cột type và value, hoặc các dòng dạng type,value[,comment]" {
+			t.Errorf("refused (vi): %v / %q", err, vi)
+		}
+		if en := i18n.ErrorText("en", err); en != "File: wrongcols.csv cannot be read: line 1: columns not understood: want a header naming type and value, or rows type,value[,comment]" {
+			t.Errorf("refused (en): %q", en)
+		}
+		_, err = f.svc.Import(f.ctx["admin"], intel.ImportInput{Name: "e.json", Data: strings.NewReader(`{"Event":{"info":"x","Attribute":"oops"}}`)})
+		if vi := i18n.ErrorText("vi", err); strings.Contains(vi, "json: cannot") || strings.Contains(vi, "mispAttribute") || !strings.Contains(vi, "trường Event.Attribute") {
+			t.Errorf("bad MISP event (vi): %q", vi)
 		}
 		// The cap.
 		f.svc.MaxIndicators = 1
