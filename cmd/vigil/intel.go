@@ -168,7 +168,7 @@ name. Drafts are shown to the IT Center only.`,
 					fmt.Fprintln(tw, strings.Join([]string{"ID", i18n.T(l, "intel.month"), i18n.T(l, "intel.version"), i18n.T(l, "common.status"),
 						i18n.T(l, "intel.status_since"), i18n.T(l, "intel.entries"), i18n.T(l, "intel.list_name")}, "\t"))
 					for _, x := range page.Items {
-						fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%d\t%s\n", x.ID, x.Month, x.Version, i18n.T(l, "intel.list_status."+x.Status),
+						fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%d\t%s\n", x.ID, monthSlash(x.Month), x.Version, i18n.T(l, "intel.list_status."+x.Status),
 							i18n.FormatTime(x.StatusSince, l), x.Entries, x.Name)
 					}
 					return tw.Flush()
@@ -351,4 +351,12 @@ func download(ctx context.Context, c *client.Client, path string, w io.Writer) e
 	}
 	_, err = io.Copy(w, resp.Body)
 	return err
+}
+
+// monthSlash writes a month (YYYY-MM) as the pages do: 12/2026.
+func monthSlash(m string) string {
+	if len(m) == 7 && m[4] == '-' {
+		return m[5:] + "/" + m[:4]
+	}
+	return m
 }

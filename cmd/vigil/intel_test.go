@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -76,7 +77,7 @@ func TestIntelCommands(t *testing.T) {
 		t.Fatalf("lists: %d %s", code, out)
 	}
 	id := fmt.Sprint(int64(lists[0]["id"].(float64)))
-	if code, out, _ = run("intel", "lists", "--lang", "vi"); code != 0 || !strings.Contains(out, "Đã phát hành") {
+	if code, out, _ = run("intel", "lists", "--lang", "vi"); code != 0 || !strings.Contains(out, "Đã phát hành") || regexp.MustCompile(`\d{4}-\d\d`).MatchString(out) {
 		t.Errorf("lists table: %q", out)
 	}
 	if code, _, errOut = run("intel", "publish", id); code == 0 || !strings.Contains(errOut, "draft") {
