@@ -163,7 +163,14 @@ func postFiles[T any](ctx context.Context, c *client.Client, fs *cli.FlagSet, fi
 		report(path, &res, nil)
 	}
 	if failed > 0 {
-		return &cli.ExitError{Code: 1, Err: fmt.Errorf("%d of %d files not imported", failed, len(files))}
+		return &cli.ExitError{Code: 1, Err: &filesFailed{failed, len(files)}}
 	}
 	return nil
+}
+
+// filesFailed is postFiles' error when some files were not imported.
+type filesFailed struct{ Failed, Total int }
+
+func (e *filesFailed) Error() string {
+	return fmt.Sprintf("%d of %d files not imported", e.Failed, e.Total)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -74,7 +75,23 @@ over the files, each skipped item naming its file. See docs/intel.md.`,
 					l := cliLang(*lang)
 					err = postFiles(ctx, c, fs, args, "/api/v1/intel/import", q, func(path string, res *intel.ImportResult, err error) {
 						if err != nil {
-							fmt.Fprintf(fs.Stderr, "%s: %s\n", path, cliError(l, err))
+							// A refused file is a problem naming it, in
+							// --json's skipped too.
+							p, ok := refusal(err)
+							if !ok {
+								p = format.Problem{Reason: err.Error()}
+								if e, isErr := errs.As(err); isErr {
+									p.Field, p.Reason = e.Field, e.Message
+								}
+								if !*asJSON {
+									fmt.Fprintf(fs.Stderr, "%s: %s\n", path, cliError(l, err))
+								}
+							} else if !*asJSON {
+								p.File = path
+								fmt.Fprintf(fs.Stderr, "%s\n", i18n.T(l, "intel.cli_refused")+" "+ProblemLine(l, p))
+							}
+							p.File = path
+							total.Skipped = append(total.Skipped, p)
 							return
 						}
 						total.ObjectsRead += res.ObjectsRead
@@ -100,6 +117,10 @@ over the files, each skipped item naming its file. See docs/intel.md.`,
 						}{total.ObjectsRead, total.IndicatorsLoaded, total.Skipped})
 					} else {
 						fmt.Fprintln(fs.Stdout, fmt.Sprintf(i18n.T(l, "intel.cli_summary"), i18n.Number(total.ObjectsRead, l), i18n.Number(total.IndicatorsLoaded, l), i18n.Number(len(total.Skipped), l)))
+					}
+					var ff *filesFailed
+					if errors.As(err, &ff) {
+						return &cli.ExitError{Code: 1, Err: errors.New(fmt.Sprintf(i18n.T(l, "intel.cli_files_failed"), ff.Failed, ff.Total))}
 					}
 					return err
 				}
@@ -147,7 +168,7 @@ name. Drafts are shown to the IT Center only.`,
 					fmt.Fprintln(tw, strings.Join([]string{"ID", i18n.T(l, "intel.month"), i18n.T(l, "intel.version"), i18n.T(l, "common.status"),
 						i18n.T(l, "intel.status_since"), i18n.T(l, "intel.entries"), i18n.T(l, "intel.list_name")}, "\t"))
 					for _, x := range page.Items {
-						fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%d\t%s\n", x.ID, x.Month, x.Version, i18n.T(l, "intel.list_status."+x.Status),
+						fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%d\t%s\n", x.ID, monthSlash(x.Month), x.Version, i18n.T(l, "intel.list_status."+x.Status),
 							i18n.FormatTime(x.StatusSince, l), x.Entries, x.Name)
 					}
 					return tw.Flush()
@@ -259,8 +280,42 @@ func cliLang(flag string) string {
 	return "en"
 }
 
+// refusal is the problem of a file the hub refused whole ("%s cannot be
+// read: %v" with the problem as its argument), as the API sent it.
+func refusal(err error) (format.Problem, bool) {
+	e, ok := errs.As(err)
+	if !ok {
+		return format.Problem{}, false
+	}
+	for _, a := range e.Args {
+		if p, ok := a.(format.Problem); ok {
+			return p, true
+		}
+		m, ok := a.(map[string]any)
+		if !ok || m["problem"] == nil {
+			continue
+		}
+		b, _ := json.Marshal(m["problem"])
+		var p format.Problem
+		if json.Unmarshal(b, &p) == nil && p.Reason != "" {
+			return p, true
+		}
+	}
+	return format.Problem{}, false
+}
+
 // cliError is an error from the hub in lang.
 func cliError(lang string, err error) string {
+	if e, ok := errs.As(err); ok {
+		// An import file's problem, as the API sent it, says itself.
+		for i, a := range e.Args {
+			if m, ok := a.(map[string]any); ok && m["problem"] != nil {
+				if p, ok := refusal(&errs.Error{Args: []any{a}}); ok {
+					e.Args[i] = p
+				}
+			}
+		}
+	}
 	if e, ok := errs.As(err); ok && lang != "en" {
 		if e.Code == errs.EINTERNAL {
 			return e.Message
@@ -271,25 +326,7 @@ func cliError(lang string, err error) string {
 }
 
 // ProblemLine is one skipped object in lang: where, field, why.
-func ProblemLine(lang string, p format.Problem) string {
-	var b strings.Builder
-	b.WriteString(p.File)
-	if p.Line > 0 {
-		fmt.Fprintf(&b, ":%d", p.Line)
-	}
-	if p.Object != "" {
-		b.WriteString(" " + p.Object)
-	}
-	if p.Field != "" {
-		if label, ok := i18n.FieldLabel(lang, p.Field); ok {
-			b.WriteString(" (" + label + ")")
-		} else {
-			b.WriteString(" (" + p.Field + ")")
-		}
-	}
-	b.WriteString(": " + i18n.IntelProblem(lang, p.Format, p.Reason, p.Args))
-	return b.String()
-}
+func ProblemLine(lang string, p format.Problem) string { return p.Localize(lang) }
 
 // download GETs path and copies the answer to w.
 func download(ctx context.Context, c *client.Client, path string, w io.Writer) error {
@@ -314,4 +351,12 @@ func download(ctx context.Context, c *client.Client, path string, w io.Writer) e
 	}
 	_, err = io.Copy(w, resp.Body)
 	return err
+}
+
+// monthSlash writes a month (YYYY-MM) as the pages do: 12/2026.
+func monthSlash(m string) string {
+	if len(m) == 7 && m[4] == '-' {
+		return m[5:] + "/" + m[:4]
+	}
+	return m
 }

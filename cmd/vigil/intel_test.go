@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -55,7 +56,7 @@ func TestIntelCommands(t *testing.T) {
 	if code != 0 || strings.TrimSpace(out) != "Đã đọc 5 đối tượng, nạp 4 chỉ báo, bỏ qua 1" {
 		t.Fatalf("import: %d %q %q", code, out, errOut)
 	}
-	if !strings.Contains(errOut, "thang12.csv:4") || !strings.Contains(errOut, "không được hỗ trợ") {
+	if !strings.Contains(errOut, "thang12.csv, dòng 4") || !strings.Contains(errOut, "không được hỗ trợ") {
 		t.Errorf("problems on stderr: %q", errOut)
 	}
 	code, out, _ = run("intel", "import", "--json", "--source", "NCSC", "--tlp", "green", a, b)
@@ -76,7 +77,7 @@ func TestIntelCommands(t *testing.T) {
 		t.Fatalf("lists: %d %s", code, out)
 	}
 	id := fmt.Sprint(int64(lists[0]["id"].(float64)))
-	if code, out, _ = run("intel", "lists", "--lang", "vi"); code != 0 || !strings.Contains(out, "Đã phát hành") {
+	if code, out, _ = run("intel", "lists", "--lang", "vi"); code != 0 || !strings.Contains(out, "Đã phát hành") || regexp.MustCompile(`\d{4}-\d\d`).MatchString(out) {
 		t.Errorf("lists table: %q", out)
 	}
 	if code, _, errOut = run("intel", "publish", id); code == 0 || !strings.Contains(errOut, "draft") {
@@ -94,5 +95,40 @@ func TestIntelCommands(t *testing.T) {
 	}
 	if code, _, _ = run("intel", "import"); code != 2 {
 		t.Errorf("no file: exit %d", code)
+	}
+
+	// A file refused whole: a problem naming it in --json's skipped, its
+	// reason and the failure count in Vietnamese, no Go error.
+	wrong := filepath.Join(dir, "wrongcols.csv")
+	os.WriteFile(wrong, []byte("foo,bar\nx,y\n"), 0o644)
+	code, out, _ = run("intel", "import", "--json", wrong)
+	if err := json.Unmarshal([]byte(out), &res); code != 1 || err != nil {
+		t.Fatalf("--json refused: %d %q", code, out)
+	}
+	if sk := res["skipped"].([]any); len(sk) != 1 || sk[0].(map[string]any)["file"] != wrong || !strings.Contains(fmt.Sprint(sk[0]), "columns not understood") {
+		t.Errorf("refused file in skipped: %v", res["skipped"])
+	}
+	code, _, errOut = run("intel", "import", "--lang", "vi", wrong)
+	if code != 1 || !strings.Contains(errOut, "wrongcols.csv, dòng 1: không hiểu các cột") || !strings.Contains(errOut, "1 trên 1 tệp không nhập được") {
+		t.Errorf("refused (vi): %d %q", code, errOut)
+	}
+	for _, e := range []string{"format:", "columns not understood", "files not imported", "does not exist"} {
+		if strings.Contains(errOut, e) {
+			t.Errorf("refused (vi) says %q: %q", e, errOut)
+		}
+	}
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"Event":{"info":"x","Attribute":"oops"}}`), 0o644)
+	if code, _, errOut = run("intel", "import", "--lang", "vi", bad); code != 1 || !strings.Contains(errOut, "Event.Attribute") || strings.Contains(errOut, "json: cannot") {
+		t.Errorf("bad MISP (vi): %d %q", code, errOut)
+	}
+	// A hub error with arguments, in Vietnamese.
+	code, _, errOut = run("intel", "import", "--lang", "vi", "--list", "Danh sách tháng 12", "--unit", "T48", b)
+	if code != 1 || !strings.Contains(errOut, `Không có đơn vị "T48"`) || strings.Contains(errOut, "does not exist") {
+		t.Errorf("unknown unit (vi): %d %q", code, errOut)
+	}
+	code, _, errOut = run("intel", "import", "--lang", "vi", "--tlp", "bogus", b)
+	if code != 1 || !strings.Contains(errOut, "TLP:AMBER+STRICT") || strings.Contains(errOut, "amber+strict,") {
+		t.Errorf("bad TLP (vi): %d %q", code, errOut)
 	}
 }

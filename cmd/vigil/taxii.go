@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"vigil/internal/cli"
+	"vigil/internal/i18n"
 	"vigil/internal/taxii"
 )
 
@@ -276,7 +277,7 @@ func printFeedRow(tw *tabwriter.Writer, f *taxii.Feed) {
 		if t.IsZero() {
 			return "-"
 		}
-		return t.Local().Format("02/01/2006 15:04")
+		return t.In(i18n.Location).Format("02/01/2006 15:04")
 	}
 	status := f.LastStatus
 	if status == "" {

@@ -14,6 +14,7 @@ import (
 	"vigil/internal/attach"
 	"vigil/internal/cli"
 	"vigil/internal/errs"
+	"vigil/internal/i18n"
 	"vigil/internal/watchlist"
 )
 
@@ -57,7 +58,7 @@ func init() {
 						return printList(ctx, c, fs, "/api/v1/watchlist/hits", q, *maxRows, *asJSON, "ID\tKIND\tVALUE\tHOST\tUNIT\tACTION\tDUE\tSTATUS\tREASON", "matches", func(tw io.Writer, h *watchlist.Hit) {
 							due := ""
 							if !h.DueAt.IsZero() {
-								due = h.DueAt.Format("2006-01-02")
+								due = i18n.FormatDate(h.DueAt, "vi") // dd/mm/yyyy in Vietnam, as the page shows it
 								if h.Overdue {
 									due += " overdue"
 								}
@@ -166,7 +167,7 @@ func init() {
 								fmt.Fprintln(fs.Stdout, string(b))
 								continue
 							}
-							fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s %s\t%s\n", l.Unit, l.Overdue, l.Open, l.OldestDue.Format("2006-01-02"), l.Contact, l.ContactPhone, l.Officer)
+							fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s %s\t%s\n", l.Unit, l.Overdue, l.Open, i18n.FormatDate(l.OldestDue, "vi"), l.Contact, l.ContactPhone, l.Officer)
 						}
 						if err := tw.Flush(); err != nil {
 							return err

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -69,6 +70,10 @@ func TestWatchlistCommands(t *testing.T) {
 		out := run("watchlist", "hits", "--unit", "T01", "--status", "active")
 		if !strings.Contains(out, "10.1.1.5") || !strings.Contains(out, "PC-KT-01") || !strings.Contains(out, "scan") {
 			t.Errorf("hits:\n%s", out)
+		}
+		// The deadline as the page shows it: dd/mm/yyyy in Vietnam.
+		if !regexp.MustCompile(`\s\d\d/\d\d/\d{4}\s`).MatchString(out) || regexp.MustCompile(`\d{4}-\d\d-\d\d`).MatchString(out) {
+			t.Errorf("hits' deadline is not dd/mm/yyyy:\n%s", out)
 		}
 		out = run("watchlist", "hits", "--unit", "T01", "--json")
 		for _, k := range []string{`"kind":"ip"`, `"value":"10.1.1.5"`, `"host":"PC-KT-01"`, `"unit":"T01"`, `"reason":"Máy bị điều khiển"`, `"status":"open"`, `"due_at":`} {

@@ -262,7 +262,7 @@ func (f *fields) validate() error {
 		f.Severity = SeverityMedium
 	}
 	if !slices.Contains(Severities, f.Severity) {
-		return errs.Invalid("severity", "must be one of %s", strings.Join(Severities, ", "))
+		return errs.Invalid("severity", "must be one of %s", errs.OneOf{Prefix: "severity.", Codes: Severities})
 	}
 	if f.Summary, err = textField("summary", f.Summary, maxText); err != nil {
 		return err

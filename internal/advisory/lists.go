@@ -90,13 +90,13 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Advisory, int, error) 
 	}
 	if f.Status != "" {
 		if !slices.Contains(Statuses, f.Status) {
-			return nil, 0, errs.Invalid("status", "must be one of %s", strings.Join(Statuses, ", "))
+			return nil, 0, errs.Invalid("status", "must be one of %s", errs.OneOf{Prefix: "adv.status.", Codes: Statuses})
 		}
 		l.Where("a.status = ?", f.Status)
 	}
 	if f.Severity != "" {
 		if !slices.Contains(Severities, f.Severity) {
-			return nil, 0, errs.Invalid("severity", "must be one of %s", strings.Join(Severities, ", "))
+			return nil, 0, errs.Invalid("severity", "must be one of %s", errs.OneOf{Prefix: "severity.", Codes: Severities})
 		}
 		l.Where("a.severity = ?", f.Severity)
 	}
@@ -227,7 +227,7 @@ func (s *Service) Targets(ctx context.Context, id int64, f TargetFilter) ([]*Tar
 	case StateCompleted:
 		l.Where("t.completed_at > 0")
 	default:
-		return nil, 0, errs.Invalid("state", "must be one of %s", strings.Join(States, ", "))
+		return nil, 0, errs.Invalid("state", "must be one of %s", errs.OneOf{Prefix: "adv.state.", Codes: States})
 	}
 	if f.Overdue {
 		if !a.PastDeadline(s.now()) {

@@ -403,6 +403,11 @@ func fallbackName(r *Record, lang string) string {
 		return i18n.T(lang, "audit.unknown_account")
 	case r.ObjectID == "":
 		return typeName(lang, r.ObjectType)
+	case r.ObjectType == "intel_import": // the file's name; pasted values in words
+		if r.ObjectID == i18n.PastedName {
+			return i18n.T(lang, "audit.pasted_values")
+		}
+		return r.ObjectID
 	}
 	return "#" + r.ObjectID
 }

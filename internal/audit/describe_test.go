@@ -333,3 +333,14 @@ func TestEveryRecordedActionHasASentence(t *testing.T) {
 		}
 	}
 }
+
+// TestPastedImportInWords: an import of pasted values names them in
+// words, not by the import's file name "pasted".
+func TestPastedImportInWords(t *testing.T) {
+	for lang, want := range map[string]string{"vi": "(các giá trị dán trực tiếp)", "en": "(pasted values)"} {
+		views, err := audit.Describe(context.Background(), nil, []audit.Record{{Action: "intel.import", ObjectType: "intel_import", ObjectID: i18n.PastedName, Actor: "a@test.vigil", Summary: []byte(`{}`)}}, lang)
+		if err != nil || len(views) != 1 || views[0].ObjectName != want {
+			t.Errorf("%s: %v %+v", lang, err, views)
+		}
+	}
+}

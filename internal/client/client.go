@@ -75,14 +75,19 @@ func (c *Client) Do(ctx context.Context, method, path string, contentType string
 	}
 	if resp.StatusCode >= 300 {
 		var e struct {
-			Error struct{ Code, Message, Field string } `json:"error"`
+			Error struct {
+				Code, Message, Field, Format string
+				Args                         []any
+			} `json:"error"`
 		}
 		if json.Unmarshal(data, &e) == nil && e.Error.Message != "" {
 			field := e.Error.Field
 			if strings.Contains(e.Error.Message, field) {
 				field = "" // the message names it already
 			}
-			return &errs.Error{Code: e.Error.Code, Message: e.Error.Message, Field: field}
+			// Format and Args as JSON gave them (numbers float64, lists
+			// and problems maps): the caller puts them back in words.
+			return &errs.Error{Code: e.Error.Code, Message: e.Error.Message, Field: field, Format: e.Error.Format, Args: jsonArgs(e.Error.Args)}
 		}
 		return fmt.Errorf("hub answered %s", resp.Status)
 	}
@@ -92,4 +97,31 @@ func (c *Client) Do(ctx context.Context, method, path string, contentType string
 		}
 	}
 	return nil
+}
+
+// jsonArgs puts an error's arguments as JSON gave them back as the hub
+// had them: whole numbers as ints, a list of choices as errs.OneOf. An
+// import file's problem ({"problem": {...}}) stays a map: the caller that
+// knows problems reads it.
+func jsonArgs(args []any) []any {
+	for i, a := range args {
+		switch x := a.(type) {
+		case float64:
+			if x == float64(int64(x)) {
+				args[i] = int(x)
+			}
+		case map[string]any:
+			if codes, ok := x["one_of"].([]any); ok {
+				o := errs.OneOf{}
+				o.Prefix, _ = x["prefix"].(string)
+				for _, c := range codes {
+					if s, ok := c.(string); ok {
+						o.Codes = append(o.Codes, s)
+					}
+				}
+				args[i] = o
+			}
+		}
+	}
+	return args
 }

@@ -6,6 +6,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -114,3 +115,14 @@ func As(err error) (*Error, bool) {
 	ok := errors.As(err, &e)
 	return e, ok
 }
+
+// OneOf is a code, or the list of choices an "is not one of %s" error
+// names: the API's English message lists the codes; a page names each by
+// its label, the message key Prefix+code in the reader's language
+// ("intel.tlp.", "severity.", "finding.").
+type OneOf struct {
+	Prefix string
+	Codes  []string
+}
+
+func (o OneOf) String() string { return strings.Join(o.Codes, ", ") }

@@ -65,8 +65,14 @@ func HasErrorFormat(format string) bool {
 	return ok
 }
 
+// Localizer is an error argument that says itself in a language (an
+// import file's problem: internal/intel/format.Problem).
+type Localizer interface {
+	Localize(lang string) string
+}
+
 func errorText(lang string, e *errs.Error) string {
-	if lang == "en" {
+	if lang == "en" && !hasWordArgs(e.Args) {
 		return e.Message
 	}
 	if e.Format == "" {
@@ -77,6 +83,9 @@ func errorText(lang string, e *errs.Error) string {
 		return e.Message
 	}
 	vi, ok := errorFormats[e.Format]
+	if lang == "en" {
+		vi, ok = e.Format, true
+	}
 	if !ok {
 		return e.Message
 	}
@@ -85,6 +94,10 @@ func errorText(lang string, e *errs.Error) string {
 		switch x := a.(type) {
 		case *errs.Error:
 			args[i] = errorText(lang, x)
+		case Localizer:
+			args[i] = x.Localize(lang)
+		case errs.OneOf:
+			args[i] = oneOfText(lang, x)
 		case fmt.Stringer:
 			args[i] = codeWord(lang, x.String())
 		case string:
@@ -94,6 +107,35 @@ func errorText(lang string, e *errs.Error) string {
 		}
 	}
 	return fmt.Sprintf(vi, args...)
+}
+
+// hasWordArgs reports whether an English message needs its arguments put
+// in words (choices by their labels, a problem with its place).
+func hasWordArgs(args []any) bool {
+	for _, a := range args {
+		switch a.(type) {
+		case errs.OneOf, Localizer:
+			return true
+		}
+	}
+	return false
+}
+
+// oneOfText lists the choices by their labels in lang.
+func oneOfText(lang string, o errs.OneOf) string {
+	out := make([]string, len(o.Codes))
+	for i, c := range o.Codes {
+		if l, ok := Lookup(lang, o.Prefix+c); ok {
+			out[i] = l
+		} else {
+			out[i] = c
+		}
+	}
+	sep := ", "
+	if strings.Contains(strings.Join(out, ""), ",") {
+		sep = "; "
+	}
+	return strings.Join(out, sep)
 }
 
 // codeWord names a role or a unit kind given as an argument ("you may not

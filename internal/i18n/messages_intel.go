@@ -3,7 +3,10 @@ package i18n
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Threat intelligence and the IT Center's warning lists (internal/intel,
@@ -27,6 +30,10 @@ func IntelProblem(lang, format, reason string, args []any) string {
 		return reason
 	}
 	vi, ok := intelReasons[format]
+	if rest, pat := strings.CutPrefix(format, intelBadPattern); pat {
+		vi, ok = intelReasons[rest]
+		vi = intelReasons[intelBadPattern] + vi
+	}
 	if !ok {
 		return reason
 	}
@@ -41,13 +48,22 @@ func IntelProblem(lang, format, reason string, args []any) string {
 	case "missing %s": // a field's name
 		if s, ok := a[0].(string); len(a) == 1 && ok {
 			if l, ok := FieldLabel(lang, s); ok {
-				a[0] = strings.ToLower(l)
+				a[0] = lowerFirst(l)
 			}
 		}
 	case "%q is not a valid %s": // an indicator kind
 		if s, ok := a[1].(string); len(a) == 2 && ok {
 			if l, ok := Lookup(lang, "intel.kind."+s); ok {
-				a[1] = strings.ToLower(l)
+				a[1] = lowerFirst(l)
+			}
+		}
+	}
+	if format == "%s where %s is expected" || strings.HasPrefix(format, intelBadPattern) {
+		for i, x := range a {
+			if w, ok := x.(string); ok {
+				if v, ok := intelWords[w]; ok {
+					a[i] = v
+				}
 			}
 		}
 	}
@@ -60,19 +76,96 @@ func IntelProblem(lang, format, reason string, args []any) string {
 // HasIntelProblem reports whether an import problem's format has its
 // Vietnamese text.
 func HasIntelProblem(format string) bool {
+	if rest, ok := strings.CutPrefix(format, intelBadPattern); ok {
+		format = rest
+	}
 	_, ok := intelReasons[format]
 	return ok
+}
+
+// PastedName is the file name an import of pasted values goes by
+// (ImportInput.Name): IntelWhere says "pasted text" instead.
+const PastedName = "pasted"
+
+// intelBadPattern leads the formats of a bad STIX pattern's problems
+// (internal/intel/format's reasonBadPattern).
+const intelBadPattern = "bad pattern at character %d: "
+
+// intelWords are the words problems' arguments name JSON values and the
+// end of a pattern by (format.JSONWords), in Vietnamese.
+var intelWords = map[string]string{
+	"a string": "chuỗi", "a number": "số", "true or false": "đúng/sai", "an array": "danh sách",
+	"an object": "đối tượng", "null": "rỗng (null)", "a value": "giá trị",
+	"the end of the pattern": "chỗ kết thúc mẫu",
+}
+
+// HasIntelWord reports whether a word of format.JSONWords has its
+// Vietnamese text.
+func HasIntelWord(w string) bool { _, ok := intelWords[w]; return ok }
+
+var (
+	objectRE          = regexp.MustCompile(`^object (\d+)$`)
+	attributeRE       = regexp.MustCompile(`^Attribute (\d+)$`)
+	objectAttributeRE = regexp.MustCompile(`^Object (\d+) Attribute (\d+)$`)
+)
+
+// IntelWhere names where an import problem is, in lang: the file (pasted
+// values are "pasted text"), its line and the object ("object 3", a MISP
+// "Attribute 2" in words; an id as it is), joined by commas:
+// "wrongcols.csv, dòng 1", "Dán trực tiếp, dòng 3".
+func IntelWhere(lang, file string, line int, object string) string {
+	var parts []string
+	switch file {
+	case "":
+	case PastedName:
+		parts = append(parts, T(lang, "intel.where.pasted"))
+	default:
+		parts = append(parts, file)
+	}
+	if line > 0 {
+		parts = append(parts, fmt.Sprintf(T(lang, "intel.where.line"), line))
+	}
+	if object != "" {
+		if m := objectRE.FindStringSubmatch(object); m != nil {
+			object = fmt.Sprintf(T(lang, "intel.where.object"), m[1])
+		} else if m := attributeRE.FindStringSubmatch(object); m != nil {
+			object = fmt.Sprintf(T(lang, "intel.where.attribute"), m[1])
+		} else if m := objectAttributeRE.FindStringSubmatch(object); m != nil {
+			object = fmt.Sprintf(T(lang, "intel.where.object"), m[1]) + ", " + fmt.Sprintf(T(lang, "intel.where.attribute"), m[2])
+		}
+		parts = append(parts, object)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// IntelProblemLine is a whole problem in lang: where, the field, why
+// ("wrongcols.csv, dòng 1: không hiểu các cột…").
+func IntelProblemLine(lang, file string, line int, object, field, format, reason string, args []any) string {
+	s := IntelWhere(lang, file, line, object)
+	if field != "" {
+		label, ok := FieldLabel(lang, field)
+		if !ok {
+			label = field
+		}
+		if s != "" {
+			s += " (" + label + ")"
+		} else {
+			s = fmt.Sprintf(T(lang, "intel.where.field"), label)
+		}
+	}
+	if s != "" {
+		s += ": "
+	}
+	return s + IntelProblem(lang, format, reason, args)
 }
 
 // intelReasons are the Vietnamese texts of the import problems' formats.
 var intelReasons = map[string]string{
 	// The readers' (internal/intel/format, problems.go).
 	"unknown object type %q":                                "loại đối tượng %q không được hỗ trợ",
-	"bad object: %s":                                        "đối tượng không hợp lệ: %s",
-	"JSON %s where %s is expected":                          "giá trị JSON kiểu %s ở chỗ cần kiểu %s",
+	"%s where %s is expected":                               "giá trị kiểu %s ở chỗ cần kiểu %s",
 	"missing %s":                                            "thiếu %s",
 	"%q is not a valid %s":                                  "%q không phải %s hợp lệ",
-	"bad pattern at character %d: %s":                       "mẫu STIX sai ở ký tự %d: %s",
 	"unknown indicator type %q":                             "loại chỉ báo %q không được hỗ trợ",
 	"unknown TLP marking %q":                                "mức TLP %q không hợp lệ",
 	"confidence %q is not a whole number from 0 to 100":     "độ tin cậy %q không phải số nguyên từ 0 đến 100",
@@ -86,6 +179,55 @@ var intelReasons = map[string]string{
 	"unknown MISP attribute type %q":                        "loại thuộc tính MISP %q không được hỗ trợ",
 	"more than %d rows: the rest is not read":               "quá %d dòng: phần còn lại không được đọc",
 	"columns not understood: want a header naming type and value, or rows type,value[,comment]": "không hiểu các cột: cần dòng tiêu đề có cột type và value, hoặc các dòng dạng type,value[,comment]",
+	// Why a whole file is refused (format.FileError).
+	"a MISP feed manifest lists events and holds no indicators: import its event files": "đây là tệp danh mục (manifest) của nguồn MISP, chỉ liệt kê các sự kiện, không chứa chỉ báo: hãy nhập các tệp sự kiện mà nó liệt kê",
+	"the file cannot be read (an error in Vigil's reader)":                              "không đọc được tệp (lỗi trong bộ đọc của Vigil)",
+	"unknown format %q":                                       "định dạng %q không được hỗ trợ",
+	"the file could not be read to its end":                   "không đọc được tệp đến hết",
+	"not valid JSON (at byte %d)":                             "không phải JSON hợp lệ (tại byte thứ %d)",
+	"the JSON ends before it is complete":                     "nội dung JSON bị cắt cụt, chưa kết thúc",
+	"not a STIX bundle or object: the file is no JSON object": "không phải gói hoặc đối tượng STIX: tệp không phải một đối tượng JSON",
+	"not a STIX object: it has no type":                       "không phải đối tượng STIX: thiếu trường type",
+	"more than %d objects: split the file":                    "quá %d đối tượng: hãy chia nhỏ tệp",
+	"more than %d rows: split the sheet":                      "quá %d dòng: hãy chia nhỏ trang tính",
+	"larger than %d MB":                                       "lớn hơn %d MB",
+	"not an XLSX workbook":                                    "không phải sổ tính XLSX",
+	"no sheet has a header row naming the columns type and value (use the template)": "không trang tính nào có dòng tiêu đề gồm cột type và value (hãy dùng tệp mẫu)",
+	"the sheet cannot be read":         "không đọc được trang tính",
+	"the header has no %s column":      "dòng tiêu đề thiếu cột %s",
+	"column %d repeats column %d (%q)": "cột %d trùng với cột %d (%q)",
+	"%q is not an event uuid":          "%q không phải mã uuid của sự kiện",
+	// A bad STIX pattern: the lead, then the pattern's message
+	// (internal/intel/format/pattern.go).
+	"bad pattern at character %d: ":                      "mẫu STIX sai ở ký tự %d: ",
+	"pattern too long":                                   "mẫu quá dài",
+	"unexpected %s":                                      "thừa %s",
+	"unterminated string":                                "chuỗi chưa đóng dấu nháy",
+	"odd number of hex digits":                           "số chữ số thập lục phân lẻ",
+	"bad hex literal":                                    "giá trị thập lục phân không hợp lệ",
+	"bad base64 literal":                                 "giá trị base64 không hợp lệ",
+	"bad timestamp (want t'yyyy-mm-ddThh:mm:ssZ')":       "mốc thời gian không hợp lệ (cần dạng t'yyyy-mm-ddThh:mm:ssZ')",
+	`unterminated string or bad escape (only \' and \\)`: `chuỗi chưa đóng dấu nháy hoặc ký tự thoát không hợp lệ (chỉ dùng \' và \\)`,
+	"unexpected character %q":                            "ký tự %q không hợp lệ",
+	"want %q, found %s":                                  "cần %q, nhưng gặp %s",
+	"pattern nested too deeply":                          "mẫu lồng nhau quá sâu",
+	"want an observation expression in [ ], found %s":    "cần một biểu thức quan sát trong [ ], nhưng gặp %s",
+	"WITHIN wants a number of seconds, found %s":         "sau WITHIN cần số giây, nhưng gặp %s",
+	"WITHIN wants a positive number":                     "sau WITHIN cần một số dương",
+	"want SECONDS, found %s":                             "cần SECONDS, nhưng gặp %s",
+	"REPEATS wants a whole number, found %s":             "sau REPEATS cần một số nguyên, nhưng gặp %s",
+	"REPEATS wants a positive number":                    "sau REPEATS cần một số dương",
+	"want TIMES, found %s":                               "cần TIMES, nhưng gặp %s",
+	"START wants a timestamp t'…', found %s":             "sau START cần mốc thời gian t'…', nhưng gặp %s",
+	"want STOP, found %s":                                "cần STOP, nhưng gặp %s",
+	"STOP wants a timestamp t'…', found %s":              "sau STOP cần mốc thời gian t'…', nhưng gặp %s",
+	"%s cannot compare a boolean":                        "phép %s không so sánh được giá trị đúng/sai",
+	"%s wants a string, found %s":                        "phép %s cần một chuỗi, nhưng gặp %s",
+	"want a comparison operator, found %s":               "cần một phép so sánh, nhưng gặp %s",
+	"want an object type, found %s":                      "cần loại đối tượng, nhưng gặp %s",
+	"want a property name, found %s":                     "cần tên thuộc tính, nhưng gặp %s",
+	"want a list index or *, found %s":                   "cần chỉ số danh sách hoặc *, nhưng gặp %s",
+	"want a value, found %s":                             "cần một giá trị, nhưng gặp %s",
 	// The intel service's (internal/intel/import.go).
 	"no unit has this code":          "không có đơn vị mang mã này (hoặc đơn vị không thuộc phạm vi của bạn)",
 	"the unit is outside your units": "đơn vị nằm ngoài phạm vi của bạn",
@@ -116,6 +258,12 @@ var intelMessages = map[string][2]string{
 	"field.tags":          {"Nhãn", "Tags"},
 	"field.comment":       {"Ghi chú", "Comment"},
 	"field.pattern":       {"Mẫu STIX", "STIX pattern"},
+
+	"intel.where.pasted":    {"Dán trực tiếp", "pasted text"},
+	"intel.where.line":      {"dòng %d", "line %d"},
+	"intel.where.field":     {"trường %s", "field %s"},
+	"intel.where.object":    {"đối tượng %s", "object %s"},
+	"intel.where.attribute": {"thuộc tính %s", "Attribute %s"},
 
 	"intel.title":          {"Chỉ báo tấn công", "Indicators"},
 	"intel.intro":          {"Các chỉ báo (địa chỉ IP, tên miền, URL, mã băm tệp, tài khoản, tên máy, thư điện tử) nhập từ STIX, MISP, CSV, XLSX hoặc dán vào. Cán bộ đơn vị thấy các chỉ báo nằm trong danh sách cảnh báo đã phát hành cho đơn vị mình.", "Indicators (IP addresses, domains, URLs, file hashes, accounts, host names, e-mail addresses) imported from STIX, MISP, CSV, XLSX or pasted. Units' officers see the indicators on warning lists published for their units."},
@@ -206,6 +354,8 @@ var intelMessages = map[string][2]string{
 	"intel.import_button":    {"Nhập", "Import"},
 	"intel.result":           {"Kết quả nhập", "Import result"},
 	"intel.problems":         {"Các đối tượng bị bỏ qua", "Objects skipped"},
+	"intel.cli_refused":      {"Không nhập tệp:", "File not imported:"},
+	"intel.cli_files_failed": {"%d trên %d tệp không nhập được", "%d of %d files not imported"},
 	"intel.cli_summary":      {"Đã đọc %s đối tượng, nạp %s chỉ báo, bỏ qua %s", "%s objects read, %s indicators loaded, %s skipped"},
 	"intel.cli_list":         {"Danh sách %q phiên bản %d: %s, %d mục", "List %q version %d: %s, %d entries"},
 	"intel.list_title":       {"Danh sách cảnh báo", "Warning list"},
@@ -241,6 +391,7 @@ var intelMessages = map[string][2]string{
 	"audit.a.intel.":                  {"Tình báo (nhập chỉ báo)", "Intelligence (indicator imports)"},
 	"audit.a.watchlist.":              {"Danh sách cảnh báo (tạo, phát hành, thu hồi, sửa mục)", "Warning lists (create, publish, withdraw, entries)"},
 	"audit.type.warning_list":         {"danh sách cảnh báo", "warning list"},
+	"audit.pasted_values":             {"(các giá trị dán trực tiếp)", "(pasted values)"},
 	"audit.type.intel_import":         {"tệp tình báo", "intelligence file"},
 	"audit.f.objects_read":            {"Số đối tượng đã đọc", "Objects read"},
 	"audit.f.indicators_loaded":       {"Số chỉ báo đã nạp", "Indicators loaded"},
@@ -291,4 +442,14 @@ var intelErrors = map[string]string{
 	"choose a file or paste values":                                                 "hãy chọn tệp hoặc dán giá trị",
 	"%s holds more than the %d indicators one import may hold; split it":            "%s có nhiều hơn %d chỉ báo, mức tối đa của một lần nhập; hãy chia nhỏ tệp",
 	"must be a list id": "phải là mã số của một danh sách",
+}
+
+// lowerFirst lowers a label's first letter for use inside a sentence,
+// leaving acronyms ("Địa chỉ IP" → "địa chỉ IP").
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError {
+		return s
+	}
+	return string(unicode.ToLower(r)) + s[n:]
 }

@@ -134,9 +134,10 @@ var watchlistMessages = map[string][2]string{
 	"watchlist.action.disable_account": {"Vô hiệu hóa tài khoản", "Disable the account"},
 	"watchlist.action.reimage":         {"Cài đặt lại máy", "Reinstall the host"},
 
-	"field.file":   {"Tệp", "File"},
-	"field.list":   {"Danh sách", "List"},
-	"field.object": {"Khớp trên", "Seen on"},
+	"field.file":              {"Tệp", "File"},
+	"field.list":              {"Danh sách", "List"},
+	"field.object":            {"Khớp trên", "Seen on"},
+	"watchlist.record_closed": {"Mục này đã đóng (%s): không ghi thêm việc đã làm được. Nếu máy lại có dấu hiệu, hãy mở lại phát hiện trong hàng đợi.", "This item is closed (%s): no action can be recorded. Should the host show the indicator again, reopen the finding in the queue."},
 }
 
 var watchlistAudit = map[string][2]string{

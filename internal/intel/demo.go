@@ -91,7 +91,7 @@ func (s *Service) LoadDemo(ctx context.Context, sharedDir string) (int, error) {
 			s.logger().Warn("intel demo: a shared sample is missing", "shared_dir", sharedDir, "file", f, "err", err)
 			continue
 		}
-		res, err := s.Import(ctx, ImportInput{Name: filepath.Base(f), Data: bytes.NewReader(b), List: name, Source: "Mẫu công khai (" + strings.SplitN(f, "/", 2)[0] + ")",
+		res, err := s.Import(ctx, ImportInput{Name: filepath.Base(f), Data: bytes.NewReader(b), List: name, Source: "Mẫu công khai (" + strings.ToUpper(strings.SplitN(f, "/", 2)[0]) + ")",
 			Report: "Báo cáo kỹ thuật tháng " + now.Format("01/2006"), Severity: "medium", Reason: "Chỉ báo từ nguồn tình báo quốc tế"})
 		if err != nil {
 			s.logger().Warn("intel demo: a shared sample was not imported", "file", f, "err", err)

@@ -10,6 +10,7 @@ import (
 	"vigil/internal/audit"
 	"vigil/internal/auth"
 	"vigil/internal/errs"
+	"vigil/internal/i18n"
 	"vigil/internal/intel/format"
 	"vigil/internal/store"
 )
@@ -40,7 +41,7 @@ func (s *Service) AddEntries(ctx context.Context, listID int64, in EntryInput) (
 		if len(in.IndicatorIDs) > 0 {
 			return nil, errs.Invalid("values", "give pasted values or indicator ids, not both")
 		}
-		return s.Import(ctx, ImportInput{Name: "pasted", Data: strings.NewReader(in.Values), Source: in.Source, TLP: in.TLP,
+		return s.Import(ctx, ImportInput{Name: i18n.PastedName, Data: strings.NewReader(in.Values), Source: in.Source, TLP: in.TLP,
 			ListID: listID, Unit: in.Unit, Action: in.Action, Severity: in.Severity, Reason: in.Reason})
 	}
 	c, err := s.caller(ctx)

@@ -64,9 +64,11 @@ func (s *Service) acquire(ctx context.Context) (func(), error) {
 	}
 }
 
-func checkChoice(field, v string, choices []string) error {
+// checkChoice checks v is one of choices, whose labels are the message
+// keys prefix+choice.
+func checkChoice(field, v string, choices []string, prefix string) error {
 	if v != "" && !slices.Contains(choices, v) {
-		return errs.Invalid(field, "%q is not one of %s", v, strings.Join(choices, ", "))
+		return errs.Invalid(field, "%q is not one of %s", v, errs.OneOf{Prefix: prefix, Codes: choices})
 	}
 	return nil
 }
@@ -99,13 +101,13 @@ func (s *Service) checkImport(ctx context.Context, c *caller, in *ImportInput) (
 			return unit{}, err
 		}
 	}
-	if err := checkChoice("tlp", in.TLP, format.TLPs); err != nil {
+	if err := checkChoice("tlp", in.TLP, format.TLPs, "intel.tlp."); err != nil {
 		return unit{}, err
 	}
-	if err := checkChoice("action", in.Action, format.Actions); err != nil {
+	if err := checkChoice("action", in.Action, format.Actions, "intel.action."); err != nil {
 		return unit{}, err
 	}
-	if err := checkChoice("severity", in.Severity, Severities); err != nil {
+	if err := checkChoice("severity", in.Severity, Severities, "severity."); err != nil {
 		return unit{}, err
 	}
 	if in.List == "" && in.ListID == 0 {
@@ -149,6 +151,14 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (*ImportResult, er
 		}
 		if errors.Is(err, format.ErrTooManyObjects) {
 			return nil, errs.Errorf(errs.ETOOLARGE, "%s holds more than the %d indicators one import may hold; split it", in.Name, s.maxIndicators())
+		}
+		var fe *format.FileError
+		if errors.As(err, &fe) {
+			// The problem says where and why in the reader's language
+			// (format.Problem.Localize); the file is named once.
+			p := fe.Problem
+			p.File = ""
+			return nil, errs.Invalid("file", "%s cannot be read: %v", in.Name, p)
 		}
 		return nil, errs.Invalid("file", "%s cannot be read: %v", in.Name, err)
 	}

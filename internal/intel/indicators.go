@@ -100,7 +100,7 @@ func (s *Service) Indicators(ctx context.Context, f IndicatorFilter) ([]Indicato
 	l.Where(cond, args...)
 	if f.Kind != "" {
 		if !slices.Contains(format.Kinds, f.Kind) {
-			return nil, 0, errs.Invalid("kind", "%q is not one of %s", f.Kind, strings.Join(format.Kinds, ", "))
+			return nil, 0, errs.Invalid("kind", "%q is not one of %s", f.Kind, errs.OneOf{Prefix: "intel.kind.", Codes: format.Kinds})
 		}
 		l.Where("i.kind = ?", f.Kind)
 	}
@@ -109,7 +109,7 @@ func (s *Service) Indicators(ctx context.Context, f IndicatorFilter) ([]Indicato
 	}
 	if f.TLP != "" {
 		if !slices.Contains(format.TLPs, f.TLP) {
-			return nil, 0, errs.Invalid("tlp", "%q is not one of %s", f.TLP, strings.Join(format.TLPs, ", "))
+			return nil, 0, errs.Invalid("tlp", "%q is not one of %s", f.TLP, errs.OneOf{Prefix: "intel.tlp.", Codes: format.TLPs})
 		}
 		l.Where("i.tlp = ?", f.TLP)
 	}
@@ -133,7 +133,7 @@ func (s *Service) Indicators(ctx context.Context, f IndicatorFilter) ([]Indicato
 	case StatusRevoked:
 		l.Where("i.revoked")
 	default:
-		return nil, 0, errs.Invalid("status", "%q is not one of %s", f.Status, strings.Join(IndicatorStatuses, ", "))
+		return nil, 0, errs.Invalid("status", "%q is not one of %s", f.Status, errs.OneOf{Prefix: "intel.status.", Codes: IndicatorStatuses})
 	}
 	if f.Sort != "" {
 		expr, ok := IndicatorSorts[f.Sort]

@@ -161,8 +161,22 @@ func TestImportUpsertsIndicators(t *testing.T) {
 				t.Errorf("%s imports global intel: %v", who, err)
 			}
 		}
-		if _, err := f.svc.Import(f.ctx["admin"], intel.ImportInput{Name: "x.csv", TLP: "purple", Data: strings.NewReader("ip,192.0.2.1\n")}); code(err) != errs.EINVALID {
-			t.Errorf("bad tlp: %v", err)
+		_, err := f.svc.Import(f.ctx["admin"], intel.ImportInput{Name: "x.csv", TLP: "purple", Data: strings.NewReader("ip,192.0.2.1\n")})
+		if code(err) != errs.EINVALID || !strings.Contains(i18n.ErrorText("vi", err), "TLP:AMBER+STRICT (chỉ nội bộ)") || !strings.Contains(err.Error(), "amber+strict") {
+			t.Errorf("bad tlp: %v / %s", err, i18n.ErrorText("vi", err))
+		}
+		// A file refused whole: nothing stored, the reason in words in
+		// either language, no Go error text.
+		_, err = f.svc.Import(f.ctx["admin"], intel.ImportInput{Name: "wrongcols.csv", List: "L", Data: strings.NewReader("foo,bar\nx,y\n")})
+		if vi := i18n.ErrorText("vi", err); code(err) != errs.EINVALID || vi != "Tệp: không đọc được wrongcols.csv: dòng 1: không hiểu các cột: cần dòng tiêu đề có cột type và value, hoặc các dòng dạng type,value[,comment]" {
+			t.Errorf("refused (vi): %v / %q", err, vi)
+		}
+		if en := i18n.ErrorText("en", err); en != "File: wrongcols.csv cannot be read: line 1: columns not understood: want a header naming type and value, or rows type,value[,comment]" {
+			t.Errorf("refused (en): %q", en)
+		}
+		_, err = f.svc.Import(f.ctx["admin"], intel.ImportInput{Name: "e.json", Data: strings.NewReader(`{"Event":{"info":"x","Attribute":"oops"}}`)})
+		if vi := i18n.ErrorText("vi", err); strings.Contains(vi, "json: cannot") || strings.Contains(vi, "mispAttribute") || !strings.Contains(vi, "trường Event.Attribute") {
+			t.Errorf("bad MISP event (vi): %q", vi)
 		}
 		// The cap.
 		f.svc.MaxIndicators = 1
@@ -478,6 +492,20 @@ func TestEveryImportProblemIsTranslated(t *testing.T) {
 		if !i18n.HasIntelProblem(f) {
 			t.Errorf("import problem %q has no Vietnamese text (intelReasons in internal/i18n/messages_intel.go)", f)
 		}
+	}
+	for _, w := range format.JSONWords {
+		if !i18n.HasIntelWord(w) {
+			t.Errorf("JSON word %q has no Vietnamese text (intelWords in internal/i18n/messages_intel.go)", w)
+		}
+	}
+	// A whole file refused says where and why in Vietnamese.
+	_, err := format.ReadAs("misp", "e.json", strings.NewReader(`{"Event":{"Attribute":"x"}}`), format.ReadOptions{})
+	var fe *format.FileError
+	if !errors.As(err, &fe) {
+		t.Fatalf("%v", err)
+	}
+	if got := fe.Localize("vi"); got != "e.json (Event.Attribute): giá trị kiểu chuỗi ở chỗ cần kiểu danh sách" {
+		t.Errorf("vi refusal: %q", got)
 	}
 	p := format.Problem{Format: "missing %s", Reason: "missing value", Args: []any{"value"}}
 	if got := i18n.IntelProblem("vi", p.Format, p.Reason, p.Args); got != "thiếu giá trị" {

@@ -217,7 +217,7 @@ func (s *Service) Lists(ctx context.Context, f ListFilter) ([]*List, int, error)
 	l := store.NewList("l.id DESC", f.Limit, 50).Where(c.listScope())
 	if f.Status != "" {
 		if !slices.Contains(Statuses, f.Status) {
-			return nil, 0, errs.Invalid("status", "%q is not one of %s", f.Status, strings.Join(Statuses, ", "))
+			return nil, 0, errs.Invalid("status", "%q is not one of %s", f.Status, errs.OneOf{Prefix: "intel.list_status.", Codes: Statuses})
 		}
 		l.Where("l.status = ?", f.Status)
 	}
@@ -554,7 +554,7 @@ func (s *Service) Entries(ctx context.Context, listID int64, f EntryFilter) ([]E
 	l.Where(cond, args...)
 	if f.Kind != "" {
 		if !slices.Contains(format.Kinds, f.Kind) {
-			return nil, 0, errs.Invalid("kind", "%q is not one of %s", f.Kind, strings.Join(format.Kinds, ", "))
+			return nil, 0, errs.Invalid("kind", "%q is not one of %s", f.Kind, errs.OneOf{Prefix: "intel.kind.", Codes: format.Kinds})
 		}
 		l.Where("i.kind = ?", f.Kind)
 	}
@@ -567,13 +567,13 @@ func (s *Service) Entries(ctx context.Context, listID int64, f EntryFilter) ([]E
 	}
 	if f.Severity != "" {
 		if !slices.Contains(Severities, f.Severity) {
-			return nil, 0, errs.Invalid("severity", "%q is not one of %s", f.Severity, strings.Join(Severities, ", "))
+			return nil, 0, errs.Invalid("severity", "%q is not one of %s", f.Severity, errs.OneOf{Prefix: "severity.", Codes: Severities})
 		}
 		l.Where("e.severity = ?", f.Severity)
 	}
 	if f.Action != "" {
 		if !slices.Contains(format.Actions, f.Action) {
-			return nil, 0, errs.Invalid("action", "%q is not one of %s", f.Action, strings.Join(format.Actions, ", "))
+			return nil, 0, errs.Invalid("action", "%q is not one of %s", f.Action, errs.OneOf{Prefix: "intel.action.", Codes: format.Actions})
 		}
 		l.Where("e.action = ?", f.Action)
 	}

@@ -47,6 +47,10 @@ type Collection struct {
 	Selection   string `json:"selection"`
 	ListID      int64  `json:"list_id,omitempty"`
 	ListName    string `json:"list,omitempty"` // "name (YYYY-MM v2)"
+	// The list's name, month (YYYY-MM) and version, for a page to say them in words.
+	ListTitle   string `json:"-"`
+	ListMonth   string `json:"-"`
+	ListVersion int    `json:"-"`
 	// MaxTLP is the most restricted marking the collection shares:
 	// indicators marked above it are left out.
 	MaxTLP string `json:"max_tlp"`
@@ -145,7 +149,7 @@ func (in *CollectionInput) apply(c *Collection) error {
 		return errs.Invalid("description", "must be at most 2000 bytes")
 	}
 	if !slices.Contains(Selections, c.Selection) {
-		return errs.Invalid("selection", "must be one of %s", strings.Join(Selections, ", "))
+		return errs.Invalid("selection", "must be one of %s", errs.OneOf{Prefix: "taxii.sel.", Codes: Selections})
 	}
 	if c.Selection == SelectList && c.ListID <= 0 {
 		return errs.Invalid("list_id", "name the warning list the collection shares")
@@ -158,7 +162,7 @@ func (in *CollectionInput) apply(c *Collection) error {
 		c.MaxTLP = format.TLPAmber
 	}
 	if !slices.Contains(format.TLPs, c.MaxTLP) {
-		return errs.Invalid("max_tlp", "must be one of %s", strings.Join(format.TLPs, ", "))
+		return errs.Invalid("max_tlp", "must be one of %s", errs.OneOf{Prefix: "intel.tlp.", Codes: format.TLPs})
 	}
 	if len(c.Source) > 200 {
 		return errs.Invalid("source", "must be at most 200 bytes")
@@ -185,6 +189,7 @@ func checkList(ctx context.Context, q rowQuerier, c *Collection) error {
 		return fmt.Errorf("taxii: list: %w", err)
 	}
 	c.ListName = listName(name, month, version)
+	c.ListTitle, c.ListMonth, c.ListVersion = name, month, version
 	return nil
 }
 
@@ -301,6 +306,7 @@ func scanCollection(sc store.Scanner) (*Collection, error) {
 	}
 	if name != "" {
 		c.ListName = listName(name, month, version)
+		c.ListTitle, c.ListMonth, c.ListVersion = name, month, version
 	}
 	c.CreatedAt, c.UpdatedAt = store.Time(created), store.Time(updated)
 	c.Path = CollectionPath(c.ID)
@@ -612,9 +618,12 @@ func (s *Service) RevokeAccess(ctx context.Context, id, kind string, gid int64) 
 
 // ListOption is a warning list a collection may share.
 type ListOption struct {
-	ID     int64  `json:"id"`
-	Name   string `json:"name"`
-	Status string `json:"status"`
+	ID      int64  `json:"id"`
+	Name    string `json:"name"` // "name (month vN)"
+	Title   string `json:"title"`
+	Month   string `json:"month"` // YYYY-MM
+	Version int    `json:"version"`
+	Status  string `json:"status"`
 }
 
 // ListOptions are the warning lists, newest first (at most 200), for the
@@ -631,12 +640,10 @@ func (s *Service) ListOptions(ctx context.Context) ([]ListOption, error) {
 	var out []ListOption
 	for rows.Next() {
 		var o ListOption
-		var name, month string
-		var version int
-		if err := rows.Scan(&o.ID, &name, &month, &version, &o.Status); err != nil {
+		if err := rows.Scan(&o.ID, &o.Title, &o.Month, &o.Version, &o.Status); err != nil {
 			return nil, err
 		}
-		o.Name = listName(name, month, version)
+		o.Name = listName(o.Title, o.Month, o.Version)
 		out = append(out, o)
 	}
 	return out, rows.Err()

@@ -45,7 +45,7 @@ func (s *Service) LoadDemo(ctx context.Context, soc string, officers map[string]
 		}
 	}
 	kind, name, url, coll := FeedTAXII, "Ví dụ: bộ sưu tập TAXII của đối tác (đã tắt)", "https://taxii.example.invalid/taxii2/", "thay-bang-ma-bo-suu-tap"
-	fdesc := "Mẫu để sửa: thay địa chỉ bằng địa chỉ khám phá TAXII thật của cơ quan chuyên trách hoặc đối tác, mã bộ sưu tập, tên đăng nhập và mã truy cập họ cấp, rồi bật lên. Example to edit: a partner's real discovery address, collection id and credentials, then enable it."
+	fdesc := "Mẫu để sửa: thay địa chỉ bằng địa chỉ khám phá TAXII thật của cơ quan chuyên trách hoặc đối tác, mã bộ sưu tập, tên đăng nhập và mã truy cập họ cấp, rồi bật lên."
 	off := false
 	if _, err := s.CreateFeed(ctx, FeedInput{Kind: &kind, Name: &name, Description: &fdesc, URL: &url, Collection: &coll, Enabled: &off}); err != nil {
 		return added, err

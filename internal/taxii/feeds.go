@@ -147,7 +147,7 @@ func (in *FeedInput) apply(f *Feed) error {
 	}
 	f.Kind = strings.ToLower(f.Kind)
 	if !slices.Contains(FeedKinds, f.Kind) {
-		return errs.Invalid("kind", "must be one of %s", strings.Join(FeedKinds, ", "))
+		return errs.Invalid("kind", "must be one of %s", errs.OneOf{Prefix: "ifeeds.kind.", Codes: FeedKinds})
 	}
 	if f.Name == "" {
 		return errs.Invalid("name", "is required")
@@ -195,7 +195,7 @@ func (in *FeedInput) apply(f *Feed) error {
 	}
 	f.TLP = strings.ToLower(f.TLP)
 	if f.TLP != "" && !slices.Contains(format.TLPs, f.TLP) {
-		return errs.Invalid("tlp", "must be one of %s", strings.Join(format.TLPs, ", "))
+		return errs.Invalid("tlp", "must be one of %s", errs.OneOf{Prefix: "intel.tlp.", Codes: format.TLPs})
 	}
 	return nil
 }
@@ -375,7 +375,7 @@ func (s *Service) ListFeeds(ctx context.Context, f FeedFilter) ([]*Feed, int, er
 	l := store.NewList("f.id", f.Limit, 50)
 	if f.Kind != "" {
 		if !slices.Contains(FeedKinds, f.Kind) {
-			return nil, 0, errs.Invalid("kind", "must be one of %s", strings.Join(FeedKinds, ", "))
+			return nil, 0, errs.Invalid("kind", "must be one of %s", errs.OneOf{Prefix: "ifeeds.kind.", Codes: FeedKinds})
 		}
 		l.Where("f.kind = ?", f.Kind)
 	}

@@ -125,7 +125,7 @@ func expand(field string, in, allowed []string) ([]string, error) {
 			case slices.Contains(allowed, part):
 				out = append(out, part)
 			default:
-				return nil, errs.Invalid(field, "%q is not one of %s", part, strings.Join(allowed, ", "))
+				return nil, errs.Invalid(field, "%q is not one of %s", part, errs.OneOf{Prefix: map[string]string{"status": "finding.", "kind": "watchlist.kind.", "object": "watchlist.object."}[field], Codes: allowed})
 			}
 		}
 	}
@@ -323,7 +323,7 @@ func CheckAction(in *ActionInput) error {
 	in.Action = strings.TrimSpace(in.Action)
 	in.Note = strings.TrimSpace(in.Note)
 	if !slices.Contains(format.Actions, in.Action) {
-		return errs.Invalid("action", "%q is not one of %s", in.Action, strings.Join(format.Actions, ", "))
+		return errs.Invalid("action", "%q is not one of %s", in.Action, errs.OneOf{Prefix: "watchlist.action.", Codes: format.Actions})
 	}
 	if in.Note == "" {
 		return errs.Invalid("note", "say what was done (which scan, what was removed, who reset the password)")
@@ -377,7 +377,7 @@ func (s *Service) RecordAction(ctx context.Context, id int64, in ActionInput) (*
 		return nil, err
 	}
 	if !findings.IsActive(h.Status) {
-		return nil, errs.Conflict("status", "the finding is already %s: reopen it in the findings queue first", h.Status)
+		return nil, errs.Conflict("status", "the finding is already %s: reopen it in the findings queue first", errs.OneOf{Prefix: "finding.", Codes: []string{h.Status}})
 	}
 	now := store.Micros(s.now())
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {

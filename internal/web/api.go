@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"vigil/internal/errs"
+	"vigil/internal/i18n"
 )
 
 // apiRoute is one API endpoint. The table of them is the single source for
@@ -86,7 +87,34 @@ type apiError struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 		Field   string `json:"field,omitempty"`
+		// Format and Args are the message's English format and its
+		// arguments, so a client (vigil's command line) can say it in
+		// another language: a list of choices is {"one_of": [codes],
+		// "prefix": key}, an import file's problem {"problem": {...}}.
+		Format string `json:"format,omitempty"`
+		Args   []any  `json:"args,omitempty"`
 	} `json:"error"`
+}
+
+// errorArgs are an error's arguments as the API sends them: strings,
+// numbers, choices and problems as JSON; anything else as its text.
+func errorArgs(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch x := a.(type) {
+		case string, int, int64, float64, bool:
+			out[i] = x
+		case errs.OneOf:
+			out[i] = map[string]any{"one_of": x.Codes, "prefix": x.Prefix}
+		case *errs.Error:
+			out[i] = x.Message
+		case i18n.Localizer:
+			out[i] = map[string]any{"problem": x}
+		default:
+			out[i] = fmt.Sprint(x)
+		}
+	}
+	return out
 }
 
 func statusOf(code string) int {
@@ -121,6 +149,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		e = &errs.Error{Code: errs.EINTERNAL, Message: "internal error"}
 	}
 	body.Error.Code, body.Error.Message, body.Error.Field = e.Code, e.Message, e.Field
+	if e.Format != "" && e.Code != errs.EINTERNAL {
+		body.Error.Format, body.Error.Args = e.Format, errorArgs(e.Args)
+	}
 	setRetryAfter(w, e)
 	writeJSON(w, statusOf(e.Code), body)
 }

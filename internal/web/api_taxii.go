@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -50,6 +51,9 @@ func collectionShares(c *taxii.Collection, lang string) string {
 	s := i18n.T(lang, "taxii.sel."+c.Selection)
 	if c.Selection == taxii.SelectList {
 		s += ": " + c.ListName
+		if c.ListTitle != "" {
+			s = i18n.T(lang, "taxii.sel."+c.Selection) + ": " + c.ListTitle + " (" + fmt.Sprintf(i18n.T(lang, "taxii.list_option"), monthWords(lang, c.ListMonth), c.ListVersion) + ")"
+		}
 	}
 	return s
 }

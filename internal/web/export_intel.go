@@ -59,7 +59,7 @@ func (s *Server) exportWatchlists(w http.ResponseWriter, r *http.Request, lp lis
 		{"common.status", func(x *intel.List) string { return i18n.T(lang, "intel.list_status."+x.Status) }},
 		{"intel.status_since", func(x *intel.List) string { return i18n.FormatTime(x.StatusSince, lang) }},
 		{"intel.entries", func(x *intel.List) string { return strconv.Itoa(x.Entries) }},
-		{"intel.published_by", func(x *intel.List) string { return x.PublishedBy }},
+		{"intel.published_by", func(x *intel.List) string { return whoText(lang, x.PublishedBy) }},
 		{"intel.published_at", func(x *intel.List) string {
 			return dateOrEmpty(x.PublishedAt, func() string { return i18n.FormatTime(x.PublishedAt, lang) })
 		}},

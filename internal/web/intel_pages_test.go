@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"encoding/json"
+	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -49,7 +50,7 @@ func TestIntelPages(t *testing.T) {
 		// the result says what was read and each problem, translated.
 		st, body := w.postIntel("admin", "vi", "/watchlists/import", map[string]string{"list": "Danh sách tháng 12", "severity": "critical", "reason": "Máy chủ điều khiển"},
 			"t12.csv", "type,value,comment\nip,203.0.113.5,C2\ndomain,evil.example,\nbogus,zzz,\n")
-		if st != 200 || !strings.Contains(body, "Đã đọc 3 đối tượng, nạp 2 chỉ báo, bỏ qua 1") || !strings.Contains(body, "t12.csv:4") || !strings.Contains(body, "Đã phát hành") {
+		if st != 200 || !strings.Contains(body, "Đã đọc 3 đối tượng, nạp 2 chỉ báo, bỏ qua 1") || !strings.Contains(body, "t12.csv, dòng 4") || !strings.Contains(body, "Đã phát hành") {
 			t.Fatalf("import page: %d %s", st, body)
 		}
 		// Pasted values into the same list, for unit A by its officer.
@@ -177,4 +178,118 @@ func TestAgentsReceivePublishedLists(t *testing.T) {
 			t.Errorf("agent gets %v after the withdrawal", got)
 		}
 	})
+}
+
+// TestIntelImportInWords: a file refused whole, a skipped object, a bad
+// choice and pasted values read fully in Vietnamese on the page: no Go
+// error, no English detail, no code list.
+func TestIntelImportInWords(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, storetest.Open(t, "sqlite"))
+	english := []string{"json: cannot", "Go struct", "format:", "mispEvent", "columns not understood", "want ", "found", "not one of",
+		"password_reset", "amber+strict, red", "pasted:", "string", "array", "cannot", "expected"}
+	clean := func(what, msg string) {
+		t.Helper()
+		if msg == "" {
+			t.Errorf("%s: no message", what)
+		}
+		for _, e := range english {
+			if strings.Contains(msg, e) {
+				t.Errorf("%s: %q in %q", what, e, msg)
+			}
+		}
+	}
+	st, body := w.postIntel("admin", "vi", "/watchlists/import", map[string]string{"list": "L"}, "wrongcols.csv", "foo,bar\nx,y\n")
+	msg := fieldMessage(body, "file")
+	if st != 400 || !strings.Contains(msg, "wrongcols.csv, dòng 1") && !strings.Contains(msg, "dòng 1") {
+		t.Errorf("wrongcols.csv: %d %q", st, msg)
+	}
+	clean("wrongcols.csv", msg)
+	st, body = w.postIntel("admin", "vi", "/watchlists/import", map[string]string{"list": "L"}, "bad.json", `{"Event":{"info":"x","Attribute":"oops"}}`)
+	msg = fieldMessage(body, "file")
+	if st != 400 || !strings.Contains(msg, "Event.Attribute") || !strings.Contains(msg, "chuỗi") || !strings.Contains(msg, "danh sách") {
+		t.Errorf("bad MISP event: %d %q", st, msg)
+	}
+	clean("bad MISP event", msg)
+	// A bad pattern and pasted text: the problems' place and reason.
+	st, body = w.postIntel("admin", "vi", "/watchlists/import", map[string]string{"list": "L"}, "p.json",
+		`{"type":"bundle","objects":[{"type":"indicator","id":"indicator--a","pattern":"[ipv4-addr:value = '1.2.3.4'"},5]}`)
+	if st != 200 || !strings.Contains(body, "cần &#34;]&#34;, nhưng gặp chỗ kết thúc mẫu") || !strings.Contains(body, "p.json, đối tượng 2") {
+		t.Errorf("bad pattern: %d %s", st, problemsOf(body))
+	}
+	clean("bad pattern", problemsOf(body))
+	st, body = w.postIntel("admin", "vi", "/watchlists/import", map[string]string{"list": "L", "values": "192.0.2.1\n???\n"}, "", "")
+	if st != 200 || !strings.Contains(body, "Dán trực tiếp, dòng 2") {
+		t.Errorf("paste: %d %s", st, problemsOf(body))
+	}
+	clean("paste", problemsOf(body))
+	st, body = w.postIntel("admin", "en", "/watchlists/import", map[string]string{"list": "L", "values": "???\n"}, "", "")
+	if st != 200 || !strings.Contains(body, "pasted text, line 1") {
+		t.Errorf("paste (en): %d %s", st, problemsOf(body))
+	}
+	// Choices by their labels.
+	for field, label := range map[string]string{"tlp": "TLP:AMBER+STRICT (chỉ nội bộ)", "action": "Cài đặt lại"} {
+		st, body = w.postIntel("admin", "vi", "/watchlists/import", map[string]string{"list": "L", field: "bogus", "values": "192.0.2.1"}, "", "")
+		msg = fieldMessage(body, field)
+		if st != 400 || !strings.Contains(msg, label) {
+			t.Errorf("bad %s: %d %q", field, st, msg)
+		}
+		clean("bad "+field, msg)
+	}
+	st, body = w.postIntel("admin", "en", "/watchlists/import", map[string]string{"list": "L", "action": "bogus", "values": "192.0.2.1"}, "", "")
+	if msg = fieldMessage(body, "action"); st != 400 || !strings.Contains(msg, "Full malware scan") || strings.Contains(msg, "password_reset") {
+		t.Errorf("bad action (en): %d %q", st, msg)
+	}
+	// A filter's bad choice on the lists: the choices by their labels.
+	for path, label := range map[string]string{"/watchlist?kind=bogus": "Mã băm SHA-256", "/watchlist?status=bogus": "Đã khắc phục",
+		"/advisories?status=bogus": "Đã ban hành", "/intel?tlp=bogus": "TLP:RED (đích danh)", "/watchlists?status=bogus": "Đã thay thế"} {
+		st, page := w.getPage("admin", "vi", path)
+		if st != 400 || !strings.Contains(page, label) || strings.Contains(page, "in_progress") || strings.Contains(page, "sha256,") || strings.Contains(page, "draft,") {
+			t.Errorf("%s: %d, want %q", path, st, label)
+		}
+	}
+	// The API keeps the codes, and gives the format and its arguments.
+	r := w.call("admin", "POST", "/api/v1/intel/import?file=wrongcols.csv", "foo,bar\nx,y\n")
+	if b := string(r.Body); r.Status != 400 || !strings.Contains(b, `"format":"%s cannot be read: %v"`) || !strings.Contains(b, `"problem"`) || !strings.Contains(b, "columns not understood") {
+		t.Errorf("API refusal: %d %s", r.Status, b)
+	}
+}
+
+// TestSystemActorInWords: what the system did (a demo's list, an
+// advisory) names it in words, not by its account name.
+func TestSystemActorInWords(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, storetest.Open(t, "sqlite"))
+	if st, _ := w.postIntel("admin", "vi", "/watchlists/import", map[string]string{"list": "Danh sách tháng 12"}, "", ""); st != 400 {
+		t.Fatalf("empty import: %d", st)
+	}
+	if st, _ := w.postIntel("admin", "vi", "/watchlists/import", map[string]string{"list": "Danh sách tháng 12", "values": "192.0.2.1"}, "", ""); st != 200 {
+		t.Fatalf("import: %d", st)
+	}
+	adv := w.advisoryFor(t, false, "A")
+	for _, q := range []string{`UPDATE warning_lists SET published_by = 'system'`, `UPDATE advisories SET created_by = 'system', issued_by = 'system', status_by = 'system'`} {
+		if _, err := w.db.Exec(t.Context(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lists := w.call("admin", "GET", "/api/v1/watchlists", nil).items(t)
+	if len(lists) == 0 {
+		t.Fatal("no list")
+	}
+	for _, path := range []string{"/watchlists", "/watchlists/" + itoa(int64(lists[0]["id"].(float64))), "/advisories/" + adv} {
+		_, page := w.getPage("admin", "vi", path)
+		if !strings.Contains(page, "Hệ thống Vigil") || strings.Contains(page, ">system<") || strings.Contains(page, " system,") || strings.Contains(page, ", system") {
+			t.Errorf("%s names the system by its account name", path)
+		}
+	}
+}
+
+// problemsOf is the list of problems an import page shows.
+func problemsOf(body string) string {
+	i := strings.Index(body, `<ul class="problems">`)
+	if i < 0 {
+		return ""
+	}
+	j := strings.Index(body[i:], "</ul>")
+	return html.UnescapeString(body[i : i+j])
 }

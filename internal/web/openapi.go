@@ -92,6 +92,8 @@ func (s *Server) openAPIDoc() map[string]any {
 	schemas["Error"] = map[string]any{"type": "object", "properties": map[string]any{"error": map[string]any{"type": "object",
 		"required": []string{"code", "message"}, "properties": map[string]any{
 			"code": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}, "field": map[string]any{"type": "string"},
+			"format": map[string]any{"type": "string", "description": "the message's English format (its arguments in args), for a client that says it in another language"},
+			"args":   map[string]any{"type": "array", "items": map[string]any{}},
 		}}}}
 	return map[string]any{
 		"openapi": "3.0.3",

@@ -25,6 +25,12 @@ func TestTAXIIPages(t *testing.T) {
 			if lang == "vi" && (strings.Contains(body, ">list<") || strings.Contains(body, ">amber<")) {
 				t.Error("a raw value on the Vietnamese page")
 			}
+			// The list selector names the month and the status in words.
+			opt := map[string]string{"vi": "Danh sách cảnh báo (tháng 11/2026, phiên bản ", "en": "Danh sách cảnh báo (11/2026, version "}[lang]
+			status := map[string]string{"vi": " · Đã phát hành</option>", "en": " · Published</option>"}[lang]
+			if !strings.Contains(body, opt) || !strings.Contains(body, status) || strings.Contains(body, "2026-11 v") || strings.Contains(body, "· published<") {
+				t.Errorf("%s: the list selector shows codes: %s", lang, body[strings.Index(body, `name="list_id"`):][:600])
+			}
 		}
 		// viewerA (unit A is granted) sees it without the forms; officerB not.
 		if _, body := w.getPage("viewerA", "vi", "/taxii"); !strings.Contains(body, id) || strings.Contains(body, `action="/taxii/collections"`) {

@@ -40,12 +40,8 @@ func newUIRenderer() (*uiRenderer, error) {
 		"kind":     func(lang, k string) string { return i18n.T(lang, "kind."+k) },
 		// who names the person who did something; the hub's own work
 		// (jobs, demo data) reads as the system, in the reader's language.
-		"who": func(lang, actor string) string {
-			if actor == "system" {
-				return i18n.T(lang, "audit.actor.system")
-			}
-			return actor
-		},
+		"who":         whoText,
+		"monthWords":  monthWords,
 		"word":        word,
 		"fieldError":  fieldError,
 		"invalid":     invalid,
@@ -330,4 +326,17 @@ func redirectSaved(w http.ResponseWriter, r *http.Request, to string) {
 		sep = "&"
 	}
 	http.Redirect(w, r, to+sep+"flash=saved", http.StatusSeeOther)
+}
+
+// whoText names an actor: the system in words, a user by e-mail.
+func whoText(lang, actor string) string {
+	if actor == "system" {
+		return i18n.T(lang, "audit.actor.system")
+	}
+	return actor
+}
+
+// monthWords is a month (YYYY-MM) in words: "tháng 12/2026", "12/2026".
+func monthWords(lang, m string) string {
+	return fmt.Sprintf(i18n.T(lang, "common.month_of"), monthText(m))
 }

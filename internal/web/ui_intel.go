@@ -127,13 +127,7 @@ type problemRow struct {
 func problemRows(lang string, ps []format.Problem) []problemRow {
 	out := make([]problemRow, 0, len(ps))
 	for _, p := range ps {
-		where := p.File
-		if p.Line > 0 {
-			where += fmt.Sprintf(":%d", p.Line)
-		}
-		if p.Object != "" {
-			where += " " + p.Object
-		}
+		where := i18n.IntelWhere(lang, p.File, p.Line, p.Object)
 		field := p.Field
 		if label, ok := i18n.FieldLabel(lang, p.Field); ok {
 			field = label
@@ -310,7 +304,7 @@ func (s *Server) readImportForm(r *http.Request, listID int64) (intel.ImportInpu
 		return in, done, nil
 	}
 	if v := r.PostFormValue("values"); strings.TrimSpace(v) != "" {
-		in.Name, in.Data = "pasted", io.Reader(strings.NewReader(v))
+		in.Name, in.Data = i18n.PastedName, io.Reader(strings.NewReader(v))
 		return in, done, nil
 	}
 	return in, done, errs.Invalid("file", "choose a file or paste values")

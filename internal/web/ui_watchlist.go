@@ -38,10 +38,18 @@ type hitRow struct {
 	Why      string // the reason in words
 	Deadline string // "dd/mm/yyyy · 3 days left"
 	Late     bool
+	NoteText string // the finding's note, a recorded action's code in words
 }
 
 func newHitRow(lang string, h *watchlist.Hit, now time.Time) hitRow {
-	r := hitRow{Hit: h, Why: fmt.Sprintf(i18n.T(lang, "watchlist.why."+h.Object), h.Value)}
+	r := hitRow{Hit: h, Why: fmt.Sprintf(i18n.T(lang, "watchlist.why."+h.Object), h.Value), NoteText: h.Note}
+	// An action recorded leaves "code: note" (watchlist.RecordAction).
+	for _, a := range format.Actions {
+		if rest, ok := strings.CutPrefix(h.Note, a+": "); ok {
+			r.NoteText = i18n.T(lang, "watchlist.action."+a) + ": " + rest
+			break
+		}
+	}
 	if !h.DueAt.IsZero() {
 		r.Deadline = i18n.FormatDate(h.DueAt, lang)
 		if findings.IsActive(h.Status) {
@@ -106,6 +114,14 @@ type watchlistData struct {
 }
 
 func (s *Server) uiWatchlist(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if !q.Has("status") {
+		// The queue opens on what is still to do; its sort, paging and
+		// export links carry the filter, so an export holds what the page
+		// shows.
+		q.Set("status", "active")
+		r.URL.RawQuery = q.Encode()
+	}
 	lp, err := readList(r, watchlist.SortKeys)
 	if err != nil {
 		s.uiError(w, r, err)
@@ -115,11 +131,6 @@ func (s *Server) uiWatchlist(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.uiError(w, r, err)
 		return
-	}
-	q := r.URL.Query()
-	if !q.Has("status") && lp.Format == "" {
-		f.Statuses = []string{"active"}
-		q.Set("status", "active")
 	}
 	if lp.Format != "" {
 		if err := s.exportWatchlist(w, r, lp, f); err != nil {
@@ -168,6 +179,7 @@ type watchlistHitData struct {
 	Related  []hitRow
 	Choices  []string // actions an officer may record
 	CanWrite bool
+	Closed   bool // the finding is closed: no action is recorded until it is reopened
 	Form     *formState
 	Saved    bool
 	MaxMiB   int64
@@ -202,6 +214,7 @@ func (s *Server) renderWatchlistHit(w http.ResponseWriter, r *http.Request, stat
 	}
 	if _, err := s.Watchlist.CanAct(r.Context(), id); err == nil {
 		data.CanWrite = true
+		data.Closed = !findings.IsActive(d.Hit.Status)
 	}
 	s.render(w, r, status, "watchlist_hit", s.newPage(r, "watchlist", "watchlist.title", data))
 }

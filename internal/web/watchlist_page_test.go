@@ -2,9 +2,13 @@ package web_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
+	"maps"
 	"mime/multipart"
 	"net/http"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -89,6 +93,42 @@ func TestWatchlistPages(t *testing.T) {
 			if st, _ := w.getPage("officerA", "vi", "/watchlist?format="+f); st != 200 {
 				t.Errorf("export %s: %d", f, st)
 			}
+		}
+		// The queue opens on what is still to do: its export links say so,
+		// and the export holds exactly the rows the page shows.
+		if _, err := db.Exec(t.Context(), `UPDATE findings SET status = 'resolved' WHERE kind = 'warning_list' AND id = (SELECT finding_id FROM watchlist_hits WHERE id = ?)`, h["A"]); err != nil {
+			t.Fatal(err)
+		}
+		_, page = w.getPage("analyst", "en", "/watchlist")
+		if !strings.Contains(page, `href="/watchlist?format=csv&amp;status=active"`) {
+			t.Errorf("the CSV link omits the status the page shows")
+		}
+		r := w.call("analyst", "GET", "/watchlist?format=csv&status=active&lang=en", nil)
+		all := w.call("analyst", "GET", "/watchlist?format=csv&lang=en", nil)
+		ids := func(re *regexp.Regexp, s string) string {
+			seen := map[string]bool{}
+			for _, m := range re.FindAllStringSubmatch(s, -1) {
+				seen[m[1]] = true
+			}
+			return fmt.Sprint(slices.Sorted(maps.Keys(seen)))
+		}
+		shown := ids(regexp.MustCompile(`href="/watchlist/hits/(\d+)"`), page)
+		exported := ids(regexp.MustCompile(`(?m)^"?(\d+)"?,`), string(all.Body))
+		if string(r.Body) != string(all.Body) || shown != exported || shown == "[]" {
+			t.Errorf("the export holds other rows than the page: page %s, export %s", shown, exported)
+		}
+		if strings.Contains(string(r.Body), "Resolved") {
+			t.Errorf("the default export holds a resolved item")
+		}
+		// A closed item shows why no action can be recorded, and the server
+		// refuses one with its reason in words.
+		_, page = w.getPage("officerA", "vi", "/watchlist/hits/"+h["A"])
+		if !strings.Contains(page, `id="record-closed"`) || strings.Contains(page, `name="note"`) || !strings.Contains(page, "Đã khắc phục") || strings.Contains(page, "scan:") {
+			t.Errorf("a closed item offers the record form")
+		}
+		st, body, _ = w.postWatchlist("officerA", "vi", h["A"], map[string]string{"action": "scan", "note": "Quét lại"}, "", "")
+		if st != 409 || !strings.Contains(body, "trạng thái Đã khắc phục") || strings.Contains(body, "trạng thái resolved") {
+			t.Errorf("action on a closed item: %d %s", st, body[strings.Index(body, "<main"):])
 		}
 	})
 }

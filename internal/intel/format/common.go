@@ -2,7 +2,6 @@ package format
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -102,7 +101,7 @@ func (rd *reader) base() Indicator {
 func (rd *reader) count() error {
 	rd.res.ObjectsRead++
 	if rd.opt.MaxObjects > 0 && rd.res.ObjectsRead > rd.opt.MaxObjects {
-		return fmt.Errorf("%w: %s has more than %d", ErrTooManyObjects, rd.file, rd.opt.MaxObjects)
+		return refuse(rd.file, 0, "", "", ErrTooManyObjects, reasonTooMany, rd.opt.MaxObjects)
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -60,13 +59,28 @@ func headerLayout(file string, line int, row []string) (layout, bool, error) {
 	if _, first := columns.Lookup(cells[0]); !first && !(named["type"] && named["value"]) {
 		return nil, false, nil
 	}
-	h, err := columns.Map(file, line, cells)
-	if err != nil {
-		return nil, true, err
-	}
 	lay := layout{}
 	for _, c := range columns.Columns {
-		lay[c.Name] = h.Index(c.Name)
+		lay[c.Name] = -1
+	}
+	for i, cell := range cells {
+		col, ok := columns.Lookup(cell)
+		if !ok {
+			continue // another tool's column
+		}
+		if prev := lay[col.Name]; prev >= 0 {
+			return nil, true, refuse(file, line, "", "", nil, reasonDuplicateColumn, i+1, prev+1, col.Name)
+		}
+		lay[col.Name] = i
+	}
+	var missing []string
+	for _, c := range columns.Columns {
+		if c.Required && lay[c.Name] < 0 {
+			missing = append(missing, c.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, true, refuse(file, line, "", "", nil, reasonMissingColumns, strings.Join(missing, ", "))
 	}
 	return lay, true, nil
 }
@@ -195,7 +209,7 @@ func readCSV(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 				rr.problem(line, "", "", reasonLineTooLong)
 				continue
 			}
-			return nil, fmt.Errorf("format: %s: %w", name, err)
+			return nil, refuse(name, line+1, "", "", err, reasonReadFailed)
 		}
 		line++
 		s := strings.TrimRight(raw, "\r\n")
@@ -228,7 +242,7 @@ func readCSV(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 			first = false
 			lay, header, err := headerLayout(name, startLine, rec)
 			if err != nil {
-				return nil, fmt.Errorf("format: %w", err)
+				return nil, err
 			}
 			if header {
 				rr.lay = lay
@@ -236,7 +250,7 @@ func readCSV(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 			}
 			rr.lay = layout{"type": 0, "value": 1, "comment": 2}
 			if _, ok := ParseKind(rec[0]); !ok {
-				return nil, fmt.Errorf("format: %s:%d: %s", name, startLine, reasonBadColumnsHeader)
+				return nil, refuse(name, startLine, "", "", nil, reasonBadColumnsHeader)
 			}
 		}
 		if _, ok := rr.lay["source"]; !ok && len(rec) > 3 {

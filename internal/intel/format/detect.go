@@ -83,7 +83,7 @@ func Read(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 	head, _ := br.Peek(detectSize)
 	f := Detect(name, head)
 	if f == "misp-manifest" {
-		return nil, fmt.Errorf("format: %s is a MISP feed manifest: read it with ReadMISPManifest, then read each event file", name)
+		return nil, refuse(name, 0, "", "", nil, reasonManifest)
 	}
 	return ReadAs(f, name, br, opt)
 }
@@ -95,7 +95,7 @@ func ReadAs(format, name string, r io.Reader, opt ReadOptions) (res *Result, err
 		// Never a panic on outside data: should a bug let one through, the
 		// file is refused, the hub goes on.
 		if p := recover(); p != nil {
-			res, err = nil, fmt.Errorf("format: %s cannot be read (internal error: %v)", name, p)
+			res, err = nil, refuse(name, 0, "", "", fmt.Errorf("internal error: %v", p), reasonInternal)
 		}
 	}()
 	switch format {
@@ -110,5 +110,5 @@ func ReadAs(format, name string, r io.Reader, opt ReadOptions) (res *Result, err
 	case "paste":
 		return readPaste(name, r, opt)
 	}
-	return nil, fmt.Errorf("format: unknown format %q", format)
+	return nil, refuse(name, 0, "", "", nil, reasonUnknownFormat, format)
 }

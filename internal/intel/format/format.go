@@ -10,6 +10,8 @@ package format
 import (
 	"fmt"
 	"time"
+
+	"vigil/internal/i18n"
 )
 
 // Indicator kinds: the names internal/detect/ioc gives them.
@@ -104,7 +106,9 @@ type Problem struct {
 
 func (p Problem) Error() string {
 	s := p.File
-	if p.Line > 0 {
+	if p.Line > 0 && s == "" {
+		s = fmt.Sprintf("line %d", p.Line)
+	} else if p.Line > 0 {
 		s += fmt.Sprintf(":%d", p.Line)
 	}
 	if p.Object != "" {
@@ -117,6 +121,13 @@ func (p Problem) Error() string {
 		s += ": "
 	}
 	return s + p.Reason
+}
+
+// Localize is the problem in lang: where (i18n.IntelWhere), the field and
+// why, translated by its Format; an error's argument says itself so
+// (i18n.Localizer).
+func (p Problem) Localize(lang string) string {
+	return i18n.IntelProblemLine(lang, p.File, p.Line, p.Object, p.Field, p.Format, p.Reason, p.Args)
 }
 
 // Result is what a reader produced.

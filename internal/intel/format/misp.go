@@ -120,7 +120,7 @@ func readMISP(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 	var f mispFile
 	dec := json.NewDecoder(bufio.NewReader(r))
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("format: %s: not a MISP event: %w", name, err)
+		return nil, jsonRefusal(name, "", err)
 	}
 	var events []*mispEvent
 	switch {
@@ -354,12 +354,12 @@ func ReadMISPManifest(r io.Reader) ([]ManifestEvent, error) {
 		Tag []mispTag `json:"Tag"`
 	}
 	if err := json.NewDecoder(bufio.NewReader(r)).Decode(&m); err != nil {
-		return nil, fmt.Errorf("format: not a MISP feed manifest: %w", err)
+		return nil, jsonRefusal("manifest.json", "", err)
 	}
 	out := make([]ManifestEvent, 0, len(m))
 	for id, e := range m {
 		if _, err := uuid.Parse(id); err != nil {
-			return nil, fmt.Errorf("format: MISP feed manifest: %q is not an event uuid", clip(id))
+			return nil, refuse("manifest.json", 0, "", "", nil, reasonNotEventUUID, clip(id))
 		}
 		me := ManifestEvent{UUID: strings.ToLower(id), Info: e.Info, Timestamp: unixTime(e.Timestamp), Org: e.Orgc.Name, Date: e.Date}
 		for _, t := range e.Tag {

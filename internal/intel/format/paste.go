@@ -2,7 +2,6 @@ package format
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"net/netip"
 	"regexp"
@@ -125,7 +124,7 @@ func readPaste(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 				rd.problem(line, "", "", reasonLineTooLong)
 				continue
 			}
-			return nil, fmt.Errorf("format: %s: %w", name, err)
+			return nil, refuse(name, line+1, "", "", err, reasonReadFailed)
 		}
 		line++
 		if line == 1 {

@@ -35,13 +35,62 @@ type Literal struct {
 // PathString is the path joined by dots ("hashes.SHA-256").
 func (c Comparison) PathString() string { return strings.Join(c.Path, ".") }
 
-// PatternError is a malformed pattern: Pos is the 0-based byte offset.
+// PatternError is a malformed pattern: Pos is the 0-based byte offset,
+// Format one of patternFormats and Args its arguments (strings: the
+// pattern's own text, quoted by the format, or endOfPattern).
 type PatternError struct {
-	Pos int
-	Msg string
+	Pos    int
+	Format string
+	Args   []any
 }
 
-func (e *PatternError) Error() string { return fmt.Sprintf("character %d: %s", e.Pos+1, e.Msg) }
+func (e *PatternError) Error() string {
+	return fmt.Sprintf("character %d: %s", e.Pos+1, e.Msg())
+}
+
+// Msg is what is wrong, in English.
+func (e *PatternError) Msg() string { return fmt.Sprintf(e.Format, e.Args...) }
+
+// endOfPattern is what a message says was found when the pattern ended.
+const endOfPattern = "the end of the pattern"
+
+// The messages of a PatternError.
+const (
+	patTooLong       = "pattern too long"
+	patUnexpected    = "unexpected %s"
+	patUnterminated  = "unterminated string"
+	patOddHex        = "odd number of hex digits"
+	patBadHex        = "bad hex literal"
+	patBadBase64     = "bad base64 literal"
+	patBadTimestamp  = "bad timestamp (want t'yyyy-mm-ddThh:mm:ssZ')"
+	patBadEscape     = `unterminated string or bad escape (only \' and \\)`
+	patBadChar       = "unexpected character %q"
+	patWant          = "want %q, found %s"
+	patTooDeep       = "pattern nested too deeply"
+	patWantObs       = "want an observation expression in [ ], found %s"
+	patWithinNumber  = "WITHIN wants a number of seconds, found %s"
+	patWithinPos     = "WITHIN wants a positive number"
+	patWantSeconds   = "want SECONDS, found %s"
+	patRepeatsNumber = "REPEATS wants a whole number, found %s"
+	patRepeatsPos    = "REPEATS wants a positive number"
+	patWantTimes     = "want TIMES, found %s"
+	patStart         = "START wants a timestamp t'…', found %s"
+	patWantStop      = "want STOP, found %s"
+	patStop          = "STOP wants a timestamp t'…', found %s"
+	patBoolCompare   = "%s cannot compare a boolean"
+	patWantsString   = "%s wants a string, found %s"
+	patWantOperator  = "want a comparison operator, found %s"
+	patWantObject    = "want an object type, found %s"
+	patWantProperty  = "want a property name, found %s"
+	patWantIndex     = "want a list index or *, found %s"
+	patWantValue     = "want a value, found %s"
+)
+
+// patternFormats lists them, for the translation tables.
+var patternFormats = []string{patTooLong, patUnexpected, patUnterminated, patOddHex, patBadHex, patBadBase64,
+	patBadTimestamp, patBadEscape, patBadChar, patWant, patTooDeep, patWantObs, patWithinNumber, patWithinPos,
+	patWantSeconds, patRepeatsNumber, patRepeatsPos, patWantTimes, patStart, patWantStop, patStop,
+	patBoolCompare, patWantsString, patWantOperator, patWantObject, patWantProperty, patWantIndex, patWantValue}
 
 // maxPattern bounds a pattern's length and nesting.
 const (
@@ -56,7 +105,7 @@ const (
 // towards alerting).
 func ParsePattern(s string) ([]Comparison, error) {
 	if len(s) > maxPattern {
-		return nil, &PatternError{0, "pattern too long"}
+		return nil, &PatternError{Pos: 0, Format: patTooLong}
 	}
 	p := &patternParser{lx: lexer{src: s}}
 	p.next()
@@ -64,7 +113,7 @@ func ParsePattern(s string) ([]Comparison, error) {
 		return nil, err
 	}
 	if p.tok.kind != tEOF {
-		return nil, p.errf("unexpected %s", p.tok.describe())
+		return nil, p.errf(patUnexpected, p.tok.describe())
 	}
 	return p.out, nil
 }
@@ -88,17 +137,18 @@ type token struct {
 	kind tokKind
 	text string // identifier, punctuation, unescaped literal
 	pos  int
-	msg  string // for tBad
+	msg  string // for tBad: one of patternFormats
+	arg  string // its argument, if it has one
 }
 
 func (t token) describe() string {
 	switch t.kind {
 	case tEOF:
-		return "end of pattern"
+		return endOfPattern
 	case tString:
-		return fmt.Sprintf("string '%s'", clip(t.text))
+		return "'" + clip(t.text) + "'"
 	}
-	return fmt.Sprintf("%q", clip(t.text))
+	return strconv.Quote(clip(t.text))
 }
 
 type lexer struct {
@@ -128,25 +178,25 @@ func (l *lexer) next() token {
 		l.pos++
 		s, ok := l.quoted()
 		if !ok {
-			return token{kind: tBad, pos: start, msg: "unterminated string"}
+			return token{kind: tBad, pos: start, msg: patUnterminated}
 		}
 		switch c {
 		case 'h':
 			if len(s)%2 != 0 {
-				return token{kind: tBad, pos: start, msg: "odd number of hex digits"}
+				return token{kind: tBad, pos: start, msg: patOddHex}
 			}
 			if _, err := hex.DecodeString(s); err != nil {
-				return token{kind: tBad, pos: start, msg: "bad hex literal"}
+				return token{kind: tBad, pos: start, msg: patBadHex}
 			}
 			return token{kind: tHex, text: strings.ToLower(s), pos: start}
 		case 'b':
 			if _, err := base64.StdEncoding.DecodeString(s); err != nil {
-				return token{kind: tBad, pos: start, msg: "bad base64 literal"}
+				return token{kind: tBad, pos: start, msg: patBadBase64}
 			}
 			return token{kind: tBinary, text: s, pos: start}
 		default:
 			if _, err := time.Parse(time.RFC3339Nano, s); err != nil || !strings.HasSuffix(s, "Z") {
-				return token{kind: tBad, pos: start, msg: "bad timestamp (want t'yyyy-mm-ddThh:mm:ssZ')"}
+				return token{kind: tBad, pos: start, msg: patBadTimestamp}
 			}
 			return token{kind: tTimestamp, text: s, pos: start}
 		}
@@ -155,7 +205,7 @@ func (l *lexer) next() token {
 	case c == '\'':
 		s, ok := l.quoted()
 		if !ok {
-			return token{kind: tBad, pos: start, msg: "unterminated string or bad escape (only \\' and \\\\)"}
+			return token{kind: tBad, pos: start, msg: patBadEscape}
 		}
 		return token{kind: tString, text: s, pos: start}
 	case isIdentStart(c):
@@ -185,7 +235,7 @@ func (l *lexer) next() token {
 		}
 	}
 	l.pos++
-	return token{kind: tBad, pos: start, msg: fmt.Sprintf("unexpected character %q", c)}
+	return token{kind: tBad, pos: start, msg: patBadChar, arg: string(rune(c))}
 }
 
 // quoted reads a '…' literal at l.pos (the opening quote), unescaping \'
@@ -233,9 +283,13 @@ func (p *patternParser) next() {
 
 func (p *patternParser) errf(format string, args ...any) error {
 	if p.tok.kind == tBad {
-		return &PatternError{p.tok.pos, p.tok.msg}
+		e := &PatternError{Pos: p.tok.pos, Format: p.tok.msg}
+		if strings.Contains(p.tok.msg, "%") {
+			e.Args = []any{p.tok.arg}
+		}
+		return e
 	}
-	return &PatternError{p.tok.pos, fmt.Sprintf(format, args...)}
+	return &PatternError{Pos: p.tok.pos, Format: format, Args: args}
 }
 
 func (p *patternParser) isPunct(s string) bool { return p.tok.kind == tPunct && p.tok.text == s }
@@ -246,7 +300,7 @@ func (p *patternParser) isKeyword(k string) bool {
 
 func (p *patternParser) expectPunct(s string) error {
 	if !p.isPunct(s) {
-		return p.errf("want %q, found %s", s, p.tok.describe())
+		return p.errf(patWant, s, p.tok.describe())
 	}
 	p.next()
 	return nil
@@ -255,7 +309,7 @@ func (p *patternParser) expectPunct(s string) error {
 // observations := observation ((AND|OR|FOLLOWEDBY) observation)*
 func (p *patternParser) observations(depth int) error {
 	if depth > maxDepth {
-		return p.errf("pattern nested too deeply")
+		return p.errf(patTooDeep)
 	}
 	for {
 		if err := p.observation(depth); err != nil {
@@ -289,7 +343,7 @@ func (p *patternParser) observation(depth int) error {
 			return err
 		}
 	default:
-		return p.errf("want an observation expression in [ ], found %s", p.tok.describe())
+		return p.errf(patWantObs, p.tok.describe())
 	}
 	return p.qualifiers()
 }
@@ -300,41 +354,41 @@ func (p *patternParser) qualifiers() error {
 		case p.isKeyword("WITHIN"):
 			p.next()
 			if p.tok.kind != tInt && p.tok.kind != tFloat {
-				return p.errf("WITHIN wants a number of seconds, found %s", p.tok.describe())
+				return p.errf(patWithinNumber, p.tok.describe())
 			}
 			if f, _ := strconv.ParseFloat(p.tok.text, 64); f <= 0 {
-				return p.errf("WITHIN wants a positive number")
+				return p.errf(patWithinPos)
 			}
 			p.next()
 			if !p.isKeyword("SECONDS") {
-				return p.errf("want SECONDS, found %s", p.tok.describe())
+				return p.errf(patWantSeconds, p.tok.describe())
 			}
 			p.next()
 		case p.isKeyword("REPEATS"):
 			p.next()
 			if p.tok.kind != tInt {
-				return p.errf("REPEATS wants a whole number, found %s", p.tok.describe())
+				return p.errf(patRepeatsNumber, p.tok.describe())
 			}
 			if n, err := strconv.Atoi(p.tok.text); err != nil || n <= 0 {
-				return p.errf("REPEATS wants a positive number")
+				return p.errf(patRepeatsPos)
 			}
 			p.next()
 			if !p.isKeyword("TIMES") {
-				return p.errf("want TIMES, found %s", p.tok.describe())
+				return p.errf(patWantTimes, p.tok.describe())
 			}
 			p.next()
 		case p.isKeyword("START"):
 			p.next()
 			if p.tok.kind != tTimestamp && p.tok.kind != tString { // STIX 2.0 wrote a plain string
-				return p.errf("START wants a timestamp t'…', found %s", p.tok.describe())
+				return p.errf(patStart, p.tok.describe())
 			}
 			p.next()
 			if !p.isKeyword("STOP") {
-				return p.errf("want STOP, found %s", p.tok.describe())
+				return p.errf(patWantStop, p.tok.describe())
 			}
 			p.next()
 			if p.tok.kind != tTimestamp && p.tok.kind != tString {
-				return p.errf("STOP wants a timestamp t'…', found %s", p.tok.describe())
+				return p.errf(patStop, p.tok.describe())
 			}
 			p.next()
 		default:
@@ -346,7 +400,7 @@ func (p *patternParser) qualifiers() error {
 // comparisons := comparisonAnd (OR comparisonAnd)*, comparisonAnd := test (AND test)*
 func (p *patternParser) comparisons(depth int) error {
 	if depth > maxDepth {
-		return p.errf("pattern nested too deeply")
+		return p.errf(patTooDeep)
 	}
 	for {
 		if err := p.test(depth); err != nil {
@@ -394,7 +448,7 @@ func (p *patternParser) test(depth int) error {
 			return err
 		}
 		if c.Op != "=" && c.Op != "!=" && lit.Kind == "bool" {
-			return p.errf("%s cannot compare a boolean", c.Op)
+			return p.errf(patBoolCompare, c.Op)
 		}
 		c.Values = []Literal{lit}
 	case p.isKeyword("IN"):
@@ -422,12 +476,12 @@ func (p *patternParser) test(depth int) error {
 		c.Op = strings.ToUpper(p.tok.text)
 		p.next()
 		if p.tok.kind != tString {
-			return p.errf("%s wants a string, found %s", c.Op, p.tok.describe())
+			return p.errf(patWantsString, c.Op, p.tok.describe())
 		}
 		c.Values = []Literal{{Kind: "string", Value: p.tok.text}}
 		p.next()
 	default:
-		return p.errf("want a comparison operator, found %s", p.tok.describe())
+		return p.errf(patWantOperator, p.tok.describe())
 	}
 	p.out = append(p.out, c)
 	return nil
@@ -439,7 +493,7 @@ var compareOps = map[string]string{"=": "=", "==": "=", "!=": "!=", "<>": "!=", 
 // path := objectType ':' component ('.' component | '[' index ']')*
 func (p *patternParser) path(c *Comparison) error {
 	if p.tok.kind != tIdent {
-		return p.errf("want an object type, found %s", p.tok.describe())
+		return p.errf(patWantObject, p.tok.describe())
 	}
 	c.Object = p.tok.text
 	p.next()
@@ -447,7 +501,7 @@ func (p *patternParser) path(c *Comparison) error {
 		return err
 	}
 	if p.tok.kind != tIdent && p.tok.kind != tString {
-		return p.errf("want a property name, found %s", p.tok.describe())
+		return p.errf(patWantProperty, p.tok.describe())
 	}
 	c.Path = append(c.Path, p.tok.text)
 	p.next()
@@ -456,7 +510,7 @@ func (p *patternParser) path(c *Comparison) error {
 		case p.isPunct("."):
 			p.next()
 			if p.tok.kind != tIdent && p.tok.kind != tString {
-				return p.errf("want a property name, found %s", p.tok.describe())
+				return p.errf(patWantProperty, p.tok.describe())
 			}
 			c.Path = append(c.Path, p.tok.text)
 			p.next()
@@ -466,7 +520,7 @@ func (p *patternParser) path(c *Comparison) error {
 				c.Path = append(c.Path, p.tok.text)
 				p.next()
 			} else {
-				return p.errf("want a list index or *, found %s", p.tok.describe())
+				return p.errf(patWantIndex, p.tok.describe())
 			}
 			if err := p.expectPunct("]"); err != nil {
 				return err
@@ -500,7 +554,7 @@ func (p *patternParser) literal() (Literal, error) {
 		}
 		fallthrough
 	default:
-		return l, p.errf("want a value, found %s", t.describe())
+		return l, p.errf(patWantValue, t.describe())
 	}
 	p.next()
 	return l, nil

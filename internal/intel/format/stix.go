@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -144,10 +143,10 @@ func readSTIX(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 	dec := json.NewDecoder(r)
 	t, err := dec.Token()
 	if err != nil {
-		return nil, fmt.Errorf("format: %s: not JSON: %w", name, err)
+		return nil, jsonRefusal(name, "", err)
 	}
 	if d, ok := t.(json.Delim); !ok || d != '{' {
-		return nil, fmt.Errorf("format: %s: not a STIX bundle or object (no JSON object)", name)
+		return nil, refuse(name, 0, "", "", nil, reasonNoJSONObject)
 	}
 	top := map[string]json.RawMessage{}
 	bundle := false
@@ -155,20 +154,20 @@ func readSTIX(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 	for dec.More() {
 		kt, err := dec.Token()
 		if err != nil {
-			return nil, fmt.Errorf("format: %s: %w", name, err)
+			return nil, jsonRefusal(name, "", err)
 		}
 		key, _ := kt.(string)
 		if key != "objects" {
 			var raw json.RawMessage
 			if err := dec.Decode(&raw); err != nil {
-				return nil, fmt.Errorf("format: %s: %w", name, err)
+				return nil, jsonRefusal(name, "", err)
 			}
 			top[key] = raw
 			continue
 		}
 		t, err := dec.Token()
 		if err != nil {
-			return nil, fmt.Errorf("format: %s: %w", name, err)
+			return nil, jsonRefusal(name, "", err)
 		}
 		switch t {
 		case json.Delim('['):
@@ -182,12 +181,12 @@ func readSTIX(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 				if err := dec.Decode(&o); err != nil {
 					var te *json.UnmarshalTypeError
 					if !errors.As(err, &te) {
-						return nil, fmt.Errorf("format: %s: object %d: %w", name, index, err)
+						return nil, jsonRefusal(name, objectName(o.ID, index), err)
 					}
 					if err := sr.count(); err != nil {
 						return nil, err
 					}
-					sr.problem(0, objectName(o.ID, index), te.Field, reasonWrongType, te.Value, jsonKind(te.Type))
+					sr.problem(0, objectName(o.ID, index), te.Field, reasonWrongType, jsonValueWord(te.Value), jsonKind(te.Type))
 					continue
 				}
 				if err := sr.count(); err != nil {
@@ -196,7 +195,7 @@ func readSTIX(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 				sr.object(&o, index)
 			}
 			if _, err := dec.Token(); err != nil {
-				return nil, fmt.Errorf("format: %s: %w", name, err)
+				return nil, jsonRefusal(name, "", err)
 			}
 		case json.Delim('{'):
 			// A single STIX 2.0 observed-data object: its objects dictionary.
@@ -205,11 +204,11 @@ func readSTIX(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 			for dec.More() {
 				kt, err := dec.Token()
 				if err != nil {
-					return nil, fmt.Errorf("format: %s: %w", name, err)
+					return nil, jsonRefusal(name, "", err)
 				}
 				var raw json.RawMessage
 				if err := dec.Decode(&raw); err != nil {
-					return nil, fmt.Errorf("format: %s: %w", name, err)
+					return nil, jsonRefusal(name, "", err)
 				}
 				if b.Len() > 1 {
 					b.WriteByte(',')
@@ -221,7 +220,7 @@ func readSTIX(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 			}
 			b.WriteByte('}')
 			if _, err := dec.Token(); err != nil {
-				return nil, fmt.Errorf("format: %s: %w", name, err)
+				return nil, jsonRefusal(name, "", err)
 			}
 			top["objects"] = b.Bytes()
 		default:
@@ -230,7 +229,7 @@ func readSTIX(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 		}
 	}
 	if _, err := dec.Token(); err != nil {
-		return nil, fmt.Errorf("format: %s: %w", name, err)
+		return nil, jsonRefusal(name, "", err)
 	}
 	if !bundle {
 		var typ string
@@ -239,10 +238,10 @@ func readSTIX(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 			whole, _ := json.Marshal(top)
 			var o stixObj
 			if err := json.Unmarshal(whole, &o); err != nil {
-				return nil, fmt.Errorf("format: %s: not a STIX object: %w", name, err)
+				return nil, jsonRefusal(name, "", err)
 			}
 			if o.Type == "" {
-				return nil, fmt.Errorf("format: %s: not a STIX object (no type)", name)
+				return nil, refuse(name, 0, "", "", nil, reasonNoType)
 			}
 			if err := sr.count(); err != nil {
 				return nil, err
@@ -259,21 +258,26 @@ func readSTIX(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 }
 
 // jsonKind names what JSON a Go type is read from.
-func jsonKind(t reflect.Type) string {
-	if t == nil {
-		return "a value"
+// firstJSONKind is the kind of JSON value raw holds, as
+// json.UnmarshalTypeError.Value names it.
+func firstJSONKind(raw json.RawMessage) string {
+	b := bytes.TrimSpace(raw)
+	if len(b) == 0 {
+		return ""
 	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Int, reflect.Int64, reflect.Float64, reflect.Pointer:
-		return "a number"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Slice:
-		return "an array"
+	switch b[0] {
+	case '"':
+		return "string"
+	case '[':
+		return "array"
+	case '{':
+		return "object"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
 	}
-	return "an object"
+	return "number"
 }
 
 func objectName(id string, index int) string {
@@ -434,9 +438,9 @@ func (sr *stixReader) indicator(o *stixObj, obj string) {
 	if err != nil {
 		var pe *PatternError
 		if errors.As(err, &pe) {
-			sr.problem(0, obj, "pattern", reasonBadPattern, pe.Pos+1, pe.Msg)
+			sr.problem(0, obj, "pattern", reasonBadPattern+pe.Format, append([]any{pe.Pos + 1}, pe.Args...)...)
 		} else {
-			sr.problem(0, obj, "pattern", reasonBadPattern, 1, err.Error())
+			sr.problem(0, obj, "pattern", reasonBadPattern+patUnexpected, 1, clip(err.Error()))
 		}
 		return
 	}
@@ -590,7 +594,12 @@ func (sr *stixReader) observedData(o *stixObj, obj string) {
 	for _, k := range keys {
 		var sco stixObj
 		if err := json.Unmarshal(o.Objects[k], &sco); err != nil {
-			sr.problem(0, obj, "objects."+k, reasonBadObject, err.Error())
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) && te.Field != "" {
+				sr.problem(0, obj, "objects."+k+"."+te.Field, reasonWrongType, jsonValueWord(te.Value), jsonKind(te.Type))
+			} else {
+				sr.problem(0, obj, "objects."+k, reasonWrongType, jsonValueWord(firstJSONKind(o.Objects[k])), "an object")
+			}
 			continue
 		}
 		if p, ok := sr.scoIndicators(&sco, obj, &meta); ok {

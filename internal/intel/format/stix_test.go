@@ -2,6 +2,7 @@ package format
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -278,10 +279,56 @@ func TestReadSTIXWrongTypes(t *testing.T) {
 	if len(res.Indicators) != 1 || len(res.Skipped) != 2 {
 		t.Fatalf("%+v", res)
 	}
-	if p := res.Skipped[0]; p.Object != "indicator--1" || p.Field != "confidence" || p.Reason != "JSON string where a number is expected" {
+	if p := res.Skipped[0]; p.Object != "indicator--1" || p.Field != "confidence" || p.Reason != "a string where a number is expected" {
 		t.Errorf("%+v", p)
 	}
-	if p := res.Skipped[1]; p.Object != "object 3" || p.Reason != "JSON number where an object is expected" {
+	if p := res.Skipped[1]; p.Object != "object 3" || p.Reason != "a number where an object is expected" {
+		t.Errorf("%+v", p)
+	}
+}
+
+// TestRefusalsAreProblems: a whole file refused is a *FileError whose
+// Problem has a Format of ReasonFormats (so pages translate it) and whose
+// arguments are no Go error text.
+func TestRefusalsAreProblems(t *testing.T) {
+	for _, c := range []struct {
+		format, name, in string
+		want             string // the Problem's Format
+		field            string
+	}{
+		{"csv", "wrongcols.csv", "foo,bar\nx,y\n", reasonBadColumnsHeader, ""},
+		{"csv", "dup.csv", "type,value,kind\nip,1.2.3.4,ip\n", reasonDuplicateColumn, ""},
+		{"csv", "nov.csv", "type,comment\nip,x\n", reasonMissingColumns, ""},
+		{"misp", "bad.json", `{"Event":{"info":"x","Attribute":"oops"}}`, reasonWrongType, "Event.Attribute"},
+		{"misp", "cut.json", `{"Event":{"info":"x"`, reasonJSONCut, ""},
+		{"stix", "syntax.json", `{"type":"bundle","objects":[{"type":}]}`, reasonNotJSON, ""},
+		{"stix", "arr.json", `[1]`, reasonNoJSONObject, ""},
+		{"stix", "notype.json", `{"id":"x"}`, reasonNoType, ""},
+		{"xlsx", "x.xlsx", "PK\x03\x04junk", reasonNotXLSX, ""},
+		{"nope", "x", "", reasonUnknownFormat, ""},
+	} {
+		_, err := ReadAs(c.format, c.name, strings.NewReader(c.in), ReadOptions{})
+		var fe *FileError
+		if !errors.As(err, &fe) {
+			t.Errorf("%s: %v is no FileError", c.name, err)
+			continue
+		}
+		if fe.Format != c.want || fe.File != c.name || fe.Field != c.field || !slices.Contains(ReasonFormats, fe.Format) {
+			t.Errorf("%s: %+v", c.name, fe.Problem)
+		}
+		if strings.Contains(fe.Reason, "json:") || strings.Contains(fe.Reason, "Go ") || strings.Contains(fe.Reason, "format.") {
+			t.Errorf("%s: Go text in %q", c.name, fe.Reason)
+		}
+	}
+	_, err := ReadAs("csv", "big.csv", strings.NewReader("ip,1.2.3.4\nip,1.2.3.5\n"), ReadOptions{MaxObjects: 1})
+	if !errors.Is(err, ErrTooManyObjects) {
+		t.Errorf("cap: %v", err)
+	}
+	res, err := ReadAs("stix", "p.json", strings.NewReader(`{"type":"indicator","id":"indicator--a","pattern":"[ipv4-addr:value = '1.2.3.4'"}`), ReadOptions{})
+	if err != nil || len(res.Skipped) != 1 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	if p := res.Skipped[0]; p.Format != reasonBadPattern+patWant || !slices.Contains(ReasonFormats, p.Format) || p.Args[2] != endOfPattern {
 		t.Errorf("%+v", p)
 	}
 }

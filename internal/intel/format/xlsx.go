@@ -151,14 +151,14 @@ func Template() ([]byte, error) {
 func readXLSX(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxXLSXSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("format: %s: %w", name, err)
+		return nil, refuse(name, 0, "", "", err, reasonReadFailed)
 	}
 	if len(data) > maxXLSXSize {
-		return nil, fmt.Errorf("format: %s: larger than %d MB", name, maxXLSXSize>>20)
+		return nil, refuse(name, 0, "", "", nil, reasonTooBig, maxXLSXSize>>20)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true, UnzipSizeLimit: maxXLSXUnzip, UnzipXMLSizeLimit: maxXLSXUnzip / 4})
 	if err != nil {
-		return nil, fmt.Errorf("format: %s: not an XLSX workbook: %w", name, err)
+		return nil, refuse(name, 0, "", "", err, reasonNotXLSX)
 	}
 	defer f.Close()
 	maxRows := opt.MaxRows
@@ -177,7 +177,7 @@ func readXLSX(name string, r io.Reader, opt ReadOptions) (*Result, error) {
 			return res, err
 		}
 	}
-	return nil, fmt.Errorf("format: %s: no sheet has a header row naming the columns type and value (use the template)", name)
+	return nil, refuse(name, 0, "", "", nil, reasonNoHeaderSheet)
 }
 
 // readSheet reads one sheet; found is false when no header is in its
@@ -195,7 +195,7 @@ func readSheet(name string, f *excelize.File, sheet string, opt ReadOptions, max
 		line++
 		row, err := rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
-			return nil, true, fmt.Errorf("format: %s: sheet %q row %d: %w", name, sheet, line, err)
+			return nil, true, refuse(name, line, sheet, "", err, reasonBadSheet)
 		}
 		if header == nil {
 			if line > 10 {
@@ -203,7 +203,10 @@ func readSheet(name string, f *excelize.File, sheet string, opt ReadOptions, max
 			}
 			lay, ok, herr := headerLayout(name, line, row)
 			if herr != nil {
-				return nil, true, fmt.Errorf("format: %s: sheet %q: %w", name, sheet, herr)
+				if fe, ok := herr.(*FileError); ok {
+					fe.Object = sheet
+				}
+				return nil, true, herr
 			}
 			if ok {
 				header, rr.lay = row, lay
@@ -217,7 +220,7 @@ func readSheet(name string, f *excelize.File, sheet string, opt ReadOptions, max
 			}
 		}
 		if line-1 > maxRows {
-			return nil, true, fmt.Errorf("%w: %s: sheet %q has more than %d rows", ErrTooManyObjects, name, sheet, maxRows)
+			return nil, true, refuse(name, 0, sheet, "", ErrTooManyObjects, reasonTooManyRows, maxRows)
 		}
 		empty := true
 		for _, c := range row {
@@ -247,7 +250,7 @@ func readSheet(name string, f *excelize.File, sheet string, opt ReadOptions, max
 		return nil, false, nil
 	}
 	if err := rows.Error(); err != nil && !errors.Is(err, io.EOF) {
-		return nil, true, fmt.Errorf("format: %s: sheet %q: %w", name, sheet, err)
+		return nil, true, refuse(name, 0, sheet, "", err, reasonBadSheet)
 	}
 	rr.collect()
 	rr.res.finish(name)
